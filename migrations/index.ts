@@ -1,0 +1,5 @@
+import { InitialSchema1795514324858 } from './1795514324858-InitialSchema';
+import { SeedExamplePolicies1795514400000 } from './1795514400000-SeedExamplePolicies';
+
+/** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
+export const MIGRATIONS = [InitialSchema1795514324858, SeedExamplePolicies1795514400000];

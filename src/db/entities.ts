@@ -1,0 +1,8 @@
+import { WarrantyEvent } from '../audit/warranty-event.entity';
+import { WarrantyClaim } from '../claims/warranty-claim.entity';
+import { Coverage } from '../coverage/coverage.entity';
+import { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import { ProductReference } from '../products/product-reference.entity';
+import { WarrantyRecord } from '../records/warranty-record.entity';
+
+export const ENTITIES = [WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, WarrantyEvent];

@@ -1,0 +1,93 @@
+import { addMonths, compareDates, type IsoDate } from '../coverage/calendar';
+
+/**
+ * Rule 2 (seed 004): when a unit's warranty starts. Supply-chain movements (manufacturer→distributor,
+ * distributor→dealer, dealer→sub-dealer, dealer→broker) are deliberately absent from the inputs: they never
+ * start a warranty.
+ */
+export interface WarrantyStartFacts {
+  /** An operator's warranty date shift: wins over everything. */
+  warrantyDateShift?: IsoDate | null;
+  /** A dealer's activation or an installer's commissioning. */
+  activationRecordDate?: IsoDate | null;
+  saleWarrantyActivationDate?: IsoDate | null;
+  saleInvoiceDate?: IsoDate | null;
+  /** How far down the supply chain the unit has moved; movements themselves never start a warranty. */
+  supplyChainStage?: SupplyChainStage | null;
+  brokerInvoiceDate?: IsoDate | null;
+  productionDate?: IsoDate | null;
+}
+
+export type SupplyChainStage = 'DISTRIBUTOR' | 'DEALER' | 'SUB_DEALER' | 'BROKER';
+
+export interface StartPolicy {
+  /** A start not taken from an invoice is at most this many months after production; null = no cap. */
+  lateStartCapMonths: number | null;
+}
+
+export type StartSource =
+  | 'DATE_SHIFT'
+  | 'ACTIVATION_RECORD'
+  | 'SALE_WARRANTY_ACTIVATION'
+  | 'SALE_INVOICE'
+  | 'BROKER_INVOICE'
+  | 'PRODUCTION_DATE_CAP';
+
+export type WarrantyStart =
+  | { status: 'STARTED'; date: IsoDate; source: StartSource; reason: string }
+  | {
+      status: 'AWAITING_ACTIVATION' | 'AWAITING_END_CUSTOMER_SALE' | 'AWAITING_BROKER_INVOICE';
+      date: null;
+      source: null;
+      reason: string;
+    };
+
+const INVOICE_SOURCES: ReadonlySet<StartSource> = new Set(['SALE_INVOICE', 'BROKER_INVOICE']);
+
+function firstPresentSource(facts: WarrantyStartFacts): { date: IsoDate; source: StartSource; reason: string } | null {
+  if (facts.activationRecordDate) {
+    return { date: facts.activationRecordDate, source: 'ACTIVATION_RECORD', reason: 'started on the activation record (dealer activation or installer commissioning)' };
+  }
+  if (facts.saleWarrantyActivationDate) {
+    return { date: facts.saleWarrantyActivationDate, source: 'SALE_WARRANTY_ACTIVATION', reason: "started on the end-customer sale's warranty-activation date" };
+  }
+  if (facts.saleInvoiceDate) {
+    return { date: facts.saleInvoiceDate, source: 'SALE_INVOICE', reason: "started on the end-customer sale's invoice date" };
+  }
+  if (facts.brokerInvoiceDate) {
+    return { date: facts.brokerInvoiceDate, source: 'BROKER_INVOICE', reason: "started on the broker's invoice date to its customer" };
+  }
+  return null;
+}
+
+export function deriveWarrantyStart(facts: WarrantyStartFacts, policy: StartPolicy): WarrantyStart {
+  if (facts.warrantyDateShift) {
+    return { status: 'STARTED', date: facts.warrantyDateShift, source: 'DATE_SHIFT', reason: 'started on an operator warranty date shift, which overrides every other source' };
+  }
+  const found = firstPresentSource(facts);
+  const cap =
+    policy.lateStartCapMonths !== null && facts.productionDate
+      ? addMonths(facts.productionDate, policy.lateStartCapMonths)
+      : null;
+
+  if (found && (INVOICE_SOURCES.has(found.source) || cap === null || compareDates(found.date, cap) <= 0)) {
+    return { status: 'STARTED', ...found };
+  }
+  if (cap !== null) {
+    // The policy does not let a warranty without an invoice start later than production + cap, even when
+    // the unit has not been activated yet.
+    return {
+      status: 'STARTED',
+      date: cap,
+      source: 'PRODUCTION_DATE_CAP',
+      reason: `started at the latest start the policy allows without an invoice: ${policy.lateStartCapMonths} months after production on ${facts.productionDate}`,
+    };
+  }
+  if (facts.supplyChainStage === 'BROKER') {
+    return { status: 'AWAITING_BROKER_INVOICE', date: null, source: null, reason: 'not started: the unit was sold to a broker who has not invoiced its customer yet' };
+  }
+  if (facts.supplyChainStage) {
+    return { status: 'AWAITING_END_CUSTOMER_SALE', date: null, source: null, reason: `not started: the unit is in ${facts.supplyChainStage.toLowerCase().replace('_', '-')} stock and has not been sold to an end customer yet` };
+  }
+  return { status: 'AWAITING_ACTIVATION', date: null, source: null, reason: 'not started: no activation record, end-customer sale or invoice is known for the unit yet' };
+}
