@@ -1,5 +1,4 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { bigintTransformer } from '../db/transformers';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 
 /**
@@ -9,8 +8,8 @@ import { WarrantyRecord } from '../records/warranty-record.entity';
 @Entity({ name: 'warranty_event' })
 @Index('ix_event_record', ['warrantyRecordId', 'id'])
 export class WarrantyEvent {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', transformer: bigintTransformer })
-  id: number;
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
 
   @Column({ name: 'org_id', type: 'text' })
   orgId: string;
@@ -41,7 +40,7 @@ export class WarrantyEvent {
   toValue: string | null;
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
-  detail: Record<string, unknown>;
+  detail: Record<string, any>;
 
   @CreateDateColumn({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt: Date;

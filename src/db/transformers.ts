@@ -5,9 +5,3 @@ export const numericTransformer: ValueTransformer = {
   to: (value: number | null | undefined) => value,
   from: (value: string | null) => (value === null || value === undefined ? null : Number(value)),
 };
-
-/** BIGINT identity columns come back as strings; event ids stay far below 2^53. */
-export const bigintTransformer: ValueTransformer = {
-  to: (value: number | null | undefined) => value,
-  from: (value: string | null) => (value === null || value === undefined ? null : Number(value)),
-};

@@ -1,0 +1,56 @@
+import type { DataSource } from 'typeorm';
+import { createTokenVerifier, signToken } from './auth/tokens';
+import { DEVELOPMENT_JWT_SECRET, type AppConfig } from './config';
+import { logger } from './common/logger';
+import { createDataSource } from './db/data-source';
+import { seedDemoUnits } from './db/demo-data';
+import type { Clock } from './records/records.service';
+import { startHttpServer, type RunningServer } from './server/http-server';
+import { createServices, type Services } from './services';
+
+export interface RunningApp {
+  url: string;
+  dataSource: DataSource;
+  services: Services;
+  http: RunningServer;
+  stop(): Promise<void>;
+}
+
+/** Connects, migrates, optionally seeds the demo units, and serves. Used by `npm start` and by the tests. */
+export async function startApp(config: AppConfig & { databaseUrl: string }, options: { clock?: Clock } = {}): Promise<RunningApp> {
+  const dataSource = createDataSource(config.databaseUrl, config.dbPoolSize);
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations();
+    if (applied.length > 0) logger.info('migrations applied', { migrations: applied.map((m) => m.name) });
+    const services = createServices(dataSource, options.clock);
+    if (config.seedDemoData) await seedDemoUnits(services);
+
+    // With the built-in development secret, the playground comes with a ready-made admin token.
+    const playgroundToken =
+      config.playground && config.auth.jwtSecret === DEVELOPMENT_JWT_SECRET
+        ? await signToken(DEVELOPMENT_JWT_SECRET, { sub: 'playground', org: 'sofar', roles: ['WARRANTY_ADMIN'] })
+        : undefined;
+    const http = await startHttpServer({
+      services,
+      verifyToken: createTokenVerifier(config.auth),
+      port: config.port,
+      host: config.host,
+      playground: config.playground,
+      playgroundToken,
+    });
+    return {
+      url: http.url,
+      dataSource,
+      services,
+      http,
+      async stop() {
+        await http.stop();
+        await dataSource.destroy();
+      },
+    };
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+import { GraphQLError } from 'graphql';
+
+/** DOMAIN.md's stable refusal codes. */
+export type ErrorCode =
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'BAD_USER_INPUT'
+  | 'DUPLICATE_SERIAL'
+  | 'NO_POLICY'
+  | 'WARRANTY_VOIDED'
+  | 'WARRANTY_EXPIRED'
+  | 'EXTENSION_CLIFF'
+  | 'EXTENSION_WINDOW_CLOSED'
+  | 'TIER_NOT_OFFERED'
+  | 'ALREADY_EXTENDED'
+  | 'INVALID_TRANSITION'
+  | 'READING_REQUIRED';
+
+/**
+ * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then
+ * rolls back); mutations turn it into `userErrors`, queries into a GraphQL error with `extensions.code`.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string[],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export interface UserError {
+  code: ErrorCode;
+  field?: string[] | null;
+  message: string;
+}
+
+export function toGraphQLError(error: DomainError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { code: error.code, field: error.field } });
+}
+
+export function unauthenticated(message = 'a valid bearer token is required'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
+}
+
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+}
+
+/**
+ * Runs a mutation's service call and shapes the payload: a DomainError becomes a `userErrors` entry (nothing
+ * was written), anything else propagates (and is masked for the client by the error formatter).
+ */
+export async function mutationPayload<K extends string, T>(
+  key: K,
+  run: () => Promise<T>,
+): Promise<{ [P in K]: T | null } & { userErrors: UserError[] }> {
+  try {
+    const result = await run();
+    return { [key]: result, userErrors: [] } as { [P in K]: T | null } & { userErrors: UserError[] };
+  } catch (error) {
+    if (error instanceof DomainError) {
+      return {
+        [key]: null,
+        userErrors: [{ code: error.code, field: error.field ?? null, message: error.message }],
+      } as { [P in K]: T | null } & { userErrors: UserError[] };
+    }
+    throw error;
+  }
+}
+
+/** Runs a query's service call: a DomainError becomes a GraphQL error carrying its code; others propagate. */
+export async function queryResult<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof DomainError) throw toGraphQLError(error);
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import { authenticated } from '../context';
+import { queryResult } from '../common/errors';
+import { calendarDateOf } from '../coverage/calendar';
+import type { Resolvers } from '../generated/graphql';
+import { choosePolicy } from '../policies/region';
+import type { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import type { CaseRef } from './references';
+
+/**
+ * Fields this subgraph adds to entities owned elsewhere. Their references carry only keys, so resolving a
+ * reference needs no SQL; the added fields batch through the request's DataLoaders.
+ */
+export const federationResolvers: Resolvers = {
+  Product: {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    warrantyPolicies: async (product, { region }, context) => {
+      const { loaders } = authenticated(context);
+      const reference = await loaders.referenceByProductId.load(product.id);
+      if (!reference) return [];
+      const versions = await loaders.policiesByFamily.load(reference.productFamily);
+      const today = calendarDateOf(new Date());
+      const regions = region ? [region] : [...new Set(versions.map((p) => p.region))].sort();
+      return regions
+        .map((r) => choosePolicy(versions, reference.productFamily, r, today))
+        .filter((p, index, all): p is WarrantyPolicy => p !== null && all.indexOf(p) === index);
+    },
+    registeredUnitsCount: (product, _, context) =>
+      authenticated(context).loaders.registeredUnitsByProductId.load(product.id),
+  },
+  Customer: {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    warranties: (customer, { first, after, status }, context) =>
+      queryResult(() =>
+        context.services.records.list(authenticated(context).actor, { customerId: customer.id, status }, { first, after }),
+      ),
+  },
+  Case: {
+    // `serialNumber` is in the representation because `warranty` @requires it.
+    __resolveReference: (reference) => reference as CaseRef,
+    warranty: (caseRef, _, context) =>
+      caseRef.serialNumber ? authenticated(context).loaders.recordBySerialNumber.load(caseRef.serialNumber) : null,
+  },
+};

@@ -1,0 +1,62 @@
+import 'reflect-metadata';
+import { startApp, type RunningApp } from './app';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config';
+import { logger } from './common/logger';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres';
+
+/**
+ * `npm start`: with DATABASE_URL, serve from that PostgreSQL; without, start the embedded PostgreSQL (data kept
+ * in .data/postgres) first. Either way the database is migrated before the first request.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  logger.setLevel(config.logLevel);
+
+  let embedded: EmbeddedDatabase | undefined;
+  let app: RunningApp | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    try {
+      await app?.stop();
+      await embedded?.stop();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error('shutdown failed', { message: (error as Error).message });
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    logger.info('starting embedded PostgreSQL', { dataDir: config.embeddedDataDir, port: config.embeddedPort });
+    embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, persistent: true });
+    databaseUrl = embedded.url;
+  }
+  app = await startApp({ ...config, databaseUrl });
+  logger.info('Sofar Warranty subgraph ready', {
+    url: app.url,
+    playground: config.playground,
+    database: embedded ? 'embedded' : 'DATABASE_URL',
+    developmentToken: config.auth.jwtSecret === DEVELOPMENT_JWT_SECRET ? 'npm run token -- --org sofar --role AGENT' : undefined,
+  });
+}
+
+main().catch((error) => {
+  logger.error('failed to start', { message: (error as Error).message, stack: (error as Error).stack });
+  process.exit(1);
+});

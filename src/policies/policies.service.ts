@@ -1,0 +1,86 @@
+import DataLoader from 'dataloader';
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import type { Actor } from '../auth/actor';
+import { isUuid } from '../common/ids';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
+import { choosePolicy, FALLBACK_REGION } from './region';
+import { WarrantyPolicy } from './warranty-policy.entity';
+
+export interface PolicyFilter {
+  productFamily?: string | null;
+  region?: string | null;
+  /** Only the version in force on this date per (family, region). */
+  asOf?: string | null;
+}
+
+export class PoliciesService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The policy version for a registration (rule 1): the region's row in force, else the EU row, else null. */
+  async policyFor(
+    manager: EntityManager,
+    orgId: string,
+    productFamily: string,
+    region: string,
+    asOf: string,
+  ): Promise<WarrantyPolicy | null> {
+    const candidates = await manager.getRepository(WarrantyPolicy).find({
+      where: { orgId, productFamily, region: In([region, FALLBACK_REGION]) },
+    });
+    return choosePolicy(candidates, productFamily, region, asOf);
+  }
+
+  async list(
+    orgId: string,
+    filter: PolicyFilter,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<Connection<WarrantyPolicy>> {
+    const size = pageSize(args.first, 50);
+    const after = decodeCursor(args.after, 1);
+    const query = this.dataSource
+      .getRepository(WarrantyPolicy)
+      .createQueryBuilder('p')
+      .where('p.org_id = :orgId', { orgId });
+    if (filter.productFamily) query.andWhere('p.product_family = :family', { family: filter.productFamily });
+    if (filter.region) query.andWhere('p.region = :region', { region: filter.region });
+    if (filter.asOf) {
+      // The version in force: the latest effective_from on or before the date, the highest version on a tie.
+      query.andWhere(
+        `p.id IN (SELECT DISTINCT ON (product_family, region) id FROM warranty_policy
+                   WHERE org_id = :orgId AND effective_from <= :asOf
+                   ORDER BY product_family, region, effective_from DESC, version DESC)`,
+        { asOf: filter.asOf },
+      );
+    }
+    const totalCount = await query.clone().getCount();
+    // Stable order for paging: family, region, version. Policies are few, so the cursor is the offset.
+    const start = after ? Number(after[0]) : 0;
+    const rows = await query
+      .orderBy('p.product_family', 'ASC')
+      .addOrderBy('p.region', 'ASC')
+      .addOrderBy('p.version', 'ASC')
+      .offset(start)
+      .limit(size + 1)
+      .getMany();
+    return toConnection(rows, size, totalCount, (_, index) => [start + index + 1], start > 0);
+  }
+}
+
+/** Per-request policy loaders, scoped to the caller's organisation. */
+export function createPolicyLoaders(dataSource: DataSource, actor: Actor) {
+  const policies = dataSource.getRepository(WarrantyPolicy);
+  const policyById = new DataLoader<string, WarrantyPolicy | null>(async (ids) => {
+    const valid = ids.filter(isUuid);
+    const rows = valid.length ? await policies.find({ where: { orgId: actor.orgId, id: In(valid) } }) : [];
+    const found = new Map(rows.map((p) => [p.id, p]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+  /** Every version of the families asked for, in one query; callers pick the version in force. */
+  const policiesByFamily = new DataLoader<string, WarrantyPolicy[]>(async (families) => {
+    const rows = await policies.find({ where: { orgId: actor.orgId, productFamily: In([...families]) } });
+    return families.map((family) => rows.filter((p) => p.productFamily === family));
+  });
+  return { policyById, policiesByFamily };
+}
+
+export type PolicyLoaders = ReturnType<typeof createPolicyLoaders>;

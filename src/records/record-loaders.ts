@@ -1,0 +1,61 @@
+import DataLoader from 'dataloader';
+import { In, type DataSource, type FindOptionsWhere } from 'typeorm';
+import { isCustomerOnly, type Actor } from '../auth/actor';
+import { Coverage } from '../coverage/coverage.entity';
+import { WarrantyRecord } from './warranty-record.entity';
+import { isUuid } from '../common/ids';
+import { normaliseSerialNumber } from './record-inputs';
+
+
+
+/** The rows a caller may see: their organisation's, and for a customer only their own units. */
+export function visibleRecordsWhere(actor: Actor): FindOptionsWhere<WarrantyRecord> {
+  return isCustomerOnly(actor) ? { orgId: actor.orgId, customerId: actor.customerId ?? '' } : { orgId: actor.orgId };
+}
+
+/**
+ * Per-request batching: however many representations or parents a request resolves, each loader issues one
+ * SQL query per batch, always scoped to the caller's organisation (`_entities` included).
+ */
+export function createRecordLoaders(dataSource: DataSource, actor: Actor) {
+  const records = dataSource.getRepository(WarrantyRecord);
+  const scope = visibleRecordsWhere(actor);
+
+  const byId = new DataLoader<string, WarrantyRecord | null>(async (ids) => {
+    const valid = ids.filter((id) => isUuid(id));
+    const rows = valid.length ? await records.find({ where: { ...scope, id: In(valid) } }) : [];
+    const found = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+
+  const bySerialNumber = new DataLoader<string, WarrantyRecord | null>(async (serials) => {
+    const rows = await records.find({ where: { ...scope, serialNumber: In([...serials]) } });
+    const found = new Map(rows.map((r) => [r.serialNumber, r]));
+    return serials.map((s) => found.get(s) ?? null);
+  });
+  const loadBySerial = (serial: string) => bySerialNumber.load(normaliseSerialNumber(serial));
+
+  const coveragesByRecordId = new DataLoader<string, Coverage[]>(async (recordIds) => {
+    const rows = await dataSource.getRepository(Coverage).find({
+      where: { orgId: actor.orgId, warrantyRecordId: In([...recordIds]) },
+      order: { createdAt: 'ASC', scope: 'ASC' },
+    });
+    const byRecord = new Map<string, Coverage[]>(recordIds.map((id) => [id, []]));
+    for (const coverage of rows) byRecord.get(coverage.warrantyRecordId)?.push(coverage);
+    return recordIds.map((id) => byRecord.get(id) ?? []);
+  });
+
+  return {
+    recordById: byId,
+    recordBySerialNumber: { load: loadBySerial, loader: bySerialNumber },
+    coveragesByRecordId,
+    /** Mutations call this so the payload reads what was just written, not what was cached before. */
+    forget(record: WarrantyRecord): void {
+      byId.clear(record.id);
+      bySerialNumber.clear(record.serialNumber);
+      coveragesByRecordId.clear(record.id);
+    },
+  };
+}
+
+export type RecordLoaders = ReturnType<typeof createRecordLoaders>;

@@ -1,0 +1,115 @@
+import { authenticated } from '../context';
+import { DomainError, mutationPayload, queryResult } from '../common/errors';
+import { isoDate } from '../common/validation';
+import { calendarDateOf } from '../coverage/calendar';
+import { warrantyStatusOn } from '../coverage/coverage-terms';
+import type { Resolvers } from '../generated/graphql';
+import type { WarrantyRecord } from './warranty-record.entity';
+import { deriveWarrantyStart } from './warranty-start';
+import type { UpdateWarrantyCommand } from './records.service';
+
+/** Copies only the keys the client sent, turning GraphQL Dates into ISO strings: absent ≠ null in a PATCH. */
+function updateCommand(input: Record<string, unknown>): UpdateWarrantyCommand {
+  const command: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) command[key] = value instanceof Date ? isoDate(value) : value;
+  return command as unknown as UpdateWarrantyCommand;
+}
+
+export const recordResolvers: Resolvers = {
+  Query: {
+    warranty: (_, { serialNumber }, context) => authenticated(context).loaders.recordBySerialNumber.load(serialNumber),
+    warranties: (_, { first, after, filter }, context) =>
+      queryResult(() => context.services.records.list(authenticated(context).actor, filter ?? {}, { first, after })),
+    warrantyHistory: async (_, { warrantyId, first, after }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return queryResult(async () => {
+        const record = await loaders.recordById.load(warrantyId);
+        if (!record) throw new DomainError('NOT_FOUND', `no warranty with id ${warrantyId}`, ['warrantyId']);
+        return context.services.audit.history(actor.orgId, record.id, { first, after });
+      });
+    },
+  },
+
+  Mutation: {
+    registerWarranty: (_, { input }, context) => {
+      const { actor } = authenticated(context);
+      return mutationPayload('warranty', () =>
+        context.services.records.register(actor, {
+          ...input,
+          productionDate: isoDate(input.productionDate),
+          commissioningDate: isoDate(input.commissioningDate),
+          brokerInvoiceDate: isoDate(input.brokerInvoiceDate),
+          sale: input.sale
+            ? { warrantyActivationDate: isoDate(input.sale.warrantyActivationDate), invoiceDate: isoDate(input.sale.invoiceDate) }
+            : null,
+        }),
+      );
+    },
+    updateWarranty: (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return mutationPayload('warranty', async () => {
+        const record = await context.services.records.update(actor, updateCommand(input));
+        loaders.forget(record);
+        return record;
+      });
+    },
+    voidWarranty: (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return mutationPayload('warranty', async () => {
+        const record = await context.services.records.void(actor, input);
+        loaders.forget(record);
+        return record;
+      });
+    },
+    reinstateWarranty: (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return mutationPayload('warranty', async () => {
+        const record = await context.services.records.reinstate(actor, input);
+        loaders.forget(record);
+        return record;
+      });
+    },
+  },
+
+  WarrantyRecord: {
+    __resolveReference: (reference, context) => {
+      const { loaders } = authenticated(context);
+      if ('id' in reference && reference.id) return loaders.recordById.load(reference.id);
+      if ('serialNumber' in reference && reference.serialNumber) {
+        return loaders.recordBySerialNumber.load(reference.serialNumber);
+      }
+      return null;
+    },
+    product: (record) => ({ id: record.productId }),
+    customer: (record) => (record.customerId ? { id: record.customerId } : null),
+    site: (record) => record,
+    startFacts: (record) => record,
+    start: async (record, _, context) => {
+      // The reason is worded from the facts; only the start itself is stored.
+      const policy = await authenticated(context).loaders.policyById.load(record.policyId);
+      return deriveWarrantyStart(record, { lateStartCapMonths: policy?.lateStartCapMonths ?? null });
+    },
+    policy: async (record, _, context) => {
+      const policy = await authenticated(context).loaders.policyById.load(record.policyId);
+      if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
+      return policy;
+    },
+    status: (record, { asOf }) =>
+      warrantyStatusOn(
+        {
+          startDate: record.startDate,
+          expiresAt: record.expiresAt,
+          voidedOn: record.voidedAt ? calendarDateOf(record.voidedAt, record.siteTimeZone ?? 'UTC') : null,
+        },
+        isoDate(asOf) ?? calendarDateOf(new Date(), record.siteTimeZone ?? 'UTC'),
+      ),
+    coverages: (record, _, context) => authenticated(context).loaders.coveragesByRecordId.load(record.id),
+    history: (record, { first, after }, context) =>
+      queryResult(() => context.services.audit.history(authenticated(context).actor.orgId, record.id, { first, after })),
+  },
+
+  Site: {
+    countryCode: (record: WarrantyRecord) => record.siteCountry,
+    timeZone: (record: WarrantyRecord) => record.siteTimeZone,
+  },
+};

@@ -1,0 +1,513 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
+import { AuditService, type EventInput } from '../audit/audit.service';
+import { hasRole, isCustomerOnly, type Actor } from '../auth/actor';
+import { DomainError } from '../common/errors';
+import { isUuid, newId } from '../common/ids';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
+import { assertValid } from '../common/validation';
+import { calendarDateOf, compareDates, type IsoDate } from '../coverage/calendar';
+import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
+import {
+  CapacityRequiredError, coverageDates, latestCoverageEnd, standardCoverageTerms, type WarrantyStatus,
+} from '../coverage/coverage-terms';
+import { PoliciesService } from '../policies/policies.service';
+import { regionForCountry } from '../policies/region';
+import { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import { ProductReference } from '../products/product-reference.entity';
+import {
+  normaliseSerialNumber, RegisterWarrantyDto, toSiteDto, UpdateWarrantyDto, VoidDto,
+} from './record-inputs';
+import { visibleRecordsWhere } from './record-loaders';
+import { deriveWarrantyStart, type WarrantyStartFacts } from './warranty-start';
+import { WarrantyRecord, type RegistrantRole, type SupplyChainStage } from './warranty-record.entity';
+
+export type Clock = () => Date;
+
+export interface RegisterWarrantyCommand {
+  serialNumber: string;
+  sku: string;
+  customerId?: string | null;
+  site: { countryCode: string; timeZone?: string | null };
+  registrantRole?: RegistrantRole | null;
+  productionDate?: IsoDate | null;
+  commissioningDate?: IsoDate | null;
+  sale?: { warrantyActivationDate?: IsoDate | null; invoiceDate?: IsoDate | null } | null;
+  supplyChainStage?: SupplyChainStage | null;
+  brokerInvoiceDate?: IsoDate | null;
+}
+
+/** Start facts a PATCH may set; an explicit null clears one. */
+export const START_FACT_FIELDS = [
+  'productionDate',
+  'activationRecordDate',
+  'saleWarrantyActivationDate',
+  'saleInvoiceDate',
+  'supplyChainStage',
+  'brokerInvoiceDate',
+  'warrantyDateShift',
+] as const;
+type StartFactField = (typeof START_FACT_FIELDS)[number];
+
+export type UpdateWarrantyCommand = {
+  id: string;
+  customerId?: string | null;
+  installerId?: string | null;
+  site?: { countryCode: string; timeZone?: string | null } | null;
+  reason?: string | null;
+} & { [K in StartFactField]?: WarrantyRecord[K] };
+
+export interface WarrantyListFilter {
+  customerId?: string | null;
+  productId?: string | null;
+  productFamily?: string | null;
+  region?: string | null;
+  tier?: string | null;
+  startStatus?: string | null;
+  status?: WarrantyStatus | null;
+  serialNumberPrefix?: string | null;
+}
+
+const REGISTRAR_ROLES = ['INSTALLER', 'CUSTOMER', 'AGENT', 'WARRANTY_ADMIN'] as const;
+const EDITOR_ROLES = ['AGENT', 'WARRANTY_ADMIN'] as const;
+const VOIDER_ROLES = ['WARRANTY_ADMIN', 'SERVICE'] as const;
+
+/** Registration, update, void and reinstatement of warranty records; every change with its events, atomically. */
+export class RecordsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly policies: PoliciesService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock = () => new Date(),
+  ) {}
+
+  private today(timeZone?: string | null): IsoDate {
+    return calendarDateOf(this.clock(), timeZone ?? 'UTC');
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  async register(actor: Actor, command: RegisterWarrantyCommand): Promise<WarrantyRecord> {
+    requireRole(actor, REGISTRAR_ROLES, 'register a warranty');
+    await assertValid(Object.assign(new RegisterWarrantyDto(), command, { site: toSiteDto(command.site) }));
+
+    const customerOnly = isCustomerOnly(actor);
+    const registrantRole: RegistrantRole = customerOnly ? 'END_CUSTOMER' : (command.registrantRole ?? 'INSTALLER');
+    const customerId = customerOnly ? actor.customerId : (command.customerId ?? null);
+    const countryCode = command.site.countryCode.toUpperCase();
+    const timeZone = command.site.timeZone ?? null;
+    const today = this.today(timeZone);
+    const facts: WarrantyStartFacts = {
+      productionDate: command.productionDate ?? null,
+      // Registering as the installer is the commissioning (rule 2's activation record), dated today by default.
+      activationRecordDate: command.commissioningDate ?? (registrantRole === 'INSTALLER' ? today : null),
+      saleWarrantyActivationDate: command.sale?.warrantyActivationDate ?? null,
+      saleInvoiceDate: command.sale?.invoiceDate ?? null,
+      supplyChainStage: command.supplyChainStage ?? null,
+      brokerInvoiceDate: command.brokerInvoiceDate ?? null,
+    };
+    assertPlausibleFacts(facts, today, {
+      productionDate: ['input', 'productionDate'],
+      activationRecordDate: ['input', 'commissioningDate'],
+      saleWarrantyActivationDate: ['input', 'sale', 'warrantyActivationDate'],
+      saleInvoiceDate: ['input', 'sale', 'invoiceDate'],
+      brokerInvoiceDate: ['input', 'brokerInvoiceDate'],
+    });
+
+    const serialNumber = normaliseSerialNumber(command.serialNumber);
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const product = await manager.findOneBy(ProductReference, { orgId: actor.orgId, sku: command.sku });
+        if (!product) {
+          throw new DomainError('BAD_USER_INPUT', `unknown SKU "${command.sku}": no product reference for it`, ['input', 'sku']);
+        }
+        const region = regionForCountry(countryCode);
+        if (!region) {
+          throw new DomainError('NO_POLICY', `no warranty region covers country ${countryCode}`, ['input', 'site', 'countryCode']);
+        }
+        const policy = await this.policies.policyFor(manager, actor.orgId, product.productFamily, region, today);
+        if (!policy) {
+          throw new DomainError(
+            'NO_POLICY',
+            `no ${product.productFamily} policy for region ${region} (nor an EU one) is in force on ${today}`,
+            ['input', 'sku'],
+          );
+        }
+        if (await manager.existsBy(WarrantyRecord, { orgId: actor.orgId, serialNumber })) {
+          throw duplicateSerial(serialNumber);
+        }
+        const start = deriveWarrantyStart(facts, policy);
+        let terms;
+        try {
+          terms = standardCoverageTerms(policy, start.date, product.capacityKwh);
+        } catch (error) {
+          if (error instanceof CapacityRequiredError) throw new DomainError('BAD_USER_INPUT', error.message, ['input', 'sku']);
+          throw error;
+        }
+
+        const record = manager.create(WarrantyRecord, {
+          id: newId(),
+          orgId: actor.orgId,
+          serialNumber,
+          productId: product.productId,
+          sku: product.sku,
+          productFamily: product.productFamily,
+          capacityKwh: product.capacityKwh,
+          customerId,
+          installerId: registrantRole === 'INSTALLER' && hasRole(actor, 'INSTALLER') ? actor.id : null,
+          registrantRole,
+          registeredById: actor.id,
+          registeredAt: this.clock(),
+          siteCountry: countryCode,
+          siteTimeZone: timeZone,
+          region,
+          policyId: policy.id,
+          productionDate: facts.productionDate ?? null,
+          activationRecordDate: facts.activationRecordDate ?? null,
+          saleWarrantyActivationDate: facts.saleWarrantyActivationDate ?? null,
+          saleInvoiceDate: facts.saleInvoiceDate ?? null,
+          supplyChainStage: facts.supplyChainStage ?? null,
+          brokerInvoiceDate: facts.brokerInvoiceDate ?? null,
+          warrantyDateShift: null,
+          startStatus: start.status,
+          startDate: start.date,
+          startSource: start.source,
+          tier: 'STANDARD',
+          expiresAt: latestCoverageEnd(terms.map((t) => ({ endDate: t.endDate, voided: false }))),
+          voidedAt: null,
+          voidReason: null,
+        });
+        await manager.insert(WarrantyRecord, record);
+        const coverages = terms.map((t) =>
+          manager.create(Coverage, { id: newId(), orgId: actor.orgId, warrantyRecordId: record.id, kind: 'STANDARD', policyId: policy.id, voidedAt: null, voidReason: null, ...t }),
+        );
+        await manager.insert(Coverage, coverages);
+
+        const base = { orgId: actor.orgId, warrantyRecordId: record.id, actorId: actor.id };
+        await this.audit.append(manager, [
+          {
+            ...base,
+            event: 'WARRANTY_REGISTERED',
+            toValue: serialNumber,
+            detail: {
+              sku: product.sku,
+              productFamily: product.productFamily,
+              region,
+              policyId: policy.id,
+              policyVersion: policy.version,
+              registrantRole,
+              start: { status: start.status, date: start.date, source: start.source, reason: start.reason },
+            },
+          },
+          ...coverages.map((c) => ({
+            ...base,
+            event: 'COVERAGE_ADDED',
+            coverageId: c.id,
+            toValue: `${c.kind} ${c.scope}`,
+            detail: { kind: c.kind, scope: c.scope, startDate: c.startDate, endDate: c.endDate, labourEndDate: c.labourEndDate },
+          })),
+        ]);
+        return record;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'uq_record_serial')) throw duplicateSerial(serialNumber);
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------- update
+
+  async update(actor: Actor, command: UpdateWarrantyCommand): Promise<WarrantyRecord> {
+    requireRole(actor, EDITOR_ROLES, 'update a warranty');
+    if ('warrantyDateShift' in command && !hasRole(actor, 'WARRANTY_ADMIN')) {
+      throw new DomainError('FORBIDDEN', 'only a WARRANTY_ADMIN may shift the warranty date', ['input', 'warrantyDateShift']);
+    }
+    await assertValid(
+      Object.assign(new UpdateWarrantyDto(), command, { site: command.site ? toSiteDto(command.site) : command.site }),
+    );
+    if (command.site === null) throw new DomainError('BAD_USER_INPUT', 'site cannot be cleared', ['input', 'site']);
+
+    return this.dataSource.transaction(async (manager) => {
+      const record = await this.lockRecord(manager, actor, command.id);
+      if (record.voidedAt) {
+        throw new DomainError('WARRANTY_VOIDED', `warranty ${record.serialNumber} is voided; reinstate it before changing it`, ['input', 'id']);
+      }
+      const today = this.today(record.siteTimeZone);
+      const events: EventInput[] = [];
+      const base = { orgId: record.orgId, warrantyRecordId: record.id, actorId: actor.id };
+      const reason = command.reason ?? undefined;
+      const change = (event: string, field: string, from: unknown, to: unknown) =>
+        events.push({ ...base, event, fromValue: show(from), toValue: show(to), detail: { field, ...(reason ? { reason } : {}) } });
+
+      if ('customerId' in command && command.customerId !== record.customerId) {
+        change('CUSTOMER_CHANGED', 'customerId', record.customerId, command.customerId ?? null);
+        record.customerId = command.customerId ?? null;
+      }
+      if ('installerId' in command && command.installerId !== record.installerId) {
+        change('INSTALLER_CHANGED', 'installerId', record.installerId, command.installerId ?? null);
+        record.installerId = command.installerId ?? null;
+      }
+      if (command.site) {
+        const country = command.site.countryCode.toUpperCase();
+        const timeZone = command.site.timeZone ?? null;
+        if (country !== record.siteCountry || timeZone !== record.siteTimeZone) {
+          change('SITE_CHANGED', 'site', siteText(record.siteCountry, record.siteTimeZone), siteText(country, timeZone));
+          record.siteCountry = country;
+          record.siteTimeZone = timeZone;
+        }
+      }
+
+      let factsChanged = false;
+      for (const field of START_FACT_FIELDS) {
+        if (!(field in command)) continue;
+        const next = command[field] ?? null;
+        if (next === record[field]) continue;
+        change('START_FACT_CHANGED', field, record[field], next);
+        (record as unknown as Record<string, unknown>)[field] = next;
+        factsChanged = true;
+      }
+      if (factsChanged) {
+        const fieldPaths = Object.fromEntries(
+          START_FACT_FIELDS.filter((f) => f !== 'supplyChainStage' && f !== 'warrantyDateShift').map((f) => [f, ['input', f]]),
+        );
+        assertPlausibleFacts(record, today, fieldPaths);
+        events.push(...(await this.restart(manager, record, base)));
+      }
+
+      if (events.length > 0) {
+        await manager.save(WarrantyRecord, record);
+        await this.audit.append(manager, events);
+      }
+      return record;
+    });
+  }
+
+  /** Re-derives the start (rule 2) after a fact changed and moves every STANDARD coverage with it (rule 3). */
+  private async restart(manager: EntityManager, record: WarrantyRecord, base: Omit<EventInput, 'event'>): Promise<EventInput[]> {
+    const policy = await manager.findOneByOrFail(WarrantyPolicy, { id: record.policyId });
+    const start = deriveWarrantyStart(record, policy);
+    const events: EventInput[] = [];
+    if (start.status !== record.startStatus || start.date !== record.startDate || start.source !== record.startSource) {
+      events.push({
+        ...base,
+        event: 'WARRANTY_START_CHANGED',
+        fromValue: record.startDate ?? record.startStatus,
+        toValue: start.date ?? start.status,
+        detail: { from: { status: record.startStatus, source: record.startSource }, to: { status: start.status, source: start.source }, reason: start.reason },
+      });
+      record.startStatus = start.status;
+      record.startDate = start.date;
+      record.startSource = start.source;
+    }
+    const coverages = await manager.find(Coverage, { where: { warrantyRecordId: record.id }, lock: { mode: 'pessimistic_write' } });
+    for (const coverage of coverages.filter((c) => c.kind === 'STANDARD')) {
+      const dates = coverageDates(record.startDate, coverage.termMonths, coverage.labourMonths);
+      if (dates.startDate === coverage.startDate && dates.endDate === coverage.endDate && dates.labourEndDate === coverage.labourEndDate) continue;
+      events.push({
+        ...base,
+        event: 'COVERAGE_DATES_CHANGED',
+        coverageId: coverage.id,
+        fromValue: dateRange(coverage.startDate, coverage.endDate),
+        toValue: dateRange(dates.startDate, dates.endDate),
+        detail: { scope: coverage.scope, labourEndDate: { from: coverage.labourEndDate, to: dates.labourEndDate } },
+      });
+      Object.assign(coverage, dates);
+      await manager.update(Coverage, { id: coverage.id }, dates);
+    }
+    const expiresAt = latestCoverageEnd(coverages.map((c) => ({ endDate: c.endDate, voided: c.voidedAt !== null })));
+    if (expiresAt !== record.expiresAt) {
+      events.push({ ...base, event: 'EXPIRY_CHANGED', fromValue: record.expiresAt, toValue: expiresAt });
+      record.expiresAt = expiresAt;
+    }
+    return events;
+  }
+
+  // ---------------------------------------------------------------- void and reinstate
+
+  async void(actor: Actor, input: { id: string; component?: string | null; reason: string }): Promise<WarrantyRecord> {
+    requireRole(actor, VOIDER_ROLES, 'void a warranty');
+    await assertValid(Object.assign(new VoidDto(), input));
+    return this.changeVoidState(actor, input, 'void');
+  }
+
+  async reinstate(actor: Actor, input: { id: string; component?: string | null; reason: string }): Promise<WarrantyRecord> {
+    requireRole(actor, ['WARRANTY_ADMIN'], 'reinstate a warranty');
+    await assertValid(Object.assign(new VoidDto(), input));
+    return this.changeVoidState(actor, input, 'reinstate');
+  }
+
+  private async changeVoidState(
+    actor: Actor,
+    input: { id: string; component?: string | null; reason: string },
+    action: 'void' | 'reinstate',
+  ): Promise<WarrantyRecord> {
+    const reason = input.reason.trim();
+    return this.dataSource.transaction(async (manager) => {
+      const record = await this.lockRecord(manager, actor, input.id);
+      const base = { orgId: record.orgId, warrantyRecordId: record.id, actorId: actor.id };
+      const now = this.clock();
+      const component = input.component?.toUpperCase() ?? null;
+
+      if (component === null || component === WHOLE_UNIT) {
+        if (action === 'void' && record.voidedAt) {
+          throw new DomainError('WARRANTY_VOIDED', `warranty ${record.serialNumber} is already voided`, ['input', 'id']);
+        }
+        if (action === 'reinstate' && !record.voidedAt) {
+          throw new DomainError('BAD_USER_INPUT', `warranty ${record.serialNumber} is not voided`, ['input', 'id']);
+        }
+        const previous = record.voidReason;
+        record.voidedAt = action === 'void' ? now : null;
+        record.voidReason = action === 'void' ? reason : null;
+        await manager.save(WarrantyRecord, record);
+        await this.audit.append(manager, [
+          action === 'void'
+            ? { ...base, event: 'WARRANTY_VOIDED', fromValue: null, toValue: reason, detail: { reason } }
+            : { ...base, event: 'WARRANTY_REINSTATED', fromValue: previous, toValue: null, detail: { reason } },
+        ]);
+        return record;
+      }
+
+      if (record.voidedAt) {
+        throw new DomainError('WARRANTY_VOIDED', `warranty ${record.serialNumber} is voided as a whole`, ['input', 'id']);
+      }
+      const coverages = await manager.find(Coverage, {
+        where: { warrantyRecordId: record.id, scope: component },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (coverages.length === 0) {
+        throw new DomainError('NOT_FOUND', `warranty ${record.serialNumber} has no ${component} coverage`, ['input', 'component']);
+      }
+      const targets = coverages.filter((c) => (action === 'void' ? c.voidedAt === null : c.voidedAt !== null));
+      if (targets.length === 0) {
+        throw action === 'void'
+          ? new DomainError('WARRANTY_VOIDED', `the ${component} coverage is already voided`, ['input', 'component'])
+          : new DomainError('BAD_USER_INPUT', `the ${component} coverage is not voided`, ['input', 'component']);
+      }
+      const events: EventInput[] = [];
+      for (const coverage of targets) {
+        events.push({
+          ...base,
+          event: action === 'void' ? 'COVERAGE_VOIDED' : 'COVERAGE_REINSTATED',
+          coverageId: coverage.id,
+          fromValue: action === 'void' ? null : coverage.voidReason,
+          toValue: action === 'void' ? reason : null,
+          detail: { scope: coverage.scope, kind: coverage.kind, reason },
+        });
+        coverage.voidedAt = action === 'void' ? now : null;
+        coverage.voidReason = action === 'void' ? reason : null;
+        await manager.update(Coverage, { id: coverage.id }, { voidedAt: coverage.voidedAt, voidReason: coverage.voidReason });
+      }
+      const all = await manager.find(Coverage, { where: { warrantyRecordId: record.id } });
+      const expiresAt = latestCoverageEnd(all.map((c) => ({ endDate: c.endDate, voided: c.voidedAt !== null })));
+      if (expiresAt !== record.expiresAt) {
+        events.push({ ...base, event: 'EXPIRY_CHANGED', fromValue: record.expiresAt, toValue: expiresAt });
+        record.expiresAt = expiresAt;
+      }
+      await manager.save(WarrantyRecord, record);
+      await this.audit.append(manager, events);
+      return record;
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async list(
+    actor: Actor,
+    filter: WarrantyListFilter,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<Connection<WarrantyRecord>> {
+    const size = pageSize(args.first, 20);
+    const after = decodeCursor(args.after, 2);
+    const scope = visibleRecordsWhere(actor);
+    const query = this.dataSource.getRepository(WarrantyRecord).createQueryBuilder('r').where('r.org_id = :orgId', { orgId: actor.orgId });
+    if (scope.customerId !== undefined) query.andWhere('r.customer_id = :ownCustomer', { ownCustomer: scope.customerId });
+    if (filter.customerId) query.andWhere('r.customer_id = :customerId', { customerId: filter.customerId });
+    if (filter.productId) query.andWhere('r.product_id = :productId', { productId: filter.productId });
+    if (filter.productFamily) query.andWhere('r.product_family = :family', { family: filter.productFamily });
+    if (filter.region) query.andWhere('r.region = :region', { region: filter.region });
+    if (filter.tier) query.andWhere('r.tier = :tier', { tier: filter.tier });
+    if (filter.startStatus) query.andWhere('r.start_status = :startStatus', { startStatus: filter.startStatus });
+    if (filter.serialNumberPrefix) {
+      query.andWhere("r.serial_number LIKE :prefix ESCAPE '\\'", { prefix: `${escapeLike(normaliseSerialNumber(filter.serialNumberPrefix))}%` });
+    }
+    if (filter.status) {
+      const today = this.today();
+      const conditions: Record<WarrantyStatus, string> = {
+        VOIDED: 'r.voided_at IS NOT NULL',
+        NOT_STARTED: 'r.voided_at IS NULL AND (r.start_date IS NULL OR r.start_date > :today)',
+        EXPIRED: 'r.voided_at IS NULL AND r.start_date <= :today AND (r.expires_at IS NULL OR r.expires_at < :today)',
+        ACTIVE: 'r.voided_at IS NULL AND r.start_date <= :today AND r.expires_at >= :today',
+      };
+      query.andWhere(conditions[filter.status], { today });
+    }
+    const totalCount = await query.clone().getCount();
+    if (after) {
+      query.andWhere('(r.registered_at, r.id) < (:afterAt, :afterId)', { afterAt: after[0], afterId: after[1] });
+    }
+    const rows = await query.orderBy('r.registered_at', 'DESC').addOrderBy('r.id', 'DESC').limit(size + 1).getMany();
+    return toConnection(rows, size, totalCount, (r) => [r.registeredAt.toISOString(), r.id], after !== null);
+  }
+
+  /** Locks the record for the rest of the transaction; invisible and missing records are both NOT_FOUND. */
+  private async lockRecord(manager: EntityManager, actor: Actor, id: string): Promise<WarrantyRecord> {
+    const record = isUuid(id)
+      ? await manager.findOne(WarrantyRecord, { where: { ...visibleRecordsWhere(actor), id }, lock: { mode: 'pessimistic_write' } })
+      : null;
+    if (!record) throw new DomainError('NOT_FOUND', `no warranty with id ${id}`, ['input', 'id']);
+    return record;
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function requireRole(actor: Actor, roles: readonly string[], action: string): void {
+  if (!actor.roles.some((role) => roles.includes(role))) {
+    throw new DomainError('FORBIDDEN', `your role may not ${action} (needs one of ${roles.join(', ')})`);
+  }
+}
+
+function duplicateSerial(serialNumber: string): DomainError {
+  return new DomainError('DUPLICATE_SERIAL', `serial number ${serialNumber} is already registered`, ['input', 'serialNumber']);
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : null;
+  return driverError?.code === '23505' && driverError.constraint === constraint;
+}
+
+/**
+ * Facts are about the past: none may lie after today, and no sale, invoice or activation before the unit was
+ * produced. (An operator's date shift is exempt: it may deliberately move the start.)
+ */
+function assertPlausibleFacts(
+  facts: WarrantyStartFacts,
+  today: IsoDate,
+  fields: Partial<Record<keyof WarrantyStartFacts, string[]>>,
+): void {
+  for (const [name, field] of Object.entries(fields) as [keyof WarrantyStartFacts, string[]][]) {
+    const value = facts[name];
+    if (typeof value !== 'string') continue;
+    if (compareDates(value, today) > 0) {
+      throw new DomainError('BAD_USER_INPUT', `${field.slice(1).join('.')} ${value} is in the future (today is ${today})`, field);
+    }
+    if (name !== 'productionDate' && facts.productionDate && compareDates(value, facts.productionDate) < 0) {
+      throw new DomainError('BAD_USER_INPUT', `${field.slice(1).join('.')} ${value} is before the production date ${facts.productionDate}`, field);
+    }
+  }
+}
+
+function show(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function siteText(country: string, timeZone: string | null): string {
+  return timeZone ? `${country} (${timeZone})` : country;
+}
+
+function dateRange(start: string | null, end: string | null): string | null {
+  return start && end ? `${start}..${end}` : null;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

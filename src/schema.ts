@@ -1,0 +1,28 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLSchema } from 'graphql';
+import gql from 'graphql-tag';
+import { DateResolver, DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { coverageResolvers } from './coverage/coverage.resolvers';
+import { federationResolvers } from './federation/federation.resolvers';
+import type { Resolvers } from './generated/graphql';
+import { policyResolvers } from './policies/policies.resolvers';
+import { recordResolvers } from './records/records.resolvers';
+import { loadContractSchema } from './schema-parts';
+
+/** Merges the modules' resolver maps type by type (every module may add to Query, Mutation, ...). */
+function mergeResolvers(...maps: Resolvers[]): Resolvers {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) merged[type] = { ...merged[type], ...(fields as object) };
+  }
+  return merged as Resolvers;
+}
+
+export function buildWarrantySchema(): GraphQLSchema {
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, coverageResolvers, federationResolvers);
+  return buildSubgraphSchema({
+    typeDefs: gql(loadContractSchema()),
+    resolvers: { ...resolvers, Date: DateResolver, DateTime: DateTimeResolver, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,
+  });
+}

@@ -1,0 +1,14 @@
+import type { DataSource } from 'typeorm';
+import { AuditService } from './audit/audit.service';
+import { PoliciesService } from './policies/policies.service';
+import { RecordsService, type Clock } from './records/records.service';
+
+/** The application's services: stateless apart from the data source, built once per process. */
+export function createServices(dataSource: DataSource, clock?: Clock) {
+  const audit = new AuditService(dataSource);
+  const policies = new PoliciesService(dataSource);
+  const records = new RecordsService(dataSource, policies, audit, clock);
+  return { dataSource, audit, policies, records };
+}
+
+export type Services = ReturnType<typeof createServices>;
