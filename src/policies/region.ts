@@ -13,10 +13,15 @@ const EXPLICIT_REGIONS: Record<string, string> = {
   IE: 'UK-IE',
 };
 
-/** EU member states plus the EEA's Iceland, Liechtenstein and Norway. */
+/**
+ * EU member states, the EEA's Iceland, Liechtenstein and Norway, and the parts of the EU that ISO 3166-1 lists
+ * under codes of their own (Åland; the French outermost regions Guadeloupe, French Guiana, Martinique, Mayotte,
+ * Réunion and Saint-Martin).
+ */
 const EU_EEA = new Set([
   'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT',
   'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE', 'IS', 'LI', 'NO',
+  'AX', 'GP', 'GF', 'MQ', 'YT', 'RE', 'MF',
 ]);
 
 /** The region of a country, or null when the country is outside every warranty region we serve. */

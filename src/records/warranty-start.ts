@@ -42,8 +42,6 @@ export type WarrantyStart =
       reason: string;
     };
 
-const INVOICE_SOURCES: ReadonlySet<StartSource> = new Set(['SALE_INVOICE', 'BROKER_INVOICE']);
-
 function firstPresentSource(facts: WarrantyStartFacts): { date: IsoDate; source: StartSource; reason: string } | null {
   if (facts.activationRecordDate) {
     return { date: facts.activationRecordDate, source: 'ACTIVATION_RECORD', reason: 'started on the activation record (dealer activation or installer commissioning)' };
@@ -60,21 +58,37 @@ function firstPresentSource(facts: WarrantyStartFacts): { date: IsoDate; source:
   return null;
 }
 
+/**
+ * The first present source wins (a date shift over everything). Two readings of DOMAIN.md rule 2 are fixed here:
+ * - Broker stock (stage BROKER, no broker invoice) has not started, whatever else is known: the sale on file is
+ *   the dealer's sale to the broker, a supply-chain movement. Only a date shift starts it.
+ * - The policy's late-start cap ("an inverter with no invoice starts at most N months after production") applies
+ *   only while no invoice (end-customer sale or broker) is on file, and never to broker stock.
+ */
 export function deriveWarrantyStart(facts: WarrantyStartFacts, policy: StartPolicy): WarrantyStart {
   if (facts.warrantyDateShift) {
     return { status: 'STARTED', date: facts.warrantyDateShift, source: 'DATE_SHIFT', reason: 'started on an operator warranty date shift, which overrides every other source' };
   }
-  const found = firstPresentSource(facts);
+  const inBrokerStock = facts.supplyChainStage === 'BROKER' && !facts.brokerInvoiceDate;
+  if (inBrokerStock) {
+    return { status: 'AWAITING_BROKER_INVOICE', date: null, source: null, reason: 'not started: the unit was sold to a broker who has not invoiced its customer yet' };
+  }
+  const found = firstPresentSource(
+    facts.supplyChainStage === 'BROKER'
+      ? { activationRecordDate: facts.activationRecordDate, brokerInvoiceDate: facts.brokerInvoiceDate }
+      : facts,
+  );
+  const hasInvoice = Boolean(facts.saleInvoiceDate || facts.brokerInvoiceDate);
   const cap =
-    policy.lateStartCapMonths !== null && facts.productionDate
+    policy.lateStartCapMonths !== null && facts.productionDate && !hasInvoice
       ? addMonths(facts.productionDate, policy.lateStartCapMonths)
       : null;
 
-  if (found && (INVOICE_SOURCES.has(found.source) || cap === null || compareDates(found.date, cap) <= 0)) {
+  if (found && (cap === null || compareDates(found.date, cap) <= 0)) {
     return { status: 'STARTED', ...found };
   }
   if (cap !== null) {
-    // The policy does not let a warranty without an invoice start later than production + cap, even when
+    // Without an invoice the policy does not let the warranty start later than production + cap, even when
     // the unit has not been activated yet.
     return {
       status: 'STARTED',
@@ -82,9 +96,6 @@ export function deriveWarrantyStart(facts: WarrantyStartFacts, policy: StartPoli
       source: 'PRODUCTION_DATE_CAP',
       reason: `started at the latest start the policy allows without an invoice: ${policy.lateStartCapMonths} months after production on ${facts.productionDate}`,
     };
-  }
-  if (facts.supplyChainStage === 'BROKER') {
-    return { status: 'AWAITING_BROKER_INVOICE', date: null, source: null, reason: 'not started: the unit was sold to a broker who has not invoiced its customer yet' };
   }
   if (facts.supplyChainStage) {
     return { status: 'AWAITING_END_CUSTOMER_SALE', date: null, source: null, reason: `not started: the unit is in ${facts.supplyChainStage.toLowerCase().replace('_', '-')} stock and has not been sold to an end customer yet` };

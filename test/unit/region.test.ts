@@ -160,3 +160,9 @@ describe('choosePolicy (rule 1 + versioning)', () => {
     expect(policies).toEqual(copy);
   });
 });
+
+describe('regionForCountry: EU territories with ISO codes of their own', () => {
+  it.each(['AX', 'GP', 'GF', 'MQ', 'YT', 'RE', 'MF'])('%s → EU', (country) => {
+    expect(regionForCountry(country)).toBe('EU');
+  });
+});

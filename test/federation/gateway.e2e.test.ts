@@ -1,0 +1,271 @@
+import { composeServices } from '@apollo/composition';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import gql from 'graphql-tag';
+import { loadContractSchema } from '../../src/schema-parts';
+import { createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from '../support/harness';
+
+/**
+ * The whole federation path over real HTTP: a real @apollo/gateway in front of the real warranty subgraph and
+ * stub Products, Customers and CSP subgraphs. The gateway forwards the caller's bearer token to every subgraph.
+ */
+
+const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
+
+const PRODUCTS_SDL = `${LINK}
+type Product @key(fields: "id") { id: ID! name: String sku: String }
+type Query { products: [Product!]! }
+`;
+const CUSTOMERS_SDL = `${LINK}
+type Customer @key(fields: "id") { id: ID! name: String }
+type Query { customers: [Customer!]! }
+`;
+const CSP_SDL = `${LINK}
+type Case @key(fields: "id") { id: ID! serialNumber: String title: String }
+type Query { cases: [Case!]! }
+`;
+
+const PRODUCTS = [
+  { id: 'prod-inv-10ktl', name: 'Sofar 10KTL-X G2', sku: 'SOFAR-INV-10KTL-X-G2' },
+  { id: 'prod-powermagic-v2', name: 'PowerMagic V2 10', sku: 'SOFAR-PM-V2-10' },
+  { id: 'prod-demo-van', name: 'Demo van', sku: 'DEMO-VAN-36' },
+];
+const CUSTOMERS = [
+  { id: 'fed-c1', name: 'Customer One' },
+  { id: 'fed-c2', name: 'Customer Two' },
+  { id: 'fed-c3', name: 'Customer Three' },
+];
+const CASES = [
+  { id: 'case-1', serialNumber: 'FED-A-INV-1', title: 'Inverter fault' },
+  { id: 'case-2', serialNumber: 'FED-A-BAT-1', title: 'Battery capacity' },
+  { id: 'case-3', serialNumber: 'FED-B-INV-1', title: 'Another org unit' },
+  { id: 'case-4', serialNumber: 'FED-UNKNOWN-1', title: 'Never registered' },
+  { id: 'case-5', serialNumber: null, title: 'No serial yet' },
+];
+
+interface Stub {
+  url: string;
+  server: ApolloServer;
+}
+
+async function startStub(typeDefs: string, resolvers: Record<string, any>): Promise<Stub> {
+  const server = new ApolloServer({
+    schema: buildSubgraphSchema({ typeDefs: gql(typeDefs), resolvers }),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
+  return { url, server };
+}
+
+interface GatewayContext {
+  authorization?: string;
+}
+
+/** The default data source, plus forwarding of the incoming Authorization header. */
+class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+  }
+}
+
+const REGISTER = `mutation($input: RegisterWarrantyInput!) {
+  registerWarranty(input: $input) { warranty { id serialNumber } userErrors { code message } }
+}`;
+
+// A fixed asOf keeps the status independent of the day the test runs (units commissioned 2024-03-01).
+const CASES_QUERY = `{ cases { id serialNumber warranty { serialNumber region status(asOf: "2025-06-01") coverages { scope } } } }`;
+
+describe('gateway end to end', () => {
+  let app: TestApp;
+  let stubs: Stub[] = [];
+  let gatewayServer: ApolloServer<GatewayContext> | undefined;
+  let gatewayUrl: string;
+  let orgA: string;
+  let orgB: string;
+  let tokenA: string;
+  let tokenB: string;
+
+  async function register(token: string, input: Record<string, unknown>): Promise<void> {
+    const response = await app.graphql(REGISTER, {
+      input: { site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2024-03-01', ...input },
+    }, token);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.registerWarranty.userErrors).toEqual([]);
+  }
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    orgA = await createTestOrg(app.dataSource, 'fed-a');
+    orgB = await createTestOrg(app.dataSource, 'fed-b');
+    tokenA = await tokenFor(orgA, ['WARRANTY_ADMIN']);
+    tokenB = await tokenFor(orgB, ['WARRANTY_ADMIN']);
+
+    await Promise.all([
+      register(tokenA, { serialNumber: 'FED-A-INV-1', sku: 'SOFAR-INV-10KTL-X-G2', customerId: 'fed-c1' }),
+      register(tokenA, { serialNumber: 'FED-A-BAT-1', sku: 'SOFAR-PM-V2-10', customerId: 'fed-c2' }),
+      register(tokenA, { serialNumber: 'FED-A-INV-2', sku: 'SOFAR-INV-10KTL-X-G2', customerId: 'fed-c1' }),
+      // Org B: its own unit, and one for the same customer id, which org A must not see.
+      register(tokenB, { serialNumber: 'FED-B-INV-1', sku: 'SOFAR-INV-10KTL-X-G2', customerId: 'fed-c1' }),
+    ]);
+
+    const products = await startStub(PRODUCTS_SDL, {
+      Query: { products: () => PRODUCTS },
+      Product: { __resolveReference: (ref: { id: string }) => PRODUCTS.find((p) => p.id === ref.id) ?? null },
+    });
+    const customers = await startStub(CUSTOMERS_SDL, {
+      Query: { customers: () => CUSTOMERS },
+      Customer: { __resolveReference: (ref: { id: string }) => CUSTOMERS.find((c) => c.id === ref.id) ?? null },
+    });
+    const csp = await startStub(CSP_SDL, {
+      Query: { cases: () => CASES },
+      Case: { __resolveReference: (ref: { id: string }) => CASES.find((c) => c.id === ref.id) ?? null },
+    });
+    stubs = [products, customers, csp];
+
+    const composed = composeServices([
+      { name: 'warranty', url: app.url, typeDefs: gql(loadContractSchema()) },
+      { name: 'products', url: products.url, typeDefs: gql(PRODUCTS_SDL) },
+      { name: 'customers', url: customers.url, typeDefs: gql(CUSTOMERS_SDL) },
+      { name: 'csp', url: csp.url, typeDefs: gql(CSP_SDL) },
+    ]);
+    if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
+
+    const gateway = new ApolloGateway({
+      supergraphSdl: composed.supergraphSdl,
+      buildService: ({ url }) => new AuthForwardingDataSource({ url }),
+    });
+    gatewayServer = new ApolloServer<GatewayContext>({ gateway });
+    const started = await startStandaloneServer(gatewayServer, {
+      listen: { port: 0, host: '127.0.0.1' },
+      context: async ({ req }) => ({ authorization: req.headers.authorization }),
+    });
+    gatewayUrl = started.url;
+  });
+
+  afterAll(async () => {
+    await gatewayServer?.stop();
+    await Promise.all(stubs.map((stub) => stub.server.stop()));
+    await app?.stop();
+  });
+
+  it('resolves each case’s warranty inline for the caller’s organisation only', async () => {
+    const response = await postGraphQL(gatewayUrl, CASES_QUERY, undefined, tokenA);
+    expect(response.status).toBe(200);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.cases).toEqual([
+      {
+        id: 'case-1',
+        serialNumber: 'FED-A-INV-1',
+        warranty: { serialNumber: 'FED-A-INV-1', region: 'DE-AT-CH', status: 'ACTIVE', coverages: [{ scope: 'UNIT' }] },
+      },
+      {
+        id: 'case-2',
+        serialNumber: 'FED-A-BAT-1',
+        warranty: {
+          serialNumber: 'FED-A-BAT-1',
+          region: 'DE-AT-CH',
+          status: 'ACTIVE',
+          coverages: expect.arrayContaining([{ scope: 'UNIT' }, { scope: 'CELLS' }]),
+        },
+      },
+      // Registered in org B only: invisible to org A.
+      { id: 'case-3', serialNumber: 'FED-B-INV-1', warranty: null },
+      // Unknown serial.
+      { id: 'case-4', serialNumber: 'FED-UNKNOWN-1', warranty: null },
+      // No serial at all.
+      { id: 'case-5', serialNumber: null, warranty: null },
+    ]);
+    expect(response.data.cases[1].warranty.coverages).toHaveLength(2);
+  });
+
+  it('forwards the JWT: an org-B token sees only org B’s unit', async () => {
+    const response = await postGraphQL(gatewayUrl, `{ cases { id warranty { serialNumber } } }`, undefined, tokenB);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.cases.map((c: { id: string; warranty: unknown }) => [c.id, c.warranty])).toEqual([
+      ['case-1', null],
+      ['case-2', null],
+      ['case-3', { serialNumber: 'FED-B-INV-1' }],
+      ['case-4', null],
+      ['case-5', null],
+    ]);
+  });
+
+  it('without a token, the warranty fields fail UNAUTHENTICATED and return no warranty data', async () => {
+    const response = await postGraphQL(gatewayUrl, CASES_QUERY, undefined, null);
+    expect(response.status).toBe(200);
+    // The CSP's own fields still resolve; every warranty is null.
+    expect(response.data.cases.map((c: { id: string }) => c.id)).toEqual(CASES.map((c) => c.id));
+    for (const c of response.data.cases) expect(c.warranty).toBeNull();
+    expect(response.errors?.length).toBeGreaterThan(0);
+    expect(response.errors!.every((e) => e.extensions?.code === 'UNAUTHENTICATED')).toBe(true);
+    expect(JSON.stringify(response)).not.toContain('DE-AT-CH');
+  });
+
+  it('adds registeredUnitsCount and warrantyPolicies to Products', async () => {
+    const query = `{ products { id name registeredUnitsCount warrantyPolicies(region: "DE-AT-CH") { productFamily region version } } }`;
+    const responseA = await postGraphQL(gatewayUrl, query, undefined, tokenA);
+    expect(responseA.errors).toBeUndefined();
+    expect(responseA.data.products).toEqual([
+      {
+        id: 'prod-inv-10ktl',
+        name: 'Sofar 10KTL-X G2',
+        registeredUnitsCount: 2,
+        warrantyPolicies: [{ productFamily: 'INVERTER', region: 'DE-AT-CH', version: 1 }],
+      },
+      {
+        id: 'prod-powermagic-v2',
+        name: 'PowerMagic V2 10',
+        registeredUnitsCount: 1,
+        warrantyPolicies: [{ productFamily: 'BATTERY', region: 'DE-AT-CH', version: 1 }],
+      },
+      {
+        id: 'prod-demo-van',
+        name: 'Demo van',
+        registeredUnitsCount: 0,
+        // No DE-AT-CH vehicle policy: the EU row is the one that applies there (rule 1 fallback).
+        warrantyPolicies: [{ productFamily: 'VEHICLE', region: 'EU', version: 1 }],
+      },
+    ]);
+
+    const responseB = await postGraphQL(gatewayUrl, `{ products { id registeredUnitsCount } }`, undefined, tokenB);
+    expect(responseB.errors).toBeUndefined();
+    expect(responseB.data.products.map((p: { registeredUnitsCount: number }) => p.registeredUnitsCount)).toEqual([1, 0, 0]);
+  });
+
+  it('adds warranties to Customers, scoped to the caller’s organisation', async () => {
+    const query = `{ customers { id name warranties { totalCount edges { node { serialNumber product { id name } customer { id name } } } } } }`;
+    const response = await postGraphQL(gatewayUrl, query, undefined, tokenA);
+    expect(response.errors).toBeUndefined();
+    const byCustomer = Object.fromEntries(
+      response.data.customers.map((c: any) => [
+        c.id,
+        { totalCount: c.warranties.totalCount, serials: c.warranties.edges.map((e: any) => e.node.serialNumber).sort() },
+      ]),
+    );
+    expect(byCustomer).toEqual({
+      'fed-c1': { totalCount: 2, serials: ['FED-A-INV-1', 'FED-A-INV-2'] },
+      'fed-c2': { totalCount: 1, serials: ['FED-A-BAT-1'] },
+      'fed-c3': { totalCount: 0, serials: [] },
+    });
+    // And back out to the owning subgraphs: the record's product and customer come from the stubs.
+    const node = response.data.customers[1].warranties.edges[0].node;
+    expect(node).toEqual({
+      serialNumber: 'FED-A-BAT-1',
+      product: { id: 'prod-powermagic-v2', name: 'PowerMagic V2 10' },
+      customer: { id: 'fed-c2', name: 'Customer Two' },
+    });
+  });
+
+  it('resolves Query.warranty through the gateway', async () => {
+    const query = `query($s: String!) { warranty(serialNumber: $s) { serialNumber product { sku } } }`;
+    const own = await postGraphQL(gatewayUrl, query, { s: 'FED-A-INV-1' }, tokenA);
+    expect(own.errors).toBeUndefined();
+    expect(own.data.warranty).toEqual({ serialNumber: 'FED-A-INV-1', product: { sku: 'SOFAR-INV-10KTL-X-G2' } });
+    const other = await postGraphQL(gatewayUrl, query, { s: 'FED-B-INV-1' }, tokenA);
+    expect(other.errors).toBeUndefined();
+    expect(other.data.warranty).toBeNull();
+  });
+});
