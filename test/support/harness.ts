@@ -89,7 +89,9 @@ export async function createTestOrg(dataSource: DataSource, label = 'org'): Prom
   return orgId;
 }
 
-/** A fixed clock: "now" is noon UTC on the given date. */
+/** A clock pinned to one day: it starts at noon UTC and moves one second per reading, so order is kept. */
 export function clockAt(isoDate: string): Clock {
-  return () => new Date(`${isoDate}T12:00:00Z`);
+  let tick = 0;
+  const noon = Date.parse(`${isoDate}T12:00:00Z`);
+  return () => new Date(noon + 1000 * tick++);
 }

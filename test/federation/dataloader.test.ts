@@ -1,0 +1,185 @@
+import type { Actor } from '../../src/auth/actor';
+import { requestScope } from '../../src/common/logger';
+import { createRequestContext } from '../../src/context';
+import { createTestOrg, startTestApp, type TestApp } from '../support/harness';
+
+/**
+ * `_entities` batching: however many representations the router sends, each kind of row is read with one SQL
+ * statement, scoped to the caller's organisation. Operations run in-process through the subgraph's own
+ * ApolloServer inside a request scope, so the TypeORM logger counts exactly this request's statements.
+ */
+
+const UNITS = 100;
+
+const RECORD_ENTITIES = `query($r: [_Any!]!) {
+  _entities(representations: $r) {
+    ... on WarrantyRecord { id serialNumber coverages { scope } policy { version } }
+  }
+}`;
+
+const CASE_ENTITIES = `query($r: [_Any!]!) {
+  _entities(representations: $r) { ... on Case { id warranty { id } } }
+}`;
+
+interface Run<T> {
+  data: T | undefined;
+  errors: readonly unknown[] | undefined;
+  sqlQueries: number;
+}
+
+function adminOf(orgId: string): Actor {
+  return { id: `admin-${orgId}`, orgId, roles: ['WARRANTY_ADMIN'], customerId: null };
+}
+
+function serialOf(org: 'A' | 'B', index: number): string {
+  return `DL-${org}-${String(index).padStart(4, '0')}`;
+}
+
+describe('_entities batching', () => {
+  let app: TestApp;
+  let orgA: string;
+  let orgB: string;
+  /** Org A's units in registration order. */
+  let unitsA: Array<{ id: string; serialNumber: string; sku: string }> = [];
+  let unitsB: Array<{ id: string; serialNumber: string }> = [];
+
+  async function execute<T = any>(actor: Actor, query: string, variables: Record<string, unknown>): Promise<Run<T>> {
+    const scope = { requestId: `dataloader-${Math.random()}`, sqlQueries: 0 };
+    const response = await requestScope.run(scope, () =>
+      app.app.http.apollo.executeOperation(
+        { query, variables },
+        { contextValue: createRequestContext(app.app.services, scope.requestId, actor, null) },
+      ),
+    );
+    if (response.body.kind !== 'single') throw new Error('expected a single result');
+    const { data, errors } = response.body.singleResult;
+    return { data: (data ?? undefined) as T | undefined, errors, sqlQueries: scope.sqlQueries };
+  }
+
+  async function registerMany(actor: Actor, org: 'A' | 'B', count: number) {
+    const registered: Array<{ id: string; serialNumber: string; sku: string }> = [];
+    for (let start = 0; start < count; start += 10) {
+      const chunk = await Promise.all(
+        Array.from({ length: Math.min(10, count - start) }, (_, offset) => {
+          const index = start + offset;
+          // Alternate families so that coverages differ (a battery also gets a CELLS coverage) and so do policies.
+          const sku = index % 2 === 0 ? 'SOFAR-INV-10KTL-X-G2' : 'SOFAR-PM-V2-10';
+          return app.app.services.records
+            .register(actor, {
+              serialNumber: serialOf(org, index),
+              sku,
+              customerId: `dl-customer-${index % 7}`,
+              site: { countryCode: index % 3 === 0 ? 'PL' : 'DE', timeZone: 'Europe/Berlin' },
+              commissioningDate: '2024-03-01',
+            })
+            .then((record) => ({ id: record.id, serialNumber: record.serialNumber, sku }));
+        }),
+      );
+      registered.push(...chunk);
+    }
+    return registered;
+  }
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    orgA = await createTestOrg(app.dataSource, 'dl-a');
+    orgB = await createTestOrg(app.dataSource, 'dl-b');
+    unitsA = await registerMany(adminOf(orgA), 'A', UNITS);
+    unitsB = await registerMany(adminOf(orgB), 'B', 5);
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('resolves 100 records by id and 100 by serialNumber with at most one SQL query per key type', async () => {
+    // By id in reverse registration order, by serial number in an interleaved order: the answer must follow
+    // the representations, not the database.
+    const byId = [...unitsA].reverse();
+    const bySerial = [...unitsA.filter((_, i) => i % 2 === 1), ...unitsA.filter((_, i) => i % 2 === 0)];
+    const representations = [
+      ...byId.map((u) => ({ __typename: 'WarrantyRecord', id: u.id })),
+      ...bySerial.map((u) => ({ __typename: 'WarrantyRecord', serialNumber: u.serialNumber })),
+    ];
+
+    const run = await execute<{ _entities: any[] }>(adminOf(orgA), RECORD_ENTITIES, { r: representations });
+    expect(run.errors).toBeUndefined();
+    const entities = run.data!._entities;
+    expect(entities).toHaveLength(2 * UNITS);
+    expect(entities.map((e) => e.id)).toEqual([...byId, ...bySerial].map((u) => u.id));
+    expect(entities.map((e) => e.serialNumber)).toEqual([...byId, ...bySerial].map((u) => u.serialNumber));
+    for (const [i, unit] of [...byId, ...bySerial].entries()) {
+      const scopes = entities[i].coverages.map((c: { scope: string }) => c.scope).sort();
+      expect(scopes).toEqual(unit.sku === 'SOFAR-PM-V2-10' ? ['CELLS', 'UNIT'] : ['UNIT']);
+      expect(entities[i].policy).toEqual({ version: 1 });
+    }
+
+    // records by id 1 + records by serial 1 + coverages 1 + policies 1.
+    console.log(`_entities: ${representations.length} WarrantyRecord representations -> ${run.sqlQueries} SQL statements`);
+    expect(run.sqlQueries).toBeGreaterThan(0);
+    expect(run.sqlQueries).toBeLessThanOrEqual(4);
+  });
+
+  it('costs the same few statements for 1 representation of each kind as for 100', async () => {
+    const small = await execute(adminOf(orgA), RECORD_ENTITIES, {
+      r: [
+        { __typename: 'WarrantyRecord', id: unitsA[0].id },
+        { __typename: 'WarrantyRecord', serialNumber: unitsA[0].serialNumber },
+      ],
+    });
+    expect(small.errors).toBeUndefined();
+    console.log(`_entities: 2 WarrantyRecord representations -> ${small.sqlQueries} SQL statements`);
+    expect(small.sqlQueries).toBeLessThanOrEqual(4);
+  });
+
+  it('returns null for every representation of another organisation’s records', async () => {
+    const representations = [
+      ...unitsB.map((u) => ({ __typename: 'WarrantyRecord', id: u.id })),
+      ...unitsB.map((u) => ({ __typename: 'WarrantyRecord', serialNumber: u.serialNumber })),
+    ];
+    const asA = await execute<{ _entities: unknown[] }>(adminOf(orgA), RECORD_ENTITIES, { r: representations });
+    expect(asA.errors).toBeUndefined();
+    expect(asA.data!._entities).toEqual(representations.map(() => null));
+
+    // The same representations resolve for their own organisation.
+    const asB = await execute<{ _entities: Array<{ id: string } | null> }>(adminOf(orgB), RECORD_ENTITIES, { r: representations });
+    expect(asB.errors).toBeUndefined();
+    expect(asB.data!._entities.map((e) => e?.id)).toEqual([...unitsB, ...unitsB].map((u) => u.id));
+  });
+
+  it('resolves Case.warranty for 100 case representations with one SQL query', async () => {
+    const representations = unitsA.map((u, i) => ({
+      __typename: 'Case',
+      id: `case-${i}`,
+      // Serial numbers from the CSP may differ in case; they are matched normalised.
+      serialNumber: i % 10 === 0 ? u.serialNumber.toLowerCase() : u.serialNumber,
+    }));
+    const run = await execute<{ _entities: Array<{ id: string; warranty: { id: string } | null }> }>(
+      adminOf(orgA),
+      CASE_ENTITIES,
+      { r: representations },
+    );
+    expect(run.errors).toBeUndefined();
+    expect(run.data!._entities).toEqual(unitsA.map((u, i) => ({ id: `case-${i}`, warranty: { id: u.id } })));
+    console.log(`_entities: ${representations.length} Case representations -> ${run.sqlQueries} SQL statements`);
+    expect(run.sqlQueries).toBe(1);
+  });
+
+  it('gives Case.warranty null for another organisation’s, unknown and missing serials, still in one query', async () => {
+    const representations = [
+      { __typename: 'Case', id: 'case-b', serialNumber: unitsB[0].serialNumber },
+      { __typename: 'Case', id: 'case-unknown', serialNumber: 'DL-NOT-REGISTERED' },
+      { __typename: 'Case', id: 'case-none', serialNumber: null },
+      { __typename: 'Case', id: 'case-a', serialNumber: unitsA[1].serialNumber },
+    ];
+    const run = await execute<{ _entities: unknown[] }>(adminOf(orgA), CASE_ENTITIES, { r: representations });
+    expect(run.errors).toBeUndefined();
+    expect(run.data!._entities).toEqual([
+      { id: 'case-b', warranty: null },
+      { id: 'case-unknown', warranty: null },
+      { id: 'case-none', warranty: null },
+      { id: 'case-a', warranty: { id: unitsA[1].id } },
+    ]);
+    expect(run.sqlQueries).toBe(1);
+  });
+});
