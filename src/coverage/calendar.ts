@@ -1,0 +1,78 @@
+/**
+ * Calendar-date arithmetic on ISO `YYYY-MM-DD` strings. Warranty dates are calendar dates, not instants: doing
+ * the arithmetic on strings keeps server time zones and daylight-saving shifts out of the rules.
+ */
+export type IsoDate = string;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function parts(date: IsoDate): [number, number, number] {
+  const match = ISO_DATE.exec(date);
+  if (!match) throw new RangeError(`not an ISO calendar date: "${date}"`);
+  return [Number(match[1]), Number(match[2]), Number(match[3])];
+}
+
+function format(year: number, month: number, day: number): IsoDate {
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+export function isValidIsoDate(value: string): boolean {
+  const match = ISO_DATE.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/**
+ * Adds calendar months (rule 3). A day that does not exist in the target month clamps to that month's last
+ * day: 2024-01-31 + 1 month = 2024-02-29, 2024-02-29 + 12 months = 2025-02-28.
+ */
+export function addMonths(date: IsoDate, months: number): IsoDate {
+  if (!Number.isInteger(months)) throw new RangeError(`months must be a whole number (got ${months})`);
+  const [year, month, day] = parts(date);
+  const index = year * 12 + (month - 1) + months;
+  const targetYear = Math.floor(index / 12);
+  const targetMonth = (index % 12) + 1;
+  return format(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth)));
+}
+
+/** Negative when a is before b, zero when equal, positive when after (ISO strings sort chronologically). */
+export function compareDates(a: IsoDate, b: IsoDate): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function minDate(a: IsoDate, b: IsoDate): IsoDate {
+  return compareDates(a, b) <= 0 ? a : b;
+}
+
+export function maxDate(dates: Array<IsoDate | null | undefined>): IsoDate | null {
+  let latest: IsoDate | null = null;
+  for (const date of dates) if (date && (latest === null || compareDates(date, latest) > 0)) latest = date;
+  return latest;
+}
+
+/** Inclusive on both ends: a repair dated on the end date is still inside (rule 3). */
+export function isWithin(date: IsoDate, start: IsoDate, end: IsoDate): boolean {
+  return compareDates(start, date) <= 0 && compareDates(date, end) <= 0;
+}
+
+/** The calendar date of an instant in a time zone (the site's, so "today" matches what the customer sees). */
+export function calendarDateOf(instant: Date, timeZone = 'UTC'): IsoDate {
+  // formatToParts, not format(): the order and separators of a formatted date depend on the ICU data.
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return format(part('year'), part('month'), part('day'));
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}

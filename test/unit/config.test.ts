@@ -1,0 +1,52 @@
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('has working defaults for a newcomer: embedded database, development secret, playground, demo units', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      databaseUrl: undefined,
+      embeddedDataDir: '.data/postgres',
+      port: 4001,
+      playground: true,
+      seedDemoData: true,
+      logLevel: 'info',
+      auth: { jwtSecret: DEVELOPMENT_JWT_SECRET },
+    });
+  });
+
+  it('does not seed demo units into a database named by DATABASE_URL unless asked', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).seedDemoData).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', SEED_DEMO_DATA: 'yes' }).seedDemoData).toBe(true);
+  });
+
+  it('in production needs a real secret and turns the playground off', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET or JWT_JWKS_URL/);
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-long-enough-secret-value' });
+    expect(config.playground).toBe(false);
+    expect(config.auth.jwtSecret).toBe('a-long-enough-secret-value');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be a whole number'],
+    [{ PORT: '70000' }, 'PORT must be a whole number'],
+    [{ DATABASE_URL: 'mysql://x@y/z' }, 'DATABASE_URL must be a postgres: or postgresql: URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL is not a valid URL'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 16 characters'],
+    [{ JWT_JWKS_URL: 'ftp://keys' }, 'JWT_JWKS_URL must be a http: or https: URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+    [{ PLAYGROUND: 'maybe' }, 'PLAYGROUND must be true or false'],
+    [{ DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE must be a whole number from 1 to 200'],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'x', LOG_LEVEL: 'y' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as ConfigError).problems).toHaveLength(2);
+    }
+  });
+});

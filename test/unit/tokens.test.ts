@@ -1,0 +1,45 @@
+import { SignJWT } from 'jose';
+import { createTokenVerifier, InvalidTokenError, signToken } from '../../src/auth/tokens';
+
+const SECRET = 'unit-test-secret-0123456789';
+const verify = createTokenVerifier({ jwtSecret: SECRET });
+
+describe('bearer tokens', () => {
+  it('turns a signed token into the actor: id, organisation, roles, customer', async () => {
+    const token = await signToken(SECRET, { sub: 'u-1', org: 'sofar', roles: ['CUSTOMER'], customerId: 'cust-7' });
+    await expect(verify(token)).resolves.toEqual({ id: 'u-1', orgId: 'sofar', roles: ['CUSTOMER'], customerId: 'cust-7' });
+  });
+
+  it('takes a customer token\'s sub as its customer id when no customerId claim is present', async () => {
+    const token = await signToken(SECRET, { sub: 'cust-8', org: 'sofar', roles: ['CUSTOMER'] });
+    await expect(verify(token)).resolves.toMatchObject({ customerId: 'cust-8' });
+  });
+
+  it('gives non-customer actors no customer id', async () => {
+    const token = await signToken(SECRET, { sub: 'a-1', org: 'sofar', roles: ['AGENT'], customerId: 'cust-1' });
+    await expect(verify(token)).resolves.toMatchObject({ customerId: null });
+  });
+
+  const sign = (claims: Record<string, unknown>, secret = SECRET, expires = '1h') =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(expires).sign(new TextEncoder().encode(secret));
+
+  it.each([
+    ['a wrong signature', () => sign({ sub: 'x', org: 'o', roles: ['AGENT'] }, 'another-secret-0123456789')],
+    ['an expired token', () => sign({ sub: 'x', org: 'o', roles: ['AGENT'] }, SECRET, '-1m')],
+    ['no org claim', () => sign({ sub: 'x', roles: ['AGENT'] })],
+    ['no sub claim', () => sign({ org: 'o', roles: ['AGENT'] })],
+    ['no roles', () => sign({ sub: 'x', org: 'o', roles: [] })],
+    ['an unknown role', () => sign({ sub: 'x', org: 'o', roles: ['AGENT', 'ROOT'] })],
+    ['garbage', async () => 'abc.def.ghi'],
+  ])('refuses %s', async (_, make) => {
+    await expect(verify(await make())).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('checks issuer and audience when configured', async () => {
+    const strict = createTokenVerifier({ jwtSecret: SECRET, issuer: 'https://id.sofar', audience: 'warranty' });
+    const good = await signToken(SECRET, { sub: 'x', org: 'o', roles: ['AGENT'] }, { issuer: 'https://id.sofar', audience: 'warranty' });
+    const wrong = await signToken(SECRET, { sub: 'x', org: 'o', roles: ['AGENT'] }, { issuer: 'https://evil', audience: 'warranty' });
+    await expect(strict(good)).resolves.toMatchObject({ id: 'x' });
+    await expect(strict(wrong)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
