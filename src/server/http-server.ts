@@ -92,6 +92,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: true,
+    // main.ts owns the signals and stops everything in order; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     plugins: [
       requestLogPlugin,
       ApolloServerPluginInlineTraceDisabled(),
