@@ -1,4 +1,4 @@
-import { authenticated } from '../context';
+import { authenticated, type RequestContext } from '../context';
 import { DomainError, mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import { calendarDateOf } from '../coverage/calendar';
@@ -13,6 +13,13 @@ function updateCommand(input: Record<string, unknown>): UpdateWarrantyCommand {
   const command: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) command[key] = value instanceof Date ? isoDate(value) : value;
   return command as unknown as UpdateWarrantyCommand;
+}
+
+/** A changed record: drop what the request's loaders cached of it, so the payload shows what was written. */
+async function fresh(context: RequestContext, change: Promise<WarrantyRecord>): Promise<WarrantyRecord> {
+  const record = await change;
+  authenticated(context).loaders.forget(record);
+  return record;
 }
 
 export const recordResolvers: Resolvers = {
@@ -46,28 +53,16 @@ export const recordResolvers: Resolvers = {
       );
     },
     updateWarranty: (_, { input }, context) => {
-      const { actor, loaders } = authenticated(context);
-      return mutationPayload('warranty', async () => {
-        const record = await context.services.records.update(actor, updateCommand(input));
-        loaders.forget(record);
-        return record;
-      });
+      const { actor } = authenticated(context);
+      return mutationPayload('warranty', () => fresh(context, context.services.records.update(actor, updateCommand(input))));
     },
     voidWarranty: (_, { input }, context) => {
-      const { actor, loaders } = authenticated(context);
-      return mutationPayload('warranty', async () => {
-        const record = await context.services.records.void(actor, input);
-        loaders.forget(record);
-        return record;
-      });
+      const { actor } = authenticated(context);
+      return mutationPayload('warranty', () => fresh(context, context.services.records.void(actor, input)));
     },
     reinstateWarranty: (_, { input }, context) => {
-      const { actor, loaders } = authenticated(context);
-      return mutationPayload('warranty', async () => {
-        const record = await context.services.records.reinstate(actor, input);
-        loaders.forget(record);
-        return record;
-      });
+      const { actor } = authenticated(context);
+      return mutationPayload('warranty', () => fresh(context, context.services.records.reinstate(actor, input)));
     },
   },
 

@@ -2,22 +2,8 @@ import { composeServices } from '@apollo/composition';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { loadContractSchema } from '../../src/schema-parts';
+import { CSP_SDL, CUSTOMERS_SDL, PRODUCTS_SDL } from '../support/sibling-subgraphs';
 
-/** Minimal stand-ins for the sibling subgraphs this subgraph extends. */
-const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
-
-const PRODUCTS_SDL = `${LINK}
-type Product @key(fields: "id") { id: ID! name: String sku: String }
-type Query { products: [Product!]! }
-`;
-const CUSTOMERS_SDL = `${LINK}
-type Customer @key(fields: "id") { id: ID! name: String }
-type Query { customers: [Customer!]! }
-`;
-const CSP_SDL = `${LINK}
-type Case @key(fields: "id") { id: ID! serialNumber: String title: String }
-type Query { cases: [Case!]! }
-`;
 
 function fieldsOf(schema: GraphQLSchema, typeName: string): string[] {
   const type = schema.getType(typeName);

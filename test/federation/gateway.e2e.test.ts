@@ -6,6 +6,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import gql from 'graphql-tag';
 import { loadContractSchema } from '../../src/schema-parts';
+import { CSP_SDL, CUSTOMERS_SDL, PRODUCTS_SDL } from '../support/sibling-subgraphs';
 import { createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from '../support/harness';
 
 /**
@@ -13,20 +14,6 @@ import { createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from
  * stub Products, Customers and CSP subgraphs. The gateway forwards the caller's bearer token to every subgraph.
  */
 
-const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
-
-const PRODUCTS_SDL = `${LINK}
-type Product @key(fields: "id") { id: ID! name: String sku: String }
-type Query { products: [Product!]! }
-`;
-const CUSTOMERS_SDL = `${LINK}
-type Customer @key(fields: "id") { id: ID! name: String }
-type Query { customers: [Customer!]! }
-`;
-const CSP_SDL = `${LINK}
-type Case @key(fields: "id") { id: ID! serialNumber: String title: String }
-type Query { cases: [Case!]! }
-`;
 
 const PRODUCTS = [
   { id: 'prod-inv-10ktl', name: 'Sofar 10KTL-X G2', sku: 'SOFAR-INV-10KTL-X-G2' },
