@@ -33,6 +33,8 @@ const config: CodegenConfig = {
           Site: '../records/warranty-record.entity#WarrantyRecord',
           WarrantyStartFacts: '../records/warranty-record.entity#WarrantyRecord',
           UsageLimits: '../coverage/coverage.entity#Coverage',
+          WarrantyCheck: '../coverage/coverage-check.service#WarrantyCheckView',
+          CoverageCheck: '../coverage/coverage-check.service#CoverageCheckView',
         },
       },
     },

@@ -3,6 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { DateResolver, DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { coverageCheckResolvers } from './coverage/coverage-check.resolvers';
 import { coverageResolvers } from './coverage/coverage.resolvers';
 import { federationResolvers } from './federation/federation.resolvers';
 import type { Resolvers } from './generated/graphql';
@@ -20,7 +21,7 @@ function mergeResolvers(...maps: Resolvers[]): Resolvers {
 }
 
 export function buildWarrantySchema(): GraphQLSchema {
-  const resolvers = mergeResolvers(recordResolvers, policyResolvers, coverageResolvers, federationResolvers);
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, coverageResolvers, coverageCheckResolvers, federationResolvers);
   return buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
     resolvers: { ...resolvers, Date: DateResolver, DateTime: DateTimeResolver, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service';
+import { CoverageCheckService } from './coverage/coverage-check.service';
 import { PoliciesService } from './policies/policies.service';
 import { RecordsService, type Clock } from './records/records.service';
 
@@ -8,7 +9,7 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const audit = new AuditService(dataSource);
   const policies = new PoliciesService(dataSource);
   const records = new RecordsService(dataSource, policies, audit, clock);
-  return { dataSource, audit, policies, records };
+  return { dataSource, audit, policies, records, coverageCheck: new CoverageCheckService() };
 }
 
 export type Services = ReturnType<typeof createServices>;

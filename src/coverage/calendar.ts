@@ -40,6 +40,21 @@ export function addMonths(date: IsoDate, months: number): IsoDate {
   return format(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth)));
 }
 
+function toUtcDays(date: IsoDate): number {
+  const [year, month, day] = parts(date);
+  return Date.UTC(year, month - 1, day) / 86_400_000;
+}
+
+/** Whole days from a to b: positive when b is later. */
+export function daysBetween(a: IsoDate, b: IsoDate): number {
+  return toUtcDays(b) - toUtcDays(a);
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  const instant = new Date((toUtcDays(date) + days) * 86_400_000);
+  return format(instant.getUTCFullYear(), instant.getUTCMonth() + 1, instant.getUTCDate());
+}
+
 /** Negative when a is before b, zero when equal, positive when after (ISO strings sort chronologically). */
 export function compareDates(a: IsoDate, b: IsoDate): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -39,5 +39,15 @@ export const federationResolvers: Resolvers = {
     __resolveReference: (reference) => reference as CaseRef,
     warranty: (caseRef, _, context) =>
       caseRef.serialNumber ? authenticated(context).loaders.recordBySerialNumber.load(caseRef.serialNumber) : null,
+    warrantyCheck: async (caseRef, _, context) => {
+      const { loaders } = authenticated(context);
+      if (!caseRef.serialNumber || !caseRef.openedAt) return null;
+      const record = await loaders.recordBySerialNumber.load(caseRef.serialNumber);
+      if (!record) return null;
+      const openedOn = calendarDateOf(new Date(caseRef.openedAt), record.siteTimeZone ?? 'UTC');
+      return queryResult(() =>
+        context.services.coverageCheck.check(loaders, { serialNumber: caseRef.serialNumber!, repairDate: openedOn, readings: {} }),
+      );
+    },
   },
 };

@@ -9,4 +9,6 @@ export interface CustomerRef {
 export interface CaseRef {
   id: string;
   serialNumber?: string | null;
+  /** When the case was opened (ISO instant), from the CSP subgraph through `@requires`. */
+  openedAt?: string | null;
 }

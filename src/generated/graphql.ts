@@ -7,6 +7,7 @@ import { WarrantyPolicy as WarrantyPolicyModel } from '../policies/warranty-poli
 import { WarrantyEvent as WarrantyEventModel } from '../audit/warranty-event.entity';
 import { ProductRef as ProductRefModel, CustomerRef as CustomerRefModel, CaseRef as CaseRefModel } from '../federation/references';
 import { WarrantyStart as WarrantyStartModel } from '../records/warranty-start';
+import { WarrantyCheckView as WarrantyCheckViewModel, CoverageCheckView as CoverageCheckViewModel } from '../coverage/coverage-check.service';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -37,9 +38,52 @@ export type Scalars = {
 export type Case = {
   __typename?: 'Case';
   id: Scalars['ID']['output'];
+  openedAt?: Maybe<Scalars['DateTime']['output']>;
   serialNumber?: Maybe<Scalars['String']['output']>;
   warranty?: Maybe<WarrantyRecord>;
+  /** The active-warranty check for the case's unit on the day the case was opened (site time zone), whole unit. */
+  warrantyCheck?: Maybe<WarrantyCheck>;
 };
+
+export type CheckKind =
+  | 'ENGINE_HOURS'
+  | 'LABOUR_TERM'
+  | 'MILEAGE'
+  | 'SOH'
+  | 'THROUGHPUT'
+  | 'TIME'
+  | 'VOID';
+
+export type CheckOutcome =
+  | 'FAIL'
+  | 'PASS'
+  | 'READING_REQUIRED';
+
+export type CheckResult = {
+  __typename?: 'CheckResult';
+  check: CheckKind;
+  limit?: Maybe<Scalars['String']['output']>;
+  outcome: CheckOutcome;
+  reading?: Maybe<Scalars['String']['output']>;
+  reason: Scalars['String']['output'];
+};
+
+export type CheckWarrantyInput = {
+  /** A claim for lost capacity: decided by the SOH guarantee (rule 5). */
+  capacityClaim?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The component or part repaired (e.g. CELLS, POWERTRAIN); omitted = the unit as a whole. */
+  component?: InputMaybe<Scalars['String']['input']>;
+  /** Only parts or only labour; omitted = both. */
+  costType?: InputMaybe<CostType>;
+  readings?: InputMaybe<ReadingsInput>;
+  repairDate: Scalars['Date']['input'];
+  /** Serial number or VIN. */
+  serialNumber: Scalars['String']['input'];
+};
+
+export type CostType =
+  | 'LABOUR'
+  | 'PARTS';
 
 /** One contract on a warranty record. */
 export type Coverage = {
@@ -61,6 +105,24 @@ export type Coverage = {
   voidReason?: Maybe<Scalars['String']['output']>;
   voidedAt?: Maybe<Scalars['DateTime']['output']>;
 };
+
+export type CoverageCheck = {
+  __typename?: 'CoverageCheck';
+  /** Every check passed. */
+  active: Scalars['Boolean']['output'];
+  checks: Array<CheckResult>;
+  coverage: Coverage;
+  paysLabour: Scalars['Boolean']['output'];
+  paysParts: Scalars['Boolean']['output'];
+  /** For usage-limited coverages: when the first limit will be reached at the rate seen so far. */
+  projectedEnd?: Maybe<ProjectedEnd>;
+};
+
+export type CoverageDecision =
+  | 'COVERED'
+  /** Some of the cost is paid, e.g. parts but not labour. */
+  | 'PARTIALLY_COVERED'
+  | 'SELF_PAID';
 
 export type CoverageKind =
   | 'EXTENDED'
@@ -199,8 +261,22 @@ export type ProductWarrantyPoliciesArgs = {
   region?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Whichever comes first: the calendar end or the date the first usage limit is projected to be reached. */
+export type ProjectedEnd = {
+  __typename?: 'ProjectedEnd';
+  calendarEnd: Scalars['Date']['output'];
+  date: Scalars['Date']['output'];
+  effectiveEnd: Scalars['Date']['output'];
+  limit: CheckKind;
+};
+
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The active-warranty check (DOMAIN.md rules 4–6): for a repair on a date with the unit's readings, which
+   * coverages pay, for what, and why. A set usage limit whose reading is missing is refused as READING_REQUIRED.
+   */
+  checkWarranty: WarrantyCheck;
   /** Warranty records of the caller's organisation, newest registration first. */
   warranties: WarrantyRecordConnection;
   /** The warranty file of a unit by serial number or VIN (GET /api/warranty/:serialNumber); null when not visible. */
@@ -212,6 +288,11 @@ export type Query = {
    * each family and region.
    */
   warrantyPolicies: PolicyConnection;
+};
+
+
+export type QueryCheckWarrantyArgs = {
+  input: CheckWarrantyInput;
 };
 
 
@@ -240,6 +321,14 @@ export type QueryWarrantyPoliciesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   productFamily?: InputMaybe<Scalars['String']['input']>;
   region?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ReadingsInput = {
+  engineHours?: InputMaybe<Scalars['Int']['input']>;
+  odometerKm?: InputMaybe<Scalars['Int']['input']>;
+  /** Measured state of health, percent. */
+  sohPct?: InputMaybe<Scalars['Float']['input']>;
+  throughputMwh?: InputMaybe<Scalars['Float']['input']>;
 };
 
 export type RegisterWarrantyInput = {
@@ -363,6 +452,21 @@ export type VoidWarrantyPayload = {
   __typename?: 'VoidWarrantyPayload';
   userErrors: Array<UserError>;
   warranty?: Maybe<WarrantyRecord>;
+};
+
+/** The answer of the active-warranty check, with every coverage's checks and reasons. */
+export type WarrantyCheck = {
+  __typename?: 'WarrantyCheck';
+  component?: Maybe<Scalars['String']['output']>;
+  /** The coverages that apply to the repaired component. */
+  coverages: Array<CoverageCheck>;
+  decision: CoverageDecision;
+  paysLabour: Scalars['Boolean']['output'];
+  paysParts: Scalars['Boolean']['output'];
+  /** In words a claims agent understands, citing the policy versions. */
+  reason: Scalars['String']['output'];
+  repairDate: Scalars['Date']['output'];
+  warranty: WarrantyRecord;
 };
 
 /** One change of a record, coverage or claim, written in the same transaction as the change. */
@@ -595,9 +699,16 @@ export type ResolversTypes = ResolversObject<{
   Case: ResolverTypeWrapper<CaseRefModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Coverage: ResolverTypeWrapper<CoverageModel>;
+  CheckKind: CheckKind;
+  CheckOutcome: CheckOutcome;
+  CheckResult: ResolverTypeWrapper<CheckResult>;
+  CheckWarrantyInput: CheckWarrantyInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CostType: CostType;
+  Coverage: ResolverTypeWrapper<CoverageModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CoverageCheck: ResolverTypeWrapper<CoverageCheckViewModel>;
+  CoverageDecision: CoverageDecision;
   CoverageKind: CoverageKind;
   Customer: ResolverTypeWrapper<CustomerRefModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
@@ -611,7 +722,9 @@ export type ResolversTypes = ResolversObject<{
   PolicyConnection: ResolverTypeWrapper<Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversTypes['PolicyEdge']> }>;
   PolicyEdge: ResolverTypeWrapper<Omit<PolicyEdge, 'node'> & { node: ResolversTypes['Policy'] }>;
   Product: ResolverTypeWrapper<ProductRefModel>;
+  ProjectedEnd: ResolverTypeWrapper<ProjectedEnd>;
   Query: ResolverTypeWrapper<{}>;
+  ReadingsInput: ReadingsInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: ResolverTypeWrapper<Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RegistrantRole: RegistrantRole;
@@ -627,6 +740,7 @@ export type ResolversTypes = ResolversObject<{
   UserError: ResolverTypeWrapper<UserError>;
   VoidWarrantyInput: VoidWarrantyInput;
   VoidWarrantyPayload: ResolverTypeWrapper<Omit<VoidWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
+  WarrantyCheck: ResolverTypeWrapper<WarrantyCheckViewModel>;
   WarrantyEvent: ResolverTypeWrapper<WarrantyEventModel>;
   WarrantyEventConnection: ResolverTypeWrapper<Omit<WarrantyEventConnection, 'edges'> & { edges: Array<ResolversTypes['WarrantyEventEdge']> }>;
   WarrantyEventEdge: ResolverTypeWrapper<Omit<WarrantyEventEdge, 'node'> & { node: ResolversTypes['WarrantyEvent'] }>;
@@ -647,9 +761,12 @@ export type ResolversParentTypes = ResolversObject<{
   Case: CaseRefModel;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
-  Coverage: CoverageModel;
+  CheckResult: CheckResult;
+  CheckWarrantyInput: CheckWarrantyInput;
   Boolean: Scalars['Boolean']['output'];
+  Coverage: CoverageModel;
   Int: Scalars['Int']['output'];
+  CoverageCheck: CoverageCheckViewModel;
   Customer: CustomerRefModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -661,7 +778,9 @@ export type ResolversParentTypes = ResolversObject<{
   PolicyConnection: Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversParentTypes['PolicyEdge']> };
   PolicyEdge: Omit<PolicyEdge, 'node'> & { node: ResolversParentTypes['Policy'] };
   Product: ProductRefModel;
+  ProjectedEnd: ProjectedEnd;
   Query: {};
+  ReadingsInput: ReadingsInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   ReinstateWarrantyInput: ReinstateWarrantyInput;
@@ -675,6 +794,7 @@ export type ResolversParentTypes = ResolversObject<{
   UserError: UserError;
   VoidWarrantyInput: VoidWarrantyInput;
   VoidWarrantyPayload: Omit<VoidWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
+  WarrantyCheck: WarrantyCheckViewModel;
   WarrantyEvent: WarrantyEventModel;
   WarrantyEventConnection: Omit<WarrantyEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['WarrantyEventEdge']> };
   WarrantyEventEdge: Omit<WarrantyEventEdge, 'node'> & { node: ResolversParentTypes['WarrantyEvent'] };
@@ -690,7 +810,18 @@ export type CaseResolvers<ContextType = RequestContext, ParentType extends Resol
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Case']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
   id?: Resolver<ResolversTypes['ID'], { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
 
+
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}> & GraphQLRecursivePick<ParentType, {"serialNumber":true}>, ContextType>;
+  warrantyCheck?: Resolver<Maybe<ResolversTypes['WarrantyCheck']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}> & GraphQLRecursivePick<ParentType, {"serialNumber":true,"openedAt":true}>, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CheckResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CheckResult'] = ResolversParentTypes['CheckResult']> = ResolversObject<{
+  check?: Resolver<ResolversTypes['CheckKind'], ParentType, ContextType>;
+  limit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['CheckOutcome'], ParentType, ContextType>;
+  reading?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -708,6 +839,16 @@ export type CoverageResolvers<ContextType = RequestContext, ParentType extends R
   termMonths?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   voidReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   voidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CoverageCheckResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CoverageCheck'] = ResolversParentTypes['CoverageCheck']> = ResolversObject<{
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  checks?: Resolver<Array<ResolversTypes['CheckResult']>, ParentType, ContextType>;
+  coverage?: Resolver<ResolversTypes['Coverage'], ParentType, ContextType>;
+  paysLabour?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  paysParts?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  projectedEnd?: Resolver<Maybe<ResolversTypes['ProjectedEnd']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -789,7 +930,16 @@ export type ProductResolvers<ContextType = RequestContext, ParentType extends Re
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type ProjectedEndResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProjectedEnd'] = ResolversParentTypes['ProjectedEnd']> = ResolversObject<{
+  calendarEnd?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  effectiveEnd?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  limit?: Resolver<ResolversTypes['CheckKind'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  checkWarranty?: Resolver<ResolversTypes['WarrantyCheck'], ParentType, ContextType, RequireFields<QueryCheckWarrantyArgs, 'input'>>;
   warranties?: Resolver<ResolversTypes['WarrantyRecordConnection'], ParentType, ContextType, RequireFields<QueryWarrantiesArgs, 'first'>>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType, RequireFields<QueryWarrantyArgs, 'serialNumber'>>;
   warrantyHistory?: Resolver<ResolversTypes['WarrantyEventConnection'], ParentType, ContextType, RequireFields<QueryWarrantyHistoryArgs, 'first' | 'warrantyId'>>;
@@ -838,6 +988,18 @@ export type UserErrorResolvers<ContextType = RequestContext, ParentType extends 
 export type VoidWarrantyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VoidWarrantyPayload'] = ResolversParentTypes['VoidWarrantyPayload']> = ResolversObject<{
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WarrantyCheckResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WarrantyCheck'] = ResolversParentTypes['WarrantyCheck']> = ResolversObject<{
+  component?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  coverages?: Resolver<Array<ResolversTypes['CoverageCheck']>, ParentType, ContextType>;
+  decision?: Resolver<ResolversTypes['CoverageDecision'], ParentType, ContextType>;
+  paysLabour?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  paysParts?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  repairDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  warranty?: Resolver<ResolversTypes['WarrantyRecord'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -928,7 +1090,9 @@ export type WarrantyStartFactsResolvers<ContextType = RequestContext, ParentType
 
 export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Case?: CaseResolvers<ContextType>;
+  CheckResult?: CheckResultResolvers<ContextType>;
   Coverage?: CoverageResolvers<ContextType>;
+  CoverageCheck?: CoverageCheckResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
@@ -939,6 +1103,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   PolicyConnection?: PolicyConnectionResolvers<ContextType>;
   PolicyEdge?: PolicyEdgeResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
+  ProjectedEnd?: ProjectedEndResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegisterWarrantyPayload?: RegisterWarrantyPayloadResolvers<ContextType>;
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
@@ -947,6 +1112,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   UsageLimits?: UsageLimitsResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   VoidWarrantyPayload?: VoidWarrantyPayloadResolvers<ContextType>;
+  WarrantyCheck?: WarrantyCheckResolvers<ContextType>;
   WarrantyEvent?: WarrantyEventResolvers<ContextType>;
   WarrantyEventConnection?: WarrantyEventConnectionResolvers<ContextType>;
   WarrantyEventEdge?: WarrantyEventEdgeResolvers<ContextType>;

@@ -10,6 +10,7 @@ type Customer @key(fields: "id") { id: ID! name: String }
 type Query { customers: [Customer!]! }
 `;
 export const CSP_SDL = `${LINK}
-type Case @key(fields: "id") { id: ID! serialNumber: String title: String }
+scalar DateTime
+type Case @key(fields: "id") { id: ID! serialNumber: String title: String openedAt: DateTime }
 type Query { cases: [Case!]! }
 `;

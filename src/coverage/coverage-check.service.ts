@@ -1,0 +1,102 @@
+import { DomainError } from '../common/errors';
+import type { Loaders } from '../context';
+import { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import { deriveWarrantyStart } from '../records/warranty-start';
+import type { WarrantyRecord } from '../records/warranty-record.entity';
+import {
+  checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type ReadingKind, type WarrantyCheckResult,
+} from './active-check';
+import { calendarDateOf, type IsoDate } from './calendar';
+import type { Coverage } from './coverage.entity';
+
+/** What the GraphQL layer shows: the engine's answer with the stored rows it speaks about. */
+export interface CoverageCheckView extends Omit<CoverageCheck, 'coverage'> {
+  coverage: Coverage;
+}
+export interface WarrantyCheckView extends Omit<WarrantyCheckResult, 'coverages'> {
+  warranty: WarrantyRecord;
+  repairDate: IsoDate;
+  component: string | null;
+  coverages: CoverageCheckView[];
+}
+
+const READING_LIMITS: Record<ReadingKind, { min: number; max: number }> = {
+  odometerKm: { min: 0, max: 10_000_000 },
+  engineHours: { min: 0, max: 1_000_000 },
+  throughputMwh: { min: 0, max: 1_000_000 },
+  sohPct: { min: 0, max: 100 },
+};
+
+/**
+ * Loads a unit's record, coverages and policy versions through the request's loaders and asks the pure engine
+ * (active-check.ts). Used by `checkWarranty` and by `Case.warrantyCheck`.
+ */
+export class CoverageCheckService {
+  async check(
+    loaders: Loaders,
+    input: { serialNumber: string } & CheckRequest,
+  ): Promise<WarrantyCheckView> {
+    for (const [reading, value] of Object.entries(input.readings) as [ReadingKind, number | null | undefined][]) {
+      const bounds = READING_LIMITS[reading];
+      if (value !== null && value !== undefined && (!Number.isFinite(value) || value < bounds.min || value > bounds.max)) {
+        throw new DomainError('BAD_USER_INPUT', `${reading} must be from ${bounds.min} to ${bounds.max} (got ${value})`, ['input', 'readings', reading]);
+      }
+    }
+    const record = await loaders.recordBySerialNumber.load(input.serialNumber);
+    if (!record) throw new DomainError('NOT_FOUND', `no warranty for serial number ${input.serialNumber}`, ['input', 'serialNumber']);
+    const coverages = await loaders.coveragesByRecordId.load(record.id);
+    const policies = await loaders.policyById.loadMany([...new Set([record.policyId, ...coverages.flatMap((c) => (c.policyId ? [c.policyId] : []))])]);
+    const policyById = new Map(
+      policies.filter((p): p is WarrantyPolicy => p instanceof WarrantyPolicy).map((p) => [p.id, p]),
+    );
+    const recordPolicy = policyById.get(record.policyId);
+    const timeZone = record.siteTimeZone ?? 'UTC';
+    const start = deriveWarrantyStart(record, { lateStartCapMonths: recordPolicy?.lateStartCapMonths ?? null });
+
+    const checkable: CheckableCoverage[] = coverages.map((c) => {
+      const policy = c.policyId ? policyById.get(c.policyId) : undefined;
+      return {
+        id: c.id,
+        kind: c.kind,
+        scope: c.scope,
+        startDate: c.startDate,
+        endDate: c.endDate,
+        labourEndDate: c.labourEndDate,
+        mileageLimitKm: c.mileageLimitKm,
+        engineHoursLimit: c.engineHoursLimit,
+        throughputLimitMwh: c.throughputLimitMwh,
+        sohGuaranteePct: c.sohGuaranteePct,
+        paysParts: c.paysParts,
+        paysLabour: c.paysLabour,
+        voidedOn: c.voidedAt ? calendarDateOf(c.voidedAt, timeZone) : null,
+        voidReason: c.voidReason,
+        policyLabel: policy ? `${policy.productFamily} ${policy.region} v${policy.version}` : null,
+      };
+    });
+    const result = checkWarranty(
+      {
+        serialNumber: record.serialNumber,
+        notStartedReason: start.status === 'STARTED' ? null : start.reason,
+        voidedOn: record.voidedAt ? calendarDateOf(record.voidedAt, timeZone) : null,
+        voidReason: record.voidReason,
+      },
+      checkable,
+      input,
+    );
+    if (result.missingReadings.length > 0) {
+      throw new DomainError(
+        'READING_REQUIRED',
+        `${result.reason}: the unit's coverages set limits on ${result.missingReadings.join(', ')}`,
+        ['input', 'readings', result.missingReadings[0]],
+      );
+    }
+    const byId = new Map(coverages.map((c) => [c.id, c]));
+    return {
+      ...result,
+      warranty: record,
+      repairDate: input.repairDate,
+      component: input.component?.toUpperCase() ?? null,
+      coverages: result.coverages.map((r) => ({ ...r, coverage: byId.get(r.coverage.id)! })),
+    };
+  }
+}
