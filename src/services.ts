@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service';
 import { CoverageCheckService } from './coverage/coverage-check.service';
+import { PartCoverageService } from './coverage/part-coverage.service';
 import { PoliciesService } from './policies/policies.service';
 import { RecordsService, type Clock } from './records/records.service';
 
@@ -9,7 +10,8 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const audit = new AuditService(dataSource);
   const policies = new PoliciesService(dataSource);
   const records = new RecordsService(dataSource, policies, audit, clock);
-  return { dataSource, audit, policies, records, coverageCheck: new CoverageCheckService() };
+  const partCoverages = new PartCoverageService(dataSource, audit);
+  return { dataSource, audit, policies, records, partCoverages, coverageCheck: new CoverageCheckService() };
 }
 
 export type Services = ReturnType<typeof createServices>;

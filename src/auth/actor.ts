@@ -1,3 +1,5 @@
+import { DomainError } from '../common/errors';
+
 export const ROLES = ['INSTALLER', 'CUSTOMER', 'AGENT', 'WARRANTY_ADMIN', 'SERVICE'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -17,4 +19,11 @@ export function hasRole(actor: Actor, ...roles: Role[]): boolean {
 /** A caller who holds only the CUSTOMER role sees and changes nothing but their own units. */
 export function isCustomerOnly(actor: Actor): boolean {
   return actor.roles.every((role) => role === 'CUSTOMER');
+}
+
+/** Refuses (FORBIDDEN, nothing written) a caller without one of `roles`. */
+export function assertRole(actor: Actor, roles: readonly Role[], action: string): void {
+  if (!hasRole(actor, ...roles)) {
+    throw new DomainError('FORBIDDEN', `your role may not ${action} (needs one of ${roles.join(', ')})`);
+  }
 }

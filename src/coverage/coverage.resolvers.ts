@@ -1,8 +1,36 @@
 import { authenticated } from '../context';
+import { mutationPayload, type UserError } from '../common/errors';
+import { isoDate } from '../common/validation';
 import type { Resolvers } from '../generated/graphql';
+import type { WarrantyRecord } from '../records/warranty-record.entity';
 import type { Coverage } from './coverage.entity';
 
+/** A part contract changed: the payload shows the record and coverage as written. */
+async function partPayload(
+  context: Parameters<typeof authenticated>[0],
+  change: () => Promise<{ record: WarrantyRecord; coverage: Coverage }>,
+): Promise<{ warranty: WarrantyRecord | null; coverage: Coverage | null; userErrors: UserError[] }> {
+  const payload = await mutationPayload('result', async () => {
+    const result = await change();
+    authenticated(context).loaders.forget(result.record);
+    return result;
+  });
+  return { warranty: payload.result?.record ?? null, coverage: payload.result?.coverage ?? null, userErrors: payload.userErrors };
+}
+
 export const coverageResolvers: Resolvers = {
+  Mutation: {
+    addPartCoverage: (_, { input }, context) => {
+      const { actor } = authenticated(context);
+      return partPayload(context, () =>
+        context.services.partCoverages.add(actor, { ...input, startDate: isoDate(input.startDate)! }),
+      );
+    },
+    removePartCoverage: (_, { input }, context) => {
+      const { actor } = authenticated(context);
+      return partPayload(context, () => context.services.partCoverages.remove(actor, input));
+    },
+  },
   Coverage: {
     limits: (coverage) => coverage,
     policy: (coverage, _, context) =>

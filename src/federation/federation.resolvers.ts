@@ -1,5 +1,6 @@
 import { authenticated } from '../context';
 import { queryResult } from '../common/errors';
+import { isoDate } from '../common/validation';
 import { calendarDateOf } from '../coverage/calendar';
 import type { Resolvers } from '../generated/graphql';
 import { choosePolicy } from '../policies/region';
@@ -29,9 +30,9 @@ export const federationResolvers: Resolvers = {
   },
   Customer: {
     __resolveReference: (reference) => ({ id: reference.id }),
-    warranties: (customer, { first, after, status }, context) =>
+    warranties: (customer, { first, after, status, asOf }, context) =>
       queryResult(() =>
-        context.services.records.list(authenticated(context).actor, { customerId: customer.id, status }, { first, after }),
+        context.services.records.list(authenticated(context).actor, { customerId: customer.id, status, asOf: isoDate(asOf) }, { first, after }),
       ),
   },
   Case: {

@@ -34,6 +34,18 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+export type AddPartCoverageInput = {
+  /** Months labour is paid; omitted = the whole term, 0 = parts only. */
+  labourMonths?: InputMaybe<Scalars['Int']['input']>;
+  limits?: InputMaybe<UsageLimitsInput>;
+  /** The part covered, e.g. POWERTRAIN or CELLS. */
+  part: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  startDate: Scalars['Date']['input'];
+  termMonths: Scalars['Int']['input'];
+  warrantyId: Scalars['ID']['input'];
+};
+
 /** A CSP case; this subgraph resolves the warranty of the case's unit inline. */
 export type Case = {
   __typename?: 'Case';
@@ -134,6 +146,7 @@ export type CoverageKind =
 export type Customer = {
   __typename?: 'Customer';
   id: Scalars['ID']['output'];
+  /** The customer's units; with `status`, only those ACTIVE, EXPIRED, ... on `asOf` (default today). */
   warranties: WarrantyRecordConnection;
 };
 
@@ -141,6 +154,7 @@ export type Customer = {
 /** A customer of the Customers subgraph; this subgraph adds their registered units. */
 export type CustomerWarrantiesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  asOf?: InputMaybe<Scalars['Date']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<WarrantyStatus>;
 };
@@ -164,14 +178,26 @@ export type ErrorCode =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Add a standalone part contract (seed 002) to a unit: its own part, start date, term and limits, e.g. a
+   * powertrain contract bought when the vehicle's warranty ends. WARRANTY_ADMIN only.
+   */
+  addPartCoverage: PartCoveragePayload;
   /** Register a unit by serial number (POST /api/warranty/register). */
   registerWarranty: RegisterWarrantyPayload;
   /** Undo a void of the whole unit or of one component. */
   reinstateWarranty: ReinstateWarrantyPayload;
+  /** Remove a part contract (WARRANTY_ADMIN only); the event keeps what it was. */
+  removePartCoverage: PartCoveragePayload;
   /** Change the fields that may change (PATCH /api/warranty/:id). A changed start recomputes the coverage dates. */
   updateWarranty: UpdateWarrantyPayload;
   /** Void the whole unit or one component, e.g. CELLS (POST /api/warranty/:id/void). */
   voidWarranty: VoidWarrantyPayload;
+};
+
+
+export type MutationAddPartCoverageArgs = {
+  input: AddPartCoverageInput;
 };
 
 
@@ -182,6 +208,11 @@ export type MutationRegisterWarrantyArgs = {
 
 export type MutationReinstateWarrantyArgs = {
   input: ReinstateWarrantyInput;
+};
+
+
+export type MutationRemovePartCoverageArgs = {
+  input: RemovePartCoverageInput;
 };
 
 
@@ -200,6 +231,13 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type PartCoveragePayload = {
+  __typename?: 'PartCoveragePayload';
+  coverage?: Maybe<Coverage>;
+  userErrors: Array<UserError>;
+  warranty?: Maybe<WarrantyRecord>;
 };
 
 /** One version of the warranty terms for a product family in a region. Versions are never edited. */
@@ -370,6 +408,11 @@ export type ReinstateWarrantyPayload = {
   warranty?: Maybe<WarrantyRecord>;
 };
 
+export type RemovePartCoverageInput = {
+  coverageId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
 export type SaleInput = {
   /** The end-customer sale's invoice date. */
   invoiceDate?: InputMaybe<Scalars['Date']['input']>;
@@ -430,6 +473,13 @@ export type UsageLimits = {
   /** Capacity claims are covered while the measured SOH is below this percentage. */
   sohGuaranteePct?: Maybe<Scalars['Float']['output']>;
   throughputMwh?: Maybe<Scalars['Float']['output']>;
+};
+
+export type UsageLimitsInput = {
+  engineHours?: InputMaybe<Scalars['Int']['input']>;
+  odometerKm?: InputMaybe<Scalars['Int']['input']>;
+  sohGuaranteePct?: InputMaybe<Scalars['Float']['input']>;
+  throughputMwh?: InputMaybe<Scalars['Float']['input']>;
 };
 
 /** A refusal of a mutation: nothing was written. */
@@ -496,13 +546,14 @@ export type WarrantyEventEdge = {
 };
 
 export type WarrantyFilter = {
+  asOf?: InputMaybe<Scalars['Date']['input']>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
   productFamily?: InputMaybe<Scalars['String']['input']>;
   productId?: InputMaybe<Scalars['ID']['input']>;
   region?: InputMaybe<Scalars['String']['input']>;
   serialNumberPrefix?: InputMaybe<Scalars['String']['input']>;
   startStatus?: InputMaybe<WarrantyStartStatus>;
-  /** Status today (site time zone is not applied to filters: UTC today). */
+  /** Status on `asOf` (default today, UTC). */
   status?: InputMaybe<WarrantyStatus>;
   tier?: InputMaybe<WarrantyTier>;
 };
@@ -696,9 +747,11 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  Case: ResolverTypeWrapper<CaseRefModel>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AddPartCoverageInput: AddPartCoverageInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Case: ResolverTypeWrapper<CaseRefModel>;
   CheckKind: CheckKind;
   CheckOutcome: CheckOutcome;
   CheckResult: ResolverTypeWrapper<CheckResult>;
@@ -706,7 +759,6 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CostType: CostType;
   Coverage: ResolverTypeWrapper<CoverageModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CoverageCheck: ResolverTypeWrapper<CoverageCheckViewModel>;
   CoverageDecision: CoverageDecision;
   CoverageKind: CoverageKind;
@@ -717,6 +769,7 @@ export type ResolversTypes = ResolversObject<{
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PartCoveragePayload: ResolverTypeWrapper<Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversTypes['Coverage']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   Policy: ResolverTypeWrapper<WarrantyPolicyModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   PolicyConnection: ResolverTypeWrapper<Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversTypes['PolicyEdge']> }>;
@@ -730,6 +783,7 @@ export type ResolversTypes = ResolversObject<{
   RegistrantRole: RegistrantRole;
   ReinstateWarrantyInput: ReinstateWarrantyInput;
   ReinstateWarrantyPayload: ResolverTypeWrapper<Omit<ReinstateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
+  RemovePartCoverageInput: RemovePartCoverageInput;
   SaleInput: SaleInput;
   Site: ResolverTypeWrapper<WarrantyRecordModel>;
   SiteInput: SiteInput;
@@ -737,6 +791,7 @@ export type ResolversTypes = ResolversObject<{
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: ResolverTypeWrapper<Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   UsageLimits: ResolverTypeWrapper<CoverageModel>;
+  UsageLimitsInput: UsageLimitsInput;
   UserError: ResolverTypeWrapper<UserError>;
   VoidWarrantyInput: VoidWarrantyInput;
   VoidWarrantyPayload: ResolverTypeWrapper<Omit<VoidWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
@@ -758,14 +813,15 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Case: CaseRefModel;
-  ID: Scalars['ID']['output'];
+  AddPartCoverageInput: AddPartCoverageInput;
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  Case: CaseRefModel;
   CheckResult: CheckResult;
   CheckWarrantyInput: CheckWarrantyInput;
   Boolean: Scalars['Boolean']['output'];
   Coverage: CoverageModel;
-  Int: Scalars['Int']['output'];
   CoverageCheck: CoverageCheckViewModel;
   Customer: CustomerRefModel;
   Date: Scalars['Date']['output'];
@@ -773,6 +829,7 @@ export type ResolversParentTypes = ResolversObject<{
   JSON: Scalars['JSON']['output'];
   Mutation: {};
   PageInfo: PageInfo;
+  PartCoveragePayload: Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversParentTypes['Coverage']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   Policy: WarrantyPolicyModel;
   Float: Scalars['Float']['output'];
   PolicyConnection: Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversParentTypes['PolicyEdge']> };
@@ -785,12 +842,14 @@ export type ResolversParentTypes = ResolversObject<{
   RegisterWarrantyPayload: Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   ReinstateWarrantyInput: ReinstateWarrantyInput;
   ReinstateWarrantyPayload: Omit<ReinstateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
+  RemovePartCoverageInput: RemovePartCoverageInput;
   SaleInput: SaleInput;
   Site: WarrantyRecordModel;
   SiteInput: SiteInput;
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   UsageLimits: CoverageModel;
+  UsageLimitsInput: UsageLimitsInput;
   UserError: UserError;
   VoidWarrantyInput: VoidWarrantyInput;
   VoidWarrantyPayload: Omit<VoidWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
@@ -872,8 +931,10 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  addPartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationAddPartCoverageArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
+  removePartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationRemovePartCoverageArgs, 'input'>>;
   updateWarranty?: Resolver<ResolversTypes['UpdateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationUpdateWarrantyArgs, 'input'>>;
   voidWarranty?: Resolver<ResolversTypes['VoidWarrantyPayload'], ParentType, ContextType, RequireFields<MutationVoidWarrantyArgs, 'input'>>;
 }>;
@@ -883,6 +944,13 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartCoveragePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartCoveragePayload'] = ResolversParentTypes['PartCoveragePayload']> = ResolversObject<{
+  coverage?: Resolver<Maybe<ResolversTypes['Coverage']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1099,6 +1167,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PartCoveragePayload?: PartCoveragePayloadResolvers<ContextType>;
   Policy?: PolicyResolvers<ContextType>;
   PolicyConnection?: PolicyConnectionResolvers<ContextType>;
   PolicyEdge?: PolicyEdgeResolvers<ContextType>;

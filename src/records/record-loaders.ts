@@ -1,8 +1,9 @@
 import DataLoader from 'dataloader';
-import { In, type DataSource, type FindOptionsWhere } from 'typeorm';
+import { In, type DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { isCustomerOnly, type Actor } from '../auth/actor';
 import { Coverage } from '../coverage/coverage.entity';
 import { WarrantyRecord } from './warranty-record.entity';
+import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { normaliseSerialNumber } from './record-inputs';
 
@@ -59,3 +60,17 @@ export function createRecordLoaders(dataSource: DataSource, actor: Actor) {
 }
 
 export type RecordLoaders = ReturnType<typeof createRecordLoaders>;
+
+/** Locks a visible record for the rest of the transaction; invisible and missing records are both NOT_FOUND. */
+export async function lockVisibleRecord(
+  manager: EntityManager,
+  actor: Actor,
+  id: string,
+  field: string[] = ['input', 'id'],
+): Promise<WarrantyRecord> {
+  const record = isUuid(id)
+    ? await manager.findOne(WarrantyRecord, { where: { ...visibleRecordsWhere(actor), id }, lock: { mode: 'pessimistic_write' } })
+    : null;
+  if (!record) throw new DomainError('NOT_FOUND', `no warranty with id ${id}`, field);
+  return record;
+}

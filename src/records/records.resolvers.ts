@@ -26,7 +26,9 @@ export const recordResolvers: Resolvers = {
   Query: {
     warranty: (_, { serialNumber }, context) => authenticated(context).loaders.recordBySerialNumber.load(serialNumber),
     warranties: (_, { first, after, filter }, context) =>
-      queryResult(() => context.services.records.list(authenticated(context).actor, filter ?? {}, { first, after })),
+      queryResult(() =>
+        context.services.records.list(authenticated(context).actor, { ...filter, asOf: isoDate(filter?.asOf) }, { first, after }),
+      ),
     warrantyHistory: async (_, { warrantyId, first, after }, context) => {
       const { actor, loaders } = authenticated(context);
       return queryResult(async () => {

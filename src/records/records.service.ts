@@ -1,9 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import { AuditService, type EventInput } from '../audit/audit.service';
-import { hasRole, isCustomerOnly, type Actor } from '../auth/actor';
+import { assertRole, hasRole, isCustomerOnly, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
-import { isUuid, newId } from '../common/ids';
+import { newId } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { assertValid } from '../common/validation';
 import { calendarDateOf, compareDates, type IsoDate } from '../coverage/calendar';
@@ -18,7 +18,7 @@ import { ProductReference } from '../products/product-reference.entity';
 import {
   normaliseSerialNumber, RegisterWarrantyDto, toSiteDto, UpdateWarrantyDto, VoidDto,
 } from './record-inputs';
-import { visibleRecordsWhere } from './record-loaders';
+import { lockVisibleRecord, visibleRecordsWhere } from './record-loaders';
 import { deriveWarrantyStart, type WarrantyStartFacts } from './warranty-start';
 import { WarrantyRecord, type RegistrantRole, type SupplyChainStage } from './warranty-record.entity';
 
@@ -65,6 +65,8 @@ export interface WarrantyListFilter {
   tier?: string | null;
   startStatus?: string | null;
   status?: WarrantyStatus | null;
+  /** The date `status` is judged on; default today (UTC). */
+  asOf?: IsoDate | null;
   serialNumberPrefix?: string | null;
 }
 
@@ -88,7 +90,7 @@ export class RecordsService {
   // ---------------------------------------------------------------- registration
 
   async register(actor: Actor, command: RegisterWarrantyCommand): Promise<WarrantyRecord> {
-    requireRole(actor, REGISTRAR_ROLES, 'register a warranty');
+    assertRole(actor, REGISTRAR_ROLES, 'register a warranty');
     await assertValid(Object.assign(new RegisterWarrantyDto(), command, { site: toSiteDto(command.site) }));
 
     const customerOnly = isCustomerOnly(actor);
@@ -218,7 +220,7 @@ export class RecordsService {
   // ---------------------------------------------------------------- update
 
   async update(actor: Actor, command: UpdateWarrantyCommand): Promise<WarrantyRecord> {
-    requireRole(actor, EDITOR_ROLES, 'update a warranty');
+    assertRole(actor, EDITOR_ROLES, 'update a warranty');
     if ('warrantyDateShift' in command && !hasRole(actor, 'WARRANTY_ADMIN')) {
       throw new DomainError('FORBIDDEN', 'only a WARRANTY_ADMIN may shift the warranty date', ['input', 'warrantyDateShift']);
     }
@@ -228,7 +230,7 @@ export class RecordsService {
     if (command.site === null) throw new DomainError('BAD_USER_INPUT', 'site cannot be cleared', ['input', 'site']);
 
     return this.dataSource.transaction(async (manager) => {
-      const record = await this.lockRecord(manager, actor, command.id);
+      const record = await lockVisibleRecord(manager, actor, command.id);
       if (record.voidedAt) {
         throw new DomainError('WARRANTY_VOIDED', `warranty ${record.serialNumber} is voided; reinstate it before changing it`, ['input', 'id']);
       }
@@ -325,13 +327,13 @@ export class RecordsService {
   // ---------------------------------------------------------------- void and reinstate
 
   async void(actor: Actor, input: { id: string; component?: string | null; reason: string }): Promise<WarrantyRecord> {
-    requireRole(actor, VOIDER_ROLES, 'void a warranty');
+    assertRole(actor, VOIDER_ROLES, 'void a warranty');
     await assertValid(Object.assign(new VoidDto(), input));
     return this.changeVoidState(actor, input, 'void');
   }
 
   async reinstate(actor: Actor, input: { id: string; component?: string | null; reason: string }): Promise<WarrantyRecord> {
-    requireRole(actor, ['WARRANTY_ADMIN'], 'reinstate a warranty');
+    assertRole(actor, ['WARRANTY_ADMIN'], 'reinstate a warranty');
     await assertValid(Object.assign(new VoidDto(), input));
     return this.changeVoidState(actor, input, 'reinstate');
   }
@@ -343,7 +345,7 @@ export class RecordsService {
   ): Promise<WarrantyRecord> {
     const reason = input.reason.trim();
     return this.dataSource.transaction(async (manager) => {
-      const record = await this.lockRecord(manager, actor, input.id);
+      const record = await lockVisibleRecord(manager, actor, input.id);
       const base = { orgId: record.orgId, warrantyRecordId: record.id, actorId: actor.id };
       const now = this.clock();
       const component = input.component?.toUpperCase() ?? null;
@@ -431,14 +433,14 @@ export class RecordsService {
       query.andWhere("r.serial_number LIKE :prefix ESCAPE '\\'", { prefix: `${escapeLike(normaliseSerialNumber(filter.serialNumberPrefix))}%` });
     }
     if (filter.status) {
-      const today = this.today();
+      const statusDate = filter.asOf ?? this.today();
       const conditions: Record<WarrantyStatus, string> = {
         VOIDED: 'r.voided_at IS NOT NULL',
         NOT_STARTED: 'r.voided_at IS NULL AND (r.start_date IS NULL OR r.start_date > :today)',
         EXPIRED: 'r.voided_at IS NULL AND r.start_date <= :today AND (r.expires_at IS NULL OR r.expires_at < :today)',
         ACTIVE: 'r.voided_at IS NULL AND r.start_date <= :today AND r.expires_at >= :today',
       };
-      query.andWhere(conditions[filter.status], { today });
+      query.andWhere(conditions[filter.status], { today: statusDate });
     }
     const totalCount = await query.clone().getCount();
     if (after) {
@@ -447,24 +449,9 @@ export class RecordsService {
     const rows = await query.orderBy('r.registered_at', 'DESC').addOrderBy('r.id', 'DESC').limit(size + 1).getMany();
     return toConnection(rows, size, totalCount, (r) => [r.registeredAt.toISOString(), r.id], after !== null);
   }
-
-  /** Locks the record for the rest of the transaction; invisible and missing records are both NOT_FOUND. */
-  private async lockRecord(manager: EntityManager, actor: Actor, id: string): Promise<WarrantyRecord> {
-    const record = isUuid(id)
-      ? await manager.findOne(WarrantyRecord, { where: { ...visibleRecordsWhere(actor), id }, lock: { mode: 'pessimistic_write' } })
-      : null;
-    if (!record) throw new DomainError('NOT_FOUND', `no warranty with id ${id}`, ['input', 'id']);
-    return record;
-  }
 }
 
 // ------------------------------------------------------------------ helpers
-
-function requireRole(actor: Actor, roles: readonly string[], action: string): void {
-  if (!actor.roles.some((role) => roles.includes(role))) {
-    throw new DomainError('FORBIDDEN', `your role may not ${action} (needs one of ${roles.join(', ')})`);
-  }
-}
 
 function duplicateSerial(serialNumber: string): DomainError {
   return new DomainError('DUPLICATE_SERIAL', `serial number ${serialNumber} is already registered`, ['input', 'serialNumber']);

@@ -26,8 +26,8 @@ const CUSTOMERS = [
   { id: 'fed-c3', name: 'Customer Three' },
 ];
 const CASES = [
-  { id: 'case-1', serialNumber: 'FED-A-INV-1', title: 'Inverter fault' },
-  { id: 'case-2', serialNumber: 'FED-A-BAT-1', title: 'Battery capacity' },
+  { id: 'case-1', serialNumber: 'FED-A-INV-1', title: 'Inverter fault', openedAt: '2025-06-01T09:00:00Z' },
+  { id: 'case-2', serialNumber: 'FED-A-BAT-1', title: 'Battery capacity', openedAt: '2025-06-01T09:00:00Z' },
   { id: 'case-3', serialNumber: 'FED-B-INV-1', title: 'Another org unit' },
   { id: 'case-4', serialNumber: 'FED-UNKNOWN-1', title: 'Never registered' },
   { id: 'case-5', serialNumber: null, title: 'No serial yet' },
@@ -254,5 +254,16 @@ describe('gateway end to end', () => {
     const other = await postGraphQL(gatewayUrl, query, { s: 'FED-B-INV-1' }, tokenA);
     expect(other.errors).toBeUndefined();
     expect(other.data.warranty).toBeNull();
+  });
+
+  it('resolves each case\'s active-warranty check inline, on the day the case was opened', async () => {
+    const response = await postGraphQL(gatewayUrl, `{ cases { id warrantyCheck { decision reason repairDate coverages { coverage { scope } active } } } }`, undefined, tokenA);
+    const byId = Object.fromEntries(response.data.cases.map((c: { id: string; warrantyCheck: unknown }) => [c.id, c.warrantyCheck]));
+    expect(byId['case-1']).toMatchObject({ decision: 'COVERED', repairDate: '2025-06-01', coverages: [{ coverage: { scope: 'UNIT' }, active: true }] });
+    expect(byId['case-1'].reason).toContain('INVERTER DE-AT-CH v1');
+    // The battery's throughput cap needs a reading the case does not carry: refused, not passed.
+    expect(byId['case-2']).toBeNull();
+    expect(response.errors).toEqual([expect.objectContaining({ path: ['cases', 1, 'warrantyCheck'], extensions: expect.objectContaining({ code: 'READING_REQUIRED' }) })]);
+    for (const id of ['case-3', 'case-4', 'case-5']) expect(byId[id]).toBeNull();
   });
 });
