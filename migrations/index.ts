@@ -1,5 +1,6 @@
 import { InitialSchema1795514324858 } from './1795514324858-InitialSchema';
 import { SeedExamplePolicies1795514400000 } from './1795514400000-SeedExamplePolicies';
+import { PolicyPublisher1795515834383 } from './1795515834383-PolicyPublisher';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
-export const MIGRATIONS = [InitialSchema1795514324858, SeedExamplePolicies1795514400000];
+export const MIGRATIONS = [InitialSchema1795514324858, SeedExamplePolicies1795514400000, PolicyPublisher1795515834383];

@@ -183,6 +183,11 @@ export type Mutation = {
    * powertrain contract bought when the vehicle's warranty ends. WARRANTY_ADMIN only.
    */
   addPartCoverage: PartCoveragePayload;
+  /**
+   * Publish a new version of the terms for a product family and region (WARRANTY_ADMIN). It applies to units
+   * registered from `effectiveFrom` on; registered units keep the version they were registered under.
+   */
+  publishWarrantyPolicy: PublishWarrantyPolicyPayload;
   /** Register a unit by serial number (POST /api/warranty/register). */
   registerWarranty: RegisterWarrantyPayload;
   /** Undo a void of the whole unit or of one component. */
@@ -198,6 +203,11 @@ export type Mutation = {
 
 export type MutationAddPartCoverageArgs = {
   input: AddPartCoverageInput;
+};
+
+
+export type MutationPublishWarrantyPolicyArgs = {
+  input: PublishWarrantyPolicyInput;
 };
 
 
@@ -259,6 +269,9 @@ export type Policy = {
   lateStartCapMonths?: Maybe<Scalars['Int']['output']>;
   mileageLimitKm?: Maybe<Scalars['Int']['output']>;
   productFamily: Scalars['String']['output'];
+  publishedAt: Scalars['DateTime']['output'];
+  /** Who published this version (null for the seeded examples). */
+  publishedById?: Maybe<Scalars['ID']['output']>;
   region: Scalars['String']['output'];
   slaOnsiteHours?: Maybe<Scalars['Float']['output']>;
   slaResponseHours?: Maybe<Scalars['Float']['output']>;
@@ -306,6 +319,32 @@ export type ProjectedEnd = {
   date: Scalars['Date']['output'];
   effectiveEnd: Scalars['Date']['output'];
   limit: CheckKind;
+};
+
+export type PublishWarrantyPolicyInput = {
+  componentScopes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Not before the latest version's effectiveFrom for the same family and region. */
+  effectiveFrom: Scalars['Date']['input'];
+  engineHoursLimit?: InputMaybe<Scalars['Int']['input']>;
+  extensionCliffMonths?: InputMaybe<Scalars['Int']['input']>;
+  extensionTiers?: InputMaybe<Array<WarrantyTier>>;
+  extensionWindowMonths?: InputMaybe<Scalars['Int']['input']>;
+  labourMonths?: InputMaybe<Scalars['Int']['input']>;
+  lateStartCapMonths?: InputMaybe<Scalars['Int']['input']>;
+  mileageLimitKm?: InputMaybe<Scalars['Int']['input']>;
+  productFamily: Scalars['String']['input'];
+  region: Scalars['String']['input'];
+  slaOnsiteHours?: InputMaybe<Scalars['Float']['input']>;
+  slaResponseHours?: InputMaybe<Scalars['Float']['input']>;
+  sohGuaranteePct?: InputMaybe<Scalars['Float']['input']>;
+  termMonths: Scalars['Int']['input'];
+  throughputMwhPerKwh?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type PublishWarrantyPolicyPayload = {
+  __typename?: 'PublishWarrantyPolicyPayload';
+  policy?: Maybe<Policy>;
+  userErrors: Array<UserError>;
 };
 
 export type Query = {
@@ -776,6 +815,8 @@ export type ResolversTypes = ResolversObject<{
   PolicyEdge: ResolverTypeWrapper<Omit<PolicyEdge, 'node'> & { node: ResolversTypes['Policy'] }>;
   Product: ResolverTypeWrapper<ProductRefModel>;
   ProjectedEnd: ResolverTypeWrapper<ProjectedEnd>;
+  PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
+  PublishWarrantyPolicyPayload: ResolverTypeWrapper<Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversTypes['Policy']> }>;
   Query: ResolverTypeWrapper<{}>;
   ReadingsInput: ReadingsInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
@@ -836,6 +877,8 @@ export type ResolversParentTypes = ResolversObject<{
   PolicyEdge: Omit<PolicyEdge, 'node'> & { node: ResolversParentTypes['Policy'] };
   Product: ProductRefModel;
   ProjectedEnd: ProjectedEnd;
+  PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
+  PublishWarrantyPolicyPayload: Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversParentTypes['Policy']> };
   Query: {};
   ReadingsInput: ReadingsInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
@@ -932,6 +975,7 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addPartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationAddPartCoverageArgs, 'input'>>;
+  publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
   removePartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationRemovePartCoverageArgs, 'input'>>;
@@ -967,6 +1011,8 @@ export type PolicyResolvers<ContextType = RequestContext, ParentType extends Res
   lateStartCapMonths?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   mileageLimitKm?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   productFamily?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  publishedById?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   slaOnsiteHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   slaResponseHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -1003,6 +1049,12 @@ export type ProjectedEndResolvers<ContextType = RequestContext, ParentType exten
   date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   effectiveEnd?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   limit?: Resolver<ResolversTypes['CheckKind'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PublishWarrantyPolicyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishWarrantyPolicyPayload'] = ResolversParentTypes['PublishWarrantyPolicyPayload']> = ResolversObject<{
+  policy?: Resolver<Maybe<ResolversTypes['Policy']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1173,6 +1225,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   PolicyEdge?: PolicyEdgeResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   ProjectedEnd?: ProjectedEndResolvers<ContextType>;
+  PublishWarrantyPolicyPayload?: PublishWarrantyPolicyPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegisterWarrantyPayload?: RegisterWarrantyPayloadResolvers<ContextType>;
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;

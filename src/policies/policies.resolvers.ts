@@ -1,5 +1,5 @@
 import { authenticated } from '../context';
-import { queryResult } from '../common/errors';
+import { mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import type { Resolvers } from '../generated/graphql';
 
@@ -12,7 +12,21 @@ export const policyResolvers: Resolvers = {
       );
     },
   },
+  Mutation: {
+    publishWarrantyPolicy: (_, { input }, context) => {
+      const { actor } = authenticated(context);
+      return mutationPayload('policy', () =>
+        context.services.policies.publish(actor, {
+          ...input,
+          effectiveFrom: isoDate(input.effectiveFrom)!,
+          componentScopes: input.componentScopes?.map((scope) => scope.toUpperCase()) ?? [],
+          extensionTiers: input.extensionTiers ?? [],
+        }),
+      );
+    },
+  },
   Policy: {
+    publishedAt: (policy) => policy.createdAt,
     __resolveReference: (reference, context) => authenticated(context).loaders.policyById.load(reference.id),
     labourMonths: (policy) => policy.labourMonths ?? policy.termMonths,
   },

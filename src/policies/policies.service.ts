@@ -1,7 +1,11 @@
 import DataLoader from 'dataloader';
-import { In, type DataSource, type EntityManager } from 'typeorm';
-import type { Actor } from '../auth/actor';
-import { isUuid } from '../common/ids';
+import { In, QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import { assertRole, type Actor } from '../auth/actor';
+import { DomainError } from '../common/errors';
+import { assertValid } from '../common/validation';
+import { compareDates } from '../coverage/calendar';
+import { PublishPolicyDto } from './publish-policy';
+import { isUuid, newId } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { choosePolicy, FALLBACK_REGION } from './region';
 import { WarrantyPolicy } from './warranty-policy.entity';
@@ -13,8 +17,71 @@ export interface PolicyFilter {
   asOf?: string | null;
 }
 
+export type PublishPolicyCommand = PublishPolicyDto & { effectiveFrom: string };
+
 export class PoliciesService {
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * A new version is a new row: versions are numbered per (family, region), never edited, and take effect in
+   * order. Existing records keep the row they point at, so nothing already registered changes.
+   */
+  async publish(actor: Actor, command: PublishPolicyCommand): Promise<WarrantyPolicy> {
+    assertRole(actor, ['WARRANTY_ADMIN'], 'publish a warranty policy');
+    const productFamily = command.productFamily?.toUpperCase();
+    const region = command.region?.toUpperCase();
+    await assertValid(Object.assign(new PublishPolicyDto(), command, { productFamily, region }));
+    if (command.labourMonths != null && command.labourMonths > command.termMonths) {
+      throw new DomainError('BAD_USER_INPUT', 'labourMonths cannot exceed termMonths', ['input', 'labourMonths']);
+    }
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const latest = await manager.findOne(WarrantyPolicy, {
+          where: { orgId: actor.orgId, productFamily, region },
+          order: { version: 'DESC' },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (latest && compareDates(command.effectiveFrom, latest.effectiveFrom) < 0) {
+          throw new DomainError(
+            'BAD_USER_INPUT',
+            `effectiveFrom ${command.effectiveFrom} is before version ${latest.version}'s ${latest.effectiveFrom}; versions take effect in order`,
+            ['input', 'effectiveFrom'],
+          );
+        }
+        const policy = manager.create(WarrantyPolicy, {
+          id: newId(),
+          orgId: actor.orgId,
+          productFamily,
+          region,
+          version: (latest?.version ?? 0) + 1,
+          effectiveFrom: command.effectiveFrom,
+          termMonths: command.termMonths,
+          labourMonths: command.labourMonths ?? null,
+          sohGuaranteePct: command.sohGuaranteePct ?? null,
+          throughputMwhPerKwh: command.throughputMwhPerKwh ?? null,
+          mileageLimitKm: command.mileageLimitKm ?? null,
+          engineHoursLimit: command.engineHoursLimit ?? null,
+          componentScopes: command.componentScopes ?? [],
+          extensionTiers: command.extensionTiers ?? [],
+          extensionCliffMonths: command.extensionCliffMonths ?? null,
+          extensionWindowMonths: command.extensionWindowMonths ?? null,
+          lateStartCapMonths: command.lateStartCapMonths ?? null,
+          slaResponseHours: command.slaResponseHours ?? null,
+          slaOnsiteHours: command.slaOnsiteHours ?? null,
+          publishedById: actor.id,
+        });
+        await manager.insert(WarrantyPolicy, policy);
+        return manager.findOneByOrFail(WarrantyPolicy, { id: policy.id });
+      });
+    } catch (error) {
+      // Two admins publishing the same family and region at once: the unique version index lets one win.
+      const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string }) : null;
+      if (driverError?.code === '23505') {
+        throw new DomainError('BAD_USER_INPUT', `another version of ${productFamily} ${region} was published at the same time; try again`, ['input', 'region']);
+      }
+      throw error;
+    }
+  }
 
   /** The policy version for a registration (rule 1): the region's row in force, else the EU row, else null. */
   async policyFor(

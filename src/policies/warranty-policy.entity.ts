@@ -77,6 +77,10 @@ export class WarrantyPolicy {
   @Column({ name: 'sla_onsite_hours', type: 'numeric', precision: 6, scale: 2, nullable: true, transformer: numericTransformer })
   slaOnsiteHours: number | null;
 
+  /** Who published this version; null for the seeded example rows. */
+  @Column({ name: 'published_by_id', type: 'text', nullable: true })
+  publishedById: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
