@@ -107,6 +107,26 @@ describe('warranty, warranties, warrantyHistory and warrantyPolicies', () => {
     });
   });
 
+  describe('Customer.warranties (federation)', () => {
+    it.each([
+      ['ACTIVE', '2026-06-01', ['Q-BAT-1', 'Q-INV-1']],
+      ['ACTIVE', '2024-06-01', ['Q-BAT-1']],
+      ['NOT_STARTED', '2024-06-01', ['Q-INV-1']],
+      ['ACTIVE', '2030-01-10', ['Q-BAT-1', 'Q-INV-1']], // Q-INV-1's last day: the end date is inside
+      ['EXPIRED', '2030-01-11', ['Q-INV-1']],
+      [null, null, ['Q-BAT-1', 'Q-INV-1']],
+    ])('filters a customer\'s units by status %s on %s', async (status, asOf, expected) => {
+      const { data, errors } = await t.graphql(
+        `query($status: WarrantyStatus, $asOf: Date) { _entities(representations: [{ __typename: "Customer", id: "cust-1" }]) {
+           ... on Customer { id warranties(status: $status, asOf: $asOf) { totalCount edges { node { serialNumber } } } } } }`,
+        { status, asOf },
+        agent,
+      );
+      expect(errors).toBeUndefined();
+      expect(data._entities[0].warranties.edges.map((e: any) => e.node.serialNumber).sort()).toEqual(expected);
+    });
+  });
+
   describe('warrantyHistory', () => {
     it('lists a record\'s events newest first, in pages', async () => {
       const HISTORY = `query($id: ID!, $after: String) { warrantyHistory(warrantyId: $id, first: 1, after: $after) {
