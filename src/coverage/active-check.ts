@@ -91,7 +91,10 @@ export interface WarrantyCheckResult {
   reason: string;
   /** The coverages that apply to the repaired component, each with its checks. */
   coverages: CoverageCheck[];
-  /** Readings a set limit needs that the request lacks: the check cannot answer without them. */
+  /**
+   * Readings a set limit needs that the request lacks, on coverages that pass every other check: the answer
+   * depends on them.
+   */
   missingReadings: ReadingKind[];
 }
 
@@ -169,8 +172,11 @@ function checkCoverage(record: CheckableRecord, coverage: CheckableCoverage, req
     });
   }
 
-  // SOH (rule 5): a capacity claim is covered only while the measured SOH is below the guarantee.
-  if (request.capacityClaim && coverage.sohGuaranteePct !== null) {
+  // SOH (rule 5): a capacity claim is covered only while the measured SOH is below the guarantee; a coverage
+  // that guarantees no SOH does not pay for lost capacity at all.
+  if (request.capacityClaim && coverage.sohGuaranteePct === null) {
+    checks.push({ check: 'SOH', outcome: 'FAIL', limit: null, reading: null, reason: `${name} gives no state-of-health guarantee, so it does not cover lost capacity` });
+  } else if (request.capacityClaim && coverage.sohGuaranteePct !== null) {
     const soh = request.readings.sohPct;
     const limit = `< ${coverage.sohGuaranteePct} %`;
     if (soh === null || soh === undefined) {
@@ -255,9 +261,12 @@ export function checkWarranty(
     };
   });
 
+  // A reading is missing only where it would decide: a coverage that already fails another check (ended,
+  // voided, over another limit) cannot pay whatever the reading, so it does not hold the answer up.
+  const undecided = results.filter((r) => !r.checks.some((c) => c.outcome === 'FAIL' && c.check !== 'LABOUR_TERM'));
   const missingReadings = [
     ...new Set(
-      results.flatMap((r) =>
+      undecided.flatMap((r) =>
         r.checks
           .filter((c) => c.outcome === 'READING_REQUIRED')
           .map((c) => (c.check === 'SOH' ? 'sohPct' : USAGE_LIMITS.find((u) => u.check === c.check)!.reading) as ReadingKind),

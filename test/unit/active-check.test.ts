@@ -241,9 +241,18 @@ describe('checkWarranty: battery SOH on a capacity claim (rule 5, covered only b
     expect(result.decision).toBe('COVERED');
   });
 
-  it('a capacity claim against a coverage without an SOH guarantee gets no SOH row', () => {
-    const result = check([coverage()], { capacityClaim: true, readings: { sohPct: 95 } });
-    expect(kinds(result)).toEqual(['TIME', 'VOID', 'LABOUR_TERM']);
+  it('a capacity claim against a coverage without an SOH guarantee fails: it does not guarantee capacity', () => {
+    const result = check([coverage()], { capacityClaim: true, readings: { sohPct: 50 } });
+    expect(kinds(result)).toEqual(['TIME', 'SOH', 'VOID', 'LABOUR_TERM']);
+    expect(result.decision).toBe('SELF_PAID');
+    expect(result.reason).toContain('no state-of-health guarantee');
+  });
+
+  it('does not hold the answer up for a reading that could not change it (the coverage failed another check)', () => {
+    const result = check([coverage({ endDate: '2025-01-15', mileageLimitKm: 100000 })], { repairDate: '2026-01-01', readings: {} });
+    expect(result.missingReadings).toEqual([]);
+    expect(result.decision).toBe('SELF_PAID');
+    expect(result.coverages[0].checks.find((c) => c.check === 'MILEAGE')?.outcome).toBe('READING_REQUIRED');
   });
 
   it.each<[string, Readings]>([
