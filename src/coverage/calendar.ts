@@ -75,10 +75,18 @@ export function isWithin(date: IsoDate, start: IsoDate, end: IsoDate): boolean {
   return compareDates(start, date) <= 0 && compareDates(date, end) <= 0;
 }
 
+// Building an Intl.DateTimeFormat costs far more than using one; status fields ask for "today" per record.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar date of an instant in a time zone (the site's, so "today" matches what the customer sees). */
 export function calendarDateOf(instant: Date, timeZone = 'UTC'): IsoDate {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, formatter);
+  }
   // formatToParts, not format(): the order and separators of a formatted date depend on the ICU data.
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const parts = formatter.formatToParts(instant);
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return format(part('year'), part('month'), part('day'));
 }
