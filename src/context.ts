@@ -2,7 +2,7 @@ import type { Actor } from './auth/actor';
 import { unauthenticated } from './common/errors';
 import { createPolicyLoaders } from './policies/policies.service';
 import { createProductLoaders } from './products/product-loaders';
-import { createRecordLoaders } from './records/record-loaders';
+import { createCustomerWarrantiesLoader, createRecordLoaders } from './records/record-loaders';
 import type { Services } from './services';
 
 function createLoaders(services: Services, actor: Actor) {
@@ -10,6 +10,7 @@ function createLoaders(services: Services, actor: Actor) {
     ...createRecordLoaders(services.dataSource, actor),
     ...createPolicyLoaders(services.dataSource, actor),
     ...createProductLoaders(services.dataSource, actor),
+    customerWarranties: createCustomerWarrantiesLoader(services.records, actor),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -30,10 +30,14 @@ export const federationResolvers: Resolvers = {
   },
   Customer: {
     __resolveReference: (reference) => ({ id: reference.id }),
-    warranties: (customer, { first, after, status, asOf }, context) =>
-      queryResult(() =>
-        context.services.records.list(authenticated(context).actor, { customerId: customer.id, status, asOf: isoDate(asOf) }, { first, after }),
-      ),
+    warranties: (customer, { first, after, status, asOf }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return queryResult(() =>
+        after
+          ? context.services.records.list(actor, { customerId: customer.id, status, asOf: isoDate(asOf) }, { first, after })
+          : loaders.customerWarranties.load({ customerId: customer.id, first, status, asOf: isoDate(asOf) }),
+      );
+    },
   },
   Case: {
     // `serialNumber` is in the representation because `warranty` @requires it.

@@ -5,7 +5,10 @@ import { Coverage } from '../coverage/coverage.entity';
 import { WarrantyRecord } from './warranty-record.entity';
 import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
+import type { Connection } from '../common/pagination';
+import type { WarrantyStatus } from '../coverage/coverage-terms';
 import { normaliseSerialNumber } from './record-inputs';
+import type { RecordsService } from './records.service';
 
 
 
@@ -73,4 +76,33 @@ export async function lockVisibleRecord(
     : null;
   if (!record) throw new DomainError('NOT_FOUND', `no warranty with id ${id}`, field);
   return record;
+}
+
+export interface CustomerPageKey {
+  customerId: string;
+  first: number | null | undefined;
+  status: WarrantyStatus | null | undefined;
+  asOf: string | null;
+}
+
+/**
+ * `Customer.warranties` for every customer a request resolves, in two SQL statements per distinct set of
+ * arguments (see RecordsService.firstPagesByCustomer). Later pages (`after`) go to RecordsService.list.
+ */
+export function createCustomerWarrantiesLoader(records: RecordsService, actor: Actor) {
+  const argsKey = (key: CustomerPageKey) => JSON.stringify([key.first ?? null, key.status ?? null, key.asOf]);
+  return new DataLoader<CustomerPageKey, Connection<WarrantyRecord>, string>(
+    async (keys) => {
+      const groups = new Map<string, CustomerPageKey[]>();
+      for (const key of keys) groups.set(argsKey(key), [...(groups.get(argsKey(key)) ?? []), key]);
+      const pages = new Map<string, Connection<WarrantyRecord>>();
+      for (const [args, group] of groups) {
+        const { first, status, asOf } = group[0];
+        const byCustomer = await records.firstPagesByCustomer(actor, [...new Set(group.map((k) => k.customerId))], { status, asOf }, first);
+        for (const [customerId, page] of byCustomer) pages.set(`${args}|${customerId}`, page);
+      }
+      return keys.map((key) => pages.get(`${argsKey(key)}|${key.customerId}`)!);
+    },
+    { cacheKeyFn: (key) => `${argsKey(key)}|${key.customerId}` },
+  );
 }

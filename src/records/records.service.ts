@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { QueryFailedError } from 'typeorm';
+import { In, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
 import { AuditService, type EventInput } from '../audit/audit.service';
 import { assertRole, hasRole, isCustomerOnly, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
@@ -420,6 +420,52 @@ export class RecordsService {
   ): Promise<Connection<WarrantyRecord>> {
     const size = pageSize(args.first, 20);
     const after = decodeCursor(args.after, 2);
+    const query = this.filteredRecords(actor, filter);
+    const totalCount = await query.clone().getCount();
+    if (after) {
+      query.andWhere('(r.registered_at, r.id) < (:afterAt, :afterId)', { afterAt: after[0], afterId: after[1] });
+    }
+    const rows = await query.orderBy('r.registered_at', 'DESC').addOrderBy('r.id', 'DESC').limit(size + 1).getMany();
+    return toConnection(rows, size, totalCount, recordCursor, after !== null);
+  }
+
+  /**
+   * The first page of many customers' units in two SQL statements, however many customers: a window query
+   * numbers each customer's units (and counts them), then one query loads the rows of every first page.
+   */
+  async firstPagesByCustomer(
+    actor: Actor,
+    customerIds: readonly string[],
+    filter: Omit<WarrantyListFilter, 'customerId'>,
+    first: number | null | undefined,
+  ): Promise<Map<string, Connection<WarrantyRecord>>> {
+    const size = pageSize(first, 20);
+    const numbered = this.filteredRecords(actor, filter)
+      .andWhere('r.customer_id IN (:...customerIds)', { customerIds: [...customerIds] })
+      .select('r.id', 'id')
+      .addSelect('r.customer_id', 'customerId')
+      .addSelect('count(*) OVER (PARTITION BY r.customer_id)', 'total')
+      .addSelect('row_number() OVER (PARTITION BY r.customer_id ORDER BY r.registered_at DESC, r.id DESC)', 'position');
+    const [sql, parameters] = numbered.getQueryAndParameters();
+    const ranked: Array<{ id: string; customerId: string; total: string; position: string }> = await this.dataSource.query(
+      `SELECT * FROM (${sql}) numbered WHERE numbered."position" <= ${size + 1}`,
+      parameters,
+    );
+    const rows = ranked.length
+      ? await this.dataSource.getRepository(WarrantyRecord).find({ where: { orgId: actor.orgId, id: In(ranked.map((r) => r.id)) } })
+      : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const pages = new Map<string, Connection<WarrantyRecord>>();
+    for (const customerId of customerIds) {
+      const mine = ranked.filter((r) => r.customerId === customerId).sort((a, b) => Number(a.position) - Number(b.position));
+      const records = mine.map((r) => byId.get(r.id)).filter((r): r is WarrantyRecord => r !== undefined);
+      pages.set(customerId, toConnection(records, size, Number(mine[0]?.total ?? 0), recordCursor, false));
+    }
+    return pages;
+  }
+
+  /** The records a caller may see, narrowed by a filter; the one place list queries are built. */
+  private filteredRecords(actor: Actor, filter: WarrantyListFilter): SelectQueryBuilder<WarrantyRecord> {
     const scope = visibleRecordsWhere(actor);
     const query = this.dataSource.getRepository(WarrantyRecord).createQueryBuilder('r').where('r.org_id = :orgId', { orgId: actor.orgId });
     if (scope.customerId !== undefined) query.andWhere('r.customer_id = :ownCustomer', { ownCustomer: scope.customerId });
@@ -433,23 +479,19 @@ export class RecordsService {
       query.andWhere("r.serial_number LIKE :prefix ESCAPE '\\'", { prefix: `${escapeLike(normaliseSerialNumber(filter.serialNumberPrefix))}%` });
     }
     if (filter.status) {
-      const statusDate = filter.asOf ?? this.today();
       const conditions: Record<WarrantyStatus, string> = {
         VOIDED: 'r.voided_at IS NOT NULL',
-        NOT_STARTED: 'r.voided_at IS NULL AND (r.start_date IS NULL OR r.start_date > :today)',
-        EXPIRED: 'r.voided_at IS NULL AND r.start_date <= :today AND (r.expires_at IS NULL OR r.expires_at < :today)',
-        ACTIVE: 'r.voided_at IS NULL AND r.start_date <= :today AND r.expires_at >= :today',
+        NOT_STARTED: 'r.voided_at IS NULL AND (r.start_date IS NULL OR r.start_date > :statusDate)',
+        EXPIRED: 'r.voided_at IS NULL AND r.start_date <= :statusDate AND (r.expires_at IS NULL OR r.expires_at < :statusDate)',
+        ACTIVE: 'r.voided_at IS NULL AND r.start_date <= :statusDate AND r.expires_at >= :statusDate',
       };
-      query.andWhere(conditions[filter.status], { today: statusDate });
+      query.andWhere(conditions[filter.status], { statusDate: filter.asOf ?? this.today() });
     }
-    const totalCount = await query.clone().getCount();
-    if (after) {
-      query.andWhere('(r.registered_at, r.id) < (:afterAt, :afterId)', { afterAt: after[0], afterId: after[1] });
-    }
-    const rows = await query.orderBy('r.registered_at', 'DESC').addOrderBy('r.id', 'DESC').limit(size + 1).getMany();
-    return toConnection(rows, size, totalCount, (r) => [r.registeredAt.toISOString(), r.id], after !== null);
+    return query;
   }
 }
+
+const recordCursor = (r: WarrantyRecord) => [r.registeredAt.toISOString(), r.id];
 
 // ------------------------------------------------------------------ helpers
 

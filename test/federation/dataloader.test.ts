@@ -182,4 +182,35 @@ describe('_entities batching', () => {
     ]);
     expect(run.sqlQueries).toBe(1);
   });
+
+  it('resolves Customer.warranties for many customers with two SQL queries, each customer its own first page', async () => {
+    const customers = [...Array.from({ length: 7 }, (_, k) => `dl-customer-${k}`), 'dl-nobody-1', 'dl-nobody-2'];
+    const run = await execute<{ _entities: Array<{ id: string; warranties: any }> }>(
+      adminOf(orgA),
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id
+         warranties(first: 5) { totalCount edges { cursor node { serialNumber } } pageInfo { hasNextPage hasPreviousPage } } } } }`,
+      { r: customers.map((id) => ({ __typename: 'Customer', id })) },
+    );
+    expect(run.errors).toBeUndefined();
+    console.log(`_entities: ${customers.length} Customer representations with warranties -> ${run.sqlQueries} SQL statements`);
+    expect(run.sqlQueries).toBe(2);
+    for (const [k, entity] of run.data!._entities.entries()) {
+      const own = unitsA.filter((_, index) => `dl-customer-${index % 7}` === customers[k]).map((u) => u.serialNumber);
+      expect(entity.warranties.totalCount).toBe(own.length);
+      expect(entity.warranties.edges).toHaveLength(Math.min(5, own.length));
+      expect(entity.warranties.pageInfo).toEqual({ hasNextPage: own.length > 5, hasPreviousPage: false });
+      for (const edge of entity.warranties.edges) expect(own).toContain(edge.node.serialNumber);
+    }
+    // The batched first page is the page the paged path gives, and its cursor continues it.
+    const batched = run.data!._entities[0].warranties;
+    const paged = await app.app.services.records.list(adminOf(orgA), { customerId: 'dl-customer-0' }, { first: 5 });
+    expect(batched.edges.map((e: any) => e.cursor)).toEqual(paged.edges.map((e) => e.cursor));
+    const next = await execute<{ _entities: Array<{ warranties: any }> }>(
+      adminOf(orgA),
+      `query($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on Customer { warranties(first: 5, after: $after) { edges { node { serialNumber } } } } } }`,
+      { r: [{ __typename: 'Customer', id: 'dl-customer-0' }], after: batched.edges[4].cursor },
+    );
+    const firstTen = (await app.app.services.records.list(adminOf(orgA), { customerId: 'dl-customer-0' }, { first: 10 })).edges.map((e) => e.node.serialNumber);
+    expect(next.data!._entities[0].warranties.edges.map((e: any) => e.node.serialNumber)).toEqual(firstTen.slice(5));
+  });
 });
