@@ -38,11 +38,14 @@ describe('operations: health, readiness, request ids, playground', () => {
     expect(data._service.sdl).toContain('type WarrantyRecord');
   });
 
-  it('reports its own readiness failure as 503 when the database is gone', async () => {
+  it('reports 503 from /ready when the database is gone, and masks the failure from GraphQL clients', async () => {
     const other = await startTestApp();
     await other.dataSource.destroy();
     const ready = await fetch(new URL('/ready', other.url));
     expect(ready.status).toBe(503);
+    const response = await other.graphql(`{ warranty(serialNumber: "ANY-1") { id } }`, {}, await tokenFor('sofar', ['AGENT']));
+    expect(response.errors).toEqual([{ message: 'Internal server error', path: ['warranty'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+    expect(JSON.stringify(response)).not.toMatch(/stack|\.ts:|typeorm|pool/i);
     await other.app.http.stop();
   });
 });

@@ -162,6 +162,14 @@ describe('registerWarranty', () => {
     expect(await countEvents()).toBe(eventsBefore);
   });
 
+  it('lets exactly one of two concurrent registrations of a serial number win; the other gets DUPLICATE_SERIAL', async () => {
+    const input = (sku: string) => ({ serialNumber: 'RACE-1', sku, site: { countryCode: 'DE' } });
+    const results = await Promise.all([register(input('SOFAR-INV-10KTL-X-G2')), register(input('SOFAR-PM-V2-10'))]);
+    const codes = results.map((r) => r.data.registerWarranty.userErrors.map((e: any) => e.code)).sort();
+    expect(codes).toEqual([[], ['DUPLICATE_SERIAL']]);
+    expect(await countRecords('RACE-1')).toBe(1);
+  });
+
   it('lets two organisations register the same serial number', async () => {
     const otherOrg = await createTestOrg(t.dataSource, 'register-other');
     await register({ serialNumber: 'SHARED-1', sku: 'SOFAR-INV-10KTL-X-G2', site: { countryCode: 'DE' } });
