@@ -46,10 +46,6 @@ export function unauthenticated(message = 'a valid bearer token is required'): G
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
 }
 
-export function forbidden(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
-}
-
 /**
  * Runs a mutation's service call and shapes the payload: a DomainError becomes a `userErrors` entry (nothing
  * was written), anything else propagates (and is masked for the client by the error formatter).

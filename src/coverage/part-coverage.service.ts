@@ -1,15 +1,16 @@
 import { IsInt, IsNumber, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { assertRole, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
 import { isUuid, newId } from '../common/ids';
 import { assertValid } from '../common/validation';
+import { refreshExpiry } from '../records/record-expiry';
 import { lockVisibleRecord } from '../records/record-loaders';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import type { IsoDate } from './calendar';
 import { Coverage, WHOLE_UNIT } from './coverage.entity';
-import { coverageDates, latestCoverageEnd } from './coverage-terms';
+import { coverageDates } from './coverage-terms';
 
 export class AddPartCoverageDto {
   @Matches(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, { message: 'must be a part name such as POWERTRAIN' })
@@ -111,7 +112,7 @@ export class PartCoverageService {
           toValue: `PART ${part}`,
           detail: { kind: 'PART', scope: part, startDate: dates.startDate, endDate: dates.endDate, limits: command.limits ?? {}, reason: command.reason ?? null },
         },
-        ...(await this.refreshExpiry(manager, record, actor)),
+        ...(await refreshExpiry(manager, record, actor.id)),
       ]);
       return { record, coverage };
     });
@@ -140,20 +141,9 @@ export class PartCoverageService {
           fromValue: `PART ${found.scope}`,
           detail: { scope: found.scope, startDate: found.startDate, endDate: found.endDate, reason: input.reason.trim() },
         },
-        ...(await this.refreshExpiry(manager, record, actor)),
+        ...(await refreshExpiry(manager, record, actor.id)),
       ]);
       return { record, coverage: found };
     });
-  }
-
-  /** `expiresAt` follows the latest coverage end; a part contract may outlast the standard warranty. */
-  private async refreshExpiry(manager: EntityManager, record: WarrantyRecord, actor: Actor) {
-    const coverages = await manager.find(Coverage, { where: { warrantyRecordId: record.id } });
-    const expiresAt = latestCoverageEnd(coverages.map((c) => ({ endDate: c.endDate, voided: c.voidedAt !== null })));
-    if (expiresAt === record.expiresAt) return [];
-    const event = { orgId: record.orgId, warrantyRecordId: record.id, actorId: actor.id, event: 'EXPIRY_CHANGED', fromValue: record.expiresAt, toValue: expiresAt };
-    record.expiresAt = expiresAt;
-    await manager.update(WarrantyRecord, { id: record.id }, { expiresAt });
-    return [event];
   }
 }

@@ -18,6 +18,7 @@ import { ProductReference } from '../products/product-reference.entity';
 import {
   normaliseSerialNumber, RegisterWarrantyDto, toSiteDto, UpdateWarrantyDto, VoidDto,
 } from './record-inputs';
+import { refreshExpiry } from './record-expiry';
 import { lockVisibleRecord, visibleRecordsWhere } from './record-loaders';
 import { deriveWarrantyStart, type WarrantyStartFacts } from './warranty-start';
 import { WarrantyRecord, type RegistrantRole, type SupplyChainStage } from './warranty-record.entity';
@@ -38,7 +39,7 @@ export interface RegisterWarrantyCommand {
 }
 
 /** Start facts a PATCH may set; an explicit null clears one. */
-export const START_FACT_FIELDS = [
+const START_FACT_FIELDS = [
   'productionDate',
   'activationRecordDate',
   'saleWarrantyActivationDate',
@@ -316,11 +317,7 @@ export class RecordsService {
       Object.assign(coverage, dates);
       await manager.update(Coverage, { id: coverage.id }, dates);
     }
-    const expiresAt = latestCoverageEnd(coverages.map((c) => ({ endDate: c.endDate, voided: c.voidedAt !== null })));
-    if (expiresAt !== record.expiresAt) {
-      events.push({ ...base, event: 'EXPIRY_CHANGED', fromValue: record.expiresAt, toValue: expiresAt });
-      record.expiresAt = expiresAt;
-    }
+    events.push(...(await refreshExpiry(manager, record, base.actorId)));
     return events;
   }
 
@@ -399,13 +396,7 @@ export class RecordsService {
         coverage.voidReason = action === 'void' ? reason : null;
         await manager.update(Coverage, { id: coverage.id }, { voidedAt: coverage.voidedAt, voidReason: coverage.voidReason });
       }
-      const all = await manager.find(Coverage, { where: { warrantyRecordId: record.id } });
-      const expiresAt = latestCoverageEnd(all.map((c) => ({ endDate: c.endDate, voided: c.voidedAt !== null })));
-      if (expiresAt !== record.expiresAt) {
-        events.push({ ...base, event: 'EXPIRY_CHANGED', fromValue: record.expiresAt, toValue: expiresAt });
-        record.expiresAt = expiresAt;
-      }
-      await manager.save(WarrantyRecord, record);
+      events.push(...(await refreshExpiry(manager, record, actor.id)));
       await this.audit.append(manager, events);
       return record;
     });

@@ -114,7 +114,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/ready') {
@@ -144,7 +144,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         body = raw;
       }
     }
-    const requestId = headers.get('x-request-id') || randomUUID();
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
       context: async () => {
@@ -164,10 +163,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   }
 
   const server = createServer((request, response) => {
+    // The caller's request id (a gateway forwards its own) or a new one: logged on every line, echoed back.
     const requestId = (request.headers['x-request-id'] as string | undefined) || randomUUID();
-    request.headers['x-request-id'] = requestId;
     requestScope.run({ requestId, sqlQueries: 0 }, () => {
-      handle(request, response).catch((error: Error & { status?: number }) => {
+      handle(request, response, requestId).catch((error: Error & { status?: number }) => {
         logger.error('http handler failed', { message: error.message, stack: error.stack });
         if (!response.headersSent) {
           sendJson(response, error.status ?? 500, { errors: [{ message: error.status ? error.message : 'Internal server error' }] });

@@ -3,8 +3,6 @@ import {
   calendarDateOf,
   compareDates,
   daysInMonth,
-  isValidIsoDate,
-  isValidTimeZone,
   isWithin,
   maxDate,
   minDate,
@@ -124,60 +122,6 @@ describe('daysInMonth', () => {
   });
 });
 
-describe('isValidIsoDate', () => {
-  it.each([
-    ['29 Feb in a leap year', '2024-02-29'],
-    ['29 Feb in a year divisible by 400', '2000-02-29'],
-    ['29 Feb in 1600', '1600-02-29'],
-    ['28 Feb in a common year', '2023-02-28'],
-    ['1 Jan', '2024-01-01'],
-    ['31 Dec', '2024-12-31'],
-    ['30 Apr', '2024-04-30'],
-    ['31 Jan', '2024-01-31'],
-    ['31 Mar', '2024-03-31'],
-    ['31 Jul', '2024-07-31'],
-    ['31 Aug', '2024-08-31'],
-    ['the first day of year 1', '0001-01-01'],
-    ['the last day of year 9999', '9999-12-31'],
-  ])('accepts %s (%s)', (_name, value) => {
-    expect(isValidIsoDate(value)).toBe(true);
-  });
-
-  it.each([
-    ['29 Feb in a common year', '2023-02-29'],
-    ['29 Feb in 1900 (century, not divisible by 400)', '1900-02-29'],
-    ['29 Feb in 2100 (century, not divisible by 400)', '2100-02-29'],
-    ['30 Feb in a leap year', '2024-02-30'],
-    ['31 Apr', '2024-04-31'],
-    ['31 Jun', '2024-06-31'],
-    ['31 Sep', '2024-09-31'],
-    ['31 Nov', '2024-11-31'],
-    ['32 Jan', '2024-01-32'],
-    ['day 00', '2024-01-00'],
-    ['month 00', '2024-00-10'],
-    ['month 13', '2024-13-01'],
-    ['year 0000', '0000-01-01'],
-    ['an empty string', ''],
-    ['a non-padded month', '2024-2-29'],
-    ['a non-padded day', '2024-02-9'],
-    ['a two-digit year', '24-02-29'],
-    ['a five-digit year', '12024-02-29'],
-    ['a signed year', '+2024-02-29'],
-    ['a basic-format date', '20240229'],
-    ['slashes', '2024/02/29'],
-    ['dots', '2024.02.29'],
-    ['a timestamp', '2024-02-29T00:00:00Z'],
-    ['a leading space', ' 2024-02-29'],
-    ['a trailing space', '2024-02-29 '],
-    ['a trailing newline', '2024-02-29\n'],
-    ['a letter in the day', '2024-02-2a'],
-    ['full-width digits', '２０２４-０２-２９'],
-    ['a day-first date', '29-02-2024'],
-  ])('rejects %s (%j)', (_name, value) => {
-    expect(isValidIsoDate(value)).toBe(false);
-  });
-});
-
 describe('compareDates', () => {
   it.each([
     ['earlier day', '2024-01-01', '2024-01-02', -1],
@@ -274,7 +218,7 @@ describe('calendarDateOf (the calendar date of an instant in a time zone)', () =
   it('returns a valid ISO calendar date', () => {
     const result = calendarDateOf(new Date('2024-02-29T12:00:00Z'), 'America/Los_Angeles');
     expect(result).toBe('2024-02-29');
-    expect(isValidIsoDate(result)).toBe(true);
+    expect(result).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
   it('throws a RangeError for an unknown time zone', () => {
@@ -283,32 +227,5 @@ describe('calendarDateOf (the calendar date of an instant in a time zone)', () =
 
   it('throws a RangeError for an invalid instant', () => {
     expect(() => calendarDateOf(new Date(Number.NaN), 'UTC')).toThrow(RangeError);
-  });
-});
-
-describe('isValidTimeZone', () => {
-  it.each([
-    ['UTC'],
-    ['Etc/UTC'],
-    ['Europe/Berlin'],
-    ['Europe/London'],
-    ['Europe/Warsaw'],
-    ['Asia/Tokyo'],
-    ['America/New_York'],
-    ['Australia/Sydney'],
-    ['Asia/Kolkata'],
-    ['Etc/GMT+12'],
-  ])('accepts %s', (timeZone) => {
-    expect(isValidTimeZone(timeZone)).toBe(true);
-  });
-
-  it.each([
-    ['an empty string', ''],
-    ['an unknown zone', 'Mars/Olympus_Mons'],
-    ['an unknown city in a known area', 'Europe/Atlantis'],
-    ['a space instead of a slash', 'Europe Berlin'],
-    ['a country code', 'DE-AT-CH'],
-  ])('rejects %s (%j)', (_name, timeZone) => {
-    expect(isValidTimeZone(timeZone)).toBe(false);
   });
 });
