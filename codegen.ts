@@ -25,6 +25,7 @@ const config: CodegenConfig = {
           WarrantyRecord: '../records/warranty-record.entity#WarrantyRecord',
           Coverage: '../coverage/coverage.entity#Coverage',
           Policy: '../policies/warranty-policy.entity#WarrantyPolicy',
+          ProductReference: '../products/product-reference.entity#ProductReference',
           WarrantyEvent: '../audit/warranty-event.entity#WarrantyEvent',
           Product: '../federation/references#ProductRef',
           Customer: '../federation/references#CustomerRef',

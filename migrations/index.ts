@@ -1,6 +1,14 @@
 import { InitialSchema1795514324858 } from './1795514324858-InitialSchema';
 import { SeedExamplePolicies1795514400000 } from './1795514400000-SeedExamplePolicies';
 import { PolicyPublisher1795515834383 } from './1795515834383-PolicyPublisher';
+import { ProductReferenceChanges1795544213795 } from './1795544213795-ProductReferenceChanges';
+import { RegistrantRoles1795600000000 } from './1795600000000-RegistrantRoles';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
-export const MIGRATIONS = [InitialSchema1795514324858, SeedExamplePolicies1795514400000, PolicyPublisher1795515834383];
+export const MIGRATIONS = [
+  InitialSchema1795514324858,
+  SeedExamplePolicies1795514400000,
+  PolicyPublisher1795515834383,
+  ProductReferenceChanges1795544213795,
+  RegistrantRoles1795600000000,
+];

@@ -18,7 +18,7 @@ export interface RunningApp {
 
 /** Connects, migrates, optionally seeds the demo units, and serves. Used by `npm start` and by the tests. */
 export async function startApp(config: AppConfig & { databaseUrl: string }, options: { clock?: Clock } = {}): Promise<RunningApp> {
-  const dataSource = createDataSource(config.databaseUrl, config.dbPoolSize);
+  const dataSource = createDataSource(config.databaseUrl, { poolSize: config.dbPoolSize, statementTimeoutMs: config.limits.statementTimeoutMs });
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations();
@@ -26,10 +26,11 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
     const services = createServices(dataSource, options.clock);
     if (config.seedDemoData) await seedDemoUnits(services);
 
-    // With the built-in development secret, the playground comes with a ready-made admin token.
-    const playgroundToken =
+    // With the built-in development secret, the playground fills in a ready-made admin token, for callers on
+    // this machine only (see playground.ts).
+    const mintPlaygroundToken =
       config.playground && config.auth.jwtSecret === DEVELOPMENT_JWT_SECRET
-        ? await signToken(DEVELOPMENT_JWT_SECRET, { sub: 'playground', org: 'sofar', roles: ['WARRANTY_ADMIN'] })
+        ? () => signToken(DEVELOPMENT_JWT_SECRET, { sub: 'playground', org: 'sofar', roles: ['WARRANTY_ADMIN'] }, { expiresIn: `${Math.min(12 * 3600, config.auth.maxAgeSeconds ?? 12 * 3600)}s` })
         : undefined;
     const http = await startHttpServer({
       services,
@@ -37,7 +38,11 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       port: config.port,
       host: config.host,
       playground: config.playground,
-      playgroundToken,
+      mintPlaygroundToken,
+      limits: config.limits,
+      introspection: config.introspection,
+      hideFieldSuggestions: config.nodeEnv === 'production',
+      drainTimeoutMs: config.drainTimeoutMs,
     });
     return {
       url: http.url,

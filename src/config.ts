@@ -18,6 +18,32 @@ export interface AppConfig {
   /** Seed the demo organisation's sample units on start (embedded database only, unless forced). */
   seedDemoData: boolean;
   dbPoolSize: number;
+  limits: RequestLimits;
+  /** Answer introspection queries (`__schema`); `_service { sdl }` for the gateway works either way. */
+  introspection: boolean;
+  /** After SIGTERM: how long in-flight requests may take to finish before the pool closes anyway. */
+  drainTimeoutMs: number;
+}
+
+/**
+ * What one request may cost. The shape limits (aliases, depth, tokens, directives, estimated cost) refuse a
+ * hostile operation before it runs; the rest bound the work of one that runs.
+ */
+export interface RequestLimits {
+  maxAliases: number;
+  maxDepth: number;
+  maxTokens: number;
+  maxDirectives: number;
+  /** graphql-armor's estimate: objects 2, scalars 1, ×1.5 per level, × a literal `first`. */
+  maxCost: number;
+  /** `_entities` representations in one request (the gateway sends one per parent). */
+  maxRepresentations: number;
+  /** SQL statements one request may run before it is stopped. */
+  maxSqlStatements: number;
+  /** Wall-clock budget of one request; fields not yet resolved by then fail with REQUEST_TIMEOUT. */
+  requestTimeoutMs: number;
+  /** PostgreSQL `statement_timeout` of every pooled connection. */
+  statementTimeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -27,6 +53,8 @@ export interface AuthConfig {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** A token without `exp`, or whose lifetime (exp − iat) is longer than this, is refused (default a day). */
+  maxAgeSeconds?: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -102,11 +130,30 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: integer('PORT', 4001, 0, 65535),
     host: env.HOST || '0.0.0.0',
     nodeEnv,
-    auth: { jwtSecret, jwksUrl, issuer: env.JWT_ISSUER || undefined, audience: env.JWT_AUDIENCE || undefined },
+    auth: {
+      jwtSecret,
+      jwksUrl,
+      issuer: env.JWT_ISSUER || undefined,
+      audience: env.JWT_AUDIENCE || undefined,
+      maxAgeSeconds: integer('JWT_MAX_AGE_SECONDS', 24 * 3600, 60, 366 * 24 * 3600),
+    },
     logLevel,
     playground: boolean('PLAYGROUND', !production),
     seedDemoData: boolean('SEED_DEMO_DATA', !databaseUrl),
     dbPoolSize: integer('DB_POOL_SIZE', 10, 1, 200),
+    limits: {
+      maxAliases: integer('MAX_ALIASES', 30, 1, 10_000),
+      maxDepth: integer('MAX_DEPTH', 12, 1, 1_000),
+      maxTokens: integer('MAX_TOKENS', 5_000, 10, 1_000_000),
+      maxDirectives: integer('MAX_DIRECTIVES', 30, 1, 10_000),
+      maxCost: integer('MAX_COST', 20_000, 1, 100_000_000),
+      maxRepresentations: integer('MAX_REPRESENTATIONS', 500, 1, 100_000),
+      maxSqlStatements: integer('MAX_SQL_STATEMENTS', 300, 1, 1_000_000),
+      requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+      statementTimeoutMs: integer('DB_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
+    },
+    introspection: boolean('INTROSPECTION', !production),
+    drainTimeoutMs: integer('DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,4 +1,5 @@
 import type { Actor } from './auth/actor';
+import { createHistoryLoader } from './audit/history-loader';
 import { unauthenticated } from './common/errors';
 import { createPolicyLoaders } from './policies/policies.service';
 import { createProductLoaders } from './products/product-loaders';
@@ -11,6 +12,7 @@ function createLoaders(services: Services, actor: Actor) {
     ...createPolicyLoaders(services.dataSource, actor),
     ...createProductLoaders(services.dataSource, actor),
     customerWarranties: createCustomerWarrantiesLoader(services.records, actor),
+    history: createHistoryLoader(services.dataSource, actor),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
@@ -23,6 +25,8 @@ export interface RequestContext {
   authError: string | null;
   services: Services;
   loaders?: Loaders;
+  /** Aborted at the request's deadline or when the client has gone: resolvers stop doing work then. */
+  signal?: AbortSignal;
 }
 
 export function createRequestContext(
@@ -30,8 +34,9 @@ export function createRequestContext(
   requestId: string,
   actor: Actor | null,
   authError: string | null,
+  signal?: AbortSignal,
 ): RequestContext {
-  return { requestId, actor, authError, services, loaders: actor ? createLoaders(services, actor) : undefined };
+  return { requestId, actor, authError, services, loaders: actor ? createLoaders(services, actor) : undefined, signal };
 }
 
 /** The caller and their loaders, or UNAUTHENTICATED. Every resolver that touches data starts here. */

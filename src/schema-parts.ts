@@ -8,6 +8,7 @@ import { join } from 'node:path';
 export const SCHEMA_PARTS = [
   'src/common/schema.graphql',
   'src/policies/schema.graphql',
+  'src/products/schema.graphql',
   'src/records/schema.graphql',
   'src/coverage/schema.graphql',
   'src/audit/schema.graphql',

@@ -2,12 +2,16 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
-import { DateResolver, DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { JSONResolver } from 'graphql-scalars';
+import { guardArguments } from './common/argument-guard';
+import { DateScalar, DateTimeScalar } from './common/scalars';
 import { coverageCheckResolvers } from './coverage/coverage-check.resolvers';
 import { coverageResolvers } from './coverage/coverage.resolvers';
 import { federationResolvers } from './federation/federation.resolvers';
+import { guardEntityRepresentations } from './federation/representations';
 import type { Resolvers } from './generated/graphql';
 import { policyResolvers } from './policies/policies.resolvers';
+import { productResolvers } from './products/products.resolvers';
 import { recordResolvers } from './records/records.resolvers';
 import { loadContractSchema } from './schema-parts';
 
@@ -21,9 +25,14 @@ function mergeResolvers(...maps: Resolvers[]): Resolvers {
 }
 
 export function buildWarrantySchema(): GraphQLSchema {
-  const resolvers = mergeResolvers(recordResolvers, policyResolvers, coverageResolvers, coverageCheckResolvers, federationResolvers);
-  return buildSubgraphSchema({
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, federationResolvers);
+  const schema = buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
-    resolvers: { ...resolvers, Date: DateResolver, DateTime: DateTimeResolver, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,
+    resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,
   });
+  // Client values are checked once, here, for every field: strings in arguments, and `_entities`
+  // representations one by one (input-guards.ts explains what is refused and why).
+  guardEntityRepresentations(schema);
+  guardArguments(schema, new Set(['Query._entities']));
+  return schema;
 }

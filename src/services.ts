@@ -3,6 +3,7 @@ import { AuditService } from './audit/audit.service';
 import { CoverageCheckService } from './coverage/coverage-check.service';
 import { PartCoverageService } from './coverage/part-coverage.service';
 import { PoliciesService } from './policies/policies.service';
+import { ProductsService } from './products/products.service';
 import { RecordsService, type Clock } from './records/records.service';
 
 /** The application's services: stateless apart from the data source, built once per process. */
@@ -11,7 +12,8 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const policies = new PoliciesService(dataSource);
   const records = new RecordsService(dataSource, policies, audit, clock);
   const partCoverages = new PartCoverageService(dataSource, audit);
-  return { dataSource, audit, policies, records, partCoverages, coverageCheck: new CoverageCheckService() };
+  const products = new ProductsService(dataSource);
+  return { dataSource, audit, policies, products, records, partCoverages, coverageCheck: new CoverageCheckService() };
 }
 
 export type Services = ReturnType<typeof createServices>;

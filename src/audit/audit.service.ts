@@ -43,7 +43,7 @@ export class AuditService {
     args: { first?: number | null; after?: string | null },
   ): Promise<Connection<WarrantyEvent>> {
     const size = pageSize(args.first, 50);
-    const after = decodeCursor(args.after, 1);
+    const after = decodeCursor(args.after, ['bigintId']);
     const query = this.dataSource
       .getRepository(WarrantyEvent)
       .createQueryBuilder('e')

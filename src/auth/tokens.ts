@@ -13,11 +13,18 @@ export interface WarrantyClaims extends JWTPayload {
 
 export type TokenVerifier = (token: string) => Promise<Actor>;
 
+const DEFAULT_MAX_AGE_SECONDS = 24 * 3600;
+
+function isPlainClaim(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 128 && !/[\u0000-\u001f]/.test(value);
+}
+
 export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   const key: Uint8Array | JWTVerifyGetKey = config.jwksUrl
     ? createRemoteJWKSet(new URL(config.jwksUrl))
     : new TextEncoder().encode(config.jwtSecret);
   const algorithms = config.jwksUrl ? ['RS256', 'ES256', 'PS256', 'EdDSA'] : ['HS256'];
+  const maxAgeSeconds = config.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
 
   return async (token: string) => {
     let payload: WarrantyClaims;
@@ -31,8 +38,19 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     } catch (error) {
       throw new InvalidTokenError(`invalid token: ${(error as Error).message}`);
     }
-    if (!payload.sub) throw new InvalidTokenError('invalid token: no sub claim');
-    if (!payload.org || typeof payload.org !== 'string') throw new InvalidTokenError('invalid token: no org claim');
+    // jose has checked `exp` when present; a token must also carry one, and not live longer than the maximum age,
+    // so a leaked token stops working on its own.
+    if (typeof payload.exp !== 'number') throw new InvalidTokenError('invalid token: no exp claim (tokens must expire)');
+    const lifetime = payload.exp - (typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000));
+    if (lifetime > maxAgeSeconds) {
+      throw new InvalidTokenError(`invalid token: it lives ${lifetime} s, longer than the ${maxAgeSeconds} s allowed`);
+    }
+    // sub and org name the actor and the tenant on every row and event: plain, bounded strings only.
+    if (!isPlainClaim(payload.sub)) throw new InvalidTokenError('invalid token: sub must be a non-empty string of at most 128 characters');
+    if (!isPlainClaim(payload.org)) throw new InvalidTokenError('invalid token: org must be a non-empty string of at most 128 characters');
+    if (payload.customerId !== undefined && !isPlainClaim(payload.customerId)) {
+      throw new InvalidTokenError('invalid token: customerId must be a non-empty string of at most 128 characters');
+    }
     const roles = Array.isArray(payload.roles) ? payload.roles : [];
     const unknown = roles.filter((role) => !ROLES.includes(role as Role));
     if (roles.length === 0 || unknown.length > 0) {

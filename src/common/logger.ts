@@ -8,6 +8,10 @@ import type { LogLevel } from '../config';
 export interface RequestScope {
   requestId: string;
   sqlQueries: number;
+  /** Aborted at the request's deadline or when its client goes away: no further SQL is sent for it. */
+  signal?: AbortSignal;
+  /** SQL statements the request may run before it is stopped. */
+  maxSqlQueries?: number;
 }
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();

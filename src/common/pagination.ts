@@ -1,4 +1,6 @@
 import { DomainError } from './errors';
+import { isUuid } from './ids';
+import { isInstantInRange } from './input-guards';
 
 /** Relay connection pieces shared by every list. Cursors are opaque base64url JSON of the keyset position. */
 export interface Edge<T> {
@@ -25,13 +27,52 @@ export function encodeCursor(position: unknown[]): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | null | undefined, arity: number): unknown[] | null {
+/**
+ * What each position of a list's cursor holds. A cursor is opaque to clients but not to us: each element is
+ * checked before it reaches SQL, so a forged or corrupted cursor is the client's BAD_USER_INPUT, not a cast error.
+ */
+export type CursorElement =
+  /** An instant as `Date.toISOString()` writes it (records: registration time). */
+  | 'timestamp'
+  /** A row id (records). */
+  | 'uuid'
+  /** A positive whole number JavaScript holds exactly (policies: an offset). */
+  | 'positiveInteger'
+  /** A bigint identity (events): TypeORM reads bigint as a digit string; up to PostgreSQL's bigint maximum. */
+  | 'bigintId'
+  /** A short key such as a SKU: a string of at most 200 characters without control characters. */
+  | 'key';
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const MAX_BIGINT = 9223372036854775807n;
+
+function isElement(kind: CursorElement, value: unknown): boolean {
+  switch (kind) {
+    case 'timestamp':
+      return typeof value === 'string' && ISO_TIMESTAMP.test(value) && isInstantInRange(new Date(value)) && new Date(value).toISOString() === value;
+    case 'uuid':
+      return typeof value === 'string' && isUuid(value);
+    case 'positiveInteger':
+      return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+    case 'key':
+      return typeof value === 'string' && value.length <= 200 && !/[\u0000-\u001f]/.test(value);
+    case 'bigintId':
+      if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0;
+      return typeof value === 'string' && /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= MAX_BIGINT;
+  }
+}
+
+/** The position a cursor names, checked element by element against the list's shape; null without a cursor. */
+export function decodeCursor(cursor: string | null | undefined, shape: readonly CursorElement[]): unknown[] | null {
   if (cursor === null || cursor === undefined) return null;
+  let position: unknown;
   try {
-    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(position) && position.length === arity) return position;
+    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the typed error
+    position = undefined;
+  }
+  if (Array.isArray(position) && position.length === shape.length && shape.every((kind, i) => isElement(kind, position[i]))) {
+    return position;
   }
   throw new DomainError('BAD_USER_INPUT', 'after is not a cursor this list returned', ['after']);
 }

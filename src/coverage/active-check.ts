@@ -1,3 +1,4 @@
+import { MAX_DATE } from '../common/input-guards';
 import { addDays, compareDates, daysBetween, isWithin, minDate, type IsoDate } from './calendar';
 
 /**
@@ -89,6 +90,8 @@ export interface WarrantyCheckResult {
   paysParts: boolean;
   paysLabour: boolean;
   reason: string;
+  /** The component judged: the one named, or for a capacity claim the one carrying the SOH guarantee. */
+  component: string | null;
   /** The coverages that apply to the repaired component, each with its checks. */
   coverages: CoverageCheck[];
   /**
@@ -127,6 +130,25 @@ export function applicableCoverages<C extends CheckableCoverage>(coverages: read
   const own = coverages.filter((c) => c.scope === wanted);
   const carvedOut = own.some((c) => c.kind === 'STANDARD' || c.kind === 'EXTENDED');
   return carvedOut ? own : [...coverages.filter((c) => c.scope === 'UNIT'), ...own];
+}
+
+/**
+ * The component a request is judged on. A capacity claim is a claim on the component whose own coverage carries
+ * the state-of-health guarantee (a battery's cells), whatever component the request names or leaves out: the
+ * whole-unit coverage may carry the guarantee too, but a void of the cells (§5.5.19) must decide every capacity
+ * claim, however it is phrased. Which component that is comes from the coverages (policy data), not from code.
+ */
+export function judgedComponent(coverages: readonly CheckableCoverage[], request: Pick<CheckRequest, 'component' | 'capacityClaim'>): string | null {
+  const named = request.component?.toUpperCase() ?? null;
+  if (!request.capacityClaim) return named;
+  const guaranteeCarriers = [
+    ...new Set(
+      coverages
+        .filter((c) => c.scope !== 'UNIT' && (c.kind === 'STANDARD' || c.kind === 'EXTENDED') && c.sohGuaranteePct !== null)
+        .map((c) => c.scope),
+    ),
+  ].sort();
+  return guaranteeCarriers[0] ?? named;
 }
 
 function checkCoverage(record: CheckableRecord, coverage: CheckableCoverage, request: CheckRequest): CheckResult[] {
@@ -234,6 +256,8 @@ export function projectEnd(coverage: CheckableCoverage, readingDate: IsoDate, re
     const reading = readings[usage.reading];
     if (limit === null || reading === null || reading === undefined || reading <= 0) continue;
     const daysToLimit = Math.floor((limit * elapsed) / reading);
+    // A tiny reading projects the limit thousands of years out: past the last date we can show, there is none.
+    if (daysToLimit > daysBetween(coverage.startDate, MAX_DATE)) continue;
     const date = addDays(coverage.startDate, daysToLimit);
     if (best === null || compareDates(date, best.date) < 0) best = { date, limit: usage.check };
   }
@@ -246,7 +270,8 @@ export function checkWarranty(
   coverages: readonly CheckableCoverage[],
   request: CheckRequest,
 ): WarrantyCheckResult {
-  const applicable = applicableCoverages(coverages, request.component);
+  const component = judgedComponent(coverages, request);
+  const applicable = applicableCoverages(coverages, component);
   const results: CoverageCheck[] = applicable.map((coverage) => {
     const checks = checkCoverage(record, coverage, request);
     const active = checks.every((c) => c.outcome === 'PASS');
@@ -283,7 +308,17 @@ export function checkWarranty(
         ? paysLabour ? 'COVERED' : 'SELF_PAID'
         : paysParts && paysLabour ? 'COVERED' : paysParts || paysLabour ? 'PARTIALLY_COVERED' : 'SELF_PAID';
 
-  return { decision, paysParts, paysLabour, reason: explain(record, request, results, decision, missingReadings), coverages: results, missingReadings };
+  const reason = explain(record, { ...request, component }, results, decision, missingReadings);
+  const redirected = request.capacityClaim && component !== (request.component?.toUpperCase() ?? null);
+  return {
+    decision,
+    paysParts,
+    paysLabour,
+    reason: redirected ? `${reason} (a capacity claim is a claim on the ${component} and is judged by their coverage)` : reason,
+    component,
+    coverages: results,
+    missingReadings,
+  };
 }
 
 function explain(

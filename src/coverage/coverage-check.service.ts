@@ -95,7 +95,6 @@ export class CoverageCheckService {
       ...result,
       warranty: record,
       repairDate: input.repairDate,
-      component: input.component?.toUpperCase() ?? null,
       coverages: result.coverages.map((r) => ({ ...r, coverage: byId.get(r.coverage.id)! })),
     };
   }

@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { assertRole, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
 import { isUuid, newId } from '../common/ids';
+import { isDateInRange, MAX_DATE } from '../common/input-guards';
 import { assertValid } from '../common/validation';
 import { refreshExpiry } from '../records/record-expiry';
 import { lockVisibleRecord } from '../records/record-loaders';
@@ -24,21 +25,32 @@ export class AddPartCoverageDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(600)
   labourMonths?: number | null;
 
   @IsOptional()
+  @MaxLength(2000)
+  reason?: string | null;
+}
+
+/** A part contract's usage limits, validated on their own so that a refusal names ["input", "limits", …]. */
+export class UsageLimitsDto {
+  @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(10_000_000)
   odometerKm?: number | null;
 
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(1_000_000)
   engineHours?: number | null;
 
   @IsOptional()
   @IsNumber()
   @Min(0.001)
+  @Max(1_000_000)
   throughputMwh?: number | null;
 
   @IsOptional()
@@ -46,10 +58,6 @@ export class AddPartCoverageDto {
   @Min(1)
   @Max(100)
   sohGuaranteePct?: number | null;
-
-  @IsOptional()
-  @MaxLength(2000)
-  reason?: string | null;
 }
 
 export interface AddPartCoverageCommand {
@@ -71,7 +79,9 @@ export class PartCoverageService {
 
   async add(actor: Actor, command: AddPartCoverageCommand): Promise<{ record: WarrantyRecord; coverage: Coverage }> {
     assertRole(actor, ['WARRANTY_ADMIN'], 'add a part contract');
-    await assertValid(Object.assign(new AddPartCoverageDto(), command, command.limits ?? {}));
+    const { limits, ...contract } = command;
+    await assertValid(Object.assign(new AddPartCoverageDto(), contract));
+    if (limits) await assertValid(Object.assign(new UsageLimitsDto(), limits), ['input', 'limits']);
     const part = command.part.toUpperCase();
     if (part === WHOLE_UNIT) throw new DomainError('BAD_USER_INPUT', 'a part contract covers a part, not the whole unit', ['input', 'part']);
     if (command.labourMonths != null && command.labourMonths > command.termMonths) {
@@ -82,6 +92,9 @@ export class PartCoverageService {
       const record = await lockVisibleRecord(manager, actor, command.warrantyId, ['input', 'warrantyId']);
       if (record.voidedAt) throw new DomainError('WARRANTY_VOIDED', `warranty ${record.serialNumber} is voided`, ['input', 'warrantyId']);
       const dates = coverageDates(command.startDate, command.termMonths, command.labourMonths ?? null);
+      if (dates.endDate && !isDateInRange(dates.endDate)) {
+        throw new DomainError('BAD_USER_INPUT', `startDate + termMonths ends on ${dates.endDate}, after ${MAX_DATE}`, ['input', 'termMonths']);
+      }
       const coverage = manager.create(Coverage, {
         id: newId(),
         orgId: record.orgId,

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import { GraphQLError } from 'graphql';
 import { logger, requestScope } from '../common/logger';
+import { requestStopped } from '../common/request-stopped';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
 
@@ -11,7 +13,12 @@ import { ENTITIES } from './entities';
 class CountingLogger implements TypeOrmLogger {
   logQuery(query: string): void {
     const scope = requestScope.getStore();
-    if (scope) scope.sqlQueries += 1;
+    if (scope) {
+      // TypeORM calls this just before it sends a statement, so throwing here keeps the statement from running.
+      if (scope.signal?.aborted) throw requestStopped(scope.signal.reason);
+      scope.sqlQueries += 1;
+      if (scope.maxSqlQueries !== undefined && scope.sqlQueries > scope.maxSqlQueries) throw tooManyStatements(scope.maxSqlQueries);
+    }
     logger.debug('sql', { query });
   }
   logQueryError(error: string | Error, query: string): void {
@@ -29,7 +36,20 @@ class CountingLogger implements TypeOrmLogger {
   }
 }
 
-export function createDataSource(url: string, poolSize = 10): DataSource {
+function tooManyStatements(limit: number): GraphQLError {
+  return new GraphQLError(`the request needed more than ${limit} SQL statements; ask for fewer fields or smaller pages`, {
+    extensions: { code: 'QUERY_TOO_COSTLY', limit },
+  });
+}
+
+export interface DataSourceOptions {
+  poolSize?: number;
+  /** PostgreSQL statement_timeout for every pooled connection; none when unset. */
+  statementTimeoutMs?: number;
+}
+
+export function createDataSource(url: string, options: DataSourceOptions | number = {}): DataSource {
+  const { poolSize = 10, statementTimeoutMs } = typeof options === 'number' ? { poolSize: options } : options;
   return new DataSource({
     type: 'postgres',
     url,
@@ -43,5 +63,7 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     maxQueryExecutionTime: 500,
     poolSize,
     applicationName: 'sofar-warranty',
+    // Set at connect time, so every pooled connection has it without a round trip per request.
+    extra: statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {},
   });
 }

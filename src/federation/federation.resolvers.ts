@@ -31,12 +31,8 @@ export const federationResolvers: Resolvers = {
   Customer: {
     __resolveReference: (reference) => ({ id: reference.id }),
     warranties: (customer, { first, after, status, asOf }, context) => {
-      const { actor, loaders } = authenticated(context);
-      return queryResult(() =>
-        after
-          ? context.services.records.list(actor, { customerId: customer.id, status, asOf: isoDate(asOf) }, { first, after })
-          : loaders.customerWarranties.load({ customerId: customer.id, first, status, asOf: isoDate(asOf) }),
-      );
+      const { loaders } = authenticated(context);
+      return queryResult(() => loaders.customerWarranties.load({ customerId: customer.id, first, after, status, asOf: isoDate(asOf) }));
     },
   },
   Case: {

@@ -4,6 +4,7 @@ import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from '
 import { WarrantyRecord as WarrantyRecordModel } from '../records/warranty-record.entity';
 import { Coverage as CoverageModel } from '../coverage/coverage.entity';
 import { WarrantyPolicy as WarrantyPolicyModel } from '../policies/warranty-policy.entity';
+import { ProductReference as ProductReferenceModel } from '../products/product-reference.entity';
 import { WarrantyEvent as WarrantyEventModel } from '../audit/warranty-event.entity';
 import { ProductRef as ProductRefModel, CustomerRef as CustomerRefModel, CaseRef as CaseRefModel } from '../federation/references';
 import { WarrantyStart as WarrantyStartModel } from '../records/warranty-start';
@@ -25,9 +26,15 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** A calendar date, `YYYY-MM-DD` (warranty starts, ends, repair dates). */
+  /**
+   * A calendar date, `YYYY-MM-DD` (warranty starts, ends, repair dates), from 0001-01-01 to 9999-12-31; a date
+   * outside that range is refused as BAD_USER_INPUT.
+   */
   Date: { input: Date; output: Date | string; }
-  /** An instant, ISO 8601 with offset (registration, void and event times). */
+  /**
+   * An instant, ISO 8601 with offset (registration, void and event times), from 0001-01-01T00:00:00Z to
+   * 9999-12-31T23:59:59.999Z; an instant outside that range is refused as BAD_USER_INPUT.
+   */
   DateTime: { input: Date; output: Date | string; }
   /** Free-form JSON (event details). */
   JSON: { input: unknown; output: unknown; }
@@ -196,6 +203,14 @@ export type Mutation = {
   removePartCoverage: PartCoveragePayload;
   /** Change the fields that may change (PATCH /api/warranty/:id). A changed start recomputes the coverage dates. */
   updateWarranty: UpdateWarrantyPayload;
+  /**
+   * Create or change product references of the caller's organisation (WARRANTY_ADMIN), at most 1,000 per call, all
+   * or nothing. A reference is found by its SKU: a new SKU is created, a known one takes the values sent.
+   * Changing a SKU's family or capacity applies to units registered afterwards only: units already registered keep
+   * the family, capacity and policy they were registered under. A family with no policy yet is accepted;
+   * registering a unit of it is then refused with NO_POLICY until a policy is published.
+   */
+  upsertProductReferences: UpsertProductReferencesPayload;
   /** Void the whole unit or one component, e.g. CELLS (POST /api/warranty/:id/void). */
   voidWarranty: VoidWarrantyPayload;
 };
@@ -228,6 +243,11 @@ export type MutationRemovePartCoverageArgs = {
 
 export type MutationUpdateWarrantyArgs = {
   input: UpdateWarrantyInput;
+};
+
+
+export type MutationUpsertProductReferencesArgs = {
+  input: UpsertProductReferencesInput;
 };
 
 
@@ -312,6 +332,50 @@ export type ProductWarrantyPoliciesArgs = {
   region?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * What registration needs to know about a SKU of the organisation: the product it is, the family whose policy
+ * applies, and for batteries the usable capacity. A registered unit keeps a copy of these values.
+ */
+export type ProductReference = {
+  __typename?: 'ProductReference';
+  /** Usable capacity in kWh (two decimals); needed for families whose policy caps energy throughput. */
+  capacityKwh?: Maybe<Scalars['Float']['output']>;
+  /** The family whose warranty policy applies, e.g. INVERTER or BATTERY. */
+  productFamily: Scalars['String']['output'];
+  /** The product's id in the Products subgraph. */
+  productId: Scalars['ID']['output'];
+  /** The stock-keeping unit an installer or customer enters at registration (case-sensitive, stored trimmed). */
+  sku: Scalars['String']['output'];
+  /** When this reference was created or last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+  /** Who last created or changed it; null for references that came with the installation. */
+  updatedById?: Maybe<Scalars['ID']['output']>;
+};
+
+export type ProductReferenceConnection = {
+  __typename?: 'ProductReferenceConnection';
+  edges: Array<ProductReferenceEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ProductReferenceEdge = {
+  __typename?: 'ProductReferenceEdge';
+  cursor: Scalars['String']['output'];
+  node: ProductReference;
+};
+
+export type ProductReferenceInput = {
+  /** Above 0, at most 999999.99, at most two decimals; null or absent when the product has none. */
+  capacityKwh?: InputMaybe<Scalars['Float']['input']>;
+  /** Stored upper-case: a letter, then letters, digits or underscores (2 to 32 characters), e.g. BATTERY. */
+  productFamily: Scalars['String']['input'];
+  /** Trimmed; 1 to 200 characters. */
+  productId: Scalars['ID']['input'];
+  /** Trimmed; 1 to 100 characters, no control characters. Case is kept: registration matches it exactly. */
+  sku: Scalars['String']['input'];
+};
+
 /** Whichever comes first: the calendar end or the date the first usage limit is projected to be reached. */
 export type ProjectedEnd = {
   __typename?: 'ProjectedEnd';
@@ -354,6 +418,11 @@ export type Query = {
    * coverages pay, for what, and why. A set usage limit whose reading is missing is refused as READING_REQUIRED.
    */
   checkWarranty: WarrantyCheck;
+  /**
+   * The organisation's product references (SKU → product, family, capacity) that registration reads, by SKU in
+   * ascending order. `skuPrefix` keeps only SKUs that start with it (case-sensitive). Any role of the organisation.
+   */
+  productReferences: ProductReferenceConnection;
   /** Warranty records of the caller's organisation, newest registration first. */
   warranties: WarrantyRecordConnection;
   /** The warranty file of a unit by serial number or VIN (GET /api/warranty/:serialNumber); null when not visible. */
@@ -370,6 +439,13 @@ export type Query = {
 
 export type QueryCheckWarrantyArgs = {
   input: CheckWarrantyInput;
+};
+
+
+export type QueryProductReferencesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  skuPrefix?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -410,12 +486,19 @@ export type ReadingsInput = {
 
 export type RegisterWarrantyInput = {
   brokerInvoiceDate?: InputMaybe<Scalars['Date']['input']>;
-  /** The installer's commissioning (or a dealer's activation). An installer registration defaults it to today. */
+  /**
+   * The day the unit was commissioned (or activated by a dealer): the activation record the warranty starts from.
+   * Only an installer registering as INSTALLER without it is taken to be commissioning the unit today (site time
+   * zone); for every other registrant no date means no activation record.
+   */
   commissioningDate?: InputMaybe<Scalars['Date']['input']>;
   /** Customer of record (Customers subgraph). A CUSTOMER registers for themselves; this is then ignored. */
   customerId?: InputMaybe<Scalars['ID']['input']>;
   productionDate?: InputMaybe<Scalars['Date']['input']>;
-  /** Who the registration is for; defaults from the caller's role (CUSTOMER → END_CUSTOMER, else INSTALLER). */
+  /**
+   * Who is registering. Defaults from the caller's roles: a CUSTOMER is always END_CUSTOMER, an INSTALLER is
+   * INSTALLER, anyone else AGENT.
+   */
   registrantRole?: InputMaybe<RegistrantRole>;
   sale?: InputMaybe<SaleInput>;
   serialNumber: Scalars['String']['input'];
@@ -431,8 +514,18 @@ export type RegisterWarrantyPayload = {
   warranty?: Maybe<WarrantyRecord>;
 };
 
+/**
+ * Who registered the unit. Only an installer commissioning the unit makes the registration an activation record;
+ * the others are data about the registration and start nothing by themselves.
+ */
 export type RegistrantRole =
+  /** Someone registering on another's behalf (customer service, an administrator). */
+  | 'AGENT'
+  | 'DEALER'
+  | 'DISTRIBUTOR'
+  /** The end customer, for themselves. */
   | 'END_CUSTOMER'
+  /** The installer commissioning the unit on site. */
   | 'INSTALLER';
 
 export type ReinstateWarrantyInput = {
@@ -502,6 +595,24 @@ export type UpdateWarrantyPayload = {
   __typename?: 'UpdateWarrantyPayload';
   userErrors: Array<UserError>;
   warranty?: Maybe<WarrantyRecord>;
+};
+
+export type UpsertProductReferencesInput = {
+  /** From 1 to 1,000 references, each SKU at most once. */
+  references: Array<ProductReferenceInput>;
+};
+
+export type UpsertProductReferencesPayload = {
+  __typename?: 'UpsertProductReferencesPayload';
+  /** How many SKUs were new (0 when refused). */
+  created: Scalars['Int']['output'];
+  /** Every reference sent, as stored after the call, in the order sent; null when refused. */
+  productReferences?: Maybe<Array<ProductReference>>;
+  /** How many were sent with the values already stored and left untouched (0 when refused). */
+  unchanged: Scalars['Int']['output'];
+  /** How many known SKUs took new values (0 when refused). */
+  updated: Scalars['Int']['output'];
+  userErrors: Array<UserError>;
 };
 
 /** Usage limits; a null limit is not checked. */
@@ -626,6 +737,10 @@ export type WarrantyRecord = {
   status: WarrantyStatus;
   /** The highest tier in force. */
   tier: WarrantyTier;
+  /** When the record or one of its coverages last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+  /** Increases with every change of the record or its coverages (for ETags, change feeds and optimistic locking). */
+  version: Scalars['Int']['output'];
   voidReason?: Maybe<Scalars['String']['output']>;
   voidedAt?: Maybe<Scalars['DateTime']['output']>;
 };
@@ -814,6 +929,10 @@ export type ResolversTypes = ResolversObject<{
   PolicyConnection: ResolverTypeWrapper<Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversTypes['PolicyEdge']> }>;
   PolicyEdge: ResolverTypeWrapper<Omit<PolicyEdge, 'node'> & { node: ResolversTypes['Policy'] }>;
   Product: ResolverTypeWrapper<ProductRefModel>;
+  ProductReference: ResolverTypeWrapper<ProductReferenceModel>;
+  ProductReferenceConnection: ResolverTypeWrapper<Omit<ProductReferenceConnection, 'edges'> & { edges: Array<ResolversTypes['ProductReferenceEdge']> }>;
+  ProductReferenceEdge: ResolverTypeWrapper<Omit<ProductReferenceEdge, 'node'> & { node: ResolversTypes['ProductReference'] }>;
+  ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ResolverTypeWrapper<ProjectedEnd>;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: ResolverTypeWrapper<Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversTypes['Policy']> }>;
@@ -831,6 +950,8 @@ export type ResolversTypes = ResolversObject<{
   SupplyChainStage: SupplyChainStage;
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: ResolverTypeWrapper<Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
+  UpsertProductReferencesInput: UpsertProductReferencesInput;
+  UpsertProductReferencesPayload: ResolverTypeWrapper<Omit<UpsertProductReferencesPayload, 'productReferences'> & { productReferences?: Maybe<Array<ResolversTypes['ProductReference']>> }>;
   UsageLimits: ResolverTypeWrapper<CoverageModel>;
   UsageLimitsInput: UsageLimitsInput;
   UserError: ResolverTypeWrapper<UserError>;
@@ -876,6 +997,10 @@ export type ResolversParentTypes = ResolversObject<{
   PolicyConnection: Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversParentTypes['PolicyEdge']> };
   PolicyEdge: Omit<PolicyEdge, 'node'> & { node: ResolversParentTypes['Policy'] };
   Product: ProductRefModel;
+  ProductReference: ProductReferenceModel;
+  ProductReferenceConnection: Omit<ProductReferenceConnection, 'edges'> & { edges: Array<ResolversParentTypes['ProductReferenceEdge']> };
+  ProductReferenceEdge: Omit<ProductReferenceEdge, 'node'> & { node: ResolversParentTypes['ProductReference'] };
+  ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ProjectedEnd;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversParentTypes['Policy']> };
@@ -891,6 +1016,8 @@ export type ResolversParentTypes = ResolversObject<{
   SiteInput: SiteInput;
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
+  UpsertProductReferencesInput: UpsertProductReferencesInput;
+  UpsertProductReferencesPayload: Omit<UpsertProductReferencesPayload, 'productReferences'> & { productReferences?: Maybe<Array<ResolversParentTypes['ProductReference']>> };
   UsageLimits: CoverageModel;
   UsageLimitsInput: UsageLimitsInput;
   UserError: UserError;
@@ -980,6 +1107,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
   removePartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationRemovePartCoverageArgs, 'input'>>;
   updateWarranty?: Resolver<ResolversTypes['UpdateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationUpdateWarrantyArgs, 'input'>>;
+  upsertProductReferences?: Resolver<ResolversTypes['UpsertProductReferencesPayload'], ParentType, ContextType, RequireFields<MutationUpsertProductReferencesArgs, 'input'>>;
   voidWarranty?: Resolver<ResolversTypes['VoidWarrantyPayload'], ParentType, ContextType, RequireFields<MutationVoidWarrantyArgs, 'input'>>;
 }>;
 
@@ -1044,6 +1172,29 @@ export type ProductResolvers<ContextType = RequestContext, ParentType extends Re
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type ProductReferenceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProductReference'] = ResolversParentTypes['ProductReference']> = ResolversObject<{
+  capacityKwh?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  productFamily?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedById?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ProductReferenceConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProductReferenceConnection'] = ResolversParentTypes['ProductReferenceConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ProductReferenceEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ProductReferenceEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProductReferenceEdge'] = ResolversParentTypes['ProductReferenceEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ProductReference'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type ProjectedEndResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProjectedEnd'] = ResolversParentTypes['ProjectedEnd']> = ResolversObject<{
   calendarEnd?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
@@ -1060,6 +1211,7 @@ export type PublishWarrantyPolicyPayloadResolvers<ContextType = RequestContext, 
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   checkWarranty?: Resolver<ResolversTypes['WarrantyCheck'], ParentType, ContextType, RequireFields<QueryCheckWarrantyArgs, 'input'>>;
+  productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
   warranties?: Resolver<ResolversTypes['WarrantyRecordConnection'], ParentType, ContextType, RequireFields<QueryWarrantiesArgs, 'first'>>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType, RequireFields<QueryWarrantyArgs, 'serialNumber'>>;
   warrantyHistory?: Resolver<ResolversTypes['WarrantyEventConnection'], ParentType, ContextType, RequireFields<QueryWarrantyHistoryArgs, 'first' | 'warrantyId'>>;
@@ -1087,6 +1239,15 @@ export type SiteResolvers<ContextType = RequestContext, ParentType extends Resol
 export type UpdateWarrantyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateWarrantyPayload'] = ResolversParentTypes['UpdateWarrantyPayload']> = ResolversObject<{
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type UpsertProductReferencesPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpsertProductReferencesPayload'] = ResolversParentTypes['UpsertProductReferencesPayload']> = ResolversObject<{
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  productReferences?: Resolver<Maybe<Array<ResolversTypes['ProductReference']>>, ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1171,6 +1332,8 @@ export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType ext
   startFacts?: Resolver<ResolversTypes['WarrantyStartFacts'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WarrantyStatus'], ParentType, ContextType, Partial<WarrantyRecordStatusArgs>>;
   tier?: Resolver<ResolversTypes['WarrantyTier'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   voidReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   voidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1224,6 +1387,9 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   PolicyConnection?: PolicyConnectionResolvers<ContextType>;
   PolicyEdge?: PolicyEdgeResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
+  ProductReference?: ProductReferenceResolvers<ContextType>;
+  ProductReferenceConnection?: ProductReferenceConnectionResolvers<ContextType>;
+  ProductReferenceEdge?: ProductReferenceEdgeResolvers<ContextType>;
   ProjectedEnd?: ProjectedEndResolvers<ContextType>;
   PublishWarrantyPolicyPayload?: PublishWarrantyPolicyPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
@@ -1231,6 +1397,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;
   UpdateWarrantyPayload?: UpdateWarrantyPayloadResolvers<ContextType>;
+  UpsertProductReferencesPayload?: UpsertProductReferencesPayloadResolvers<ContextType>;
   UsageLimits?: UsageLimitsResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   VoidWarrantyPayload?: VoidWarrantyPayloadResolvers<ContextType>;

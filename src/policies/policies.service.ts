@@ -103,7 +103,7 @@ export class PoliciesService {
     args: { first?: number | null; after?: string | null },
   ): Promise<Connection<WarrantyPolicy>> {
     const size = pageSize(args.first, 50);
-    const after = decodeCursor(args.after, 1);
+    const after = decodeCursor(args.after, ['positiveInteger']);
     const query = this.dataSource
       .getRepository(WarrantyPolicy)
       .createQueryBuilder('p')

@@ -2,7 +2,11 @@ import {
   ArrayUnique, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min,
 } from 'class-validator';
 
-/** The input rules of a policy version; the database checks repeat the essential ones. */
+/**
+ * The input rules of a policy version; the database checks repeat the essential ones. The upper bounds keep
+ * values inside their columns (numeric(10,3), numeric(6,2), integer) and month counts inside the calendar
+ * maths (at most 50 years, like termMonths); readings use the same bounds (coverage-check.service.ts).
+ */
 export class PublishPolicyDto {
   @Matches(/^[A-Z][A-Z0-9_]{1,31}$/, { message: 'must be an upper-case family name such as BATTERY' })
   productFamily: string;
@@ -18,6 +22,7 @@ export class PublishPolicyDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(600)
   labourMonths?: number | null;
 
   @IsOptional()
@@ -29,16 +34,19 @@ export class PublishPolicyDto {
   @IsOptional()
   @IsNumber()
   @Min(0.001)
+  @Max(1000)
   throughputMwhPerKwh?: number | null;
 
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(10_000_000)
   mileageLimitKm?: number | null;
 
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(1_000_000)
   engineHoursLimit?: number | null;
 
   @IsOptional()
@@ -54,25 +62,30 @@ export class PublishPolicyDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(600)
   extensionCliffMonths?: number | null;
 
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(600)
   extensionWindowMonths?: number | null;
 
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(600)
   lateStartCapMonths?: number | null;
 
   @IsOptional()
   @IsNumber()
   @Min(0.25)
+  @Max(8760)
   slaResponseHours?: number | null;
 
   @IsOptional()
   @IsNumber()
   @Min(0.25)
+  @Max(8760)
   slaOnsiteHours?: number | null;
 }

@@ -24,4 +24,12 @@ export class ProductReference {
 
   @Column({ name: 'capacity_kwh', type: 'numeric', precision: 8, scale: 2, nullable: true, transformer: numericTransformer })
   capacityKwh: number | null;
+
+  /** When the row last changed (the migration's time for rows that predate the admin mutation). */
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+
+  /** Who last changed it through upsertProductReferences; null for rows seeded by a migration. */
+  @Column({ name: 'updated_by_id', type: 'text', nullable: true })
+  updatedById: string | null;
 }

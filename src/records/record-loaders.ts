@@ -81,28 +81,44 @@ export async function lockVisibleRecord(
 export interface CustomerPageKey {
   customerId: string;
   first: number | null | undefined;
+  after: string | null | undefined;
   status: WarrantyStatus | null | undefined;
   asOf: string | null;
 }
 
 /**
- * `Customer.warranties` for every customer a request resolves, in two SQL statements per distinct set of
- * arguments (see RecordsService.firstPagesByCustomer). Later pages (`after`) go to RecordsService.list.
+ * `Customer.warranties` for every customer a request resolves, first pages and later ones alike, in two SQL
+ * statements per distinct set of arguments (see RecordsService.pagesByCustomer). The same customer asked at two
+ * cursors (aliases) goes into a second round, as each round numbers a customer's units once.
  */
 export function createCustomerWarrantiesLoader(records: RecordsService, actor: Actor) {
   const argsKey = (key: CustomerPageKey) => JSON.stringify([key.first ?? null, key.status ?? null, key.asOf]);
+  const keyOf = (key: CustomerPageKey) => `${argsKey(key)}|${key.after ?? ''}|${key.customerId}`;
   return new DataLoader<CustomerPageKey, Connection<WarrantyRecord>, string>(
     async (keys) => {
-      const groups = new Map<string, CustomerPageKey[]>();
-      for (const key of keys) groups.set(argsKey(key), [...(groups.get(argsKey(key)) ?? []), key]);
-      const pages = new Map<string, Connection<WarrantyRecord>>();
-      for (const [args, group] of groups) {
-        const { first, status, asOf } = group[0];
-        const byCustomer = await records.firstPagesByCustomer(actor, [...new Set(group.map((k) => k.customerId))], { status, asOf }, first);
-        for (const [customerId, page] of byCustomer) pages.set(`${args}|${customerId}`, page);
+      const rounds = new Map<string, CustomerPageKey[][]>();
+      for (const key of keys) {
+        const group = rounds.get(argsKey(key)) ?? [];
+        const round = group.find((r) => !r.some((k) => k.customerId === key.customerId));
+        if (round) round.push(key);
+        else group.push([key]);
+        rounds.set(argsKey(key), group);
       }
-      return keys.map((key) => pages.get(`${argsKey(key)}|${key.customerId}`)!);
+      const pages = new Map<string, Connection<WarrantyRecord> | Error>();
+      for (const group of rounds.values()) {
+        for (const round of group) {
+          const { first, status, asOf } = round[0];
+          try {
+            const byCustomer = await records.pagesByCustomer(actor, round, { status, asOf }, first);
+            for (const key of round) pages.set(keyOf(key), byCustomer.get(key.customerId)!);
+          } catch (error) {
+            // A bad cursor or page size is the error of the fields that asked for it.
+            for (const key of round) pages.set(keyOf(key), error as Error);
+          }
+        }
+      }
+      return keys.map((key) => pages.get(keyOf(key))!);
     },
-    { cacheKeyFn: (key) => `${argsKey(key)}|${key.customerId}` },
+    { cacheKeyFn: keyOf },
   );
 }

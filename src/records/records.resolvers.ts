@@ -80,6 +80,7 @@ export const recordResolvers: Resolvers = {
     product: (record) => ({ id: record.productId }),
     customer: (record) => (record.customerId ? { id: record.customerId } : null),
     site: (record) => record,
+    version: (record) => record.rowVersion,
     startFacts: (record) => record,
     start: async (record, _, context) => {
       // The reason is worded from the facts; only the start itself is stored.
@@ -102,7 +103,7 @@ export const recordResolvers: Resolvers = {
       ),
     coverages: (record, _, context) => authenticated(context).loaders.coveragesByRecordId.load(record.id),
     history: (record, { first, after }, context) =>
-      queryResult(() => context.services.audit.history(authenticated(context).actor.orgId, record.id, { first, after })),
+      queryResult(() => authenticated(context).loaders.history.load({ recordId: record.id, first, after })),
   },
 
   Site: {

@@ -4,6 +4,7 @@ import { AuditService, type EventInput } from '../audit/audit.service';
 import { assertRole, hasRole, isCustomerOnly, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
 import { newId } from '../common/ids';
+import { isDateInRange, MAX_DATE } from '../common/input-guards';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { assertValid } from '../common/validation';
 import { calendarDateOf, compareDates, type IsoDate } from '../coverage/calendar';
@@ -18,10 +19,11 @@ import { ProductReference } from '../products/product-reference.entity';
 import {
   normaliseSerialNumber, RegisterWarrantyDto, toSiteDto, UpdateWarrantyDto, VoidDto,
 } from './record-inputs';
-import { refreshExpiry } from './record-expiry';
+import { nextExpiry, refreshExpiry, writeRecord } from './record-expiry';
 import { lockVisibleRecord, visibleRecordsWhere } from './record-loaders';
 import { deriveWarrantyStart, type WarrantyStartFacts } from './warranty-start';
-import { WarrantyRecord, type RegistrantRole, type SupplyChainStage } from './warranty-record.entity';
+import { activationRecordAtRegistration, registrantRoleFor, type RegistrantRole } from './registration';
+import { WarrantyRecord, type SupplyChainStage } from './warranty-record.entity';
 
 export type Clock = () => Date;
 
@@ -92,18 +94,20 @@ export class RecordsService {
 
   async register(actor: Actor, command: RegisterWarrantyCommand): Promise<WarrantyRecord> {
     assertRole(actor, REGISTRAR_ROLES, 'register a warranty');
+    // Serials and SKUs are judged as they will be stored: " SN-1 " is the serial SN-1, as it is for lookups.
+    const serialNumber = normaliseSerialNumber(command.serialNumber);
+    command = { ...command, serialNumber, sku: command.sku.trim() };
     await assertValid(Object.assign(new RegisterWarrantyDto(), command, { site: toSiteDto(command.site) }));
 
-    const customerOnly = isCustomerOnly(actor);
-    const registrantRole: RegistrantRole = customerOnly ? 'END_CUSTOMER' : (command.registrantRole ?? 'INSTALLER');
-    const customerId = customerOnly ? actor.customerId : (command.customerId ?? null);
+    const caller = { customerOnly: isCustomerOnly(actor), installer: hasRole(actor, 'INSTALLER') };
+    const registrantRole = registrantRoleFor(caller, command.registrantRole);
+    const customerId = caller.customerOnly ? actor.customerId : (command.customerId ?? null);
     const countryCode = command.site.countryCode.toUpperCase();
     const timeZone = command.site.timeZone ?? null;
     const today = this.today(timeZone);
     const facts: WarrantyStartFacts = {
       productionDate: command.productionDate ?? null,
-      // Registering as the installer is the commissioning (rule 2's activation record), dated today by default.
-      activationRecordDate: command.commissioningDate ?? (registrantRole === 'INSTALLER' ? today : null),
+      activationRecordDate: activationRecordAtRegistration(caller, registrantRole, command.commissioningDate, today),
       saleWarrantyActivationDate: command.sale?.warrantyActivationDate ?? null,
       saleInvoiceDate: command.sale?.invoiceDate ?? null,
       supplyChainStage: command.supplyChainStage ?? null,
@@ -117,7 +121,6 @@ export class RecordsService {
       brokerInvoiceDate: ['input', 'brokerInvoiceDate'],
     });
 
-    const serialNumber = normaliseSerialNumber(command.serialNumber);
     try {
       return await this.dataSource.transaction(async (manager) => {
         const product = await manager.findOneBy(ProductReference, { orgId: actor.orgId, sku: command.sku });
@@ -157,7 +160,7 @@ export class RecordsService {
           productFamily: product.productFamily,
           capacityKwh: product.capacityKwh,
           customerId,
-          installerId: registrantRole === 'INSTALLER' && hasRole(actor, 'INSTALLER') ? actor.id : null,
+          installerId: registrantRole === 'INSTALLER' && caller.installer ? actor.id : null,
           registrantRole,
           registeredById: actor.id,
           registeredAt: this.clock(),
@@ -235,6 +238,7 @@ export class RecordsService {
       if (record.voidedAt) {
         throw new DomainError('WARRANTY_VOIDED', `warranty ${record.serialNumber} is voided; reinstate it before changing it`, ['input', 'id']);
       }
+      const before = { ...record };
       const today = this.today(record.siteTimeZone);
       const events: EventInput[] = [];
       const base = { orgId: record.orgId, warrantyRecordId: record.id, actorId: actor.id };
@@ -278,7 +282,7 @@ export class RecordsService {
       }
 
       if (events.length > 0) {
-        await manager.save(WarrantyRecord, record);
+        await writeRecord(manager, record, changedColumns(before, record));
         await this.audit.append(manager, events);
       }
       return record;
@@ -305,6 +309,10 @@ export class RecordsService {
     const coverages = await manager.find(Coverage, { where: { warrantyRecordId: record.id }, lock: { mode: 'pessimistic_write' } });
     for (const coverage of coverages.filter((c) => c.kind === 'STANDARD')) {
       const dates = coverageDates(record.startDate, coverage.termMonths, coverage.labourMonths);
+      // Only an operator's date shift may lie in the future, so only it can push an end past the calendar.
+      if (dates.endDate && !isDateInRange(dates.endDate)) {
+        throw new DomainError('BAD_USER_INPUT', `the ${coverage.scope} coverage would end on ${dates.endDate}, after ${MAX_DATE}`, ['input', 'warrantyDateShift']);
+      }
       if (dates.startDate === coverage.startDate && dates.endDate === coverage.endDate && dates.labourEndDate === coverage.labourEndDate) continue;
       events.push({
         ...base,
@@ -317,7 +325,7 @@ export class RecordsService {
       Object.assign(coverage, dates);
       await manager.update(Coverage, { id: coverage.id }, dates);
     }
-    events.push(...(await refreshExpiry(manager, record, base.actorId)));
+    events.push(...(await nextExpiry(manager, record, base.actorId)));
     return events;
   }
 
@@ -355,9 +363,7 @@ export class RecordsService {
           throw new DomainError('BAD_USER_INPUT', `warranty ${record.serialNumber} is not voided`, ['input', 'id']);
         }
         const previous = record.voidReason;
-        record.voidedAt = action === 'void' ? now : null;
-        record.voidReason = action === 'void' ? reason : null;
-        await manager.save(WarrantyRecord, record);
+        await writeRecord(manager, record, { voidedAt: action === 'void' ? now : null, voidReason: action === 'void' ? reason : null });
         await this.audit.append(manager, [
           action === 'void'
             ? { ...base, event: 'WARRANTY_VOIDED', fromValue: null, toValue: reason, detail: { reason } }
@@ -410,7 +416,7 @@ export class RecordsService {
     args: { first?: number | null; after?: string | null },
   ): Promise<Connection<WarrantyRecord>> {
     const size = pageSize(args.first, 20);
-    const after = decodeCursor(args.after, 2);
+    const after = decodeCursor(args.after, ['timestamp', 'uuid']);
     const query = this.filteredRecords(actor, filter);
     const totalCount = await query.clone().getCount();
     if (after) {
@@ -421,36 +427,53 @@ export class RecordsService {
   }
 
   /**
-   * The first page of many customers' units in two SQL statements, however many customers: a window query
-   * numbers each customer's units (and counts them), then one query loads the rows of every first page.
+   * One page of many customers' units in two SQL statements, however many customers and whatever cursor each
+   * one is at: a window query counts each customer's units and numbers those after that customer's cursor, then
+   * one query loads the rows of every page.
    */
-  async firstPagesByCustomer(
+  async pagesByCustomer(
     actor: Actor,
-    customerIds: readonly string[],
+    requests: ReadonlyArray<{ customerId: string; after: string | null | undefined }>,
     filter: Omit<WarrantyListFilter, 'customerId'>,
     first: number | null | undefined,
   ): Promise<Map<string, Connection<WarrantyRecord>>> {
     const size = pageSize(first, 20);
+    const cursors = requests.flatMap(({ customerId, after }) => {
+      const position = decodeCursor(after, ['timestamp', 'uuid']);
+      return position ? [{ customer_id: customerId, after_at: position[0], after_id: position[1] }] : [];
+    });
     const numbered = this.filteredRecords(actor, filter)
-      .andWhere('r.customer_id IN (:...customerIds)', { customerIds: [...customerIds] })
+      .andWhere('r.customer_id IN (:...customerIds)', { customerIds: [...new Set(requests.map((r) => r.customerId))] })
       .select('r.id', 'id')
       .addSelect('r.customer_id', 'customerId')
-      .addSelect('count(*) OVER (PARTITION BY r.customer_id)', 'total')
-      .addSelect('row_number() OVER (PARTITION BY r.customer_id ORDER BY r.registered_at DESC, r.id DESC)', 'position');
+      .addSelect('r.registered_at', 'registeredAt')
+      .addSelect('count(*) OVER (PARTITION BY r.customer_id)', 'total');
     const [sql, parameters] = numbered.getQueryAndParameters();
-    const ranked: Array<{ id: string; customerId: string; total: string; position: string }> = await this.dataSource.query(
-      `SELECT * FROM (${sql}) numbered WHERE numbered."position" <= ${size + 1}`,
-      parameters,
+    // The count covers all of a customer's units and the numbering only those after the customer's cursor; one
+    // row per customer is always kept (any_row = 1) so that a page past the last unit still knows the count.
+    const ranked: Array<{ id: string; customerId: string; total: string; position: string; after_ok: boolean }> = await this.dataSource.query(
+      `SELECT * FROM (
+         SELECT c.id, c."customerId", c.total, x.after_ok,
+                row_number() OVER (PARTITION BY c."customerId", x.after_ok ORDER BY c."registeredAt" DESC, c.id DESC) AS position,
+                row_number() OVER (PARTITION BY c."customerId") AS any_row
+           FROM (${sql}) c
+           LEFT JOIN jsonb_to_recordset($${parameters.length + 1}::jsonb) AS k(customer_id text, after_at timestamptz, after_id uuid)
+             ON k.customer_id = c."customerId"
+          CROSS JOIN LATERAL (SELECT k.customer_id IS NULL OR (c."registeredAt", c.id) < (k.after_at, k.after_id) AS after_ok) x
+       ) numbered WHERE (numbered.after_ok AND numbered.position <= ${size + 1}) OR numbered.any_row = 1`,
+      [...parameters, JSON.stringify(cursors)],
     );
-    const rows = ranked.length
-      ? await this.dataSource.getRepository(WarrantyRecord).find({ where: { orgId: actor.orgId, id: In(ranked.map((r) => r.id)) } })
+    const onPage = ranked.filter((r) => r.after_ok && Number(r.position) <= size + 1);
+    const rows = onPage.length
+      ? await this.dataSource.getRepository(WarrantyRecord).find({ where: { orgId: actor.orgId, id: In(onPage.map((r) => r.id)) } })
       : [];
     const byId = new Map(rows.map((r) => [r.id, r]));
     const pages = new Map<string, Connection<WarrantyRecord>>();
-    for (const customerId of customerIds) {
-      const mine = ranked.filter((r) => r.customerId === customerId).sort((a, b) => Number(a.position) - Number(b.position));
+    for (const { customerId, after } of requests) {
+      const mine = onPage.filter((r) => r.customerId === customerId).sort((a, b) => Number(a.position) - Number(b.position));
       const records = mine.map((r) => byId.get(r.id)).filter((r): r is WarrantyRecord => r !== undefined);
-      pages.set(customerId, toConnection(records, size, Number(mine[0]?.total ?? 0), recordCursor, false));
+      const total = Number(ranked.find((r) => r.customerId === customerId)?.total ?? 0);
+      pages.set(customerId, toConnection(records, size, total, recordCursor, Boolean(after)));
     }
     return pages;
   }
@@ -514,6 +537,17 @@ function assertPlausibleFacts(
       throw new DomainError('BAD_USER_INPUT', `${field.slice(1).join('.')} ${value} is before the production date ${facts.productionDate}`, field);
     }
   }
+}
+
+/** The columns an update may change, and which of them did: the one UPDATE of the record writes just those. */
+const UPDATABLE_COLUMNS = [
+  'customerId', 'installerId', 'siteCountry', 'siteTimeZone', ...START_FACT_FIELDS, 'startStatus', 'startDate', 'startSource', 'expiresAt',
+] as const;
+
+function changedColumns(before: WarrantyRecord, after: WarrantyRecord): Partial<WarrantyRecord> {
+  const patch: Record<string, unknown> = {};
+  for (const column of UPDATABLE_COLUMNS) if (before[column] !== after[column]) patch[column] = after[column];
+  return patch as Partial<WarrantyRecord>;
 }
 
 function show(value: unknown): string | null {

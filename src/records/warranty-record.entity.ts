@@ -3,11 +3,10 @@ import {
 } from 'typeorm';
 import { numericTransformer } from '../db/transformers';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import { REGISTRANT_ROLES, type RegistrantRole } from './registration';
 
 export const WARRANTY_TIERS = ['STANDARD', 'EXTENDED_5Y', 'EXTENDED_10Y', 'GOODWILL'] as const;
 export type WarrantyTier = (typeof WARRANTY_TIERS)[number];
-export const REGISTRANT_ROLES = ['INSTALLER', 'END_CUSTOMER'] as const;
-export type RegistrantRole = (typeof REGISTRANT_ROLES)[number];
 export const START_STATUSES = ['STARTED', 'AWAITING_ACTIVATION', 'AWAITING_END_CUSTOMER_SALE', 'AWAITING_BROKER_INVOICE'] as const;
 export type StartStatus = (typeof START_STATUSES)[number];
 export const START_SOURCES = [

@@ -1,106 +1,119 @@
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphQLFormattedError } from 'graphql';
 import type { Actor } from '../auth/actor';
 import { InvalidTokenError, type TokenVerifier } from '../auth/tokens';
 import { logger, requestScope } from '../common/logger';
+import type { RequestLimits } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
 import { buildWarrantySchema } from '../schema';
 import type { Services } from '../services';
-import { playgroundPlugin } from './playground';
+import { authenticationPlugin } from './authentication';
+import { formatError, graphqlErrorsPlugin } from './graphql-errors';
+import { limitRepresentations, operationLimits, stopWhenAborted } from './limits';
+import { isLoopback, playgroundHtml } from './playground';
+import { requestLogPlugin } from './request-log';
 
 export interface HttpServerOptions {
   services: Services;
   verifyToken: TokenVerifier;
   port: number;
   host?: string;
-  /** Serve the offline GraphiQL at the URL; `playgroundToken` pre-fills its Authorization header. */
+  /** Serve the offline GraphiQL at the URL. */
   playground: boolean;
-  playgroundToken?: string;
+  /** Mints the development token the playground pre-fills, for callers on this machine only. */
+  mintPlaygroundToken?: () => Promise<string>;
+  limits: RequestLimits;
+  /** Answer `__schema` introspection (the gateway's `_service { sdl }` works either way). */
+  introspection: boolean;
+  /** Hide "did you mean" field suggestions (production). */
+  hideFieldSuggestions: boolean;
+  /** After stop() is called: how long in-flight requests may run before their connections are cut. */
+  drainTimeoutMs: number;
 }
 
 export interface RunningServer {
   url: string;
   server: Server;
   apollo: ApolloServer<RequestContext>;
+  /** Drains: /ready answers 503, no new requests are taken, in-flight ones finish (up to the drain timeout). */
   stop(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** A caller's x-request-id is logged on every line and echoed back: accepted only when short and plain. */
+const PLAIN_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-/** Errors we did not raise on purpose reach clients as a bare INTERNAL_SERVER_ERROR: no stack, no SQL. */
-function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (code === undefined || code === 'INTERNAL_SERVER_ERROR') {
-    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
   }
-  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-  return { ...formatted, extensions };
 }
 
-/** One log line per GraphQL request: operation, duration, SQL round trips, error codes. */
-const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
-  async requestDidStart({ request }) {
-    const started = process.hrtime.bigint();
-    return {
-      async didEncounterErrors({ errors }) {
-        for (const error of errors) {
-          const code = error.extensions?.code;
-          if (code === undefined || code === 'INTERNAL_SERVER_ERROR') {
-            const original = error.originalError ?? error;
-            logger.error('unexpected error', { message: original.message, stack: original.stack, path: error.path });
-          }
-        }
-      },
-      async willSendResponse({ response, errors }) {
-        const scope = requestScope.getStore();
-        logger.info('graphql', {
-          operation: request.operationName ?? null,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-          sqlQueries: scope?.sqlQueries ?? 0,
-          errors: errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
-          http: response.http.status ?? 200,
-        });
-      },
-    };
-  },
-};
-
 async function readBody(request: IncomingMessage): Promise<string> {
+  const declared = Number(request.headers['content-length']);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('request body too large'), { status: 413 });
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }
 
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && PLAIN_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
-  const { services, verifyToken } = options;
+  const { services, verifyToken, limits } = options;
+  const shape = operationLimits(limits, { hideFieldSuggestions: options.hideFieldSuggestions });
+  const schema = stopWhenAborted(limitRepresentations(buildWarrantySchema(), limits.maxRepresentations));
   const apollo = new ApolloServer<RequestContext>({
-    schema: buildWarrantySchema(),
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: true,
+    introspection: options.introspection,
+    allowBatchedHttpRequests: false,
+    validationRules: shape.validationRules,
+    // graphql-js stops parsing past this many tokens, before a huge document costs CPU and memory.
+    parseOptions: { maxTokens: limits.maxTokens },
     // main.ts owns the signals and stops everything in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
     plugins: [
+      // Before the log, so that the log line shows the status this plugin sets (503).
+      graphqlErrorsPlugin,
       requestLogPlugin,
+      authenticationPlugin,
+      ...shape.plugins,
       ApolloServerPluginInlineTraceDisabled(),
-      options.playground ? playgroundPlugin(options.playgroundToken) : ApolloServerPluginLandingPageDisabled(),
+      // No field sets cache hints; the plugin only cost CPU on every field.
+      ApolloServerPluginCacheControlDisabled(),
+      // The playground is served below, where the caller's address is known (the token is for loopback only).
+      ApolloServerPluginLandingPageDisabled(),
     ] as ApolloServerPlugin<BaseContext>[],
   });
   await apollo.start();
+
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  let drained: (() => void) | null = null;
 
   async function identify(authorization: string | undefined): Promise<{ actor: Actor | null; authError: string | null }> {
     if (!authorization) return { actor: null, authError: null };
@@ -114,7 +127,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string, signal: AbortSignal): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/ready') {
@@ -125,6 +138,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         logger.warn('not ready', { error: (error as Error).message });
         return sendJson(response, 503, { status: 'unavailable', reason: 'database unreachable' });
       }
+    }
+    if (url.pathname !== '/') {
+      return sendJson(response, 404, { errors: [{ message: `no such path: ${url.pathname}`, extensions: { code: 'NOT_FOUND' } }] });
+    }
+    if (request.method === 'GET' && options.playground && request.headers.accept?.includes('text/html')) {
+      const token = options.mintPlaygroundToken && isLoopback(request.socket.remoteAddress) ? await options.mintPlaygroundToken() : undefined;
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-request-id': requestId });
+      response.end(playgroundHtml(token));
+      return;
     }
 
     const headers = new HeaderMap();
@@ -148,11 +170,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       httpGraphQLRequest: { method: request.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
       context: async () => {
         const { actor, authError } = await identify(headers.get('authorization'));
-        return createRequestContext(services, requestId, actor, authError);
+        return createRequestContext(services, requestId, actor, authError, signal);
       },
     });
+    if (response.destroyed) return; // the client went away; nothing to answer
     const responseHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [key, value] of result.headers) responseHeaders[key] = value;
+    if (result.status === 401) responseHeaders['www-authenticate'] = 'Bearer';
+    if (draining) responseHeaders.connection = 'close';
     response.writeHead(result.status ?? 200, responseHeaders);
     if (result.body.kind === 'complete') {
       response.end(result.body.string);
@@ -163,13 +188,44 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   }
 
   const server = createServer((request, response) => {
-    // The caller's request id (a gateway forwards its own) or a new one: logged on every line, echoed back.
-    const requestId = (request.headers['x-request-id'] as string | undefined) || randomUUID();
-    requestScope.run({ requestId, sqlQueries: 0 }, () => {
-      handle(request, response, requestId).catch((error: Error & { status?: number }) => {
+    const requestId = requestIdOf(request);
+    if (draining) {
+      // While in-flight requests finish, the listener stays open so that a load balancer sees /ready turn 503
+      // and a client is told to retry elsewhere, rather than meeting a refused or reset connection.
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const headers = { connection: 'close', 'retry-after': '1', 'x-request-id': requestId };
+      if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' }, headers);
+      if (url.pathname === '/ready') return sendJson(response, 503, { status: 'draining', reason: 'shutting down' }, headers);
+      return sendJson(
+        response,
+        503,
+        { errors: [{ message: 'the server is shutting down; retry', extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } }] },
+        headers,
+      );
+    }
+    inFlight.add(response);
+    // Work for this request stops at the deadline, or as soon as the client has gone.
+    const abort = new AbortController();
+    const deadline = setTimeout(() => abort.abort('REQUEST_TIMEOUT'), limits.requestTimeoutMs);
+    response.on('close', () => {
+      clearTimeout(deadline);
+      if (!response.writableFinished) abort.abort('CLIENT_CLOSED_REQUEST');
+      inFlight.delete(response);
+      if (inFlight.size === 0) drained?.();
+    });
+    requestScope.run({ requestId, sqlQueries: 0, signal: abort.signal, maxSqlQueries: limits.maxSqlStatements }, () => {
+      handle(request, response, requestId, abort.signal).catch((error: Error) => {
+        if (error instanceof HttpError) {
+          logger.warn('http request refused', { status: error.status, message: error.message });
+          // A refused body is left unread: the connection cannot carry another request, so close it.
+          if (!response.headersSent) {
+            sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, { connection: 'close', 'x-request-id': requestId });
+          } else response.end();
+          return;
+        }
         logger.error('http handler failed', { message: error.message, stack: error.stack });
         if (!response.headersSent) {
-          sendJson(response, error.status ?? 500, { errors: [{ message: error.status ? error.message : 'Internal server error' }] });
+          sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, { 'x-request-id': requestId });
         } else {
           response.end();
         }
@@ -184,10 +240,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     server,
     apollo,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      draining = true;
+      if (inFlight.size > 0) {
+        logger.info('draining', { inFlight: inFlight.size, timeoutMs: options.drainTimeoutMs });
+        const allAnswered = new Promise<void>((resolve) => (drained = resolve));
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.drainTimeoutMs)));
+        const outcome = await Promise.race([allAnswered, timeout]);
+        clearTimeout(timer);
+        if (outcome === 'timeout') logger.warn('drain timed out; closing the remaining connections', { inFlight: inFlight.size });
+      }
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
       await apollo.stop();
     },
   };

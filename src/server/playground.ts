@@ -1,7 +1,6 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
-export const EXAMPLE_OPERATIONS = `# Sofar Warranty playground. The Authorization header below holds a development token
+export const EXAMPLE_OPERATIONS = `# Sofar Warranty playground. On the server's own machine the Authorization header holds a development token
 # (WARRANTY_ADMIN of org "sofar"); make others with: npm run token -- --org sofar --role AGENT
 # Pick an operation with the ▶ button.
 
@@ -56,23 +55,28 @@ query History {
 `;
 
 /**
- * Serves a self-contained GraphiQL (no CDN: works offline) at the subgraph's URL, replacing Apollo's landing
+ * A self-contained GraphiQL (no CDN: works offline), served at the subgraph's URL in place of Apollo's landing
  * page, which loads from the internet. `token`, when given, pre-fills the Authorization header.
  */
-export function playgroundPlugin(token?: string): ApolloServerPlugin {
-  const html = renderGraphiQL({
+export function playgroundHtml(token?: string): string {
+  return renderGraphiQL({
     title: 'Sofar Warranty',
-    defaultQuery: EXAMPLE_OPERATIONS,
+    defaultQuery: token ? EXAMPLE_OPERATIONS : `${NO_TOKEN_NOTE}${EXAMPLE_OPERATIONS}`,
     headers: JSON.stringify(token ? { Authorization: `Bearer ${token}` } : {}),
     shouldPersistHeaders: true,
   });
-  return {
-    async serverWillStart() {
-      return {
-        async renderLandingPage() {
-          return { html };
-        },
-      };
-    },
-  };
+}
+
+const NO_TOKEN_NOTE = `# You are not on the server's machine, so no development token was filled in: a token minted for any
+# browser that reaches this port would let anyone on the network act as an administrator. Make one where the
+# server runs (npm run token -- --org sofar --role AGENT) and set it in the Headers tab:
+#   { "Authorization": "Bearer <token>" }
+
+`;
+
+/** A caller on this machine: 127.0.0.0/8 or ::1, also as IPv4-mapped IPv6. */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return plain === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(plain);
 }

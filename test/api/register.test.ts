@@ -241,7 +241,8 @@ describe('registerWarranty', () => {
     const input = { serialNumber: 'ANON-1', sku: 'SOFAR-INV-10KTL-X-G2', site: { countryCode: 'DE' } };
     for (const token of [null, 'not-a-jwt', `${installer.slice(0, -4)}abcd`]) {
       const response = await register(input, token as string);
-      expect(response.data).toBeNull();
+      expect(response.status).toBe(401);
+      expect(response.data ?? null).toBeNull();
       expect(response.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     }
     expect(await countRecords('ANON-1')).toBe(0);

@@ -1,12 +1,7 @@
-import { composeServices } from '@apollo/composition';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import gql from 'graphql-tag';
+import type { ApolloServer } from '@apollo/server';
 import { loadContractSchema } from '../../src/schema-parts';
 import { CSP_SDL, CUSTOMERS_SDL, PRODUCTS_SDL } from '../support/sibling-subgraphs';
+import { startGateway, startStub, type GatewayContext, type Stub } from '../support/gateway';
 import { createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from '../support/harness';
 
 /**
@@ -32,31 +27,6 @@ const CASES = [
   { id: 'case-4', serialNumber: 'FED-UNKNOWN-1', title: 'Never registered' },
   { id: 'case-5', serialNumber: null, title: 'No serial yet' },
 ];
-
-interface Stub {
-  url: string;
-  server: ApolloServer;
-}
-
-async function startStub(typeDefs: string, resolvers: Record<string, any>): Promise<Stub> {
-  const server = new ApolloServer({
-    schema: buildSubgraphSchema({ typeDefs: gql(typeDefs), resolvers }),
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
-  });
-  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
-  return { url, server };
-}
-
-interface GatewayContext {
-  authorization?: string;
-}
-
-/** The default data source, plus forwarding of the incoming Authorization header. */
-class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
-  }
-}
 
 const REGISTER = `mutation($input: RegisterWarrantyInput!) {
   registerWarranty(input: $input) { warranty { id serialNumber } userErrors { code message } }
@@ -112,24 +82,14 @@ describe('gateway end to end', () => {
     });
     stubs = [products, customers, csp];
 
-    const composed = composeServices([
-      { name: 'warranty', url: app.url, typeDefs: gql(loadContractSchema()) },
-      { name: 'products', url: products.url, typeDefs: gql(PRODUCTS_SDL) },
-      { name: 'customers', url: customers.url, typeDefs: gql(CUSTOMERS_SDL) },
-      { name: 'csp', url: csp.url, typeDefs: gql(CSP_SDL) },
+    const gateway = await startGateway([
+      { name: 'warranty', url: app.url, sdl: loadContractSchema() },
+      { name: 'products', url: products.url, sdl: PRODUCTS_SDL },
+      { name: 'customers', url: customers.url, sdl: CUSTOMERS_SDL },
+      { name: 'csp', url: csp.url, sdl: CSP_SDL },
     ]);
-    if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-
-    const gateway = new ApolloGateway({
-      supergraphSdl: composed.supergraphSdl,
-      buildService: ({ url }) => new AuthForwardingDataSource({ url }),
-    });
-    gatewayServer = new ApolloServer<GatewayContext>({ gateway });
-    const started = await startStandaloneServer(gatewayServer, {
-      listen: { port: 0, host: '127.0.0.1' },
-      context: async ({ req }) => ({ authorization: req.headers.authorization }),
-    });
-    gatewayUrl = started.url;
+    gatewayServer = gateway.server;
+    gatewayUrl = gateway.url;
   });
 
   afterAll(async () => {

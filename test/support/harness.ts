@@ -25,10 +25,18 @@ export interface GraphQLResponse<T> {
 }
 
 /** The subgraph on a real port (0 = any free one) against the run's scratch database. */
-export async function startTestApp(options: { clock?: Clock } = {}): Promise<TestApp> {
+export async function startTestApp(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
-  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', PLAYGROUND: 'false', SEED_DEMO_DATA: 'false', JWT_SECRET: '' });
+  const config = loadConfig({
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PLAYGROUND: 'false',
+    SEED_DEMO_DATA: 'false',
+    JWT_SECRET: '',
+    ...options.env,
+  });
   const app = await startApp({ ...config, databaseUrl, dbPoolSize: 4 }, options);
   return {
     url: app.url,

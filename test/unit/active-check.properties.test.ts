@@ -180,6 +180,20 @@ function activeByRule(record: CheckableRecord, c: CheckableCoverage, req: CheckR
   return true;
 }
 
+/**
+ * Rule 5 restated for the oracle: a capacity claim is judged on the component whose own (standard or extended)
+ * coverage carries an SOH guarantee, whatever the request names; any other request on the component it names.
+ */
+function componentByRule(coverages: readonly CheckableCoverage[], request: CheckRequest): string | null {
+  const named = request.component?.toUpperCase() ?? null;
+  if (!request.capacityClaim) return named;
+  const carrier = coverages
+    .filter((c) => c.sohGuaranteePct !== null && c.scope !== 'UNIT' && ['STANDARD', 'EXTENDED'].includes(c.kind))
+    .map((c) => c.scope)
+    .sort()[0];
+  return carrier ?? named;
+}
+
 /* ------------------------------------------------------------------ properties */
 
 describe('checkWarranty properties (fast-check)', () => {
@@ -188,7 +202,7 @@ describe('checkWarranty properties (fast-check)', () => {
       fc.property(scenarioArb(fullReadingsArb), (s) => {
         const result = run(s);
         const failsByRows = result.coverages.every((r) => r.checks.some((c) => c.check !== 'LABOUR_TERM' && c.outcome !== 'PASS'));
-        const failsByRule = applicableCoverages(s.coverages, s.request.component).every((c) => !activeByRule(s.record, c, s.request));
+        const failsByRule = applicableCoverages(s.coverages, componentByRule(s.coverages, s.request)).every((c) => !activeByRule(s.record, c, s.request));
         expect(failsByRows).toBe(failsByRule);
         if (failsByRule) {
           expect(result.decision).toBe('SELF_PAID');
@@ -205,7 +219,7 @@ describe('checkWarranty properties (fast-check)', () => {
     fc.assert(
       fc.property(scenarioArb(partialReadingsArb), (s) => {
         const result = run(s);
-        expect(result.coverages.map((r) => r.coverage.id)).toEqual(applicableCoverages(s.coverages, s.request.component).map((c) => c.id));
+        expect(result.coverages.map((r) => r.coverage.id)).toEqual(applicableCoverages(s.coverages, componentByRule(s.coverages, s.request)).map((c) => c.id));
         for (const r of result.coverages) {
           expect(r.active).toBe(activeByRule(s.record, r.coverage, s.request));
           expect(r.paysParts).toBe(r.active && r.coverage.paysParts);

@@ -414,6 +414,42 @@ describe('checkWarranty: void (rule 4, voided on or before d → no cover)', () 
     it('a CELLS repair before the void date is still covered', () => {
       expect(check(coverages, { component: 'CELLS', repairDate: '2025-02-28' }).decision).toBe('COVERED');
     });
+
+    // Rule 5: a capacity claim is a claim on the cells however it is phrased, so the cells void decides it.
+    it.each<[string, string | null]>([
+      ['no component', null],
+      ['the whole unit', 'UNIT'],
+      ['another component', 'INVERTER_BOARD'],
+      ['the cells', 'CELLS'],
+    ])('a capacity claim naming %s is judged by the voided CELLS coverage: self-paid', (_name, component) => {
+      const result = check(coverages, { component, capacityClaim: true, readings: { sohPct: 60 } });
+      expect(result.component).toBe('CELLS');
+      expect(result.coverages.map((c) => c.coverage.id)).toEqual(['cells']);
+      expect(result.decision).toBe('SELF_PAID');
+      expect(row(result, 'VOID').outcome).toBe('FAIL');
+      expect(result.reason).toContain(reason);
+      if (component !== 'CELLS') expect(result.reason).toContain('a capacity claim is a claim on the CELLS');
+    });
+
+    it('a capacity claim before the cells void is covered by the CELLS coverage', () => {
+      const result = check(coverages, { capacityClaim: true, readings: { sohPct: 60 }, repairDate: '2025-02-28' });
+      expect(result).toMatchObject({ decision: 'COVERED', component: 'CELLS' });
+      expect(result.coverages.map((c) => c.coverage.id)).toEqual(['cells']);
+    });
+  });
+
+  it('a capacity claim on a unit without a carved-out component is judged by the whole-unit coverage', () => {
+    const result = check([coverage({ id: 'unit', sohGuaranteePct: 70 })], { capacityClaim: true, readings: { sohPct: 60 } });
+    expect(result).toMatchObject({ decision: 'COVERED', component: null });
+  });
+
+  it('a PART contract with an SOH guarantee does not redirect a capacity claim (it adds to the unit coverage)', () => {
+    const result = check(
+      [coverage({ id: 'unit', sohGuaranteePct: 70 }), coverage({ id: 'part', kind: 'PART', scope: 'BMS', sohGuaranteePct: 70 })],
+      { capacityClaim: true, readings: { sohPct: 60 } },
+    );
+    expect(result.component).toBeNull();
+    expect(result.coverages.map((c) => c.coverage.id)).toEqual(['unit']);
   });
 
   it('a record void is reported before a coverage void', () => {

@@ -31,8 +31,21 @@ describe('bearer tokens', () => {
     ['no roles', () => sign({ sub: 'x', org: 'o', roles: [] })],
     ['an unknown role', () => sign({ sub: 'x', org: 'o', roles: ['AGENT', 'ROOT'] })],
     ['garbage', async () => 'abc.def.ghi'],
+    ['no exp claim (a token that never expires)', () => new SignJWT({ sub: 'x', org: 'o', roles: ['AGENT'] }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(SECRET))],
+    ['a lifetime longer than the maximum age (25 h against 24 h)', () => sign({ sub: 'x', org: 'o', roles: ['AGENT'] }, SECRET, '25h')],
+    ['a numeric sub', () => sign({ sub: 42, org: 'o', roles: ['AGENT'] })],
+    ['an object sub', () => sign({ sub: { id: 'x' }, org: 'o', roles: ['AGENT'] })],
+    ['a sub longer than 128 characters', () => sign({ sub: 'x'.repeat(129), org: 'o', roles: ['AGENT'] })],
+    ['an org with a NUL byte', () => sign({ sub: 'x', org: 'o\u0000', roles: ['AGENT'] })],
+    ['a non-string customerId', () => sign({ sub: 'x', org: 'o', roles: ['CUSTOMER'], customerId: 7 })],
   ])('refuses %s', async (_, make) => {
     await expect(verify(await make())).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('takes a lifetime up to the configured maximum age, and no longer', async () => {
+    const hourly = createTokenVerifier({ jwtSecret: SECRET, maxAgeSeconds: 3600 });
+    await expect(hourly(await sign({ sub: 'x', org: 'o', roles: ['AGENT'] }, SECRET, '1h'))).resolves.toMatchObject({ id: 'x' });
+    await expect(hourly(await sign({ sub: 'x', org: 'o', roles: ['AGENT'] }, SECRET, '61m'))).rejects.toThrow(/longer than the 3600 s allowed/);
   });
 
   it('checks issuer and audience when configured', async () => {

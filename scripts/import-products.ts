@@ -1,0 +1,236 @@
+/**
+ * Imports product references from a CSV file into an organisation, through a running subgraph's
+ * upsertProductReferences mutation (so the same validation, role check, tenancy and transaction apply).
+ *
+ *   npm run import-products -- products.csv [--url http://localhost:4001/] [--token <JWT> | --org <org> [--sub <who>]]
+ *                                            [--batch-size 1000]
+ *
+ * The CSV has a header row naming the columns sku, productId, productFamily and optionally capacityKwh (in any
+ * order; capacityKwh may be empty). The whole file is checked before anything is sent; it is then sent in
+ * batches of at most 1,000 rows, each all or nothing. Re-running a file is harmless: rows already stored with
+ * the same values are counted as unchanged.
+ *
+ * The token comes from --token, else the TOKEN variable; outside production, --org mints a WARRANTY_ADMIN token
+ * for that organisation with JWT_SECRET or the development secret (like `npm run token`).
+ *
+ * Exit codes: 0 imported, 1 refused (bad file, refused batch, unreachable subgraph), 2 usage.
+ *
+ * Why over HTTP rather than straight to the database: the embedded PostgreSQL of `npm start` belongs to that
+ * running process, and a second process cannot start another server on its data folder; over HTTP the import
+ * works the same next to `npm start`, against a deployed subgraph, or on any DATABASE_URL, and it is checked by
+ * the token's organisation and role like every other write.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { signToken } from '../src/auth/tokens';
+import { DomainError } from '../src/common/errors';
+import { DEVELOPMENT_JWT_SECRET } from '../src/config';
+import {
+  MAX_REFERENCES_PER_CALL,
+  normaliseProductReference,
+  type NormalisedProductReference,
+} from '../src/products/product-reference-input';
+
+const REQUIRED_COLUMNS = ['sku', 'productId', 'productFamily'] as const;
+const COLUMNS = [...REQUIRED_COLUMNS, 'capacityKwh'] as const;
+type Column = (typeof COLUMNS)[number];
+
+const USAGE =
+  'usage: npm run import-products -- <file.csv> [--url http://localhost:4001/] [--token <JWT> | --org <org> [--sub <who>]] [--batch-size 1..1000]';
+
+/** A refusal the user can fix; printed as is, exit code 1 (or 2 for usage). */
+class ImportError extends Error {
+  constructor(message: string, readonly exitCode: 1 | 2 = 1) {
+    super(message);
+  }
+}
+
+interface Options {
+  file: string;
+  url: string;
+  token: string | null;
+  org: string | null;
+  sub: string;
+  batchSize: number;
+}
+
+function parseArguments(argv: string[]): Options {
+  const values = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+    if (!['url', 'token', 'org', 'sub', 'batch-size'].includes(name)) throw new ImportError(`unknown option --${name}\n${USAGE}`, 2);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new ImportError(`--${name} needs a value\n${USAGE}`, 2);
+    values.set(name, value);
+  }
+  if (positional.length !== 1) throw new ImportError(`give exactly one CSV file\n${USAGE}`, 2);
+
+  const batchSize = Number(values.get('batch-size') ?? MAX_REFERENCES_PER_CALL);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_REFERENCES_PER_CALL) {
+    throw new ImportError(`--batch-size must be a whole number from 1 to ${MAX_REFERENCES_PER_CALL}`, 2);
+  }
+  const token = values.get('token') ?? (process.env.TOKEN || null);
+  const org = values.get('org') ?? null;
+  if (!token && !org) throw new ImportError(`give --token (or TOKEN), or --org to mint a development admin token\n${USAGE}`, 2);
+  if (!token && process.env.NODE_ENV === 'production') {
+    throw new ImportError('in production, give a WARRANTY_ADMIN token with --token or TOKEN; --org only mints development tokens', 2);
+  }
+  return {
+    file: positional[0],
+    url: values.get('url') ?? 'http://localhost:4001/',
+    token,
+    org,
+    sub: values.get('sub') ?? 'import-products',
+    batchSize,
+  };
+}
+
+interface Row {
+  line: number;
+  reference: NormalisedProductReference;
+}
+
+const DECIMAL = /^[0-9]+(\.[0-9]+)?$/;
+
+/** Parses and checks the whole file; the first problem is refused as "line N, column C: ...". */
+export function readReferences(text: string): Row[] {
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, { info: true, bom: true, skip_empty_lines: true }) as unknown as typeof records;
+  } catch (error) {
+    const { lines, message } = error as { lines?: number; message: string };
+    throw new ImportError(lines ? `line ${lines}: ${message}` : message);
+  }
+  if (records.length === 0) throw new ImportError('the file is empty: it needs a header row and at least one product');
+
+  const header = records[0].record.map((name) => name.trim());
+  const headerLine = records[0].info.lines;
+  const unknown = header.filter((name) => !(COLUMNS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new ImportError(`line ${headerLine}: unknown column(s) ${unknown.join(', ')}; the columns are ${COLUMNS.join(', ')}`);
+  }
+  const missing = REQUIRED_COLUMNS.filter((name) => !header.includes(name));
+  if (missing.length > 0) throw new ImportError(`line ${headerLine}: missing column(s) ${missing.join(', ')}`);
+  const repeated = header.find((name, index) => header.indexOf(name) !== index);
+  if (repeated) throw new ImportError(`line ${headerLine}: column ${repeated} appears twice`);
+  if (records.length === 1) throw new ImportError('the file has a header but no product');
+
+  const position = new Map(header.map((name, index) => [name as Column, index]));
+  const firstLineOfSku = new Map<string, number>();
+  return records.slice(1).map(({ record, info }) => {
+    const line = info.lines;
+    const cell = (column: Column) => (position.has(column) ? record[position.get(column)!] : '');
+    const capacityText = cell('capacityKwh').trim();
+    if (capacityText !== '' && !DECIMAL.test(capacityText)) {
+      throw new ImportError(`line ${line}, column capacityKwh: "${capacityText}" is not a number such as 10.24 (leave it empty when there is none)`);
+    }
+    let reference: NormalisedProductReference;
+    try {
+      reference = normaliseProductReference(
+        { sku: cell('sku'), productId: cell('productId'), productFamily: cell('productFamily'), capacityKwh: capacityText === '' ? null : Number(capacityText) },
+        [],
+      );
+    } catch (error) {
+      if (error instanceof DomainError) throw new ImportError(`line ${line}, column ${error.field?.at(-1)}: ${error.message}`);
+      throw error;
+    }
+    // Batches are separate calls, so a SKU repeated across two of them would not be caught by the subgraph.
+    const earlier = firstLineOfSku.get(reference.sku);
+    if (earlier !== undefined) throw new ImportError(`line ${line}, column sku: "${reference.sku}" is already on line ${earlier}`);
+    firstLineOfSku.set(reference.sku, line);
+    return { line, reference };
+  });
+}
+
+const UPSERT = `mutation ImportProductReferences($input: UpsertProductReferencesInput!) {
+  upsertProductReferences(input: $input) { created updated unchanged userErrors { code field message } }
+}`;
+
+interface BatchResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  userErrors: Array<{ code: string; field: string[] | null; message: string }>;
+}
+
+async function sendBatch(url: string, token: string, rows: Row[]): Promise<BatchResult> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: UPSERT, variables: { input: { references: rows.map((row) => row.reference) } } }),
+    });
+  } catch (error) {
+    throw new ImportError(`cannot reach the subgraph at ${url}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
+  }
+  let body: { data?: { upsertProductReferences?: BatchResult }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    throw new ImportError(`the subgraph at ${url} answered HTTP ${response.status} without a GraphQL response`);
+  }
+  const payload = body.data?.upsertProductReferences;
+  if (!payload) {
+    const error = body.errors?.[0];
+    throw new ImportError(`the subgraph refused the import: ${error?.extensions?.code ?? `HTTP ${response.status}`} ${error?.message ?? ''}`.trim());
+  }
+  return payload;
+}
+
+async function main(): Promise<void> {
+  const options = parseArguments(process.argv.slice(2));
+  let text: string;
+  try {
+    text = readFileSync(options.file, 'utf8');
+  } catch (error) {
+    throw new ImportError(`cannot read ${options.file}: ${(error as Error).message}`, 2);
+  }
+  const rows = readReferences(text);
+  const token =
+    options.token ??
+    (await signToken(process.env.JWT_SECRET || DEVELOPMENT_JWT_SECRET, { sub: options.sub, org: options.org!, roles: ['WARRANTY_ADMIN'] }, {
+      expiresIn: '1h',
+      issuer: process.env.JWT_ISSUER,
+      audience: process.env.JWT_AUDIENCE,
+    }));
+
+  const totals = { created: 0, updated: 0, unchanged: 0 };
+  const batches = Math.ceil(rows.length / options.batchSize);
+  for (let b = 0; b < batches; b += 1) {
+    const batch = rows.slice(b * options.batchSize, (b + 1) * options.batchSize);
+    const result = await sendBatch(options.url, token, batch);
+    const [problem] = result.userErrors;
+    if (problem) {
+      const [, , index, column] = problem.field ?? [];
+      const where = index !== undefined ? `line ${batch[Number(index)]?.line}${column ? `, column ${column}` : ''}: ` : '';
+      const done = b > 0 ? ` Batches 1 to ${b} (up to line ${rows[b * options.batchSize - 1].line}) were imported: ${summary(totals)}.` : ' Nothing was imported.';
+      throw new ImportError(`${where}${problem.code} ${problem.message}.${done}`);
+    }
+    totals.created += result.created;
+    totals.updated += result.updated;
+    totals.unchanged += result.unchanged;
+  }
+  process.stdout.write(`imported ${rows.length} product reference(s) in ${batches} batch(es): ${summary(totals)}\n`);
+}
+
+function summary(totals: { created: number; updated: number; unchanged: number }): string {
+  return `${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged`;
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    if (error instanceof ImportError) {
+      process.stderr.write(`import-products: ${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    process.stderr.write(`import-products: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

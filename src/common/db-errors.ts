@@ -1,0 +1,45 @@
+import { QueryFailedError } from 'typeorm';
+
+/**
+ * Whether an error means "the database cannot be reached right now" rather than "this statement is wrong": the
+ * first is an outage the client may retry (SERVICE_UNAVAILABLE, HTTP 503), the second a bug of ours.
+ *
+ * - Socket errors of the driver (refused, reset, timed out, name or route not found).
+ * - pg's own messages when a connection dies or cannot be opened in time (pool and client timeouts).
+ * - Server SQLSTATEs: class 08 (connection exception), 57P01–57P03 (terminated by an administrator, crash,
+ *   server starting or shutting down), 53300 (too many connections).
+ * - While connecting only (the error is not a QueryFailedError, which TypeORM wraps around statements):
+ *   3D000 (the database does not exist) and 55000 (it does not accept connections), which a statement can
+ *   also raise for reasons of its own.
+ */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+const CONNECT_ONLY_CODES = new Set(['3D000', '55000']);
+const DRIVER_MESSAGES = [
+  'Connection terminated unexpectedly',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'terminating connection due to administrator command',
+];
+
+type ErrorLike = { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+
+// Duck-typed rather than `instanceof Error`: errors of Node's own sockets may come from another realm (a test
+// sandbox, a worker), where that check is false.
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 5) return false;
+  const statement = error instanceof QueryFailedError;
+  const found = (statement ? error.driverError : error) as ErrorLike | undefined;
+  const code = typeof found?.code === 'string' ? found.code : undefined;
+  if (code !== undefined) {
+    if (SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08')) return true;
+    if (!statement && CONNECT_ONLY_CODES.has(code)) return true;
+  }
+  const message = typeof found?.message === 'string' ? found.message : '';
+  if (DRIVER_MESSAGES.some((known) => message.startsWith(known))) return true;
+  // pg-pool and Node wrap the socket error as `cause`; an AggregateError carries one per address tried.
+  const { errors, cause } = error as ErrorLike;
+  if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return cause !== undefined && isDatabaseUnavailable(cause, depth + 1);
+}

@@ -1,0 +1,86 @@
+import {
+  getNamedType, GraphQLError, isLeafType, isUnionType, Kind, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema,
+} from 'graphql';
+import { DomainError, toGraphQLError } from '../common/errors';
+import { findBadInput } from '../common/input-guards';
+
+/**
+ * Checks each `_entities` representation before @apollo/subgraph sees it. The library throws a plain Error for
+ * an unknown `__typename` (failing the whole batch as an internal error), and hands representations without
+ * their keys, or with keys of the wrong type, to `__resolveReference` as they are. Here each one must be an
+ * object naming one of this subgraph's entity types, carry every field of at least one of its `@key`s, and
+ * every field it carries that the type declares must coerce to that field's type (an `openedAt` is a
+ * DateTime in range, an `id` an ID). A bad one fails alone: its item is null with a BAD_USER_INPUT error whose
+ * field is ["representations", i, ...]; the others resolve as usual, in one batch.
+ */
+export function guardEntityRepresentations(schema: GraphQLSchema): void {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const entityUnion = schema.getType('_Entity');
+  if (!field?.resolve || !isUnionType(entityUnion)) return;
+  const entities = new Map(entityUnion.getTypes().map((type) => [type.name, { type, keys: keyFieldSets(type) }]));
+  const known = [...entities.keys()].sort().join(', ');
+  const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve;
+
+  function check(representation: unknown, index: number): { value: Record<string, unknown> } | { error: GraphQLError } {
+    const at = ['representations', String(index)];
+    const refuse = (message: string, path: string[] = at) =>
+      ({ error: toGraphQLError(new DomainError('BAD_USER_INPUT', `representations[${index}]: ${message}`, path)) });
+    if (representation === null || typeof representation !== 'object' || Array.isArray(representation)) {
+      return refuse('must be an object with a __typename');
+    }
+    const bad = findBadInput(representation, at);
+    if (bad) return refuse(`${bad.path.slice(2).join('.')} ${bad.problem}`, bad.path.map(String));
+    const given = representation as Record<string, unknown>;
+    const entity = typeof given.__typename === 'string' ? entities.get(given.__typename) : undefined;
+    if (!entity) {
+      const name = JSON.stringify(typeof given.__typename === 'string' ? given.__typename.slice(0, 100) : given.__typename ?? null);
+      return refuse(`__typename ${name} is not an entity type of this subgraph (${known})`, [...at, '__typename']);
+    }
+    const fields = entity.type.getFields();
+    const value: Record<string, unknown> = { ...given };
+    for (const [key, raw] of Object.entries(given)) {
+      const declared = fields[key];
+      if (key === '__typename' || !declared || raw === null || raw === undefined) continue;
+      const leaf = getNamedType(declared.type);
+      if (!isLeafType(leaf)) continue;
+      try {
+        const coerced = leaf.parseValue(raw);
+        if (coerced === undefined) throw new Error(`not a valid ${leaf.name}`);
+        // An ID sent as a number is the string of it (GraphQL's own coercion); everything else stays as sent.
+        if (leaf.name === 'ID') value[key] = coerced;
+      } catch (error) {
+        return refuse(`${key}: ${(error as Error).message}`, [...at, key]);
+      }
+    }
+    const present = (key: string) => value[key] !== null && value[key] !== undefined;
+    if (!entity.keys.some((keySet) => keySet.every(present))) {
+      const wanted = entity.keys.map((keySet) => keySet.join(' and ')).join(' or ');
+      return refuse(`a ${entity.type.name} representation needs ${wanted}`);
+    }
+    return { value };
+  }
+
+  field.resolve = async (source, args, context, info) => {
+    const checked = (args.representations as unknown[]).map(check);
+    const valid = checked.flatMap((c) => ('value' in c ? [c.value] : []));
+    const resolved = valid.length > 0 ? ((await resolve(source, { ...args, representations: valid }, context, info)) as unknown[]) : [];
+    let next = 0;
+    // graphql-js reports an Error in a list as that item's error, at its own path, and nulls the item.
+    return checked.map((c) => ('error' in c ? c.error : resolved[next++]));
+  };
+}
+
+/** The field names of each `@key(fields: "...")` of an entity type; this subgraph's keys are all flat. */
+function keyFieldSets(type: GraphQLObjectType): string[][] {
+  const sets: string[][] = [];
+  for (const node of [type.astNode, ...type.extensionASTNodes]) {
+    for (const directive of node?.directives ?? []) {
+      if (directive.name.value !== 'key') continue;
+      const fields = directive.arguments?.find((a) => a.name.value === 'fields')?.value;
+      if (fields?.kind !== Kind.STRING) continue;
+      if (/[{}]/.test(fields.value)) throw new Error(`${type.name}: nested @key fields are not supported by the representation check`);
+      sets.push(fields.value.split(/[\s,]+/).filter(Boolean));
+    }
+  }
+  return sets;
+}

@@ -1,0 +1,83 @@
+import type { ApolloServer } from '@apollo/server';
+import { loadContractSchema } from '../../src/schema-parts';
+import { startGateway, startStub, type GatewayContext, type Stub } from '../support/gateway';
+import { createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from '../support/harness';
+import { CSP_SDL } from '../support/sibling-subgraphs';
+
+/**
+ * The request limits must refuse hostile operations without refusing what the CSP really sends: a page of 100
+ * cases, each with its unit's warranty and active-warranty check, through a real gateway, with the default limits.
+ */
+const CASES = Array.from({ length: 100 }, (_, i) => ({
+  id: `page-case-${i}`,
+  serialNumber: `PAGE-${String(i).padStart(3, '0')}`,
+  title: `Case ${i}`,
+  openedAt: '2025-06-02T08:30:00Z',
+}));
+
+const CSP_PAGE = `query CspCasePage {
+  cases {
+    id title serialNumber openedAt
+    warranty { id serialNumber productFamily region tier status expiresAt start { status date source }
+      coverages { kind scope startDate endDate labourEndDate voidedAt } policy { region version } }
+    warrantyCheck { decision paysParts paysLabour reason
+      coverages { active paysParts paysLabour coverage { kind scope } checks { check outcome limit reading reason } projectedEnd { date } } }
+  }
+}`;
+
+describe('a CSP page through the gateway under the default limits', () => {
+  let app: TestApp;
+  let csp: Stub;
+  let gateway: { url: string; server: ApolloServer<GatewayContext> };
+  let token: string;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    const org = await createTestOrg(app.dataSource, 'page');
+    token = await tokenFor(org, ['AGENT']);
+    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    for (let start = 0; start < CASES.length; start += 20) {
+      await Promise.all(
+        CASES.slice(start, start + 20).map(async (c) => {
+          const { data } = await app.graphql(
+            `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { message } } }`,
+            { input: { serialNumber: c.serialNumber, sku: 'SOFAR-INV-10KTL-X-G2', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2024-03-01' } },
+            admin,
+          );
+          expect(data.registerWarranty.userErrors).toEqual([]);
+        }),
+      );
+    }
+    csp = await startStub(CSP_SDL, {
+      Query: { cases: () => CASES },
+      Case: { __resolveReference: (ref: { id: string }) => CASES.find((c) => c.id === ref.id) ?? null },
+    });
+    gateway = await startGateway([
+      { name: 'warranty', url: app.url, sdl: loadContractSchema() },
+      { name: 'csp', url: csp.url, sdl: CSP_SDL },
+    ]);
+  });
+
+  afterAll(async () => {
+    await gateway?.server.stop();
+    await csp?.server.stop();
+    await app?.stop();
+  });
+
+  it('answers 100 cases with warranty and check', async () => {
+    const response = await postGraphQL(gateway.url, CSP_PAGE, undefined, token);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.cases).toHaveLength(100);
+    for (const c of response.data.cases) {
+      expect(c.warranty.serialNumber).toBe(c.serialNumber);
+      expect(c.warrantyCheck.decision).toBe('COVERED');
+    }
+  });
+
+  it('refuses the hostile aliased query the gateway passes on, with the limit in the message', async () => {
+    const aliases = Array.from({ length: 100 }, (_, i) => `a${i}: warranties(first: 100) { edges { node { id history { totalCount } } } }`);
+    const response = await postGraphQL(gateway.url, `{ ${aliases.join(' ')} }`, undefined, token);
+    expect(response.data ?? null).toBeNull();
+    expect(JSON.stringify(response.errors)).toMatch(/Aliases limit of 30 exceeded, found 100/);
+  });
+});

@@ -1,0 +1,51 @@
+import { composeServices } from '@apollo/composition';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import gql from 'graphql-tag';
+
+/** A sibling subgraph stand-in on a real port. */
+export interface Stub {
+  url: string;
+  server: ApolloServer;
+}
+
+export async function startStub(typeDefs: string, resolvers: Record<string, any>): Promise<Stub> {
+  const server = new ApolloServer({
+    schema: buildSubgraphSchema({ typeDefs: gql(typeDefs), resolvers }),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
+  return { url, server };
+}
+
+export interface GatewayContext {
+  authorization?: string;
+}
+
+/** The default data source, plus forwarding of the incoming Authorization header. */
+class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+  }
+}
+
+/** A real @apollo/gateway on a real port, composed from the subgraphs given, forwarding the caller's token. */
+export async function startGateway(
+  subgraphs: Array<{ name: string; url: string; sdl: string }>,
+): Promise<{ url: string; server: ApolloServer<GatewayContext> }> {
+  const composed = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: gql(s.sdl) })));
+  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
+  const gateway = new ApolloGateway({
+    supergraphSdl: composed.supergraphSdl,
+    buildService: ({ url }) => new AuthForwardingDataSource({ url }),
+  });
+  const server = new ApolloServer<GatewayContext>({ gateway });
+  const started = await startStandaloneServer(server, {
+    listen: { port: 0, host: '127.0.0.1' },
+    context: async ({ req }) => ({ authorization: req.headers.authorization }),
+  });
+  return { url: started.url, server };
+}
