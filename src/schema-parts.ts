@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * Each module owns its part of the schema; `schema.graphql` at the top is those parts joined in this order and
@@ -15,7 +15,16 @@ export const SCHEMA_PARTS = [
   'src/federation/schema.graphql',
 ];
 
-export const ROOT = join(__dirname, '..');
+/** The repository root: the nearest folder holding package.json, so that the same code finds `schema.graphql`
+ * when run by ts-node from `src/` and when compiled into `dist/src/`. */
+export const ROOT = packageRoot(__dirname);
+
+function packageRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${start}`);
+  }
+}
 
 export function joinSchemaParts(): string {
   const header =
