@@ -1,3 +1,4 @@
+import { RowReader } from './db/row-reader';
 import type { DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service';
 import { CoverageCheckService } from './coverage/coverage-check.service';
@@ -13,7 +14,9 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const records = new RecordsService(dataSource, policies, audit, clock);
   const partCoverages = new PartCoverageService(dataSource, audit);
   const products = new ProductsService(dataSource);
-  return { dataSource, audit, policies, products, records, partCoverages, coverageCheck: new CoverageCheckService() };
+  // The hot read paths' loaders read through this one reader, which keeps its prepared statements' names.
+  const reader = new RowReader(dataSource);
+  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck: new CoverageCheckService() };
 }
 
 export type Services = ReturnType<typeof createServices>;

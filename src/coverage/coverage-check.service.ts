@@ -1,6 +1,5 @@
 import { DomainError } from '../common/errors';
 import type { Loaders } from '../context';
-import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import {
@@ -28,7 +27,7 @@ const READING_LIMITS: Record<ReadingKind, { min: number; max: number }> = {
 };
 
 /**
- * Loads a unit's record, coverages and policy versions through the request's loaders and asks the pure engine
+ * Loads a unit's record, coverages and policy versions (one batched statement) through the request's loaders and asks the pure engine
  * (active-check.ts). Used by `checkWarranty` and by `Case.warrantyCheck`.
  */
 export class CoverageCheckService {
@@ -42,13 +41,13 @@ export class CoverageCheckService {
         throw new DomainError('BAD_USER_INPUT', `${reading} must be from ${bounds.min} to ${bounds.max} (got ${value})`, ['input', 'readings', reading]);
       }
     }
-    const record = await loaders.recordBySerialNumber.load(input.serialNumber);
-    if (!record) throw new DomainError('NOT_FOUND', `no warranty for serial number ${input.serialNumber}`, ['input', 'serialNumber']);
-    const coverages = await loaders.coveragesByRecordId.load(record.id);
-    const policies = await loaders.policyById.loadMany([...new Set([record.policyId, ...coverages.flatMap((c) => (c.policyId ? [c.policyId] : []))])]);
-    const policyById = new Map(
-      policies.filter((p): p is WarrantyPolicy => p instanceof WarrantyPolicy).map((p) => [p.id, p]),
-    );
+    const bundle = await loaders.checkBundleBySerialNumber.load(input.serialNumber);
+    if (!bundle) throw new DomainError('NOT_FOUND', `no warranty for serial number ${input.serialNumber}`, ['input', 'serialNumber']);
+    const { record, coverages, policies } = bundle;
+    // The same request may show these rows again (a case's `warranty { coverages { policy } }`).
+    loaders.coveragesByRecordId.prime(record.id, coverages);
+    for (const policy of policies) loaders.policyById.prime(policy.id, policy);
+    const policyById = new Map(policies.map((p) => [p.id, p]));
     const recordPolicy = policyById.get(record.policyId);
     const timeZone = record.siteTimeZone ?? 'UTC';
     const start = deriveWarrantyStart(record, { lateStartCapMonths: recordPolicy?.lateStartCapMonths ?? null });

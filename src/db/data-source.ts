@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
-import { GraphQLError } from 'graphql';
-import { logger, requestScope } from '../common/logger';
-import { requestStopped } from '../common/request-stopped';
+import { logger } from '../common/logger';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
+import { chargeStatement } from './statement-budget';
 
 /**
  * Counts every SQL statement against the request being served (see RequestScope), so logs and tests can show
@@ -12,13 +11,8 @@ import { ENTITIES } from './entities';
  */
 class CountingLogger implements TypeOrmLogger {
   logQuery(query: string): void {
-    const scope = requestScope.getStore();
-    if (scope) {
-      // TypeORM calls this just before it sends a statement, so throwing here keeps the statement from running.
-      if (scope.signal?.aborted) throw requestStopped(scope.signal.reason);
-      scope.sqlQueries += 1;
-      if (scope.maxSqlQueries !== undefined && scope.sqlQueries > scope.maxSqlQueries) throw tooManyStatements(scope.maxSqlQueries);
-    }
+    // TypeORM calls this just before it sends a statement, so a refusal here keeps the statement from running.
+    chargeStatement();
     logger.debug('sql', { query });
   }
   logQueryError(error: string | Error, query: string): void {
@@ -34,12 +28,6 @@ class CountingLogger implements TypeOrmLogger {
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
     if (level === 'warn') logger.warn(String(message));
   }
-}
-
-function tooManyStatements(limit: number): GraphQLError {
-  return new GraphQLError(`the request needed more than ${limit} SQL statements; ask for fewer fields or smaller pages`, {
-    extensions: { code: 'QUERY_TOO_COSTLY', limit },
-  });
 }
 
 export interface DataSourceOptions {

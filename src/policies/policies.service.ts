@@ -9,6 +9,7 @@ import { isUuid, newId } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { choosePolicy, FALLBACK_REGION } from './region';
 import { WarrantyPolicy } from './warranty-policy.entity';
+import { selectList, type RowReader } from '../db/row-reader';
 
 export interface PolicyFilter {
   productFamily?: string | null;
@@ -133,18 +134,23 @@ export class PoliciesService {
   }
 }
 
-/** Per-request policy loaders, scoped to the caller's organisation. */
-export function createPolicyLoaders(dataSource: DataSource, actor: Actor) {
-  const policies = dataSource.getRepository(WarrantyPolicy);
+/** Per-request policy loaders, scoped to the caller's organisation; rows read by the row reader. */
+export function createPolicyLoaders(dataSource: DataSource, reader: RowReader, actor: Actor) {
+  const select = selectList(dataSource, WarrantyPolicy, 'p');
   const policyById = new DataLoader<string, WarrantyPolicy | null>(async (ids) => {
     const valid = ids.filter(isUuid);
-    const rows = valid.length ? await policies.find({ where: { orgId: actor.orgId, id: In(valid) } }) : [];
+    const rows = valid.length
+      ? await reader.rows<WarrantyPolicy>(`SELECT ${select} FROM warranty_policy p WHERE p.org_id = $1 AND p.id = ANY($2::uuid[])`, [actor.orgId, valid])
+      : [];
     const found = new Map(rows.map((p) => [p.id, p]));
     return ids.map((id) => found.get(id) ?? null);
   });
   /** Every version of the families asked for, in one query; callers pick the version in force. */
   const policiesByFamily = new DataLoader<string, WarrantyPolicy[]>(async (families) => {
-    const rows = await policies.find({ where: { orgId: actor.orgId, productFamily: In([...families]) } });
+    const rows = await reader.rows<WarrantyPolicy>(
+      `SELECT ${select} FROM warranty_policy p WHERE p.org_id = $1 AND p.product_family = ANY($2::text[])`,
+      [actor.orgId, [...families]],
+    );
     return families.map((family) => rows.filter((p) => p.productFamily === family));
   });
   return { policyById, policiesByFamily };

@@ -1,13 +1,14 @@
 import DataLoader from 'dataloader';
-import { In, type DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import type { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
 import { isCustomerOnly, type Actor } from '../auth/actor';
-import { Coverage } from '../coverage/coverage.entity';
 import { WarrantyRecord } from './warranty-record.entity';
 import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
 import type { Connection } from '../common/pagination';
 import type { WarrantyStatus } from '../coverage/coverage-terms';
 import { normaliseSerialNumber } from './record-inputs';
+import type { RecordSelection } from './record-selection';
+import { selectList, type RowReader } from '../db/row-reader';
 import type { RecordsService } from './records.service';
 
 
@@ -18,46 +19,52 @@ export function visibleRecordsWhere(actor: Actor): FindOptionsWhere<WarrantyReco
 }
 
 /**
- * Per-request batching: however many representations or parents a request resolves, each loader issues one
- * SQL query per batch, always scoped to the caller's organisation (`_entities` included).
+ * The same rule as SQL for the row reader: `alias.org_id = $1`, and for a customer `alias.customer_id = $3`,
+ * with the values to pass after the statement's own `$2`.
  */
-export function createRecordLoaders(dataSource: DataSource, actor: Actor) {
-  const records = dataSource.getRepository(WarrantyRecord);
-  const scope = visibleRecordsWhere(actor);
+export function visibleRecordsSql(actor: Actor, alias: string): { where: string; values: string[] } {
+  return isCustomerOnly(actor)
+    ? { where: `${alias}.org_id = $1 AND ${alias}.customer_id = $3`, values: [actor.orgId, actor.customerId ?? ''] }
+    : { where: `${alias}.org_id = $1`, values: [actor.orgId] };
+}
+
+/**
+ * Per-request batching: however many representations or parents a request resolves, each loader issues one
+ * SQL statement per batch, always scoped to the caller's organisation (`_entities` included). Records are read
+ * by the row reader with only the columns the operation needs (see record-selection.ts).
+ */
+export function createRecordLoaders(dataSource: DataSource, reader: RowReader, actor: Actor, selection: RecordSelection) {
+  const visible = visibleRecordsSql(actor, 'r');
+  const select = () => selectList(dataSource, WarrantyRecord, 'r', selection.properties ?? undefined);
+  const read = (keyColumn: string, keyType: string, keys: string[]) => {
+    const [orgId, ...rest] = visible.values;
+    return reader.rows<WarrantyRecord>(
+      `SELECT ${select()} FROM warranty_record r WHERE ${visible.where} AND r.${keyColumn} = ANY($2::${keyType}[])`,
+      [orgId, keys, ...rest],
+    );
+  };
 
   const byId = new DataLoader<string, WarrantyRecord | null>(async (ids) => {
     const valid = ids.filter((id) => isUuid(id));
-    const rows = valid.length ? await records.find({ where: { ...scope, id: In(valid) } }) : [];
+    const rows = valid.length ? await read('id', 'uuid', valid) : [];
     const found = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => found.get(id) ?? null);
   });
 
   const bySerialNumber = new DataLoader<string, WarrantyRecord | null>(async (serials) => {
-    const rows = await records.find({ where: { ...scope, serialNumber: In([...serials]) } });
+    const rows = await read('serial_number', 'text', [...serials]);
     const found = new Map(rows.map((r) => [r.serialNumber, r]));
     return serials.map((s) => found.get(s) ?? null);
   });
   const loadBySerial = (serial: string) => bySerialNumber.load(normaliseSerialNumber(serial));
 
-  const coveragesByRecordId = new DataLoader<string, Coverage[]>(async (recordIds) => {
-    const rows = await dataSource.getRepository(Coverage).find({
-      where: { orgId: actor.orgId, warrantyRecordId: In([...recordIds]) },
-      order: { createdAt: 'ASC', scope: 'ASC' },
-    });
-    const byRecord = new Map<string, Coverage[]>(recordIds.map((id) => [id, []]));
-    for (const coverage of rows) byRecord.get(coverage.warrantyRecordId)?.push(coverage);
-    return recordIds.map((id) => byRecord.get(id) ?? []);
-  });
-
   return {
     recordById: byId,
     recordBySerialNumber: { load: loadBySerial, loader: bySerialNumber },
-    coveragesByRecordId,
     /** Mutations call this so the payload reads what was just written, not what was cached before. */
-    forget(record: WarrantyRecord): void {
+    forgetRecord(record: WarrantyRecord): void {
       byId.clear(record.id);
       bySerialNumber.clear(record.serialNumber);
-      coveragesByRecordId.clear(record.id);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { recordSelectionPlugin } from '../records/record-selection';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
@@ -101,6 +102,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       graphqlErrorsPlugin,
       requestLogPlugin,
       authenticationPlugin,
+      recordSelectionPlugin,
       ...shape.plugins,
       ApolloServerPluginInlineTraceDisabled(),
       // No field sets cache hints; the plugin only cost CPU on every field.

@@ -2,6 +2,7 @@ import type { Actor } from '../../src/auth/actor';
 import { requestScope } from '../../src/common/logger';
 import { createRequestContext } from '../../src/context';
 import { createTestOrg, startTestApp, type TestApp } from '../support/harness';
+import { captureLogs } from '../support/log-capture';
 
 /**
  * `_entities` batching: however many representations the router sends, each kind of row is read with one SQL
@@ -181,6 +182,87 @@ describe('_entities batching', () => {
       { id: 'case-a', warranty: { id: unitsA[1].id } },
     ]);
     expect(run.sqlQueries).toBe(1);
+  });
+
+  it('checks 100 cases in two statements and one checkWarranty in one, with the answers of single checks', async () => {
+    const openedAt = '2026-01-10T09:00:00Z';
+    // Inverters only: a battery's check needs a throughput reading, which a case does not carry.
+    const inverters = unitsA.filter((u) => u.sku === 'SOFAR-INV-10KTL-X-G2');
+    const representations = inverters.map((u) => ({ __typename: 'Case', id: `case-${u.id}`, serialNumber: u.serialNumber, openedAt }));
+    const page = await execute<{ _entities: any[] }>(
+      adminOf(orgA),
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case {
+        id warranty { id tier expiresAt } warrantyCheck { decision paysParts paysLabour reason coverages { active coverage { scope policy { version } } } }
+      } } }`,
+      { r: representations },
+    );
+    expect(page.errors).toBeUndefined();
+    // Records by serial for `warranty`, and one statement reading record, coverages and policies for the checks.
+    console.log(`_entities: ${representations.length} Case representations with warranty and check -> ${page.sqlQueries} SQL statements`);
+    expect(page.sqlQueries).toBe(2);
+
+    const CHECK = `query($input: CheckWarrantyInput!) { checkWarranty(input: $input) {
+      decision paysParts paysLabour reason coverages { active coverage { scope policy { version } } } } }`;
+    for (const index of [0, 1, 2, inverters.length - 1]) {
+      const single = await execute<{ checkWarranty: any }>(adminOf(orgA), CHECK, {
+        input: { serialNumber: inverters[index].serialNumber, repairDate: '2026-01-10' },
+      });
+      expect(single.errors).toBeUndefined();
+      expect(single.sqlQueries).toBe(1);
+      expect(page.data!._entities[index].warrantyCheck).toEqual(single.data!.checkWarranty);
+      expect(page.data!._entities[index].warranty.id).toBe(inverters[index].id);
+      expect(page.data!._entities[index].warrantyCheck.decision).toBe('COVERED');
+    }
+    // A battery has a cells coverage as well as the unit's, each with its policy: all read in the one statement.
+    const battery = await execute<{ checkWarranty: any }>(adminOf(orgA), `query($input: CheckWarrantyInput!) {
+      checkWarranty(input: $input) { decision warranty { serialNumber coverages { scope policy { version } } } } }`, {
+      input: { serialNumber: unitsA[1].serialNumber, repairDate: '2026-01-10', readings: { throughputMwh: 1 } },
+    });
+    expect(battery.errors).toBeUndefined();
+    expect(battery.sqlQueries).toBe(1);
+    expect(battery.data!.checkWarranty.warranty.serialNumber).toBe(unitsA[1].serialNumber);
+    expect(battery.data!.checkWarranty.warranty.coverages.map((c: any) => c.scope).sort()).toEqual(['CELLS', 'UNIT']);
+    expect(battery.data!.checkWarranty.warranty.coverages.every((c: any) => c.policy.version === 1)).toBe(true);
+  });
+
+  it('reads only the record columns the operation selects, and the same values as a full read', async () => {
+    const logs = captureLogs('debug');
+    try {
+      const representations = unitsA.slice(0, 5).map((u) => ({ __typename: 'WarrantyRecord', serialNumber: u.serialNumber }));
+      const narrow = await execute<{ _entities: any[] }>(adminOf(orgA),
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on WarrantyRecord { id tier expiresAt } } }', { r: representations });
+      const narrowSql = logs.lines.filter((l) => l.msg === 'sql' && String(l.query).includes('FROM warranty_record r')).pop()!.query as string;
+      expect(narrowSql).toContain('"tier"');
+      expect(narrowSql).toContain('"expires_at"');
+      expect(narrowSql).not.toContain('"registered_at"');
+      expect(narrowSql).not.toContain('"sale_invoice_date"');
+
+      const wide = await execute<{ _entities: any[] }>(adminOf(orgA),
+        `query($r: [_Any!]!) { _entities(representations: $r) { ...Everything } }
+         fragment Everything on WarrantyRecord {
+           id tier expiresAt serialNumber sku productFamily capacityKwh registrantRole registeredAt region status(asOf: "2026-01-10")
+           start { date source } startFacts { activationRecordDate } site { countryCode timeZone } version updatedAt voidedAt
+         }`, { r: representations });
+      const wideSql = logs.lines.filter((l) => l.msg === 'sql' && String(l.query).includes('FROM warranty_record r')).pop()!.query as string;
+      expect(wideSql).toContain('"registered_at"');
+      expect(wideSql).toContain('"activation_record_date"');
+      expect(narrow.errors).toBeUndefined();
+      expect(wide.errors).toBeUndefined();
+      for (const [i, entity] of wide.data!._entities.entries()) {
+        expect(narrow.data!._entities[i]).toEqual({ id: entity.id, tier: entity.tier, expiresAt: entity.expiresAt });
+        expect(entity).toMatchObject({
+          serialNumber: unitsA[i].serialNumber,
+          status: 'ACTIVE',
+          start: { date: '2024-03-01', source: 'ACTIVATION_RECORD' },
+          startFacts: { activationRecordDate: '2024-03-01' },
+          site: { timeZone: 'Europe/Berlin' },
+          voidedAt: null,
+        });
+        expect(Number.isNaN(Date.parse(entity.registeredAt))).toBe(false);
+      }
+    } finally {
+      logs.stop();
+    }
   });
 
   it('resolves Customer.warranties for many customers with two SQL queries, each customer its own first page', async () => {

@@ -70,8 +70,12 @@ describe('graceful drain on SIGTERM', () => {
       ),
     );
     // Wait until all five wait on the lock, then signal.
+    const waitUntil = Date.now() + 4000; // below the server's statement timeout (5 s)
     for (let waiting = 0; waiting < 5; ) {
+      if (Date.now() > waitUntil) throw new Error(`only ${waiting} of 5 requests reached the row lock`);
       await new Promise((resolve) => setTimeout(resolve, 50));
+      // Inside a transaction PostgreSQL keeps the first snapshot of pg_stat_activity; drop it to see new waiters.
+      await lock.query('SELECT pg_stat_clear_snapshot()');
       const { rows: [row] } = await lock.query(
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sofar-warranty' AND wait_event_type = 'Lock'",
       );

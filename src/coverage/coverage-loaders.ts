@@ -1,0 +1,88 @@
+import DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import type { Actor } from '../auth/actor';
+import { instantProperties, selectList, type RowReader } from '../db/row-reader';
+import { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import { normaliseSerialNumber } from '../records/record-inputs';
+import { visibleRecordsSql } from '../records/record-loaders';
+import { WarrantyRecord } from '../records/warranty-record.entity';
+import { Coverage } from './coverage.entity';
+
+/** Everything the active-warranty check reads about one unit. */
+export interface CheckBundle {
+  record: WarrantyRecord;
+  coverages: Coverage[];
+  /** The record's policy version and those of its coverages. */
+  policies: WarrantyPolicy[];
+}
+
+/**
+ * Per-request loaders for coverages, batched like the record loaders. `checkBundleBySerialNumber` reads a unit's
+ * record, coverages and policy versions in one statement for all the units a request checks (a CSP page of 100
+ * cases, or one `checkWarranty`), instead of one statement each for records, coverages and policies.
+ */
+export function createCoverageLoaders(dataSource: DataSource, reader: RowReader, actor: Actor) {
+  const coveragesByRecordId = new DataLoader<string, Coverage[]>(async (recordIds) => {
+    const rows = await reader.rows<Coverage>(
+      `SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c
+        WHERE c.org_id = $1 AND c.warranty_record_id = ANY($2::uuid[]) ORDER BY c.created_at, c.scope`,
+      [actor.orgId, [...recordIds]],
+    );
+    const byRecord = new Map<string, Coverage[]>(recordIds.map((id) => [id, []]));
+    for (const coverage of rows) byRecord.get(coverage.warrantyRecordId)?.push(coverage);
+    return recordIds.map((id) => byRecord.get(id) ?? []);
+  });
+
+  const visible = visibleRecordsSql(actor, 'r');
+  const coverageInstants = instantProperties(dataSource, Coverage);
+  const policyInstants = instantProperties(dataSource, WarrantyPolicy);
+  const bundleBySerial = new DataLoader<string, CheckBundle | null>(async (serials) => {
+    const [orgId, ...rest] = visible.values;
+    // Coverages and policies come as JSON arrays of objects keyed by property; PostgreSQL writes dates as
+    // 'YYYY-MM-DD' (what the entities hold), numbers as numbers, and instants as text (turned into Dates below).
+    const rows = await reader.rows<{ coverages: Coverage[]; policies: WarrantyPolicy[] } & WarrantyRecord>(
+      `SELECT ${selectList(dataSource, WarrantyRecord, 'r')},
+        (SELECT coalesce(json_agg(c ORDER BY c."createdAt", c.scope), '[]')
+           FROM (SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c
+                  WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id) c) AS coverages,
+        (SELECT coalesce(json_agg(p), '[]')
+           FROM (SELECT ${selectList(dataSource, WarrantyPolicy, 'p')} FROM warranty_policy p
+                  WHERE p.org_id = r.org_id
+                    AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) p) AS policies
+       FROM warranty_record r WHERE ${visible.where} AND r.serial_number = ANY($2::text[])`,
+      [orgId, [...serials], ...rest],
+    );
+    const found = new Map<string, CheckBundle>();
+    for (const { coverages, policies, ...record } of rows) {
+      found.set(record.serialNumber, {
+        record: record as WarrantyRecord,
+        coverages: coverages.map((c) => withInstants(c, coverageInstants)),
+        policies: policies.map((p) => withInstants(p, policyInstants)),
+      });
+    }
+    return serials.map((serial) => found.get(serial) ?? null);
+  });
+
+  return {
+    coveragesByRecordId,
+    checkBundleBySerialNumber: {
+      load: (serial: string) => bundleBySerial.load(normaliseSerialNumber(serial)),
+      loader: bundleBySerial,
+    },
+    forgetCoverages(record: WarrantyRecord): void {
+      coveragesByRecordId.clear(record.id);
+      bundleBySerial.clear(record.serialNumber);
+    },
+  };
+}
+
+export type CoverageLoaders = ReturnType<typeof createCoverageLoaders>;
+
+function withInstants<T>(row: T, instants: string[]): T {
+  const values = row as Record<string, unknown>;
+  for (const property of instants) {
+    const value = values[property];
+    if (typeof value === 'string') values[property] = new Date(value);
+  }
+  return row;
+}

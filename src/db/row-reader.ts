@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { types, type CustomTypesConfig, type Pool } from 'pg';
+import { QueryFailedError, type DataSource, type EntityTarget } from 'typeorm';
+import { logger } from '../common/logger';
+import { chargeStatement } from './statement-budget';
+
+/**
+ * The hot read paths (entity references, lookups by serial number, the active-warranty check) read rows with
+ * named prepared statements straight on the pool TypeORM opened, without TypeORM's SQL building and hydration,
+ * which cost more than the statement itself on those paths. Everything else stays on TypeORM.
+ *
+ * Rows come back with the entities' property names (`"start_date" AS "startDate"`) and the entities' value
+ * types: a calendar date stays the `YYYY-MM-DD` string the entities hold (and is not parsed into a Date only to be
+ * turned back), NUMERIC becomes a number (the entities' numeric transformer), everything else as pg parses it.
+ * Statements are counted and refused exactly like TypeORM's (see statement-budget.ts).
+ */
+const ROW_TYPES: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === types.builtins.DATE) return (value: string) => value;
+    if (oid === types.builtins.NUMERIC) return (value: string) => Number(value);
+    return types.getTypeParser(oid, format);
+  }) as CustomTypesConfig['getTypeParser'],
+};
+
+const SLOW_MS = 500;
+/** PostgreSQL keeps a named statement per connection for the connection's life: beyond this many distinct
+ * texts (column sets vary with what operations select), new ones run unnamed instead. */
+const MAX_NAMED_STATEMENTS = 200;
+
+export class RowReader {
+  private pool?: Pool;
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async rows<Row>(text: string, values: unknown[]): Promise<Row[]> {
+    chargeStatement();
+    logger.debug('sql', { query: text });
+    const name = this.statementName(text);
+    // TypeORM's postgres driver keeps its pg Pool as `master`; it exists once the data source is initialised.
+    this.pool ??= (this.dataSource.driver as unknown as { master: Pool }).master;
+    // Connecting and querying apart, as TypeORM does: an error while connecting (the database refuses
+    // connections, is unreachable) passes through as it is, one the server reports about the statement is
+    // wrapped as TypeORM wraps it, so the error mapping (db-errors.ts) treats both paths alike.
+    const client = await this.pool.connect();
+    const started = performance.now();
+    let broken: Error | undefined;
+    try {
+      const result = await client.query({ name, text, values, types: ROW_TYPES });
+      const ms = performance.now() - started;
+      if (ms > SLOW_MS) logger.warn('slow sql', { ms: Math.round(ms), query: text });
+      return result.rows as Row[];
+    } catch (error) {
+      logger.warn('sql error', { error: (error as Error).message, query: text });
+      if (typeof (error as { severity?: unknown }).severity !== 'string') broken = error as Error;
+      throw new QueryFailedError(text, values, error as Error);
+    } finally {
+      // A connection that failed below the SQL level is dropped rather than handed to the next request.
+      client.release(broken);
+    }
+  }
+
+  private statementName(text: string): string | undefined {
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < MAX_NAMED_STATEMENTS) {
+      name = `sw_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      this.names.set(text, name);
+    }
+    return name;
+  }
+}
+
+/**
+ * `"column" AS "property"` for the given properties of an entity (all of them when none are given), in the
+ * entity's column order so that equal sets give equal text (one prepared statement per set).
+ */
+export function selectList(
+  dataSource: DataSource,
+  entity: EntityTarget<unknown>,
+  alias: string,
+  properties?: ReadonlySet<string>,
+): string {
+  // Property sets are shared per operation (record-selection.ts), so the text is built once per set.
+  const key = properties ?? ALL;
+  let byAlias = selectLists.get(key);
+  if (!byAlias) selectLists.set(key, (byAlias = new Map()));
+  const cacheKey = `${dataSource.getMetadata(entity).tableName}|${alias}`;
+  let list = byAlias.get(cacheKey);
+  if (list === undefined) {
+    list = dataSource
+      .getMetadata(entity)
+      .columns.filter((column) => !properties || properties.has(column.propertyName))
+      .map((column) => `${alias}."${column.databaseName}" AS "${column.propertyName}"`)
+      .join(', ');
+    byAlias.set(cacheKey, list);
+  }
+  return list;
+}
+const ALL: ReadonlySet<string> = new Set();
+const selectLists = new WeakMap<ReadonlySet<string>, Map<string, string>>();
+
+/** The properties of an entity held in `timestamptz` columns: JSON built by PostgreSQL carries them as text. */
+export function instantProperties(dataSource: DataSource, entity: EntityTarget<unknown>): string[] {
+  return dataSource
+    .getMetadata(entity)
+    .columns.filter((column) => column.type === 'timestamptz' || column.type === 'timestamp with time zone')
+    .map((column) => column.propertyName);
+}

@@ -1,0 +1,61 @@
+import { GraphQLError } from 'graphql';
+import { QueryFailedError } from 'typeorm';
+import { requestScope } from '../../src/common/logger';
+import { isDatabaseUnavailable } from '../../src/common/db-errors';
+import { startTestApp, type TestApp } from '../support/harness';
+
+/**
+ * The row reader (hot read paths, raw pg on TypeORM's pool) must keep every guarantee the TypeORM path gives:
+ * statements counted per request, none sent for a stopped request or past the request's statement budget, and
+ * statement errors shaped like TypeORM's so the error mapping treats both alike.
+ */
+describe('row reader', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const reader = () => app.app.services.reader;
+
+  it('counts its statements against the request and reads dates as the entities hold them', async () => {
+    const scope = { requestId: 'rr-1', sqlQueries: 0 };
+    const rows = await requestScope.run(scope, () =>
+      reader().rows<{ day: string; amount: number; at: Date }>(
+        "SELECT DATE '2026-02-28' AS day, 12.50::numeric AS amount, TIMESTAMPTZ '2026-02-28T10:00:00Z' AS at", [],
+      ),
+    );
+    expect(scope.sqlQueries).toBe(1);
+    expect(rows).toEqual([{ day: '2026-02-28', amount: 12.5, at: new Date('2026-02-28T10:00:00Z') }]);
+  });
+
+  it('sends nothing for a request that has been stopped', async () => {
+    const controller = new AbortController();
+    controller.abort('CLIENT_CLOSED_REQUEST');
+    const scope = { requestId: 'rr-2', sqlQueries: 0, signal: controller.signal };
+    const error = await requestScope.run(scope, () => reader().rows('SELECT 1', [])).catch((e) => e);
+    expect(error).toBeInstanceOf(GraphQLError);
+    expect(error.extensions.code).toBe('CLIENT_CLOSED_REQUEST');
+    expect(scope.sqlQueries).toBe(0);
+  });
+
+  it('refuses the statement past the request budget', async () => {
+    const scope = { requestId: 'rr-3', sqlQueries: 0, maxSqlQueries: 2 };
+    await requestScope.run(scope, async () => {
+      await reader().rows('SELECT 1', []);
+      await reader().rows('SELECT 2', []);
+    });
+    const error = await requestScope.run(scope, () => reader().rows('SELECT 3', [])).catch((e) => e);
+    expect(error.extensions).toEqual({ code: 'QUERY_TOO_COSTLY', limit: 2 });
+  });
+
+  it('wraps a statement error as TypeORM does, which is not an outage', async () => {
+    const error = await reader().rows('SELECT 1/0', []).catch((e) => e);
+    expect(error).toBeInstanceOf(QueryFailedError);
+    expect(isDatabaseUnavailable(error)).toBe(false);
+    // The connection is still good for the next statement.
+    expect(await reader().rows<{ one: number }>('SELECT 1 AS one', [])).toEqual([{ one: 1 }]);
+  });
+});
