@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config';
 import { ROLES, type Actor, type Role } from './actor';
@@ -19,14 +20,19 @@ function isPlainClaim(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 128 && !/[\u0000-\u001f]/.test(value);
 }
 
+/** A verified token is trusted again without verifying for at most this long (and never past its `exp`). */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX_ENTRIES = 1_000;
+
 export function createTokenVerifier(config: AuthConfig): TokenVerifier {
-  const key: Uint8Array | JWTVerifyGetKey = config.jwksUrl
+  // A KeyObject made once: given raw bytes, jose imports the secret again on every verification.
+  const key: KeyObject | JWTVerifyGetKey = config.jwksUrl
     ? createRemoteJWKSet(new URL(config.jwksUrl))
-    : new TextEncoder().encode(config.jwtSecret);
+    : createSecretKey(new TextEncoder().encode(config.jwtSecret));
   const algorithms = config.jwksUrl ? ['RS256', 'ES256', 'PS256', 'EdDSA'] : ['HS256'];
   const maxAgeSeconds = config.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
 
-  return async (token: string) => {
+  const verify = async (token: string): Promise<{ actor: Actor; exp: number }> => {
     let payload: WarrantyClaims;
     try {
       const verified = await jwtVerify<WarrantyClaims>(token, key as never, {
@@ -56,12 +62,30 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     if (roles.length === 0 || unknown.length > 0) {
       throw new InvalidTokenError(`invalid token: roles must be some of ${ROLES.join(', ')}`);
     }
-    return {
+    const actor: Actor = {
       id: payload.sub,
       orgId: payload.org,
       roles: roles as Role[],
       customerId: roles.includes('CUSTOMER') ? (payload.customerId ?? payload.sub) : null,
     };
+    // Shared by every request that sends this token (see below): nothing may change it.
+    Object.freeze(actor.roles);
+    return { actor: Object.freeze(actor), exp: payload.exp };
+  };
+
+  // The gateway sends the same caller's token with request after request; the signature check and the claim
+  // checks above cost more than a lookup by the exact token text (signature included, so nothing else matches).
+  // Entries live at most VERIFIED_TTL_MS, so a key rotated out of a JWKS stops being honoured within a minute.
+  const verified = new Map<string, { actor: Actor; until: number }>();
+  return async (token: string) => {
+    const now = Date.now();
+    const hit = verified.get(token);
+    if (hit && hit.until > now) return hit.actor;
+    if (hit) verified.delete(token);
+    const { actor, exp } = await verify(token);
+    if (verified.size >= VERIFIED_MAX_ENTRIES) verified.delete(verified.keys().next().value!);
+    verified.set(token, { actor, until: Math.min(now + VERIFIED_TTL_MS, exp * 1000) });
+    return actor;
   };
 }
 

@@ -55,4 +55,17 @@ describe('bearer tokens', () => {
     await expect(strict(good)).resolves.toMatchObject({ id: 'x' });
     await expect(strict(wrong)).rejects.toBeInstanceOf(InvalidTokenError);
   });
+
+  it('trusts a verified token again only until it expires, and never a changed one', async () => {
+    const verifier = createTokenVerifier({ jwtSecret: SECRET });
+    const token = await signToken(SECRET, { sub: 'x', org: 'o', roles: ['AGENT'] }, { expiresIn: '1s' });
+    const first = await verifier(token);
+    expect(await verifier(token)).toBe(first); // the remembered actor, frozen
+    expect(Object.isFrozen(first)).toBe(true);
+    // One character of the signature changed: not the remembered token, so verified (and refused).
+    const tampered = token.slice(0, -2) + (token.at(-2) === 'A' ? 'B' : 'A') + token.at(-1);
+    await expect(verifier(tampered)).rejects.toBeInstanceOf(InvalidTokenError);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(verifier(token)).rejects.toThrow(/exp/);
+  });
 });
