@@ -1,10 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * DOMAIN.md's example policy data for the demo organisation `sofar`, plus the SKUs the demo uses. These are data:
+ * The example policy data (docs/RULES.md) for the demo organisation `sofar`, plus the SKUs the demo uses. These are data:
  * a WARRANTY_ADMIN publishes new versions as new rows; nothing in code depends on these numbers.
  *
- * Values chosen where DOMAIN.md leaves them open: battery throughput 2.9 MWh per kWh of usable capacity; a
+ * Values chosen where the rules leave them open: battery throughput 2.9 MWh per kWh of usable capacity; a
  * cell-level (CELLS) coverage beside the whole-unit one for batteries; inverters without an invoice start at
  * most 3 months after production; SLA 8 service hours to respond and 24 to be on site; vehicles 36 months or
  * 100,000 km with no extension tiers.

@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { WarrantyRecord } from '../records/warranty-record.entity';
 
 /**
- * The audit trail (seed 000): one row per change of a record, coverage or claim, written in the same
+ * The audit trail: one row per change of a record, coverage or claim, written in the same
  * transaction as the change. Rows are append-only; the identity id orders them.
  */
 @Entity({ name: 'warranty_event' })

@@ -7,7 +7,7 @@ export const CLAIM_STATUSES = [
   'SUBMITTED', 'APPROVED', 'REJECTED', 'EXCEPTION_REQUESTED', 'EXCEPTION_APPROVED', 'EXCEPTION_REJECTED', 'CLOSED',
 ] as const;
 
-/** A claim against a record (seed 000). The table exists now; the claim workflow comes with its own issue. */
+/** A claim against a record. The table exists now; the claim workflow comes with its own issue. */
 @Entity({ name: 'warranty_claim' })
 @Index('ix_claim_record', ['warrantyRecordId'])
 @Index('ix_claim_case', ['orgId', 'cspCaseId'])

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** DOMAIN.md's stable refusal codes. */
+/** The stable refusal codes (docs/RULES.md, "Error codes"). */
 export type ErrorCode =
   | 'NOT_FOUND'
   | 'FORBIDDEN'

@@ -2,7 +2,7 @@ import { MAX_DATE } from '../common/input-guards';
 import { addDays, compareDates, daysBetween, isWithin, minDate, type IsoDate } from './calendar';
 
 /**
- * The active-warranty check (DOMAIN.md rules 4, 5, 6; seed 002): for a repair on a date, with the unit's
+ * The active-warranty check (rules 4, 5 and 6 of docs/RULES.md): for a repair on a date, with the unit's
  * readings, which coverages pay, for what, and why. Pure: the caller loads the record and its coverages.
  */
 

@@ -70,7 +70,7 @@ export interface AddPartCoverageCommand {
   reason?: string | null;
 }
 
-/** Standalone part contracts (seed 002): added and removed by a WARRANTY_ADMIN, each with its event. */
+/** Standalone part contracts: added and removed by a WARRANTY_ADMIN, each with its event. */
 export class PartCoverageService {
   constructor(
     private readonly dataSource: DataSource,

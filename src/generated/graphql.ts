@@ -88,7 +88,7 @@ export type CheckResult = {
 };
 
 export type CheckWarrantyInput = {
-  /** A claim for lost capacity: decided by the SOH guarantee (rule 5). */
+  /** A claim for lost capacity: a claim on the cells, decided by the coverage that carries the state-of-health guarantee (and by a CELLS void), whatever component is named. */
   capacityClaim?: InputMaybe<Scalars['Boolean']['input']>;
   /** The component or part repaired (e.g. CELLS, POWERTRAIN); omitted = the unit as a whole. */
   component?: InputMaybe<Scalars['String']['input']>;
@@ -166,7 +166,7 @@ export type CustomerWarrantiesArgs = {
   status?: InputMaybe<WarrantyStatus>;
 };
 
-/** The stable machine-readable refusal codes of DOMAIN.md. */
+/** Stable machine-readable refusal codes: a client may branch on them; the message is for people. */
 export type ErrorCode =
   | 'ALREADY_EXTENDED'
   | 'BAD_USER_INPUT'
@@ -186,7 +186,7 @@ export type ErrorCode =
 export type Mutation = {
   __typename?: 'Mutation';
   /**
-   * Add a standalone part contract (seed 002) to a unit: its own part, start date, term and limits, e.g. a
+   * Add a standalone part contract to a unit: its own part, start date, term and limits, e.g. a
    * powertrain contract bought when the vehicle's warranty ends. WARRANTY_ADMIN only.
    */
   addPartCoverage: PartCoveragePayload;
@@ -414,7 +414,7 @@ export type PublishWarrantyPolicyPayload = {
 export type Query = {
   __typename?: 'Query';
   /**
-   * The active-warranty check (DOMAIN.md rules 4–6): for a repair on a date with the unit's readings, which
+   * The active-warranty check: for a repair on a date with the unit's readings, which
    * coverages pay, for what, and why. A set usage limit whose reading is missing is refused as READING_REQUIRED.
    */
   checkWarranty: WarrantyCheck;
@@ -502,7 +502,7 @@ export type RegisterWarrantyInput = {
   registrantRole?: InputMaybe<RegistrantRole>;
   sale?: InputMaybe<SaleInput>;
   serialNumber: Scalars['String']['input'];
-  /** Snapshot of the customer's site address at registration; its country decides the region (rule 1). */
+  /** Snapshot of the customer's site address at registration; its country decides the region and so the policy terms. */
   site: SiteInput;
   sku: Scalars['String']['input'];
   supplyChainStage?: InputMaybe<SupplyChainStage>;
@@ -771,7 +771,7 @@ export type WarrantyRecordEdge = {
   node: WarrantyRecord;
 };
 
-/** When the warranty started (DOMAIN.md rule 2), or why it has not. */
+/** When the warranty started, from which fact (a date shift, a commissioning, a sale, a broker invoice, or the production date plus the policy's cap), or why it has not started yet. */
 export type WarrantyStart = {
   __typename?: 'WarrantyStart';
   date?: Maybe<Scalars['Date']['output']>;

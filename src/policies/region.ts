@@ -1,6 +1,6 @@
 /**
  * Rule 1: the warranty region of a site, from its ISO 3166-1 alpha-2 country, and the policy row that applies.
- * The country lists are the rule itself (DOMAIN.md rule 1); the terms behind each region are policy rows.
+ * The country lists are the rule itself (rule 1, docs/RULES.md); the terms behind each region are policy rows.
  */
 export const FALLBACK_REGION = 'EU';
 

@@ -20,7 +20,7 @@ export type SupplyChainStage = (typeof SUPPLY_CHAIN_STAGES)[number];
 const inList = (column: string, values: readonly string[]) =>
   `"${column}" IN (${values.map((v) => `'${v}'`).join(', ')})`;
 
-/** The warranty file of one serialized unit (seed 000), with the facts rule 2 derives its start from. */
+/** The warranty file of one serialized unit, with the facts rule 2 (docs/RULES.md) derives its start from. */
 @Entity({ name: 'warranty_record' })
 @Index('uq_record_serial', ['orgId', 'serialNumber'], { unique: true })
 @Index('ix_record_customer', ['orgId', 'customerId'])

@@ -1,7 +1,7 @@
 import { addMonths, compareDates, type IsoDate } from '../coverage/calendar';
 
 /**
- * Rule 2 (seed 004): when a unit's warranty starts. Supply-chain movements (manufacturer→distributor,
+ * Rule 2 (docs/RULES.md): when a unit's warranty starts. Supply-chain movements (manufacturer→distributor,
  * distributor→dealer, dealer→sub-dealer, dealer→broker) are deliberately absent from the inputs: they never
  * start a warranty.
  */
@@ -59,7 +59,7 @@ function firstPresentSource(facts: WarrantyStartFacts): { date: IsoDate; source:
 }
 
 /**
- * The first present source wins (a date shift over everything). Two readings of DOMAIN.md rule 2 are fixed here:
+ * The first present source wins (a date shift over everything). Two readings of rule 2 are fixed here:
  * - Broker stock (stage BROKER, no broker invoice) has not started, whatever else is known: the sale on file is
  *   the dealer's sale to the broker, a supply-chain movement. Only a date shift starts it.
  * - The policy's late-start cap ("an inverter with no invoice starts at most N months after production") applies

@@ -158,7 +158,7 @@ describe('warranty, warranties, warrantyHistory and warrantyPolicies', () => {
           throughputMwhPerKwh extensionTiers extensionWindowMonths componentScopes } }
         pageInfo { hasNextPage endCursor } } }`;
 
-    it('lists the seeded example policies of DOMAIN.md', async () => {
+    it('lists the seeded example policies', async () => {
       const { data } = await t.graphql(POLICIES, { family: 'BATTERY' }, agent);
       const byRegion = Object.fromEntries(data.warrantyPolicies.edges.map((e: any) => [e.node.region, e.node]));
       expect(Object.keys(byRegion).sort()).toEqual(['DE-AT-CH', 'EU', 'PL', 'UK-IE']);

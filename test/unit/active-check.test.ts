@@ -500,7 +500,7 @@ describe('applicableCoverages (rule 4: linked part coverages count for claims on
     expect(result.reason).toBe('self-paid: SN-1 (GEARBOX) on 2025-06-01 has no coverage for this component');
   });
 
-  describe('a PART contract that starts later than the vehicle (seed 002)', () => {
+  describe('a PART contract that starts later than the vehicle', () => {
     const vehicle = coverage({ id: 'vehicle', startDate: '2022-01-01', endDate: '2025-01-01', mileageLimitKm: 100000, policyLabel: 'VEHICLE EU v1' });
     const part = coverage({ id: 'powertrain', kind: 'PART', scope: 'POWERTRAIN', startDate: '2024-06-01', endDate: '2027-06-01', mileageLimitKm: 150000, policyLabel: 'VEHICLE EU v1' });
 

@@ -46,7 +46,7 @@ const policy = (overrides: Partial<CoveragePolicyTerms>): CoveragePolicyTerms =>
   ...overrides,
 });
 
-// The example policy data of DOMAIN.md, as seeded.
+// The example policy data (docs/RULES.md), as seeded.
 const INVERTER_EU = policy({ termMonths: 60, labourMonths: 60 });
 const INVERTER_UK_IE = policy({ termMonths: 120, labourMonths: 60 });
 const BATTERY_DACH = policy({ termMonths: 120, labourMonths: 120, sohGuaranteePct: 80, throughputMwhPerKwh: 2.9, componentScopes: ['CELLS'] });
