@@ -30,27 +30,34 @@ export function stringProblem(value: string): string | null {
  * (A Date scalar's value is UTC midnight of its day, so the instant range is the date range.) Null when none.
  */
 export function findBadInput(value: unknown, path: Array<string | number>): { path: Array<string | number>; problem: string } | null {
-  if (typeof value === 'string') {
-    const problem = stringProblem(value);
-    return problem ? { path, problem } : null;
-  }
-  if (value instanceof Date) {
-    return isInstantInRange(value) ? null : { path, problem: `must be from ${MIN_DATE} to ${MAX_DATE}` };
-  }
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) {
-      const found = findBadInput(value[index], [...path, index]);
-      if (found) return found;
+  // The path below `path` is kept on one stack and copied only for the value that fails: this runs over every
+  // argument and representation of every request, which are nearly always fine.
+  const below: Array<string | number> = [];
+  const visit = (inner: unknown): string | null => {
+    if (typeof inner === 'string') return stringProblem(inner);
+    if (inner instanceof Date) return isInstantInRange(inner) ? null : `must be from ${MIN_DATE} to ${MAX_DATE}`;
+    if (Array.isArray(inner)) {
+      for (let index = 0; index < inner.length; index++) {
+        below.push(index);
+        const problem = visit(inner[index]);
+        if (problem) return problem;
+        below.pop();
+      }
+      return null;
+    }
+    if (inner !== null && typeof inner === 'object') {
+      for (const key in inner) {
+        if (!Object.prototype.hasOwnProperty.call(inner, key)) continue;
+        below.push(key);
+        const problem = visit((inner as Record<string, unknown>)[key]);
+        if (problem) return problem;
+        below.pop();
+      }
     }
     return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = findBadInput(inner, [...path, key]);
-      if (found) return found;
-    }
-  }
-  return null;
+  };
+  const problem = visit(value);
+  return problem ? { path: [...path, ...below], problem } : null;
 }
 
 /** A calendar date string (`YYYY-MM-DD`) inside the range PostgreSQL and the calendar maths share. */
