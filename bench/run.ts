@@ -19,11 +19,12 @@
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import ts from 'typescript';
 import { logger } from '../src/common/logger';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database';
 import type { RoundResult, RunMessage } from './load-generator';
@@ -59,6 +60,24 @@ const SCENARIOS: Scenario[] = [
 
 // ---------------------------------------------------------------------------------------------------------------
 // Child processes
+
+/**
+ * The floor and the load generator run as plain JavaScript, as the subgraph runs from dist/: transpiled here into
+ * dist/bench/ (after `npm run build` has emptied dist/), so no TypeScript compiler sits in their memory or CPU.
+ */
+function transpileBench(files: string[]): string {
+  const outDir = join(ROOT, 'dist', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  for (const file of files) {
+    const source = readFileSync(join(__dirname, file), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
+    writeFileSync(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
+  }
+  return outDir;
+}
 
 interface Child {
   name: string;
@@ -149,22 +168,29 @@ function rssMb(pid: number): number {
 
 /** Per request-id group (the id up to its last '.', i.e. one round): 'graphql' lines and their sqlQueries. */
 const logTally = new Map<string, { lines: number; sql: number }>();
-const logProblems: string[] = [];
+/** The subgraph's warn and error lines by level and message, with the request-id groups they came from. */
+const logProblems = new Map<string, { count: number; groups: Set<string>; sample: string }>();
+
+const groupOf = (requestId: string | undefined) => (requestId?.includes('.') ? requestId.slice(0, requestId.lastIndexOf('.')) : requestId ?? '-');
 
 function onSubgraphLine(line: string): void {
-  if (!line.includes('"msg":"graphql"')) {
-    if (/"level":"(warn|error)"/.test(line) && logProblems.length < 20) logProblems.push(line.slice(0, 600));
-    return;
-  }
-  let entry: { level?: string; requestId?: string; sqlQueries?: number };
+  const isGraphql = line.includes('"msg":"graphql"');
+  if (!isGraphql && !/"level":"(warn|error)"/.test(line)) return;
+  let entry: { level?: string; msg?: string; requestId?: string; sqlQueries?: number };
   try {
     entry = JSON.parse(line);
   } catch {
     return;
   }
-  if (entry.level !== 'info' && logProblems.length < 20) logProblems.push(line.slice(0, 600));
-  const id = entry.requestId ?? '';
-  const group = id.includes('.') ? id.slice(0, id.lastIndexOf('.')) : id;
+  if (entry.level === 'warn' || entry.level === 'error') {
+    const key = `${entry.level} "${entry.msg}"`;
+    const seen = logProblems.get(key) ?? { count: 0, groups: new Set<string>(), sample: line.slice(0, 300) };
+    seen.count += 1;
+    seen.groups.add(groupOf(entry.requestId));
+    logProblems.set(key, seen);
+  }
+  if (!isGraphql) return;
+  const group = groupOf(entry.requestId);
   const seen = logTally.get(group) ?? { lines: 0, sql: 0 };
   seen.lines += 1;
   seen.sql += entry.sqlQueries ?? 0;
@@ -192,12 +218,8 @@ interface LoadGenerator {
   run(message: Omit<RunMessage, 'type' | 'id'>): Promise<RoundResult>;
 }
 
-async function startLoadGenerator(dataFile: string): Promise<LoadGenerator> {
-  const proc = fork(join(__dirname, 'load-generator.ts'), [], {
-    cwd: ROOT,
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+async function startLoadGenerator(script: string, dataFile: string): Promise<LoadGenerator> {
+  const proc = fork(script, [], { cwd: ROOT, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const child: Child = { name: 'load generator', process: proc, exited: new Promise((resolve) => proc.once('exit', () => resolve())) };
   children.push(child);
   const waiting = new Map<number, { resolve: (r: RoundResult) => void; reject: (e: Error) => void }>();
@@ -235,6 +257,8 @@ async function startLoadGenerator(dataFile: string): Promise<LoadGenerator> {
 // Measuring
 
 interface Side {
+  /** req/s of each measured round. */
+  roundRates: number[];
   requests: number;
   seconds: number;
   latenciesMs: number[];
@@ -250,6 +274,7 @@ interface Side {
 }
 
 const emptySide = (): Side => ({
+  roundRates: [],
   requests: 0, seconds: 0, latenciesMs: [], cpuMs: 0, errors: 0, errorSamples: [], sqlStatements: 0, subgraphRequests: 0, rssMb: NaN, gatewayCpuMs: 0,
 });
 
@@ -285,6 +310,7 @@ async function measureScenario(load: LoadGenerator, servers: Servers, scenario: 
       const result = await load.run({ scenario: scenario.key, target, url: url(target), durationMs: roundMs, requestIdPrefix: prefix, seed: SEED });
       side.cpuMs += cpuMs(serverPid(target)) - cpuBefore;
       if (target === 'gateway') side.gatewayCpuMs += cpuMs(servers.gateway.pid) - gatewayBefore;
+      side.roundRates.push(result.requests / (result.elapsedMs / 1000));
       side.requests += result.requests;
       side.seconds += result.elapsedMs / 1000;
       side.latenciesMs.push(...result.latenciesMs);
@@ -358,6 +384,7 @@ async function main(): Promise<void> {
   try {
     console.error('bench: npm run build…');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
+    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts']);
 
     const external = Boolean(process.env.DATABASE_URL);
     console.error(`bench: scratch database on ${external ? 'DATABASE_URL' : 'an embedded PostgreSQL'}…`);
@@ -387,9 +414,9 @@ async function main(): Promise<void> {
     const seedStarted = performance.now();
     const registered = await seedThroughApi(subgraphUrl, secret);
     const apiSeconds = (performance.now() - seedStarted) / 1000;
+    const copied = await multiply(scratch.url);
     client = new Client({ connectionString: scratch.url });
     await client.connect();
-    const copied = await multiply(client);
     const data = await benchData(client, secret);
     writeFileSync(dataFile, JSON.stringify(data));
     const seedSeconds = (performance.now() - seedStarted) / 1000;
@@ -397,16 +424,18 @@ async function main(): Promise<void> {
     const checkable = data.orgs.reduce((sum, org) => sum + org.checkable.length, 0);
     console.error(
       `bench: seeded in ${seedSeconds.toFixed(1)} s (${registered} registrations through the API in ${apiSeconds.toFixed(1)} s; ` +
-        `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL)`,
+        `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL: ` +
+        `${Object.entries(copied.stepsMs).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')})`,
     );
 
     console.error('bench: starting the floor server, the gateway and the load generator…');
+    // The gateway child imports the contract schema loader and the shared CSP stub SDL: it runs under ts-node.
     const tsNode = ['-r', 'ts-node/register/transpile-only'];
     const [{ child: floorChild, entry: floorReady }, { child: gatewayChild, entry: gatewayReady }] = await Promise.all([
-      startChild('floor server', [...tsNode, 'bench/floor-server.ts'], { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret }, (e) => e.msg === 'floor ready'),
+      startChild('floor server', [join(benchJs, 'floor-server.js')], { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret }, (e) => e.msg === 'floor ready'),
       startChild('gateway', [...tsNode, 'bench/gateway.ts'], { ...baseEnv, SUBGRAPH_URL: subgraphUrl, BENCH_DATA: dataFile }, (e) => e.msg === 'gateway ready'),
     ]);
-    const load = await startLoadGenerator(dataFile);
+    const load = await startLoadGenerator(join(benchJs, 'load-generator.js'), dataFile);
     const servers: Servers = {
       floor: { url: floorReady.url, pid: floorChild.process.pid! },
       subgraph: { url: subgraphUrl, pid: subgraphChild.process.pid! },
@@ -439,6 +468,11 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}; the servers, PostgreSQL, the gateway and the load generator share the cores`);
     console.log(`- node: ${process.version}`);
+    console.log('- req/s of each round (floor | subgraph):');
+    for (const { scenario, floor, subgraph } of rows) {
+      const rounds = (side: Side) => side.roundRates.map((r) => r.toFixed(0)).join(' ');
+      console.log(`  - ${scenario.label}: ${floor ? `${rounds(floor)} | ` : ''}${rounds(subgraph)}`);
+    }
     console.log(`- database: ${external ? 'DATABASE_URL (scratch database)' : 'embedded PostgreSQL'} ${pgVersion}`);
     console.log(
       `- gateway: ${fixed(gatewayRow.subgraphRequests / gatewayRow.requests, 2)} subgraph requests per gateway request; ` +
@@ -451,7 +485,9 @@ async function main(): Promise<void> {
         if (side?.errors) console.log(`  - ${scenario.label}, ${name}: ${side.errors} errors, e.g.\n${side.errorSamples.slice(0, 3).map((s) => `    - ${s}`).join('\n')}`);
       }
     }
-    if (logProblems.length > 0) console.log(`- the subgraph logged warnings or errors, e.g.:\n${logProblems.slice(0, 5).map((l) => `  - ${l}`).join('\n')}`);
+    for (const [key, { count, groups, sample }] of logProblems) {
+      console.log(`- the subgraph logged ${count} × ${key} (rounds: ${[...groups].slice(0, 6).join(', ')}${groups.size > 6 ? ', …' : ''}), e.g. \`${sample}…\``);
+    }
     console.log(`- total run: ${((performance.now() - runStarted) / 1000).toFixed(1)} s (checks on ${REPAIR_DATE})`);
     if (errors > 0) throw new Error(`${errors} requests were answered wrongly or not at all (see above)`);
   } finally {

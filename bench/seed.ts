@@ -13,7 +13,8 @@
  * Serial numbers are `SN-O<org>-<n>` with n = 000000..UNITS_PER_ORG-1: seeds are n < SEEDS_PER_ORG, the copies of
  * seed s are s + k·SEEDS_PER_ORG.
  */
-import type { Client } from 'pg';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
 import { signToken } from '../src/auth/tokens';
 import type { BenchData } from './scenarios';
 
@@ -115,12 +116,15 @@ const REGISTER = `mutation Register($input: RegisterWarrantyInput!) {
 /** Step 1: policies, product references and SEEDS_PER_ORG registrations per organisation, through the API. */
 export async function seedThroughApi(url: string, jwtSecret: string): Promise<number> {
   const jobs: Array<() => Promise<unknown>> = [];
-  for (let o = 0; o < ORGS; o++) {
-    const token = await signToken(jwtSecret, { sub: 'bench-seed', org: orgName(o), roles: ['WARRANTY_ADMIN', 'INSTALLER'] });
-    for (const policy of POLICIES) await graphql(url, token, PUBLISH, { input: { ...policy, effectiveFrom: '2020-01-01' } });
-    await graphql(url, token, UPSERT_PRODUCTS, { input: { references: PRODUCTS } });
-    for (let k = 0; k < SEEDS_PER_ORG; k++) jobs.push(() => graphql(url, token, REGISTER, { input: registration(o, k) }));
-  }
+  // The organisations side by side; within one, its policy versions in order, then its product references.
+  await Promise.all(
+    Array.from({ length: ORGS }, async (_, o) => {
+      const token = await signToken(jwtSecret, { sub: 'bench-seed', org: orgName(o), roles: ['WARRANTY_ADMIN', 'INSTALLER'] });
+      for (const policy of POLICIES) await graphql(url, token, PUBLISH, { input: { ...policy, effectiveFrom: '2020-01-01' } });
+      await graphql(url, token, UPSERT_PRODUCTS, { input: { references: PRODUCTS } });
+      for (let k = 0; k < SEEDS_PER_ORG; k++) jobs.push(() => graphql(url, token, REGISTER, { input: registration(o, k) }));
+    }),
+  );
   let next = 0;
   await Promise.all(
     Array.from({ length: REGISTRATION_CONCURRENCY }, async () => {
@@ -149,61 +153,87 @@ async function copyStatement(client: Client, table: string, alias: string, overr
   return `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} ${from}`;
 }
 
-/** Step 2: every seed copied up to UNITS_PER_ORG units per organisation, with coverages and events. */
-export async function multiply(client: Client): Promise<{ records: number; coverages: number; events: number }> {
+/**
+ * Step 2: every seed copied up to UNITS_PER_ORG units per organisation, with coverages and events. The copies
+ * are checked by every constraint (foreign keys included), which PostgreSQL does row by row; two connections
+ * share the work: the records by halves of the organisations, then the coverages beside the events.
+ */
+export async function multiply(databaseUrl: string): Promise<{ records: number; coverages: number; events: number; stepsMs: Record<string, number> }> {
   const copiesPerSeed = UNITS_PER_ORG / SEEDS_PER_ORG;
   if (!Number.isInteger(copiesPerSeed)) throw new Error('UNITS_PER_ORG must be a multiple of SEEDS_PER_ORG');
+  const clients = [new Client({ connectionString: databaseUrl }), new Client({ connectionString: databaseUrl })];
+  const [a, b] = clients;
+  const stepsMs: Record<string, number> = {};
+  let last = performance.now();
+  const step = (name: string) => {
+    stepsMs[name] = performance.now() - last;
+    last = performance.now();
+  };
   // A copy is registered a little earlier than the one before it (n · 37 s), like a history of registrations.
-  const shift = `make_interval(secs => m.n * 37)`;
+  const shift = (alias: string) => `make_interval(secs => ${alias}.n * 37)`;
   const serial = `m.prefix || lpad(m.n::text, 6, '0')`;
-  await client.query('BEGIN');
   try {
-    await client.query(
-      `CREATE TEMP TABLE bench_copy ON COMMIT DROP AS
-       SELECT s.id AS seed_id, gen_random_uuid() AS id, left(s.serial_number, -6) AS prefix,
+    await Promise.all(clients.map((client) => client.connect()));
+    // Which seed each copy comes from, with its fresh ids (unlogged tables: both connections read them).
+    await a.query(
+      `CREATE UNLOGGED TABLE bench_copy AS
+       SELECT s.id AS seed_id, gen_random_uuid() AS id, s.org_id, left(s.serial_number, -6) AS prefix,
               right(s.serial_number, 6)::int + g.k * $1::int AS n
          FROM warranty_record s CROSS JOIN generate_series(1, $2::int) AS g(k)
         WHERE s.serial_number ~ '^SN-O[0-9]{2}-[0-9]{6}$'`,
       [SEEDS_PER_ORG, copiesPerSeed - 1],
     );
-    await client.query(
-      `CREATE TEMP TABLE bench_coverage_copy ON COMMIT DROP AS
+    await a.query(
+      `CREATE UNLOGGED TABLE bench_coverage_copy AS
        SELECT c.id AS seed_id, m.id AS record_id, gen_random_uuid() AS id, m.n
          FROM bench_copy m JOIN coverage c ON c.warranty_record_id = m.seed_id`,
     );
-    const records = await client.query(
-      await copyStatement(client, 'warranty_record', 's', {
-        id: 'm.id',
-        serial_number: serial,
-        customer_id: `'cust-' || s.org_id || '-' || (m.n % ${CUSTOMERS_PER_ORG})`,
-        registered_at: `s.registered_at - ${shift}`,
-        created_at: `s.created_at - ${shift}`,
-        updated_at: `s.updated_at - ${shift}`,
-      }, `FROM bench_copy m JOIN warranty_record s ON s.id = m.seed_id ORDER BY s.org_id, m.n`),
-    );
-    const coverages = await client.query(
-      await copyStatement(client, 'coverage', 'c', {
-        id: 'cc.id',
-        warranty_record_id: 'cc.record_id',
-        created_at: `c.created_at - make_interval(secs => cc.n * 37)`,
-      }, `FROM bench_coverage_copy cc JOIN coverage c ON c.id = cc.seed_id`),
-    );
-    const events = await client.query(
-      await copyStatement(client, 'warranty_event', 'e', {
-        warranty_record_id: 'm.id',
-        coverage_id: 'cc.id',
-        to_value: `CASE WHEN e.event = 'WARRANTY_REGISTERED' THEN ${serial} ELSE e.to_value END`,
-        occurred_at: `e.occurred_at - ${shift}`,
-      }, `FROM bench_copy m JOIN warranty_event e ON e.warranty_record_id = m.seed_id
-          LEFT JOIN bench_coverage_copy cc ON cc.seed_id = e.coverage_id AND cc.record_id = m.id
-          ORDER BY m.n, e.id`),
-    );
-    await client.query('COMMIT');
-    for (const table of ['warranty_record', 'coverage', 'warranty_event']) await client.query(`VACUUM ANALYZE "${table}"`);
-    return { records: records.rowCount ?? 0, coverages: coverages.rowCount ?? 0, events: events.rowCount ?? 0 };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    step('map');
+
+    const recordCopy = await copyStatement(a, 'warranty_record', 's', {
+      id: 'm.id',
+      serial_number: serial,
+      customer_id: `'cust-' || s.org_id || '-' || (m.n % ${CUSTOMERS_PER_ORG})`,
+      registered_at: `s.registered_at - ${shift('m')}`,
+      created_at: `s.created_at - ${shift('m')}`,
+      updated_at: `s.updated_at - ${shift('m')}`,
+    }, `FROM bench_copy m JOIN warranty_record s ON s.id = m.seed_id WHERE m.org_id = ANY($1) ORDER BY m.org_id, m.n`);
+    const orgs = Array.from({ length: ORGS }, (_, o) => orgName(o));
+    const halves = [orgs.filter((_, o) => o % 2 === 0), orgs.filter((_, o) => o % 2 === 1)];
+    const records = await Promise.all(halves.map((half, i) => clients[i].query(recordCopy, [half])));
+    step('records');
+
+    const [coverages, events] = await Promise.all([
+      a.query(
+        await copyStatement(a, 'coverage', 'c', {
+          id: 'cc.id',
+          warranty_record_id: 'cc.record_id',
+          created_at: `c.created_at - ${shift('cc')}`,
+        }, `FROM bench_coverage_copy cc JOIN coverage c ON c.id = cc.seed_id ORDER BY cc.record_id`),
+      ),
+      b.query(
+        await copyStatement(b, 'warranty_event', 'e', {
+          warranty_record_id: 'm.id',
+          coverage_id: 'cc.id',
+          to_value: `CASE WHEN e.event = 'WARRANTY_REGISTERED' THEN ${serial} ELSE e.to_value END`,
+          occurred_at: `e.occurred_at - ${shift('m')}`,
+        }, `FROM bench_copy m JOIN warranty_event e ON e.warranty_record_id = m.seed_id
+            LEFT JOIN bench_coverage_copy cc ON cc.seed_id = e.coverage_id AND cc.record_id = m.id
+            ORDER BY m.org_id, m.n, e.id`),
+      ),
+    ]);
+    step('coverages and events');
+
+    await a.query('DROP TABLE bench_copy, bench_coverage_copy');
+    await Promise.all([
+      a.query('VACUUM ANALYZE "warranty_record"'),
+      b.query('VACUUM ANALYZE "coverage"').then(() => b.query('VACUUM ANALYZE "warranty_event"')),
+    ]);
+    step('vacuum');
+    const sum = (results: Array<{ rowCount: number | null }>) => results.reduce((total, r) => total + (r.rowCount ?? 0), 0);
+    return { records: sum(records), coverages: coverages.rowCount ?? 0, events: events.rowCount ?? 0, stepsMs };
+  } finally {
+    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
   }
 }
 
