@@ -2,11 +2,13 @@
  * `npm run bench`: the subgraph's hot read paths against a raw floor, in the same run, on the same rows.
  *
  * 1. Builds (`npm run build`) and starts the subgraph as production does: `node dist/src/main.js`, NODE_ENV=production,
- *    a JWT_SECRET, PORT 0, the info-level request log on stdout. Its database is a scratch one: a throw-away
- *    embedded PostgreSQL when DATABASE_URL is unset, else a fresh database on that server, dropped afterwards.
- * 2. Seeds 100,000 units in 10 organisations (seed.ts: a few hundred through the API, multiplied in SQL).
+ *    a random JWT_SECRET, PORT 0, the info-level request log on stdout, and no other settings (a clean environment:
+ *    the defaults, e.g. a pool of 10). Its database is a scratch one: a throw-away embedded PostgreSQL when
+ *    DATABASE_URL is unset, else a fresh database on that server, dropped afterwards.
+ * 2. Seeds 100,000 units in 10 organisations (seed.ts: 500 through the API, multiplied in SQL).
  * 3. Starts the floor (floor-server.ts: bare node:http + pg, one prepared statement per request), the gateway with
  *    a stub CSP subgraph (gateway.ts) and the load generator (load-generator.ts), each a child process of its own.
+ *    The floor and the load generator run as plain JavaScript, transpiled into dist/bench/; the gateway under ts-node.
  * 4. Per scenario: a warm-up against each server, then ROUNDS alternating rounds (floor, subgraph, floor, …) of
  *    ROUND_MS each, CONCURRENCY requests in flight, every response checked.
  *
@@ -468,12 +470,12 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}; the servers, PostgreSQL, the gateway and the load generator share the cores`);
     console.log(`- node: ${process.version}`);
+    console.log(`- database: ${external ? 'DATABASE_URL (scratch database)' : 'embedded PostgreSQL'} ${pgVersion}`);
     console.log('- req/s of each round (floor | subgraph):');
     for (const { scenario, floor, subgraph } of rows) {
       const rounds = (side: Side) => side.roundRates.map((r) => r.toFixed(0)).join(' ');
       console.log(`  - ${scenario.label}: ${floor ? `${rounds(floor)} | ` : ''}${rounds(subgraph)}`);
     }
-    console.log(`- database: ${external ? 'DATABASE_URL (scratch database)' : 'embedded PostgreSQL'} ${pgVersion}`);
     console.log(
       `- gateway: ${fixed(gatewayRow.subgraphRequests / gatewayRow.requests, 2)} subgraph requests per gateway request; ` +
         `the gateway process itself used ${fixed(gatewayRow.gatewayCpuMs / gatewayRow.requests, 2)} CPU ms per request (with the CSP stub)`,
