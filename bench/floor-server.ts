@@ -1,0 +1,265 @@
+/**
+ * The floor: the least a server must do to answer the bench's requests from the same rows, so that the subgraph's
+ * figures can be read against it. Bare `node:http` and `pg`, run as a child process of its own.
+ *
+ * What it does, per request, like a minimal real server would:
+ * - reads the JSON body (refusing bodies over 1 MB) and parses it;
+ * - verifies the bearer token: HS256 with the shared secret through `jose` (signature, `exp` required and not
+ *   past, `nbf`), and takes the organisation from its `org` claim; no token or a bad one is a 401;
+ * - finds the operation by the exact text of the document (as a persisted-query server would: no GraphQL parsing,
+ *   validation or execution) and checks the variables it needs;
+ * - runs ONE named prepared statement per request, always filtered by the caller's organisation
+ *   (`WHERE org_id = $1 AND ...`), the same tenancy filter the subgraph applies;
+ * - writes a GraphQL-shaped JSON response with the fields the document selects.
+ *
+ * What it does not do: GraphQL parsing, validation and execution; the request limits (depth, cost, aliases);
+ * request ids, deadlines, the SQL statement budget and the per-request log line; the token's maximum lifetime and
+ * role checks, and customer scoping (the bench's tokens are AGENT tokens, which see the whole organisation);
+ * error masking. For `checkWarranty` it fetches the record, its coverages and the policy terms the engine reads in
+ * one statement and returns them, but it does not run the coverage engine (decision, reasons): that pure CPU is
+ * part of what the subgraph pays. Whatever the subgraph spends beyond this floor is the price of those features
+ * and of the libraries behind them.
+ *
+ * Environment: DATABASE_URL, JWT_SECRET, DB_POOL_SIZE (default 10, the subgraph's default). Prints one JSON line
+ * `{"msg":"floor ready","url":...}` on stdout when listening; stops on SIGTERM.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jwtVerify } from 'jose';
+import { Pool, types } from 'pg';
+import { DOCUMENTS } from './scenarios';
+
+// `date` columns as 'YYYY-MM-DD', which is what the subgraph's Date scalar returns.
+types.setTypeParser(1082, (value) => value);
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const secret = process.env.JWT_SECRET;
+if (!process.env.DATABASE_URL || !secret) {
+  process.stderr.write('floor-server: set DATABASE_URL and JWT_SECRET\n');
+  process.exit(2);
+}
+const key = new TextEncoder().encode(secret);
+const pool = new Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DB_POOL_SIZE || 10),
+  application_name: 'bench-floor',
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The statements, one per request
+
+const RECORDS_BY_SERIAL = {
+  name: 'floor_records_by_serial',
+  text: 'SELECT id, serial_number, tier, expires_at FROM warranty_record WHERE org_id = $1 AND serial_number = ANY($2::text[])',
+};
+const RECORDS_BY_ID = {
+  name: 'floor_records_by_id',
+  text: 'SELECT id, serial_number, tier, expires_at FROM warranty_record WHERE org_id = $1 AND id = ANY($2::uuid[])',
+};
+const RECORD_BY_SERIAL = {
+  name: 'floor_record_by_serial',
+  text: 'SELECT id, tier, expires_at FROM warranty_record WHERE org_id = $1 AND serial_number = $2',
+};
+/** The record, the facts its start is judged on, its policy's terms and its coverages with their policies. */
+const CHECK_DATA = {
+  name: 'floor_check_data',
+  text: `
+    SELECT json_build_object(
+      'warranty', json_build_object('id', r.id, 'tier', r.tier, 'expiresAt', r.expires_at),
+      'record', json_build_object(
+        'serialNumber', r.serial_number, 'startStatus', r.start_status, 'startDate', r.start_date,
+        'siteTimeZone', r.site_time_zone, 'voidedAt', r.voided_at, 'voidReason', r.void_reason,
+        'productionDate', r.production_date, 'activationRecordDate', r.activation_record_date,
+        'saleWarrantyActivationDate', r.sale_warranty_activation_date, 'saleInvoiceDate', r.sale_invoice_date,
+        'supplyChainStage', r.supply_chain_stage, 'brokerInvoiceDate', r.broker_invoice_date,
+        'warrantyDateShift', r.warranty_date_shift),
+      'policy', json_build_object(
+        'id', p.id, 'productFamily', p.product_family, 'region', p.region, 'version', p.version,
+        'lateStartCapMonths', p.late_start_cap_months),
+      'coverages', COALESCE((
+        SELECT json_agg(json_build_object(
+          'coverage', json_build_object(
+            'id', c.id, 'kind', c.kind, 'scope', c.scope, 'startDate', c.start_date, 'endDate', c.end_date,
+            'labourEndDate', c.labour_end_date),
+          'terms', json_build_object(
+            'mileageLimitKm', c.mileage_limit_km, 'engineHoursLimit', c.engine_hours_limit,
+            'throughputLimitMwh', c.throughput_limit_mwh, 'sohGuaranteePct', c.soh_guarantee_pct,
+            'paysParts', c.pays_parts, 'paysLabour', c.pays_labour, 'voidedAt', c.voided_at, 'voidReason', c.void_reason,
+            'policy', CASE WHEN cp.id IS NULL THEN NULL ELSE json_build_object(
+              'id', cp.id, 'productFamily', cp.product_family, 'region', cp.region, 'version', cp.version) END))
+          ORDER BY c.created_at, c.scope)
+        FROM coverage c LEFT JOIN warranty_policy cp ON cp.id = c.policy_id AND cp.org_id = c.org_id
+        WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id), '[]'::json)
+    ) AS result
+    FROM warranty_record r JOIN warranty_policy p ON p.id = r.policy_id AND p.org_id = r.org_id
+    WHERE r.org_id = $1 AND r.serial_number = $2`,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP plumbing
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'the body is too large', 'PAYLOAD_TOO_LARGE');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+/** The caller's organisation from a verified HS256 bearer token. */
+async function organisationOf(authorization: string | undefined): Promise<string> {
+  const match = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
+  if (!match) throw new HttpError(401, 'a bearer token is required', 'UNAUTHENTICATED');
+  try {
+    const { payload } = await jwtVerify(match[1], key, { algorithms: ['HS256'] });
+    if (typeof payload.exp !== 'number') throw new Error('no exp claim');
+    if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || payload.org === '') throw new Error('no sub or org claim');
+    return payload.org;
+  } catch (error) {
+    throw new HttpError(401, `invalid token: ${(error as Error).message}`, 'UNAUTHENTICATED');
+  }
+}
+
+const badInput = (message: string) => new HttpError(400, message, 'BAD_USER_INPUT');
+const normalise = (serial: string) => serial.trim().toUpperCase();
+
+function stringArgument(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) throw badInput(`${name} must be a string of 1 to 64 characters`);
+  return value;
+}
+
+function representationsOf(variables: any): Array<Record<string, unknown>> {
+  const list = variables?.representations;
+  if (!Array.isArray(list) || list.length > 500) throw badInput('representations must be a list of at most 500');
+  return list;
+}
+
+interface RecordRow {
+  id: string;
+  serial_number: string;
+  tier: string;
+  expires_at: string | null;
+}
+const recordFields = (row: RecordRow) => ({ id: row.id, tier: row.tier, expiresAt: row.expires_at });
+
+// ---------------------------------------------------------------------------------------------------------------
+// The operations
+
+type Operation = (org: string, variables: any) => Promise<unknown>;
+
+/**
+ * `_entities` for WarrantyRecord (by id or by serialNumber) and Case (warranty by serialNumber). A batch of one
+ * kind costs one statement; a representation that is not an object with a known type and key is null.
+ */
+async function entities(org: string, variables: any): Promise<unknown> {
+  const representations = representationsOf(variables);
+  const ids: string[] = [];
+  const serials: string[] = [];
+  for (const r of representations) {
+    if (r?.__typename === 'WarrantyRecord' && typeof r.id === 'string' && UUID.test(r.id)) ids.push(r.id);
+    else if ((r?.__typename === 'WarrantyRecord' || r?.__typename === 'Case') && typeof r.serialNumber === 'string') {
+      serials.push(normalise(r.serialNumber));
+    }
+  }
+  const [byId, bySerial] = await Promise.all([
+    ids.length ? pool.query<RecordRow>({ ...RECORDS_BY_ID, values: [org, ids] }) : null,
+    serials.length ? pool.query<RecordRow>({ ...RECORDS_BY_SERIAL, values: [org, serials] }) : null,
+  ]);
+  const idMap = new Map(byId?.rows.map((row) => [row.id, row]));
+  const serialMap = new Map(bySerial?.rows.map((row) => [row.serial_number, row]));
+  const _entities = representations.map((r) => {
+    if (r?.__typename === 'Case') {
+      const row = typeof r.serialNumber === 'string' ? serialMap.get(normalise(r.serialNumber)) : undefined;
+      return { __typename: 'Case', warranty: row ? recordFields(row) : null };
+    }
+    if (r?.__typename !== 'WarrantyRecord') return null;
+    const row = typeof r.id === 'string' ? idMap.get(r.id) : typeof r.serialNumber === 'string' ? serialMap.get(normalise(r.serialNumber)) : undefined;
+    return row ? { __typename: 'WarrantyRecord', ...recordFields(row) } : null;
+  });
+  return { _entities };
+}
+
+async function lookup(org: string, variables: any): Promise<unknown> {
+  const serial = normalise(stringArgument(variables?.serialNumber, 'serialNumber'));
+  const { rows } = await pool.query<RecordRow>({ ...RECORD_BY_SERIAL, values: [org, serial] });
+  return { warranty: rows[0] ? recordFields(rows[0]) : null };
+}
+
+async function check(org: string, variables: any): Promise<unknown> {
+  const input = variables?.input;
+  const serial = normalise(stringArgument(input?.serialNumber, 'input.serialNumber'));
+  const repairDate = stringArgument(input?.repairDate, 'input.repairDate');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(repairDate)) throw badInput('input.repairDate must be a date');
+  const { rows } = await pool.query<{ result: Record<string, unknown> }>({ ...CHECK_DATA, values: [org, serial] });
+  if (!rows[0]) throw new HttpError(200, `no warranty for serial number ${serial}`, 'NOT_FOUND');
+  return { checkWarranty: { repairDate, ...rows[0].result } };
+}
+
+const OPERATIONS = new Map<string, Operation>([
+  [DOCUMENTS.records, entities],
+  [DOCUMENTS.cases, entities],
+  [DOCUMENTS.lookup, lookup],
+  [DOCUMENTS.check, check],
+]);
+
+async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== 'POST') throw new HttpError(405, 'POST only', 'METHOD_NOT_ALLOWED');
+  const raw = await readBody(request);
+  let body: any;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'the body is not valid JSON', 'BAD_REQUEST');
+  }
+  const org = await organisationOf(request.headers.authorization);
+  const operation = typeof body?.query === 'string' ? OPERATIONS.get(body.query) : undefined;
+  if (!operation) throw new HttpError(400, 'unknown document', 'PERSISTED_QUERY_NOT_FOUND');
+  send(response, 200, { data: await operation(org, body.variables) });
+}
+
+const server = createServer((request, response) => {
+  handle(request, response).catch((error: Error) => {
+    if (response.headersSent) return void response.end();
+    if (error instanceof HttpError) {
+      send(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+    } else {
+      process.stderr.write(`floor-server: ${error.stack ?? error}\n`);
+      send(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    }
+  });
+});
+
+server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ msg: 'floor ready', url: `http://127.0.0.1:${port}/` })}\n`);
+});
+
+process.on('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  pool.end().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
