@@ -92,6 +92,17 @@ export function recordPropertiesFor(schema: GraphQLSchema, document: DocumentNod
   return whole ? null : properties;
 }
 
+/** Whether an operation runs the active-warranty check anywhere (`checkWarranty`, `Case.warrantyCheck`). */
+export function operationChecksWarranties(document: DocumentNode): boolean {
+  let checks = false;
+  visit(document, {
+    Field(node) {
+      if (NEEDS_WHOLE_RECORD.has(node.name.value)) checks = true;
+    },
+  });
+  return checks;
+}
+
 /**
  * What the record-selection plugin leaves for the loaders to read. An object of its own that the request context
  * points at: Apollo Server hands plugins a shallow copy of the context, so a property set on the context itself
@@ -99,6 +110,8 @@ export function recordPropertiesFor(schema: GraphQLSchema, document: DocumentNod
  */
 export interface RecordSelection {
   properties?: RecordProperties;
+  /** The operation runs the active-warranty check somewhere: its one statement also brings each unit's record. */
+  checks?: boolean;
 }
 export interface RecordSelectionHolder {
   recordSelection: RecordSelection;
@@ -106,7 +119,7 @@ export interface RecordSelectionHolder {
 
 // Apollo Server hands the same parsed document to every request with the same query text (its document cache),
 // so the walk runs once per distinct operation, not once per request.
-const cache = new WeakMap<DocumentNode, Map<OperationDefinitionNode, RecordProperties>>();
+const cache = new WeakMap<DocumentNode, Map<OperationDefinitionNode, Required<RecordSelection>>>();
 
 /** Works out, after validation, which record columns the operation needs. */
 export const recordSelectionPlugin: ApolloServerPlugin<RecordSelectionHolder> = {
@@ -116,9 +129,12 @@ export const recordSelectionPlugin: ApolloServerPlugin<RecordSelectionHolder> = 
         if (!operation) return;
         let byOperation = cache.get(document);
         if (!byOperation) cache.set(document, (byOperation = new Map()));
-        let properties = byOperation.get(operation);
-        if (properties === undefined) byOperation.set(operation, (properties = recordPropertiesFor(schema, document, operation)));
-        contextValue.recordSelection.properties = properties;
+        let selection = byOperation.get(operation);
+        if (!selection) {
+          selection = { properties: recordPropertiesFor(schema, document, operation), checks: operationChecksWarranties(document) };
+          byOperation.set(operation, selection);
+        }
+        Object.assign(contextValue.recordSelection, selection);
       },
     };
   },
