@@ -334,6 +334,74 @@ async function measureScenario(load: LoadGenerator, servers: Servers, scenario: 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// A simple lookup while hostile queries arrive
+
+/** The query of the review that ran 20,200 SQL statements for 9.5 s: 100 aliased pages of 100 records with history. */
+const HOSTILE_QUERY = `{ ${Array.from(
+  { length: 100 },
+  (_, i) => `a${i}: warranties(first: 100) { edges { node { id serialNumber history { totalCount edges { node { id event } } } } } }`,
+).join(' ')} }`;
+const ATTACKERS = 3;
+
+interface UnderAttack {
+  aloneP50: number;
+  attackedP50: number;
+  lookups: number;
+  lookupErrors: number;
+  hostile: number;
+  hostileP50: number;
+  hostileRefused: number;
+  hostileCodes: string[];
+  hostileSql: number;
+}
+
+/**
+ * The lookup scenario against the subgraph alone, then again while ATTACKERS clients send the hostile query back
+ * to back (each with a valid token, as any caller could): the limits must refuse it before any SQL, so the
+ * lookup's p50 should barely move.
+ */
+async function measureUnderAttack(load: LoadGenerator, servers: Servers, token: string): Promise<UnderAttack> {
+  const lookup = (prefix: string) =>
+    load.run({ scenario: 'lookup', target: 'subgraph', url: servers.subgraph.url, durationMs: ROUND_MS, requestIdPrefix: prefix, seed: SEED ^ 0x0a7a });
+  const alone = await lookup('attack.alone');
+  let attacking = true;
+  const hostileMs: number[] = [];
+  const codes = new Set<string>();
+  let refused = 0;
+  let sequence = 0;
+  const attacker = async () => {
+    while (attacking) {
+      const started = performance.now();
+      const response = await fetch(servers.subgraph.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': `attack.hostile.${sequence++}` },
+        body: JSON.stringify({ query: HOSTILE_QUERY }),
+      });
+      const body = (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+      hostileMs.push(performance.now() - started);
+      if (!body.data && body.errors?.length) refused++;
+      for (const error of body.errors ?? []) codes.add(error.extensions?.code ?? 'none');
+    }
+  };
+  const attackers = Array.from({ length: ATTACKERS }, attacker);
+  const attacked = await lookup('attack.lookup');
+  attacking = false;
+  await Promise.all(attackers);
+  const logged = await loggedFor('attack.hostile', hostileMs.length);
+  return {
+    aloneP50: median(alone.latenciesMs),
+    attackedP50: median(attacked.latenciesMs),
+    lookups: alone.requests + attacked.requests,
+    lookupErrors: alone.errors + attacked.errors,
+    hostile: hostileMs.length,
+    hostileP50: median(hostileMs),
+    hostileRefused: refused,
+    hostileCodes: [...codes],
+    hostileSql: logged.sql,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Report
 
 function median(values: number[]): number {
@@ -450,9 +518,12 @@ async function main(): Promise<void> {
       rows.push({ scenario, ...(await measureScenario(load, servers, scenario)) });
     }
 
+    console.error('bench: a lookup while hostile queries arrive…');
+    const attack = await measureUnderAttack(load, servers, data.orgs[0].token);
+
     const cpu = cpus();
     const gatewayRow = rows.find((r) => r.scenario.key === 'gateway')!.subgraph;
-    const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0);
+    const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused);
     console.log('## Sofar Warranty bench: hot read paths against a raw floor\n');
     console.log(
       `${ORGS * UNITS_PER_ORG} units in ${ORGS} organisations (${registered} registered through the API, copied in SQL; ` +
@@ -479,6 +550,12 @@ async function main(): Promise<void> {
     console.log(
       `- gateway: ${fixed(gatewayRow.subgraphRequests / gatewayRow.requests, 2)} subgraph requests per gateway request; ` +
         `the gateway process itself used ${fixed(gatewayRow.gatewayCpuMs / gatewayRow.requests, 2)} CPU ms per request (with the CSP stub)`,
+    );
+    console.log(
+      `- hostile queries: \`warranty(serialNumber:)\` p50 ${fixed(attack.aloneP50, 2)} ms alone, ${fixed(attack.attackedP50, 2)} ms ` +
+        `(×${fixed(attack.attackedP50 / attack.aloneP50, 2)}) while ${ATTACKERS} clients sent the 100-alias \`warranties … history\` query ` +
+        `(${(HOSTILE_QUERY.length / 1024).toFixed(1)} KB) back to back: ${attack.hostile} sent, ${attack.hostileRefused} refused ` +
+        `(${attack.hostileCodes.join(', ')}), p50 ${fixed(attack.hostileP50, 2)} ms each, ${attack.hostileSql} SQL statements in all`,
     );
     console.log(`- seeding: ${seedSeconds.toFixed(1)} s (${SEEDS_PER_ORG} registrations per organisation through the API in ${apiSeconds.toFixed(1)} s, the rest in SQL)`);
     console.log(`- errors: ${errors}`);
