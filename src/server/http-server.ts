@@ -1,4 +1,5 @@
 import { recordSelectionPlugin } from '../records/record-selection';
+import type { GraphQLError } from 'graphql';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
@@ -18,6 +19,7 @@ import { formatError, graphqlErrorsPlugin } from './graphql-errors';
 import { limitRepresentations, operationLimits, stopWhenAborted } from './limits';
 import { isLoopback, playgroundHtml } from './playground';
 import { requestLogPlugin } from './request-log';
+import { createShapeGate } from './shape-gate';
 
 export interface HttpServerOptions {
   services: Services;
@@ -77,6 +79,17 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(JSON.stringify(body));
 }
 
+/** An operation over a shape limit, refused before Apollo Server: the answer and the log line Apollo would give. */
+function refuseShape(response: ServerResponse, requestId: string, errors: readonly GraphQLError[], started: bigint): void {
+  const code = 'GRAPHQL_VALIDATION_FAILED';
+  const formatted = errors.map((error) => {
+    const json = error.toJSON();
+    return formatError({ ...json, extensions: { ...json.extensions, code } }, error);
+  });
+  logger.info('graphql', { operation: null, ms: Number(process.hrtime.bigint() - started) / 1e6, sqlQueries: 0, http: 400, errors: { [code]: errors.length } });
+  sendJson(response, 400, { errors: formatted }, { 'x-request-id': requestId });
+}
+
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && PLAIN_REQUEST_ID.test(given) ? given : randomUUID();
@@ -86,6 +99,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const { services, verifyToken, limits } = options;
   const shape = operationLimits(limits, { hideFieldSuggestions: options.hideFieldSuggestions });
   const schema = stopWhenAborted(limitRepresentations(buildWarrantySchema(), limits.maxRepresentations));
+  const gate = createShapeGate(schema, shape.validationRules, limits.maxTokens);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
@@ -130,6 +144,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse, requestId: string, signal: AbortSignal): Promise<void> {
+    const started = process.hrtime.bigint();
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/ready') {
@@ -168,6 +183,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         body = raw;
       }
     }
+    const query = request.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query');
+    const refusal = typeof query === 'string' ? gate.refusal(query) : null;
+    if (refusal) return refuseShape(response, requestId, refusal, started);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
       context: async () => {
