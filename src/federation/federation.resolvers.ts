@@ -38,11 +38,13 @@ export const federationResolvers: Resolvers = {
   Case: {
     // `serialNumber` is in the representation because `warranty` @requires it.
     __resolveReference: (reference) => reference as CaseRef,
-    warranty: async (caseRef, _, context) => {
+    warranty: (caseRef, _, context) => {
       const { loaders } = authenticated(context);
       if (!caseRef.serialNumber) return null;
       // A page of cases that also checks each case's warranty reads every unit once, in the check's statement.
-      if (context.recordSelection.checks) return (await loaders.checkBundleBySerialNumber.load(caseRef.serialNumber))?.record ?? null;
+      if (context.recordSelection.checks) {
+        return loaders.checkBundleBySerialNumber.load(caseRef.serialNumber).then((bundle) => bundle?.record ?? null);
+      }
       return loaders.recordBySerialNumber.load(caseRef.serialNumber);
     },
     warrantyCheck: async (caseRef, _, context) => {

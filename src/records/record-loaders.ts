@@ -38,8 +38,9 @@ export function createRecordLoaders(dataSource: DataSource, reader: RowReader, a
   const select = () => selectList(dataSource, WarrantyRecord, 'r', selection.properties ?? undefined);
   const read = (keyColumn: string, keyType: string, keys: string[]) => {
     const [orgId, ...rest] = visible.values;
+    // `__typename` comes with the row, so that `_entities` finds it there instead of adding it to each object.
     return reader.rows<WarrantyRecord>(
-      `SELECT ${select()} FROM warranty_record r WHERE ${visible.where} AND r.${keyColumn} = ANY($2::${keyType}[])`,
+      `SELECT ${select()}, 'WarrantyRecord' AS "__typename" FROM warranty_record r WHERE ${visible.where} AND r.${keyColumn} = ANY($2::${keyType}[])`,
       [orgId, keys, ...rest],
     );
   };
