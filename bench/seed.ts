@@ -37,25 +37,13 @@ const PRODUCTS = [
 /** Seed k's SKU: three inverters in five units. */
 const SKU_OF_SEED = [PRODUCTS[0].sku, PRODUCTS[1].sku, PRODUCTS[0].sku, PRODUCTS[2].sku, PRODUCTS[3].sku];
 
-/** The example terms of the seeded `sofar` organisation (migrations/…SeedExamplePolicies), published anew by each. */
-const inverter = (region: string, termMonths: number, labourMonths: number, extensionWindowMonths: number | null) => ({
-  productFamily: 'INVERTER', region, termMonths, labourMonths, extensionTiers: ['EXTENDED_5Y', 'EXTENDED_10Y'],
-  extensionCliffMonths: 6, extensionWindowMonths, lateStartCapMonths: 3, slaResponseHours: 8, slaOnsiteHours: 24,
-});
-const battery = (region: string, labourMonths: number, sohGuaranteePct: number, extensionTiers: string[], extensionWindowMonths: number | null) => ({
-  productFamily: 'BATTERY', region, termMonths: 120, labourMonths, sohGuaranteePct, throughputMwhPerKwh: 2.9,
-  componentScopes: ['CELLS'], extensionTiers, extensionCliffMonths: 6, extensionWindowMonths, slaResponseHours: 8, slaOnsiteHours: 24,
-});
-const POLICIES = [
-  inverter('EU', 60, 60, null),
-  inverter('DE-AT-CH', 60, 60, null),
-  inverter('PL', 60, 60, 24),
-  inverter('UK-IE', 120, 60, null),
-  battery('EU', 120, 70, ['EXTENDED_5Y', 'EXTENDED_10Y'], null),
-  battery('DE-AT-CH', 120, 80, ['EXTENDED_5Y'], null),
-  battery('PL', 120, 70, ['EXTENDED_5Y', 'EXTENDED_10Y'], 12),
-  battery('UK-IE', 60, 70, ['EXTENDED_5Y', 'EXTENDED_10Y'], null),
-];
+/** The families the bench registers; their terms are the example policies the migrations seed for `sofar`. */
+const FAMILIES = new Set(['INVERTER', 'BATTERY']);
+const EXAMPLE_POLICIES = `query ExamplePolicies {
+  warrantyPolicies(first: 100) { edges { node {
+    productFamily region version termMonths labourMonths sohGuaranteePct throughputMwhPerKwh mileageLimitKm engineHoursLimit
+    componentScopes extensionTiers extensionCliffMonths extensionWindowMonths lateStartCapMonths slaResponseHours slaOnsiteHours
+  } } } }`;
 
 const SITES = [
   { countryCode: 'DE', timeZone: 'Europe/Berlin' },
@@ -115,12 +103,19 @@ const REGISTER = `mutation Register($input: RegisterWarrantyInput!) {
 
 /** Step 1: policies, product references and SEEDS_PER_ORG registrations per organisation, through the API. */
 export async function seedThroughApi(url: string, jwtSecret: string): Promise<number> {
+  // Each organisation publishes the seeded example terms anew, as its own versions, in version order.
+  const example = await signToken(jwtSecret, { sub: 'bench-seed', org: 'sofar', roles: ['AGENT'] });
+  const policies = (await graphql(url, example, EXAMPLE_POLICIES, {})).warrantyPolicies.edges
+    .map((edge: { node: Record<string, unknown> }) => edge.node)
+    .filter((policy: Record<string, unknown>) => FAMILIES.has(policy.productFamily as string))
+    .sort((a: { version: number }, b: { version: number }) => a.version - b.version)
+    .map(({ version: _version, ...terms }: Record<string, unknown>) => terms);
   const jobs: Array<() => Promise<unknown>> = [];
   // The organisations side by side; within one, its policy versions in order, then its product references.
   await Promise.all(
     Array.from({ length: ORGS }, async (_, o) => {
       const token = await signToken(jwtSecret, { sub: 'bench-seed', org: orgName(o), roles: ['WARRANTY_ADMIN', 'INSTALLER'] });
-      for (const policy of POLICIES) await graphql(url, token, PUBLISH, { input: { ...policy, effectiveFrom: '2020-01-01' } });
+      for (const policy of policies) await graphql(url, token, PUBLISH, { input: { ...policy, effectiveFrom: '2020-01-01' } });
       await graphql(url, token, UPSERT_PRODUCTS, { input: { references: PRODUCTS } });
       for (let k = 0; k < SEEDS_PER_ORG; k++) jobs.push(() => graphql(url, token, REGISTER, { input: registration(o, k) }));
     }),

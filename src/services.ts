@@ -1,8 +1,8 @@
-import { RowReader } from './db/row-reader';
 import type { DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service';
 import { CoverageCheckService } from './coverage/coverage-check.service';
 import { PartCoverageService } from './coverage/part-coverage.service';
+import { RowReader } from './db/row-reader';
 import { PoliciesService } from './policies/policies.service';
 import { ProductsService } from './products/products.service';
 import { RecordsService, type Clock } from './records/records.service';

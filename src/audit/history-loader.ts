@@ -55,7 +55,9 @@ export function createHistoryLoader(dataSource: DataSource, actor: Actor) {
         );
         for (const row of rows) {
           const slot = keyOf(group[Number(row.slot) - 1].key);
-          pages.set(slot, [...(pages.get(slot) ?? []), toEvent(row)]);
+          const page = pages.get(slot);
+          if (page) page.push(toEvent(row));
+          else pages.set(slot, [toEvent(row)]);
         }
       }
       return parsed.map((p) => {

@@ -4,11 +4,11 @@ import { isCustomerOnly, type Actor } from '../auth/actor';
 import { WarrantyRecord } from './warranty-record.entity';
 import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
+import { selectList, type RowReader } from '../db/row-reader';
 import type { Connection } from '../common/pagination';
 import type { WarrantyStatus } from '../coverage/coverage-terms';
 import { normaliseSerialNumber } from './record-inputs';
 import type { RecordSelection } from './record-selection';
-import { selectList, type RowReader } from '../db/row-reader';
 import type { RecordsService } from './records.service';
 
 

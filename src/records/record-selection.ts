@@ -62,21 +62,21 @@ const RECORD_TYPE = 'WarrantyRecord';
 
 /**
  * The record properties an operation needs, from its selections on `WarrantyRecord` (directly, through
- * fragments, or through an interface or union it belongs to). Mutations and whole-record fields need everything.
+ * fragments, or through an interface or union it belongs to), and whether it runs the active-warranty check
+ * anywhere. Mutations and whole-record fields need every column.
  */
-export function recordPropertiesFor(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): RecordProperties {
-  if (operation.operation !== 'query') return null;
-  const recordType = schema.getType(RECORD_TYPE);
-  if (!recordType) return null;
+export function recordSelectionFor(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Required<RecordSelection> {
+  if (operation.operation !== 'query' || !schema.getType(RECORD_TYPE)) return { properties: null, checks: false };
   const properties = new Set<RecordProperty>(ALWAYS);
-  let whole = false;
+  let checks = false;
+  let unknownField = false;
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
       Field(node) {
         const name = node.name.value;
-        if (NEEDS_WHOLE_RECORD.has(name)) whole = true;
+        if (NEEDS_WHOLE_RECORD.has(name)) checks = true;
         const parent = typeInfo.getParentType();
         if (!parent) return;
         const onRecord =
@@ -84,23 +84,12 @@ export function recordPropertiesFor(schema: GraphQLSchema, document: DocumentNod
           (isAbstractType(parent) && schema.getPossibleTypes(parent).some((type) => type.name === RECORD_TYPE));
         if (!onRecord) return;
         const read = RECORD_FIELD_PROPERTIES[name];
-        if (!read) whole = true;
+        if (!read) unknownField = true;
         else for (const property of read) properties.add(property);
       },
     }),
   );
-  return whole ? null : properties;
-}
-
-/** Whether an operation runs the active-warranty check anywhere (`checkWarranty`, `Case.warrantyCheck`). */
-export function operationChecksWarranties(document: DocumentNode): boolean {
-  let checks = false;
-  visit(document, {
-    Field(node) {
-      if (NEEDS_WHOLE_RECORD.has(node.name.value)) checks = true;
-    },
-  });
-  return checks;
+  return { properties: checks || unknownField ? null : properties, checks };
 }
 
 /**
@@ -130,10 +119,7 @@ export const recordSelectionPlugin: ApolloServerPlugin<RecordSelectionHolder> = 
         let byOperation = cache.get(document);
         if (!byOperation) cache.set(document, (byOperation = new Map()));
         let selection = byOperation.get(operation);
-        if (!selection) {
-          selection = { properties: recordPropertiesFor(schema, document, operation), checks: operationChecksWarranties(document) };
-          byOperation.set(operation, selection);
-        }
+        if (!selection) byOperation.set(operation, (selection = recordSelectionFor(schema, document, operation)));
         Object.assign(contextValue.recordSelection, selection);
       },
     };

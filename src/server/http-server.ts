@@ -1,5 +1,3 @@
-import { recordSelectionPlugin } from '../records/record-selection';
-import type { GraphQLError } from 'graphql';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
@@ -7,11 +5,13 @@ import {
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { GraphQLError } from 'graphql';
 import type { Actor } from '../auth/actor';
 import { InvalidTokenError, type TokenVerifier } from '../auth/tokens';
 import { logger, requestScope } from '../common/logger';
 import type { RequestLimits } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
+import { recordSelectionPlugin } from '../records/record-selection';
 import { buildWarrantySchema } from '../schema';
 import type { Services } from '../services';
 import { authenticationPlugin } from './authentication';

@@ -1,6 +1,6 @@
 import { isObjectType, parse, type OperationDefinitionNode } from 'graphql';
 import { buildWarrantySchema } from '../../src/schema';
-import { RECORD_FIELD_PROPERTIES, recordPropertiesFor } from '../../src/records/record-selection';
+import { RECORD_FIELD_PROPERTIES, recordSelectionFor } from '../../src/records/record-selection';
 
 /** Which record columns an operation reads: too few would answer wrong values, so every path is pinned here. */
 describe('record column selection', () => {
@@ -8,7 +8,7 @@ describe('record column selection', () => {
   const propertiesOf = (query: string) => {
     const document = parse(query);
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
-    const properties = recordPropertiesFor(schema, document, operation);
+    const { properties } = recordSelectionFor(schema, document, operation);
     return properties === null ? null : [...properties].sort();
   };
   const KEYS = ['customerId', 'id', 'orgId', 'policyId', 'serialNumber', 'siteTimeZone'];
@@ -46,5 +46,15 @@ describe('record column selection', () => {
     expect(propertiesOf('{ checkWarranty(input: { serialNumber: "X", repairDate: "2026-01-01" }) { decision } }')).toBeNull();
     expect(propertiesOf('query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision } } } }')).toBeNull();
     expect(propertiesOf('mutation { voidWarranty(input: { id: "x", reason: "r" }) { warranty { id } } }')).toBeNull();
+  });
+
+  it('marks the operations that run the check, so a case page reads each unit once', () => {
+    const checksOf = (query: string) => {
+      const document = parse(query);
+      const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
+      return recordSelectionFor(schema, document, operation).checks;
+    };
+    expect(checksOf('query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warranty { id } warrantyCheck { decision } } } }')).toBe(true);
+    expect(checksOf('query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warranty { id } } } }')).toBe(false);
   });
 });
