@@ -60,6 +60,15 @@ const SCENARIOS: Scenario[] = [
   { key: 'gateway', label: `gateway: ${BATCH} CSP cases → warranty + warrantyCheck`, floor: false },
 ];
 
+/** `BENCH_SCENARIOS=recordsBySerial,lookup` runs only those (for profiling one path); default all. */
+function selectedScenarios(): Scenario[] {
+  const wanted = process.env.BENCH_SCENARIOS?.split(',').map((key) => key.trim()).filter(Boolean);
+  if (!wanted?.length) return SCENARIOS;
+  const unknown = wanted.filter((key) => !SCENARIOS.some((s) => s.key === key));
+  if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.key).join(', ')}`);
+  return SCENARIOS.filter((s) => wanted.includes(s.key));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Child processes
 
@@ -473,7 +482,7 @@ async function main(): Promise<void> {
     console.error('bench: starting the subgraph (node dist/src/main.js, production)…');
     const { child: subgraphChild, entry: subgraphReady } = await startChild(
       'subgraph',
-      ['dist/src/main.js'],
+      [...(process.env.BENCH_SUBGRAPH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/main.js'],
       { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'false' },
       (entry) => entry.msg === 'Sofar Warranty subgraph ready',
       onSubgraphLine,
@@ -513,7 +522,7 @@ async function main(): Promise<void> {
     };
 
     const rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }> = [];
-    for (const scenario of SCENARIOS) {
+    for (const scenario of selectedScenarios()) {
       console.error(`bench: ${scenario.label}…`);
       rows.push({ scenario, ...(await measureScenario(load, servers, scenario)) });
     }
@@ -522,7 +531,7 @@ async function main(): Promise<void> {
     const attack = await measureUnderAttack(load, servers, data.orgs[0].token);
 
     const cpu = cpus();
-    const gatewayRow = rows.find((r) => r.scenario.key === 'gateway')!.subgraph;
+    const gatewayRow = rows.find((r) => r.scenario.key === 'gateway')?.subgraph;
     const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused);
     console.log('## Sofar Warranty bench: hot read paths against a raw floor\n');
     console.log(
@@ -547,10 +556,12 @@ async function main(): Promise<void> {
       const rounds = (side: Side) => side.roundRates.map((r) => r.toFixed(0)).join(' ');
       console.log(`  - ${scenario.label}: ${floor ? `${rounds(floor)} | ` : ''}${rounds(subgraph)}`);
     }
-    console.log(
-      `- gateway: ${fixed(gatewayRow.subgraphRequests / gatewayRow.requests, 2)} subgraph requests per gateway request; ` +
-        `the gateway process itself used ${fixed(gatewayRow.gatewayCpuMs / gatewayRow.requests, 2)} CPU ms per request (with the CSP stub)`,
-    );
+    if (gatewayRow) {
+      console.log(
+        `- gateway: ${fixed(gatewayRow.subgraphRequests / gatewayRow.requests, 2)} subgraph requests per gateway request; ` +
+          `the gateway process itself used ${fixed(gatewayRow.gatewayCpuMs / gatewayRow.requests, 2)} CPU ms per request (with the CSP stub)`,
+      );
+    }
     console.log(
       `- hostile queries: \`warranty(serialNumber:)\` p50 ${fixed(attack.aloneP50, 2)} ms alone, ${fixed(attack.attackedP50, 2)} ms ` +
         `(×${fixed(attack.attackedP50 / attack.aloneP50, 2)}) while ${ATTACKERS} clients sent the 100-alias \`warranties … history\` query ` +

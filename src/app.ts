@@ -43,6 +43,7 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       introspection: config.introspection,
       hideFieldSuggestions: config.nodeEnv === 'production',
       drainTimeoutMs: config.drainTimeoutMs,
+      plannedReads: config.plannedReads,
     });
     return {
       url: http.url,

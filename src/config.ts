@@ -23,6 +23,8 @@ export interface AppConfig {
   introspection: boolean;
   /** After SIGTERM: how long in-flight requests may take to finish before the pool closes anyway. */
   drainTimeoutMs: number;
+  /** Answer the gateway's hot read documents from their plans (server/planned-reads.ts); off runs them all through Apollo. */
+  plannedReads: boolean;
 }
 
 /**
@@ -154,6 +156,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     introspection: boolean('INTROSPECTION', !production),
     drainTimeoutMs: integer('DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
+    plannedReads: boolean('PLANNED_READS', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

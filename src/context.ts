@@ -1,29 +1,66 @@
 import type { Actor } from './auth/actor';
 import { createHistoryLoader } from './audit/history-loader';
-import { createCoverageLoaders } from './coverage/coverage-loaders';
+import { createCoverageLoaders, type CoverageLoaders } from './coverage/coverage-loaders';
 import { unauthenticated } from './common/errors';
-import { createPolicyLoaders } from './policies/policies.service';
-import { createProductLoaders } from './products/product-loaders';
-import { createCustomerWarrantiesLoader, createRecordLoaders } from './records/record-loaders';
+import { createPolicyLoaders, type PolicyLoaders } from './policies/policies.service';
+import { createProductLoaders, type ProductLoaders } from './products/product-loaders';
+import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
 import type { RecordSelection, RecordSelectionHolder } from './records/record-selection';
 import type { WarrantyRecord } from './records/warranty-record.entity';
 import type { Services } from './services';
 
+/**
+ * The request's DataLoaders, each group built on first use: most requests touch one or two groups (a page of
+ * `_entities` only the record loaders), and building all of them for every request was measurable on the hot
+ * read paths.
+ */
 function createLoaders(services: Services, actor: Actor, selection: RecordSelection) {
-  const records = createRecordLoaders(services.dataSource, services.reader, actor, selection);
-  const coverages = createCoverageLoaders(services.dataSource, services.reader, actor);
+  let records: RecordLoaders | undefined;
+  let coverages: CoverageLoaders | undefined;
+  let policies: PolicyLoaders | undefined;
+  let products: ProductLoaders | undefined;
+  let customerWarranties: ReturnType<typeof createCustomerWarrantiesLoader> | undefined;
+  let history: ReturnType<typeof createHistoryLoader> | undefined;
+  const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
+  const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
+  const policyLoaders = () => (policies ??= createPolicyLoaders(services.dataSource, services.reader, actor));
+  const productLoaders = () => (products ??= createProductLoaders(services.dataSource, actor));
   return {
-    ...records,
-    ...coverages,
+    get recordById() {
+      return recordLoaders().recordById;
+    },
+    get recordBySerialNumber() {
+      return recordLoaders().recordBySerialNumber;
+    },
+    get coveragesByRecordId() {
+      return coverageLoaders().coveragesByRecordId;
+    },
+    get checkBundleBySerialNumber() {
+      return coverageLoaders().checkBundleBySerialNumber;
+    },
     /** Mutations call this so the payload reads what was just written, not what was cached before. */
     forget(record: WarrantyRecord): void {
-      records.forgetRecord(record);
-      coverages.forgetCoverages(record);
+      records?.forgetRecord(record);
+      coverages?.forgetCoverages(record);
     },
-    ...createPolicyLoaders(services.dataSource, services.reader, actor),
-    ...createProductLoaders(services.dataSource, actor),
-    customerWarranties: createCustomerWarrantiesLoader(services.records, actor),
-    history: createHistoryLoader(services.dataSource, actor),
+    get policyById() {
+      return policyLoaders().policyById;
+    },
+    get policiesByFamily() {
+      return policyLoaders().policiesByFamily;
+    },
+    get referenceByProductId() {
+      return productLoaders().referenceByProductId;
+    },
+    get registeredUnitsByProductId() {
+      return productLoaders().registeredUnitsByProductId;
+    },
+    get customerWarranties() {
+      return (customerWarranties ??= createCustomerWarrantiesLoader(services.records, actor));
+    },
+    get history() {
+      return (history ??= createHistoryLoader(services.dataSource, actor));
+    },
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

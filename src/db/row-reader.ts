@@ -81,29 +81,39 @@ export function selectList(
   alias: string,
   properties?: ReadonlySet<string>,
 ): string {
-  // Property sets are shared per operation (record-selection.ts), so the text is built once per set.
+  // Property sets are shared per operation (record-selection.ts), so the text is built once per set; the entity
+  // class itself keys the inner cache (TypeORM's getMetadata searches every entity's metadata).
   const key = properties ?? ALL;
-  let byAlias = selectLists.get(key);
-  if (!byAlias) selectLists.set(key, (byAlias = new Map()));
-  const cacheKey = `${dataSource.getMetadata(entity).tableName}|${alias}`;
-  let list = byAlias.get(cacheKey);
+  let byEntity = selectLists.get(key);
+  if (!byEntity) selectLists.set(key, (byEntity = new Map()));
+  let byAlias = byEntity.get(entity);
+  if (!byAlias) byEntity.set(entity, (byAlias = new Map()));
+  let list = byAlias.get(alias);
   if (list === undefined) {
     list = dataSource
       .getMetadata(entity)
       .columns.filter((column) => !properties || properties.has(column.propertyName))
       .map((column) => `${alias}."${column.databaseName}" AS "${column.propertyName}"`)
       .join(', ');
-    byAlias.set(cacheKey, list);
+    byAlias.set(alias, list);
   }
   return list;
 }
 const ALL: ReadonlySet<string> = new Set();
-const selectLists = new WeakMap<ReadonlySet<string>, Map<string, string>>();
+const selectLists = new WeakMap<ReadonlySet<string>, Map<EntityTarget<unknown>, Map<string, string>>>();
 
 /** The properties of an entity held in `timestamptz` columns: JSON built by PostgreSQL carries them as text. */
 export function instantProperties(dataSource: DataSource, entity: EntityTarget<unknown>): string[] {
-  return dataSource
-    .getMetadata(entity)
-    .columns.filter((column) => column.type === 'timestamptz' || column.type === 'timestamp with time zone')
-    .map((column) => column.propertyName);
+  let byEntity = instants.get(dataSource);
+  if (!byEntity) instants.set(dataSource, (byEntity = new Map()));
+  let properties = byEntity.get(entity);
+  if (!properties) {
+    properties = dataSource
+      .getMetadata(entity)
+      .columns.filter((column) => column.type === 'timestamptz' || column.type === 'timestamp with time zone')
+      .map((column) => column.propertyName);
+    byEntity.set(entity, properties);
+  }
+  return properties;
 }
+const instants = new WeakMap<DataSource, Map<EntityTarget<unknown>, string[]>>();

@@ -16,12 +16,49 @@ import { findBadInput } from '../common/input-guards';
  */
 export function guardEntityRepresentations(schema: GraphQLSchema): void {
   const field = schema.getQueryType()?.getFields()._entities;
+  const check = representationCheck(schema);
+  if (!field?.resolve || !check) return;
+  const entities = entityTypes(schema)!;
+
+  // Each checked representation names a member of `_Entity`, always an object type, so its own type's
+  // `__resolveReference` resolves it here, as the library's resolver would, but with `__typename` set by a plain
+  // assignment: the library defines it with Object.defineProperty behind an extra promise per entity, 4 % of a
+  // 100-entity request's CPU.
+  const resolveEntity = (reference: Record<string, unknown>, context: unknown, info: GraphQLResolveInfo): unknown => {
+    const type = entities.get(reference.__typename as string)!.type;
+    const resolveReference = (type.extensions as { apollo?: { subgraph?: { resolveReference?: ReferenceResolver } } }).apollo?.subgraph
+      ?.resolveReference;
+    const result = resolveReference ? resolveReference(reference, context, info) : reference;
+    return isPromiseLike(result) ? Promise.resolve(result).then((value) => withTypename(value, type.name)) : withTypename(result, type.name);
+  };
+
+  field.resolve = (_source, args, context, info) =>
+    // graphql-js reports an Error in a list as that item's error, at its own path, and nulls the item.
+    (args.representations as unknown[]).map((representation, index) => {
+      const checked = check(representation, index);
+      return 'error' in checked ? checked.error : resolveEntity(checked.value, context, info);
+    });
+}
+
+/** What one representation checks to: the value `__resolveReference` gets (IDs coerced), or its BAD_USER_INPUT. */
+export type RepresentationCheck = (representation: unknown, index: number) => { value: Record<string, unknown> } | { error: GraphQLError };
+
+function entityTypes(schema: GraphQLSchema): Map<string, { type: GraphQLObjectType; keys: string[][] }> | null {
   const entityUnion = schema.getType('_Entity');
-  if (!field?.resolve || !isUnionType(entityUnion)) return;
-  const entities = new Map(entityUnion.getTypes().map((type) => [type.name, { type, keys: keyFieldSets(type) }]));
+  if (!isUnionType(entityUnion)) return null;
+  return new Map(entityUnion.getTypes().map((type) => [type.name, { type, keys: keyFieldSets(type) }]));
+}
+
+/**
+ * The check of one representation (see guardEntityRepresentations), also used by the planned reads
+ * (server/planned-reads.ts), which answer only for representations that pass it. Null without entity types.
+ */
+export function representationCheck(schema: GraphQLSchema): RepresentationCheck | null {
+  const entities = entityTypes(schema);
+  if (!entities) return null;
   const known = [...entities.keys()].sort().join(', ');
 
-  function check(representation: unknown, index: number): { value: Record<string, unknown> } | { error: GraphQLError } {
+  return function check(representation, index) {
     const at = ['representations', String(index)];
     const refuse = (message: string, path: string[] = at) =>
       ({ error: toGraphQLError(new DomainError('BAD_USER_INPUT', `representations[${index}]: ${message}`, path)) });
@@ -58,26 +95,7 @@ export function guardEntityRepresentations(schema: GraphQLSchema): void {
       return refuse(`a ${entity.type.name} representation needs ${wanted}`);
     }
     return { value };
-  }
-
-  // Each checked representation names a member of `_Entity`, always an object type, so its own type's
-  // `__resolveReference` resolves it here, as the library's resolver would, but with `__typename` set by a plain
-  // assignment: the library defines it with Object.defineProperty behind an extra promise per entity, 4 % of a
-  // 100-entity request's CPU.
-  const resolveEntity = (reference: Record<string, unknown>, context: unknown, info: GraphQLResolveInfo): unknown => {
-    const type = entities.get(reference.__typename as string)!.type;
-    const resolveReference = (type.extensions as { apollo?: { subgraph?: { resolveReference?: ReferenceResolver } } }).apollo?.subgraph
-      ?.resolveReference;
-    const result = resolveReference ? resolveReference(reference, context, info) : reference;
-    return isPromiseLike(result) ? Promise.resolve(result).then((value) => withTypename(value, type.name)) : withTypename(result, type.name);
   };
-
-  field.resolve = (_source, args, context, info) =>
-    // graphql-js reports an Error in a list as that item's error, at its own path, and nulls the item.
-    (args.representations as unknown[]).map((representation, index) => {
-      const checked = check(representation, index);
-      return 'error' in checked ? checked.error : resolveEntity(checked.value, context, info);
-    });
 }
 
 type ReferenceResolver = (reference: Record<string, unknown>, context: unknown, info: GraphQLResolveInfo) => unknown;

@@ -30,3 +30,5 @@ export function createProductLoaders(dataSource: DataSource, actor: Actor) {
 
   return { referenceByProductId, registeredUnitsByProductId };
 }
+
+export type ProductLoaders = ReturnType<typeof createProductLoaders>;

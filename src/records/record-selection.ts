@@ -55,6 +55,16 @@ export const RECORD_FIELD_PROPERTIES: Record<string, readonly RecordProperty[]> 
   history: [],
 };
 
+/**
+ * Fields whose value is the record's property of the same name as it is: no resolver, no arguments, a scalar or
+ * an enum. The planned reads (server/planned-reads.ts) answer these straight from the rows; a unit test checks
+ * that none of them has a resolver and each is a leaf without arguments.
+ */
+export const PLAIN_RECORD_FIELDS: ReadonlySet<string> = new Set([
+  'id', 'serialNumber', 'sku', 'productFamily', 'capacityKwh', 'installerId', 'registrantRole', 'registeredById',
+  'registeredAt', 'region', 'tier', 'expiresAt', 'voidedAt', 'voidReason', 'updatedAt',
+]);
+
 /** Fields elsewhere in the schema whose resolvers work on whole records (the active-warranty check). */
 const NEEDS_WHOLE_RECORD = new Set(['checkWarranty', 'warrantyCheck']);
 

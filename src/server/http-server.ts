@@ -12,13 +12,15 @@ import { logger, requestScope } from '../common/logger';
 import type { RequestLimits } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
 import { recordSelectionPlugin } from '../records/record-selection';
+import { representationCheck } from '../federation/representations';
 import { buildWarrantySchema } from '../schema';
 import type { Services } from '../services';
 import { authenticationPlugin } from './authentication';
 import { formatError, graphqlErrorsPlugin } from './graphql-errors';
 import { limitRepresentations, operationLimits, stopWhenAborted } from './limits';
 import { isLoopback, playgroundHtml } from './playground';
-import { requestLogPlugin } from './request-log';
+import { logRequest, requestLogPlugin } from './request-log';
+import { answerPlannedRead, planRead, type PlannedRead } from './planned-reads';
 import { createShapeGate } from './shape-gate';
 
 export interface HttpServerOptions {
@@ -37,6 +39,8 @@ export interface HttpServerOptions {
   hideFieldSuggestions: boolean;
   /** After stop() is called: how long in-flight requests may run before their connections are cut. */
   drainTimeoutMs: number;
+  /** Answer the planned read documents from their plans (planned-reads.ts). */
+  plannedReads?: boolean;
 }
 
 export interface RunningServer {
@@ -86,9 +90,39 @@ function refuseShape(response: ServerResponse, requestId: string, errors: readon
     const json = error.toJSON();
     return formatError({ ...json, extensions: { ...json.extensions, code } }, error);
   });
-  logger.info('graphql', { operation: null, ms: Number(process.hrtime.bigint() - started) / 1e6, sqlQueries: 0, http: 400, errors: { [code]: errors.length } });
+  logRequest({ operation: null, started, status: 400, errors: { [code]: errors.length } });
   sendJson(response, 400, { errors: formatted }, { 'x-request-id': requestId });
 }
+
+/** What Apollo Server answers a single result with, for the `accept` headers a planned read takes. */
+const PLANNED_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** `accept` values for which Apollo Server's negotiation gives PLANNED_CONTENT_TYPE, spelled plainly. */
+const PLAIN_ACCEPT = new Set(['*/*', 'application/json']);
+
+/**
+ * A request a plan may answer: a POST of a JSON object that Apollo Server would take as it is (no persisted-query
+ * extensions, an operationName that names the plan's operation if given) and whose `accept` gets the plain JSON
+ * answer. Anything else goes through Apollo, which knows every other case.
+ */
+function plannedRequest(plan: PlannedRead, method: string | undefined, header: (name: string) => string | undefined, body: unknown) {
+  if (method !== 'POST' || !header('content-type')?.startsWith('application/json')) return null;
+  const accept = header('accept');
+  if (accept !== undefined && !accept.split(',').every((range) => PLAIN_ACCEPT.has(range.trim()))) return null;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
+  const { operationName, variables, extensions } = body as Record<string, unknown>;
+  if (extensions !== undefined && extensions !== null) return null;
+  if (operationName !== undefined && operationName !== null && operationName !== plan.operationName) return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  return {
+    plan,
+    variables: (variables ?? undefined) as Record<string, unknown> | undefined,
+    // The request log names the operation the client named, as Apollo's does.
+    operationName: typeof operationName === 'string' ? operationName : null,
+  };
+}
+
+/** Read only: most requests are POSTs to `/`, which need no parsing. */
+const ROOT_URL: Readonly<URL> = new URL('/', 'http://localhost');
 
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
@@ -99,7 +133,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const { services, verifyToken, limits } = options;
   const shape = operationLimits(limits, { hideFieldSuggestions: options.hideFieldSuggestions });
   const schema = stopWhenAborted(limitRepresentations(buildWarrantySchema(), limits.maxRepresentations));
-  const gate = createShapeGate(schema, shape.validationRules, limits.maxTokens);
+  const checkRepresentation = representationCheck(schema);
+  const gate = createShapeGate<PlannedRead>(schema, shape.validationRules, limits.maxTokens, {
+    plan: options.plannedReads && checkRepresentation ? (document) => planRead(schema, document) : undefined,
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
@@ -145,7 +182,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   async function handle(request: IncomingMessage, response: ServerResponse, requestId: string, signal: AbortSignal): Promise<void> {
     const started = process.hrtime.bigint();
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = request.url === '/' ? ROOT_URL : new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/ready') {
       try {
@@ -166,14 +203,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return;
     }
 
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(request.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
+    const header = (name: string): string | undefined => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
     let body: unknown = undefined;
     if (request.method === 'POST') {
       const raw = await readBody(request);
-      if (headers.get('content-type')?.includes('json') && raw.length > 0) {
+      if (header('content-type')?.includes('json') && raw.length > 0) {
         try {
           body = JSON.parse(raw);
         } catch {
@@ -184,14 +221,37 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
     }
     const query = request.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query');
-    const refusal = typeof query === 'string' ? gate.refusal(query) : null;
-    if (refusal) return refuseShape(response, requestId, refusal, started);
+    const verdict = typeof query === 'string' ? gate.inspect(query) : null;
+    if (verdict?.refusal) return refuseShape(response, requestId, verdict.refusal, started);
+
+    // One context per request, created on first use: a planned read that hands over passes it on to Apollo, so
+    // the rows it loaded are not read again.
+    let context: Promise<RequestContext> | undefined;
+    const contextOf = () =>
+      (context ??= identify(header('authorization')).then(({ actor, authError }) =>
+        createRequestContext(services, requestId, actor, authError, signal),
+      ));
+    const planned = verdict?.plan ? plannedRequest(verdict.plan, request.method, header, body) : null;
+    if (planned) {
+      const data = await answerPlannedRead(planned.plan, planned.variables, await contextOf(), {
+        checkRepresentation: checkRepresentation!,
+        maxRepresentations: limits.maxRepresentations,
+      });
+      if (data) {
+        if (response.destroyed) return;
+        response.writeHead(200, { 'content-type': PLANNED_CONTENT_TYPE, 'x-request-id': requestId, ...(draining ? { connection: 'close' } : {}) });
+        response.end(`${JSON.stringify({ data })}\n`);
+        logRequest({ operation: planned.operationName, started, status: 200, planned: true });
+        return;
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
-      context: async () => {
-        const { actor, authError } = await identify(headers.get('authorization'));
-        return createRequestContext(services, requestId, actor, authError, signal);
-      },
+      context: contextOf,
     });
     if (response.destroyed) return; // the client went away; nothing to answer
     const responseHeaders: Record<string, string> = { 'x-request-id': requestId };

@@ -7,6 +7,21 @@ import { errorCode, SERVICE_UNAVAILABLE } from './graphql-errors';
 const MAX_MESSAGE = 1000;
 
 /**
+ * The request log line of a request answered outside Apollo Server (a planned read, a refused shape), with the
+ * same fields as the plugin's below; `planned: true` marks a planned read.
+ */
+export function logRequest(answer: { operation: string | null; started: bigint; status: number; errors?: Record<string, number>; planned?: boolean }): void {
+  logger.info('graphql', {
+    operation: answer.operation,
+    ms: Number(process.hrtime.bigint() - answer.started) / 1e6,
+    sqlQueries: requestScope.getStore()?.sqlQueries ?? 0,
+    http: answer.status,
+    ...(answer.errors ? { errors: answer.errors } : {}),
+    ...(answer.planned ? { planned: true } : {}),
+  });
+}
+
+/**
  * One log line per GraphQL request, however many errors it had: operation, duration, SQL round trips, HTTP
  * status and the error codes with their counts (`{"BAD_USER_INPUT": 3}`). An unexpected error (a bug) makes
  * the line `error` level and adds the first one's message, path and stack, only the first: a batch of 1,000

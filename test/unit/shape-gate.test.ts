@@ -23,7 +23,7 @@ describe('shape gate', () => {
   });
 
   it('keeps at most its capacity of verdicts', () => {
-    const gate = createShapeGate(schema, validationRules, limits.maxTokens, 2);
+    const gate = createShapeGate(schema, validationRules, limits.maxTokens, { capacity: 2 });
     const a = gate.refusal(hostile);
     gate.refusal('{ __typename }');
     gate.refusal('{ warranty(serialNumber: "Y") { id } }');

@@ -1,0 +1,275 @@
+import {
+  getNamedType, isAbstractType, isLeafType, isNonNullType, isObjectType, Kind, specifiedRules, validate,
+  type DocumentNode, type FieldNode, type GraphQLLeafType, type GraphQLObjectType, type GraphQLSchema,
+  type OperationDefinitionNode, type SelectionSetNode,
+} from 'graphql';
+import { findBadInput } from '../common/input-guards';
+import type { RequestContext } from '../context';
+import type { RepresentationCheck } from '../federation/representations';
+import { PLAIN_RECORD_FIELDS, recordSelectionFor, type RecordProperties, type RecordSelection } from '../records/record-selection';
+import type { WarrantyRecord } from '../records/warranty-record.entity';
+
+/**
+ * Planned reads: the few documents the gateway sends most, answered straight from the rows instead of through
+ * graphql-js's general executor and Apollo Server's request pipeline.
+ *
+ * `_entities` for `WarrantyRecord` references (by id or serial number) and for `Case → warranty`, and
+ * `warranty(serialNumber:)`, selecting only plain record columns (PLAIN_RECORD_FIELDS), `__typename` and a Case's
+ * `id`. For these the executor's work per request (coercing 100 representations, resolving and completing 300
+ * fields, building paths and promises for each) was about half the subgraph's CPU, with the answer fully decided
+ * by the rows. A plan is worked out once per query text, from a document that passed the same validation Apollo
+ * runs (the standard rules and the shape limits), and says for each entity type which response keys to fill
+ * from which properties, serialised by the schema's own scalar and enum types.
+ *
+ * The rule that keeps the two paths the same: a plan answers only when it can give exactly what the general
+ * path would, and otherwise hands the request over *before anything is written*: a representation that fails
+ * its check, a type it has no plan for, a value the executor would turn into an error (a null in a non-null
+ * field), a failed or stopped SQL statement, more representations than allowed, no caller. The request then
+ * runs through Apollo Server with the same request context, so the rows already loaded are not read again and
+ * the error, status and log line are the general path's own. The SQL is the same either way: the same
+ * loaders, the same statement budget, the same tenancy. `test/api/planned-reads.test.ts` sends the same
+ * requests with plans on and off and compares every byte and SQL count.
+ */
+
+/** How one response key of an object is filled. */
+type Projection =
+  | { kind: 'typename'; key: string; value: string }
+  | { kind: 'leaf'; key: string; property: string; type: GraphQLLeafType; nonNull: boolean }
+  /** `Case.warranty`: the unit of the case's serial number, or null. */
+  | { kind: 'record'; key: string; fields: Projection[] };
+
+type Root =
+  | { kind: 'entities'; key: string; variable: string; byType: ReadonlyMap<string, Projection[]> }
+  | { kind: 'lookup'; key: string; serialNumber: { variable: string } | { value: string }; fields: Projection[] };
+
+export interface PlannedRead {
+  /** The operation's own name, which a request's `operationName` must match when it gives one. */
+  operationName: string | null;
+  root: Root;
+  /** The record columns to read, as the record-selection plugin would work them out. */
+  recordSelection: Required<RecordSelection>;
+}
+
+const RECORD = 'WarrantyRecord';
+const CASE = 'Case';
+/** Entity types a plan can answer for, with the fields of theirs it fills. */
+const ENTITY_TYPES = [RECORD, CASE];
+const PLAIN_CASE_FIELDS: ReadonlySet<string> = new Set(['id']);
+
+/** A plan for a document, or null when it is not one of the planned shapes (the general path runs it). */
+export function planRead(schema: GraphQLSchema, document: DocumentNode): PlannedRead | null {
+  if (document.definitions.length !== 1) return null;
+  const operation = document.definitions[0];
+  if (operation.kind !== Kind.OPERATION_DEFINITION || operation.operation !== 'query') return null;
+  if (operation.directives?.length) return null;
+  if (operation.variableDefinitions?.some((v) => v.defaultValue || v.directives?.length)) return null;
+  const queryType = schema.getQueryType();
+  if (!queryType) return null;
+
+  const rootFields = new Map<string, FieldNode[]>();
+  if (!collectFields(schema, queryType, operation.selectionSet, rootFields) || rootFields.size !== 1) return null;
+  const [[key, nodes]] = [...rootFields];
+  if (nodes.length !== 1) return null;
+  const [field] = nodes;
+  const args = field.arguments ?? [];
+  if (args.length !== 1 || !field.selectionSet) return null;
+  const [arg] = args;
+
+  let root: Root;
+  if (field.name.value === '_entities' && arg.name.value === 'representations' && arg.value.kind === Kind.VARIABLE) {
+    const byType = new Map<string, Projection[]>();
+    for (const name of ENTITY_TYPES) {
+      const type = schema.getType(name);
+      const fields = isObjectType(type) ? project(schema, type, [field.selectionSet]) : null;
+      if (fields) byType.set(name, fields);
+    }
+    if (byType.size === 0) return null;
+    root = { kind: 'entities', key, variable: arg.value.name.value, byType };
+  } else if (field.name.value === 'warranty' && arg.name.value === 'serialNumber') {
+    const record = schema.getType(RECORD);
+    const fields = isObjectType(record) ? project(schema, record, [field.selectionSet]) : null;
+    if (!fields) return null;
+    if (arg.value.kind === Kind.VARIABLE) root = { kind: 'lookup', key, serialNumber: { variable: arg.value.name.value }, fields };
+    else if (arg.value.kind === Kind.STRING) root = { kind: 'lookup', key, serialNumber: { value: arg.value.value }, fields };
+    else return null;
+  } else {
+    return null;
+  }
+
+  // Only a document Apollo would accept: the shape limits ran already (shape-gate.ts); here the standard rules.
+  if (validate(schema, document, specifiedRules).length > 0) return null;
+  if (recordSelectionFor(schema, document, operation as OperationDefinitionNode).checks) return null;
+  // Only the keys rows are matched by and the columns the plan fills: none of the general path's resolvers
+  // runs for these fields, so they need nothing else (and if the plan hands over, the same fields are filled
+  // from the same rows).
+  const properties = new Set<string>(['id', 'serialNumber']);
+  const addProperties = (fields: readonly Projection[]) => {
+    for (const field of fields) {
+      if (field.kind === 'leaf') properties.add(field.property);
+      if (field.kind === 'record') addProperties(field.fields);
+    }
+  };
+  if (root.kind === 'lookup') {
+    addProperties(root.fields);
+  } else {
+    addProperties(root.byType.get(RECORD) ?? []);
+    for (const field of root.byType.get(CASE) ?? []) if (field.kind === 'record') addProperties(field.fields);
+  }
+  const recordSelection = { properties: properties as RecordProperties, checks: false };
+  return { operationName: operation.name?.value ?? null, root, recordSelection };
+}
+
+/**
+ * The fields graphql-js would execute on an object of `type` for these selection sets, by response key in
+ * its order (first occurrence), fragments flattened as its CollectFields does. False for what a plan does not
+ * handle: directives and named fragments.
+ */
+function collectFields(schema: GraphQLSchema, type: GraphQLObjectType, set: SelectionSetNode, into: Map<string, FieldNode[]>): boolean {
+  for (const selection of set.selections) {
+    if (selection.directives?.length) return false;
+    if (selection.kind === Kind.FIELD) {
+      const key = selection.alias?.value ?? selection.name.value;
+      const same = into.get(key);
+      if (same) same.push(selection);
+      else into.set(key, [selection]);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const condition = selection.typeCondition?.name.value;
+      if (condition && !appliesTo(schema, condition, type)) continue;
+      if (!collectFields(schema, type, selection.selectionSet, into)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+function appliesTo(schema: GraphQLSchema, condition: string, type: GraphQLObjectType): boolean {
+  if (condition === type.name) return true;
+  const conditionType = schema.getType(condition);
+  return isAbstractType(conditionType) && schema.isSubType(conditionType, type);
+}
+
+function project(schema: GraphQLSchema, type: GraphQLObjectType, sets: readonly SelectionSetNode[]): Projection[] | null {
+  const fields = new Map<string, FieldNode[]>();
+  for (const set of sets) if (!collectFields(schema, type, set, fields)) return null;
+  const projections: Projection[] = [];
+  for (const [key, nodes] of fields) {
+    const name = nodes[0].name.value;
+    if (nodes.some((node) => node.arguments?.length)) return null;
+    if (name === '__typename') {
+      projections.push({ kind: 'typename', key, value: type.name });
+      continue;
+    }
+    const definition = type.getFields()[name];
+    if (!definition) return null;
+    const plain = type.name === RECORD ? PLAIN_RECORD_FIELDS.has(name) : type.name === CASE && PLAIN_CASE_FIELDS.has(name);
+    const named = getNamedType(definition.type);
+    if (plain && isLeafType(named)) {
+      projections.push({ kind: 'leaf', key, property: name, type: named, nonNull: isNonNullType(definition.type) });
+      continue;
+    }
+    const record = schema.getType(RECORD);
+    if (type.name === CASE && name === 'warranty' && isObjectType(record) && !isNonNullType(definition.type)) {
+      const sub = project(schema, record, nodes.map((node) => node.selectionSet!));
+      if (!sub) return null;
+      projections.push({ kind: 'record', key, fields: sub });
+      continue;
+    }
+    return null;
+  }
+  return projections;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Answering
+
+/** Thrown inside a projection for a value the executor would have turned into an error: the plan hands over. */
+const HAND_OVER = Symbol('hand over');
+
+export interface PlannedReadOptions {
+  checkRepresentation: RepresentationCheck;
+  maxRepresentations: number;
+}
+
+/**
+ * The `data` of the response, or null to hand the request over to the general path (nothing has been sent;
+ * rows loaded so far stay in the context's loaders).
+ */
+export async function answerPlannedRead(
+  plan: PlannedRead,
+  variables: Record<string, unknown> | undefined,
+  context: RequestContext,
+  options: PlannedReadOptions,
+): Promise<Record<string, unknown> | null> {
+  const { loaders } = context;
+  if (!context.actor || !loaders) return null;
+  Object.assign(context.recordSelection, plan.recordSelection);
+  const { root } = plan;
+  try {
+    if (root.kind === 'lookup') {
+      const serialNumber = 'value' in root.serialNumber ? root.serialNumber.value : variables?.[root.serialNumber.variable];
+      if (typeof serialNumber !== 'string' || findBadInput({ serialNumber }, [])) return null;
+      const record = await loaders.recordBySerialNumber.load(serialNumber);
+      return { [root.key]: record ? fill(root.fields, record, record) : null };
+    }
+
+    const representations = variables?.[root.variable];
+    if (!Array.isArray(representations) || representations.length > options.maxRepresentations) return null;
+    const entities: Array<{ fields: Projection[]; source: Record<string, unknown>; record: Promise<WarrantyRecord | null> | null }> = [];
+    for (let index = 0; index < representations.length; index++) {
+      const checked = options.checkRepresentation(representations[index], index);
+      if ('error' in checked) return null;
+      const reference = checked.value;
+      const fields = root.byType.get(reference.__typename as string);
+      if (!fields) return null;
+      // As WarrantyRecord.__resolveReference and Case.warranty resolve them.
+      let record: Promise<WarrantyRecord | null> | null = null;
+      if (reference.__typename === RECORD) {
+        if (reference.id) record = loaders.recordById.load(reference.id as string);
+        else if (reference.serialNumber) record = loaders.recordBySerialNumber.load(reference.serialNumber as string);
+      } else if (reference.serialNumber && fields.some((f) => f.kind === 'record')) {
+        record = loaders.recordBySerialNumber.load(reference.serialNumber as string);
+      }
+      entities.push({ fields, source: reference, record });
+    }
+    const records = await Promise.all(entities.map((entity) => entity.record));
+    const items = entities.map(({ fields, source }, index) => {
+      const record = records[index];
+      if (source.__typename === RECORD) return record ? fill(fields, record, null) : null;
+      return fill(fields, source, record);
+    });
+    return { [root.key]: items };
+  } catch {
+    // A failed or stopped statement, or a value the executor would refuse (HAND_OVER): the general path answers,
+    // with its own error, status and log line.
+    return null;
+  }
+}
+
+/** One response object: its keys in plan order, leaves serialised by their GraphQL type as graphql-js does. */
+function fill(fields: readonly Projection[], source: object, record: WarrantyRecord | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    if (field.kind === 'typename') {
+      out[field.key] = field.value;
+    } else if (field.kind === 'leaf') {
+      const value = (source as Record<string, unknown>)[field.property];
+      if (value === null || value === undefined) {
+        if (field.nonNull) throw HAND_OVER;
+        out[field.key] = null;
+        continue;
+      }
+      let serialized: unknown;
+      try {
+        serialized = field.type.serialize(value);
+      } catch {
+        throw HAND_OVER;
+      }
+      if (serialized === null || serialized === undefined) throw HAND_OVER;
+      out[field.key] = serialized;
+    } else {
+      out[field.key] = record ? fill(field.fields, record, record) : null;
+    }
+  }
+  return out;
+}
