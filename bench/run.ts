@@ -511,7 +511,7 @@ async function main(): Promise<void> {
     // The gateway child imports the contract schema loader and the shared CSP stub SDL: it runs under ts-node.
     const tsNode = ['-r', 'ts-node/register/transpile-only'];
     const [{ child: floorChild, entry: floorReady }, { child: gatewayChild, entry: gatewayReady }] = await Promise.all([
-      startChild('floor server', [join(benchJs, 'floor-server.js')], { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret }, (e) => e.msg === 'floor ready'),
+      startChild('floor server', [...(process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(benchJs, 'floor-server.js')], { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret }, (e) => e.msg === 'floor ready'),
       startChild('gateway', [...tsNode, 'bench/gateway.ts'], { ...baseEnv, SUBGRAPH_URL: subgraphUrl, BENCH_DATA: dataFile }, (e) => e.msg === 'gateway ready'),
     ]);
     const load = await startLoadGenerator(join(benchJs, 'load-generator.js'), dataFile);

@@ -32,6 +32,9 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     get recordBySerialNumber() {
       return recordLoaders().recordBySerialNumber;
     },
+    get recordRows() {
+      return recordLoaders().recordRows;
+    },
     get coveragesByRecordId() {
       return coverageLoaders().coveragesByRecordId;
     },

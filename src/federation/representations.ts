@@ -58,24 +58,25 @@ export function representationCheck(schema: GraphQLSchema): RepresentationCheck 
   if (!entities) return null;
   const known = [...entities.keys()].sort().join(', ');
 
+  // This runs for every representation of every request: nothing is allocated for one that passes but its
+  // result (and a copy when an ID is coerced to another value).
   return function check(representation, index) {
-    const at = ['representations', String(index)];
-    const refuse = (message: string, path: string[] = at) =>
-      ({ error: toGraphQLError(new DomainError('BAD_USER_INPUT', `representations[${index}]: ${message}`, path)) });
     if (representation === null || typeof representation !== 'object' || Array.isArray(representation)) {
-      return refuse('must be an object with a __typename');
+      return refusal(index, 'must be an object with a __typename');
     }
-    const bad = findBadInput(representation, at);
-    if (bad) return refuse(`${bad.path.slice(2).join('.')} ${bad.problem}`, bad.path.map(String));
+    const bad = findBadInput(representation, NO_PATH);
+    if (bad) return refusal(index, `${bad.path.join('.')} ${bad.problem}`, bad.path.map(String));
     const given = representation as Record<string, unknown>;
     const entity = typeof given.__typename === 'string' ? entities.get(given.__typename) : undefined;
     if (!entity) {
       const name = JSON.stringify(typeof given.__typename === 'string' ? given.__typename.slice(0, 100) : given.__typename ?? null);
-      return refuse(`__typename ${name} is not an entity type of this subgraph (${known})`, [...at, '__typename']);
+      return refusal(index, `__typename ${name} is not an entity type of this subgraph (${known})`, ['__typename']);
     }
     const fields = entity.type.getFields();
-    const value: Record<string, unknown> = { ...given };
-    for (const [key, raw] of Object.entries(given)) {
+    let value = given;
+    for (const key in given) {
+      if (!Object.prototype.hasOwnProperty.call(given, key)) continue;
+      const raw = given[key];
       const declared = fields[key];
       if (key === '__typename' || !declared || raw === null || raw === undefined) continue;
       const leaf = getNamedType(declared.type);
@@ -84,18 +85,33 @@ export function representationCheck(schema: GraphQLSchema): RepresentationCheck 
         const coerced = leaf.parseValue(raw);
         if (coerced === undefined) throw new Error(`not a valid ${leaf.name}`);
         // An ID sent as a number is the string of it (GraphQL's own coercion); everything else stays as sent.
-        if (leaf.name === 'ID') value[key] = coerced;
+        if (leaf.name === 'ID' && coerced !== raw) {
+          if (value === given) value = { ...given };
+          value[key] = coerced;
+        }
       } catch (error) {
-        return refuse(`${key}: ${(error as Error).message}`, [...at, key]);
+        return refusal(index, `${key}: ${(error as Error).message}`, [key]);
       }
     }
-    const present = (key: string) => value[key] !== null && value[key] !== undefined;
-    if (!entity.keys.some((keySet) => keySet.every(present))) {
+    if (!entity.keys.some((keySet) => hasEveryKey(value, keySet))) {
       const wanted = entity.keys.map((keySet) => keySet.join(' and ')).join(' or ');
-      return refuse(`a ${entity.type.name} representation needs ${wanted}`);
+      return refusal(index, `a ${entity.type.name} representation needs ${wanted}`);
     }
     return { value };
   };
+}
+
+const NO_PATH: Array<string | number> = [];
+
+/** BAD_USER_INPUT for representation `index`, its field `["representations", index, ...below]`. */
+function refusal(index: number, message: string, below: string[] = []): { error: GraphQLError } {
+  const path = ['representations', String(index), ...below];
+  return { error: toGraphQLError(new DomainError('BAD_USER_INPUT', `representations[${index}]: ${message}`, path)) };
+}
+
+function hasEveryKey(value: Record<string, unknown>, keySet: readonly string[]): boolean {
+  for (const key of keySet) if (value[key] === null || value[key] === undefined) return false;
+  return true;
 }
 
 type ReferenceResolver = (reference: Record<string, unknown>, context: unknown, info: GraphQLResolveInfo) => unknown;

@@ -6,6 +6,7 @@ import {
 import { findBadInput } from '../common/input-guards';
 import type { RequestContext } from '../context';
 import type { RepresentationCheck } from '../federation/representations';
+import { normaliseSerialNumber } from '../records/record-inputs';
 import { PLAIN_RECORD_FIELDS, recordSelectionFor, type RecordProperties, type RecordSelection } from '../records/record-selection';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 
@@ -77,13 +78,15 @@ export function planRead(schema: GraphQLSchema, document: DocumentNode): Planned
 
   let root: Root;
   if (field.name.value === '_entities' && arg.name.value === 'representations' && arg.value.kind === Kind.VARIABLE) {
+    // Every selection must be one a plan can fill, for each type it can answer for; a representation of any
+    // other type (a Product) hands the request over.
     const byType = new Map<string, Projection[]>();
     for (const name of ENTITY_TYPES) {
       const type = schema.getType(name);
       const fields = isObjectType(type) ? project(schema, type, [field.selectionSet]) : null;
-      if (fields) byType.set(name, fields);
+      if (!fields) return null;
+      byType.set(name, fields);
     }
-    if (byType.size === 0) return null;
     root = { kind: 'entities', key, variable: arg.value.name.value, byType };
   } else if (field.name.value === 'warranty' && arg.name.value === 'serialNumber') {
     const record = schema.getType(RECORD);
@@ -183,6 +186,13 @@ function project(schema: GraphQLSchema, type: GraphQLObjectType, sets: readonly 
 // ---------------------------------------------------------------------------------------------------------------
 // Answering
 
+const NONE: ReadonlyMap<string, WarrantyRecord> = new Map();
+
+function readsRecord(fields: readonly Projection[]): boolean {
+  for (const field of fields) if (field.kind === 'record') return true;
+  return false;
+}
+
 /** Thrown inside a projection for a value the executor would have turned into an error: the plan hands over. */
 const HAND_OVER = Symbol('hand over');
 
@@ -215,30 +225,55 @@ export async function answerPlannedRead(
 
     const representations = variables?.[root.variable];
     if (!Array.isArray(representations) || representations.length > options.maxRepresentations) return null;
-    const entities: Array<{ fields: Projection[]; source: Record<string, unknown>; record: Promise<WarrantyRecord | null> | null }> = [];
-    for (let index = 0; index < representations.length; index++) {
+    // Each entity's source and how its record is found, as WarrantyRecord.__resolveReference (id first, then
+    // serial number) and Case.warranty (the case's serial number) find it; then every record in at most two
+    // statements, the ones the loaders' batches would run.
+    const count = representations.length;
+    const fieldsOf: Projection[][] = new Array(count);
+    const sources: Array<Record<string, unknown>> = new Array(count);
+    const keys: Array<{ id: string } | { serial: string } | null> = new Array(count);
+    const ids = new Set<string>();
+    const serials = new Set<string>();
+    for (let index = 0; index < count; index++) {
       const checked = options.checkRepresentation(representations[index], index);
       if ('error' in checked) return null;
       const reference = checked.value;
       const fields = root.byType.get(reference.__typename as string);
       if (!fields) return null;
-      // As WarrantyRecord.__resolveReference and Case.warranty resolve them.
-      let record: Promise<WarrantyRecord | null> | null = null;
+      fieldsOf[index] = fields;
+      sources[index] = reference;
+      let key: { id: string } | { serial: string } | null = null;
       if (reference.__typename === RECORD) {
-        if (reference.id) record = loaders.recordById.load(reference.id as string);
-        else if (reference.serialNumber) record = loaders.recordBySerialNumber.load(reference.serialNumber as string);
-      } else if (reference.serialNumber && fields.some((f) => f.kind === 'record')) {
-        record = loaders.recordBySerialNumber.load(reference.serialNumber as string);
+        if (reference.id) key = { id: reference.id as string };
+        else if (reference.serialNumber) key = { serial: normaliseSerialNumber(reference.serialNumber as string) };
+      } else if (reference.serialNumber && readsRecord(fields)) {
+        key = { serial: normaliseSerialNumber(reference.serialNumber as string) };
       }
-      entities.push({ fields, source: reference, record });
+      if (key && 'id' in key) ids.add(key.id);
+      else if (key) serials.add(key.serial);
+      keys[index] = key;
     }
-    const records = await Promise.all(entities.map((entity) => entity.record));
-    const items = entities.map(({ fields, source }, index) => {
-      const record = records[index];
-      if (source.__typename === RECORD) return record ? fill(fields, record, null) : null;
-      return fill(fields, source, record);
-    });
-    return { [root.key]: items };
+    const rows = loaders.recordRows;
+    const [byId, bySerial] = await Promise.all([
+      ids.size > 0 ? rows.readByIds([...ids]) : NONE,
+      serials.size > 0 ? rows.readBySerialNumbers([...serials]) : NONE,
+    ]);
+    const recordOf = (key: { id: string } | { serial: string } | null) =>
+      key === null ? null : (('id' in key ? byId.get(key.id) : bySerial.get(key.serial)) ?? null);
+    try {
+      const items = new Array(count);
+      for (let index = 0; index < count; index++) {
+        const record = recordOf(keys[index]);
+        const source = sources[index];
+        if (source.__typename === RECORD) items[index] = record ? fill(fieldsOf[index], record, null) : null;
+        else items[index] = fill(fieldsOf[index], source, record);
+      }
+      return { [root.key]: items };
+    } catch (error) {
+      // The general path will fill the same fields from the same rows.
+      rows.prime(ids, serials, { byId, bySerial });
+      throw error;
+    }
   } catch {
     // A failed or stopped statement, or a value the executor would refuse (HAND_OVER): the general path answers,
     // with its own error, status and log line.
