@@ -354,6 +354,9 @@ const ATTACKERS = 3;
 
 interface UnderAttack {
   aloneP50: number;
+  /** The subgraph's CPU per lookup (alone) and per refused hostile query (attackers alone). */
+  lookupCpuMs: number;
+  refusalCpuMs: number;
   attackedP50: number;
   lookups: number;
   lookupErrors: number;
@@ -372,7 +375,10 @@ interface UnderAttack {
 async function measureUnderAttack(load: LoadGenerator, servers: Servers, token: string): Promise<UnderAttack> {
   const lookup = (prefix: string) =>
     load.run({ scenario: 'lookup', target: 'subgraph', url: servers.subgraph.url, durationMs: ROUND_MS, requestIdPrefix: prefix, seed: SEED ^ 0x0a7a });
+  const pid = servers.subgraph.pid;
+  const aloneCpuBefore = cpuMs(pid);
   const alone = await lookup('attack.alone');
+  const lookupCpuMs = (cpuMs(pid) - aloneCpuBefore) / alone.requests;
   let attacking = true;
   const hostileMs: number[] = [];
   const codes = new Set<string>();
@@ -394,8 +400,13 @@ async function measureUnderAttack(load: LoadGenerator, servers: Servers, token: 
   };
   const attackers = Array.from({ length: ATTACKERS }, attacker);
   const attacked = await lookup('attack.lookup');
+  // Then the attackers alone for a round: what one refusal costs the subgraph, next to what a lookup costs it.
+  const refusalCpuBefore = cpuMs(pid);
+  const refusedBefore = hostileMs.length;
+  await new Promise((resolve) => setTimeout(resolve, ROUND_MS));
   attacking = false;
   await Promise.all(attackers);
+  const refusalCpuMs = (cpuMs(pid) - refusalCpuBefore) / (hostileMs.length - refusedBefore);
   const logged = await loggedFor('attack.hostile', hostileMs.length);
   return {
     aloneP50: median(alone.latenciesMs),
@@ -407,6 +418,8 @@ async function measureUnderAttack(load: LoadGenerator, servers: Servers, token: 
     hostileRefused: refused,
     hostileCodes: [...codes],
     hostileSql: logged.sql,
+    lookupCpuMs,
+    refusalCpuMs,
   };
 }
 
@@ -566,7 +579,9 @@ async function main(): Promise<void> {
       `- hostile queries: \`warranty(serialNumber:)\` p50 ${fixed(attack.aloneP50, 2)} ms alone, ${fixed(attack.attackedP50, 2)} ms ` +
         `(×${fixed(attack.attackedP50 / attack.aloneP50, 2)}) while ${ATTACKERS} clients sent the 100-alias \`warranties … history\` query ` +
         `(${(HOSTILE_QUERY.length / 1024).toFixed(1)} KB) back to back: ${attack.hostile} sent, ${attack.hostileRefused} refused ` +
-        `(${attack.hostileCodes.join(', ')}), p50 ${fixed(attack.hostileP50, 2)} ms each, ${attack.hostileSql} SQL statements in all`,
+        `(${attack.hostileCodes.join(', ')}), p50 ${fixed(attack.hostileP50, 2)} ms each, ${attack.hostileSql} SQL statements in all; ` +
+        `the subgraph's CPU per refusal ${fixed(attack.refusalCpuMs, 3)} ms (attackers alone), per lookup ${fixed(attack.lookupCpuMs, 3)} ms. ` +
+        `The attackers run in the bench's own process, on the same two cores`,
     );
     console.log(`- seeding: ${seedSeconds.toFixed(1)} s (${SEEDS_PER_ORG} registrations per organisation through the API in ${apiSeconds.toFixed(1)} s, the rest in SQL)`);
     console.log(`- errors: ${errors}`);

@@ -219,8 +219,15 @@ export async function answerPlannedRead(
     if (root.kind === 'lookup') {
       const serialNumber = 'value' in root.serialNumber ? root.serialNumber.value : variables?.[root.serialNumber.variable];
       if (typeof serialNumber !== 'string' || findBadInput({ serialNumber }, [])) return null;
-      const record = await loaders.recordBySerialNumber.load(serialNumber);
-      return { [root.key]: record ? fill(root.fields, record, record) : null };
+      const serial = normaliseSerialNumber(serialNumber);
+      const bySerial = await loaders.recordRows.readBySerialNumbers([serial]);
+      const record = bySerial.get(serial) ?? null;
+      try {
+        return { [root.key]: record ? fill(root.fields, record, record) : null };
+      } catch (error) {
+        loaders.recordRows.prime([], [serial], { byId: NONE, bySerial });
+        throw error;
+      }
     }
 
     const representations = variables?.[root.variable];
