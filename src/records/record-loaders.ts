@@ -78,9 +78,11 @@ export function createRecordLoaders(dataSource: DataSource, reader: RowReader, a
     recordRows: {
       readByIds,
       readBySerialNumbers,
-      prime(ids: Iterable<string>, serials: Iterable<string>, found: { byId: ReadonlyMap<string, WarrantyRecord>; bySerial: ReadonlyMap<string, WarrantyRecord> }) {
-        for (const id of ids) byId.prime(id, found.byId.get(id) ?? null);
-        for (const serial of serials) bySerialNumber.prime(serial, found.bySerial.get(serial) ?? null);
+      /** What was read for these keys, or the error reading them failed with (the loaders then reject alike). */
+      prime(ids: Iterable<string>, serials: Iterable<string>, found: { byId: ReadonlyMap<string, WarrantyRecord> | Error; bySerial: ReadonlyMap<string, WarrantyRecord> | Error }) {
+        const { byId: idRows, bySerial: serialRows } = found;
+        for (const id of ids) byId.prime(id, idRows instanceof Error ? idRows : (idRows.get(id) ?? null));
+        for (const serial of serials) bySerialNumber.prime(serial, serialRows instanceof Error ? serialRows : (serialRows.get(serial) ?? null));
       },
     },
     /** Mutations call this so the payload reads what was just written, not what was cached before. */

@@ -4,7 +4,7 @@ import {
   type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { findBadInput } from '../common/input-guards';
-import type { RequestContext } from '../context';
+import type { Loaders, RequestContext } from '../context';
 import type { RepresentationCheck } from '../federation/representations';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { PLAIN_RECORD_FIELDS, recordSelectionFor, type RecordProperties, type RecordSelection } from '../records/record-selection';
@@ -188,6 +188,31 @@ function project(schema: GraphQLSchema, type: GraphQLObjectType, sets: readonly 
 
 const NONE: ReadonlyMap<string, WarrantyRecord> = new Map();
 
+/**
+ * Reads the records of these keys in the loaders' statements (none for an empty set). If a statement fails (an
+ * outage, the request's budget or deadline), the loaders are primed with the outcome, the error included, so
+ * that the general path, taking over, answers with that same error without sending the statement again.
+ */
+async function readOrPrime(
+  rows: Loaders['recordRows'],
+  ids: ReadonlySet<string> | readonly string[],
+  serials: ReadonlySet<string> | readonly string[],
+  idsFirst: boolean,
+): Promise<[ReadonlyMap<string, WarrantyRecord> | null, ReadonlyMap<string, WarrantyRecord> | null]> {
+  const readSerials = () => (sizeOf(serials) > 0 ? rows.readBySerialNumbers([...serials]) : NONE);
+  const readIds = () => (sizeOf(ids) > 0 ? rows.readByIds([...ids]) : NONE);
+  const [idRead, serialRead] = idsFirst
+    ? await Promise.allSettled([readIds(), readSerials()])
+    : await Promise.allSettled([readSerials(), readIds()]).then(([serial, id]) => [id, serial] as const);
+  if (serialRead.status === 'fulfilled' && idRead.status === 'fulfilled') return [serialRead.value, idRead.value];
+  const outcome = (read: PromiseSettledResult<ReadonlyMap<string, WarrantyRecord>>) =>
+    read.status === 'fulfilled' ? read.value : read.reason instanceof Error ? read.reason : new Error(String(read.reason));
+  rows.prime(ids, serials, { bySerial: outcome(serialRead), byId: outcome(idRead) });
+  return [null, null];
+}
+
+const sizeOf = (keys: ReadonlySet<string> | readonly string[]) => ('size' in keys ? keys.size : keys.length);
+
 function readsRecord(fields: readonly Projection[]): boolean {
   for (const field of fields) if (field.kind === 'record') return true;
   return false;
@@ -220,7 +245,8 @@ export async function answerPlannedRead(
       const serialNumber = 'value' in root.serialNumber ? root.serialNumber.value : variables?.[root.serialNumber.variable];
       if (typeof serialNumber !== 'string' || findBadInput({ serialNumber }, [])) return null;
       const serial = normaliseSerialNumber(serialNumber);
-      const bySerial = await loaders.recordRows.readBySerialNumbers([serial]);
+      const [bySerial] = await readOrPrime(loaders.recordRows, [], [serial], false);
+      if (!bySerial) return null;
       const record = bySerial.get(serial) ?? null;
       try {
         return { [root.key]: record ? fill(root.fields, record, record) : null };
@@ -241,6 +267,9 @@ export async function answerPlannedRead(
     const keys: Array<{ id: string } | { serial: string } | null> = new Array(count);
     const ids = new Set<string>();
     const serials = new Set<string>();
+    // The loaders send their statements in the order of their first keys; so does the plan, which matters when
+    // the request's statement budget lets only the first one through.
+    let idsFirst: boolean | undefined;
     for (let index = 0; index < count; index++) {
       const checked = options.checkRepresentation(representations[index], index);
       if ('error' in checked) return null;
@@ -259,12 +288,11 @@ export async function answerPlannedRead(
       if (key && 'id' in key) ids.add(key.id);
       else if (key) serials.add(key.serial);
       keys[index] = key;
+      idsFirst ??= key === null ? undefined : 'id' in key;
     }
     const rows = loaders.recordRows;
-    const [byId, bySerial] = await Promise.all([
-      ids.size > 0 ? rows.readByIds([...ids]) : NONE,
-      serials.size > 0 ? rows.readBySerialNumbers([...serials]) : NONE,
-    ]);
+    const [bySerial, byId] = await readOrPrime(rows, ids, serials, idsFirst ?? false);
+    if (!bySerial || !byId) return null;
     const recordOf = (key: { id: string } | { serial: string } | null) =>
       key === null ? null : (('id' in key ? byId.get(key.id) : bySerial.get(key.serial)) ?? null);
     try {
@@ -282,8 +310,8 @@ export async function answerPlannedRead(
       throw error;
     }
   } catch {
-    // A failed or stopped statement, or a value the executor would refuse (HAND_OVER): the general path answers,
-    // with its own error, status and log line.
+    // A value the executor would refuse (HAND_OVER): the general path answers, with its own error, status and log
+    // line, from the rows primed above.
     return null;
   }
 }

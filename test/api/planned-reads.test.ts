@@ -37,6 +37,50 @@ interface Answer {
   planned: boolean;
 }
 
+let sequence = 0;
+
+async function send(app: TestApp, logs: ReturnType<typeof captureLogs>, body: unknown, token: string | null, headers: Record<string, string>): Promise<Answer> {
+  const requestId = `planned-reads-${sequence++}`;
+  const response = await fetch(app.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  await new Promise((resolve) => setImmediate(resolve)); // the log line goes out at the end of the turn
+  const line = logs.request(requestId);
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: text,
+    sqlQueries: line?.sqlQueries,
+    planned: line?.planned === true,
+  };
+}
+
+/** Sends the request to both servers; the answers must be equal. Returns whether the plan answered. */
+async function compareOn(
+  planned: TestApp,
+  general: TestApp,
+  logs: ReturnType<typeof captureLogs>,
+  body: unknown,
+  token: string | null,
+  headers: Record<string, string> = {},
+): Promise<{ planned: boolean; answer: Answer }> {
+  const fromPlan = await send(planned, logs, body, token, headers);
+  const fromGeneral = await send(general, logs, body, token, headers);
+  expect(fromGeneral.planned).toBe(false);
+  const { planned: wasPlanned, ...comparable } = fromPlan;
+  const { planned: _, ...expected } = fromGeneral;
+  expect(comparable).toEqual(expected);
+  return { planned: wasPlanned, answer: fromPlan };
+}
+
 describe('planned reads answer exactly as the general path', () => {
   let planned: TestApp;
   let general: TestApp;
@@ -46,7 +90,6 @@ describe('planned reads answer exactly as the general path', () => {
   let foreignAdmin: string;
   const units: Array<{ id: string; serialNumber: string }> = [];
   let foreignUnit: { id: string; serialNumber: string };
-  let sequence = 0;
 
   async function register(token: string, input: Record<string, unknown>) {
     const { data, errors } = await planned.graphql(
@@ -91,40 +134,8 @@ describe('planned reads answer exactly as the general path', () => {
     await general?.stop();
   });
 
-  async function send(app: TestApp, body: unknown, token: string | null, headers: Record<string, string>): Promise<Answer> {
-    const requestId = `planned-reads-${sequence++}`;
-    const response = await fetch(app.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-request-id': requestId,
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    await new Promise((resolve) => setImmediate(resolve)); // the log line goes out at the end of the turn
-    const line = logs.request(requestId);
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type'),
-      body: text,
-      sqlQueries: line?.sqlQueries,
-      planned: line?.planned === true,
-    };
-  }
-
-  /** Sends the request to both servers; the answers must be equal. Returns whether the plan answered. */
-  async function compare(body: unknown, token: string | null = admin, headers: Record<string, string> = {}): Promise<{ planned: boolean; answer: Answer }> {
-    const fromPlan = await send(planned, body, token, headers);
-    const fromGeneral = await send(general, body, token, headers);
-    expect(fromGeneral.planned).toBe(false);
-    const { planned: wasPlanned, ...comparable } = fromPlan;
-    const { planned: _, ...expected } = fromGeneral;
-    expect(comparable).toEqual(expected);
-    return { planned: wasPlanned, answer: fromPlan };
-  }
+  const compare = (body: unknown, token: string | null = admin, headers: Record<string, string> = {}) =>
+    compareOn(planned, general, logs, body, token, headers);
 
   const bySerial = (serialNumber: string) => ({ __typename: 'WarrantyRecord', serialNumber });
   const byId = (id: string) => ({ __typename: 'WarrantyRecord', id });
@@ -271,5 +282,52 @@ describe('planned reads answer exactly as the general path', () => {
       expect((await compare({ query: `{ a: warranty(serialNumber: "PR-INV-1") { id } b: warranty(serialNumber: "PR-BAT-1") { id } }` })).planned).toBe(false);
       expect((await compare({ query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision } } } }`, variables: { r: [aCase('c', units[0].serialNumber, '2026-06-15T09:00:00Z')] } })).planned).toBe(false);
     });
+  });
+});
+
+describe('planned reads when a statement fails', () => {
+  let planned: TestApp;
+  let general: TestApp;
+  let logs: ReturnType<typeof captureLogs>;
+  let admin: string;
+  const units: Array<{ id: string; serialNumber: string }> = [];
+
+  beforeAll(async () => {
+    // One statement per request: a page with records by id and by serial number needs two.
+    const env = { MAX_SQL_STATEMENTS: '1' };
+    planned = await startTestApp({ env });
+    general = await startTestApp({ env: { ...env, PLANNED_READS: 'false' } });
+    const seeder = await startTestApp();
+    const org = await createTestOrg(planned.dataSource, 'planned-budget');
+    admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    for (const serialNumber of ['PB-1', 'PB-2']) {
+      const { data } = await seeder.graphql(
+        `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { warranty { id serialNumber } } }`,
+        { input: { serialNumber, sku: 'SOFAR-INV-10KTL-X-G2', site: { countryCode: 'DE' }, commissioningDate: '2025-01-10' } },
+        admin,
+      );
+      units.push(data.registerWarranty.warranty);
+    }
+    await seeder.stop();
+    logs = captureLogs('info');
+  });
+
+  afterAll(async () => {
+    logs?.stop();
+    await planned?.stop();
+    await general?.stop();
+  });
+
+  it('the statement the budget refuses fails the same entities, whichever kind of key comes first', async () => {
+    const byId = { __typename: 'WarrantyRecord', id: units[0].id };
+    const bySerial = { __typename: 'WarrantyRecord', serialNumber: units[1].serialNumber };
+    for (const representations of [[byId, bySerial], [bySerial, byId]]) {
+      const { planned: wasPlanned, answer } = await compareOn(planned, general, logs, { query: RECORDS, variables: { representations } }, admin);
+      expect(wasPlanned).toBe(false);
+      const body = JSON.parse(answer.body);
+      expect(body.data._entities.filter((item: unknown) => item === null)).toHaveLength(1);
+      expect(body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['QUERY_TOO_COSTLY']);
+      expect(answer.sqlQueries).toBe(2); // the log counts the statement it refused, on both paths
+    }
   });
 });
