@@ -1,0 +1,181 @@
+import Decimal from 'decimal.js';
+import type { ClaimCover } from './claim-states';
+
+/**
+ * What each line of a claim costs and who pays it (rules 4–6 applied to the lines): a PART line follows the
+ * coverage of its component (the claim's component unless the line names its own), a LABOUR or TRAVEL line
+ * follows labour cover (so in UK-IE a labour line after year 5 is self-paid while the parts are not). The check
+ * results come in per component, already decided by the active-warranty check; here they are applied line by
+ * line, and the amounts added up exactly.
+ *
+ * Money is exact decimal (decimal.js), never a float: a line's amount is quantity × unit price (hours × rate;
+ * for travel, its duration in hours × rate), rounded half-up to the currency's minor unit (2 for EUR, 0 for JPY),
+ * and the totals add the rounded line amounts, so the lines always sum to the totals shown.
+ */
+
+export type LineKind = 'PART' | 'LABOUR' | 'TRAVEL';
+
+export interface PartLineInput {
+  kind: 'PART';
+  partNumber: string;
+  /** The component the part belongs to; the claim's component when absent. */
+  component?: string | null;
+  quantity: string;
+  unitPrice: string;
+}
+export interface LabourLineInput {
+  kind: 'LABOUR';
+  hours: string;
+  rate: string;
+}
+export interface TravelLineInput {
+  kind: 'TRAVEL';
+  startAt: Date;
+  endAt: Date;
+  /** Per hour of travel; a trip logged only for the SLA clock costs nothing. */
+  rate?: string | null;
+}
+export type LineInput = PartLineInput | LabourLineInput | TravelLineInput;
+
+/** What the active-warranty check decided for one component, as far as lines need it. */
+export interface ComponentCover {
+  paysParts: boolean;
+  paysLabour: boolean;
+  /** The check's own explanation (policy versions, which check failed). */
+  reason: string;
+}
+
+export interface PricedLine {
+  index: number;
+  kind: LineKind;
+  component: string | null;
+  /** Exact decimal, rounded to the currency's minor unit. */
+  amount: string;
+  covered: boolean;
+  reason: string;
+}
+
+export interface PricedClaim {
+  currency: string;
+  lines: PricedLine[];
+  coveredTotal: string;
+  selfPaidTotal: string;
+  total: string;
+  cover: ClaimCover;
+}
+
+export interface LineProblem {
+  /** Below the claim input: ["lines", 2, "quantity"]. */
+  field: Array<string | number>;
+  message: string;
+}
+
+const MAX_DIGITS = 15;
+const MAX_SCALE = 4;
+const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
+
+/** ISO 4217 codes the runtime knows (its ICU data). */
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+/** The currency's minor unit digits (ISO 4217), from the runtime's own table; null for an unknown code. */
+export function minorUnits(currency: string): number | null {
+  if (!CURRENCIES.has(currency)) return null;
+  try {
+    const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+    return typeof digits === 'number' ? digits : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Every problem of the lines, each with its field; empty when they can be priced. */
+export function lineProblems(currency: string, lines: readonly LineInput[], options: { maxLines: number }): LineProblem[] {
+  const problems: LineProblem[] = [];
+  if (minorUnits(currency) === null) problems.push({ field: ['currency'], message: `${JSON.stringify(currency)} is not an ISO 4217 currency code` });
+  if (lines.length > options.maxLines) problems.push({ field: ['lines'], message: `at most ${options.maxLines} lines per claim (got ${lines.length})` });
+  lines.forEach((line, index) => {
+    const amount = (name: string, value: string, positive: boolean) => {
+      const problem = decimalProblem(value, positive);
+      if (problem) problems.push({ field: ['lines', index, name], message: `${name} ${problem}` });
+    };
+    if (line.kind === 'PART') {
+      if (!line.partNumber.trim()) problems.push({ field: ['lines', index, 'partNumber'], message: 'partNumber must not be empty' });
+      amount('quantity', line.quantity, true);
+      amount('unitPrice', line.unitPrice, false);
+    } else if (line.kind === 'LABOUR') {
+      amount('hours', line.hours, true);
+      amount('rate', line.rate, false);
+    } else {
+      if (!(line.endAt.getTime() > line.startAt.getTime())) {
+        problems.push({ field: ['lines', index, 'endAt'], message: 'a trip must end after it starts' });
+      }
+      if (line.rate !== undefined && line.rate !== null) amount('rate', line.rate, false);
+    }
+  });
+  return problems;
+}
+
+function decimalProblem(value: string, positive: boolean): string | null {
+  if (!DECIMAL.test(value)) return `must be a decimal number written plainly, e.g. "12.50" (got ${JSON.stringify(value.slice(0, 40))})`;
+  const decimal = new Decimal(value);
+  if (decimal.decimalPlaces() > MAX_SCALE) return `has more than ${MAX_SCALE} decimal places`;
+  if (decimal.precision(true) > MAX_DIGITS) return `has more than ${MAX_DIGITS} digits`;
+  if (positive && decimal.isZero()) return 'must be more than zero';
+  return null;
+}
+
+/**
+ * Prices the lines and says who pays each. `coverFor(component)` gives the check's decision for a component
+ * (the claim's own is `claimComponent`). Lines must have passed `lineProblems`.
+ */
+export function priceClaim(
+  currency: string,
+  lines: readonly LineInput[],
+  claimComponent: string | null,
+  coverFor: (component: string | null) => ComponentCover,
+): PricedClaim {
+  const digits = minorUnits(currency);
+  if (digits === null) throw new Error(`unknown currency ${currency}`);
+  const round = (value: Decimal) => value.toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
+  let covered = new Decimal(0);
+  let selfPaid = new Decimal(0);
+  const priced = lines.map((line, index): PricedLine => {
+    const component = line.kind === 'PART' ? line.component?.trim() || claimComponent : claimComponent;
+    const cover = coverFor(component);
+    let amount: Decimal;
+    let paid: boolean;
+    let reason: string;
+    if (line.kind === 'PART') {
+      amount = round(new Decimal(line.quantity).times(line.unitPrice));
+      paid = cover.paysParts;
+      reason = paid ? `parts of ${component ?? 'the unit'} are covered: ${cover.reason}` : `parts of ${component ?? 'the unit'} are self-paid: ${cover.reason}`;
+    } else {
+      const hours = line.kind === 'LABOUR' ? new Decimal(line.hours) : new Decimal(line.endAt.getTime() - line.startAt.getTime()).dividedBy(3_600_000);
+      amount = round(hours.times(line.kind === 'LABOUR' ? line.rate : (line.rate ?? '0')));
+      paid = cover.paysLabour;
+      const what = line.kind === 'LABOUR' ? 'labour' : 'travel (paid as labour)';
+      reason = paid ? `${what} is covered: ${cover.reason}` : `${what} is self-paid: ${cover.reason}`;
+    }
+    if (paid) covered = covered.plus(amount);
+    else selfPaid = selfPaid.plus(amount);
+    return { index, kind: line.kind, component, amount: amount.toFixed(digits), covered: paid, reason };
+  });
+  const claimCover = coverFor(claimComponent);
+  const anyPaid = priced.some((l) => l.covered);
+  const allPaid = priced.every((l) => l.covered);
+  // A claim without lines is as covered as its component.
+  const cover: ClaimCover =
+    priced.length === 0
+      ? claimCover.paysParts || claimCover.paysLabour
+        ? claimCover.paysParts && claimCover.paysLabour ? 'COVERED' : 'PARTLY_COVERED'
+        : 'NOT_COVERED'
+      : allPaid ? 'COVERED' : anyPaid ? 'PARTLY_COVERED' : 'NOT_COVERED';
+  return {
+    currency,
+    lines: priced,
+    coveredTotal: covered.toFixed(digits),
+    selfPaidTotal: selfPaid.toFixed(digits),
+    total: covered.plus(selfPaid).toFixed(digits),
+    cover,
+  };
+}

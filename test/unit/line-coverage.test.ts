@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { lineProblems, minorUnits, priceClaim, type ComponentCover, type LineInput } from '../../src/claims/line-coverage';
+
+/** Claim lines: who pays each and what they add up to, exactly. */
+
+const PAYS_ALL: ComponentCover = { paysParts: true, paysLabour: true, reason: 'STANDARD unit coverage (policy INVERTER UK-IE v1) is active' };
+const PARTS_ONLY: ComponentCover = { paysParts: true, paysLabour: false, reason: 'labour ended 2030-01-10 (5 of 10 years)' };
+const NOTHING: ComponentCover = { paysParts: false, paysLabour: false, reason: 'the CELLS coverage was voided on 2026-03-01' };
+
+const part = (quantity: string, unitPrice: string, component?: string): LineInput => ({ kind: 'PART', partNumber: 'P-100', quantity, unitPrice, component });
+const labour = (hours: string, rate: string): LineInput => ({ kind: 'LABOUR', hours, rate });
+const travel = (start: string, end: string, rate?: string): LineInput => ({ kind: 'TRAVEL', startAt: new Date(start), endAt: new Date(end), rate });
+
+describe('pricing claim lines', () => {
+  it('UK-IE after year 5: the part is covered, labour and travel are self-paid', () => {
+    const priced = priceClaim('GBP', [part('2', '149.99'), labour('1.5', '80'), travel('2031-02-03T08:00:00Z', '2031-02-03T09:15:00Z', '40')], null, () => PARTS_ONLY);
+    expect(priced.lines.map((l) => [l.kind, l.amount, l.covered])).toEqual([
+      ['PART', '299.98', true],
+      ['LABOUR', '120.00', false],
+      ['TRAVEL', '50.00', false],
+    ]);
+    expect(priced.lines[1].reason).toBe('labour is self-paid: labour ended 2030-01-10 (5 of 10 years)');
+    expect(priced).toMatchObject({ coveredTotal: '299.98', selfPaidTotal: '170.00', total: '469.98', cover: 'PARTLY_COVERED' });
+  });
+
+  it('a part line follows the coverage of its own component: voided cells are self-paid, the rest covered', () => {
+    const cover = (component: string | null) => (component === 'CELLS' ? NOTHING : PAYS_ALL);
+    const priced = priceClaim('EUR', [part('1', '2400', 'CELLS'), part('1', '35.5'), labour('2', '65')], 'BMS', cover);
+    expect(priced.lines.map((l) => [l.component, l.covered])).toEqual([['CELLS', false], ['BMS', true], ['BMS', true]]);
+    expect(priced.lines[0].reason).toBe('parts of CELLS are self-paid: the CELLS coverage was voided on 2026-03-01');
+    expect(priced).toMatchObject({ coveredTotal: '165.50', selfPaidTotal: '2400.00', total: '2565.50', cover: 'PARTLY_COVERED' });
+  });
+
+  it('everything covered, nothing covered', () => {
+    expect(priceClaim('EUR', [part('1', '10'), labour('1', '50')], null, () => PAYS_ALL)).toMatchObject({ cover: 'COVERED', selfPaidTotal: '0.00' });
+    expect(priceClaim('EUR', [part('1', '10'), labour('1', '50')], null, () => NOTHING)).toMatchObject({ cover: 'NOT_COVERED', coveredTotal: '0.00', total: '60.00' });
+  });
+
+  it('a claim without lines is as covered as its component', () => {
+    expect(priceClaim('EUR', [], null, () => PAYS_ALL).cover).toBe('COVERED');
+    expect(priceClaim('EUR', [], null, () => PARTS_ONLY).cover).toBe('PARTLY_COVERED');
+    expect(priceClaim('EUR', [], null, () => NOTHING)).toMatchObject({ cover: 'NOT_COVERED', total: '0.00' });
+  });
+
+  it('rounds each line half-up to the currency minor unit, and the lines add up to the totals', () => {
+    expect(priceClaim('EUR', [part('3', '0.335')], null, () => PAYS_ALL).lines[0].amount).toBe('1.01'); // 1.005 → 1.01
+    expect(priceClaim('JPY', [part('3', '333.5')], null, () => PAYS_ALL).lines[0].amount).toBe('1001'); // 1000.5 → 1001
+    expect(priceClaim('KWD', [labour('0.3333', '10')], null, () => PAYS_ALL).lines[0].amount).toBe('3.333');
+    // 0.1 + 0.2 in floating point is not 0.3; here it is.
+    expect(priceClaim('EUR', [part('1', '0.1'), part('1', '0.2')], null, () => PAYS_ALL).total).toBe('0.30');
+  });
+
+  it('a trip logged without a rate costs nothing but still appears', () => {
+    const priced = priceClaim('EUR', [travel('2026-11-23T08:00:00Z', '2026-11-23T10:00:00Z')], null, () => PAYS_ALL);
+    expect(priced.lines[0]).toMatchObject({ kind: 'TRAVEL', amount: '0.00', covered: true });
+  });
+
+  it('lines always sum to the totals (property)', () => {
+    const amount = fc.integer({ min: 1, max: 10_000_000 }).map((n) => (n / 10_000).toFixed(4).replace(/\.?0+$/, ''));
+    const line: fc.Arbitrary<LineInput> = fc.oneof(
+      fc.tuple(amount, amount, fc.constantFrom(undefined, 'CELLS')).map(([q, p, c]) => part(q, p, c)),
+      fc.tuple(amount, amount).map(([h, r]) => labour(h, r)),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.constantFrom('EUR', 'JPY', 'KWD'), fc.constantFrom(PAYS_ALL, PARTS_ONLY, NOTHING), (lines, currency, cover) => {
+        const priced = priceClaim(currency, lines, null, (component) => (component === 'CELLS' ? NOTHING : cover));
+        const sum = (ls: typeof priced.lines) => ls.reduce((total, l) => total + BigInt(l.amount.replace('.', '')), 0n);
+        const cents = (value: string) => BigInt(value.replace('.', ''));
+        expect(sum(priced.lines.filter((l) => l.covered))).toBe(cents(priced.coveredTotal));
+        expect(sum(priced.lines.filter((l) => !l.covered))).toBe(cents(priced.selfPaidTotal));
+        expect(cents(priced.coveredTotal) + cents(priced.selfPaidTotal)).toBe(cents(priced.total));
+        for (const l of priced.lines) expect(l.amount.split('.')[1]?.length ?? 0).toBe(minorUnits(currency));
+      }),
+      { numRuns: 300, seed: 20261124 },
+    );
+  });
+});
+
+describe('line problems', () => {
+  const problems = (lines: LineInput[], currency = 'EUR') => lineProblems(currency, lines, { maxLines: 3 }).map((p) => [p.field.join('.'), p.message]);
+
+  it('accepts good lines', () => {
+    expect(problems([part('1', '0'), labour('0.25', '70'), travel('2026-11-23T08:00:00Z', '2026-11-23T08:01:00Z')])).toEqual([]);
+  });
+
+  it.each([
+    ['a zero quantity', [part('0', '10')], 'lines.0.quantity', 'quantity must be more than zero'],
+    ['a negative quantity', [part('-1', '10')], 'lines.0.quantity', 'quantity must be a decimal number written plainly'],
+    ['zero hours', [labour('0.0', '10')], 'lines.0.hours', 'hours must be more than zero'],
+    ['a negative rate', [labour('1', '-5')], 'lines.0.rate', 'rate must be a decimal number'],
+    ['an exponent', [part('1e3', '1')], 'lines.0.quantity', 'written plainly'],
+    ['too many decimals', [part('1', '0.00001')], 'lines.0.unitPrice', 'more than 4 decimal places'],
+    ['too many digits', [part('1', '1234567890123456')], 'lines.0.unitPrice', 'more than 15 digits'],
+    ['a trip ending before it starts', [travel('2026-11-23T10:00:00Z', '2026-11-23T09:00:00Z')], 'lines.0.endAt', 'a trip must end after it starts'],
+    ['an empty part number', [{ kind: 'PART', partNumber: '  ', quantity: '1', unitPrice: '1' } as LineInput], 'lines.0.partNumber', 'must not be empty'],
+    ['too many lines', [part('1', '1'), part('1', '1'), part('1', '1'), part('1', '1')], 'lines', 'at most 3 lines'],
+  ])('refuses %s', (_label, lines, field, message) => {
+    const found = problems(lines as LineInput[]);
+    expect(found).toHaveLength(1);
+    expect(found[0][0]).toBe(field);
+    expect(found[0][1]).toContain(message);
+  });
+
+  it('refuses an unknown currency', () => {
+    expect(problems([], 'XYZ')).toEqual([['currency', '"XYZ" is not an ISO 4217 currency code']]);
+    expect(problems([], 'eur')[0][0]).toBe('currency');
+  });
+
+  it('names every bad line, not just the first', () => {
+    expect(problems([part('0', '1'), labour('1', 'x')]).map(([field]) => field)).toEqual(['lines.0.quantity', 'lines.1.rate']);
+  });
+});
