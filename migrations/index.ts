@@ -3,6 +3,7 @@ import { SeedExamplePolicies1795514400000 } from './1795514400000-SeedExamplePol
 import { PolicyPublisher1795515834383 } from './1795515834383-PolicyPublisher';
 import { ProductReferenceChanges1795544213795 } from './1795544213795-ProductReferenceChanges';
 import { RegistrantRoles1795600000000 } from './1795600000000-RegistrantRoles';
+import { Claims1795700000000 } from './1795700000000-Claims';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   PolicyPublisher1795515834383,
   ProductReferenceChanges1795544213795,
   RegistrantRoles1795600000000,
+  Claims1795700000000,
 ];

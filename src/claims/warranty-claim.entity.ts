@@ -2,20 +2,19 @@ import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, 
 import { numericTransformer } from '../db/transformers';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 
-export const CLAIM_KINDS = ['REPAIR', 'REPLACE', 'REFUND'] as const;
-export const CLAIM_STATUSES = [
-  'SUBMITTED', 'APPROVED', 'REJECTED', 'EXCEPTION_REQUESTED', 'EXCEPTION_APPROVED', 'EXCEPTION_REJECTED', 'CLOSED',
-] as const;
-
-/** A claim against a record. The table exists now; the claim workflow comes with its own issue. */
+/**
+ * A claim against a record (rule 10): what was asked, the check it was decided on (frozen at intake, so a later
+ * policy change never alters it), its priced lines (claim-line.entity.ts), where it stands in the state machine
+ * (claim-states.ts), and its SLA clocks. Money is NUMERIC read as strings: exact, never a float.
+ */
 @Entity({ name: 'warranty_claim' })
 @Index('ix_claim_record', ['warrantyRecordId'])
 @Index('ix_claim_case', ['orgId', 'cspCaseId'])
+@Index('ix_claim_org_created', ['orgId', 'createdAt', 'id'])
+@Index('ux_claim_idempotency', ['orgId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
 @Check('ck_claim_kind', `"kind" IN ('REPAIR', 'REPLACE', 'REFUND')`)
-@Check(
-  'ck_claim_status',
-  `"status" IN ('SUBMITTED', 'APPROVED', 'REJECTED', 'EXCEPTION_REQUESTED', 'EXCEPTION_APPROVED', 'EXCEPTION_REJECTED', 'CLOSED')`,
-)
+@Check('ck_claim_status', `"status" IN ('SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED', 'REJECTED', 'IN_REPAIR', 'CLOSED', 'CANCELLED')`)
+@Check('ck_claim_cover', `"cover" IN ('COVERED', 'PARTLY_COVERED', 'NOT_COVERED')`)
 export class WarrantyClaim {
   @PrimaryColumn('uuid')
   id: string;
@@ -39,11 +38,24 @@ export class WarrantyClaim {
   @Column({ type: 'text', default: 'SUBMITTED' })
   status: string;
 
+  @Column({ name: 'submitted_by_id', type: 'text', default: '' })
+  submittedById: string;
+
   @Column({ name: 'decided_by_id', type: 'text', nullable: true })
   decidedById: string | null;
 
+  /** Why the last decision was taken, in the decider's words. */
+  @Column({ name: 'decision_reason', type: 'text', nullable: true })
+  decisionReason: string | null;
+
   @Column({ name: 'repair_date', type: 'date' })
   repairDate: string;
+
+  @Column({ type: 'text', nullable: true })
+  component: string | null;
+
+  @Column({ type: 'text', default: '' })
+  description: string;
 
   @Column({ name: 'odometer_km', type: 'int', nullable: true })
   odometerKm: number | null;
@@ -57,9 +69,59 @@ export class WarrantyClaim {
   @Column({ name: 'soh_pct', type: 'numeric', precision: 5, scale: 2, nullable: true, transformer: numericTransformer })
   sohPct: number | null;
 
-  /** The active-warranty check the claim was decided on, frozen at submission. */
+  /** The active-warranty check the claim was decided on, frozen at submission (policy versions, every check). */
   @Column({ name: 'validation', type: 'jsonb', nullable: true })
   validation: unknown;
+
+  /** ISO 4217. */
+  @Column({ type: 'text', default: 'EUR' })
+  currency: string;
+
+  @Column({ type: 'text', default: 'NOT_COVERED' })
+  cover: string;
+
+  @Column({ name: 'covered_total', type: 'numeric', precision: 19, scale: 4, default: 0 })
+  coveredTotal: string;
+
+  @Column({ name: 'self_paid_total', type: 'numeric', precision: 19, scale: 4, default: 0 })
+  selfPaidTotal: string;
+
+  @Column({ type: 'numeric', precision: 19, scale: 4, default: 0 })
+  total: string;
+
+  /** A retry with the same key and the same request returns this claim. */
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey: string | null;
+
+  /** SHA-256 of the request as submitted, to tell a retry from a different request under the same key. */
+  @Column({ name: 'request_hash', type: 'text', nullable: true })
+  requestHash: string | null;
+
+  /** REPLACE claims: the serial number of the unit that replaces this one, and its record once created. */
+  @Column({ name: 'replacement_serial_number', type: 'text', nullable: true })
+  replacementSerialNumber: string | null;
+
+  @Column({ name: 'replacement_record_id', type: 'uuid', nullable: true })
+  replacementRecordId: string | null;
+
+  @Column({ name: 'response_due_at', type: 'timestamptz', nullable: true })
+  responseDueAt: Date | null;
+
+  @Column({ name: 'responded_at', type: 'timestamptz', nullable: true })
+  respondedAt: Date | null;
+
+  @Column({ name: 'onsite_due_at', type: 'timestamptz', nullable: true })
+  onsiteDueAt: Date | null;
+
+  @Column({ name: 'onsite_at', type: 'timestamptz', nullable: true })
+  onsiteAt: Date | null;
+
+  @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
+  closedAt: Date | null;
+
+  /** Increases with every change of the claim (its lines included). */
+  @Column({ name: 'row_version', type: 'int', default: 1 })
+  rowVersion: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

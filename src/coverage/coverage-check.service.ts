@@ -6,6 +6,7 @@ import {
   checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type ReadingKind, type WarrantyCheckResult,
 } from './active-check';
 import { calendarDateOf, type IsoDate } from './calendar';
+import type { CheckBundle } from './coverage-loaders';
 import type { Coverage } from './coverage.entity';
 
 /** What the GraphQL layer shows: the engine's answer with the stored rows it speaks about. */
@@ -43,10 +44,18 @@ export class CoverageCheckService {
     }
     const bundle = await loaders.checkBundleBySerialNumber.load(input.serialNumber);
     if (!bundle) throw new DomainError('NOT_FOUND', `no warranty for serial number ${input.serialNumber}`, ['input', 'serialNumber']);
-    const { record, coverages, policies } = bundle;
     // The same request may show these rows again (a case's `warranty { coverages { policy } }`).
-    loaders.coveragesByRecordId.prime(record.id, coverages);
-    for (const policy of policies) loaders.policyById.prime(policy.id, policy);
+    loaders.coveragesByRecordId.prime(bundle.record.id, bundle.coverages);
+    for (const policy of bundle.policies) loaders.policyById.prime(policy.id, policy);
+    return this.judge(bundle, input);
+  }
+
+  /**
+   * The engine's answer for rows already loaded (by the loaders, or by a claim's transaction, which locks the
+   * record first): READING_REQUIRED when a limit needs a reading the request lacks.
+   */
+  judge(bundle: CheckBundle, input: CheckRequest): WarrantyCheckView {
+    const { record, coverages, policies } = bundle;
     const policyById = new Map(policies.map((p) => [p.id, p]));
     const recordPolicy = policyById.get(record.policyId);
     const timeZone = record.siteTimeZone ?? 'UTC';

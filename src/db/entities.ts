@@ -1,8 +1,13 @@
 import { WarrantyEvent } from '../audit/warranty-event.entity';
+import { ClaimLine } from '../claims/claim-line.entity';
 import { WarrantyClaim } from '../claims/warranty-claim.entity';
 import { Coverage } from '../coverage/coverage.entity';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { ProductReference } from '../products/product-reference.entity';
+import { UnitReading } from '../readings/unit-reading.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 
-export const ENTITIES = [WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, WarrantyEvent];
+export const ENTITIES = [
+  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, UnitReading, OutboxMessage, WarrantyEvent,
+];

@@ -1,0 +1,61 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { WarrantyClaim } from './warranty-claim.entity';
+
+/** One priced line of a claim: a part, labour, or a trip; who pays it and why (line-coverage.ts). */
+@Entity({ name: 'claim_line' })
+@Index('ux_claim_line_position', ['claimId', 'position'], { unique: true })
+@Check('ck_claim_line_kind', `"kind" IN ('PART', 'LABOUR', 'TRAVEL')`)
+export class ClaimLine {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column({ name: 'org_id', type: 'text' })
+  orgId: string;
+
+  @Column({ name: 'claim_id', type: 'uuid' })
+  claimId: string;
+
+  @ManyToOne(() => WarrantyClaim, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'claim_id', foreignKeyConstraintName: 'fk_claim_line_claim' })
+  claim?: WarrantyClaim;
+
+  /** Order as submitted, from 0. */
+  @Column({ type: 'int' })
+  position: number;
+
+  @Column({ type: 'text' })
+  kind: string;
+
+  @Column({ name: 'part_number', type: 'text', nullable: true })
+  partNumber: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  component: string | null;
+
+  @Column({ type: 'numeric', precision: 19, scale: 4, nullable: true })
+  quantity: string | null;
+
+  @Column({ name: 'unit_price', type: 'numeric', precision: 19, scale: 4, nullable: true })
+  unitPrice: string | null;
+
+  @Column({ type: 'numeric', precision: 19, scale: 4, nullable: true })
+  hours: string | null;
+
+  @Column({ type: 'numeric', precision: 19, scale: 4, nullable: true })
+  rate: string | null;
+
+  @Column({ name: 'start_at', type: 'timestamptz', nullable: true })
+  startAt: Date | null;
+
+  @Column({ name: 'end_at', type: 'timestamptz', nullable: true })
+  endAt: Date | null;
+
+  @Column({ type: 'numeric', precision: 19, scale: 4 })
+  amount: string;
+
+  @Column({ type: 'boolean' })
+  covered: boolean;
+
+  @Column({ type: 'text' })
+  reason: string;
+}
