@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The claims desk (rule 10): claims get their lines, money, check snapshot, idempotency key, SLA clocks and the
  * statuses of the state machine (claim-states.ts); units get a readings history; messages to CSP and Landray OA
- * an outbox. The status constraint is rewritten by hand (TypeORM does not compare check expressions); no claim
+ * an outbox; policies their service day for the SLA clocks (09:00–17:00, Monday to Friday, unless set), and
+ * organisations their company days. The status constraint is rewritten by hand (TypeORM does not compare check expressions); no claim
  * was written through an API before, but any row in a status that no longer exists is mapped first.
  */
 export class Claims1795700000000 implements MigrationInterface {
@@ -47,9 +48,21 @@ export class Claims1795700000000 implements MigrationInterface {
     await queryRunner.query("ALTER TABLE \"warranty_claim\" ADD CONSTRAINT \"ck_claim_cover\" CHECK (\"cover\" IN ('COVERED', 'PARTLY_COVERED', 'NOT_COVERED'))");
     await queryRunner.query("ALTER TABLE \"claim_line\" ADD CONSTRAINT \"fk_claim_line_claim\" FOREIGN KEY (\"claim_id\") REFERENCES \"warranty_claim\"(\"id\") ON DELETE CASCADE ON UPDATE NO ACTION");
     await queryRunner.query("ALTER TABLE \"unit_reading\" ADD CONSTRAINT \"fk_reading_record\" FOREIGN KEY (\"warranty_record_id\") REFERENCES \"warranty_record\"(\"id\") ON DELETE RESTRICT ON UPDATE NO ACTION");
+    await queryRunner.query("CREATE TABLE \"company_day\" (\"id\" uuid NOT NULL, \"org_id\" text NOT NULL, \"country_code\" text NOT NULL DEFAULT '*', \"day\" date NOT NULL, \"name\" text NOT NULL, CONSTRAINT \"ck_company_day_country\" CHECK (\"country_code\" = '*' OR \"country_code\" ~ '^[A-Z]{2}$'), CONSTRAINT \"PK_3afce740b5fc91c67513fb23cbf\" PRIMARY KEY (\"id\"))");
+    await queryRunner.query("CREATE UNIQUE INDEX \"ux_company_day\" ON \"company_day\" (\"org_id\", \"country_code\", \"day\") ");
+    await queryRunner.query("ALTER TABLE \"warranty_policy\" ADD \"service_opens_minute\" smallint NOT NULL DEFAULT '540'");
+    await queryRunner.query("ALTER TABLE \"warranty_policy\" ADD \"service_closes_minute\" smallint NOT NULL DEFAULT '1020'");
+    await queryRunner.query("ALTER TABLE \"warranty_policy\" ADD \"service_days\" smallint array NOT NULL DEFAULT '{1,2,3,4,5}'");
+    await queryRunner.query("ALTER TABLE \"warranty_policy\" ADD CONSTRAINT \"ck_policy_service_hours\" CHECK (\"service_opens_minute\" >= 0 AND \"service_opens_minute\" < \"service_closes_minute\" AND \"service_closes_minute\" <= 1440)");
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query("ALTER TABLE \"warranty_policy\" DROP CONSTRAINT \"ck_policy_service_hours\"");
+    await queryRunner.query("ALTER TABLE \"warranty_policy\" DROP COLUMN \"service_days\"");
+    await queryRunner.query("ALTER TABLE \"warranty_policy\" DROP COLUMN \"service_closes_minute\"");
+    await queryRunner.query("ALTER TABLE \"warranty_policy\" DROP COLUMN \"service_opens_minute\"");
+    await queryRunner.query("DROP INDEX \"public\".\"ux_company_day\"");
+    await queryRunner.query("DROP TABLE \"company_day\"");
     await queryRunner.query("ALTER TABLE \"unit_reading\" DROP CONSTRAINT \"fk_reading_record\"");
     await queryRunner.query("ALTER TABLE \"claim_line\" DROP CONSTRAINT \"fk_claim_line_claim\"");
     await queryRunner.query("ALTER TABLE \"warranty_claim\" DROP CONSTRAINT \"ck_claim_cover\"");

@@ -1,5 +1,6 @@
 import { WarrantyEvent } from '../audit/warranty-event.entity';
 import { ClaimLine } from '../claims/claim-line.entity';
+import { CompanyDay } from '../claims/company-day.entity';
 import { WarrantyClaim } from '../claims/warranty-claim.entity';
 import { Coverage } from '../coverage/coverage.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
@@ -9,5 +10,6 @@ import { UnitReading } from '../readings/unit-reading.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 
 export const ENTITIES = [
-  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, UnitReading, OutboxMessage, WarrantyEvent,
+  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, CompanyDay, UnitReading, OutboxMessage,
+  WarrantyEvent,
 ];
