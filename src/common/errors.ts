@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'TIER_NOT_OFFERED'
   | 'ALREADY_EXTENDED'
   | 'INVALID_TRANSITION'
-  | 'READING_REQUIRED';
+  | 'READING_REQUIRED'
+  | 'IDEMPOTENCY_CONFLICT';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then
@@ -29,6 +30,14 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = 'DomainError';
+  }
+}
+
+/** Several refusals of one request at once (every bad line of a claim), reported together. */
+export class DomainErrors extends DomainError {
+  constructor(readonly errors: readonly DomainError[]) {
+    super(errors[0].code, errors[0].message, errors[0].field);
+    this.name = 'DomainErrors';
   }
 }
 
@@ -59,9 +68,10 @@ export async function mutationPayload<K extends string, T>(
     return { [key]: result, userErrors: [] } as { [P in K]: T | null } & { userErrors: UserError[] };
   } catch (error) {
     if (error instanceof DomainError) {
+      const errors = error instanceof DomainErrors ? error.errors : [error];
       return {
         [key]: null,
-        userErrors: [{ code: error.code, field: error.field ?? null, message: error.message }],
+        userErrors: errors.map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })),
       } as { [P in K]: T | null } & { userErrors: UserError[] };
     }
     throw error;

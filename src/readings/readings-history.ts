@@ -1,0 +1,71 @@
+import type { IsoDate } from '../coverage/calendar';
+
+/**
+ * The rules of a unit's readings history (rule 10), pure. Odometer, engine hours and energy throughput only ever
+ * grow: a reading lower than the highest recorded on or before its own date is a mistake (or a tampered meter)
+ * and is refused, naming the earlier reading. State of health falls over a battery's life, so it is recorded but
+ * never refused for being lower.
+ */
+export type CounterKind = 'odometerKm' | 'engineHours' | 'throughputMwh';
+export const COUNTERS: readonly CounterKind[] = ['odometerKm', 'engineHours', 'throughputMwh'];
+export type ReadingKind = CounterKind | 'sohPct';
+export const READING_KINDS: readonly ReadingKind[] = [...COUNTERS, 'sohPct'];
+
+export type ReadingValues = Partial<Record<ReadingKind, number | null>>;
+
+export interface RecordedReading extends ReadingValues {
+  readOn: IsoDate;
+  /** Recording order, for readings of one date. */
+  sequence: number;
+}
+
+export interface ReadingRegression {
+  reading: CounterKind;
+  message: string;
+}
+
+const UNITS: Record<ReadingKind, string> = { odometerKm: 'km', engineHours: 'h', throughputMwh: 'MWh', sohPct: '%' };
+
+/** The counters of `incoming` (taken on `readOn`) that are lower than one recorded on or before that date. */
+export function readingRegressions(history: readonly RecordedReading[], readOn: IsoDate, incoming: ReadingValues): ReadingRegression[] {
+  const regressions: ReadingRegression[] = [];
+  for (const kind of COUNTERS) {
+    const value = incoming[kind];
+    if (value === null || value === undefined) continue;
+    let highest: RecordedReading | null = null;
+    for (const row of history) {
+      const recorded = row[kind];
+      if (recorded === null || recorded === undefined || row.readOn > readOn) continue;
+      if (!highest || recorded > (highest[kind] as number)) highest = row;
+    }
+    if (highest && value < (highest[kind] as number)) {
+      regressions.push({
+        reading: kind,
+        message: `${kind} ${value} ${UNITS[kind]} is lower than ${highest[kind]} ${UNITS[kind]} recorded on ${highest.readOn}`,
+      });
+    }
+  }
+  return regressions;
+}
+
+/** The latest value of each reading kind, with the date it was taken (null when none was ever recorded). */
+export function latestReadings(history: readonly RecordedReading[]): Record<ReadingKind, { value: number; readOn: IsoDate } | null> {
+  const latest = { odometerKm: null, engineHours: null, throughputMwh: null, sohPct: null } as Record<ReadingKind, { value: number; readOn: IsoDate; sequence: number } | null>;
+  for (const row of history) {
+    for (const kind of READING_KINDS) {
+      const value = row[kind];
+      if (value === null || value === undefined) continue;
+      const current = latest[kind];
+      if (!current || row.readOn > current.readOn || (row.readOn === current.readOn && row.sequence > current.sequence)) {
+        latest[kind] = { value, readOn: row.readOn, sequence: row.sequence };
+      }
+    }
+  }
+  const strip = (entry: { value: number; readOn: IsoDate } | null) => (entry ? { value: entry.value, readOn: entry.readOn } : null);
+  return { odometerKm: strip(latest.odometerKm), engineHours: strip(latest.engineHours), throughputMwh: strip(latest.throughputMwh), sohPct: strip(latest.sohPct) };
+}
+
+/** Whether any reading is given. */
+export function hasReadings(values: ReadingValues): boolean {
+  return READING_KINDS.some((kind) => values[kind] !== null && values[kind] !== undefined);
+}
