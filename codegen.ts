@@ -20,6 +20,7 @@ const config: CodegenConfig = {
           Date: { input: 'Date', output: 'Date | string' },
           DateTime: { input: 'Date', output: 'Date | string' },
           JSON: { input: 'unknown', output: 'unknown' },
+          Decimal: { input: 'string', output: 'string' },
         },
         mappers: {
           WarrantyRecord: '../records/warranty-record.entity#WarrantyRecord',
@@ -36,6 +37,8 @@ const config: CodegenConfig = {
           UsageLimits: '../coverage/coverage.entity#Coverage',
           WarrantyCheck: '../coverage/coverage-check.service#WarrantyCheckView',
           CoverageCheck: '../coverage/coverage-check.service#CoverageCheckView',
+          Claim: '../claims/warranty-claim.entity#WarrantyClaim',
+          ClaimLine: '../claims/claim-line.entity#ClaimLine',
         },
       },
     },

@@ -1,5 +1,6 @@
 import type { Actor } from './auth/actor';
 import { createHistoryLoader } from './audit/history-loader';
+import { createClaimLoaders, type ClaimLoaders } from './claims/claim-loaders';
 import { createCoverageLoaders, type CoverageLoaders } from './coverage/coverage-loaders';
 import { unauthenticated } from './common/errors';
 import { createPolicyLoaders, type PolicyLoaders } from './policies/policies.service';
@@ -21,6 +22,8 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let products: ProductLoaders | undefined;
   let customerWarranties: ReturnType<typeof createCustomerWarrantiesLoader> | undefined;
   let history: ReturnType<typeof createHistoryLoader> | undefined;
+  let claims: ClaimLoaders | undefined;
+  const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
   const policyLoaders = () => (policies ??= createPolicyLoaders(services.dataSource, services.reader, actor));
@@ -63,6 +66,18 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     },
     get history() {
       return (history ??= createHistoryLoader(services.dataSource, actor));
+    },
+    get claimById() {
+      return claimLoaders().claimById;
+    },
+    get claimLines() {
+      return claimLoaders().linesByClaimId;
+    },
+    get claimsByRecord() {
+      return claimLoaders().claimsByRecord;
+    },
+    get latestReadings() {
+      return claimLoaders().latestReadingsByRecordId;
     },
   };
 }

@@ -3,8 +3,9 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { JSONResolver } from 'graphql-scalars';
+import { claimResolvers } from './claims/claims.resolvers';
 import { guardArguments } from './common/argument-guard';
-import { DateScalar, DateTimeScalar } from './common/scalars';
+import { DateScalar, DateTimeScalar, DecimalScalar } from './common/scalars';
 import { coverageCheckResolvers } from './coverage/coverage-check.resolvers';
 import { coverageResolvers } from './coverage/coverage.resolvers';
 import { federationResolvers } from './federation/federation.resolvers';
@@ -25,10 +26,10 @@ function mergeResolvers(...maps: Resolvers[]): Resolvers {
 }
 
 export function buildWarrantySchema(): GraphQLSchema {
-  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, federationResolvers);
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, federationResolvers);
   const schema = buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
-    resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,
+    resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,
   });
   // Client values are checked once, here, for every field: strings in arguments, and `_entities`
   // representations one by one (input-guards.ts explains what is refused and why).

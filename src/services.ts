@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service';
+import { ClaimsService } from './claims/claims.service';
 import { CoverageCheckService } from './coverage/coverage-check.service';
 import { PartCoverageService } from './coverage/part-coverage.service';
 import { RowReader } from './db/row-reader';
@@ -16,7 +17,9 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const products = new ProductsService(dataSource);
   // The hot read paths' loaders read through this one reader, which keeps its prepared statements' names.
   const reader = new RowReader(dataSource);
-  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck: new CoverageCheckService() };
+  const coverageCheck = new CoverageCheckService();
+  const claims = new ClaimsService(dataSource, audit, coverageCheck, clock);
+  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims };
 }
 
 export type Services = ReturnType<typeof createServices>;

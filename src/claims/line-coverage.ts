@@ -116,6 +116,7 @@ export function lineProblems(currency: string, lines: readonly LineInput[], opti
 }
 
 function decimalProblem(value: string, positive: boolean): string | null {
+  if (/^-\d/.test(value)) return positive ? 'must be more than zero' : 'must not be negative';
   if (!DECIMAL.test(value)) return `must be a decimal number written plainly, e.g. "12.50" (got ${JSON.stringify(value.slice(0, 40))})`;
   const decimal = new Decimal(value);
   if (decimal.decimalPlaces() > MAX_SCALE) return `has more than ${MAX_SCALE} decimal places`;

@@ -71,7 +71,7 @@ export class WarrantyClaim {
 
   /** The active-warranty check the claim was decided on, frozen at submission (policy versions, every check). */
   @Column({ name: 'validation', type: 'jsonb', nullable: true })
-  validation: unknown;
+  validation: Record<string, any> | null;
 
   /** ISO 4217. */
   @Column({ type: 'text', default: 'EUR' })

@@ -1,4 +1,4 @@
-import { GraphQLError, type GraphQLScalarType, type ValueNode } from 'graphql';
+import { GraphQLError, Kind, type GraphQLScalarType, type ValueNode } from 'graphql';
 import { DateResolver, DateTimeResolver } from 'graphql-scalars';
 import { isDateInRange, isInstantInRange, MAX_DATE, MIN_DATE } from './input-guards';
 
@@ -39,3 +39,28 @@ function withRangeCheck(scalar: GraphQLScalarType, check: (value: unknown) => un
 
 export const DateScalar = withRangeCheck(DateResolver, checkedDate);
 export const DateTimeScalar = withRangeCheck(DateTimeResolver, checkedDateTime);
+
+/**
+ * Exact decimals travel as strings ("149.99"): a JSON number would already be a float on the way in. Only the
+ * form is checked here (an optional minus, digits, one optional point; no exponent); the domain checks signs,
+ * ranges and scale with the field at fault (claims/line-coverage.ts), as a mutation's userErrors.
+ */
+const DECIMAL_FORM = /^-?\d{1,30}(\.\d{1,30})?$/;
+
+function parseDecimal(value: unknown): string {
+  if (typeof value !== 'string' || !DECIMAL_FORM.test(value)) {
+    throw new GraphQLError(`Decimal must be a string of digits with an optional sign and decimal point, e.g. "12.50" (got ${JSON.stringify(value)?.slice(0, 40)})`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  return value;
+}
+
+export const DecimalScalar = {
+  serialize: (value: unknown) => {
+    if (typeof value !== 'string') throw new Error(`Decimal values are strings inside the service (got ${typeof value})`);
+    return value;
+  },
+  parseValue: parseDecimal,
+  parseLiteral: (ast: ValueNode) => parseDecimal(ast.kind === Kind.STRING ? ast.value : undefined),
+};

@@ -9,6 +9,8 @@ import { WarrantyEvent as WarrantyEventModel } from '../audit/warranty-event.ent
 import { ProductRef as ProductRefModel, CustomerRef as CustomerRefModel, CaseRef as CaseRefModel } from '../federation/references';
 import { WarrantyStart as WarrantyStartModel } from '../records/warranty-start';
 import { WarrantyCheckView as WarrantyCheckViewModel, CoverageCheckView as CoverageCheckViewModel } from '../coverage/coverage-check.service';
+import { WarrantyClaim as WarrantyClaimModel } from '../claims/warranty-claim.entity';
+import { ClaimLine as ClaimLineModel } from '../claims/claim-line.entity';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -36,6 +38,12 @@ export type Scalars = {
    * 9999-12-31T23:59:59.999Z; an instant outside that range is refused as BAD_USER_INPUT.
    */
   DateTime: { input: Date; output: Date | string; }
+  /**
+   * An exact decimal number written as a string, e.g. "149.99" (money, quantities, hours): never a float. At most 15
+   * digits, 4 of them after the point; no exponent. Where a value must be positive, a negative one is refused with
+   * its field.
+   */
+  Decimal: { input: string; output: string; }
   /** Free-form JSON (event details). */
   JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: any; output: any; }
@@ -99,6 +107,155 @@ export type CheckWarrantyInput = {
   /** Serial number or VIN. */
   serialNumber: Scalars['String']['input'];
 };
+
+/**
+ * A warranty claim on a unit: what was asked, the check it was decided on (kept as it was at submission, so a
+ * later policy change never alters it), its priced lines, its status and its service-level clocks.
+ */
+export type Claim = {
+  __typename?: 'Claim';
+  /** The active-warranty check as it was at submission. */
+  check: ClaimCheck;
+  /** The component repaired (for a capacity claim on a battery: the cells). */
+  component?: Maybe<Scalars['String']['output']>;
+  cover: ClaimCover;
+  coveredTotal: Money;
+  createdAt: Scalars['DateTime']['output'];
+  /** The CSP case the claim belongs to, if any. */
+  cspCaseId?: Maybe<Scalars['String']['output']>;
+  /** Who took the last decision, and why. */
+  decidedById?: Maybe<Scalars['ID']['output']>;
+  decisionReason?: Maybe<Scalars['String']['output']>;
+  description: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  kind: ClaimKind;
+  lines: Array<ClaimLine>;
+  /** The readings sent with the claim (none: the unit's latest recorded readings were used for the check). */
+  readings: Readings;
+  repairDate: Scalars['Date']['output'];
+  /** REPLACE claims: the serial number of the replacement unit. */
+  replacementSerialNumber?: Maybe<Scalars['String']['output']>;
+  selfPaidTotal: Money;
+  sla: ClaimSla;
+  status: ClaimStatus;
+  submittedById: Scalars['ID']['output'];
+  total: Money;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Increases with every change of the claim. */
+  version: Scalars['Int']['output'];
+  warranty: WarrantyRecord;
+};
+
+/** The active-warranty check a claim was decided on. */
+export type ClaimCheck = {
+  __typename?: 'ClaimCheck';
+  coverages: Array<ClaimCoverageCheck>;
+  decision: CoverageDecision;
+  paysLabour: Scalars['Boolean']['output'];
+  paysParts: Scalars['Boolean']['output'];
+  /** Whether the readings judged were sent with the claim (REQUEST), the unit's latest recorded ones (HISTORY), or none (NONE). */
+  readingsFrom: Scalars['String']['output'];
+  /** In words a claims agent understands, citing the policy versions. */
+  reason: Scalars['String']['output'];
+};
+
+export type ClaimConnection = {
+  __typename?: 'ClaimConnection';
+  edges: Array<ClaimEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+/** What the check and the lines came to: every line paid, some of them, or none. */
+export type ClaimCover =
+  | 'COVERED'
+  | 'NOT_COVERED'
+  | 'PARTLY_COVERED';
+
+export type ClaimCoverageCheck = {
+  __typename?: 'ClaimCoverageCheck';
+  active: Scalars['Boolean']['output'];
+  checks: Array<CheckResult>;
+  coverageId: Scalars['ID']['output'];
+  endDate: Scalars['Date']['output'];
+  kind: CoverageKind;
+  paysLabour: Scalars['Boolean']['output'];
+  paysParts: Scalars['Boolean']['output'];
+  scope: Scalars['String']['output'];
+  startDate: Scalars['Date']['output'];
+};
+
+export type ClaimEdge = {
+  __typename?: 'ClaimEdge';
+  cursor: Scalars['String']['output'];
+  node: Claim;
+};
+
+/** Repair, replacement of the whole unit, or refund. */
+export type ClaimKind =
+  | 'REFUND'
+  | 'REPAIR'
+  | 'REPLACE';
+
+/** One line of a claim, priced, with who pays it and why. */
+export type ClaimLine = {
+  __typename?: 'ClaimLine';
+  amount: Money;
+  component?: Maybe<Scalars['String']['output']>;
+  covered: Scalars['Boolean']['output'];
+  endAt?: Maybe<Scalars['DateTime']['output']>;
+  /** LABOUR lines. */
+  hours?: Maybe<Scalars['Decimal']['output']>;
+  kind: ClaimLineKind;
+  /** PART lines. */
+  partNumber?: Maybe<Scalars['String']['output']>;
+  quantity?: Maybe<Scalars['Decimal']['output']>;
+  /** LABOUR lines: per hour; TRAVEL lines: per hour of travel. */
+  rate?: Maybe<Money>;
+  reason: Scalars['String']['output'];
+  /** TRAVEL lines: the trip, which also pauses the on-site clock. */
+  startAt?: Maybe<Scalars['DateTime']['output']>;
+  unitPrice?: Maybe<Money>;
+};
+
+/**
+ * A claim line: PART (partNumber, quantity, unitPrice; component optional), LABOUR (hours, rate) or TRAVEL
+ * (startAt, endAt; rate optional).
+ */
+export type ClaimLineInput = {
+  component?: InputMaybe<Scalars['String']['input']>;
+  endAt?: InputMaybe<Scalars['DateTime']['input']>;
+  hours?: InputMaybe<Scalars['Decimal']['input']>;
+  kind: ClaimLineKind;
+  partNumber?: InputMaybe<Scalars['String']['input']>;
+  quantity?: InputMaybe<Scalars['Decimal']['input']>;
+  rate?: InputMaybe<Scalars['Decimal']['input']>;
+  startAt?: InputMaybe<Scalars['DateTime']['input']>;
+  unitPrice?: InputMaybe<Scalars['Decimal']['input']>;
+};
+
+export type ClaimLineKind =
+  | 'LABOUR'
+  | 'PART'
+  | 'TRAVEL';
+
+/** The response and on-site targets, counted in service hours of the site. */
+export type ClaimSla = {
+  __typename?: 'ClaimSla';
+  /** Null for a refund: nobody goes on site. */
+  onsite?: Maybe<SlaTarget>;
+  response?: Maybe<SlaTarget>;
+};
+
+/** Where a claim stands (the state machine is in the README). */
+export type ClaimStatus =
+  | 'APPROVED'
+  | 'CANCELLED'
+  | 'CLOSED'
+  | 'EXCEPTION_REQUESTED'
+  | 'IN_REPAIR'
+  | 'REJECTED'
+  | 'SUBMITTED';
 
 export type CostType =
   | 'LABOUR'
@@ -184,6 +341,15 @@ export type ErrorCode =
   | 'WARRANTY_EXPIRED'
   | 'WARRANTY_VOIDED';
 
+/** An exact amount of money in one currency. */
+export type Money = {
+  __typename?: 'Money';
+  /** Exact decimal, rounded to the currency's minor unit ("12.50" for EUR, "1250" for JPY). */
+  amount: Scalars['Decimal']['output'];
+  /** ISO 4217 code, e.g. EUR. */
+  currency: Scalars['String']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -202,6 +368,8 @@ export type Mutation = {
   reinstateWarranty: ReinstateWarrantyPayload;
   /** Remove a part contract (WARRANTY_ADMIN only); the event keeps what it was. */
   removePartCoverage: PartCoveragePayload;
+  /** Opens a claim on a unit (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE). */
+  submitClaim: SubmitClaimPayload;
   /** Change the fields that may change (PATCH /api/warranty/:id). A changed start recomputes the coverage dates. */
   updateWarranty: UpdateWarrantyPayload;
   /**
@@ -239,6 +407,11 @@ export type MutationReinstateWarrantyArgs = {
 
 export type MutationRemovePartCoverageArgs = {
   input: RemovePartCoverageInput;
+};
+
+
+export type MutationSubmitClaimArgs = {
+  input: SubmitClaimInput;
 };
 
 
@@ -419,6 +592,8 @@ export type Query = {
    * coverages pay, for what, and why. A set usage limit whose reading is missing is refused as READING_REQUIRED.
    */
   checkWarranty: WarrantyCheck;
+  /** A claim of the caller's organisation. */
+  claim?: Maybe<Claim>;
   /**
    * The organisation's product references (SKU → product, family, capacity) that registration reads, by SKU in
    * ascending order. `skuPrefix` keeps only SKUs that start with it (case-sensitive). Any role of the organisation.
@@ -440,6 +615,11 @@ export type Query = {
 
 export type QueryCheckWarrantyArgs = {
   input: CheckWarrantyInput;
+};
+
+
+export type QueryClaimArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -475,6 +655,15 @@ export type QueryWarrantyPoliciesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   productFamily?: InputMaybe<Scalars['String']['input']>;
   region?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Odometer, engine hours, energy throughput and state of health; null where not read. */
+export type Readings = {
+  __typename?: 'Readings';
+  engineHours?: Maybe<Scalars['Int']['output']>;
+  odometerKm?: Maybe<Scalars['Int']['output']>;
+  sohPct?: Maybe<Scalars['Float']['output']>;
+  throughputMwh?: Maybe<Scalars['Float']['output']>;
 };
 
 export type ReadingsInput = {
@@ -564,6 +753,48 @@ export type Site = {
 export type SiteInput = {
   countryCode: Scalars['String']['input'];
   timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type SlaState =
+  | 'BREACHED'
+  | 'MET'
+  /** Not met yet, and not yet due. */
+  | 'RUNNING';
+
+export type SlaTarget = {
+  __typename?: 'SlaTarget';
+  dueAt: Scalars['DateTime']['output'];
+  metAt?: Maybe<Scalars['DateTime']['output']>;
+  state: SlaState;
+};
+
+export type SubmitClaimInput = {
+  /** A claim on a battery's capacity: judged on the coverage that carries the SOH guarantee (the cells). */
+  capacityClaim?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The component repaired; a part line may name its own. */
+  component?: InputMaybe<Scalars['String']['input']>;
+  cspCaseId?: InputMaybe<Scalars['String']['input']>;
+  /** ISO 4217 code of every amount on the claim. */
+  currency: Scalars['String']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** A retry with the same key and the same request returns the first claim; another request under it is refused. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  kind: ClaimKind;
+  lines?: Array<ClaimLineInput>;
+  /** Readings at the repair; they go into the unit's history (a counter lower than one recorded before is refused). */
+  readings?: InputMaybe<ReadingsInput>;
+  repairDate: Scalars['Date']['input'];
+  /** REPLACE claims: the serial number of the unit that replaces this one. */
+  replacementSerialNumber?: InputMaybe<Scalars['String']['input']>;
+  serialNumber?: InputMaybe<Scalars['String']['input']>;
+  /** The unit: its warranty id or its serial number (one of them). */
+  warrantyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type SubmitClaimPayload = {
+  __typename?: 'SubmitClaimPayload';
+  claim?: Maybe<Claim>;
+  userErrors: Array<UserError>;
 };
 
 /** Where a unit that has not reached an end customer sits in the supply chain. Movements never start a warranty. */
@@ -713,6 +944,8 @@ export type WarrantyFilter = {
 export type WarrantyRecord = {
   __typename?: 'WarrantyRecord';
   capacityKwh?: Maybe<Scalars['Float']['output']>;
+  /** The unit's claims, newest first. */
+  claims: ClaimConnection;
   coverages: Array<Coverage>;
   customer?: Maybe<Customer>;
   /** End of the latest coverage; null while the warranty has not started. */
@@ -720,6 +953,8 @@ export type WarrantyRecord = {
   history: WarrantyEventConnection;
   id: Scalars['ID']['output'];
   installerId?: Maybe<Scalars['ID']['output']>;
+  /** The latest recorded value of each reading, from the unit's readings history. */
+  latestReadings: Readings;
   /** The policy version the unit was registered under. */
   policy: Policy;
   product: Product;
@@ -744,6 +979,13 @@ export type WarrantyRecord = {
   version: Scalars['Int']['output'];
   voidReason?: Maybe<Scalars['String']['output']>;
   voidedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+
+/** A serialized unit's warranty file. */
+export type WarrantyRecordClaimsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -912,6 +1154,18 @@ export type ResolversTypes = ResolversObject<{
   CheckResult: ResolverTypeWrapper<CheckResult>;
   CheckWarrantyInput: CheckWarrantyInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Claim: ResolverTypeWrapper<WarrantyClaimModel>;
+  ClaimCheck: ResolverTypeWrapper<ClaimCheck>;
+  ClaimConnection: ResolverTypeWrapper<Omit<ClaimConnection, 'edges'> & { edges: Array<ResolversTypes['ClaimEdge']> }>;
+  ClaimCover: ClaimCover;
+  ClaimCoverageCheck: ResolverTypeWrapper<ClaimCoverageCheck>;
+  ClaimEdge: ResolverTypeWrapper<Omit<ClaimEdge, 'node'> & { node: ResolversTypes['Claim'] }>;
+  ClaimKind: ClaimKind;
+  ClaimLine: ResolverTypeWrapper<ClaimLineModel>;
+  ClaimLineInput: ClaimLineInput;
+  ClaimLineKind: ClaimLineKind;
+  ClaimSla: ResolverTypeWrapper<ClaimSla>;
+  ClaimStatus: ClaimStatus;
   CostType: CostType;
   Coverage: ResolverTypeWrapper<CoverageModel>;
   CoverageCheck: ResolverTypeWrapper<CoverageCheckViewModel>;
@@ -920,8 +1174,10 @@ export type ResolversTypes = ResolversObject<{
   Customer: ResolverTypeWrapper<CustomerRefModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ErrorCode: ErrorCode;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PartCoveragePayload: ResolverTypeWrapper<Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversTypes['Coverage']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
@@ -938,6 +1194,7 @@ export type ResolversTypes = ResolversObject<{
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: ResolverTypeWrapper<Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversTypes['Policy']> }>;
   Query: ResolverTypeWrapper<{}>;
+  Readings: ResolverTypeWrapper<Readings>;
   ReadingsInput: ReadingsInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: ResolverTypeWrapper<Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
@@ -948,6 +1205,10 @@ export type ResolversTypes = ResolversObject<{
   SaleInput: SaleInput;
   Site: ResolverTypeWrapper<WarrantyRecordModel>;
   SiteInput: SiteInput;
+  SlaState: SlaState;
+  SlaTarget: ResolverTypeWrapper<SlaTarget>;
+  SubmitClaimInput: SubmitClaimInput;
+  SubmitClaimPayload: ResolverTypeWrapper<Omit<SubmitClaimPayload, 'claim'> & { claim?: Maybe<ResolversTypes['Claim']> }>;
   SupplyChainStage: SupplyChainStage;
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: ResolverTypeWrapper<Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
@@ -984,12 +1245,22 @@ export type ResolversParentTypes = ResolversObject<{
   CheckResult: CheckResult;
   CheckWarrantyInput: CheckWarrantyInput;
   Boolean: Scalars['Boolean']['output'];
+  Claim: WarrantyClaimModel;
+  ClaimCheck: ClaimCheck;
+  ClaimConnection: Omit<ClaimConnection, 'edges'> & { edges: Array<ResolversParentTypes['ClaimEdge']> };
+  ClaimCoverageCheck: ClaimCoverageCheck;
+  ClaimEdge: Omit<ClaimEdge, 'node'> & { node: ResolversParentTypes['Claim'] };
+  ClaimLine: ClaimLineModel;
+  ClaimLineInput: ClaimLineInput;
+  ClaimSla: ClaimSla;
   Coverage: CoverageModel;
   CoverageCheck: CoverageCheckViewModel;
   Customer: CustomerRefModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Decimal: Scalars['Decimal']['output'];
   JSON: Scalars['JSON']['output'];
+  Money: Money;
   Mutation: {};
   PageInfo: PageInfo;
   PartCoveragePayload: Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversParentTypes['Coverage']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
@@ -1006,6 +1277,7 @@ export type ResolversParentTypes = ResolversObject<{
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversParentTypes['Policy']> };
   Query: {};
+  Readings: Readings;
   ReadingsInput: ReadingsInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
@@ -1015,6 +1287,9 @@ export type ResolversParentTypes = ResolversObject<{
   SaleInput: SaleInput;
   Site: WarrantyRecordModel;
   SiteInput: SiteInput;
+  SlaTarget: SlaTarget;
+  SubmitClaimInput: SubmitClaimInput;
+  SubmitClaimPayload: Omit<SubmitClaimPayload, 'claim'> & { claim?: Maybe<ResolversParentTypes['Claim']> };
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   UpsertProductReferencesInput: UpsertProductReferencesInput;
@@ -1052,6 +1327,91 @@ export type CheckResultResolvers<ContextType = RequestContext, ParentType extend
   outcome?: Resolver<ResolversTypes['CheckOutcome'], ParentType, ContextType>;
   reading?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Claim'] = ResolversParentTypes['Claim']> = ResolversObject<{
+  check?: Resolver<ResolversTypes['ClaimCheck'], ParentType, ContextType>;
+  component?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  cover?: Resolver<ResolversTypes['ClaimCover'], ParentType, ContextType>;
+  coveredTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cspCaseId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  decidedById?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  decisionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ClaimKind'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['ClaimLine']>, ParentType, ContextType>;
+  readings?: Resolver<ResolversTypes['Readings'], ParentType, ContextType>;
+  repairDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  replacementSerialNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  selfPaidTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  sla?: Resolver<ResolversTypes['ClaimSla'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ClaimStatus'], ParentType, ContextType>;
+  submittedById?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  warranty?: Resolver<ResolversTypes['WarrantyRecord'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimCheckResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimCheck'] = ResolversParentTypes['ClaimCheck']> = ResolversObject<{
+  coverages?: Resolver<Array<ResolversTypes['ClaimCoverageCheck']>, ParentType, ContextType>;
+  decision?: Resolver<ResolversTypes['CoverageDecision'], ParentType, ContextType>;
+  paysLabour?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  paysParts?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  readingsFrom?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimConnection'] = ResolversParentTypes['ClaimConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ClaimEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimCoverageCheckResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimCoverageCheck'] = ResolversParentTypes['ClaimCoverageCheck']> = ResolversObject<{
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  checks?: Resolver<Array<ResolversTypes['CheckResult']>, ParentType, ContextType>;
+  coverageId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  endDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['CoverageKind'], ParentType, ContextType>;
+  paysLabour?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  paysParts?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimEdge'] = ResolversParentTypes['ClaimEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Claim'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimLineResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimLine'] = ResolversParentTypes['ClaimLine']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  component?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  covered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  endAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  hours?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ClaimLineKind'], ParentType, ContextType>;
+  partNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  quantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  rate?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  unitPrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimSlaResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimSla'] = ResolversParentTypes['ClaimSla']> = ResolversObject<{
+  onsite?: Resolver<Maybe<ResolversTypes['SlaTarget']>, ParentType, ContextType>;
+  response?: Resolver<Maybe<ResolversTypes['SlaTarget']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1097,9 +1457,19 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
+  name: 'Decimal';
+}
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
+
+export type MoneyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addPartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationAddPartCoverageArgs, 'input'>>;
@@ -1107,6 +1477,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
   removePartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationRemovePartCoverageArgs, 'input'>>;
+  submitClaim?: Resolver<ResolversTypes['SubmitClaimPayload'], ParentType, ContextType, RequireFields<MutationSubmitClaimArgs, 'input'>>;
   updateWarranty?: Resolver<ResolversTypes['UpdateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationUpdateWarrantyArgs, 'input'>>;
   upsertProductReferences?: Resolver<ResolversTypes['UpsertProductReferencesPayload'], ParentType, ContextType, RequireFields<MutationUpsertProductReferencesArgs, 'input'>>;
   voidWarranty?: Resolver<ResolversTypes['VoidWarrantyPayload'], ParentType, ContextType, RequireFields<MutationVoidWarrantyArgs, 'input'>>;
@@ -1212,11 +1583,20 @@ export type PublishWarrantyPolicyPayloadResolvers<ContextType = RequestContext, 
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   checkWarranty?: Resolver<ResolversTypes['WarrantyCheck'], ParentType, ContextType, RequireFields<QueryCheckWarrantyArgs, 'input'>>;
+  claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType, RequireFields<QueryClaimArgs, 'id'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
   warranties?: Resolver<ResolversTypes['WarrantyRecordConnection'], ParentType, ContextType, RequireFields<QueryWarrantiesArgs, 'first'>>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType, RequireFields<QueryWarrantyArgs, 'serialNumber'>>;
   warrantyHistory?: Resolver<ResolversTypes['WarrantyEventConnection'], ParentType, ContextType, RequireFields<QueryWarrantyHistoryArgs, 'first' | 'warrantyId'>>;
   warrantyPolicies?: Resolver<ResolversTypes['PolicyConnection'], ParentType, ContextType, RequireFields<QueryWarrantyPoliciesArgs, 'first'>>;
+}>;
+
+export type ReadingsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Readings'] = ResolversParentTypes['Readings']> = ResolversObject<{
+  engineHours?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  odometerKm?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  sohPct?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  throughputMwh?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type RegisterWarrantyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterWarrantyPayload'] = ResolversParentTypes['RegisterWarrantyPayload']> = ResolversObject<{
@@ -1234,6 +1614,19 @@ export type ReinstateWarrantyPayloadResolvers<ContextType = RequestContext, Pare
 export type SiteResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Site'] = ResolversParentTypes['Site']> = ResolversObject<{
   countryCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   timeZone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SlaTargetResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SlaTarget'] = ResolversParentTypes['SlaTarget']> = ResolversObject<{
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  metAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['SlaState'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SubmitClaimPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SubmitClaimPayload'] = ResolversParentTypes['SubmitClaimPayload']> = ResolversObject<{
+  claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1313,12 +1706,14 @@ export type WarrantyEventEdgeResolvers<ContextType = RequestContext, ParentType 
 export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WarrantyRecord'] = ResolversParentTypes['WarrantyRecord']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['WarrantyRecord']>, { __typename: 'WarrantyRecord' } & (GraphQLRecursivePick<ParentType, {"id":true}> | GraphQLRecursivePick<ParentType, {"serialNumber":true}>), ContextType>;
   capacityKwh?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  claims?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<WarrantyRecordClaimsArgs, 'first'>>;
   coverages?: Resolver<Array<ResolversTypes['Coverage']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   history?: Resolver<ResolversTypes['WarrantyEventConnection'], ParentType, ContextType, RequireFields<WarrantyRecordHistoryArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   installerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  latestReadings?: Resolver<ResolversTypes['Readings'], ParentType, ContextType>;
   policy?: Resolver<ResolversTypes['Policy'], ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   productFamily?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1375,12 +1770,21 @@ export type WarrantyStartFactsResolvers<ContextType = RequestContext, ParentType
 export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Case?: CaseResolvers<ContextType>;
   CheckResult?: CheckResultResolvers<ContextType>;
+  Claim?: ClaimResolvers<ContextType>;
+  ClaimCheck?: ClaimCheckResolvers<ContextType>;
+  ClaimConnection?: ClaimConnectionResolvers<ContextType>;
+  ClaimCoverageCheck?: ClaimCoverageCheckResolvers<ContextType>;
+  ClaimEdge?: ClaimEdgeResolvers<ContextType>;
+  ClaimLine?: ClaimLineResolvers<ContextType>;
+  ClaimSla?: ClaimSlaResolvers<ContextType>;
   Coverage?: CoverageResolvers<ContextType>;
   CoverageCheck?: CoverageCheckResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  Decimal?: GraphQLScalarType;
   JSON?: GraphQLScalarType;
+  Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PartCoveragePayload?: PartCoveragePayloadResolvers<ContextType>;
@@ -1394,9 +1798,12 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ProjectedEnd?: ProjectedEndResolvers<ContextType>;
   PublishWarrantyPolicyPayload?: PublishWarrantyPolicyPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Readings?: ReadingsResolvers<ContextType>;
   RegisterWarrantyPayload?: RegisterWarrantyPayloadResolvers<ContextType>;
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;
+  SlaTarget?: SlaTargetResolvers<ContextType>;
+  SubmitClaimPayload?: SubmitClaimPayloadResolvers<ContextType>;
   UpdateWarrantyPayload?: UpdateWarrantyPayloadResolvers<ContextType>;
   UpsertProductReferencesPayload?: UpsertProductReferencesPayloadResolvers<ContextType>;
   UsageLimits?: UsageLimitsResolvers<ContextType>;

@@ -28,7 +28,7 @@ export class OutboxMessage {
   aggregateId: string;
 
   @Column({ type: 'jsonb' })
-  payload: Record<string, unknown>;
+  payload: Record<string, any>;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -53,6 +53,8 @@ export const RECORD_FIELD_PROPERTIES: Record<string, readonly RecordProperty[]> 
   updatedAt: ['updatedAt'],
   coverages: [],
   history: [],
+  claims: [],
+  latestReadings: [],
 };
 
 /**

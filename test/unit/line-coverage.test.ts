@@ -85,9 +85,9 @@ describe('line problems', () => {
 
   it.each([
     ['a zero quantity', [part('0', '10')], 'lines.0.quantity', 'quantity must be more than zero'],
-    ['a negative quantity', [part('-1', '10')], 'lines.0.quantity', 'quantity must be a decimal number written plainly'],
+    ['a negative quantity', [part('-1', '10')], 'lines.0.quantity', 'quantity must be more than zero'],
     ['zero hours', [labour('0.0', '10')], 'lines.0.hours', 'hours must be more than zero'],
-    ['a negative rate', [labour('1', '-5')], 'lines.0.rate', 'rate must be a decimal number'],
+    ['a negative rate', [labour('1', '-5')], 'lines.0.rate', 'rate must not be negative'],
     ['an exponent', [part('1e3', '1')], 'lines.0.quantity', 'written plainly'],
     ['too many decimals', [part('1', '0.00001')], 'lines.0.unitPrice', 'more than 4 decimal places'],
     ['too many digits', [part('1', '1234567890123456')], 'lines.0.unitPrice', 'more than 15 digits'],

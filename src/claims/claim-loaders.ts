@@ -1,0 +1,128 @@
+import DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import { isCustomerOnly, type Actor } from '../auth/actor';
+import { isUuid } from '../common/ids';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
+import { latestReadings, type ReadingKind, type RecordedReading } from '../readings/readings-history';
+import { UnitReading } from '../readings/unit-reading.entity';
+import { ClaimLine } from './claim-line.entity';
+import { WarrantyClaim } from './warranty-claim.entity';
+
+export interface ClaimPageKey {
+  recordId: string;
+  first?: number | null;
+  after?: string | null;
+}
+
+export type LatestReadings = Record<ReadingKind, number | null>;
+
+/**
+ * Per-request loaders for claims, each one statement per batch however many parents, scoped to the caller's
+ * organisation (and for a customer to their own units).
+ */
+export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
+  const claims = () => {
+    const query = dataSource.getRepository(WarrantyClaim).createQueryBuilder('c').where('c.org_id = :orgId', { orgId: actor.orgId });
+    if (isCustomerOnly(actor)) {
+      query.innerJoin('warranty_record', 'r', 'r.id = c.warranty_record_id AND r.customer_id = :customerId', { customerId: actor.customerId ?? '' });
+    }
+    return query;
+  };
+
+  const claimById = new DataLoader<string, WarrantyClaim | null>(async (ids) => {
+    const valid = ids.filter((id) => isUuid(id));
+    const rows = valid.length ? await claims().andWhere('c.id IN (:...ids)', { ids: valid }).getMany() : [];
+    const found = new Map(rows.map((c) => [c.id, c]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+
+  /** Lines of many claims, each with its claim's currency (the amounts' unit). */
+  const linesByClaimId = new DataLoader<string, Array<ClaimLine & { currency: string }>>(async (claimIds) => {
+    const rows = await dataSource
+      .getRepository(ClaimLine)
+      .createQueryBuilder('l')
+      .innerJoin(WarrantyClaim, 'c', 'c.id = l.claim_id')
+      .addSelect('c.currency', 'currency')
+      .where('l.org_id = :orgId AND l.claim_id IN (:...claimIds)', { orgId: actor.orgId, claimIds: [...claimIds] })
+      .orderBy('l.claim_id')
+      .addOrderBy('l.position')
+      .getRawAndEntities();
+    const byClaim = new Map<string, Array<ClaimLine & { currency: string }>>(claimIds.map((id) => [id, []]));
+    rows.entities.forEach((line, index) => byClaim.get(line.claimId)?.push(Object.assign(line, { currency: rows.raw[index].currency as string })));
+    return claimIds.map((id) => byClaim.get(id) ?? []);
+  });
+
+  /** A page of each record's claims, newest first; pages of one size and cursor share one statement. */
+  const claimsByRecord = new DataLoader<ClaimPageKey, Connection<WarrantyClaim>, string>(
+    async (keys) => {
+      const groups = new Map<string, ClaimPageKey[]>();
+      for (const key of keys) {
+        const group = `${key.first ?? ''}|${key.after ?? ''}`;
+        groups.set(group, [...(groups.get(group) ?? []), key]);
+      }
+      const pages = new Map<string, Connection<WarrantyClaim> | Error>();
+      for (const group of groups.values()) {
+        try {
+          const size = pageSize(group[0].first, 20);
+          const after = decodeCursor(group[0].after, ['timestamp', 'uuid']);
+          const recordIds = group.map((k) => k.recordId).filter((id) => isUuid(id));
+          const query = claims()
+            .andWhere('c.warranty_record_id IN (:...recordIds)', { recordIds: recordIds.length ? recordIds : ['00000000-0000-0000-0000-000000000000'] })
+            .orderBy('c.created_at', 'DESC')
+            .addOrderBy('c.id', 'DESC');
+          if (after) query.andWhere('(c.created_at, c.id) < (:afterAt, :afterId)', { afterAt: after[0], afterId: after[1] });
+          // Every claim of these records after the cursor, cut to each record's page below: a unit has a handful
+          // of claims in its life, so this stays small (a window per record would cost a second statement).
+          const rows = await query.getMany();
+          const counts = await claims()
+            .select('c.warranty_record_id', 'recordId')
+            .addSelect('count(*)::int', 'count')
+            .andWhere('c.warranty_record_id IN (:...recordIds)', { recordIds: recordIds.length ? recordIds : ['00000000-0000-0000-0000-000000000000'] })
+            .groupBy('c.warranty_record_id')
+            .getRawMany<{ recordId: string; count: number }>();
+          const countOf = new Map(counts.map((c) => [c.recordId, c.count]));
+          for (const key of group) {
+            const mine = rows.filter((c) => c.warrantyRecordId === key.recordId).slice(0, size + 1);
+            pages.set(pageKey(key), toConnection(mine, size, countOf.get(key.recordId) ?? 0, (c) => [c.createdAt.toISOString(), c.id], after !== null));
+          }
+        } catch (error) {
+          for (const key of group) pages.set(pageKey(key), error as Error);
+        }
+      }
+      return keys.map((key) => pages.get(pageKey(key))!);
+    },
+    { cacheKeyFn: (key) => pageKey(key) },
+  );
+
+  const latestReadingsByRecordId = new DataLoader<string, LatestReadings>(async (recordIds) => {
+    const valid = recordIds.filter((id) => isUuid(id));
+    const rows = valid.length
+      ? await dataSource
+          .getRepository(UnitReading)
+          .createQueryBuilder('u')
+          .where('u.org_id = :orgId AND u.warranty_record_id IN (:...ids)', { orgId: actor.orgId, ids: valid })
+          .getMany()
+      : [];
+    const byRecord = new Map<string, RecordedReading[]>();
+    for (const row of rows) {
+      const list = byRecord.get(row.warrantyRecordId) ?? [];
+      list.push({ readOn: row.readOn, sequence: Number(row.id), odometerKm: row.odometerKm, engineHours: row.engineHours, throughputMwh: row.throughputMwh, sohPct: row.sohPct });
+      byRecord.set(row.warrantyRecordId, list);
+    }
+    return recordIds.map((id) => {
+      const latest = latestReadings(byRecord.get(id) ?? []);
+      return {
+        odometerKm: latest.odometerKm?.value ?? null,
+        engineHours: latest.engineHours?.value ?? null,
+        throughputMwh: latest.throughputMwh?.value ?? null,
+        sohPct: latest.sohPct?.value ?? null,
+      };
+    });
+  });
+
+  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId };
+}
+
+const pageKey = (key: ClaimPageKey) => `${key.first ?? ''}|${key.after ?? ''}|${key.recordId}`;
+
+export type ClaimLoaders = ReturnType<typeof createClaimLoaders>;

@@ -1,0 +1,128 @@
+import Decimal from 'decimal.js';
+import { DomainError, DomainErrors, mutationPayload, queryResult } from '../common/errors';
+import { isoDate } from '../common/validation';
+import { authenticated } from '../context';
+import type { ClaimLineInput, Resolvers } from '../generated/graphql';
+import type { ClaimKind } from './claim-states';
+import type { LineInput } from './line-coverage';
+import { minorUnits } from './line-coverage';
+import type { WarrantyClaim } from './warranty-claim.entity';
+
+/** An amount as stored (NUMERIC(19,4)) shown at its currency's minor unit. */
+function money(amount: string | null, currency: string) {
+  if (amount === null) return null;
+  return { amount: new Decimal(amount).toFixed(minorUnits(currency) ?? 2), currency };
+}
+
+/** A quantity or hours as stored, without the trailing zeros of the column's scale. */
+function decimal(value: string | null): string | null {
+  return value === null ? null : new Decimal(value).toString();
+}
+
+function slaTarget(dueAt: Date | null, metAt: Date | null, now: Date) {
+  if (!dueAt) return null;
+  const state = metAt ? (metAt.getTime() <= dueAt.getTime() ? 'MET' : 'BREACHED') : now.getTime() > dueAt.getTime() ? 'BREACHED' : 'RUNNING';
+  return { dueAt, metAt, state } as const;
+}
+
+/** The lines as the service prices them; a field a line's kind needs and lacks is the client's mistake, named. */
+function lineInputs(lines: readonly ClaimLineInput[]): LineInput[] {
+  const problems: DomainError[] = [];
+  const need = (index: number, name: string, value: unknown) => {
+    if (value === null || value === undefined) problems.push(new DomainError('BAD_USER_INPUT', `a ${lines[index].kind} line needs ${name}`, ['input', 'lines', String(index), name]));
+  };
+  const converted = lines.map((line, index): LineInput => {
+    if (line.kind === 'PART') {
+      need(index, 'partNumber', line.partNumber);
+      need(index, 'quantity', line.quantity);
+      need(index, 'unitPrice', line.unitPrice);
+      return { kind: 'PART', partNumber: line.partNumber ?? '', component: line.component, quantity: line.quantity ?? '0', unitPrice: line.unitPrice ?? '0' };
+    }
+    if (line.kind === 'LABOUR') {
+      need(index, 'hours', line.hours);
+      need(index, 'rate', line.rate);
+      return { kind: 'LABOUR', hours: line.hours ?? '0', rate: line.rate ?? '0' };
+    }
+    need(index, 'startAt', line.startAt);
+    need(index, 'endAt', line.endAt);
+    return { kind: 'TRAVEL', startAt: line.startAt ?? new Date(0), endAt: line.endAt ?? new Date(0), rate: line.rate };
+  });
+  if (problems.length > 0) throw new DomainErrors(problems);
+  return converted;
+}
+
+export const claimResolvers: Resolvers = {
+  Query: {
+    claim: (_, { id }, context) => authenticated(context).loaders.claimById.load(id),
+  },
+
+  Mutation: {
+    submitClaim: (_, { input }, context) => {
+      const { actor } = authenticated(context);
+      return mutationPayload('claim', async () =>
+        context.services.claims.submit(actor, {
+          warrantyId: input.warrantyId,
+          serialNumber: input.serialNumber,
+          kind: input.kind as ClaimKind,
+          repairDate: isoDate(input.repairDate)!,
+          component: input.component,
+          capacityClaim: input.capacityClaim,
+          description: input.description,
+          readings: input.readings ?? null,
+          currency: input.currency,
+          lines: lineInputs(input.lines ?? []),
+          cspCaseId: input.cspCaseId,
+          idempotencyKey: input.idempotencyKey,
+          replacementSerialNumber: input.replacementSerialNumber,
+        }),
+      );
+    },
+  },
+
+  Claim: {
+    warranty: async (claim, _, context) => {
+      const record = await authenticated(context).loaders.recordById.load(claim.warrantyRecordId);
+      if (!record) throw new Error(`record ${claim.warrantyRecordId} of claim ${claim.id} is missing`);
+      return record;
+    },
+    kind: (claim) => claim.kind as ClaimKind,
+    status: (claim) => claim.status as WarrantyClaim['status'] as never,
+    cover: (claim) => claim.cover as never,
+    readings: (claim) => ({ odometerKm: claim.odometerKm, engineHours: claim.engineHours, throughputMwh: claim.throughputMwh, sohPct: claim.sohPct }),
+    check: (claim) => {
+      const stored = claim.validation ?? {};
+      return {
+        decision: stored.decision,
+        paysParts: stored.paysParts,
+        paysLabour: stored.paysLabour,
+        reason: stored.reason,
+        readingsFrom: stored.readingsFrom ?? 'REQUEST',
+        coverages: stored.coverages ?? [],
+      };
+    },
+    lines: (claim, _, context) => authenticated(context).loaders.claimLines.load(claim.id),
+    coveredTotal: (claim) => money(claim.coveredTotal, claim.currency)!,
+    selfPaidTotal: (claim) => money(claim.selfPaidTotal, claim.currency)!,
+    total: (claim) => money(claim.total, claim.currency)!,
+    sla: (claim) => {
+      const now = new Date();
+      return { response: slaTarget(claim.responseDueAt, claim.respondedAt, now), onsite: slaTarget(claim.onsiteDueAt, claim.onsiteAt, now) };
+    },
+    version: (claim) => claim.rowVersion,
+  },
+
+  ClaimLine: {
+    kind: (line) => line.kind as never,
+    quantity: (line) => decimal(line.quantity),
+    hours: (line) => decimal(line.hours),
+    unitPrice: (line) => money(line.unitPrice, (line as { currency?: string }).currency ?? 'EUR'),
+    rate: (line) => money(line.rate, (line as { currency?: string }).currency ?? 'EUR'),
+    amount: (line) => money(line.amount, (line as { currency?: string }).currency ?? 'EUR')!,
+  },
+
+  WarrantyRecord: {
+    claims: (record, { first, after }, context) =>
+      queryResult(() => authenticated(context).loaders.claimsByRecord.load({ recordId: record.id, first, after })),
+    latestReadings: (record, _, context) => authenticated(context).loaders.latestReadings.load(record.id),
+  },
+};

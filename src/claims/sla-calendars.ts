@@ -1,0 +1,53 @@
+import Holidays from 'date-holidays';
+import type { EntityManager } from 'typeorm';
+import type { IsoDate } from '../coverage/calendar';
+import type { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import { CompanyDay, EVERY_COUNTRY } from './company-day.entity';
+import type { ServiceCalendar } from './sla-calendar';
+
+/**
+ * Where a claim's service calendar comes from: the policy's service day (policy data), the site's time zone, the
+ * public holidays of the site's country (the `date-holidays` library, nationwide `public` and `bank` days) and the
+ * organisation's company days for that country or for all (the `company_day` table).
+ */
+const HOLIDAY_TYPES = new Set(['public', 'bank']);
+/** Holiday lists per country and year, built once per process (the library computes them from rules). */
+const holidayCache = new Map<string, readonly IsoDate[]>();
+
+export function publicHolidays(countryCode: string, year: number): readonly IsoDate[] {
+  const key = `${countryCode}/${year}`;
+  let dates = holidayCache.get(key);
+  if (!dates) {
+    const calendar = new Holidays(countryCode);
+    const found = calendar.getHolidays(year) || [];
+    dates = found.filter((h) => HOLIDAY_TYPES.has(h.type)).map((h) => h.date.slice(0, 10));
+    holidayCache.set(key, dates);
+  }
+  return dates;
+}
+
+export interface CalendarSite {
+  orgId: string;
+  countryCode: string;
+  timeZone: string;
+}
+
+/** The calendar of a site under a policy, with closed days for `fromYear` and the two years after it. */
+export async function serviceCalendarFor(manager: EntityManager, site: CalendarSite, policy: WarrantyPolicy, fromYear: number): Promise<ServiceCalendar> {
+  const closed = new Set<IsoDate>();
+  for (let year = fromYear; year <= fromYear + 2; year++) for (const day of publicHolidays(site.countryCode, year)) closed.add(day);
+  const companyDays = await manager
+    .createQueryBuilder(CompanyDay, 'd')
+    .select("to_char(d.day, 'YYYY-MM-DD')", 'day')
+    .where('d.org_id = :orgId AND d.country_code IN (:...countries)', { orgId: site.orgId, countries: [site.countryCode, EVERY_COUNTRY] })
+    .andWhere('d.day >= :from AND d.day < :to', { from: `${fromYear}-01-01`, to: `${fromYear + 3}-01-01` })
+    .getRawMany<{ day: string }>();
+  for (const { day } of companyDays) closed.add(day);
+  return {
+    timeZone: site.timeZone,
+    opensAtMinute: policy.serviceOpensMinute,
+    closesAtMinute: policy.serviceClosesMinute,
+    workingDays: policy.serviceDays,
+    closedDates: closed,
+  };
+}
