@@ -129,6 +129,12 @@ function operations(f: Fixtures): fc.Arbitrary<Case> {
   const enumish = (...values: string[]) => fc.oneof(fc.constantFrom(...values), weirdString);
   const cursor = fc.oneof(cursorish, fc.constantFrom(...f.cursors));
   const limits = partial({ odometerKm: intish, engineHours: intish, throughputMwh: floatish, sohGuaranteePct: floatish });
+  const decimalish = fc.oneof(
+    fc.constantFrom('0', '1', '12.50', '0.00001', '-3', '1e3', '99999999999999999', '1.2.3', ''),
+    fc.integer(),
+    fc.double(),
+    weirdString,
+  );
   const readings = partial({ odometerKm: intish, engineHours: intish, throughputMwh: floatish, sohPct: floatish });
   const site = fc.oneof(input(['countryCode'], { countryCode: country, timeZone }), fc.constant(null));
 
@@ -197,6 +203,24 @@ function operations(f: Fixtures): fc.Arbitrary<Case> {
         extensionTiers: fc.oneof(fc.array(enumish('EXTENDED_5Y', 'EXTENDED_10Y', 'GOODWILL'), { maxLength: 3 }), fc.constant(null)),
         extensionCliffMonths: intish, extensionWindowMonths: intish, lateStartCapMonths: intish, slaResponseHours: floatish, slaOnsiteHours: floatish,
       }, { productFamily: 'INVERTER', region: 'PL', effectiveFrom: '2030-01-01', termMonths: 60, labourMonths: 24, throughputMwhPerKwh: 2, slaResponseHours: 8, lateStartCapMonths: 3 }) })),
+    op('submitClaim', `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id cover total { amount currency } lines { amount { amount } covered } sla { response { dueAt state } } check { decision } } userErrors { code field message } } }`,
+      fc.record({ input: input(['kind', 'repairDate', 'currency'], {
+        warrantyId: idish(f), serialNumber: serialish(f), kind: enumish('REPAIR', 'REPLACE', 'REFUND'), repairDate: dateish, component,
+        capacityClaim: fc.oneof(fc.boolean(), fc.constant('yes')), description: weirdString, readings: fc.oneof(readings, fc.constant(null)),
+        currency: stringOrWeird('EUR', 'GBP', 'JPY', 'XYZ', 'eur'), cspCaseId: weirdString, idempotencyKey: weirdString, replacementSerialNumber: weirdString,
+        lines: fc.oneof(
+          fc.array(partial({
+            kind: enumish('PART', 'LABOUR', 'TRAVEL'), partNumber: weirdString, component, quantity: decimalish, unitPrice: decimalish,
+            hours: decimalish, rate: decimalish, startAt: dateTimeish, endAt: dateTimeish,
+          }), { maxLength: 4 }),
+          fc.constant(null),
+        ),
+      }, {
+        serialNumber: f.serials[1], kind: 'REPAIR', repairDate: '2026-05-01', currency: 'EUR', readings: { throughputMwh: 5, sohPct: 70 },
+        lines: [{ kind: 'PART', partNumber: 'P-1', quantity: '1', unitPrice: '10.50' }, { kind: 'TRAVEL', startAt: '2026-05-01T08:00:00Z', endAt: '2026-05-01T09:00:00Z' }],
+      }) })),
+    op('claims', `query($id: ID!, $s: String!, $f: Int, $a: String) { claim(id: $id) { id status lines { amount { amount } } } warranty(serialNumber: $s) { claims(first: $f, after: $a) { totalCount edges { cursor } } latestReadings { odometerKm } } }`,
+      fc.record({ id: idish(f), s: serialish(f), f: maybe(intish), a: maybe(cursor) }, { requiredKeys: ['id', 's'] })),
     op('_entities', `query($r: [_Any!]!) { _entities(representations: $r) { ... on WarrantyRecord { id } ... on Case { warranty { id } warrantyCheck { decision } } ... on Customer { warranties { totalCount } } ... on Product { registeredUnitsCount } } }`,
       fc.record({ r: fc.oneof(fc.array(representation, { maxLength: 8 }), representation) })),
     // The same fields with the malformed value written into the document instead of a variable.
