@@ -1,9 +1,9 @@
 import Decimal from 'decimal.js';
 import { DomainError, DomainErrors, mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
-import { authenticated } from '../context';
+import { authenticated, type RequestContext } from '../context';
 import type { ClaimLineInput, Resolvers } from '../generated/graphql';
-import type { ClaimKind } from './claim-states';
+import type { ClaimAction, ClaimKind } from './claim-states';
 import type { LineInput } from './line-coverage';
 import { minorUnits } from './line-coverage';
 import type { WarrantyClaim } from './warranty-claim.entity';
@@ -51,6 +51,15 @@ function lineInputs(lines: readonly ClaimLineInput[]): LineInput[] {
   return converted;
 }
 
+function transition(context: RequestContext, input: { id: string; reason: string }, action: ClaimAction) {
+  const { actor, loaders } = authenticated(context);
+  return mutationPayload('claim', async () => {
+    const claim = await context.services.claims.transition(actor, { id: input.id, action, reason: input.reason });
+    loaders.claimById.clear(claim.id).prime(claim.id, claim);
+    return claim;
+  });
+}
+
 export const claimResolvers: Resolvers = {
   Query: {
     claim: (_, { id }, context) => authenticated(context).loaders.claimById.load(id),
@@ -77,6 +86,11 @@ export const claimResolvers: Resolvers = {
         }),
       );
     },
+    approveClaim: (_, { input }, context) => transition(context, input, 'APPROVE'),
+    rejectClaim: (_, { input }, context) => transition(context, input, 'REJECT'),
+    cancelClaim: (_, { input }, context) => transition(context, input, 'CANCEL'),
+    startClaimRepair: (_, { input }, context) => transition(context, input, 'START_REPAIR'),
+    completeClaim: (_, { input }, context) => transition(context, input, 'COMPLETE'),
   },
 
   Claim: {

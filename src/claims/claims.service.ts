@@ -3,6 +3,7 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrors } from '../common/errors';
+import { isUuid } from '../common/ids';
 import { calendarDateOf, type IsoDate } from '../coverage/calendar';
 import type { CoverageCheckService, WarrantyCheckView } from '../coverage/coverage-check.service';
 import { Coverage } from '../coverage/coverage.entity';
@@ -16,7 +17,7 @@ import type { Clock } from '../records/records.service';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { ClaimLine } from './claim-line.entity';
-import type { ClaimKind } from './claim-states';
+import { decideTransition, FINAL_STATUSES, type ClaimAction, type ClaimCover, type ClaimKind, type ClaimStatus } from './claim-states';
 import { lineProblems, priceClaim, type ComponentCover, type LineInput } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
 import { serviceCalendarFor } from './sla-calendars';
@@ -246,6 +247,72 @@ export class ClaimsService {
     return claim;
   }
 
+  /**
+   * Moves a claim along the state machine (claim-states.ts): the claim row is locked, so of two concurrent
+   * transitions exactly one happens and the other is judged on the status it left. Who decided and why are kept
+   * on the claim and in the event; the SLA clocks stop at the first answer (response) and at the start of the
+   * repair (on site); CSP gets the new status through the outbox, in the same transaction.
+   */
+  async transition(actor: Actor, input: { id: string; action: ClaimAction; reason: string }): Promise<WarrantyClaim> {
+    const reason = input.reason.trim();
+    if (!reason) throw new DomainError('BAD_USER_INPUT', 'say why (reason must not be empty)', ['input', 'reason']);
+    if (reason.length > MAX_DESCRIPTION) throw new DomainError('BAD_USER_INPUT', `reason: at most ${MAX_DESCRIPTION} characters`, ['input', 'reason']);
+    return this.dataSource.transaction(async (manager) => {
+      const claim = await lockClaim(manager, actor, input.id);
+      const decision = decideTransition({
+        status: claim.status as ClaimStatus,
+        kind: claim.kind as ClaimKind,
+        cover: claim.cover as ClaimCover,
+        action: input.action,
+        roles: actor.roles,
+      });
+      if (!decision.ok) throw new DomainError(decision.code, decision.reason, ['input', 'id']);
+      return this.applyTransition(manager, actor, claim, decision.to, input.action, reason);
+    });
+  }
+
+  /** Writes a decided transition: the claim, its clocks, the event and the CSP message. */
+  private async applyTransition(manager: EntityManager, actor: Actor, claim: WarrantyClaim, to: ClaimStatus, action: ClaimAction, reason: string, detail: Record<string, unknown> = {}): Promise<WarrantyClaim> {
+    const now = this.clock();
+    const from = claim.status;
+    claim.status = to;
+    claim.decidedById = actor.id;
+    claim.decisionReason = reason;
+    if (from === 'SUBMITTED' && !claim.respondedAt) claim.respondedAt = now;
+    if (to === 'IN_REPAIR' && !claim.onsiteAt) claim.onsiteAt = now;
+    if (FINAL_STATUSES.has(to)) claim.closedAt = now;
+    claim.rowVersion += 1;
+    claim.updatedAt = now;
+    await manager.update(
+      WarrantyClaim,
+      { id: claim.id, orgId: claim.orgId },
+      {
+        status: claim.status,
+        decidedById: claim.decidedById,
+        decisionReason: claim.decisionReason,
+        respondedAt: claim.respondedAt,
+        onsiteAt: claim.onsiteAt,
+        closedAt: claim.closedAt,
+        rowVersion: claim.rowVersion,
+        updatedAt: now,
+      },
+    );
+    await this.audit.append(manager, [
+      {
+        orgId: claim.orgId,
+        warrantyRecordId: claim.warrantyRecordId,
+        actorId: actor.id,
+        event: 'CLAIM_STATUS_CHANGED',
+        fromValue: from,
+        toValue: to,
+        claimId: claim.id,
+        detail: { action, reason, ...detail },
+      },
+    ]);
+    await writeStatusMessage(manager, claim, from);
+    return claim;
+  }
+
   private async lockUnit(manager: EntityManager, actor: Actor, command: SubmitClaimCommand): Promise<WarrantyRecord> {
     if (command.warrantyId) return lockVisibleRecord(manager, actor, command.warrantyId, ['input', 'warrantyId']);
     const serialNumber = normaliseSerialNumber(command.serialNumber ?? '');
@@ -289,6 +356,15 @@ function checkCommand(command: SubmitClaimCommand): void {
     if (value !== null && value !== undefined && (!Number.isFinite(value) || value < 0)) refuse(['readings', kind], `${kind} must be a number ≥ 0`);
   }
   if (problems.length > 0) throw new DomainErrors(problems);
+}
+
+/** The claim, locked for the rest of the transaction; another organisation's claim is not found. */
+async function lockClaim(manager: EntityManager, actor: Actor, id: string): Promise<WarrantyClaim> {
+  const claim = isUuid(id)
+    ? await manager.findOne(WarrantyClaim, { where: { id, orgId: actor.orgId }, lock: { mode: 'pessimistic_write' } })
+    : null;
+  if (!claim) throw new DomainError('NOT_FOUND', `no claim with id ${id}`, ['input', 'id']);
+  return claim;
 }
 
 /** A claim's case is the case of one organisation: a case id another organisation's claims use is not ours. */

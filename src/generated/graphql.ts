@@ -185,6 +185,12 @@ export type ClaimCoverageCheck = {
   startDate: Scalars['Date']['output'];
 };
 
+export type ClaimDecisionInput = {
+  id: Scalars['ID']['input'];
+  /** Why, in words the customer and CSP will see; kept on the claim and in its event. */
+  reason: Scalars['String']['input'];
+};
+
 export type ClaimEdge = {
   __typename?: 'ClaimEdge';
   cursor: Scalars['String']['output'];
@@ -238,6 +244,12 @@ export type ClaimLineKind =
   | 'LABOUR'
   | 'PART'
   | 'TRAVEL';
+
+export type ClaimPayload = {
+  __typename?: 'ClaimPayload';
+  claim?: Maybe<Claim>;
+  userErrors: Array<UserError>;
+};
 
 /** The response and on-site targets, counted in service hours of the site. */
 export type ClaimSla = {
@@ -357,6 +369,12 @@ export type Mutation = {
    * powertrain contract bought when the vehicle's warranty ends. WARRANTY_ADMIN only.
    */
   addPartCoverage: PartCoveragePayload;
+  /** SUBMITTED → APPROVED, for what the check covers (AGENT, WARRANTY_ADMIN); an uncovered claim needs an exception. */
+  approveClaim: ClaimPayload;
+  /** SUBMITTED, EXCEPTION_REQUESTED or APPROVED → CANCELLED, before any work (AGENT, WARRANTY_ADMIN). */
+  cancelClaim: ClaimPayload;
+  /** IN_REPAIR → CLOSED (a refund: APPROVED → CLOSED) (AGENT, WARRANTY_ADMIN). */
+  completeClaim: ClaimPayload;
   /**
    * Publish a new version of the terms for a product family and region (WARRANTY_ADMIN). It applies to units
    * registered from `effectiveFrom` on; registered units keep the version they were registered under.
@@ -366,10 +384,14 @@ export type Mutation = {
   registerWarranty: RegisterWarrantyPayload;
   /** Undo a void of the whole unit or of one component. */
   reinstateWarranty: ReinstateWarrantyPayload;
+  /** SUBMITTED → REJECTED (AGENT, WARRANTY_ADMIN). */
+  rejectClaim: ClaimPayload;
   /** Remove a part contract (WARRANTY_ADMIN only); the event keeps what it was. */
   removePartCoverage: PartCoveragePayload;
+  /** APPROVED → IN_REPAIR for a repair or replacement: the technician is on site, which meets the on-site target. */
+  startClaimRepair: ClaimPayload;
   /** Opens a claim on a unit (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE). */
-  submitClaim: SubmitClaimPayload;
+  submitClaim: ClaimPayload;
   /** Change the fields that may change (PATCH /api/warranty/:id). A changed start recomputes the coverage dates. */
   updateWarranty: UpdateWarrantyPayload;
   /**
@@ -390,6 +412,21 @@ export type MutationAddPartCoverageArgs = {
 };
 
 
+export type MutationApproveClaimArgs = {
+  input: ClaimDecisionInput;
+};
+
+
+export type MutationCancelClaimArgs = {
+  input: ClaimDecisionInput;
+};
+
+
+export type MutationCompleteClaimArgs = {
+  input: ClaimDecisionInput;
+};
+
+
 export type MutationPublishWarrantyPolicyArgs = {
   input: PublishWarrantyPolicyInput;
 };
@@ -405,8 +442,18 @@ export type MutationReinstateWarrantyArgs = {
 };
 
 
+export type MutationRejectClaimArgs = {
+  input: ClaimDecisionInput;
+};
+
+
 export type MutationRemovePartCoverageArgs = {
   input: RemovePartCoverageInput;
+};
+
+
+export type MutationStartClaimRepairArgs = {
+  input: ClaimDecisionInput;
 };
 
 
@@ -791,12 +838,6 @@ export type SubmitClaimInput = {
   warrantyId?: InputMaybe<Scalars['ID']['input']>;
 };
 
-export type SubmitClaimPayload = {
-  __typename?: 'SubmitClaimPayload';
-  claim?: Maybe<Claim>;
-  userErrors: Array<UserError>;
-};
-
 /** Where a unit that has not reached an end customer sits in the supply chain. Movements never start a warranty. */
 export type SupplyChainStage =
   | 'BROKER'
@@ -1159,11 +1200,13 @@ export type ResolversTypes = ResolversObject<{
   ClaimConnection: ResolverTypeWrapper<Omit<ClaimConnection, 'edges'> & { edges: Array<ResolversTypes['ClaimEdge']> }>;
   ClaimCover: ClaimCover;
   ClaimCoverageCheck: ResolverTypeWrapper<ClaimCoverageCheck>;
+  ClaimDecisionInput: ClaimDecisionInput;
   ClaimEdge: ResolverTypeWrapper<Omit<ClaimEdge, 'node'> & { node: ResolversTypes['Claim'] }>;
   ClaimKind: ClaimKind;
   ClaimLine: ResolverTypeWrapper<ClaimLineModel>;
   ClaimLineInput: ClaimLineInput;
   ClaimLineKind: ClaimLineKind;
+  ClaimPayload: ResolverTypeWrapper<Omit<ClaimPayload, 'claim'> & { claim?: Maybe<ResolversTypes['Claim']> }>;
   ClaimSla: ResolverTypeWrapper<ClaimSla>;
   ClaimStatus: ClaimStatus;
   CostType: CostType;
@@ -1208,7 +1251,6 @@ export type ResolversTypes = ResolversObject<{
   SlaState: SlaState;
   SlaTarget: ResolverTypeWrapper<SlaTarget>;
   SubmitClaimInput: SubmitClaimInput;
-  SubmitClaimPayload: ResolverTypeWrapper<Omit<SubmitClaimPayload, 'claim'> & { claim?: Maybe<ResolversTypes['Claim']> }>;
   SupplyChainStage: SupplyChainStage;
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: ResolverTypeWrapper<Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
@@ -1249,9 +1291,11 @@ export type ResolversParentTypes = ResolversObject<{
   ClaimCheck: ClaimCheck;
   ClaimConnection: Omit<ClaimConnection, 'edges'> & { edges: Array<ResolversParentTypes['ClaimEdge']> };
   ClaimCoverageCheck: ClaimCoverageCheck;
+  ClaimDecisionInput: ClaimDecisionInput;
   ClaimEdge: Omit<ClaimEdge, 'node'> & { node: ResolversParentTypes['Claim'] };
   ClaimLine: ClaimLineModel;
   ClaimLineInput: ClaimLineInput;
+  ClaimPayload: Omit<ClaimPayload, 'claim'> & { claim?: Maybe<ResolversParentTypes['Claim']> };
   ClaimSla: ClaimSla;
   Coverage: CoverageModel;
   CoverageCheck: CoverageCheckViewModel;
@@ -1289,7 +1333,6 @@ export type ResolversParentTypes = ResolversObject<{
   SiteInput: SiteInput;
   SlaTarget: SlaTarget;
   SubmitClaimInput: SubmitClaimInput;
-  SubmitClaimPayload: Omit<SubmitClaimPayload, 'claim'> & { claim?: Maybe<ResolversParentTypes['Claim']> };
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   UpsertProductReferencesInput: UpsertProductReferencesInput;
@@ -1409,6 +1452,12 @@ export type ClaimLineResolvers<ContextType = RequestContext, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type ClaimPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimPayload'] = ResolversParentTypes['ClaimPayload']> = ResolversObject<{
+  claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type ClaimSlaResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimSla'] = ResolversParentTypes['ClaimSla']> = ResolversObject<{
   onsite?: Resolver<Maybe<ResolversTypes['SlaTarget']>, ParentType, ContextType>;
   response?: Resolver<Maybe<ResolversTypes['SlaTarget']>, ParentType, ContextType>;
@@ -1473,11 +1522,16 @@ export type MoneyResolvers<ContextType = RequestContext, ParentType extends Reso
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addPartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationAddPartCoverageArgs, 'input'>>;
+  approveClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationApproveClaimArgs, 'input'>>;
+  cancelClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCancelClaimArgs, 'input'>>;
+  completeClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCompleteClaimArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
+  rejectClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRejectClaimArgs, 'input'>>;
   removePartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationRemovePartCoverageArgs, 'input'>>;
-  submitClaim?: Resolver<ResolversTypes['SubmitClaimPayload'], ParentType, ContextType, RequireFields<MutationSubmitClaimArgs, 'input'>>;
+  startClaimRepair?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationStartClaimRepairArgs, 'input'>>;
+  submitClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationSubmitClaimArgs, 'input'>>;
   updateWarranty?: Resolver<ResolversTypes['UpdateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationUpdateWarrantyArgs, 'input'>>;
   upsertProductReferences?: Resolver<ResolversTypes['UpsertProductReferencesPayload'], ParentType, ContextType, RequireFields<MutationUpsertProductReferencesArgs, 'input'>>;
   voidWarranty?: Resolver<ResolversTypes['VoidWarrantyPayload'], ParentType, ContextType, RequireFields<MutationVoidWarrantyArgs, 'input'>>;
@@ -1621,12 +1675,6 @@ export type SlaTargetResolvers<ContextType = RequestContext, ParentType extends 
   dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   metAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['SlaState'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
-}>;
-
-export type SubmitClaimPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SubmitClaimPayload'] = ResolversParentTypes['SubmitClaimPayload']> = ResolversObject<{
-  claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1776,6 +1824,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ClaimCoverageCheck?: ClaimCoverageCheckResolvers<ContextType>;
   ClaimEdge?: ClaimEdgeResolvers<ContextType>;
   ClaimLine?: ClaimLineResolvers<ContextType>;
+  ClaimPayload?: ClaimPayloadResolvers<ContextType>;
   ClaimSla?: ClaimSlaResolvers<ContextType>;
   Coverage?: CoverageResolvers<ContextType>;
   CoverageCheck?: CoverageCheckResolvers<ContextType>;
@@ -1803,7 +1852,6 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;
   SlaTarget?: SlaTargetResolvers<ContextType>;
-  SubmitClaimPayload?: SubmitClaimPayloadResolvers<ContextType>;
   UpdateWarrantyPayload?: UpdateWarrantyPayloadResolvers<ContextType>;
   UpsertProductReferencesPayload?: UpsertProductReferencesPayloadResolvers<ContextType>;
   UsageLimits?: UsageLimitsResolvers<ContextType>;
