@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The claims desk (rule 10): claims get their lines, money, check snapshot, idempotency key, SLA clocks and the
  * statuses of the state machine (claim-states.ts); units get a readings history; messages to CSP and Landray OA
  * an outbox; policies their service day for the SLA clocks (09:00–17:00, Monday to Friday, unless set), and
- * organisations their company days. The status constraint is rewritten by hand (TypeORM does not compare check expressions); no claim
+ * organisations their company days; claims their exception decisions, and coverages the claim a GOODWILL one was
+ * granted for. The status constraint is rewritten by hand (TypeORM does not compare check expressions); no claim
  * was written through an API before, but any row in a status that no longer exists is mapped first.
  */
 export class Claims1795700000000 implements MigrationInterface {
@@ -54,9 +55,23 @@ export class Claims1795700000000 implements MigrationInterface {
     await queryRunner.query("ALTER TABLE \"warranty_policy\" ADD \"service_closes_minute\" smallint NOT NULL DEFAULT '1020'");
     await queryRunner.query("ALTER TABLE \"warranty_policy\" ADD \"service_days\" smallint array NOT NULL DEFAULT '{1,2,3,4,5}'");
     await queryRunner.query("ALTER TABLE \"warranty_policy\" ADD CONSTRAINT \"ck_policy_service_hours\" CHECK (\"service_opens_minute\" >= 0 AND \"service_opens_minute\" < \"service_closes_minute\" AND \"service_closes_minute\" <= 1440)");
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" ADD \"exception_reference\" text");
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" ADD \"exception_outcome\" text");
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" ADD \"exception_approver\" text");
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" ADD \"exception_decided_at\" TIMESTAMP WITH TIME ZONE");
+    await queryRunner.query("ALTER TABLE \"coverage\" ADD \"claim_id\" uuid");
+    await queryRunner.query("CREATE UNIQUE INDEX \"ux_claim_exception_reference\" ON \"warranty_claim\" (\"org_id\", \"exception_reference\") WHERE \"exception_reference\" IS NOT NULL");
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" ADD CONSTRAINT \"ck_claim_exception_outcome\" CHECK (\"exception_outcome\" IS NULL OR \"exception_outcome\" IN ('APPROVED', 'REJECTED'))");
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" DROP CONSTRAINT \"ck_claim_exception_outcome\"");
+    await queryRunner.query("DROP INDEX \"public\".\"ux_claim_exception_reference\"");
+    await queryRunner.query("ALTER TABLE \"coverage\" DROP COLUMN \"claim_id\"");
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" DROP COLUMN \"exception_decided_at\"");
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" DROP COLUMN \"exception_approver\"");
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" DROP COLUMN \"exception_outcome\"");
+    await queryRunner.query("ALTER TABLE \"warranty_claim\" DROP COLUMN \"exception_reference\"");
     await queryRunner.query("ALTER TABLE \"warranty_policy\" DROP CONSTRAINT \"ck_policy_service_hours\"");
     await queryRunner.query("ALTER TABLE \"warranty_policy\" DROP COLUMN \"service_days\"");
     await queryRunner.query("ALTER TABLE \"warranty_policy\" DROP COLUMN \"service_closes_minute\"");

@@ -91,6 +91,23 @@ export const claimResolvers: Resolvers = {
     cancelClaim: (_, { input }, context) => transition(context, input, 'CANCEL'),
     startClaimRepair: (_, { input }, context) => transition(context, input, 'START_REPAIR'),
     completeClaim: (_, { input }, context) => transition(context, input, 'COMPLETE'),
+    requestClaimException: (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return mutationPayload('claim', async () => {
+        const claim = await context.services.claims.requestException(actor, input);
+        loaders.claimById.clear(claim.id).prime(claim.id, claim);
+        return claim;
+      });
+    },
+    recordExceptionDecision: (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return mutationPayload('claim', async () => {
+        const claim = await context.services.claims.recordExceptionDecision(actor, input);
+        loaders.claimById.clear(claim.id).prime(claim.id, claim);
+        loaders.claimLines.clear(claim.id);
+        return claim;
+      });
+    },
   },
 
   Claim: {
@@ -123,6 +140,10 @@ export const claimResolvers: Resolvers = {
       return { response: slaTarget(claim.responseDueAt, claim.respondedAt, now), onsite: slaTarget(claim.onsiteDueAt, claim.onsiteAt, now) };
     },
     version: (claim) => claim.rowVersion,
+    exception: (claim) =>
+      claim.exceptionReference && claim.exceptionOutcome && claim.exceptionApprover && claim.exceptionDecidedAt
+        ? { reference: claim.exceptionReference, outcome: claim.exceptionOutcome as 'APPROVED' | 'REJECTED', approver: claim.exceptionApprover, decidedAt: claim.exceptionDecidedAt }
+        : null,
   },
 
   ClaimLine: {

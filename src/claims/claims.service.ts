@@ -6,7 +6,7 @@ import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { calendarDateOf, type IsoDate } from '../coverage/calendar';
 import type { CoverageCheckService, WarrantyCheckView } from '../coverage/coverage-check.service';
-import { Coverage } from '../coverage/coverage.entity';
+import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { hasReadings, latestReadings, READING_KINDS, readingRegressions, type ReadingValues } from '../readings/readings-history';
@@ -254,9 +254,7 @@ export class ClaimsService {
    * repair (on site); CSP gets the new status through the outbox, in the same transaction.
    */
   async transition(actor: Actor, input: { id: string; action: ClaimAction; reason: string }): Promise<WarrantyClaim> {
-    const reason = input.reason.trim();
-    if (!reason) throw new DomainError('BAD_USER_INPUT', 'say why (reason must not be empty)', ['input', 'reason']);
-    if (reason.length > MAX_DESCRIPTION) throw new DomainError('BAD_USER_INPUT', `reason: at most ${MAX_DESCRIPTION} characters`, ['input', 'reason']);
+    const reason = checkedReason(input.reason);
     return this.dataSource.transaction(async (manager) => {
       const claim = await lockClaim(manager, actor, input.id);
       const decision = decideTransition({
@@ -268,6 +266,126 @@ export class ClaimsService {
       });
       if (!decision.ok) throw new DomainError(decision.code, decision.reason, ['input', 'id']);
       return this.applyTransition(manager, actor, claim, decision.to, input.action, reason);
+    });
+  }
+
+  /**
+   * Sends an uncovered or partly covered claim to Landray OA for a corporate exception (rule 11): the claim moves
+   * to EXCEPTION_REQUESTED and OA's request leaves through the outbox, in the same transaction.
+   */
+  async requestException(actor: Actor, input: { id: string; reason: string }): Promise<WarrantyClaim> {
+    const reason = checkedReason(input.reason);
+    return this.dataSource.transaction(async (manager) => {
+      const claim = await lockClaim(manager, actor, input.id);
+      const decision = decideTransition({ status: claim.status as ClaimStatus, kind: claim.kind as ClaimKind, cover: claim.cover as ClaimCover, action: 'REQUEST_EXCEPTION', roles: actor.roles });
+      if (!decision.ok) throw new DomainError(decision.code, decision.reason, ['input', 'id']);
+      const record = await manager.findOneOrFail(WarrantyRecord, { where: { id: claim.warrantyRecordId, orgId: claim.orgId } });
+      await this.applyTransition(manager, actor, claim, decision.to, 'REQUEST_EXCEPTION', reason);
+      const payload: Record<string, any> = {
+        claimId: claim.id,
+        warrantyId: record.id,
+        serialNumber: record.serialNumber,
+        kind: claim.kind,
+        component: claim.component,
+        repairDate: claim.repairDate,
+        reason,
+        checkReason: claim.validation?.reason ?? null,
+        coveredTotal: { amount: claim.coveredTotal, currency: claim.currency },
+        selfPaidTotal: { amount: claim.selfPaidTotal, currency: claim.currency },
+        requestedBy: actor.id,
+      };
+      await manager.insert(OutboxMessage, { orgId: claim.orgId, destination: 'OA', topic: 'claim.exception_requested', aggregateId: claim.id, payload });
+      return claim;
+    });
+  }
+
+  /**
+   * OA's decision on an exception (rule 11), from its webhook (SERVICE) or keyed in (WARRANTY_ADMIN). Approval adds
+   * a GOODWILL coverage tied to the claim, scoped to the claim's component (the cells included where the policy
+   * carves them out, since the coverage is scoped to exactly that component), prices every line as paid by it and
+   * approves the claim. The same decision again under the same reference changes nothing; a different one is
+   * refused.
+   */
+  async recordExceptionDecision(
+    actor: Actor,
+    input: { claimId: string; outcome: 'APPROVED' | 'REJECTED'; approver: string; reference: string; reason?: string | null },
+  ): Promise<WarrantyClaim> {
+    assertRole(actor, ['SERVICE', 'WARRANTY_ADMIN'], 'record an exception decision');
+    if (!PLAIN_KEY.test(input.reference)) throw new DomainError('BAD_USER_INPUT', 'an OA reference is 1 to 200 letters, digits and ._:/-', ['input', 'reference']);
+    const approver = input.approver.trim();
+    if (!approver || approver.length > 200) throw new DomainError('BAD_USER_INPUT', 'name the approver (1 to 200 characters)', ['input', 'approver']);
+    return this.dataSource.transaction(async (manager) => {
+      const claim = await lockClaim(manager, actor, input.claimId, ['input', 'claimId']);
+      if (claim.exceptionReference !== null) {
+        if (claim.exceptionReference === input.reference && claim.exceptionOutcome === input.outcome) return claim;
+        const decided = `claim ${claim.id} was already decided ${claim.exceptionOutcome} under OA reference ${claim.exceptionReference}`;
+        if (claim.exceptionReference === input.reference) throw new DomainError('IDEMPOTENCY_CONFLICT', decided, ['input', 'outcome']);
+        throw new DomainError('INVALID_TRANSITION', decided, ['input', 'reference']);
+      }
+      const action: ClaimAction = input.outcome === 'APPROVED' ? 'APPROVE_EXCEPTION' : 'REJECT_EXCEPTION';
+      const decision = decideTransition({ status: claim.status as ClaimStatus, kind: claim.kind as ClaimKind, cover: claim.cover as ClaimCover, action, roles: actor.roles });
+      if (!decision.ok) throw new DomainError(decision.code, decision.reason, ['input', 'claimId']);
+      const now = this.clock();
+      claim.exceptionReference = input.reference;
+      claim.exceptionOutcome = input.outcome;
+      claim.exceptionApprover = approver;
+      claim.exceptionDecidedAt = now;
+      const reason = input.reason?.trim() || `exception ${input.outcome.toLowerCase()} in Landray OA by ${approver} (${input.reference})`;
+      let goodwill: Coverage | null = null;
+      if (input.outcome === 'APPROVED') {
+        goodwill = manager.create(Coverage, {
+          id: randomUUID(),
+          orgId: claim.orgId,
+          warrantyRecordId: claim.warrantyRecordId,
+          kind: 'GOODWILL',
+          scope: claim.component ?? WHOLE_UNIT,
+          startDate: claim.repairDate,
+          endDate: claim.repairDate,
+          labourEndDate: claim.repairDate,
+          termMonths: 0,
+          labourMonths: 0,
+          paysParts: true,
+          paysLabour: true,
+          policyId: null,
+          claimId: claim.id,
+          voidedAt: null,
+          voidReason: null,
+        });
+        await manager.insert(Coverage, goodwill);
+        const paidBy = `paid as goodwill: exception ${input.reference} approved by ${approver}`;
+        await manager.update(ClaimLine, { claimId: claim.id, orgId: claim.orgId }, { covered: true, reason: paidBy });
+        claim.cover = 'COVERED';
+        claim.coveredTotal = claim.total;
+        claim.selfPaidTotal = '0';
+      }
+      await manager.update(
+        WarrantyClaim,
+        { id: claim.id, orgId: claim.orgId },
+        {
+          exceptionReference: claim.exceptionReference,
+          exceptionOutcome: claim.exceptionOutcome,
+          exceptionApprover: claim.exceptionApprover,
+          exceptionDecidedAt: now,
+          cover: claim.cover,
+          coveredTotal: claim.coveredTotal,
+          selfPaidTotal: claim.selfPaidTotal,
+        },
+      );
+      if (goodwill) {
+        await this.audit.append(manager, [
+          {
+            orgId: claim.orgId,
+            warrantyRecordId: claim.warrantyRecordId,
+            actorId: actor.id,
+            event: 'COVERAGE_ADDED',
+            coverageId: goodwill.id,
+            claimId: claim.id,
+            toValue: `GOODWILL ${goodwill.scope}`,
+            detail: { kind: 'GOODWILL', scope: goodwill.scope, reference: input.reference, approver, amount: { amount: claim.total, currency: claim.currency } },
+          },
+        ]);
+      }
+      return this.applyTransition(manager, actor, claim, decision.to, action, reason, { reference: input.reference, approver });
     });
   }
 
@@ -358,12 +476,19 @@ function checkCommand(command: SubmitClaimCommand): void {
   if (problems.length > 0) throw new DomainErrors(problems);
 }
 
+function checkedReason(given: string): string {
+  const reason = given.trim();
+  if (!reason) throw new DomainError('BAD_USER_INPUT', 'say why (reason must not be empty)', ['input', 'reason']);
+  if (reason.length > MAX_DESCRIPTION) throw new DomainError('BAD_USER_INPUT', `reason: at most ${MAX_DESCRIPTION} characters`, ['input', 'reason']);
+  return reason;
+}
+
 /** The claim, locked for the rest of the transaction; another organisation's claim is not found. */
-async function lockClaim(manager: EntityManager, actor: Actor, id: string): Promise<WarrantyClaim> {
+async function lockClaim(manager: EntityManager, actor: Actor, id: string, field: string[] = ['input', 'id']): Promise<WarrantyClaim> {
   const claim = isUuid(id)
     ? await manager.findOne(WarrantyClaim, { where: { id, orgId: actor.orgId }, lock: { mode: 'pessimistic_write' } })
     : null;
-  if (!claim) throw new DomainError('NOT_FOUND', `no claim with id ${id}`, ['input', 'id']);
+  if (!claim) throw new DomainError('NOT_FOUND', `no claim with id ${id}`, field);
   return claim;
 }
 

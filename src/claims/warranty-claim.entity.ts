@@ -11,9 +11,11 @@ import { WarrantyRecord } from '../records/warranty-record.entity';
 @Index('ix_claim_record', ['warrantyRecordId'])
 @Index('ix_claim_case', ['orgId', 'cspCaseId'])
 @Index('ix_claim_org_created', ['orgId', 'createdAt', 'id'])
+@Index('ux_claim_exception_reference', ['orgId', 'exceptionReference'], { unique: true, where: '"exception_reference" IS NOT NULL' })
 @Index('ux_claim_idempotency', ['orgId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
 @Check('ck_claim_kind', `"kind" IN ('REPAIR', 'REPLACE', 'REFUND')`)
 @Check('ck_claim_status', `"status" IN ('SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED', 'REJECTED', 'IN_REPAIR', 'CLOSED', 'CANCELLED')`)
+@Check('ck_claim_exception_outcome', `"exception_outcome" IS NULL OR "exception_outcome" IN ('APPROVED', 'REJECTED')`)
 @Check('ck_claim_cover', `"cover" IN ('COVERED', 'PARTLY_COVERED', 'NOT_COVERED')`)
 export class WarrantyClaim {
   @PrimaryColumn('uuid')
@@ -103,6 +105,19 @@ export class WarrantyClaim {
 
   @Column({ name: 'replacement_record_id', type: 'uuid', nullable: true })
   replacementRecordId: string | null;
+
+  /** The exception decision from Landray OA (rule 11): its reference, outcome, approver and time. */
+  @Column({ name: 'exception_reference', type: 'text', nullable: true })
+  exceptionReference: string | null;
+
+  @Column({ name: 'exception_outcome', type: 'text', nullable: true })
+  exceptionOutcome: string | null;
+
+  @Column({ name: 'exception_approver', type: 'text', nullable: true })
+  exceptionApprover: string | null;
+
+  @Column({ name: 'exception_decided_at', type: 'timestamptz', nullable: true })
+  exceptionDecidedAt: Date | null;
 
   @Column({ name: 'response_due_at', type: 'timestamptz', nullable: true })
   responseDueAt: Date | null;

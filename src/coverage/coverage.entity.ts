@@ -77,6 +77,10 @@ export class Coverage {
   @JoinColumn({ name: 'policy_id', foreignKeyConstraintName: 'fk_coverage_policy' })
   policy?: WarrantyPolicy;
 
+  /** A GOODWILL coverage's claim: the exception approval it was granted for (rule 11). */
+  @Column({ name: 'claim_id', type: 'uuid', nullable: true })
+  claimId: string | null;
+
   @Column({ name: 'voided_at', type: 'timestamptz', nullable: true })
   voidedAt: Date | null;
 

@@ -127,6 +127,8 @@ export type Claim = {
   decidedById?: Maybe<Scalars['ID']['output']>;
   decisionReason?: Maybe<Scalars['String']['output']>;
   description: Scalars['String']['output'];
+  /** The Landray OA decision on an exception, once it has come back. */
+  exception?: Maybe<ClaimException>;
   id: Scalars['ID']['output'];
   kind: ClaimKind;
   lines: Array<ClaimLine>;
@@ -195,6 +197,14 @@ export type ClaimEdge = {
   __typename?: 'ClaimEdge';
   cursor: Scalars['String']['output'];
   node: Claim;
+};
+
+export type ClaimException = {
+  __typename?: 'ClaimException';
+  approver: Scalars['String']['output'];
+  decidedAt: Scalars['DateTime']['output'];
+  outcome: ExceptionOutcome;
+  reference: Scalars['String']['output'];
 };
 
 /** Repair, replacement of the whole unit, or refund. */
@@ -353,6 +363,10 @@ export type ErrorCode =
   | 'WARRANTY_EXPIRED'
   | 'WARRANTY_VOIDED';
 
+export type ExceptionOutcome =
+  | 'APPROVED'
+  | 'REJECTED';
+
 /** An exact amount of money in one currency. */
 export type Money = {
   __typename?: 'Money';
@@ -380,6 +394,8 @@ export type Mutation = {
    * registered from `effectiveFrom` on; registered units keep the version they were registered under.
    */
   publishWarrantyPolicy: PublishWarrantyPolicyPayload;
+  /** OA's decision (SERVICE, WARRANTY_ADMIN): approval adds a GOODWILL coverage for the claim and approves it. */
+  recordExceptionDecision: ClaimPayload;
   /** Register a unit by serial number (POST /api/warranty/register). */
   registerWarranty: RegisterWarrantyPayload;
   /** Undo a void of the whole unit or of one component. */
@@ -388,6 +404,8 @@ export type Mutation = {
   rejectClaim: ClaimPayload;
   /** Remove a part contract (WARRANTY_ADMIN only); the event keeps what it was. */
   removePartCoverage: PartCoveragePayload;
+  /** SUBMITTED → EXCEPTION_REQUESTED for a claim not fully covered; the request goes to Landray OA (AGENT, WARRANTY_ADMIN). */
+  requestClaimException: ClaimPayload;
   /** APPROVED → IN_REPAIR for a repair or replacement: the technician is on site, which meets the on-site target. */
   startClaimRepair: ClaimPayload;
   /** Opens a claim on a unit (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE). */
@@ -432,6 +450,11 @@ export type MutationPublishWarrantyPolicyArgs = {
 };
 
 
+export type MutationRecordExceptionDecisionArgs = {
+  input: RecordExceptionDecisionInput;
+};
+
+
 export type MutationRegisterWarrantyArgs = {
   input: RegisterWarrantyInput;
 };
@@ -449,6 +472,11 @@ export type MutationRejectClaimArgs = {
 
 export type MutationRemovePartCoverageArgs = {
   input: RemovePartCoverageInput;
+};
+
+
+export type MutationRequestClaimExceptionArgs = {
+  input: ClaimDecisionInput;
 };
 
 
@@ -719,6 +747,16 @@ export type ReadingsInput = {
   /** Measured state of health, percent. */
   sohPct?: InputMaybe<Scalars['Float']['input']>;
   throughputMwh?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type RecordExceptionDecisionInput = {
+  /** Who approved or rejected it in Landray OA. */
+  approver: Scalars['String']['input'];
+  claimId: Scalars['ID']['input'];
+  outcome: ExceptionOutcome;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** OA's reference of the decision: the same decision sent again under it changes nothing. */
+  reference: Scalars['String']['input'];
 };
 
 export type RegisterWarrantyInput = {
@@ -1202,6 +1240,7 @@ export type ResolversTypes = ResolversObject<{
   ClaimCoverageCheck: ResolverTypeWrapper<ClaimCoverageCheck>;
   ClaimDecisionInput: ClaimDecisionInput;
   ClaimEdge: ResolverTypeWrapper<Omit<ClaimEdge, 'node'> & { node: ResolversTypes['Claim'] }>;
+  ClaimException: ResolverTypeWrapper<ClaimException>;
   ClaimKind: ClaimKind;
   ClaimLine: ResolverTypeWrapper<ClaimLineModel>;
   ClaimLineInput: ClaimLineInput;
@@ -1219,6 +1258,7 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ErrorCode: ErrorCode;
+  ExceptionOutcome: ExceptionOutcome;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<{}>;
@@ -1239,6 +1279,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<{}>;
   Readings: ResolverTypeWrapper<Readings>;
   ReadingsInput: ReadingsInput;
+  RecordExceptionDecisionInput: RecordExceptionDecisionInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: ResolverTypeWrapper<Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RegistrantRole: RegistrantRole;
@@ -1293,6 +1334,7 @@ export type ResolversParentTypes = ResolversObject<{
   ClaimCoverageCheck: ClaimCoverageCheck;
   ClaimDecisionInput: ClaimDecisionInput;
   ClaimEdge: Omit<ClaimEdge, 'node'> & { node: ResolversParentTypes['Claim'] };
+  ClaimException: ClaimException;
   ClaimLine: ClaimLineModel;
   ClaimLineInput: ClaimLineInput;
   ClaimPayload: Omit<ClaimPayload, 'claim'> & { claim?: Maybe<ResolversParentTypes['Claim']> };
@@ -1323,6 +1365,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: {};
   Readings: Readings;
   ReadingsInput: ReadingsInput;
+  RecordExceptionDecisionInput: RecordExceptionDecisionInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   ReinstateWarrantyInput: ReinstateWarrantyInput;
@@ -1383,6 +1426,7 @@ export type ClaimResolvers<ContextType = RequestContext, ParentType extends Reso
   decidedById?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   decisionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  exception?: Resolver<Maybe<ResolversTypes['ClaimException']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ClaimKind'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['ClaimLine']>, ParentType, ContextType>;
@@ -1433,6 +1477,14 @@ export type ClaimCoverageCheckResolvers<ContextType = RequestContext, ParentType
 export type ClaimEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimEdge'] = ResolversParentTypes['ClaimEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Claim'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimExceptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimException'] = ResolversParentTypes['ClaimException']> = ResolversObject<{
+  approver?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  decidedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ExceptionOutcome'], ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1526,10 +1578,12 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   cancelClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCancelClaimArgs, 'input'>>;
   completeClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCompleteClaimArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
+  recordExceptionDecision?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRecordExceptionDecisionArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
   rejectClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRejectClaimArgs, 'input'>>;
   removePartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationRemovePartCoverageArgs, 'input'>>;
+  requestClaimException?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRequestClaimExceptionArgs, 'input'>>;
   startClaimRepair?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationStartClaimRepairArgs, 'input'>>;
   submitClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationSubmitClaimArgs, 'input'>>;
   updateWarranty?: Resolver<ResolversTypes['UpdateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationUpdateWarrantyArgs, 'input'>>;
@@ -1823,6 +1877,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ClaimConnection?: ClaimConnectionResolvers<ContextType>;
   ClaimCoverageCheck?: ClaimCoverageCheckResolvers<ContextType>;
   ClaimEdge?: ClaimEdgeResolvers<ContextType>;
+  ClaimException?: ClaimExceptionResolvers<ContextType>;
   ClaimLine?: ClaimLineResolvers<ContextType>;
   ClaimPayload?: ClaimPayloadResolvers<ContextType>;
   ClaimSla?: ClaimSlaResolvers<ContextType>;

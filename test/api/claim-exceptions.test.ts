@@ -1,0 +1,114 @@
+import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
+
+/**
+ * Exception approvals (rule 11): a claim the check does not cover goes to Landray OA through the outbox; OA's
+ * approval adds a GOODWILL coverage tied to the claim that really pays it (for a battery's voided cells too),
+ * and a decision repeated under its reference changes nothing.
+ */
+const DECIDE = `mutation($input: RecordExceptionDecisionInput!) { recordExceptionDecision(input: $input) {
+  claim { id status cover version coveredTotal { amount } selfPaidTotal { amount } lines { covered reason } exception { reference outcome approver } }
+  userErrors { code field message }
+} }`;
+
+describe('claim exceptions', () => {
+  let t: TestApp;
+  let agent: string;
+  let service: string;
+  let batteryId: string;
+
+  async function submit(input: Record<string, unknown>) {
+    const { data, errors } = await t.graphql(
+      `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id cover status } userErrors { code message } } }`,
+      { input: { repairDate: '2026-11-24', currency: 'EUR', readings: { throughputMwh: 5, sohPct: 90 }, ...input } },
+      agent,
+    );
+    expect(errors).toBeUndefined();
+    expect(data.submitClaim.userErrors).toEqual([]);
+    return data.submitClaim.claim as { id: string; cover: string };
+  }
+
+  const requestException = async (id: string) =>
+    (await t.graphql(`mutation($input: ClaimDecisionInput!) { requestClaimException(input: $input) { claim { status } userErrors { code message } } }`, { input: { id, reason: 'customer kept the unit online; ask for goodwill' } }, agent)).data.requestClaimException;
+
+  const decide = async (input: Record<string, unknown>, token = service) => (await t.graphql(DECIDE, { input }, token)).data.recordExceptionDecision;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock: clockAt('2026-11-24') });
+    const org = await createTestOrg(t.dataSource, 'exceptions');
+    agent = await tokenFor(org, ['AGENT']);
+    service = await tokenFor(org, ['SERVICE']);
+    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    const { data } = await t.graphql(
+      `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { warranty { id } userErrors { code message } } }`,
+      { input: { serialNumber: 'EX-BAT-1', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-01-10' } },
+      admin,
+    );
+    expect(data.registerWarranty.userErrors).toEqual([]);
+    batteryId = data.registerWarranty.warranty.id;
+    // §5.5.19: offline, missed the cell firmware; the cells lose their warranty, the rest of the unit keeps it.
+    const voided = await t.graphql(`mutation($id: ID!) { voidWarranty(input: { id: $id, component: "CELLS", reason: "§5.5.19: offline, missed cell firmware 3.2" }) { userErrors { code } } }`, { id: batteryId }, admin);
+    expect(voided.data.voidWarranty.userErrors).toEqual([]);
+  });
+
+  afterAll(() => t.stop());
+
+  // Before the approval below, whose goodwill would cover these cells on this day.
+  it('a rejection closes the claim as REJECTED, with no coverage', async () => {
+    const claim = await submit({ warrantyId: batteryId, kind: 'REPAIR', component: 'CELLS', lines: [{ kind: 'PART', partNumber: 'CELL-MOD', quantity: '1', unitPrice: '800' }] });
+    await requestException(claim.id);
+    const rejected = await decide({ claimId: claim.id, outcome: 'REJECTED', approver: 'Li Wei', reference: 'OA-2026-0050', reason: 'tampering confirmed' });
+    expect(rejected.claim).toMatchObject({ status: 'REJECTED', cover: 'NOT_COVERED', exception: { outcome: 'REJECTED' } });
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM coverage WHERE claim_id = $1`, [claim.id]))[0].n).toBe(0);
+  });
+
+  it('voided cells: the claim is self-paid, goes to OA, and the approval pays it through a CELLS goodwill coverage', async () => {
+    const claim = await submit({ warrantyId: batteryId, kind: 'REPAIR', component: 'CELLS', lines: [{ kind: 'PART', partNumber: 'CELL-MOD', quantity: '2', unitPrice: '800' }, { kind: 'LABOUR', hours: '2', rate: '75' }] });
+    expect(claim.cover).toBe('NOT_COVERED');
+    expect(await requestException(claim.id)).toEqual({ claim: { status: 'EXCEPTION_REQUESTED' }, userErrors: [] });
+    const [request] = await t.dataSource.query(`SELECT topic, payload FROM outbox_message WHERE aggregate_id = $1 AND destination = 'OA'`, [claim.id]);
+    expect(request).toMatchObject({ topic: 'claim.exception_requested', payload: { claimId: claim.id, serialNumber: 'EX-BAT-1', component: 'CELLS', selfPaidTotal: { amount: '1750.0000', currency: 'EUR' } } });
+
+    const approved = await decide({ claimId: claim.id, outcome: 'APPROVED', approver: 'Li Wei (after-sales director)', reference: 'OA-2026-0042' });
+    expect(approved.userErrors).toEqual([]);
+    expect(approved.claim).toMatchObject({
+      status: 'APPROVED',
+      cover: 'COVERED',
+      coveredTotal: { amount: '1750.00' },
+      selfPaidTotal: { amount: '0.00' },
+      exception: { reference: 'OA-2026-0042', outcome: 'APPROVED', approver: 'Li Wei (after-sales director)' },
+    });
+    expect(approved.claim.lines.every((l: any) => l.covered && l.reason.startsWith('paid as goodwill: exception OA-2026-0042'))).toBe(true);
+
+    const goodwill = await t.dataSource.query(`SELECT kind, scope, claim_id, start_date::text, end_date::text FROM coverage WHERE warranty_record_id = $1 AND kind = 'GOODWILL'`, [batteryId]);
+    expect(goodwill).toEqual([{ kind: 'GOODWILL', scope: 'CELLS', claim_id: claim.id, start_date: '2026-11-24', end_date: '2026-11-24' }]);
+    // It really pays: the cells of that repair are covered again, by the goodwill coverage alone.
+    const { data } = await t.graphql(
+      `query { checkWarranty(input: { serialNumber: "EX-BAT-1", repairDate: "2026-11-24", component: "CELLS", readings: { throughputMwh: 5, sohPct: 90 } }) { decision coverages { coverage { kind } active } } }`,
+      {},
+      agent,
+    );
+    expect(data.checkWarranty.decision).toBe('COVERED');
+    expect(data.checkWarranty.coverages.filter((c: any) => c.active).map((c: any) => c.coverage.kind)).toEqual(['GOODWILL']);
+
+    // The same decision again: nothing changes. Another outcome under the reference, or another reference: refused.
+    const events = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM warranty_event WHERE claim_id = $1`, [claim.id]))[0].n;
+    const before = await events();
+    const again = await decide({ claimId: claim.id, outcome: 'APPROVED', approver: 'Li Wei (after-sales director)', reference: 'OA-2026-0042' });
+    expect(again.claim.version).toBe(approved.claim.version);
+    expect(await events()).toBe(before);
+    expect((await decide({ claimId: claim.id, outcome: 'REJECTED', approver: 'Li Wei', reference: 'OA-2026-0042' })).userErrors[0]).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: ['input', 'outcome'] });
+    expect((await decide({ claimId: claim.id, outcome: 'APPROVED', approver: 'Li Wei', reference: 'OA-2026-0043' })).userErrors[0]).toMatchObject({ code: 'INVALID_TRANSITION', field: ['input', 'reference'] });
+    expect(await events()).toBe(before);
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM coverage WHERE claim_id = $1`, [claim.id]))[0].n).toBe(1);
+  });
+
+  it('refusals: a covered claim needs no exception; a decision without a request, or from an agent, is refused', async () => {
+    const covered = await submit({ warrantyId: batteryId, kind: 'REPAIR', component: 'INVERTER_BOARD', lines: [{ kind: 'PART', partNumber: 'IB', quantity: '1', unitPrice: '100' }] });
+    expect(covered.cover).toBe('COVERED');
+    expect((await requestException(covered.id)).userErrors[0]).toMatchObject({ code: 'INVALID_TRANSITION', message: expect.stringContaining('approve it instead') });
+    expect((await decide({ claimId: covered.id, outcome: 'APPROVED', approver: 'x', reference: 'OA-1' })).userErrors[0].code).toBe('INVALID_TRANSITION');
+    expect((await decide({ claimId: covered.id, outcome: 'APPROVED', approver: 'x', reference: 'OA-2' }, agent)).userErrors[0].code).toBe('FORBIDDEN');
+    expect((await decide({ claimId: covered.id, outcome: 'APPROVED', approver: ' ', reference: 'OA-3' })).userErrors[0].field).toEqual(['input', 'approver']);
+    expect((await decide({ claimId: covered.id, outcome: 'APPROVED', approver: 'x', reference: 'bad ref' })).userErrors[0].field).toEqual(['input', 'reference']);
+  });
+});
