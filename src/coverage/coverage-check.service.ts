@@ -3,7 +3,7 @@ import type { Loaders } from '../context';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import {
-  checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type ReadingKind, type WarrantyCheckResult,
+  checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type ReadingKind, type Readings, type WarrantyCheckResult,
 } from './active-check';
 import { calendarDateOf, type IsoDate } from './calendar';
 import type { CheckBundle } from './coverage-loaders';
@@ -15,6 +15,9 @@ export interface CoverageCheckView extends Omit<CoverageCheck, 'coverage'> {
 }
 export interface WarrantyCheckView extends Omit<WarrantyCheckResult, 'coverages'> {
   warranty: WarrantyRecord;
+  /** The readings judged, and whether they came with the request or from the unit's readings history. */
+  readings: Readings;
+  readingsFrom: 'REQUEST' | 'HISTORY' | 'NONE';
   repairDate: IsoDate;
   component: string | null;
   coverages: CoverageCheckView[];
@@ -26,6 +29,10 @@ const READING_LIMITS: Record<ReadingKind, { min: number; max: number }> = {
   throughputMwh: { min: 0, max: 1_000_000 },
   sohPct: { min: 0, max: 100 },
 };
+
+function definedReadings(values: Readings): Readings {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined)) as Readings;
+}
 
 /**
  * Loads a unit's record, coverages and policy versions (one batched statement) through the request's loaders and asks the pure engine
@@ -47,6 +54,12 @@ export class CoverageCheckService {
     // The same request may show these rows again (a case's `warranty { coverages { policy } }`).
     loaders.coveragesByRecordId.prime(bundle.record.id, bundle.coverages);
     for (const policy of bundle.policies) loaders.policyById.prime(policy.id, policy);
+    // A request without readings is judged on the unit's latest recorded ones (so a battery case gets an answer
+    // instead of READING_REQUIRED once a reading is on file).
+    const latest = definedReadings(bundle.latestReadings ?? {});
+    if (Object.keys(definedReadings(input.readings)).length === 0 && Object.keys(latest).length > 0) {
+      return { ...this.judge(bundle, { ...input, readings: latest }), readingsFrom: 'HISTORY' };
+    }
     return this.judge(bundle, input);
   }
 
@@ -99,9 +112,12 @@ export class CoverageCheckService {
       );
     }
     const byId = new Map(coverages.map((c) => [c.id, c]));
+    const readings = definedReadings(input.readings);
     return {
       ...result,
       warranty: record,
+      readings,
+      readingsFrom: Object.keys(readings).length > 0 ? 'REQUEST' : 'NONE',
       repairDate: input.repairDate,
       coverages: result.coverages.map((r) => ({ ...r, coverage: byId.get(r.coverage.id)! })),
     };

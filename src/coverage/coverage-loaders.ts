@@ -7,6 +7,7 @@ import { normaliseSerialNumber } from '../records/record-inputs';
 import { visibleRecordsSql } from '../records/record-loaders';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { Coverage } from './coverage.entity';
+import type { ReadingValues } from '../readings/readings-history';
 
 /** Everything the active-warranty check reads about one unit. */
 export interface CheckBundle {
@@ -14,6 +15,21 @@ export interface CheckBundle {
   coverages: Coverage[];
   /** The record's policy version and those of its coverages. */
   policies: WarrantyPolicy[];
+  /** The latest recorded value of each reading (the unit's readings history), for a check sent without readings. */
+  latestReadings?: ReadingValues;
+}
+
+/** The readings history's columns, read in the bundle's one statement. */
+const LATEST_READINGS = [
+  { property: 'odometerKm', column: 'odometer_km' },
+  { property: 'engineHours', column: 'engine_hours' },
+  { property: 'throughputMwh', column: 'throughput_mwh' },
+  { property: 'sohPct', column: 'soh_pct' },
+] as const;
+
+/** JSON numbers from NUMERIC columns arrive as numbers already; nulls stay null. */
+function numbersOf(values: ReadingValues | null): ReadingValues {
+  return Object.fromEntries(LATEST_READINGS.map(({ property }) => [property, values?.[property] === null || values?.[property] === undefined ? null : Number(values[property])]));
 }
 
 /**
@@ -40,7 +56,7 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowReader,
     const [orgId, ...rest] = visible.values;
     // Coverages and policies come as JSON arrays of objects keyed by property; PostgreSQL writes dates as
     // 'YYYY-MM-DD' (what the entities hold), numbers as numbers, and instants as text (turned into Dates below).
-    const rows = await reader.rows<{ coverages: Coverage[]; policies: WarrantyPolicy[] } & WarrantyRecord>(
+    const rows = await reader.rows<{ coverages: Coverage[]; policies: WarrantyPolicy[]; latestReadings: ReadingValues } & WarrantyRecord>(
       `SELECT ${selectList(dataSource, WarrantyRecord, 'r')},
         (SELECT coalesce(json_agg(c ORDER BY c."createdAt", c.scope), '[]')
            FROM (SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c
@@ -48,14 +64,18 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowReader,
         (SELECT coalesce(json_agg(p), '[]')
            FROM (SELECT ${selectList(dataSource, WarrantyPolicy, 'p')} FROM warranty_policy p
                   WHERE p.org_id = r.org_id
-                    AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) p) AS policies
+                    AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) p) AS policies,
+        json_build_object(${LATEST_READINGS.map((kind) => `'${kind.property}', (SELECT u.${kind.column} FROM unit_reading u
+           WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id AND u.${kind.column} IS NOT NULL
+           ORDER BY u.read_on DESC, u.id DESC LIMIT 1)`).join(', ')}) AS "latestReadings"
        FROM warranty_record r WHERE ${visible.where} AND r.serial_number = ANY($2::text[])`,
       [orgId, [...serials], ...rest],
     );
     const found = new Map<string, CheckBundle>();
-    for (const { coverages, policies, ...record } of rows) {
+    for (const { coverages, policies, latestReadings, ...record } of rows) {
       found.set(record.serialNumber, {
         record: record as WarrantyRecord,
+        latestReadings: numbersOf(latestReadings),
         coverages: coverages.map((c) => withInstants(c, coverageInstants)),
         policies: policies.map((p) => withInstants(p, policyInstants)),
       });

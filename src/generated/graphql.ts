@@ -155,8 +155,8 @@ export type ClaimCheck = {
   decision: CoverageDecision;
   paysLabour: Scalars['Boolean']['output'];
   paysParts: Scalars['Boolean']['output'];
-  /** Whether the readings judged were sent with the claim (REQUEST), the unit's latest recorded ones (HISTORY), or none (NONE). */
-  readingsFrom: Scalars['String']['output'];
+  /** Whether the readings judged were sent with the claim, the unit's latest recorded ones, or none. */
+  readingsFrom: ReadingsSource;
   /** In words a claims agent understands, citing the policy versions. */
   reason: Scalars['String']['output'];
 };
@@ -749,6 +749,15 @@ export type ReadingsInput = {
   throughputMwh?: InputMaybe<Scalars['Float']['input']>;
 };
 
+/** Where the readings a check judged came from. */
+export type ReadingsSource =
+  /** None were sent: the unit's latest recorded readings (its readings history). */
+  | 'HISTORY'
+  /** None were sent and none are recorded. */
+  | 'NONE'
+  /** Sent with the request. */
+  | 'REQUEST';
+
 export type RecordExceptionDecisionInput = {
   /** Who approved or rejected it in Landray OA. */
   approver: Scalars['String']['input'];
@@ -974,6 +983,9 @@ export type WarrantyCheck = {
   decision: CoverageDecision;
   paysLabour: Scalars['Boolean']['output'];
   paysParts: Scalars['Boolean']['output'];
+  /** The readings judged, and where they came from: a request without readings is judged on the unit's latest recorded ones. */
+  readings: Readings;
+  readingsFrom: ReadingsSource;
   /** In words a claims agent understands, citing the policy versions. */
   reason: Scalars['String']['output'];
   repairDate: Scalars['Date']['output'];
@@ -1279,6 +1291,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<{}>;
   Readings: ResolverTypeWrapper<Readings>;
   ReadingsInput: ReadingsInput;
+  ReadingsSource: ReadingsSource;
   RecordExceptionDecisionInput: RecordExceptionDecisionInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: ResolverTypeWrapper<Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
@@ -1449,7 +1462,7 @@ export type ClaimCheckResolvers<ContextType = RequestContext, ParentType extends
   decision?: Resolver<ResolversTypes['CoverageDecision'], ParentType, ContextType>;
   paysLabour?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   paysParts?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  readingsFrom?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  readingsFrom?: Resolver<ResolversTypes['ReadingsSource'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -1774,6 +1787,8 @@ export type WarrantyCheckResolvers<ContextType = RequestContext, ParentType exte
   decision?: Resolver<ResolversTypes['CoverageDecision'], ParentType, ContextType>;
   paysLabour?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   paysParts?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  readings?: Resolver<ResolversTypes['Readings'], ParentType, ContextType>;
+  readingsFrom?: Resolver<ResolversTypes['ReadingsSource'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   repairDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   warranty?: Resolver<ResolversTypes['WarrantyRecord'], ParentType, ContextType>;

@@ -164,6 +164,31 @@ describe('submitClaim', () => {
     });
   });
 
+  describe('checks without readings use the history', () => {
+    it('a battery check gets an answer instead of READING_REQUIRED once a reading is on file; so does its CSP case', async () => {
+      const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+      await register(admin, { serialNumber: 'CL-BAT-1', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-01-10' });
+      const CHECK = `query { checkWarranty(input: { serialNumber: "CL-BAT-1", repairDate: "2026-11-20" }) { decision readingsFrom readings { throughputMwh sohPct } } }`;
+      const before = await t.graphql(CHECK, {}, agent);
+      expect(before.errors?.[0].extensions?.code).toBe('READING_REQUIRED');
+
+      const claimed = await submit({ serialNumber: 'CL-BAT-1', kind: 'REPAIR', repairDate: '2026-11-10', currency: 'EUR', readings: { throughputMwh: 4.2, sohPct: 93 } });
+      expect(claimed.userErrors).toEqual([]);
+      const after = await t.graphql(CHECK, {}, agent);
+      expect(after.errors).toBeUndefined();
+      expect(after.data.checkWarranty).toEqual({ decision: 'COVERED', readingsFrom: 'HISTORY', readings: { throughputMwh: 4.2, sohPct: 93 } });
+
+      // The same for a CSP case, through _entities, and still one statement for the case's check.
+      const { data, errors } = await t.graphql(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision readingsFrom } } } }`,
+        { r: [{ __typename: 'Case', id: 'case-bat-1', serialNumber: 'CL-BAT-1', openedAt: '2026-11-20T09:00:00Z' }] },
+        agent,
+      );
+      expect(errors).toBeUndefined();
+      expect(data._entities).toEqual([{ warrantyCheck: { decision: 'COVERED', readingsFrom: 'HISTORY' } }]);
+    });
+  });
+
   describe('idempotency', () => {
     const input = () => ({ serialNumber: 'CL-DE-1', kind: 'REPAIR', repairDate: '2026-11-10', currency: 'EUR', idempotencyKey: 'csp-retry-1', lines: [{ kind: 'PART', partNumber: 'X', quantity: '1', unitPrice: '5' }] });
 
