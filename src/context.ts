@@ -79,6 +79,9 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     get latestReadings() {
       return claimLoaders().latestReadingsByRecordId;
     },
+    get claimsByCase() {
+      return claimLoaders().claimsByCaseId;
+    },
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

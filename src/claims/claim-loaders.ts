@@ -120,7 +120,15 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
     });
   });
 
-  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId };
+  /** The claims of many CSP cases in one statement, oldest first. */
+  const claimsByCaseId = new DataLoader<string, WarrantyClaim[]>(async (caseIds) => {
+    const rows = await claims().andWhere('c.csp_case_id IN (:...caseIds)', { caseIds: [...caseIds] }).orderBy('c.created_at').addOrderBy('c.id').getMany();
+    const byCase = new Map<string, WarrantyClaim[]>(caseIds.map((id) => [id, []]));
+    for (const claim of rows) byCase.get(claim.cspCaseId!)?.push(claim);
+    return caseIds.map((id) => byCase.get(id) ?? []);
+  });
+
+  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId };
 }
 
 const pageKey = (key: ClaimPageKey) => `${key.first ?? ''}|${key.after ?? ''}|${key.recordId}`;

@@ -155,6 +155,10 @@ export const claimResolvers: Resolvers = {
     amount: (line) => money(line.amount, (line as { currency?: string }).currency ?? 'EUR')!,
   },
 
+  Case: {
+    claims: (caseRef, _, context) => authenticated(context).loaders.claimsByCase.load(caseRef.id),
+  },
+
   WarrantyRecord: {
     claims: (record, { first, after }, context) =>
       queryResult(() => authenticated(context).loaders.claimsByRecord.load({ recordId: record.id, first, after })),

@@ -64,6 +64,8 @@ export type AddPartCoverageInput = {
 /** A CSP case; this subgraph resolves the warranty of the case's unit inline. */
 export type Case = {
   __typename?: 'Case';
+  /** The claims linked to this CSP case, oldest first. */
+  claims: Array<Claim>;
   id: Scalars['ID']['output'];
   openedAt?: Maybe<Scalars['DateTime']['output']>;
   serialNumber?: Maybe<Scalars['String']['output']>;
@@ -1412,6 +1414,7 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type CaseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Case'] = ResolversParentTypes['Case']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Case']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
+  claims?: Resolver<Array<ResolversTypes['Claim']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
   id?: Resolver<ResolversTypes['ID'], { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
 
 

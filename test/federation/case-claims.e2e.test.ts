@@ -1,0 +1,103 @@
+import type { ApolloServer } from '@apollo/server';
+import { loadContractSchema } from '../../src/schema-parts';
+import { captureLogs } from '../support/log-capture';
+import { startGateway, startStub, type GatewayContext, type Stub } from '../support/gateway';
+import { clockAt, createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from '../support/harness';
+import { CSP_SDL } from '../support/sibling-subgraphs';
+
+/**
+ * The CSP frontend sees each case's claims inline, with their SLA state: 100 cases through a real gateway cost one
+ * request to this subgraph and a constant number of SQL statements, not one per case.
+ */
+const CASES = Array.from({ length: 100 }, (_, i) => ({
+  id: `claims-case-${i}`,
+  serialNumber: `CC-${String(i).padStart(3, '0')}`,
+  title: `Case ${i}`,
+  openedAt: '2026-11-20T08:30:00Z',
+}));
+
+const PAGE = `query CspCasesWithClaims {
+  cases {
+    id
+    claims { kind status cover total { amount currency } sla { response { dueAt state } onsite { dueAt state } } warranty { serialNumber } }
+  }
+}`;
+
+describe('CSP cases with their claims through the gateway', () => {
+  let app: TestApp;
+  let csp: Stub;
+  let gateway: { url: string; server: ApolloServer<GatewayContext> };
+  let token: string;
+
+  beforeAll(async () => {
+    app = await startTestApp({ clock: clockAt('2026-11-24') });
+    const org = await createTestOrg(app.dataSource, 'case-claims');
+    token = await tokenFor(org, ['AGENT']);
+    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    for (let start = 0; start < CASES.length; start += 20) {
+      await Promise.all(
+        CASES.slice(start, start + 20).map(async (c, offset) => {
+          const registered = await app.graphql(
+            `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { message } } }`,
+            { input: { serialNumber: c.serialNumber, sku: 'SOFAR-INV-10KTL-X-G2', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2024-03-01' } },
+            admin,
+          );
+          expect(registered.data.registerWarranty.userErrors).toEqual([]);
+          // Every fifth case has no claim; the others one.
+          if ((start + offset) % 5 === 0) return;
+          const claimed = await app.graphql(
+            `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { userErrors { message } } }`,
+            { input: { serialNumber: c.serialNumber, kind: 'REPAIR', repairDate: '2026-11-20', currency: 'EUR', cspCaseId: c.id, lines: [{ kind: 'LABOUR', hours: '1', rate: '70' }] } },
+            token,
+          );
+          expect(claimed.data.submitClaim.userErrors).toEqual([]);
+        }),
+      );
+    }
+    csp = await startStub(CSP_SDL, {
+      Query: { cases: () => CASES },
+      Case: { __resolveReference: (ref: { id: string }) => CASES.find((c) => c.id === ref.id) ?? null },
+    });
+    gateway = await startGateway([
+      { name: 'warranty', url: app.url, sdl: loadContractSchema() },
+      { name: 'csp', url: csp.url, sdl: CSP_SDL },
+    ]);
+  });
+
+  afterAll(async () => {
+    await gateway?.server.stop();
+    await csp?.server.stop();
+    await app?.stop();
+  });
+
+  it('answers 100 cases with their claims and SLA state in one subgraph request and constant SQL', async () => {
+    const logs = captureLogs('info');
+    try {
+      const response = await postGraphQL(gateway.url, PAGE, undefined, token);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(response.errors).toBeUndefined();
+      const cases = response.data.cases;
+      expect(cases).toHaveLength(100);
+      cases.forEach((c: any, i: number) => {
+        if (i % 5 === 0) return expect(c.claims).toEqual([]);
+        expect(c.claims).toEqual([
+          {
+            kind: 'REPAIR',
+            status: 'SUBMITTED',
+            cover: 'COVERED',
+            total: { amount: '70.00', currency: 'EUR' },
+            sla: { response: { dueAt: expect.any(String), state: expect.stringMatching(/^(RUNNING|BREACHED)$/) }, onsite: { dueAt: expect.any(String), state: expect.any(String) } },
+            warranty: { serialNumber: c.id.replace('claims-case-', 'CC-').replace(/CC-(\d+)$/, (_: string, n: string) => `CC-${n.padStart(3, '0')}`) },
+          },
+        ]);
+      });
+      const lines = logs.lines.filter((l) => l.msg === 'graphql' && l.operation !== null);
+      // One request from the gateway to this subgraph (the _entities fetch for the cases).
+      expect(lines).toHaveLength(1);
+      // The cases' claims in one statement, their units in one more.
+      expect(lines[0].sqlQueries).toBe(2);
+    } finally {
+      logs.stop();
+    }
+  });
+});
