@@ -15,10 +15,11 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolveInfo } from 'graphql';
 import gql from 'graphql-tag';
 import { loadContractSchema } from '../src/schema-parts';
 import { CSP_SDL } from '../test/support/sibling-subgraphs';
-import { BATCH, CASE_OPENED_AT, pickDistinct, readBenchData, rng } from './scenarios';
+import { BATCH, CASE_OPENED_AT, CLAIMED_PER_ORG, claimCaseId, OPERATION_NAMES, pickDistinct, readBenchData, rng } from './scenarios';
 
 interface GatewayContext {
   authorization?: string;
@@ -61,7 +62,15 @@ async function main(): Promise<void> {
           openedAt: CASE_OPENED_AT,
         }));
       };
-      return [org.org, make] as const;
+      // Cases that have claims: the first CLAIMED_PER_ORG started inverters got one each (run.ts).
+      const makeClaimed = () =>
+        pickDistinct(next, org.checkable.slice(0, CLAIMED_PER_ORG), BATCH).map((i, k) => ({
+          id: claimCaseId(org.serials[i]),
+          serialNumber: org.serials[i],
+          title: `Claimed fault ${k}`,
+          openedAt: CASE_OPENED_AT,
+        }));
+      return [org.org, { make, makeClaimed }] as const;
     }),
   );
 
@@ -70,9 +79,11 @@ async function main(): Promise<void> {
       typeDefs: gql(CSP_SDL),
       resolvers: {
         Query: {
-          cases: (_: unknown, __: unknown, context: unknown) => {
-            const make = pickers.get(orgOf((context as GatewayContext).authorization) ?? '');
-            return make ? make() : [];
+          cases: (_: unknown, __: unknown, context: unknown, info: GraphQLResolveInfo) => {
+            const picker = pickers.get(orgOf((context as GatewayContext).authorization) ?? '');
+            if (!picker) return [];
+            // The gateway names its fetch after the client's operation.
+            return info.operation.name?.value.startsWith(OPERATION_NAMES.gatewayClaims) ? picker.makeClaimed() : picker.make();
           },
         },
         Case: { __resolveReference: () => null },

@@ -30,7 +30,7 @@ import ts from 'typescript';
 import { logger } from '../src/common/logger';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database';
 import type { RoundResult, RunMessage } from './load-generator';
-import { BATCH, CONCURRENCY, REPAIR_DATE, type ScenarioKey, type Target } from './scenarios';
+import { BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type ScenarioKey, type Target } from './scenarios';
 import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG } from './seed';
 
 logger.setLevel('warn');
@@ -47,8 +47,10 @@ const SEED = 20_261_124;
 interface Scenario {
   key: ScenarioKey;
   label: string;
-  /** Has a floor: all but the gateway. */
+  /** Has a floor: the read paths. */
   floor: boolean;
+  /** Without a floor: sent to the gateway (default) or straight to the subgraph. */
+  target?: Target;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -58,6 +60,8 @@ const SCENARIOS: Scenario[] = [
   { key: 'lookup', label: '`warranty(serialNumber:)`', floor: true },
   { key: 'check', label: '`checkWarranty` (inverter, no readings)', floor: true },
   { key: 'gateway', label: `gateway: ${BATCH} CSP cases → warranty + warrantyCheck`, floor: false },
+  { key: 'submitClaim', label: '`submitClaim` (inverter, a part and a labour line)', floor: false, target: 'subgraph' },
+  { key: 'gatewayClaims', label: `gateway: ${BATCH} CSP cases → claims with SLA state`, floor: false },
 ];
 
 /** `BENCH_SCENARIOS=recordsBySerial,lookup` runs only those (for profiling one path); default all. */
@@ -67,6 +71,28 @@ function selectedScenarios(): Scenario[] {
   const unknown = wanted.filter((key) => !SCENARIOS.some((s) => s.key === key));
   if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.key).join(', ')}`);
   return SCENARIOS.filter((s) => wanted.includes(s.key));
+}
+
+/**
+ * One SUBMITTED claim for each of the first CLAIMED_PER_ORG started inverters of every organisation, linked to the
+ * CSP case `claim-case-<serial>`, in SQL (as the units were copied): the gateway's claims scenario pages through
+ * those cases. The claims carry what a submitted one does for the fields that scenario reads.
+ */
+async function seedClaims(client: Client, data: BenchData): Promise<number> {
+  let total = 0;
+  for (const org of data.orgs) {
+    const serials = org.checkable.slice(0, CLAIMED_PER_ORG).map((i) => org.serials[i]);
+    const { rowCount } = await client.query(
+      `INSERT INTO warranty_claim (id, org_id, warranty_record_id, csp_case_id, kind, status, repair_date, currency, cover,
+         covered_total, self_paid_total, total, submitted_by_id, response_due_at, onsite_due_at, created_at, updated_at)
+       SELECT gen_random_uuid(), r.org_id, r.id, 'claim-case-' || r.serial_number, 'REPAIR', 'SUBMITTED', $3::date, 'EUR',
+         'COVERED', 369.99, 0, 369.99, 'bench', now() + interval '1 day', now() + interval '3 days', now(), now()
+       FROM warranty_record r WHERE r.org_id = $1 AND r.serial_number = ANY($2::text[])`,
+      [org.org, serials, REPAIR_DATE],
+    );
+    total += rowCount ?? 0;
+  }
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -296,7 +322,7 @@ interface Servers {
 }
 
 async function measureScenario(load: LoadGenerator, servers: Servers, scenario: Scenario): Promise<{ floor?: Side; subgraph: Side }> {
-  const targets: Target[] = scenario.floor ? ['floor', 'subgraph'] : ['gateway'];
+  const targets: Target[] = scenario.floor ? ['floor', 'subgraph'] : [scenario.target ?? 'gateway'];
   const roundMs = scenario.floor ? ROUND_MS : GATEWAY_ROUND_MS;
   const sides = new Map<Target, Side>(targets.map((t) => [t, emptySide()]));
   const url = (target: Target) => servers[target].url;
@@ -511,12 +537,13 @@ async function main(): Promise<void> {
     await client.connect();
     const data = await benchData(client, secret);
     writeFileSync(dataFile, JSON.stringify(data));
+    const claimed = await seedClaims(client, data);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     const [{ server_version: pgVersion }] = (await client.query('SHOW server_version')).rows;
     const checkable = data.orgs.reduce((sum, org) => sum + org.checkable.length, 0);
     console.error(
       `bench: seeded in ${seedSeconds.toFixed(1)} s (${registered} registrations through the API in ${apiSeconds.toFixed(1)} s; ` +
-        `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL: ` +
+        `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL, ${claimed} claims inserted: ` +
         `${Object.entries(copied.stepsMs).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')})`,
     );
 
@@ -544,7 +571,6 @@ async function main(): Promise<void> {
     const attack = await measureUnderAttack(load, servers, data.orgs[0].token);
 
     const cpu = cpus();
-    const gatewayRow = rows.find((r) => r.scenario.key === 'gateway')?.subgraph;
     const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused);
     console.log('## Sofar Warranty bench: hot read paths against a raw floor\n');
     console.log(
@@ -569,10 +595,11 @@ async function main(): Promise<void> {
       const rounds = (side: Side) => side.roundRates.map((r) => r.toFixed(0)).join(' ');
       console.log(`  - ${scenario.label}: ${floor ? `${rounds(floor)} | ` : ''}${rounds(subgraph)}`);
     }
-    if (gatewayRow) {
+    for (const { scenario, subgraph: side } of rows) {
+      if (scenario.floor || scenario.target) continue;
       console.log(
-        `- gateway: ${fixed(gatewayRow.subgraphRequests / gatewayRow.requests, 2)} subgraph requests per gateway request; ` +
-          `the gateway process itself used ${fixed(gatewayRow.gatewayCpuMs / gatewayRow.requests, 2)} CPU ms per request (with the CSP stub)`,
+        `- ${scenario.label}: ${fixed(side.subgraphRequests / side.requests, 2)} subgraph requests per gateway request; ` +
+          `the gateway process itself used ${fixed(side.gatewayCpuMs / side.requests, 2)} CPU ms per request (with the CSP stub)`,
       );
     }
     console.log(

@@ -14,7 +14,7 @@ export const CONCURRENCY = 20;
 export const REPAIR_DATE = '2026-06-15';
 export const CASE_OPENED_AT = `${REPAIR_DATE}T09:00:00Z`;
 
-export type ScenarioKey = 'recordsBySerial' | 'recordsById' | 'cases' | 'lookup' | 'check' | 'gateway';
+export type ScenarioKey = 'recordsBySerial' | 'recordsById' | 'cases' | 'lookup' | 'check' | 'gateway' | 'submitClaim' | 'gatewayClaims';
 export type Target = 'floor' | 'subgraph' | 'gateway';
 
 /** The GraphQL documents; the floor server knows them by their exact text, as a persisted-query server would. */
@@ -30,7 +30,16 @@ export const DOCUMENTS = {
     'query Check($input: CheckWarrantyInput!) { checkWarranty(input: $input) { decision paysParts paysLabour reason warranty { id tier expiresAt } coverages { coverage { id kind scope startDate endDate labourEndDate } } } }',
   gateway:
     'query GatewayCases { cases { id serialNumber warranty { id serialNumber tier expiresAt } warrantyCheck { decision } } }',
+  submitClaim:
+    'mutation SubmitClaim($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id status cover total { amount currency } sla { response { dueAt state } } } userErrors { code message } } }',
+  /** The CSP stub answers this operation with cases that have claims (claim-case-<serial>, seeded by run.ts). */
+  gatewayClaims:
+    'query GatewayCaseClaims { cases { id serialNumber claims { status cover total { amount currency } sla { response { dueAt state } onsite { dueAt state } } } } }',
 } as const;
+
+/** Units per organisation that get a seeded claim linked to the CSP case `claim-case-<serial>`. */
+export const CLAIMED_PER_ORG = 1_000;
+export const claimCaseId = (serialNumber: string) => `claim-case-${serialNumber}`;
 
 export const OPERATION_NAMES: Record<ScenarioKey, string> = {
   recordsBySerial: 'WarrantyRecordEntities',
@@ -39,6 +48,8 @@ export const OPERATION_NAMES: Record<ScenarioKey, string> = {
   lookup: 'Lookup',
   check: 'Check',
   gateway: 'GatewayCases',
+  submitClaim: 'SubmitClaim',
+  gatewayClaims: 'GatewayCaseClaims',
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -184,6 +195,48 @@ export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: numbe
           },
         };
       }
+      case 'submitClaim': {
+        const i = org.checkable[pickInt(next, org.checkable.length)];
+        const input = {
+          serialNumber: org.serials[i],
+          kind: 'REPAIR',
+          repairDate: REPAIR_DATE,
+          currency: 'EUR',
+          description: 'bench: no output',
+          idempotencyKey: `bench-${seed}-${n}-${pickInt(next, 1e9)}`,
+          lines: [
+            { kind: 'PART', partNumber: 'PB-10K', quantity: '1', unitPrice: '249.99' },
+            { kind: 'LABOUR', hours: '1.5', rate: '80' },
+          ],
+        };
+        return {
+          token: org.token,
+          body: body(DOCUMENTS.submitClaim, { input }),
+          check: (_, response) => {
+            const payload = response?.data?.submitClaim;
+            if (payload?.userErrors?.length) return `submitClaim ${org.serials[i]}: ${payload.userErrors[0].code} ${payload.userErrors[0].message}`;
+            if (payload?.claim?.cover !== 'COVERED' || payload.claim.total?.amount !== '369.99') return `submitClaim ${org.serials[i]}: ${JSON.stringify(payload?.claim)}`;
+            return null;
+          },
+        };
+      }
+      case 'gatewayClaims':
+        return {
+          token: org.token,
+          body: body(DOCUMENTS.gatewayClaims, {}),
+          check: (_, response) => {
+            const cases = response?.data?.cases;
+            const countError = entityCountError(cases, BATCH);
+            if (countError) return countError;
+            for (const c of cases) {
+              if (c?.id !== claimCaseId(c?.serialNumber)) return `case ${c?.id}: not a claimed case`;
+              if (!Array.isArray(c.claims) || c.claims.length !== 1 || c.claims[0].status !== 'SUBMITTED' || !c.claims[0].sla?.response?.dueAt) {
+                return `case ${c.id}: claims ${JSON.stringify(c.claims)}`;
+              }
+            }
+            return null;
+          },
+        };
       case 'gateway':
         return {
           token: org.token,
