@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * statuses of the state machine (claim-states.ts); units get a readings history; messages to CSP and Landray OA
  * an outbox; policies their service day for the SLA clocks (09:00–17:00, Monday to Friday, unless set), and
  * organisations their company days; claims their exception decisions, and coverages the claim a GOODWILL one was
- * granted for. The status constraint is rewritten by hand (TypeORM does not compare check expressions); no claim
+ * granted for; records the replacement that took their warranty over, and the unit a replacement replaces. The status constraint is rewritten by hand (TypeORM does not compare check expressions); no claim
  * was written through an API before, but any row in a status that no longer exists is mapped first.
  */
 export class Claims1795700000000 implements MigrationInterface {
@@ -62,9 +62,17 @@ export class Claims1795700000000 implements MigrationInterface {
     await queryRunner.query("ALTER TABLE \"coverage\" ADD \"claim_id\" uuid");
     await queryRunner.query("CREATE UNIQUE INDEX \"ux_claim_exception_reference\" ON \"warranty_claim\" (\"org_id\", \"exception_reference\") WHERE \"exception_reference\" IS NOT NULL");
     await queryRunner.query("ALTER TABLE \"warranty_claim\" ADD CONSTRAINT \"ck_claim_exception_outcome\" CHECK (\"exception_outcome\" IS NULL OR \"exception_outcome\" IN ('APPROVED', 'REJECTED'))");
+    await queryRunner.query("ALTER TABLE \"warranty_record\" ADD \"replaced_at\" TIMESTAMP WITH TIME ZONE");
+    await queryRunner.query("ALTER TABLE \"warranty_record\" ADD \"replaced_by_record_id\" uuid");
+    await queryRunner.query("ALTER TABLE \"warranty_record\" ADD \"replaced_by_serial_number\" text");
+    await queryRunner.query("ALTER TABLE \"warranty_record\" ADD \"replaces_record_id\" uuid");
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query("ALTER TABLE \"warranty_record\" DROP COLUMN \"replaces_record_id\"");
+    await queryRunner.query("ALTER TABLE \"warranty_record\" DROP COLUMN \"replaced_by_serial_number\"");
+    await queryRunner.query("ALTER TABLE \"warranty_record\" DROP COLUMN \"replaced_by_record_id\"");
+    await queryRunner.query("ALTER TABLE \"warranty_record\" DROP COLUMN \"replaced_at\"");
     await queryRunner.query("ALTER TABLE \"warranty_claim\" DROP CONSTRAINT \"ck_claim_exception_outcome\"");
     await queryRunner.query("DROP INDEX \"public\".\"ux_claim_exception_reference\"");
     await queryRunner.query("ALTER TABLE \"coverage\" DROP COLUMN \"claim_id\"");

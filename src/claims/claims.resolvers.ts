@@ -116,6 +116,7 @@ export const claimResolvers: Resolvers = {
       if (!record) throw new Error(`record ${claim.warrantyRecordId} of claim ${claim.id} is missing`);
       return record;
     },
+    replacement: (claim, _, context) => (claim.replacementRecordId ? authenticated(context).loaders.recordById.load(claim.replacementRecordId) : null),
     kind: (claim) => claim.kind as ClaimKind,
     status: (claim) => claim.status as WarrantyClaim['status'] as never,
     cover: (claim) => claim.cover as never,

@@ -265,8 +265,71 @@ export class ClaimsService {
         roles: actor.roles,
       });
       if (!decision.ok) throw new DomainError(decision.code, decision.reason, ['input', 'id']);
-      return this.applyTransition(manager, actor, claim, decision.to, input.action, reason);
+      const detail = input.action === 'COMPLETE' && claim.kind === 'REPLACE' ? await this.replaceUnit(manager, actor, claim) : {};
+      return this.applyTransition(manager, actor, claim, decision.to, input.action, reason, detail);
     });
+  }
+
+  /**
+   * Completing a REPLACE claim (rule 10): the replacement unit gets a record of its own carrying the rest of the
+   * old unit's warranty (the same policy version, start, tier and end dates: each coverage not voided is copied
+   * with its dates, terms and limits), the two records are linked both ways, the old one is marked replaced (its
+   * status REPLACED, its checks refused from that day), and both histories get an event. A replacement serial
+   * that is already registered refuses the completion (DUPLICATE_SERIAL), writing nothing.
+   */
+  private async replaceUnit(manager: EntityManager, actor: Actor, claim: WarrantyClaim): Promise<Record<string, unknown>> {
+    const old = await manager.findOne(WarrantyRecord, { where: { id: claim.warrantyRecordId, orgId: claim.orgId }, lock: { mode: 'pessimistic_write' } });
+    if (!old) throw new Error(`record ${claim.warrantyRecordId} of claim ${claim.id} is missing`);
+    if (old.replacedAt) throw new DomainError('INVALID_TRANSITION', `unit ${old.serialNumber} was already replaced by ${old.replacedBySerialNumber}`, ['input', 'id']);
+    const serialNumber = claim.replacementSerialNumber!;
+    if (await manager.exists(WarrantyRecord, { where: { orgId: claim.orgId, serialNumber } })) {
+      throw new DomainError('DUPLICATE_SERIAL', `the replacement ${serialNumber} is already registered`, ['input', 'id']);
+    }
+    const now = this.clock();
+    const policy = await manager.findOneOrFail(WarrantyPolicy, { where: { id: old.policyId, orgId: old.orgId } });
+    const start = deriveWarrantyStart(old, { lateStartCapMonths: policy.lateStartCapMonths });
+    const replacement = manager.create(WarrantyRecord, {
+      ...old,
+      id: randomUUID(),
+      serialNumber,
+      registeredById: actor.id,
+      registeredAt: now,
+      // The replacement's warranty starts when the old one did: the operator date shift (which wins over every other
+      // start fact) holds the old start, so the same rule gives the same dates.
+      warrantyDateShift: start.date,
+      replacedAt: null,
+      replacedByRecordId: null,
+      replacedBySerialNumber: null,
+      replacesRecordId: old.id,
+      rowVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await manager.insert(WarrantyRecord, replacement);
+    const coverages = await manager.find(Coverage, { where: { orgId: old.orgId, warrantyRecordId: old.id }, order: { createdAt: 'ASC', scope: 'ASC' } });
+    const moved = coverages.filter((c) => !c.voidedAt).map((c) => ({ ...c, id: randomUUID(), warrantyRecordId: replacement.id, createdAt: now }));
+    if (moved.length > 0) await manager.insert(Coverage, moved);
+    await manager.update(
+      WarrantyRecord,
+      { id: old.id, orgId: old.orgId },
+      // TypeORM's update adds the record's version and update time (its @VersionColumn and @UpdateDateColumn).
+      { replacedAt: now, replacedByRecordId: replacement.id, replacedBySerialNumber: serialNumber },
+    );
+    claim.replacementRecordId = replacement.id;
+    await manager.update(WarrantyClaim, { id: claim.id, orgId: claim.orgId }, { replacementRecordId: replacement.id });
+    await this.audit.append(manager, [
+      { orgId: old.orgId, warrantyRecordId: old.id, actorId: actor.id, event: 'WARRANTY_REPLACED', toValue: serialNumber, claimId: claim.id, detail: { replacementId: replacement.id } },
+      {
+        orgId: old.orgId,
+        warrantyRecordId: replacement.id,
+        actorId: actor.id,
+        event: 'WARRANTY_REGISTERED',
+        toValue: serialNumber,
+        claimId: claim.id,
+        detail: { replaces: old.id, replacesSerialNumber: old.serialNumber, coverages: moved.length, expiresAt: replacement.expiresAt },
+      },
+    ]);
+    return { replacementId: replacement.id, replacementSerialNumber: serialNumber };
   }
 
   /**

@@ -6,7 +6,7 @@ import { addDays, compareDates, daysBetween, isWithin, minDate, type IsoDate } f
  * readings, which coverages pay, for what, and why. Pure: the caller loads the record and its coverages.
  */
 
-export type CheckKind = 'TIME' | 'MILEAGE' | 'ENGINE_HOURS' | 'THROUGHPUT' | 'SOH' | 'VOID' | 'LABOUR_TERM';
+export type CheckKind = 'TIME' | 'MILEAGE' | 'ENGINE_HOURS' | 'THROUGHPUT' | 'SOH' | 'VOID' | 'REPLACED' | 'LABOUR_TERM';
 export type CheckOutcome = 'PASS' | 'FAIL' | 'READING_REQUIRED';
 export type ReadingKind = 'odometerKm' | 'engineHours' | 'throughputMwh' | 'sohPct';
 export type CostType = 'PARTS' | 'LABOUR';
@@ -57,6 +57,9 @@ export interface CheckableRecord {
   notStartedReason: string | null;
   voidedOn: IsoDate | null;
   voidReason: string | null;
+  /** The unit was replaced under a REPLACE claim (rule 10) on this date, by this serial: its warranty moved there. */
+  replacedOn?: IsoDate | null;
+  replacedBy?: string | null;
 }
 
 export interface CheckResult {
@@ -227,6 +230,14 @@ function checkCoverage(record: CheckableRecord, coverage: CheckableCoverage, req
       ? { check: 'VOID', outcome: 'FAIL', limit: null, reading: voids[0].on, reason: `${voids[0].what} was voided on ${voids[0].on}: ${voids[0].reason}` }
       : { check: 'VOID', outcome: 'PASS', limit: null, reading: null, reason: `${name} is not voided` },
   );
+  // Replacement (rule 10): from the day the unit was replaced, its warranty is the replacement's.
+  if (record.replacedOn) {
+    checks.push(
+      compareDates(record.replacedOn, d) <= 0
+        ? { check: 'REPLACED', outcome: 'FAIL', limit: null, reading: record.replacedOn, reason: `the unit was replaced by ${record.replacedBy ?? 'another unit'} on ${record.replacedOn}: its warranty continues on the replacement` }
+        : { check: 'REPLACED', outcome: 'PASS', limit: null, reading: record.replacedOn, reason: `the repair is before the unit's replacement on ${record.replacedOn}` },
+    );
+  }
   return checks;
 }
 

@@ -100,6 +100,8 @@ export class CoverageCheckService {
         notStartedReason: start.status === 'STARTED' ? null : start.reason,
         voidedOn: record.voidedAt ? calendarDateOf(record.voidedAt, timeZone) : null,
         voidReason: record.voidReason,
+        replacedOn: record.replacedAt ? calendarDateOf(record.replacedAt, timeZone) : null,
+        replacedBy: record.replacedBySerialNumber,
       },
       checkable,
       input,

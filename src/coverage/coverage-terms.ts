@@ -76,17 +76,18 @@ export function standardCoverageTerms(
   }));
 }
 
-export type WarrantyStatus = 'NOT_STARTED' | 'ACTIVE' | 'EXPIRED' | 'VOIDED';
+export type WarrantyStatus = 'NOT_STARTED' | 'ACTIVE' | 'EXPIRED' | 'VOIDED' | 'REPLACED';
 
 /**
  * The record's headline status on a date: voided wins (a whole-unit void ends every coverage), then not
  * started, then expired after the latest coverage end (inclusive end date, rule 3).
  */
 export function warrantyStatusOn(
-  record: { startDate: IsoDate | null; expiresAt: IsoDate | null; voidedOn: IsoDate | null },
+  record: { startDate: IsoDate | null; expiresAt: IsoDate | null; voidedOn: IsoDate | null; replacedOn?: IsoDate | null },
   asOf: IsoDate,
 ): WarrantyStatus {
   if (record.voidedOn !== null && compareDates(record.voidedOn, asOf) <= 0) return 'VOIDED';
+  if (record.replacedOn && compareDates(record.replacedOn, asOf) <= 0) return 'REPLACED';
   if (record.startDate === null || compareDates(asOf, record.startDate) < 0) return 'NOT_STARTED';
   if (record.expiresAt === null || compareDates(asOf, record.expiresAt) > 0) return 'EXPIRED';
   return 'ACTIVE';

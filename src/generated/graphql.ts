@@ -78,6 +78,7 @@ export type CheckKind =
   | 'ENGINE_HOURS'
   | 'LABOUR_TERM'
   | 'MILEAGE'
+  | 'REPLACED'
   | 'SOH'
   | 'THROUGHPUT'
   | 'TIME'
@@ -137,7 +138,8 @@ export type Claim = {
   /** The readings sent with the claim (none: the unit's latest recorded readings were used for the check). */
   readings: Readings;
   repairDate: Scalars['Date']['output'];
-  /** REPLACE claims: the serial number of the replacement unit. */
+  replacement?: Maybe<WarrantyRecord>;
+  /** REPLACE claims: the serial number of the replacement unit, and its record once the claim is completed. */
   replacementSerialNumber?: Maybe<Scalars['String']['output']>;
   selfPaidTotal: Money;
   sla: ClaimSla;
@@ -1056,6 +1058,11 @@ export type WarrantyRecord = {
   registeredAt: Scalars['DateTime']['output'];
   registeredById: Scalars['ID']['output'];
   registrantRole: RegistrantRole;
+  /** When a REPLACE claim replaced this unit, and the replacement, which carries the rest of its warranty. */
+  replacedAt?: Maybe<Scalars['DateTime']['output']>;
+  replacedBy?: Maybe<WarrantyRecord>;
+  /** For a replacement: the unit it replaced. */
+  replaces?: Maybe<WarrantyRecord>;
   /** Serial number, or VIN for a vehicle; unique within the organisation. */
   serialNumber: Scalars['String']['output'];
   site: Site;
@@ -1146,6 +1153,8 @@ export type WarrantyStatus =
   | 'ACTIVE'
   | 'EXPIRED'
   | 'NOT_STARTED'
+  /** Replaced under a REPLACE claim: the warranty continues on the replacement (`replacedBy`). */
+  | 'REPLACED'
   | 'VOIDED';
 
 export type WarrantyTier =
@@ -1448,6 +1457,7 @@ export type ClaimResolvers<ContextType = RequestContext, ParentType extends Reso
   lines?: Resolver<Array<ResolversTypes['ClaimLine']>, ParentType, ContextType>;
   readings?: Resolver<ResolversTypes['Readings'], ParentType, ContextType>;
   repairDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  replacement?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   replacementSerialNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   selfPaidTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   sla?: Resolver<ResolversTypes['ClaimSla'], ParentType, ContextType>;
@@ -1841,6 +1851,9 @@ export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType ext
   registeredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   registeredById?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   registrantRole?: Resolver<ResolversTypes['RegistrantRole'], ParentType, ContextType>;
+  replacedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  replacedBy?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
+  replaces?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   serialNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   site?: Resolver<ResolversTypes['Site'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -98,9 +98,12 @@ export const recordResolvers: Resolvers = {
           startDate: record.startDate,
           expiresAt: record.expiresAt,
           voidedOn: record.voidedAt ? calendarDateOf(record.voidedAt, record.siteTimeZone ?? 'UTC') : null,
+          replacedOn: record.replacedAt ? calendarDateOf(record.replacedAt, record.siteTimeZone ?? 'UTC') : null,
         },
         isoDate(asOf) ?? calendarDateOf(new Date(), record.siteTimeZone ?? 'UTC'),
       ),
+    replacedBy: (record, _, context) => (record.replacedByRecordId ? authenticated(context).loaders.recordById.load(record.replacedByRecordId) : null),
+    replaces: (record, _, context) => (record.replacesRecordId ? authenticated(context).loaders.recordById.load(record.replacesRecordId) : null),
     coverages: (record, _, context) => authenticated(context).loaders.coveragesByRecordId.load(record.id),
     history: (record, { first, after }, context) =>
       queryResult(() => authenticated(context).loaders.history.load({ recordId: record.id, first, after })),

@@ -493,11 +493,14 @@ export class RecordsService {
       query.andWhere("r.serial_number LIKE :prefix ESCAPE '\\'", { prefix: `${escapeLike(normaliseSerialNumber(filter.serialNumberPrefix))}%` });
     }
     if (filter.status) {
+      // A replacement is decided like a void: by its flag, the day taken in UTC (see README, "Noticed").
+      const replaced = "(r.replaced_at IS NOT NULL AND (r.replaced_at AT TIME ZONE 'UTC')::date <= :statusDate)";
       const conditions: Record<WarrantyStatus, string> = {
         VOIDED: 'r.voided_at IS NOT NULL',
-        NOT_STARTED: 'r.voided_at IS NULL AND (r.start_date IS NULL OR r.start_date > :statusDate)',
-        EXPIRED: 'r.voided_at IS NULL AND r.start_date <= :statusDate AND (r.expires_at IS NULL OR r.expires_at < :statusDate)',
-        ACTIVE: 'r.voided_at IS NULL AND r.start_date <= :statusDate AND r.expires_at >= :statusDate',
+        REPLACED: `r.voided_at IS NULL AND ${replaced}`,
+        NOT_STARTED: `r.voided_at IS NULL AND NOT ${replaced} AND (r.start_date IS NULL OR r.start_date > :statusDate)`,
+        EXPIRED: `r.voided_at IS NULL AND NOT ${replaced} AND r.start_date <= :statusDate AND (r.expires_at IS NULL OR r.expires_at < :statusDate)`,
+        ACTIVE: `r.voided_at IS NULL AND NOT ${replaced} AND r.start_date <= :statusDate AND r.expires_at >= :statusDate`,
       };
       query.andWhere(conditions[filter.status], { statusDate: filter.asOf ?? this.today() });
     }

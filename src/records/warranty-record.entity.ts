@@ -137,6 +137,19 @@ export class WarrantyRecord {
   @Column({ name: 'void_reason', type: 'text', nullable: true })
   voidReason: string | null;
 
+  /** Replaced under a REPLACE claim (rule 10): when, by which unit; and for a replacement, the unit it replaces. */
+  @Column({ name: 'replaced_at', type: 'timestamptz', nullable: true })
+  replacedAt: Date | null;
+
+  @Column({ name: 'replaced_by_record_id', type: 'uuid', nullable: true })
+  replacedByRecordId: string | null;
+
+  @Column({ name: 'replaced_by_serial_number', type: 'text', nullable: true })
+  replacedBySerialNumber: string | null;
+
+  @Column({ name: 'replaces_record_id', type: 'uuid', nullable: true })
+  replacesRecordId: string | null;
+
   @VersionColumn({ name: 'row_version' })
   rowVersion: number;
 

@@ -132,3 +132,89 @@ describe('claim transitions', () => {
     expect(await writes(claim.id)).toEqual({ events: 2, messages: 2, status: won[0].claim.status, version: 2 });
   });
 });
+
+describe('replacement (rule 10)', () => {
+  let t: TestApp;
+  let agent: string;
+  let oldId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock: clockAt('2026-11-24') });
+    const org = await createTestOrg(t.dataSource, 'replacement');
+    agent = await tokenFor(org, ['AGENT']);
+    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    const { data } = await t.graphql(
+      `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { warranty { id } userErrors { code } } }`,
+      { input: { serialNumber: 'RP-BAT-OLD', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2024-03-15', customerId: 'rp-cust' } },
+      admin,
+    );
+    oldId = data.registerWarranty.warranty.id;
+    await t.graphql(`mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { code } } }`, { input: { serialNumber: 'RP-TAKEN', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE' }, commissioningDate: '2024-03-15' } }, admin);
+  });
+
+  afterAll(() => t.stop());
+
+  const RECORD = 'id version serialNumber status expiresAt tier customer { id } policy { id version } coverages { kind scope startDate endDate labourEndDate } replacedAt replacedBy { serialNumber } replaces { serialNumber }';
+
+  async function replaceWith(replacementSerialNumber: string) {
+    const submitted = await t.graphql(
+      `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id } userErrors { code message } } }`,
+      { input: { warrantyId: oldId, kind: 'REPLACE', repairDate: '2026-11-20', currency: 'EUR', replacementSerialNumber, readings: { throughputMwh: 3, sohPct: 95 } } },
+      agent,
+    );
+    expect(submitted.data.submitClaim.userErrors).toEqual([]);
+    const id = submitted.data.submitClaim.claim.id;
+    for (const name of ['approveClaim', 'startClaimRepair']) {
+      const { data } = await t.graphql(MUTATION(name), { input: { id, reason: 'battery swap' } }, agent);
+      expect(data[name].userErrors).toEqual([]);
+    }
+    const { data } = await t.graphql(
+      `mutation($input: ClaimDecisionInput!) { completeClaim(input: $input) { claim { status replacement { ${RECORD} } } userErrors { code field message } } }`,
+      { input: { id, reason: 'replacement installed' } },
+      agent,
+    );
+    return { id, answer: data.completeClaim };
+  }
+
+  it('a serial already registered refuses the completion, writing nothing', async () => {
+    const { id, answer } = await replaceWith('RP-TAKEN');
+    expect(answer.userErrors).toEqual([expect.objectContaining({ code: 'DUPLICATE_SERIAL' })]);
+    const [{ status }] = await t.dataSource.query(`SELECT status FROM warranty_claim WHERE id = $1`, [id]);
+    expect(status).toBe('IN_REPAIR');
+    const [{ replaced_at }] = await t.dataSource.query(`SELECT replaced_at FROM warranty_record WHERE id = $1`, [oldId]);
+    expect(replaced_at).toBeNull();
+  });
+
+  it('the replacement carries the rest of the warranty: same policy version, end dates and customer; the old unit is REPLACED', async () => {
+    const before = (await t.graphql(`query($id: ID!) { warrantyHistory(warrantyId: $id, first: 1) { totalCount } w: _entities(representations: [{ __typename: "WarrantyRecord", id: $id }]) { ... on WarrantyRecord { ${RECORD} } } }`, { id: oldId }, agent)).data;
+    const oldRecord = before.w[0];
+    const { answer } = await replaceWith('rp-bat-new');
+    expect(answer.userErrors).toEqual([]);
+    expect(answer.claim.status).toBe('CLOSED');
+    const replacement = answer.claim.replacement;
+    expect(replacement).toMatchObject({
+      serialNumber: 'RP-BAT-NEW',
+      status: 'ACTIVE',
+      expiresAt: oldRecord.expiresAt,
+      tier: oldRecord.tier,
+      customer: { id: 'rp-cust' },
+      policy: oldRecord.policy,
+      replaces: { serialNumber: 'RP-BAT-OLD' },
+      replacedBy: null,
+    });
+    expect(replacement.coverages).toEqual(oldRecord.coverages);
+
+    const { data } = await t.graphql(`query { warranty(serialNumber: "RP-BAT-OLD") { status replacedAt replacedBy { serialNumber } version } }`, {}, agent);
+    expect(data.warranty).toMatchObject({ status: 'REPLACED', replacedAt: expect.any(String), replacedBy: { serialNumber: 'RP-BAT-NEW' } });
+    expect(data.warranty.version).toBe(oldRecord.version + 1);
+    // A repair on the old unit from today is refused by the check, naming the replacement; the new unit is covered.
+    const oldCheck = await t.graphql(`query { checkWarranty(input: { serialNumber: "RP-BAT-OLD", repairDate: "2026-11-24" }) { decision reason } }`, {}, agent);
+    expect(oldCheck.data.checkWarranty.decision).toBe('SELF_PAID');
+    expect(oldCheck.data.checkWarranty.reason).toContain('replaced by RP-BAT-NEW on 2026-11-24');
+    const newCheck = await t.graphql(`query { checkWarranty(input: { serialNumber: "RP-BAT-NEW", repairDate: "2026-11-24", readings: { throughputMwh: 3, sohPct: 95 } }) { decision } }`, {}, agent);
+    expect(newCheck.data.checkWarranty.decision).toBe('COVERED');
+
+    const events = await t.dataSource.query(`SELECT r.serial_number, e.event FROM warranty_event e JOIN warranty_record r ON r.id = e.warranty_record_id WHERE e.event IN ('WARRANTY_REPLACED', 'WARRANTY_REGISTERED') AND r.serial_number LIKE 'RP-BAT-%' ORDER BY e.id`);
+    expect(events.slice(-2)).toEqual([{ serial_number: 'RP-BAT-OLD', event: 'WARRANTY_REPLACED' }, { serial_number: 'RP-BAT-NEW', event: 'WARRANTY_REGISTERED' }]);
+  });
+});

@@ -28,7 +28,7 @@ describe('record column selection', () => {
     expect(
       propertiesOf(`query { warranty(serialNumber: "X") { ...F } }
         fragment F on WarrantyRecord { status registeredAt }`),
-    ).toEqual([...KEYS, 'expiresAt', 'registeredAt', 'startDate', 'voidedAt'].sort());
+    ).toEqual([...KEYS, 'expiresAt', 'registeredAt', 'replacedAt', 'startDate', 'voidedAt'].sort());
     expect(propertiesOf('query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Case { warranty { sku } } } }'))
       .toEqual([...KEYS, 'sku'].sort());
   });
