@@ -82,6 +82,9 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     get claimsByCase() {
       return claimLoaders().claimsByCaseId;
     },
+    get companyDays() {
+      return claimLoaders().companyDaysByCountry;
+    },
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -5,7 +5,9 @@ import { isUuid } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { latestReadings, type ReadingKind, type RecordedReading } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
+import type { IsoDate } from '../coverage/calendar';
 import { ClaimLine } from './claim-line.entity';
+import { CompanyDay, EVERY_COUNTRY } from './company-day.entity';
 import { WarrantyClaim } from './warranty-claim.entity';
 
 export interface ClaimPageKey {
@@ -128,7 +130,18 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
     return caseIds.map((id) => byCase.get(id) ?? []);
   });
 
-  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId };
+  /** The organisation's company days per country (its own and those for every country), one statement. */
+  const companyDaysByCountry = new DataLoader<string, IsoDate[]>(async (countries) => {
+    const rows = await dataSource
+      .createQueryBuilder(CompanyDay, 'd')
+      .select('d.country_code', 'country')
+      .addSelect("to_char(d.day, 'YYYY-MM-DD')", 'day')
+      .where('d.org_id = :orgId AND d.country_code IN (:...countries)', { orgId: actor.orgId, countries: [...countries, EVERY_COUNTRY] })
+      .getRawMany<{ country: string; day: string }>();
+    return countries.map((country) => rows.filter((r) => r.country === country || r.country === EVERY_COUNTRY).map((r) => r.day));
+  });
+
+  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId, companyDaysByCountry };
 }
 
 const pageKey = (key: ClaimPageKey) => `${key.first ?? ''}|${key.after ?? ''}|${key.recordId}`;

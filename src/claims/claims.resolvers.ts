@@ -6,6 +6,8 @@ import type { ClaimLineInput, Resolvers } from '../generated/graphql';
 import type { ClaimAction, ClaimKind } from './claim-states';
 import type { LineInput } from './line-coverage';
 import { minorUnits } from './line-coverage';
+import { serviceHoursBetween } from './sla-calendar';
+import { calendarOf } from './sla-calendars';
 import type { WarrantyClaim } from './warranty-claim.entity';
 
 /** An amount as stored (NUMERIC(19,4)) shown at its currency's minor unit. */
@@ -19,10 +21,26 @@ function decimal(value: string | null): string | null {
   return value === null ? null : new Decimal(value).toString();
 }
 
-function slaTarget(dueAt: Date | null, metAt: Date | null, now: Date) {
+const ENDED = new Set(['REJECTED', 'CANCELLED', 'CLOSED']);
+
+/** One SLA target's state, as `claims(filter: { slaState })` computes it in SQL (claims.service.ts). */
+function slaTarget(dueAt: Date | null, metAt: Date | null, status: string, now: Date) {
   if (!dueAt) return null;
-  const state = metAt ? (metAt.getTime() <= dueAt.getTime() ? 'MET' : 'BREACHED') : now.getTime() > dueAt.getTime() ? 'BREACHED' : 'RUNNING';
-  return { dueAt, metAt, state } as const;
+  const state: 'MET' | 'BREACHED' | 'STOPPED' | 'RUNNING' = metAt
+    ? metAt.getTime() <= dueAt.getTime() ? 'MET' : 'BREACHED'
+    : ENDED.has(status) ? 'STOPPED' : now.getTime() > dueAt.getTime() ? 'BREACHED' : 'RUNNING';
+  return { dueAt, metAt, state, serviceHoursLeft: null as number | null };
+}
+
+/** The claim's site calendar, from the request's loaders (its unit, its policy, the company days): batched. */
+async function calendarOfClaim(context: RequestContext, claim: WarrantyClaim, now: Date) {
+  const { loaders } = authenticated(context);
+  const record = await loaders.recordById.load(claim.warrantyRecordId);
+  if (!record) throw new Error(`record ${claim.warrantyRecordId} of claim ${claim.id} is missing`);
+  const policy = await loaders.policyById.load(record.policyId);
+  if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
+  const companyDays = await loaders.companyDays.load(record.siteCountry);
+  return calendarOf({ orgId: claim.orgId, countryCode: record.siteCountry, timeZone: record.siteTimeZone ?? 'UTC' }, policy, companyDays, now.getUTCFullYear());
 }
 
 /** The lines as the service prices them; a field a line's kind needs and lacks is the client's mistake, named. */
@@ -63,6 +81,10 @@ function transition(context: RequestContext, input: { id: string; reason: string
 export const claimResolvers: Resolvers = {
   Query: {
     claim: (_, { id }, context) => authenticated(context).loaders.claimById.load(id),
+    claims: (_, { filter, first, after }, context) =>
+      queryResult(() => context.services.claims.list(authenticated(context).actor, { ...filter }, { first, after })),
+    claimsAtRisk: (_, { withinServiceHours, first }, context) =>
+      queryResult(() => context.services.claims.atRisk(authenticated(context).actor, withinServiceHours, first)),
   },
 
   Mutation: {
@@ -136,9 +158,16 @@ export const claimResolvers: Resolvers = {
     coveredTotal: (claim) => money(claim.coveredTotal, claim.currency)!,
     selfPaidTotal: (claim) => money(claim.selfPaidTotal, claim.currency)!,
     total: (claim) => money(claim.total, claim.currency)!,
-    sla: (claim) => {
-      const now = new Date();
-      return { response: slaTarget(claim.responseDueAt, claim.respondedAt, now), onsite: slaTarget(claim.onsiteDueAt, claim.onsiteAt, now) };
+    sla: async (claim, _, context) => {
+      const now = context.services.claims.now();
+      const response = slaTarget(claim.responseDueAt, claim.respondedAt, claim.status, now);
+      const onsite = slaTarget(claim.onsiteDueAt, claim.onsiteAt, claim.status, now);
+      const running = [response, onsite].filter((t) => t?.state === 'RUNNING');
+      if (running.length > 0) {
+        const calendar = await calendarOfClaim(context, claim, now);
+        for (const target of running) target!.serviceHoursLeft = Math.round(serviceHoursBetween(calendar, now, target!.dueAt) * 100) / 100;
+      }
+      return { response, onsite };
     },
     version: (claim) => claim.rowVersion,
     exception: (claim) =>

@@ -32,17 +32,10 @@ export interface CalendarSite {
   timeZone: string;
 }
 
-/** The calendar of a site under a policy, with closed days for `fromYear` and the two years after it. */
-export async function serviceCalendarFor(manager: EntityManager, site: CalendarSite, policy: WarrantyPolicy, fromYear: number): Promise<ServiceCalendar> {
-  const closed = new Set<IsoDate>();
+/** The calendar of a site under a policy, given the organisation's company days (any years). */
+export function calendarOf(site: CalendarSite, policy: Pick<WarrantyPolicy, 'serviceOpensMinute' | 'serviceClosesMinute' | 'serviceDays'>, companyDays: Iterable<IsoDate>, fromYear: number): ServiceCalendar {
+  const closed = new Set<IsoDate>(companyDays);
   for (let year = fromYear; year <= fromYear + 2; year++) for (const day of publicHolidays(site.countryCode, year)) closed.add(day);
-  const companyDays = await manager
-    .createQueryBuilder(CompanyDay, 'd')
-    .select("to_char(d.day, 'YYYY-MM-DD')", 'day')
-    .where('d.org_id = :orgId AND d.country_code IN (:...countries)', { orgId: site.orgId, countries: [site.countryCode, EVERY_COUNTRY] })
-    .andWhere('d.day >= :from AND d.day < :to', { from: `${fromYear}-01-01`, to: `${fromYear + 3}-01-01` })
-    .getRawMany<{ day: string }>();
-  for (const { day } of companyDays) closed.add(day);
   return {
     timeZone: site.timeZone,
     opensAtMinute: policy.serviceOpensMinute,
@@ -50,4 +43,19 @@ export async function serviceCalendarFor(manager: EntityManager, site: CalendarS
     workingDays: policy.serviceDays,
     closedDates: closed,
   };
+}
+
+/** The organisation's company days for a country (its own and those for every country), one statement. */
+export async function companyDaysOf(manager: EntityManager, orgId: string, countryCode: string): Promise<IsoDate[]> {
+  const rows = await manager
+    .createQueryBuilder(CompanyDay, 'd')
+    .select("to_char(d.day, 'YYYY-MM-DD')", 'day')
+    .where('d.org_id = :orgId AND d.country_code IN (:...countries)', { orgId, countries: [countryCode, EVERY_COUNTRY] })
+    .getRawMany<{ day: string }>();
+  return rows.map((r) => r.day);
+}
+
+/** The calendar of a site under a policy, with closed days for `fromYear` and the two years after it. */
+export async function serviceCalendarFor(manager: EntityManager, site: CalendarSite, policy: WarrantyPolicy, fromYear: number): Promise<ServiceCalendar> {
+  return calendarOf(site, policy, await companyDaysOf(manager, site.orgId, site.countryCode), fromYear);
 }

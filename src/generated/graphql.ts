@@ -152,6 +152,16 @@ export type Claim = {
   warranty: WarrantyRecord;
 };
 
+/** A claim whose response or on-site target falls due within the hours asked, with the target and the hours left. */
+export type ClaimAtRisk = {
+  __typename?: 'ClaimAtRisk';
+  claim: Claim;
+  dueAt: Scalars['DateTime']['output'];
+  serviceHoursLeft: Scalars['Float']['output'];
+  /** RESPONSE or ONSITE. */
+  target: Scalars['String']['output'];
+};
+
 /** The active-warranty check a claim was decided on. */
 export type ClaimCheck = {
   __typename?: 'ClaimCheck';
@@ -209,6 +219,18 @@ export type ClaimException = {
   decidedAt: Scalars['DateTime']['output'];
   outcome: ExceptionOutcome;
   reference: Scalars['String']['output'];
+};
+
+/**
+ * A claim's SLA state as a whole: BREACHED when any target is, else RUNNING when any still runs, else MET (a claim
+ * with no running or breached target).
+ */
+export type ClaimFilter = {
+  cspCaseId?: InputMaybe<Scalars['String']['input']>;
+  kind?: InputMaybe<ClaimKind>;
+  slaState?: InputMaybe<SlaState>;
+  status?: InputMaybe<ClaimStatus>;
+  warrantyId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** Repair, replacement of the whole unit, or refund. */
@@ -673,6 +695,13 @@ export type Query = {
   checkWarranty: WarrantyCheck;
   /** A claim of the caller's organisation. */
   claim?: Maybe<Claim>;
+  /** The organisation's claims, newest first (a customer: their own units' claims). */
+  claims: ClaimConnection;
+  /**
+   * Claims that will breach a target within `withinServiceHours` service hours of their site unless someone acts, the
+   * most urgent first, so the desk can act before the breach.
+   */
+  claimsAtRisk: Array<ClaimAtRisk>;
   /**
    * The organisation's product references (SKU → product, family, capacity) that registration reads, by SKU in
    * ascending order. `skuPrefix` keeps only SKUs that start with it (case-sensitive). Any role of the organisation.
@@ -699,6 +728,19 @@ export type QueryCheckWarrantyArgs = {
 
 export type QueryClaimArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryClaimsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ClaimFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryClaimsAtRiskArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  withinServiceHours: Scalars['Float']['input'];
 };
 
 
@@ -854,15 +896,20 @@ export type SiteInput = {
 };
 
 export type SlaState =
+  /** Met late, or due and not met. */
   | 'BREACHED'
   | 'MET'
   /** Not met yet, and not yet due. */
-  | 'RUNNING';
+  | 'RUNNING'
+  /** The claim ended (rejected, cancelled, closed) before the target was met: it no longer runs. */
+  | 'STOPPED';
 
 export type SlaTarget = {
   __typename?: 'SlaTarget';
   dueAt: Scalars['DateTime']['output'];
   metAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Service hours of the site left until the target is due (RUNNING targets only). */
+  serviceHoursLeft?: Maybe<Scalars['Float']['output']>;
   state: SlaState;
 };
 
@@ -1257,6 +1304,8 @@ export type ResolversTypes = ResolversObject<{
   CheckWarrantyInput: CheckWarrantyInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Claim: ResolverTypeWrapper<WarrantyClaimModel>;
+  ClaimAtRisk: ResolverTypeWrapper<Omit<ClaimAtRisk, 'claim'> & { claim: ResolversTypes['Claim'] }>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ClaimCheck: ResolverTypeWrapper<ClaimCheck>;
   ClaimConnection: ResolverTypeWrapper<Omit<ClaimConnection, 'edges'> & { edges: Array<ResolversTypes['ClaimEdge']> }>;
   ClaimCover: ClaimCover;
@@ -1264,6 +1313,7 @@ export type ResolversTypes = ResolversObject<{
   ClaimDecisionInput: ClaimDecisionInput;
   ClaimEdge: ResolverTypeWrapper<Omit<ClaimEdge, 'node'> & { node: ResolversTypes['Claim'] }>;
   ClaimException: ResolverTypeWrapper<ClaimException>;
+  ClaimFilter: ClaimFilter;
   ClaimKind: ClaimKind;
   ClaimLine: ResolverTypeWrapper<ClaimLineModel>;
   ClaimLineInput: ClaimLineInput;
@@ -1288,7 +1338,6 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PartCoveragePayload: ResolverTypeWrapper<Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversTypes['Coverage']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   Policy: ResolverTypeWrapper<WarrantyPolicyModel>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   PolicyConnection: ResolverTypeWrapper<Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversTypes['PolicyEdge']> }>;
   PolicyEdge: ResolverTypeWrapper<Omit<PolicyEdge, 'node'> & { node: ResolversTypes['Policy'] }>;
   Product: ResolverTypeWrapper<ProductRefModel>;
@@ -1353,12 +1402,15 @@ export type ResolversParentTypes = ResolversObject<{
   CheckWarrantyInput: CheckWarrantyInput;
   Boolean: Scalars['Boolean']['output'];
   Claim: WarrantyClaimModel;
+  ClaimAtRisk: Omit<ClaimAtRisk, 'claim'> & { claim: ResolversParentTypes['Claim'] };
+  Float: Scalars['Float']['output'];
   ClaimCheck: ClaimCheck;
   ClaimConnection: Omit<ClaimConnection, 'edges'> & { edges: Array<ResolversParentTypes['ClaimEdge']> };
   ClaimCoverageCheck: ClaimCoverageCheck;
   ClaimDecisionInput: ClaimDecisionInput;
   ClaimEdge: Omit<ClaimEdge, 'node'> & { node: ResolversParentTypes['Claim'] };
   ClaimException: ClaimException;
+  ClaimFilter: ClaimFilter;
   ClaimLine: ClaimLineModel;
   ClaimLineInput: ClaimLineInput;
   ClaimPayload: Omit<ClaimPayload, 'claim'> & { claim?: Maybe<ResolversParentTypes['Claim']> };
@@ -1375,7 +1427,6 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   PartCoveragePayload: Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversParentTypes['Coverage']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   Policy: WarrantyPolicyModel;
-  Float: Scalars['Float']['output'];
   PolicyConnection: Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversParentTypes['PolicyEdge']> };
   PolicyEdge: Omit<PolicyEdge, 'node'> & { node: ResolversParentTypes['Policy'] };
   Product: ProductRefModel;
@@ -1467,6 +1518,14 @@ export type ClaimResolvers<ContextType = RequestContext, ParentType extends Reso
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   warranty?: Resolver<ResolversTypes['WarrantyRecord'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimAtRiskResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimAtRisk'] = ResolversParentTypes['ClaimAtRisk']> = ResolversObject<{
+  claim?: Resolver<ResolversTypes['Claim'], ParentType, ContextType>;
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  serviceHoursLeft?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1718,6 +1777,8 @@ export type PublishWarrantyPolicyPayloadResolvers<ContextType = RequestContext, 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   checkWarranty?: Resolver<ResolversTypes['WarrantyCheck'], ParentType, ContextType, RequireFields<QueryCheckWarrantyArgs, 'input'>>;
   claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType, RequireFields<QueryClaimArgs, 'id'>>;
+  claims?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsArgs, 'first'>>;
+  claimsAtRisk?: Resolver<Array<ResolversTypes['ClaimAtRisk']>, ParentType, ContextType, RequireFields<QueryClaimsAtRiskArgs, 'first' | 'withinServiceHours'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
   warranties?: Resolver<ResolversTypes['WarrantyRecordConnection'], ParentType, ContextType, RequireFields<QueryWarrantiesArgs, 'first'>>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType, RequireFields<QueryWarrantyArgs, 'serialNumber'>>;
@@ -1754,6 +1815,7 @@ export type SiteResolvers<ContextType = RequestContext, ParentType extends Resol
 export type SlaTargetResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SlaTarget'] = ResolversParentTypes['SlaTarget']> = ResolversObject<{
   dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   metAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  serviceHoursLeft?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['SlaState'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -1904,6 +1966,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Case?: CaseResolvers<ContextType>;
   CheckResult?: CheckResultResolvers<ContextType>;
   Claim?: ClaimResolvers<ContextType>;
+  ClaimAtRisk?: ClaimAtRiskResolvers<ContextType>;
   ClaimCheck?: ClaimCheckResolvers<ContextType>;
   ClaimConnection?: ClaimConnectionResolvers<ContextType>;
   ClaimCoverageCheck?: ClaimCoverageCheckResolvers<ContextType>;

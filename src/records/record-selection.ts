@@ -72,6 +72,8 @@ export const PLAIN_RECORD_FIELDS: ReadonlySet<string> = new Set([
 
 /** Fields elsewhere in the schema whose resolvers work on whole records (the active-warranty check). */
 const NEEDS_WHOLE_RECORD = new Set(['checkWarranty', 'warrantyCheck']);
+/** Fields elsewhere that read their unit's record for more than its keys (a claim's SLA needs the site). */
+const READS_RECORD = new Set(['sla']);
 
 const RECORD_TYPE = 'WarrantyRecord';
 
@@ -85,6 +87,7 @@ export function recordSelectionFor(schema: GraphQLSchema, document: DocumentNode
   const properties = new Set<RecordProperty>(ALWAYS);
   let checks = false;
   let unknownField = false;
+  let readsRecord = false;
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
@@ -92,6 +95,7 @@ export function recordSelectionFor(schema: GraphQLSchema, document: DocumentNode
       Field(node) {
         const name = node.name.value;
         if (NEEDS_WHOLE_RECORD.has(name)) checks = true;
+        if (READS_RECORD.has(name)) readsRecord = true;
         const parent = typeInfo.getParentType();
         if (!parent) return;
         const onRecord =
@@ -104,7 +108,7 @@ export function recordSelectionFor(schema: GraphQLSchema, document: DocumentNode
       },
     }),
   );
-  return { properties: checks || unknownField ? null : properties, checks };
+  return { properties: checks || unknownField || readsRecord ? null : properties, checks };
 }
 
 /**

@@ -277,4 +277,56 @@ describe('submitClaim', () => {
     const notTheirs = await t.graphql(`query { warranty(serialNumber: "CL-DE-1") { id } }`, {}, customer);
     expect(notTheirs.data.warranty).toBeNull();
   });
+
+  describe('listing claims and their SLA', () => {
+    it('filters by status, kind, unit, case and SLA state; pages newest first', async () => {
+      const LIST = `query($filter: ClaimFilter, $first: Int, $after: String) { claims(filter: $filter, first: $first, after: $after) {
+        totalCount edges { cursor node { id kind status cspCaseId sla { response { state serviceHoursLeft } } } } pageInfo { hasNextPage } } }`;
+      const all = (await t.graphql(LIST, { first: 100 }, agent)).data.claims;
+      expect(all.totalCount).toBeGreaterThan(5);
+      const byCase = (await t.graphql(LIST, { filter: { cspCaseId: 'CSP-1001' } }, agent)).data.claims;
+      expect(byCase.edges.map((e: any) => e.node.cspCaseId)).toEqual(['CSP-1001']);
+      const refunds = (await t.graphql(LIST, { filter: { kind: 'REFUND' } }, agent)).data.claims;
+      expect(refunds.edges.map((e: any) => e.node.kind)).toEqual(['REFUND']);
+      const ofUnit = (await t.graphql(LIST, { filter: { warrantyId: units.uk.id, status: 'SUBMITTED' } }, agent)).data.claims;
+      expect(ofUnit.totalCount).toBe(2);
+
+      // One claim overdue: its response was due on 1 November and nobody answered.
+      const overdue = byCase.edges[0].node.id;
+      await t.dataSource.query(`UPDATE warranty_claim SET response_due_at = '2026-11-02T09:00:00Z' WHERE id = $1`, [overdue]);
+      const breached = (await t.graphql(LIST, { filter: { slaState: 'BREACHED' } }, agent)).data.claims;
+      expect(breached.edges.map((e: any) => e.node.id)).toEqual([overdue]);
+      expect(breached.edges[0].node.sla.response).toEqual({ state: 'BREACHED', serviceHoursLeft: null });
+      const running = (await t.graphql(LIST, { filter: { slaState: 'RUNNING' }, first: 100 }, agent)).data.claims;
+      expect(running.edges.some((e: any) => e.node.id === overdue)).toBe(false);
+      expect(running.edges.every((e: any) => e.node.sla.response.serviceHoursLeft > 0)).toBe(true);
+
+      // Pages: two at a time, no claim twice.
+      const first = (await t.graphql(LIST, { first: 2 }, agent)).data.claims;
+      const second = (await t.graphql(LIST, { first: 2, after: first.edges[1].cursor }, agent)).data.claims;
+      expect(first.pageInfo.hasNextPage).toBe(true);
+      expect(new Set([...first.edges, ...second.edges].map((e: any) => e.node.id)).size).toBe(4);
+      expect([...first.edges, ...second.edges].map((e: any) => e.node.id)).toEqual(all.edges.slice(0, 4).map((e: any) => e.node.id));
+
+      // A customer sees their own units' claims only; another organisation sees none of ours.
+      const mine = (await t.graphql(LIST, { first: 100 }, customer)).data.claims;
+      expect(mine.totalCount).toBe(2);
+      expect((await t.graphql(LIST, {}, otherAgent)).data.claims.edges.every((e: any) => e.node.cspCaseId !== 'CSP-1001')).toBe(true);
+      const badCursor = await t.graphql(LIST, { after: 'not-a-cursor' }, agent);
+      expect(badCursor.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    });
+
+    it('lists the claims that will breach within N service hours, most urgent first', async () => {
+      const AT_RISK = `query($h: Float!) { claimsAtRisk(withinServiceHours: $h) { target dueAt serviceHoursLeft claim { id status } } }`;
+      const soon = (await t.graphql(AT_RISK, { h: 8.5 }, agent)).data.claimsAtRisk;
+      expect(soon.length).toBeGreaterThan(0);
+      expect(soon.every((r: any) => r.target === 'RESPONSE' && r.serviceHoursLeft <= 8.5 && r.serviceHoursLeft > 7)).toBe(true);
+      const later = (await t.graphql(AT_RISK, { h: 24.5 }, agent)).data.claimsAtRisk;
+      expect(later.some((r: any) => r.target === 'ONSITE')).toBe(true);
+      expect(later.map((r: any) => r.serviceHoursLeft)).toEqual([...later.map((r: any) => r.serviceHoursLeft)].sort((a, b) => a - b));
+      expect((await t.graphql(AT_RISK, { h: 1 }, agent)).data.claimsAtRisk).toEqual([]);
+      const refused = await t.graphql(AT_RISK, { h: -1 }, agent);
+      expect(refused.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: ['withinServiceHours'] });
+    });
+  });
 });

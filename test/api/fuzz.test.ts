@@ -219,6 +219,11 @@ function operations(f: Fixtures): fc.Arbitrary<Case> {
         serialNumber: f.serials[1], kind: 'REPAIR', repairDate: '2026-05-01', currency: 'EUR', readings: { throughputMwh: 5, sohPct: 70 },
         lines: [{ kind: 'PART', partNumber: 'P-1', quantity: '1', unitPrice: '10.50' }, { kind: 'TRAVEL', startAt: '2026-05-01T08:00:00Z', endAt: '2026-05-01T09:00:00Z' }],
       }) })),
+    op('claimList', `query($filter: ClaimFilter, $f: Int, $a: String, $h: Float!) { claims(filter: $filter, first: $f, after: $a) { totalCount edges { cursor node { id sla { response { state serviceHoursLeft } } } } } claimsAtRisk(withinServiceHours: $h, first: $f) { target serviceHoursLeft } }`,
+      fc.record({
+        filter: maybe(partial({ status: enumish('SUBMITTED', 'CLOSED'), kind: enumish('REPAIR', 'REFUND'), slaState: enumish('RUNNING', 'BREACHED', 'MET', 'STOPPED'), warrantyId: idish(f), cspCaseId: weirdString })),
+        f: maybe(intish), a: maybe(cursor), h: floatish,
+      }, { requiredKeys: ['h'] })),
     op('claims', `query($id: ID!, $s: String!, $f: Int, $a: String) { claim(id: $id) { id status lines { amount { amount } } } warranty(serialNumber: $s) { claims(first: $f, after: $a) { totalCount edges { cursor } } latestReadings { odometerKm } } }`,
       fc.record({ id: idish(f), s: serialish(f), f: maybe(intish), a: maybe(cursor) }, { requiredKeys: ['id', 's'] })),
     op('_entities', `query($r: [_Any!]!) { _entities(representations: $r) { ... on WarrantyRecord { id } ... on Case { warranty { id } warrantyCheck { decision } } ... on Customer { warranties { totalCount } } ... on Product { registeredUnitsCount } } }`,

@@ -19,7 +19,7 @@ const CASES = Array.from({ length: 100 }, (_, i) => ({
 const PAGE = `query CspCasesWithClaims {
   cases {
     id
-    claims { kind status cover total { amount currency } sla { response { dueAt state } onsite { dueAt state } } warranty { serialNumber } }
+    claims { kind status cover total { amount currency } sla { response { dueAt state serviceHoursLeft } onsite { dueAt state } } warranty { serialNumber } }
   }
 }`;
 
@@ -86,16 +86,20 @@ describe('CSP cases with their claims through the gateway', () => {
             status: 'SUBMITTED',
             cover: 'COVERED',
             total: { amount: '70.00', currency: 'EUR' },
-            sla: { response: { dueAt: expect.any(String), state: expect.stringMatching(/^(RUNNING|BREACHED)$/) }, onsite: { dueAt: expect.any(String), state: expect.any(String) } },
+            sla: { response: { dueAt: expect.any(String), state: 'RUNNING', serviceHoursLeft: expect.any(Number) }, onsite: { dueAt: expect.any(String), state: 'RUNNING' } },
             warranty: { serialNumber: c.id.replace('claims-case-', 'CC-').replace(/CC-(\d+)$/, (_: string, n: string) => `CC-${n.padStart(3, '0')}`) },
           },
         ]);
+        // Submitted at most a few minutes (of the test clock) ago: nearly all 8 service hours are left.
+        expect(c.claims[0].sla.response.serviceHoursLeft).toBeGreaterThan(7);
+        expect(c.claims[0].sla.response.serviceHoursLeft).toBeLessThanOrEqual(8);
       });
       const lines = logs.lines.filter((l) => l.msg === 'graphql' && l.operation !== null);
       // One request from the gateway to this subgraph (the _entities fetch for the cases).
       expect(lines).toHaveLength(1);
-      // The cases' claims in one statement, their units in one more.
-      expect(lines[0].sqlQueries).toBe(2);
+      // However many cases: their claims, and for the service hours left of running targets, the claims' units,
+      // their policies and the company days, one statement each.
+      expect(lines[0].sqlQueries).toBe(4);
     } finally {
       logs.stop();
     }
