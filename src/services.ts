@@ -5,6 +5,7 @@ import { CoverageCheckService } from './coverage/coverage-check.service';
 import { PartCoverageService } from './coverage/part-coverage.service';
 import { RowReader } from './db/row-reader';
 import { PoliciesService } from './policies/policies.service';
+import { ReadingsService } from './readings/readings.service';
 import { ProductsService } from './products/products.service';
 import { RecordsService, type Clock } from './records/records.service';
 
@@ -19,7 +20,8 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const reader = new RowReader(dataSource);
   const coverageCheck = new CoverageCheckService();
   const claims = new ClaimsService(dataSource, audit, coverageCheck, clock);
-  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims };
+  const readings = new ReadingsService(dataSource, audit, clock);
+  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -10,7 +10,9 @@ import type { CoverageCheckService, WarrantyCheckView } from '../coverage/covera
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
-import { hasReadings, latestReadings, READING_KINDS, readingRegressions, type ReadingValues } from '../readings/readings-history';
+import {
+  definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, type ReadingValues,
+} from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { lockVisibleRecord } from '../records/record-loaders';
@@ -622,9 +624,7 @@ function checkCommand(command: SubmitClaimCommand): void {
   }
   if (command.cspCaseId !== null && command.cspCaseId !== undefined && !PLAIN_KEY.test(command.cspCaseId)) refuse(['cspCaseId'], 'not a CSP case id');
   for (const problem of lineProblems(command.currency, command.lines, { maxLines: MAX_LINES })) refuse(problem.field.map(String), problem.message);
-  for (const [kind, value] of Object.entries(command.readings ?? {})) {
-    if (value !== null && value !== undefined && (!Number.isFinite(value) || value < 0)) refuse(['readings', kind], `${kind} must be a number ≥ 0`);
-  }
+  for (const problem of readingRangeProblems(command.readings ?? {})) refuse(['readings', problem.reading], problem.message);
   if (problems.length > 0) throw new DomainErrors(problems);
 }
 
@@ -680,14 +680,6 @@ async function assertCaseOfOrganisation(manager: EntityManager, actor: Actor, cs
     .where('c.csp_case_id = :cspCaseId AND c.org_id <> :orgId', { cspCaseId, orgId: actor.orgId })
     .getExists();
   if (other) throw new DomainError('BAD_USER_INPUT', `CSP case ${cspCaseId} belongs to another organisation`, ['input', 'cspCaseId']);
-}
-
-function pickReadings(values: ReadingValues | UnitReading): ReadingValues {
-  return Object.fromEntries(READING_KINDS.map((kind) => [kind, values[kind] ?? null])) as ReadingValues;
-}
-
-function definedReadings(values: ReadingValues): Record<string, number> {
-  return Object.fromEntries(READING_KINDS.filter((k) => values[k] !== null && values[k] !== undefined).map((k) => [k, values[k] as number]));
 }
 
 function coverOf(check: WarrantyCheckView): ComponentCover {

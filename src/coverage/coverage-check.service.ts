@@ -6,6 +6,7 @@ import {
   checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type ReadingKind, type Readings, type WarrantyCheckResult,
 } from './active-check';
 import { calendarDateOf, type IsoDate } from './calendar';
+import { READING_RANGES } from '../readings/readings-history';
 import type { CheckBundle } from './coverage-loaders';
 import type { Coverage } from './coverage.entity';
 
@@ -23,12 +24,7 @@ export interface WarrantyCheckView extends Omit<WarrantyCheckResult, 'coverages'
   coverages: CoverageCheckView[];
 }
 
-const READING_LIMITS: Record<ReadingKind, { min: number; max: number }> = {
-  odometerKm: { min: 0, max: 10_000_000 },
-  engineHours: { min: 0, max: 1_000_000 },
-  throughputMwh: { min: 0, max: 1_000_000 },
-  sohPct: { min: 0, max: 100 },
-};
+const READING_LIMITS: Record<ReadingKind, { min: number; max: number }> = READING_RANGES;
 
 function definedReadings(values: Readings): Readings {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined)) as Readings;

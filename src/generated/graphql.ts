@@ -422,6 +422,12 @@ export type Mutation = {
   publishWarrantyPolicy: PublishWarrantyPolicyPayload;
   /** OA's decision (SERVICE, WARRANTY_ADMIN): approval adds a GOODWILL coverage for the claim and approves it. */
   recordExceptionDecision: ClaimPayload;
+  /**
+   * Adds readings to the unit's history outside a claim (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE): a check on site,
+   * a CSP case. A counter lower than one recorded on or before `readOn` is refused, naming it. Checks sent without
+   * readings are then judged on these.
+   */
+  recordReadings: RecordReadingsPayload;
   /** Register a unit by serial number (POST /api/warranty/register). */
   registerWarranty: RegisterWarrantyPayload;
   /** Undo a void of the whole unit or of one component. */
@@ -478,6 +484,11 @@ export type MutationPublishWarrantyPolicyArgs = {
 
 export type MutationRecordExceptionDecisionArgs = {
   input: RecordExceptionDecisionInput;
+};
+
+
+export type MutationRecordReadingsArgs = {
+  input: RecordReadingsInput;
 };
 
 
@@ -812,6 +823,21 @@ export type RecordExceptionDecisionInput = {
   reason?: InputMaybe<Scalars['String']['input']>;
   /** OA's reference of the decision: the same decision sent again under it changes nothing. */
   reference: Scalars['String']['input'];
+};
+
+export type RecordReadingsInput = {
+  /** The local date the readings were taken (not in the future). */
+  readOn: Scalars['Date']['input'];
+  readings: ReadingsInput;
+  serialNumber?: InputMaybe<Scalars['String']['input']>;
+  /** The unit: its warranty id or its serial number (one of them). */
+  warrantyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type RecordReadingsPayload = {
+  __typename?: 'RecordReadingsPayload';
+  userErrors: Array<UserError>;
+  warranty?: Maybe<WarrantyRecord>;
 };
 
 export type RegisterWarrantyInput = {
@@ -1353,6 +1379,8 @@ export type ResolversTypes = ResolversObject<{
   ReadingsInput: ReadingsInput;
   ReadingsSource: ReadingsSource;
   RecordExceptionDecisionInput: RecordExceptionDecisionInput;
+  RecordReadingsInput: RecordReadingsInput;
+  RecordReadingsPayload: ResolverTypeWrapper<Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: ResolverTypeWrapper<Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RegistrantRole: RegistrantRole;
@@ -1441,6 +1469,8 @@ export type ResolversParentTypes = ResolversObject<{
   Readings: Readings;
   ReadingsInput: ReadingsInput;
   RecordExceptionDecisionInput: RecordExceptionDecisionInput;
+  RecordReadingsInput: RecordReadingsInput;
+  RecordReadingsPayload: Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   ReinstateWarrantyInput: ReinstateWarrantyInput;
@@ -1664,6 +1694,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   completeClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCompleteClaimArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
   recordExceptionDecision?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRecordExceptionDecisionArgs, 'input'>>;
+  recordReadings?: Resolver<ResolversTypes['RecordReadingsPayload'], ParentType, ContextType, RequireFields<MutationRecordReadingsArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
   rejectClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRejectClaimArgs, 'input'>>;
@@ -1791,6 +1822,12 @@ export type ReadingsResolvers<ContextType = RequestContext, ParentType extends R
   odometerKm?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   sohPct?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   throughputMwh?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type RecordReadingsPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecordReadingsPayload'] = ResolversParentTypes['RecordReadingsPayload']> = ResolversObject<{
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1997,6 +2034,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   PublishWarrantyPolicyPayload?: PublishWarrantyPolicyPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Readings?: ReadingsResolvers<ContextType>;
+  RecordReadingsPayload?: RecordReadingsPayloadResolvers<ContextType>;
   RegisterWarrantyPayload?: RegisterWarrantyPayloadResolvers<ContextType>;
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;

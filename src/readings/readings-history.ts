@@ -69,3 +69,31 @@ export function latestReadings(history: readonly RecordedReading[]): Record<Read
 export function hasReadings(values: ReadingValues): boolean {
   return READING_KINDS.some((kind) => values[kind] !== null && values[kind] !== undefined);
 }
+
+/** Every reading kind with its value, null where absent (for rows and inputs alike). */
+export function pickReadings(values: ReadingValues): ReadingValues {
+  return Object.fromEntries(READING_KINDS.map((kind) => [kind, values[kind] ?? null])) as ReadingValues;
+}
+
+/** Only the readings given. */
+export function definedReadings(values: ReadingValues): Partial<Record<ReadingKind, number>> {
+  return Object.fromEntries(READING_KINDS.filter((k) => values[k] !== null && values[k] !== undefined).map((k) => [k, values[k] as number]));
+}
+
+/** The plausible range of each reading; outside it a reading is a typing mistake. */
+export const READING_RANGES: Record<ReadingKind, { min: number; max: number }> = {
+  odometerKm: { min: 0, max: 10_000_000 },
+  engineHours: { min: 0, max: 1_000_000 },
+  throughputMwh: { min: 0, max: 1_000_000 },
+  sohPct: { min: 0, max: 100 },
+};
+
+/** The readings outside their range, each with a message. */
+export function readingRangeProblems(values: ReadingValues): Array<{ reading: ReadingKind; message: string }> {
+  return READING_KINDS.flatMap((kind) => {
+    const value = values[kind];
+    if (value === null || value === undefined) return [];
+    const { min, max } = READING_RANGES[kind];
+    return Number.isFinite(value) && value >= min && value <= max ? [] : [{ reading: kind, message: `${kind} must be from ${min} to ${max} (got ${value})` }];
+  });
+}

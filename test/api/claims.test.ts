@@ -330,3 +330,54 @@ describe('submitClaim', () => {
     });
   });
 });
+
+describe('recordReadings', () => {
+  let t: TestApp;
+  let agent: string;
+  let customer: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock: clockAt('2026-11-24') });
+    const org = await createTestOrg(t.dataSource, 'readings');
+    agent = await tokenFor(org, ['AGENT']);
+    customer = await tokenFor(org, ['CUSTOMER'], { customerId: 'rd-cust' });
+    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    await t.graphql(
+      `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { code } } }`,
+      { input: { serialNumber: 'RD-BAT-1', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-01-10', customerId: 'rd-cust' } },
+      admin,
+    );
+  });
+  afterAll(() => t.stop());
+
+  const RECORD = `mutation($input: RecordReadingsInput!) { recordReadings(input: $input) { warranty { serialNumber latestReadings { throughputMwh sohPct } } userErrors { code field message } } }`;
+
+  it('adds readings to the history; a check without readings is then judged on them', async () => {
+    const { data } = await t.graphql(RECORD, { input: { serialNumber: 'rd-bat-1', readOn: '2026-11-20', readings: { throughputMwh: 6.5, sohPct: 91 } } }, agent);
+    expect(data.recordReadings).toEqual({ warranty: { serialNumber: 'RD-BAT-1', latestReadings: { throughputMwh: 6.5, sohPct: 91 } }, userErrors: [] });
+    const check = await t.graphql(`query { checkWarranty(input: { serialNumber: "RD-BAT-1", repairDate: "2026-11-24" }) { decision readingsFrom } }`, {}, agent);
+    expect(check.data.checkWarranty).toEqual({ decision: 'COVERED', readingsFrom: 'HISTORY' });
+    const [event] = await t.dataSource.query(`SELECT event, detail FROM warranty_event WHERE event = 'READINGS_RECORDED' ORDER BY id DESC LIMIT 1`);
+    expect(event).toEqual({ event: 'READINGS_RECORDED', detail: { readOn: '2026-11-20', readings: { throughputMwh: 6.5, sohPct: 91 } } });
+  });
+
+  it.each([
+    ['a lower throughput', { serialNumber: 'RD-BAT-1', readOn: '2026-11-22', readings: { throughputMwh: 6 } }, ['input', 'readings', 'throughputMwh'], 'lower than 6.5 MWh recorded on 2026-11-20'],
+    ['no readings', { serialNumber: 'RD-BAT-1', readOn: '2026-11-22', readings: {} }, ['input', 'readings'], 'at least one'],
+    ['a state of health over 100', { serialNumber: 'RD-BAT-1', readOn: '2026-11-22', readings: { sohPct: 120 } }, ['input', 'readings', 'sohPct'], 'from 0 to 100'],
+    ['a date in the future', { serialNumber: 'RD-BAT-1', readOn: '2026-11-25', readings: { sohPct: 90 } }, ['input', 'readOn'], 'in the future'],
+    ['an unknown unit', { serialNumber: 'RD-NOPE', readOn: '2026-11-22', readings: { sohPct: 90 } }, ['input', 'serialNumber'], 'no warranty'],
+  ])('refuses %s, writing nothing', async (_label, input, field, message) => {
+    const before = (await t.dataSource.query(`SELECT count(*)::int AS n FROM unit_reading`))[0].n;
+    const { data } = await t.graphql(RECORD, { input }, agent);
+    expect(data.recordReadings.warranty).toBeNull();
+    expect(data.recordReadings.userErrors[0].field).toEqual(field);
+    expect(data.recordReadings.userErrors[0].message).toContain(message);
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM unit_reading`))[0].n).toBe(before);
+  });
+
+  it('a customer may not report readings', async () => {
+    const { data } = await t.graphql(RECORD, { input: { serialNumber: 'RD-BAT-1', readOn: '2026-11-22', readings: { sohPct: 90 } } }, customer);
+    expect(data.recordReadings.userErrors[0].code).toBe('FORBIDDEN');
+  });
+});
