@@ -11,7 +11,7 @@ import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import {
-  definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, type ReadingValues,
+  counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, type ReadingValues,
 } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
@@ -135,7 +135,7 @@ export class ClaimsService {
       : Object.fromEntries(READING_KINDS.map((kind) => [kind, latest[kind]?.value ?? null]));
 
     const bundle = { record, coverages, policies };
-    const request = { repairDate: command.repairDate, readings: definedReadings(readings), capacityClaim: command.capacityClaim ?? false };
+    const request = { repairDate: command.repairDate, readings: definedReadings(readings), capacityClaim: command.capacityClaim ?? false, history: counterSpans(recorded) };
     const check = this.coverageCheck.judge(bundle, { ...request, component: command.component ?? null });
     const covers = new Map<string | null, ComponentCover>([[check.component, coverOf(check)]]);
     const coverFor = (component: string | null): ComponentCover => {

@@ -29,6 +29,15 @@ export interface CheckRequest {
   costType?: CostType | null;
   /** A claim for lost capacity: the SOH guarantee decides it (rule 5). */
   capacityClaim?: boolean;
+  /** The unit's readings history per counter: its first and latest reading, for the projected end's rate. */
+  history?: ReadingsHistory;
+}
+
+/** The first and the latest recorded value of each counter (the readings history, rule 10). */
+export type ReadingsHistory = Partial<Record<'odometerKm' | 'engineHours' | 'throughputMwh', { first: DatedReading; last: DatedReading }>>;
+export interface DatedReading {
+  value: number;
+  readOn: IsoDate;
 }
 
 export interface CheckableCoverage {
@@ -257,23 +266,48 @@ function labourCheck(coverage: CheckableCoverage, d: IsoDate): CheckResult {
  * Projects when the first usage limit will be reached at the rate seen from the start to the repair date, as
  * "whichever comes first" beside the calendar end. Null when no usage limit or reading allows a projection.
  */
-export function projectEnd(coverage: CheckableCoverage, readingDate: IsoDate, readings: Readings): ProjectedEnd | null {
+export function projectEnd(coverage: CheckableCoverage, readingDate: IsoDate, readings: Readings, history: ReadingsHistory = {}): ProjectedEnd | null {
   if (!coverage.startDate || !coverage.endDate) return null;
-  const elapsed = daysBetween(coverage.startDate, readingDate);
-  if (elapsed <= 0) return null;
+  const lastDay = daysBetween(coverage.startDate, MAX_DATE);
   let best: { date: IsoDate; limit: CheckKind } | null = null;
   for (const usage of USAGE_LIMITS) {
     const limit = usage.limit(coverage);
-    const reading = readings[usage.reading];
-    if (limit === null || reading === null || reading === undefined || reading <= 0) continue;
-    const daysToLimit = Math.floor((limit * elapsed) / reading);
-    // A tiny reading projects the limit thousands of years out: past the last date we can show, there is none.
-    if (daysToLimit > daysBetween(coverage.startDate, MAX_DATE)) continue;
-    const date = addDays(coverage.startDate, daysToLimit);
-    if (best === null || compareDates(date, best.date) < 0) best = { date, limit: usage.check };
+    if (limit === null) continue;
+    const date = projectedDate(coverage.startDate, limit, readingDate, readings[usage.reading], history[usage.reading as keyof ReadingsHistory], lastDay);
+    if (date !== null && (best === null || compareDates(date, best.date) < 0)) best = { date, limit: usage.check };
   }
   if (best === null) return null;
   return { ...best, calendarEnd: coverage.endDate, effectiveEnd: minDate(best.date, coverage.endDate) };
+}
+
+/**
+ * When a counter reaches `limit`. With a history of two readings on different days that grew, at the history's own
+ * rate from its latest reading (a unit that ran hard last year and idles now is projected by what it really did);
+ * else at the average rate since the coverage start, from the reading on the repair date. Null when the counter
+ * does not grow, or the date would fall past the last date we can show.
+ */
+function projectedDate(
+  start: IsoDate,
+  limit: number,
+  readingDate: IsoDate,
+  reading: number | null | undefined,
+  history: { first: DatedReading; last: DatedReading } | undefined,
+  lastDay: number,
+): IsoDate | null {
+  if (history) {
+    const days = daysBetween(history.first.readOn, history.last.readOn);
+    const grown = history.last.value - history.first.value;
+    if (days > 0 && grown > 0) {
+      const fromLast = history.last.value >= limit ? 0 : Math.floor(((limit - history.last.value) * days) / grown);
+      const offset = daysBetween(start, history.last.readOn) + fromLast;
+      return offset > lastDay ? null : addDays(start, offset);
+    }
+  }
+  const elapsed = daysBetween(start, readingDate);
+  if (elapsed <= 0 || reading === null || reading === undefined || reading <= 0) return null;
+  const daysToLimit = Math.floor((limit * elapsed) / reading);
+  // A tiny reading projects the limit thousands of years out: past the last date we can show, there is none.
+  return daysToLimit > lastDay ? null : addDays(start, daysToLimit);
 }
 
 export function checkWarranty(
@@ -293,7 +327,7 @@ export function checkWarranty(
       paysParts: active && coverage.paysParts,
       paysLabour: active && labour.outcome === 'PASS',
       checks: [...checks, labour],
-      projectedEnd: projectEnd(coverage, request.repairDate, request.readings),
+      projectedEnd: projectEnd(coverage, request.repairDate, request.readings, request.history),
     };
   });
 

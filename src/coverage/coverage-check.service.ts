@@ -53,10 +53,11 @@ export class CoverageCheckService {
     // A request without readings is judged on the unit's latest recorded ones (so a battery case gets an answer
     // instead of READING_REQUIRED once a reading is on file).
     const latest = definedReadings(bundle.latestReadings ?? {});
+    const history = bundle.history ?? {};
     if (Object.keys(definedReadings(input.readings)).length === 0 && Object.keys(latest).length > 0) {
-      return { ...this.judge(bundle, { ...input, readings: latest }), readingsFrom: 'HISTORY' };
+      return { ...this.judge(bundle, { ...input, readings: latest, history }), readingsFrom: 'HISTORY' };
     }
-    return this.judge(bundle, input);
+    return this.judge(bundle, { ...input, history });
   }
 
   /**

@@ -8,6 +8,7 @@ import { visibleRecordsSql } from '../records/record-loaders';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { Coverage } from './coverage.entity';
 import type { ReadingValues } from '../readings/readings-history';
+import type { ReadingsHistory } from './active-check';
 
 /** Everything the active-warranty check reads about one unit. */
 export interface CheckBundle {
@@ -17,7 +18,11 @@ export interface CheckBundle {
   policies: WarrantyPolicy[];
   /** The latest recorded value of each reading (the unit's readings history), for a check sent without readings. */
   latestReadings?: ReadingValues;
+  /** Each counter's first and latest recorded reading, for the projected end's rate. */
+  history?: ReadingsHistory;
 }
+
+type RecordedEnds = Record<string, { first: { value: number | string; readOn: string } | null; last: { value: number | string; readOn: string } | null }>;
 
 /** The readings history's columns, read in the bundle's one statement. */
 const LATEST_READINGS = [
@@ -27,9 +32,18 @@ const LATEST_READINGS = [
   { property: 'sohPct', column: 'soh_pct' },
 ] as const;
 
-/** JSON numbers from NUMERIC columns arrive as numbers already; nulls stay null. */
-function numbersOf(values: ReadingValues | null): ReadingValues {
-  return Object.fromEntries(LATEST_READINGS.map(({ property }) => [property, values?.[property] === null || values?.[property] === undefined ? null : Number(values[property])]));
+/** The latest value of each reading, and the first and latest of each counter, from the bundle's JSON. */
+function historyOf(ends: RecordedEnds | null): { latestReadings: ReadingValues; history: ReadingsHistory } {
+  const latestReadings: ReadingValues = {};
+  const history: ReadingsHistory = {};
+  for (const { property } of LATEST_READINGS) {
+    const { first, last } = ends?.[property] ?? { first: null, last: null };
+    latestReadings[property] = last ? Number(last.value) : null;
+    if (first && last && property !== 'sohPct') {
+      history[property] = { first: { value: Number(first.value), readOn: first.readOn }, last: { value: Number(last.value), readOn: last.readOn } };
+    }
+  }
+  return { latestReadings, history };
 }
 
 /**
@@ -56,7 +70,7 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowReader,
     const [orgId, ...rest] = visible.values;
     // Coverages and policies come as JSON arrays of objects keyed by property; PostgreSQL writes dates as
     // 'YYYY-MM-DD' (what the entities hold), numbers as numbers, and instants as text (turned into Dates below).
-    const rows = await reader.rows<{ coverages: Coverage[]; policies: WarrantyPolicy[]; latestReadings: ReadingValues } & WarrantyRecord>(
+    const rows = await reader.rows<{ coverages: Coverage[]; policies: WarrantyPolicy[]; readings: RecordedEnds } & WarrantyRecord>(
       `SELECT ${selectList(dataSource, WarrantyRecord, 'r')},
         (SELECT coalesce(json_agg(c ORDER BY c."createdAt", c.scope), '[]')
            FROM (SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c
@@ -65,17 +79,17 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowReader,
            FROM (SELECT ${selectList(dataSource, WarrantyPolicy, 'p')} FROM warranty_policy p
                   WHERE p.org_id = r.org_id
                     AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) p) AS policies,
-        json_build_object(${LATEST_READINGS.map((kind) => `'${kind.property}', (SELECT u.${kind.column} FROM unit_reading u
+        json_build_object(${LATEST_READINGS.map((kind) => `'${kind.property}', json_build_object(${['first', 'last'].map((end) => `'${end}', (SELECT json_build_object('value', u.${kind.column}, 'readOn', u.read_on) FROM unit_reading u
            WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id AND u.${kind.column} IS NOT NULL
-           ORDER BY u.read_on DESC, u.id DESC LIMIT 1)`).join(', ')}) AS "latestReadings"
+           ORDER BY u.read_on ${end === 'first' ? 'ASC' : 'DESC'}, u.id ${end === 'first' ? 'ASC' : 'DESC'} LIMIT 1)`).join(', ')})`).join(', ')}) AS "readings"
        FROM warranty_record r WHERE ${visible.where} AND r.serial_number = ANY($2::text[])`,
       [orgId, [...serials], ...rest],
     );
     const found = new Map<string, CheckBundle>();
-    for (const { coverages, policies, latestReadings, ...record } of rows) {
+    for (const { coverages, policies, readings, ...record } of rows) {
       found.set(record.serialNumber, {
         record: record as WarrantyRecord,
-        latestReadings: numbersOf(latestReadings),
+        ...historyOf(readings),
         coverages: coverages.map((c) => withInstants(c, coverageInstants)),
         policies: policies.map((p) => withInstants(p, policyInstants)),
       });

@@ -97,3 +97,26 @@ export function readingRangeProblems(values: ReadingValues): Array<{ reading: Re
     return Number.isFinite(value) && value >= min && value <= max ? [] : [{ reading: kind, message: `${kind} must be from ${min} to ${max} (got ${value})` }];
   });
 }
+
+/** Each counter's first and latest recorded reading (by date, then recording order), where it has one. */
+export function counterSpans(history: readonly RecordedReading[]): Partial<Record<CounterKind, { first: { value: number; readOn: IsoDate }; last: { value: number; readOn: IsoDate } }>> {
+  const spans: Partial<Record<CounterKind, { first: RecordedReading; last: RecordedReading }>> = {};
+  const before = (a: RecordedReading, b: RecordedReading) => a.readOn < b.readOn || (a.readOn === b.readOn && a.sequence < b.sequence);
+  for (const row of history) {
+    for (const kind of COUNTERS) {
+      if (row[kind] === null || row[kind] === undefined) continue;
+      const span = spans[kind];
+      if (!span) spans[kind] = { first: row, last: row };
+      else {
+        if (before(row, span.first)) span.first = row;
+        if (before(span.last, row)) span.last = row;
+      }
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(spans).map(([kind, span]) => [
+      kind,
+      { first: { value: span!.first[kind as CounterKind] as number, readOn: span!.first.readOn }, last: { value: span!.last[kind as CounterKind] as number, readOn: span!.last.readOn } },
+    ]),
+  );
+}

@@ -376,6 +376,23 @@ describe('recordReadings', () => {
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM unit_reading`))[0].n).toBe(before);
   });
 
+  it("the projected end follows the history's own rate", async () => {
+    const admin = await tokenFor((await t.dataSource.query(`SELECT org_id FROM warranty_record WHERE serial_number = 'RD-BAT-1'`))[0].org_id, ['WARRANTY_ADMIN']);
+    const registered = await t.graphql(
+      `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { code message } } }`,
+      { input: { serialNumber: 'RD-VAN-1', sku: 'DEMO-VAN-36', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-05-01' } },
+      admin,
+    );
+    expect(registered.data.registerWarranty.userErrors).toEqual([]);
+    for (const [readOn, odometerKm] of [['2025-06-01', 10000], ['2026-06-01', 40000]] as const) {
+      const { data } = await t.graphql(RECORD, { input: { serialNumber: 'RD-VAN-1', readOn, readings: { odometerKm } } }, agent);
+      expect(data.recordReadings.userErrors).toEqual([]);
+    }
+    // 30,000 km in 365 days; 60,000 km to the 100,000 km limit → 730 days after the latest reading.
+    const { data } = await t.graphql(`query { checkWarranty(input: { serialNumber: "RD-VAN-1", repairDate: "2026-11-24" }) { readingsFrom coverages { projectedEnd { date limit } } } }`, {}, agent);
+    expect(data.checkWarranty).toEqual({ readingsFrom: 'HISTORY', coverages: [{ projectedEnd: { date: '2028-05-31', limit: 'MILEAGE' } }] });
+  });
+
   it('a customer may not report readings', async () => {
     const { data } = await t.graphql(RECORD, { input: { serialNumber: 'RD-BAT-1', readOn: '2026-11-22', readings: { sohPct: 90 } } }, customer);
     expect(data.recordReadings.userErrors[0].code).toBe('FORBIDDEN');

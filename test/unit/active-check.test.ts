@@ -620,6 +620,21 @@ describe('projectEnd ("whichever comes first")', () => {
     expect(projectEnd({ ...base, ...over }, readingDate, readings)).toBeNull();
   });
 
+  describe('from the readings history', () => {
+    // A van that did 30,000 km in its first year, then 10,000 in six months: the history's own rate (20,000 km a
+    // year) projects from its latest reading, not the average since the start.
+    const history = { odometerKm: { first: { value: 30000, readOn: '2025-01-01' }, last: { value: 40000, readOn: '2025-07-01' } } };
+    it.each<[string, Partial<CheckableCoverage>, Record<string, unknown>, string | null]>([
+      ['at the history rate from the latest reading: 60,000 km left at 10,000 per 181 days → 1086 days', { mileageLimitKm: 100000 }, history, '2028-06-21'],
+      ['the latest reading already at the limit: the day it was read', { mileageLimitKm: 40000 }, history, '2025-07-01'],
+      ['one reading only: the average since the start, from the repair reading', { mileageLimitKm: 100000 }, { odometerKm: { first: { value: 40000, readOn: '2025-07-01' }, last: { value: 40000, readOn: '2025-07-01' } } }, '2027-09-29'],
+      ['a history that did not grow: the average since the start', { mileageLimitKm: 100000 }, { odometerKm: { first: { value: 40000, readOn: '2025-01-01' }, last: { value: 40000, readOn: '2025-07-01' } } }, '2027-09-29'],
+    ])('%s', (_name, over, spans, date) => {
+      const projected = projectEnd({ ...base, ...over, endDate: '2030-01-01' }, '2025-07-01', { odometerKm: 40000 }, spans as never);
+      expect(projected?.date ?? null).toBe(date);
+    });
+  });
+
   it('checkWarranty projects each coverage from the repair date and readings', () => {
     const result = check([coverage({ startDate: '2024-01-01', endDate: '2027-01-01', mileageLimitKm: 100000 })], {
       repairDate: '2025-01-01',
