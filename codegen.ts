@@ -39,6 +39,7 @@ const config: CodegenConfig = {
           CoverageCheck: '../coverage/coverage-check.service#CoverageCheckView',
           Claim: '../claims/warranty-claim.entity#WarrantyClaim',
           ClaimLine: '../claims/claim-line.entity#ClaimLine',
+          OutboxMessage: '../outbox/outbox-message.entity#OutboxMessage',
         },
       },
     },

@@ -85,6 +85,9 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     get companyDays() {
       return claimLoaders().companyDaysByCountry;
     },
+    get claimMessages() {
+      return claimLoaders().messagesByClaimId;
+    },
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

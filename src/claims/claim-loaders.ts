@@ -4,6 +4,7 @@ import { isCustomerOnly, type Actor } from '../auth/actor';
 import { isUuid } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { latestReadings, type ReadingKind, type RecordedReading } from '../readings/readings-history';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
 import type { IsoDate } from '../coverage/calendar';
 import { ClaimLine } from './claim-line.entity';
@@ -141,7 +142,18 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
     return countries.map((country) => rows.filter((r) => r.country === country || r.country === EVERY_COUNTRY).map((r) => r.day));
   });
 
-  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId, companyDaysByCountry };
+  /** The outbox messages of many claims, one statement, in order. */
+  const messagesByClaimId = new DataLoader<string, OutboxMessage[]>(async (claimIds) => {
+    const rows = await dataSource
+      .getRepository(OutboxMessage)
+      .createQueryBuilder('m')
+      .where('m.org_id = :orgId AND m.aggregate_id IN (:...claimIds)', { orgId: actor.orgId, claimIds: [...claimIds] })
+      .orderBy('m.id')
+      .getMany();
+    return claimIds.map((id) => rows.filter((m) => m.aggregateId === id));
+  });
+
+  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId, companyDaysByCountry, messagesByClaimId };
 }
 
 const pageKey = (key: ClaimPageKey) => `${key.first ?? ''}|${key.after ?? ''}|${key.recordId}`;

@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { DomainError, DomainErrors, mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
+import { isCustomerOnly } from '../auth/actor';
 import { authenticated, type RequestContext } from '../context';
 import type { ClaimLineInput, Resolvers } from '../generated/graphql';
 import type { ClaimAction, ClaimKind } from './claim-states';
@@ -170,6 +171,11 @@ export const claimResolvers: Resolvers = {
       return { response, onsite };
     },
     version: (claim) => claim.rowVersion,
+    // Customers see their claims, not the traffic between systems about them.
+    messages: (claim, _, context) => {
+      const { actor, loaders } = authenticated(context);
+      return isCustomerOnly(actor) ? [] : loaders.claimMessages.load(claim.id);
+    },
     exception: (claim) =>
       claim.exceptionReference && claim.exceptionOutcome && claim.exceptionApprover && claim.exceptionDecidedAt
         ? { reference: claim.exceptionReference, outcome: claim.exceptionOutcome as 'APPROVED' | 'REJECTED', approver: claim.exceptionApprover, decidedAt: claim.exceptionDecidedAt }

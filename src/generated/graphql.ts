@@ -11,6 +11,7 @@ import { WarrantyStart as WarrantyStartModel } from '../records/warranty-start';
 import { WarrantyCheckView as WarrantyCheckViewModel, CoverageCheckView as CoverageCheckViewModel } from '../coverage/coverage-check.service';
 import { WarrantyClaim as WarrantyClaimModel } from '../claims/warranty-claim.entity';
 import { ClaimLine as ClaimLineModel } from '../claims/claim-line.entity';
+import { OutboxMessage as OutboxMessageModel } from '../outbox/outbox-message.entity';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -135,6 +136,8 @@ export type Claim = {
   id: Scalars['ID']['output'];
   kind: ClaimKind;
   lines: Array<ClaimLine>;
+  /** What was written for other systems about this claim (CSP, Landray OA), oldest first, with its delivery state. */
+  messages: Array<OutboxMessage>;
   /** The readings sent with the claim (none: the unit's latest recorded readings were used for the check). */
   readings: Readings;
   repairDate: Scalars['Date']['output'];
@@ -539,6 +542,21 @@ export type MutationUpsertProductReferencesArgs = {
 
 export type MutationVoidWarrantyArgs = {
   input: VoidWarrantyInput;
+};
+
+/** A message to another system, written in the same transaction as the change it reports. */
+export type OutboxMessage = {
+  __typename?: 'OutboxMessage';
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** Null until the dispatcher has delivered it. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** CSP or OA. */
+  destination: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  payload: Scalars['JSON']['output'];
+  /** What happened, e.g. claim.status_changed. */
+  topic: Scalars['String']['output'];
 };
 
 export type PageInfo = {
@@ -1361,6 +1379,7 @@ export type ResolversTypes = ResolversObject<{
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<{}>;
+  OutboxMessage: ResolverTypeWrapper<OutboxMessageModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PartCoveragePayload: ResolverTypeWrapper<Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversTypes['Coverage']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   Policy: ResolverTypeWrapper<WarrantyPolicyModel>;
@@ -1452,6 +1471,7 @@ export type ResolversParentTypes = ResolversObject<{
   JSON: Scalars['JSON']['output'];
   Money: Money;
   Mutation: {};
+  OutboxMessage: OutboxMessageModel;
   PageInfo: PageInfo;
   PartCoveragePayload: Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversParentTypes['Coverage']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   Policy: WarrantyPolicyModel;
@@ -1536,6 +1556,7 @@ export type ClaimResolvers<ContextType = RequestContext, ParentType extends Reso
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ClaimKind'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['ClaimLine']>, ParentType, ContextType>;
+  messages?: Resolver<Array<ResolversTypes['OutboxMessage']>, ParentType, ContextType>;
   readings?: Resolver<ResolversTypes['Readings'], ParentType, ContextType>;
   repairDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   replacement?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
@@ -1705,6 +1726,17 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   updateWarranty?: Resolver<ResolversTypes['UpdateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationUpdateWarrantyArgs, 'input'>>;
   upsertProductReferences?: Resolver<ResolversTypes['UpsertProductReferencesPayload'], ParentType, ContextType, RequireFields<MutationUpsertProductReferencesArgs, 'input'>>;
   voidWarranty?: Resolver<ResolversTypes['VoidWarrantyPayload'], ParentType, ContextType, RequireFields<MutationVoidWarrantyArgs, 'input'>>;
+}>;
+
+export type OutboxMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OutboxMessage'] = ResolversParentTypes['OutboxMessage']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  destination?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -2021,6 +2053,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  OutboxMessage?: OutboxMessageResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PartCoveragePayload?: PartCoveragePayloadResolvers<ContextType>;
   Policy?: PolicyResolvers<ContextType>;

@@ -112,3 +112,72 @@ describe('claim exceptions', () => {
     expect((await decide({ claimId: covered.id, outcome: 'APPROVED', approver: 'x', reference: 'bad ref' })).userErrors[0].field).toEqual(['input', 'reference']);
   });
 });
+
+describe('the desk end to end: intake to closure through an approved exception', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock: clockAt('2026-11-24') });
+  });
+  afterAll(() => t.stop());
+
+  it('every step in the history, the SLA on the case, one outbox message per change', async () => {
+    const org = await createTestOrg(t.dataSource, 'desk');
+    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    const agent = await tokenFor(org, ['AGENT']);
+    const gql = async (query: string, variables: Record<string, unknown>, token = agent) => {
+      const { data, errors } = await t.graphql(query, variables, token);
+      expect(errors).toBeUndefined();
+      return data;
+    };
+    const registered = await gql(`mutation { registerWarranty(input: { serialNumber: "DESK-1", sku: "SOFAR-INV-10KTL-X-G2", site: { countryCode: "DE", timeZone: "Europe/Berlin" }, commissioningDate: "2025-01-10" }) { warranty { id } } }`, {}, admin);
+    const unitId = registered.registerWarranty.warranty.id;
+    // The unit was opened by someone unauthorised: void, so the repair is not covered and needs goodwill.
+    await gql(`mutation($id: ID!) { voidWarranty(input: { id: $id, reason: "seal broken by an unauthorised person" }) { userErrors { code } } }`, { id: unitId }, admin);
+    const submitted = await gql(
+      `mutation { submitClaim(input: { warrantyId: "${unitId}", kind: REPAIR, repairDate: "2026-11-24", currency: "EUR", cspCaseId: "CASE-DESK-1",
+        lines: [{ kind: PART, partNumber: "PB-10K", quantity: "1", unitPrice: "249.99" }, { kind: LABOUR, hours: "2", rate: "70" }] }) { claim { id cover } userErrors { message } } }`,
+      {},
+    );
+    const claimId = submitted.submitClaim.claim.id;
+    expect(submitted.submitClaim.claim.cover).toBe('NOT_COVERED');
+    const step = async (mutation: string, input: Record<string, unknown>, token = agent) => {
+      const data = await gql(`mutation($input: ${mutation === 'recordExceptionDecision' ? 'RecordExceptionDecisionInput' : 'ClaimDecisionInput'}!) { ${mutation}(input: $input) { claim { status } userErrors { code message } } }`, { input }, token);
+      expect(data[mutation].userErrors).toEqual([]);
+      return data[mutation].claim.status;
+    };
+    expect(await step('requestClaimException', { id: claimId, reason: 'long-standing customer; ask OA for goodwill' })).toBe('EXCEPTION_REQUESTED');
+    expect(await step('recordExceptionDecision', { claimId, outcome: 'APPROVED', approver: 'after-sales director', reference: 'OA-DESK-1' }, admin)).toBe('APPROVED');
+    expect(await step('startClaimRepair', { id: claimId, reason: 'technician on site' })).toBe('IN_REPAIR');
+    expect(await step('completeClaim', { id: claimId, reason: 'board replaced, unit running' })).toBe('CLOSED');
+
+    const claim = (await gql(`query($id: ID!) { claim(id: $id) { status cover coveredTotal { amount } messages { destination topic payload } } }`, { id: claimId })).claim;
+    expect(claim).toMatchObject({ status: 'CLOSED', cover: 'COVERED', coveredTotal: { amount: '389.99' } });
+    expect(claim.messages.map((m: any) => [m.destination, m.topic, m.payload.status ?? null])).toEqual([
+      ['CSP', 'claim.status_changed', 'SUBMITTED'],
+      ['CSP', 'claim.status_changed', 'EXCEPTION_REQUESTED'],
+      ['OA', 'claim.exception_requested', null],
+      ['CSP', 'claim.status_changed', 'APPROVED'],
+      ['CSP', 'claim.status_changed', 'IN_REPAIR'],
+      ['CSP', 'claim.status_changed', 'CLOSED'],
+    ]);
+
+    const history = (await gql(`query($id: ID!) { warrantyHistory(warrantyId: $id, first: 20) { edges { node { event fromValue toValue } } } }`, { id: unitId })).warrantyHistory;
+    expect(history.edges.map((e: any) => [e.node.event, e.node.fromValue, e.node.toValue]).reverse().slice(2)).toEqual([
+      ['WARRANTY_VOIDED', null, expect.any(String)],
+      ['CLAIM_SUBMITTED', null, 'SUBMITTED'],
+      ['CLAIM_STATUS_CHANGED', 'SUBMITTED', 'EXCEPTION_REQUESTED'],
+      ['COVERAGE_ADDED', null, 'GOODWILL UNIT'],
+      ['CLAIM_STATUS_CHANGED', 'EXCEPTION_REQUESTED', 'APPROVED'],
+      ['CLAIM_STATUS_CHANGED', 'APPROVED', 'IN_REPAIR'],
+      ['CLAIM_STATUS_CHANGED', 'IN_REPAIR', 'CLOSED'],
+    ]);
+
+    // The CSP case shows the claim and its SLA: both targets met.
+    const cases = await gql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { claims { status sla { response { state } onsite { state } } } } } }`,
+      { r: [{ __typename: 'Case', id: 'CASE-DESK-1' }] },
+    );
+    expect(cases._entities).toEqual([{ claims: [{ status: 'CLOSED', sla: { response: { state: 'MET' }, onsite: { state: 'MET' } } }] }]);
+  });
+});
