@@ -88,6 +88,10 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     get claimMessages() {
       return claimLoaders().messagesByClaimId;
     },
+    /** Service calendars built for this request, by site, policy and year. */
+    get calendars() {
+      return claimLoaders().calendars;
+    },
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -8,6 +8,7 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
 import type { IsoDate } from '../coverage/calendar';
 import { ClaimLine } from './claim-line.entity';
+import type { ServiceCalendar } from './sla-calendar';
 import { CompanyDay, EVERY_COUNTRY } from './company-day.entity';
 import { WarrantyClaim } from './warranty-claim.entity';
 
@@ -153,7 +154,9 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
     return claimIds.map((id) => rows.filter((m) => m.aggregateId === id));
   });
 
-  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId, companyDaysByCountry, messagesByClaimId };
+  const calendars = new Map<string, ServiceCalendar>();
+
+  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId, companyDaysByCountry, messagesByClaimId, calendars };
 }
 
 const pageKey = (key: ClaimPageKey) => `${key.first ?? ''}|${key.after ?? ''}|${key.recordId}`;

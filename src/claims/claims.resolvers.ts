@@ -41,7 +41,15 @@ async function calendarOfClaim(context: RequestContext, claim: WarrantyClaim, no
   const policy = await loaders.policyById.load(record.policyId);
   if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
   const companyDays = await loaders.companyDays.load(record.siteCountry);
-  return calendarOf({ orgId: claim.orgId, countryCode: record.siteCountry, timeZone: record.siteTimeZone ?? 'UTC' }, policy, companyDays, now.getUTCFullYear());
+  // One calendar per site and policy for the whole request: a page of claims mostly shares one.
+  const timeZone = record.siteTimeZone ?? 'UTC';
+  const key = `${record.siteCountry}|${timeZone}|${policy.id}|${now.getUTCFullYear()}`;
+  let calendar = loaders.calendars.get(key);
+  if (!calendar) {
+    calendar = calendarOf({ orgId: claim.orgId, countryCode: record.siteCountry, timeZone }, policy, companyDays, now.getUTCFullYear());
+    loaders.calendars.set(key, calendar);
+  }
+  return calendar;
 }
 
 /** The lines as the service prices them; a field a line's kind needs and lacks is the client's mistake, named. */

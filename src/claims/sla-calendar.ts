@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { IsoDate } from '../coverage/calendar';
+import { addDays, calendarDateOf, type IsoDate } from '../coverage/calendar';
 
 /**
  * Service-hour arithmetic for the claim SLAs (rule 9): response and on-site targets count only the hours the
@@ -34,9 +34,17 @@ const MAX_DAYS = 3_660;
 
 export class ServiceCalendarError extends Error {}
 
+/** Calendars already checked, and zones known to be valid: checking costs more than the arithmetic it guards. */
+const checkedCalendars = new WeakSet<ServiceCalendar>();
+const validZones = new Set<string>();
+
 /** Checks a calendar once, before any arithmetic: a bad one would otherwise loop or answer nonsense. */
 export function checkCalendar(calendar: ServiceCalendar): void {
-  if (!DateTime.local().setZone(calendar.timeZone).isValid) throw new ServiceCalendarError(`unknown time zone ${calendar.timeZone}`);
+  if (checkedCalendars.has(calendar)) return;
+  if (!validZones.has(calendar.timeZone)) {
+    if (!DateTime.local().setZone(calendar.timeZone).isValid) throw new ServiceCalendarError(`unknown time zone ${calendar.timeZone}`);
+    validZones.add(calendar.timeZone);
+  }
   const { opensAtMinute: opens, closesAtMinute: closes } = calendar;
   if (!Number.isInteger(opens) || !Number.isInteger(closes) || opens < 0 || closes > 24 * 60 || opens >= closes) {
     throw new ServiceCalendarError(`service hours must open before they close within one day (got ${opens}–${closes} minutes)`);
@@ -44,21 +52,48 @@ export function checkCalendar(calendar: ServiceCalendar): void {
   if (!calendar.workingDays.some((day) => Number.isInteger(day) && day >= 1 && day <= 7)) {
     throw new ServiceCalendarError('a service calendar needs at least one working day');
   }
+  checkedCalendars.add(calendar);
 }
 
 /** The service windows that end after `from`, in order, clipped to start no earlier than `from`. */
 export function* serviceWindows(calendar: ServiceCalendar, from: Date): Generator<Interval> {
   checkCalendar(calendar);
-  let day = DateTime.fromJSDate(from, { zone: calendar.timeZone }).startOf('day');
-  for (let count = 0; count < MAX_DAYS; count++, day = day.plus({ days: 1 }).startOf('day')) {
-    if (!calendar.workingDays.includes(day.weekday) || calendar.closedDates.has(day.toISODate()!)) continue;
-    // Wall-clock times of that local day (Luxon moves a time that falls into a spring-forward gap forward).
-    const start = wallTime(day, calendar.opensAtMinute);
-    const end = wallTime(day, calendar.closesAtMinute);
-    if (end.getTime() <= from.getTime()) continue;
-    yield { start: start.getTime() < from.getTime() ? from : start, end };
+  let date = calendarDateOf(from, calendar.timeZone);
+  for (let count = 0; count < MAX_DAYS; count++, date = addDays(date, 1)) {
+    const window = windowOn(calendar, date);
+    if (!window || window.end.getTime() <= from.getTime()) continue;
+    yield window.start.getTime() < from.getTime() ? { start: from, end: window.end } : window;
   }
   throw new ServiceCalendarError(`no service hours within ${MAX_DAYS} days of ${from.toISOString()}`);
+}
+
+/**
+ * The service window of one local date, or null on a day the desk does not work; remembered per calendar, since
+ * turning wall times into instants costs more than everything else here and a page of claims shares its days.
+ */
+const windowsByCalendar = new WeakMap<ServiceCalendar, Map<IsoDate, Interval | null>>();
+
+function windowOn(calendar: ServiceCalendar, date: IsoDate): Interval | null {
+  let byDate = windowsByCalendar.get(calendar);
+  if (!byDate) windowsByCalendar.set(calendar, (byDate = new Map()));
+  let window = byDate.get(date);
+  if (window === undefined) {
+    if (!calendar.workingDays.includes(isoWeekday(date)) || calendar.closedDates.has(date)) {
+      window = null;
+    } else {
+      // Wall-clock times of that local day (Luxon moves a time that falls into a spring-forward gap forward).
+      const day = DateTime.fromISO(date, { zone: calendar.timeZone });
+      window = { start: wallTime(day, calendar.opensAtMinute), end: wallTime(day, calendar.closesAtMinute) };
+    }
+    byDate.set(date, window);
+  }
+  return window;
+}
+
+/** 1 Monday … 7 Sunday, of a calendar date. */
+function isoWeekday(date: IsoDate): number {
+  const day = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return day === 0 ? 7 : day;
 }
 
 /** The instant of a local wall time `minute` minutes after midnight of `day` (24:00 is the next midnight). */
