@@ -7,7 +7,7 @@ import { normaliseSerialNumber } from '../records/record-inputs';
 import { visibleRecordsSql } from '../records/record-loaders';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { Coverage } from './coverage.entity';
-import type { ReadingValues } from '../readings/readings-history';
+import { counterSpans, latestReadings, READING_KINDS, type ReadingValues, type RecordedReading } from '../readings/readings-history';
 import type { ReadingsHistory } from './active-check';
 
 /** Everything the active-warranty check reads about one unit. */
@@ -22,28 +22,27 @@ export interface CheckBundle {
   history?: ReadingsHistory;
 }
 
-type RecordedEnds = Record<string, { first: { value: number | string; readOn: string } | null; last: { value: number | string; readOn: string } | null }>;
+/** A row of the unit's readings history as the bundle's JSON carries it: date, odometer, hours, MWh, SOH. */
+type ReadingRow = [string, number | null, number | null, number | string | null, number | string | null];
 
-/** The readings history's columns, read in the bundle's one statement. */
-const LATEST_READINGS = [
-  { property: 'odometerKm', column: 'odometer_km' },
-  { property: 'engineHours', column: 'engine_hours' },
-  { property: 'throughputMwh', column: 'throughput_mwh' },
-  { property: 'sohPct', column: 'soh_pct' },
-] as const;
-
-/** The latest value of each reading, and the first and latest of each counter, from the bundle's JSON. */
-function historyOf(ends: RecordedEnds | null): { latestReadings: ReadingValues; history: ReadingsHistory } {
-  const latestReadings: ReadingValues = {};
-  const history: ReadingsHistory = {};
-  for (const { property } of LATEST_READINGS) {
-    const { first, last } = ends?.[property] ?? { first: null, last: null };
-    latestReadings[property] = last ? Number(last.value) : null;
-    if (first && last && property !== 'sohPct') {
-      history[property] = { first: { value: Number(first.value), readOn: first.readOn }, last: { value: Number(last.value), readOn: last.readOn } };
-    }
-  }
-  return { latestReadings, history };
+/**
+ * The latest value of each reading and the first and latest of each counter, from the unit's whole readings history
+ * (a unit has a handful of readings), by the readings history's own rules.
+ */
+function historyOf(rows: ReadingRow[] | null): { latestReadings: ReadingValues; history: ReadingsHistory } {
+  const recorded: RecordedReading[] = (rows ?? []).map(([readOn, odometerKm, engineHours, throughputMwh, sohPct], sequence) => ({
+    readOn,
+    sequence,
+    odometerKm,
+    engineHours,
+    throughputMwh: throughputMwh === null ? null : Number(throughputMwh),
+    sohPct: sohPct === null ? null : Number(sohPct),
+  }));
+  const latest = latestReadings(recorded);
+  return {
+    latestReadings: Object.fromEntries(READING_KINDS.map((kind) => [kind, latest[kind]?.value ?? null])),
+    history: counterSpans(recorded),
+  };
 }
 
 /**
@@ -70,7 +69,7 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowReader,
     const [orgId, ...rest] = visible.values;
     // Coverages and policies come as JSON arrays of objects keyed by property; PostgreSQL writes dates as
     // 'YYYY-MM-DD' (what the entities hold), numbers as numbers, and instants as text (turned into Dates below).
-    const rows = await reader.rows<{ coverages: Coverage[]; policies: WarrantyPolicy[]; readings: RecordedEnds } & WarrantyRecord>(
+    const rows = await reader.rows<{ coverages: Coverage[]; policies: WarrantyPolicy[]; readings: ReadingRow[] } & WarrantyRecord>(
       `SELECT ${selectList(dataSource, WarrantyRecord, 'r')},
         (SELECT coalesce(json_agg(c ORDER BY c."createdAt", c.scope), '[]')
            FROM (SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c
@@ -79,9 +78,8 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowReader,
            FROM (SELECT ${selectList(dataSource, WarrantyPolicy, 'p')} FROM warranty_policy p
                   WHERE p.org_id = r.org_id
                     AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) p) AS policies,
-        json_build_object(${LATEST_READINGS.map((kind) => `'${kind.property}', json_build_object(${['first', 'last'].map((end) => `'${end}', (SELECT json_build_object('value', u.${kind.column}, 'readOn', u.read_on) FROM unit_reading u
-           WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id AND u.${kind.column} IS NOT NULL
-           ORDER BY u.read_on ${end === 'first' ? 'ASC' : 'DESC'}, u.id ${end === 'first' ? 'ASC' : 'DESC'} LIMIT 1)`).join(', ')})`).join(', ')}) AS "readings"
+        (SELECT coalesce(json_agg(json_build_array(u.read_on, u.odometer_km, u.engine_hours, u.throughput_mwh, u.soh_pct) ORDER BY u.read_on, u.id), '[]')
+           FROM unit_reading u WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id) AS "readings"
        FROM warranty_record r WHERE ${visible.where} AND r.serial_number = ANY($2::text[])`,
       [orgId, [...serials], ...rest],
     );
