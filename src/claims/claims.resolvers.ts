@@ -24,13 +24,16 @@ function decimal(value: string | null): string | null {
 
 const ENDED = new Set(['REJECTED', 'CANCELLED', 'CLOSED']);
 
-/** One SLA target's state, as `claims(filter: { slaState })` computes it in SQL (claims.service.ts). */
-function slaTarget(dueAt: Date | null, metAt: Date | null, status: string, now: Date) {
+/**
+ * One SLA target's state, as `claims(filter: { slaState })` computes it in SQL (claims.service.ts). The service hours
+ * left are resolved only when asked for: they need the site's calendar (three more statements for a page).
+ */
+function slaTarget(claim: WarrantyClaim, dueAt: Date | null, metAt: Date | null, now: Date) {
   if (!dueAt) return null;
   const state: 'MET' | 'BREACHED' | 'STOPPED' | 'RUNNING' = metAt
     ? metAt.getTime() <= dueAt.getTime() ? 'MET' : 'BREACHED'
-    : ENDED.has(status) ? 'STOPPED' : now.getTime() > dueAt.getTime() ? 'BREACHED' : 'RUNNING';
-  return { dueAt, metAt, state, serviceHoursLeft: null as number | null };
+    : ENDED.has(claim.status) ? 'STOPPED' : now.getTime() > dueAt.getTime() ? 'BREACHED' : 'RUNNING';
+  return { dueAt, metAt, state, claim, now };
 }
 
 /** The claim's site calendar, from the request's loaders (its unit, its policy, the company days): batched. */
@@ -167,16 +170,12 @@ export const claimResolvers: Resolvers = {
     coveredTotal: (claim) => money(claim.coveredTotal, claim.currency)!,
     selfPaidTotal: (claim) => money(claim.selfPaidTotal, claim.currency)!,
     total: (claim) => money(claim.total, claim.currency)!,
-    sla: async (claim, _, context) => {
+    sla: (claim, _, context) => {
       const now = context.services.claims.now();
-      const response = slaTarget(claim.responseDueAt, claim.respondedAt, claim.status, now);
-      const onsite = slaTarget(claim.onsiteDueAt, claim.onsiteAt, claim.status, now);
-      const running = [response, onsite].filter((t) => t?.state === 'RUNNING');
-      if (running.length > 0) {
-        const calendar = await calendarOfClaim(context, claim, now);
-        for (const target of running) target!.serviceHoursLeft = Math.round(serviceHoursBetween(calendar, now, target!.dueAt) * 100) / 100;
-      }
-      return { response, onsite };
+      return {
+        response: slaTarget(claim, claim.responseDueAt, claim.respondedAt, now),
+        onsite: slaTarget(claim, claim.onsiteDueAt, claim.onsiteAt, now),
+      };
     },
     version: (claim) => claim.rowVersion,
     // Customers see their claims, not the traffic between systems about them.
@@ -188,6 +187,15 @@ export const claimResolvers: Resolvers = {
       claim.exceptionReference && claim.exceptionOutcome && claim.exceptionApprover && claim.exceptionDecidedAt
         ? { reference: claim.exceptionReference, outcome: claim.exceptionOutcome as 'APPROVED' | 'REJECTED', approver: claim.exceptionApprover, decidedAt: claim.exceptionDecidedAt }
         : null,
+  },
+
+  SlaTarget: {
+    serviceHoursLeft: async (target, _, context) => {
+      const { claim, now, dueAt, state } = target as ReturnType<typeof slaTarget> & object;
+      if (state !== 'RUNNING') return null;
+      const calendar = await calendarOfClaim(context, claim, now);
+      return Math.round(serviceHoursBetween(calendar, now, dueAt) * 100) / 100;
+    },
   },
 
   ClaimLine: {

@@ -72,8 +72,8 @@ export const PLAIN_RECORD_FIELDS: ReadonlySet<string> = new Set([
 
 /** Fields elsewhere in the schema whose resolvers work on whole records (the active-warranty check). */
 const NEEDS_WHOLE_RECORD = new Set(['checkWarranty', 'warrantyCheck']);
-/** Fields elsewhere that read their unit's record for more than its keys (a claim's SLA needs the site). */
-const READS_RECORD = new Set(['sla']);
+/** Fields elsewhere that read their unit's record for more than its keys (the hours left of a claim's SLA need the site). */
+const READS_RECORD = new Set(['serviceHoursLeft']);
 
 const RECORD_TYPE = 'WarrantyRecord';
 

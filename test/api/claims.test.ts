@@ -398,3 +398,56 @@ describe('recordReadings', () => {
     expect(data.recordReadings.userErrors[0].code).toBe('FORBIDDEN');
   });
 });
+
+describe('SLA clocks with the holiday library and company days', () => {
+  let t: TestApp;
+  let agent: string;
+  let org: string;
+
+  beforeAll(async () => {
+    // Wednesday 23 December 2026, 12:00 UTC.
+    t = await startTestApp({ clock: clockAt('2026-12-23') });
+    org = await createTestOrg(t.dataSource, 'holidays');
+    agent = await tokenFor(org, ['AGENT']);
+    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    for (const [serialNumber, countryCode, timeZone] of [['HD-DE', 'DE', 'Europe/Berlin'], ['HD-PL', 'PL', 'Europe/Warsaw'], ['HD-GB', 'GB', 'Europe/London']]) {
+      const { data } = await t.graphql(
+        `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { code message } } }`,
+        { input: { serialNumber, sku: 'SOFAR-INV-10KTL-X-G2', site: { countryCode, timeZone }, commissioningDate: '2025-01-10' } },
+        admin,
+      );
+      expect(data.registerWarranty.userErrors).toEqual([]);
+    }
+  });
+  afterAll(() => t.stop());
+
+  async function responseDue(serialNumber: string): Promise<string> {
+    const { data } = await t.graphql(
+      `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { createdAt sla { response { dueAt } } } userErrors { message } } }`,
+      { input: { serialNumber, kind: 'REPAIR', repairDate: '2026-12-22', currency: 'EUR' } },
+      agent,
+    );
+    expect(data.submitClaim.userErrors).toEqual([]);
+    const { createdAt, sla } = data.submitClaim.claim;
+    // The clock moves a second per reading: compare to the minute.
+    expect(createdAt.slice(0, 15)).toBe('2026-12-23T12:0');
+    return sla.response.dueAt.slice(0, 15);
+  }
+
+  it('8 service hours from Wednesday noon, by country', async () => {
+    // Germany: Wed 13:00–17:00 CET (4 h); Christmas Eve is a bank holiday, 25 and 26 December public; Mon 09:00 + 4 h.
+    expect(await responseDue('HD-DE')).toBe('2026-12-28T12:0');
+    // Poland: Christmas Eve is a public holiday there too.
+    expect(await responseDue('HD-PL')).toBe('2026-12-28T12:0');
+    // Great Britain: Wed 12:00–17:00 GMT (5 h), Christmas Eve is a working day: Thu 09:00 + 3 h.
+    expect(await responseDue('HD-GB')).toBe('2026-12-24T12:0');
+  });
+
+  it('a company day closes the desk too, for one country or for all', async () => {
+    await t.dataSource.query(`INSERT INTO company_day (id, org_id, country_code, day, name) VALUES (gen_random_uuid(), $1, '*', '2026-12-28', 'Christmas shutdown'), (gen_random_uuid(), $1, 'GB', '2026-12-24', 'Christmas Eve')`, [org]);
+    // Germany: Monday 28 closed as well: Tue 29 09:00 + 4 h.
+    expect(await responseDue('HD-DE')).toBe('2026-12-29T12:0');
+    // Great Britain: the 24th closed by the company, the 25th, 26th and (substitute) 28th by law: Tue 09:00 + 3 h.
+    expect(await responseDue('HD-GB')).toBe('2026-12-29T12:0');
+  });
+});

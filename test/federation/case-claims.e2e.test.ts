@@ -104,4 +104,19 @@ describe('CSP cases with their claims through the gateway', () => {
       logs.stop();
     }
   });
+
+  it('without the service hours left, a page of cases with their claims and SLA states costs one statement', async () => {
+    const logs = captureLogs('info');
+    try {
+      const response = await postGraphQL(gateway.url, `query CspCaseStates { cases { id claims { status sla { response { dueAt state } onsite { state } } } } }`, undefined, token);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(response.errors).toBeUndefined();
+      expect(response.data.cases.filter((c: any) => c.claims.length === 1)).toHaveLength(80);
+      const lines = logs.lines.filter((l) => l.msg === 'graphql' && l.operation !== null);
+      expect(lines).toHaveLength(1);
+      expect(lines[0].sqlQueries).toBe(1);
+    } finally {
+      logs.stop();
+    }
+  });
 });
