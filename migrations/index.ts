@@ -4,6 +4,7 @@ import { PolicyPublisher1795515834383 } from './1795515834383-PolicyPublisher';
 import { ProductReferenceChanges1795544213795 } from './1795544213795-ProductReferenceChanges';
 import { RegistrantRoles1795600000000 } from './1795600000000-RegistrantRoles';
 import { Claims1795700000000 } from './1795700000000-Claims';
+import { Extensions1795800000000 } from './1795800000000-Extensions';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ProductReferenceChanges1795544213795,
   RegistrantRoles1795600000000,
   Claims1795700000000,
+  Extensions1795800000000,
 ];

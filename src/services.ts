@@ -4,6 +4,7 @@ import { ClaimsService } from './claims/claims.service';
 import { CoverageCheckService } from './coverage/coverage-check.service';
 import { PartCoverageService } from './coverage/part-coverage.service';
 import { RowReader } from './db/row-reader';
+import { ExtensionsService } from './extensions/extensions.service';
 import { PoliciesService } from './policies/policies.service';
 import { ReadingsService } from './readings/readings.service';
 import { ProductsService } from './products/products.service';
@@ -21,7 +22,8 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const coverageCheck = new CoverageCheckService();
   const claims = new ClaimsService(dataSource, audit, coverageCheck, clock);
   const readings = new ReadingsService(dataSource, audit, clock);
-  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings };
+  const extensions = new ExtensionsService(dataSource, audit, clock);
+  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions };
 }
 
 export type Services = ReturnType<typeof createServices>;

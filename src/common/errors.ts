@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'ALREADY_EXTENDED'
   | 'INVALID_TRANSITION'
   | 'READING_REQUIRED'
-  | 'IDEMPOTENCY_CONFLICT';
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'WARRANTY_NOT_STARTED';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then

@@ -3,6 +3,7 @@ import { ClaimLine } from '../claims/claim-line.entity';
 import { CompanyDay } from '../claims/company-day.entity';
 import { WarrantyClaim } from '../claims/warranty-claim.entity';
 import { Coverage } from '../coverage/coverage.entity';
+import { ExtensionPurchase } from '../extensions/extension-purchase.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { ProductReference } from '../products/product-reference.entity';
@@ -10,6 +11,6 @@ import { UnitReading } from '../readings/unit-reading.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 
 export const ENTITIES = [
-  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, CompanyDay, UnitReading, OutboxMessage,
+  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
   WarrantyEvent,
 ];

@@ -390,11 +390,38 @@ export type ErrorCode =
   | 'TIER_NOT_OFFERED'
   | 'UNAUTHENTICATED'
   | 'WARRANTY_EXPIRED'
+  | 'WARRANTY_NOT_STARTED'
   | 'WARRANTY_VOIDED';
 
 export type ExceptionOutcome =
   | 'APPROVED'
   | 'REJECTED';
+
+/** One extension tier as the CSP frontend shows it before a sale. */
+export type ExtensionOfferTier = {
+  __typename?: 'ExtensionOfferTier';
+  /** Why it cannot be bought: EXTENSION_CLIFF, EXTENSION_WINDOW_CLOSED, TIER_NOT_OFFERED, WARRANTY_VOIDED, WARRANTY_EXPIRED, WARRANTY_NOT_STARTED or ALREADY_EXTENDED. */
+  code?: Maybe<ErrorCode>;
+  /** The last day the purchase window and the 6-month cliff allow (null where neither applies). */
+  openUntil?: Maybe<Scalars['Date']['output']>;
+  /** The price the region's policy sets (null where it sets none). */
+  price?: Maybe<Money>;
+  /** Whether it can be bought on the day asked (default today at the site). */
+  purchasable: Scalars['Boolean']['output'];
+  /** In words, with the dates. */
+  reason: Scalars['String']['output'];
+  tier: WarrantyTier;
+};
+
+/** An extension sold. */
+export type ExtensionPurchase = {
+  __typename?: 'ExtensionPurchase';
+  id: Scalars['ID']['output'];
+  orderReference: Scalars['String']['output'];
+  price: Money;
+  purchaseDate: Scalars['Date']['output'];
+  tier: WarrantyTier;
+};
 
 /** An exact amount of money in one currency. */
 export type Money = {
@@ -403,6 +430,12 @@ export type Money = {
   amount: Scalars['Decimal']['output'];
   /** ISO 4217 code, e.g. EUR. */
   currency: Scalars['String']['output'];
+};
+
+/** An amount sent by a client: exact decimal and its ISO 4217 currency. */
+export type MoneyInput = {
+  amount: Scalars['Decimal']['input'];
+  currency: Scalars['String']['input'];
 };
 
 export type Mutation = {
@@ -423,6 +456,8 @@ export type Mutation = {
    * registered from `effectiveFrom` on; registered units keep the version they were registered under.
    */
   publishWarrantyPolicy: PublishWarrantyPolicyPayload;
+  /** Sells an extension as the offer says (AGENT, WARRANTY_ADMIN, SERVICE). */
+  purchaseExtension: PurchaseExtensionPayload;
   /** OA's decision (SERVICE, WARRANTY_ADMIN): approval adds a GOODWILL coverage for the claim and approves it. */
   recordExceptionDecision: ClaimPayload;
   /**
@@ -482,6 +517,11 @@ export type MutationCompleteClaimArgs = {
 
 export type MutationPublishWarrantyPolicyArgs = {
   input: PublishWarrantyPolicyInput;
+};
+
+
+export type MutationPurchaseExtensionArgs = {
+  input: PurchaseExtensionInput;
 };
 
 
@@ -713,6 +753,24 @@ export type PublishWarrantyPolicyPayload = {
   __typename?: 'PublishWarrantyPolicyPayload';
   policy?: Maybe<Policy>;
   userErrors: Array<UserError>;
+};
+
+export type PurchaseExtensionInput = {
+  /** The warranty record. */
+  id: Scalars['ID']['input'];
+  /** The shop's order: the same order again returns the first purchase; an order of another unit is refused. */
+  orderReference: Scalars['String']['input'];
+  /** What was paid, in the offer's currency. */
+  price: MoneyInput;
+  purchaseDate: Scalars['Date']['input'];
+  tier: WarrantyTier;
+};
+
+export type PurchaseExtensionPayload = {
+  __typename?: 'PurchaseExtensionPayload';
+  purchase?: Maybe<ExtensionPurchase>;
+  userErrors: Array<UserError>;
+  warranty?: Maybe<WarrantyRecord>;
 };
 
 export type Query = {
@@ -1136,6 +1194,8 @@ export type WarrantyRecord = {
   customer?: Maybe<Customer>;
   /** End of the latest coverage; null while the warranty has not started. */
   expiresAt?: Maybe<Scalars['Date']['output']>;
+  /** Each extension tier: its price, whether it can be bought on `asOf` (default today at the site), until when, and if not why. */
+  extensionOffer: Array<ExtensionOfferTier>;
   history: WarrantyEventConnection;
   id: Scalars['ID']['output'];
   installerId?: Maybe<Scalars['ID']['output']>;
@@ -1177,6 +1237,12 @@ export type WarrantyRecord = {
 export type WarrantyRecordClaimsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A serialized unit's warranty file. */
+export type WarrantyRecordExtensionOfferArgs = {
+  asOf?: InputMaybe<Scalars['Date']['input']>;
 };
 
 
@@ -1376,8 +1442,11 @@ export type ResolversTypes = ResolversObject<{
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ErrorCode: ErrorCode;
   ExceptionOutcome: ExceptionOutcome;
+  ExtensionOfferTier: ResolverTypeWrapper<ExtensionOfferTier>;
+  ExtensionPurchase: ResolverTypeWrapper<ExtensionPurchase>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
+  MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<{}>;
   OutboxMessage: ResolverTypeWrapper<OutboxMessageModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -1393,6 +1462,8 @@ export type ResolversTypes = ResolversObject<{
   ProjectedEnd: ResolverTypeWrapper<ProjectedEnd>;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: ResolverTypeWrapper<Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversTypes['Policy']> }>;
+  PurchaseExtensionInput: PurchaseExtensionInput;
+  PurchaseExtensionPayload: ResolverTypeWrapper<Omit<PurchaseExtensionPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   Query: ResolverTypeWrapper<{}>;
   Readings: ResolverTypeWrapper<Readings>;
   ReadingsInput: ReadingsInput;
@@ -1468,8 +1539,11 @@ export type ResolversParentTypes = ResolversObject<{
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  ExtensionOfferTier: ExtensionOfferTier;
+  ExtensionPurchase: ExtensionPurchase;
   JSON: Scalars['JSON']['output'];
   Money: Money;
+  MoneyInput: MoneyInput;
   Mutation: {};
   OutboxMessage: OutboxMessageModel;
   PageInfo: PageInfo;
@@ -1485,6 +1559,8 @@ export type ResolversParentTypes = ResolversObject<{
   ProjectedEnd: ProjectedEnd;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversParentTypes['Policy']> };
+  PurchaseExtensionInput: PurchaseExtensionInput;
+  PurchaseExtensionPayload: Omit<PurchaseExtensionPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   Query: {};
   Readings: Readings;
   ReadingsInput: ReadingsInput;
@@ -1698,6 +1774,25 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
   name: 'Decimal';
 }
 
+export type ExtensionOfferTierResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExtensionOfferTier'] = ResolversParentTypes['ExtensionOfferTier']> = ResolversObject<{
+  code?: Resolver<Maybe<ResolversTypes['ErrorCode']>, ParentType, ContextType>;
+  openUntil?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  price?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  purchasable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tier?: Resolver<ResolversTypes['WarrantyTier'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ExtensionPurchaseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExtensionPurchase'] = ResolversParentTypes['ExtensionPurchase']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orderReference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  purchaseDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  tier?: Resolver<ResolversTypes['WarrantyTier'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -1714,6 +1809,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   cancelClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCancelClaimArgs, 'input'>>;
   completeClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCompleteClaimArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
+  purchaseExtension?: Resolver<ResolversTypes['PurchaseExtensionPayload'], ParentType, ContextType, RequireFields<MutationPurchaseExtensionArgs, 'input'>>;
   recordExceptionDecision?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRecordExceptionDecisionArgs, 'input'>>;
   recordReadings?: Resolver<ResolversTypes['RecordReadingsPayload'], ParentType, ContextType, RequireFields<MutationRecordReadingsArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
@@ -1834,6 +1930,13 @@ export type ProjectedEndResolvers<ContextType = RequestContext, ParentType exten
 export type PublishWarrantyPolicyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishWarrantyPolicyPayload'] = ResolversParentTypes['PublishWarrantyPolicyPayload']> = ResolversObject<{
   policy?: Resolver<Maybe<ResolversTypes['Policy']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PurchaseExtensionPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PurchaseExtensionPayload'] = ResolversParentTypes['PurchaseExtensionPayload']> = ResolversObject<{
+  purchase?: Resolver<Maybe<ResolversTypes['ExtensionPurchase']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1971,6 +2074,7 @@ export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType ext
   coverages?: Resolver<Array<ResolversTypes['Coverage']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  extensionOffer?: Resolver<Array<ResolversTypes['ExtensionOfferTier']>, ParentType, ContextType, Partial<WarrantyRecordExtensionOfferArgs>>;
   history?: Resolver<ResolversTypes['WarrantyEventConnection'], ParentType, ContextType, RequireFields<WarrantyRecordHistoryArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   installerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -2050,6 +2154,8 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
+  ExtensionOfferTier?: ExtensionOfferTierResolvers<ContextType>;
+  ExtensionPurchase?: ExtensionPurchaseResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -2065,6 +2171,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ProductReferenceEdge?: ProductReferenceEdgeResolvers<ContextType>;
   ProjectedEnd?: ProjectedEndResolvers<ContextType>;
   PublishWarrantyPolicyPayload?: PublishWarrantyPolicyPayloadResolvers<ContextType>;
+  PurchaseExtensionPayload?: PurchaseExtensionPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Readings?: ReadingsResolvers<ContextType>;
   RecordReadingsPayload?: RecordReadingsPayloadResolvers<ContextType>;

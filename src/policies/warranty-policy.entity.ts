@@ -60,6 +60,10 @@ export class WarrantyPolicy {
   @Column({ name: 'extension_tiers', type: 'text', array: true, default: () => "'{}'" })
   extensionTiers: string[];
 
+  /** The price of each tier offered, exact: `{ "EXTENDED_5Y": { "amount": "349.00", "currency": "EUR" } }`. */
+  @Column({ name: 'extension_prices', type: 'jsonb', default: () => "'{}'" })
+  extensionPrices: Record<string, { amount: string; currency: string }>;
+
   /** Extension purchase closes when less than this many months of the standard term remain (§2.4). */
   @Column({ name: 'extension_cliff_months', type: 'int', nullable: true })
   extensionCliffMonths: number | null;

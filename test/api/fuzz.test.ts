@@ -219,6 +219,13 @@ function operations(f: Fixtures): fc.Arbitrary<Case> {
         serialNumber: f.serials[1], kind: 'REPAIR', repairDate: '2026-05-01', currency: 'EUR', readings: { throughputMwh: 5, sohPct: 70 },
         lines: [{ kind: 'PART', partNumber: 'P-1', quantity: '1', unitPrice: '10.50' }, { kind: 'TRAVEL', startAt: '2026-05-01T08:00:00Z', endAt: '2026-05-01T09:00:00Z' }],
       }) })),
+    op('purchaseExtension', `mutation($input: PurchaseExtensionInput!) { purchaseExtension(input: $input) { warranty { id tier expiresAt } purchase { tier price { amount } } userErrors { code field message } } }`,
+      fc.record({ input: input(['id', 'tier', 'orderReference', 'purchaseDate', 'price'], {
+        id: idish(f), tier: enumish('EXTENDED_5Y', 'EXTENDED_10Y', 'STANDARD', 'GOODWILL'), orderReference: weirdString, purchaseDate: dateish,
+        price: fc.oneof(partial({ amount: decimalish, currency: stringOrWeird('EUR', 'PLN', 'XYZ') }), fc.constant(null)),
+      }, { id: f.ids[0], tier: 'EXTENDED_5Y', orderReference: 'FZ-ORDER-1', purchaseDate: '2026-01-01', price: { amount: '349.00', currency: 'EUR' } }) })),
+    op('extensionOffer', `query($s: String!, $d: Date) { warranty(serialNumber: $s) { extensionOffer(asOf: $d) { tier purchasable openUntil code reason price { amount } } } }`,
+      fc.record({ s: serialish(f), d: maybe(dateish) }, { requiredKeys: ['s'] })),
     op('claimList', `query($filter: ClaimFilter, $f: Int, $a: String, $h: Float!) { claims(filter: $filter, first: $f, after: $a) { totalCount edges { cursor node { id sla { response { state serviceHoursLeft } } } } } claimsAtRisk(withinServiceHours: $h, first: $f) { target serviceHoursLeft } }`,
       fc.record({
         filter: maybe(partial({ status: enumish('SUBMITTED', 'CLOSED'), kind: enumish('REPAIR', 'REFUND'), slaState: enumish('RUNNING', 'BREACHED', 'MET', 'STOPPED'), warrantyId: idish(f), cspCaseId: weirdString })),

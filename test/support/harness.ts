@@ -81,11 +81,11 @@ export async function createTestOrg(dataSource: DataSource, label = 'org'): Prom
     `INSERT INTO warranty_policy (id, org_id, product_family, region, version, effective_from, term_months,
        labour_months, soh_guarantee_pct, throughput_mwh_per_kwh, mileage_limit_km, engine_hours_limit, component_scopes,
        extension_tiers, extension_cliff_months, extension_window_months, late_start_cap_months, sla_response_hours,
-       sla_onsite_hours)
+       sla_onsite_hours, extension_prices)
      SELECT gen_random_uuid(), $1, product_family, region, version, effective_from, term_months, labour_months,
        soh_guarantee_pct, throughput_mwh_per_kwh, mileage_limit_km, engine_hours_limit, component_scopes,
        extension_tiers, extension_cliff_months, extension_window_months, late_start_cap_months, sla_response_hours,
-       sla_onsite_hours
+       sla_onsite_hours, extension_prices
      FROM warranty_policy WHERE org_id = $2`,
     [orgId, SEEDED_ORG],
   );
