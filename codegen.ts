@@ -40,6 +40,7 @@ const config: CodegenConfig = {
           Claim: '../claims/warranty-claim.entity#WarrantyClaim',
           ClaimLine: '../claims/claim-line.entity#ClaimLine',
           OutboxMessage: '../outbox/outbox-message.entity#OutboxMessage',
+          FirmwareRelease: '../telemetry/telemetry.entities#FirmwareRelease',
         },
       },
     },

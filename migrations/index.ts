@@ -5,6 +5,7 @@ import { ProductReferenceChanges1795544213795 } from './1795544213795-ProductRef
 import { RegistrantRoles1795600000000 } from './1795600000000-RegistrantRoles';
 import { Claims1795700000000 } from './1795700000000-Claims';
 import { Extensions1795800000000 } from './1795800000000-Extensions';
+import { Telemetry1795900000000 } from './1795900000000-Telemetry';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   RegistrantRoles1795600000000,
   Claims1795700000000,
   Extensions1795800000000,
+  Telemetry1795900000000,
 ];

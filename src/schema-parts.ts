@@ -15,6 +15,7 @@ export const SCHEMA_PARTS = [
   'src/claims/schema.graphql',
   'src/readings/schema.graphql',
   'src/extensions/schema.graphql',
+  'src/telemetry/schema.graphql',
   'src/federation/schema.graphql',
 ];
 

@@ -9,6 +9,7 @@ import { PoliciesService } from './policies/policies.service';
 import { ReadingsService } from './readings/readings.service';
 import { ProductsService } from './products/products.service';
 import { RecordsService, type Clock } from './records/records.service';
+import { TelemetryService } from './telemetry/telemetry.service';
 
 /** The application's services: stateless apart from the data source, built once per process. */
 export function createServices(dataSource: DataSource, clock?: Clock) {
@@ -23,7 +24,7 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const claims = new ClaimsService(dataSource, audit, coverageCheck, clock);
   const readings = new ReadingsService(dataSource, audit, clock);
   const extensions = new ExtensionsService(dataSource, audit, clock);
-  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions };
+  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry: new TelemetryService(dataSource, clock) };
 }
 
 export type Services = ReturnType<typeof createServices>;

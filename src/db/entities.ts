@@ -9,8 +9,10 @@ import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { ProductReference } from '../products/product-reference.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
+import { FirmwareRelease, TelemetryDecision, UnitFirmware, UnitTelemetryRow } from '../telemetry/telemetry.entities';
 
 export const ENTITIES = [
   WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
+  FirmwareRelease, UnitTelemetryRow, UnitFirmware, TelemetryDecision,
   WarrantyEvent,
 ];

@@ -12,6 +12,7 @@ import { WarrantyCheckView as WarrantyCheckViewModel, CoverageCheckView as Cover
 import { WarrantyClaim as WarrantyClaimModel } from '../claims/warranty-claim.entity';
 import { ClaimLine as ClaimLineModel } from '../claims/claim-line.entity';
 import { OutboxMessage as OutboxMessageModel } from '../outbox/outbox-message.entity';
+import { FirmwareRelease as FirmwareReleaseModel } from '../telemetry/telemetry.entities';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -393,6 +394,21 @@ export type ErrorCode =
   | 'WARRANTY_NOT_STARTED'
   | 'WARRANTY_VOIDED';
 
+export type EvaluateTelemetryInput = {
+  /** List what would be done, change nothing. */
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type EvaluateTelemetryPayload = {
+  __typename?: 'EvaluateTelemetryPayload';
+  /** The first 100 decisions of the run. */
+  decisions: Array<TelemetryDecision>;
+  dryRun: Scalars['Boolean']['output'];
+  flagged: Scalars['Int']['output'];
+  userErrors: Array<UserError>;
+  voided: Scalars['Int']['output'];
+};
+
 export type ExceptionOutcome =
   | 'APPROVED'
   | 'REJECTED';
@@ -423,6 +439,39 @@ export type ExtensionPurchase = {
   tier: WarrantyTier;
 };
 
+/** A mandatory firmware release (rule 8): units of the family must report it (or later) by `deadline`. */
+export type FirmwareRelease = {
+  __typename?: 'FirmwareRelease';
+  component: Scalars['String']['output'];
+  /** releasedAt + graceDays. */
+  deadline: Scalars['DateTime']['output'];
+  graceDays: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  productFamily: Scalars['String']['output'];
+  releasedAt: Scalars['DateTime']['output'];
+  version: Scalars['String']['output'];
+};
+
+export type FirmwareReleasePayload = {
+  __typename?: 'FirmwareReleasePayload';
+  release?: Maybe<FirmwareRelease>;
+  userErrors: Array<UserError>;
+};
+
+export type FirmwareReportInput = {
+  /** When the unit reported it. */
+  at: Scalars['DateTime']['input'];
+  component: Scalars['String']['input'];
+  serialNumber: Scalars['String']['input'];
+  version: Scalars['String']['input'];
+};
+
+export type HeartbeatInput = {
+  /** When the unit was last in contact with Sofar CLOUD. */
+  at: Scalars['DateTime']['input'];
+  serialNumber: Scalars['String']['input'];
+};
+
 /** An exact amount of money in one currency. */
 export type Money = {
   __typename?: 'Money';
@@ -451,6 +500,10 @@ export type Mutation = {
   cancelClaim: ClaimPayload;
   /** IN_REPAIR → CLOSED (a refund: APPROVED → CLOSED) (AGENT, WARRANTY_ADMIN). */
   completeClaim: ClaimPayload;
+  /** Applies rule 8 (§5.5.19) to every unit of the organisation (WARRANTY_ADMIN, SERVICE); a second run changes nothing new. */
+  evaluateTelemetry: EvaluateTelemetryPayload;
+  /** A mandatory firmware release (SERVICE, WARRANTY_ADMIN); publishing the same one again changes nothing. */
+  publishFirmwareRelease: FirmwareReleasePayload;
   /**
    * Publish a new version of the terms for a product family and region (WARRANTY_ADMIN). It applies to units
    * registered from `effectiveFrom` on; registered units keep the version they were registered under.
@@ -460,6 +513,10 @@ export type Mutation = {
   purchaseExtension: PurchaseExtensionPayload;
   /** OA's decision (SERVICE, WARRANTY_ADMIN): approval adds a GOODWILL coverage for the claim and approves it. */
   recordExceptionDecision: ClaimPayload;
+  /** Firmware versions reported per component (SERVICE, WARRANTY_ADMIN). */
+  recordFirmwareReports: TelemetryIngestPayload;
+  /** Last cloud contacts from Sofar CLOUD (SERVICE, WARRANTY_ADMIN); an older heartbeat never moves a contact back. */
+  recordHeartbeats: TelemetryIngestPayload;
   /**
    * Adds readings to the unit's history outside a claim (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE): a check on site,
    * a CSP case. A counter lower than one recorded on or before `readOn` is refused, naming it. Checks sent without
@@ -515,6 +572,16 @@ export type MutationCompleteClaimArgs = {
 };
 
 
+export type MutationEvaluateTelemetryArgs = {
+  input: EvaluateTelemetryInput;
+};
+
+
+export type MutationPublishFirmwareReleaseArgs = {
+  input: PublishFirmwareReleaseInput;
+};
+
+
 export type MutationPublishWarrantyPolicyArgs = {
   input: PublishWarrantyPolicyInput;
 };
@@ -527,6 +594,16 @@ export type MutationPurchaseExtensionArgs = {
 
 export type MutationRecordExceptionDecisionArgs = {
   input: RecordExceptionDecisionInput;
+};
+
+
+export type MutationRecordFirmwareReportsArgs = {
+  input: RecordFirmwareReportsInput;
+};
+
+
+export type MutationRecordHeartbeatsArgs = {
+  input: RecordHeartbeatsInput;
 };
 
 
@@ -729,6 +806,16 @@ export type ProjectedEnd = {
   limit: CheckKind;
 };
 
+export type PublishFirmwareReleaseInput = {
+  /** The component the firmware runs on, e.g. CELLS: a unit that misses it offline loses that component's coverage. */
+  component: Scalars['String']['input'];
+  graceDays: Scalars['Int']['input'];
+  productFamily: Scalars['String']['input'];
+  releasedAt: Scalars['DateTime']['input'];
+  /** 1 to 4 whole numbers separated by dots, e.g. 3.2.1. */
+  version: Scalars['String']['input'];
+};
+
 export type PublishWarrantyPolicyInput = {
   componentScopes?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Not before the latest version's effectiveFrom for the same family and region. */
@@ -901,6 +988,16 @@ export type RecordExceptionDecisionInput = {
   reference: Scalars['String']['input'];
 };
 
+export type RecordFirmwareReportsInput = {
+  /** At most 10,000 per call. */
+  reports: Array<FirmwareReportInput>;
+};
+
+export type RecordHeartbeatsInput = {
+  /** At most 10,000 per call. */
+  heartbeats: Array<HeartbeatInput>;
+};
+
 export type RecordReadingsInput = {
   /** The local date the readings were taken (not in the future). */
   readOn: Scalars['Date']['input'];
@@ -1044,6 +1141,25 @@ export type SupplyChainStage =
   | 'DEALER'
   | 'DISTRIBUTOR'
   | 'SUB_DEALER';
+
+export type TelemetryDecision = {
+  __typename?: 'TelemetryDecision';
+  component: Scalars['String']['output'];
+  /** VOIDED (offline past the deadline) or FLAGGED (online but not updated: for review, not voided). */
+  outcome: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+  releaseVersion: Scalars['String']['output'];
+  serialNumber: Scalars['String']['output'];
+  warrantyId: Scalars['ID']['output'];
+};
+
+/** What an ingest call took: the rows of known units; units this subgraph does not know come back, they do not fail the batch. */
+export type TelemetryIngestPayload = {
+  __typename?: 'TelemetryIngestPayload';
+  accepted: Scalars['Int']['output'];
+  unknownSerialNumbers: Array<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
+};
 
 /** Fields left out are unchanged; an explicit null clears a fact. */
 export type UpdateWarrantyInput = {
@@ -1441,9 +1557,15 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ErrorCode: ErrorCode;
+  EvaluateTelemetryInput: EvaluateTelemetryInput;
+  EvaluateTelemetryPayload: ResolverTypeWrapper<EvaluateTelemetryPayload>;
   ExceptionOutcome: ExceptionOutcome;
   ExtensionOfferTier: ResolverTypeWrapper<ExtensionOfferTier>;
   ExtensionPurchase: ResolverTypeWrapper<ExtensionPurchase>;
+  FirmwareRelease: ResolverTypeWrapper<FirmwareReleaseModel>;
+  FirmwareReleasePayload: ResolverTypeWrapper<Omit<FirmwareReleasePayload, 'release'> & { release?: Maybe<ResolversTypes['FirmwareRelease']> }>;
+  FirmwareReportInput: FirmwareReportInput;
+  HeartbeatInput: HeartbeatInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
@@ -1460,6 +1582,7 @@ export type ResolversTypes = ResolversObject<{
   ProductReferenceEdge: ResolverTypeWrapper<Omit<ProductReferenceEdge, 'node'> & { node: ResolversTypes['ProductReference'] }>;
   ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ResolverTypeWrapper<ProjectedEnd>;
+  PublishFirmwareReleaseInput: PublishFirmwareReleaseInput;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: ResolverTypeWrapper<Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversTypes['Policy']> }>;
   PurchaseExtensionInput: PurchaseExtensionInput;
@@ -1469,6 +1592,8 @@ export type ResolversTypes = ResolversObject<{
   ReadingsInput: ReadingsInput;
   ReadingsSource: ReadingsSource;
   RecordExceptionDecisionInput: RecordExceptionDecisionInput;
+  RecordFirmwareReportsInput: RecordFirmwareReportsInput;
+  RecordHeartbeatsInput: RecordHeartbeatsInput;
   RecordReadingsInput: RecordReadingsInput;
   RecordReadingsPayload: ResolverTypeWrapper<Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RegisterWarrantyInput: RegisterWarrantyInput;
@@ -1484,6 +1609,8 @@ export type ResolversTypes = ResolversObject<{
   SlaTarget: ResolverTypeWrapper<SlaTarget>;
   SubmitClaimInput: SubmitClaimInput;
   SupplyChainStage: SupplyChainStage;
+  TelemetryDecision: ResolverTypeWrapper<TelemetryDecision>;
+  TelemetryIngestPayload: ResolverTypeWrapper<TelemetryIngestPayload>;
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: ResolverTypeWrapper<Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   UpsertProductReferencesInput: UpsertProductReferencesInput;
@@ -1539,8 +1666,14 @@ export type ResolversParentTypes = ResolversObject<{
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  EvaluateTelemetryInput: EvaluateTelemetryInput;
+  EvaluateTelemetryPayload: EvaluateTelemetryPayload;
   ExtensionOfferTier: ExtensionOfferTier;
   ExtensionPurchase: ExtensionPurchase;
+  FirmwareRelease: FirmwareReleaseModel;
+  FirmwareReleasePayload: Omit<FirmwareReleasePayload, 'release'> & { release?: Maybe<ResolversParentTypes['FirmwareRelease']> };
+  FirmwareReportInput: FirmwareReportInput;
+  HeartbeatInput: HeartbeatInput;
   JSON: Scalars['JSON']['output'];
   Money: Money;
   MoneyInput: MoneyInput;
@@ -1557,6 +1690,7 @@ export type ResolversParentTypes = ResolversObject<{
   ProductReferenceEdge: Omit<ProductReferenceEdge, 'node'> & { node: ResolversParentTypes['ProductReference'] };
   ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ProjectedEnd;
+  PublishFirmwareReleaseInput: PublishFirmwareReleaseInput;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversParentTypes['Policy']> };
   PurchaseExtensionInput: PurchaseExtensionInput;
@@ -1565,6 +1699,8 @@ export type ResolversParentTypes = ResolversObject<{
   Readings: Readings;
   ReadingsInput: ReadingsInput;
   RecordExceptionDecisionInput: RecordExceptionDecisionInput;
+  RecordFirmwareReportsInput: RecordFirmwareReportsInput;
+  RecordHeartbeatsInput: RecordHeartbeatsInput;
   RecordReadingsInput: RecordReadingsInput;
   RecordReadingsPayload: Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   RegisterWarrantyInput: RegisterWarrantyInput;
@@ -1577,6 +1713,8 @@ export type ResolversParentTypes = ResolversObject<{
   SiteInput: SiteInput;
   SlaTarget: SlaTarget;
   SubmitClaimInput: SubmitClaimInput;
+  TelemetryDecision: TelemetryDecision;
+  TelemetryIngestPayload: TelemetryIngestPayload;
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   UpsertProductReferencesInput: UpsertProductReferencesInput;
@@ -1774,6 +1912,15 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
   name: 'Decimal';
 }
 
+export type EvaluateTelemetryPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvaluateTelemetryPayload'] = ResolversParentTypes['EvaluateTelemetryPayload']> = ResolversObject<{
+  decisions?: Resolver<Array<ResolversTypes['TelemetryDecision']>, ParentType, ContextType>;
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  flagged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  voided?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type ExtensionOfferTierResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExtensionOfferTier'] = ResolversParentTypes['ExtensionOfferTier']> = ResolversObject<{
   code?: Resolver<Maybe<ResolversTypes['ErrorCode']>, ParentType, ContextType>;
   openUntil?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
@@ -1793,6 +1940,23 @@ export type ExtensionPurchaseResolvers<ContextType = RequestContext, ParentType 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type FirmwareReleaseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FirmwareRelease'] = ResolversParentTypes['FirmwareRelease']> = ResolversObject<{
+  component?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deadline?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  graceDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  productFamily?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  releasedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type FirmwareReleasePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FirmwareReleasePayload'] = ResolversParentTypes['FirmwareReleasePayload']> = ResolversObject<{
+  release?: Resolver<Maybe<ResolversTypes['FirmwareRelease']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -1808,9 +1972,13 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   approveClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationApproveClaimArgs, 'input'>>;
   cancelClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCancelClaimArgs, 'input'>>;
   completeClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCompleteClaimArgs, 'input'>>;
+  evaluateTelemetry?: Resolver<ResolversTypes['EvaluateTelemetryPayload'], ParentType, ContextType, RequireFields<MutationEvaluateTelemetryArgs, 'input'>>;
+  publishFirmwareRelease?: Resolver<ResolversTypes['FirmwareReleasePayload'], ParentType, ContextType, RequireFields<MutationPublishFirmwareReleaseArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
   purchaseExtension?: Resolver<ResolversTypes['PurchaseExtensionPayload'], ParentType, ContextType, RequireFields<MutationPurchaseExtensionArgs, 'input'>>;
   recordExceptionDecision?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRecordExceptionDecisionArgs, 'input'>>;
+  recordFirmwareReports?: Resolver<ResolversTypes['TelemetryIngestPayload'], ParentType, ContextType, RequireFields<MutationRecordFirmwareReportsArgs, 'input'>>;
+  recordHeartbeats?: Resolver<ResolversTypes['TelemetryIngestPayload'], ParentType, ContextType, RequireFields<MutationRecordHeartbeatsArgs, 'input'>>;
   recordReadings?: Resolver<ResolversTypes['RecordReadingsPayload'], ParentType, ContextType, RequireFields<MutationRecordReadingsArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
@@ -1992,6 +2160,23 @@ export type SlaTargetResolvers<ContextType = RequestContext, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type TelemetryDecisionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TelemetryDecision'] = ResolversParentTypes['TelemetryDecision']> = ResolversObject<{
+  component?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  releaseVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  serialNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  warrantyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type TelemetryIngestPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TelemetryIngestPayload'] = ResolversParentTypes['TelemetryIngestPayload']> = ResolversObject<{
+  accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unknownSerialNumbers?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type UpdateWarrantyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateWarrantyPayload'] = ResolversParentTypes['UpdateWarrantyPayload']> = ResolversObject<{
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
@@ -2154,8 +2339,11 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
+  EvaluateTelemetryPayload?: EvaluateTelemetryPayloadResolvers<ContextType>;
   ExtensionOfferTier?: ExtensionOfferTierResolvers<ContextType>;
   ExtensionPurchase?: ExtensionPurchaseResolvers<ContextType>;
+  FirmwareRelease?: FirmwareReleaseResolvers<ContextType>;
+  FirmwareReleasePayload?: FirmwareReleasePayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -2179,6 +2367,8 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;
   SlaTarget?: SlaTargetResolvers<ContextType>;
+  TelemetryDecision?: TelemetryDecisionResolvers<ContextType>;
+  TelemetryIngestPayload?: TelemetryIngestPayloadResolvers<ContextType>;
   UpdateWarrantyPayload?: UpdateWarrantyPayloadResolvers<ContextType>;
   UpsertProductReferencesPayload?: UpsertProductReferencesPayloadResolvers<ContextType>;
   UsageLimits?: UsageLimitsResolvers<ContextType>;

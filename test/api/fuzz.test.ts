@@ -224,6 +224,17 @@ function operations(f: Fixtures): fc.Arbitrary<Case> {
         id: idish(f), tier: enumish('EXTENDED_5Y', 'EXTENDED_10Y', 'STANDARD', 'GOODWILL'), orderReference: weirdString, purchaseDate: dateish,
         price: fc.oneof(partial({ amount: decimalish, currency: stringOrWeird('EUR', 'PLN', 'XYZ') }), fc.constant(null)),
       }, { id: f.ids[0], tier: 'EXTENDED_5Y', orderReference: 'FZ-ORDER-1', purchaseDate: '2026-01-01', price: { amount: '349.00', currency: 'EUR' } }) })),
+    op('telemetry', `mutation($h: RecordHeartbeatsInput!, $f: RecordFirmwareReportsInput!, $r: PublishFirmwareReleaseInput!) {
+        recordHeartbeats(input: $h) { accepted unknownSerialNumbers userErrors { code field } }
+        recordFirmwareReports(input: $f) { accepted userErrors { code field } }
+        publishFirmwareRelease(input: $r) { release { id deadline } userErrors { code field } } }`,
+      fc.record({
+        h: fc.record({ heartbeats: fc.array(fc.record({ serialNumber: serialish(f), at: dateTimeish }), { maxLength: 5 }) }),
+        f: fc.record({ reports: fc.array(fc.record({ serialNumber: serialish(f), component, version: fc.oneof(fc.constantFrom('3.2', '3.10.1', '0', 'v1', '1..2', '99999999999.1'), weirdString), at: dateTimeish }), { maxLength: 5 }) }),
+        r: input(['productFamily', 'component', 'version', 'releasedAt', 'graceDays'], { productFamily: family, component, version: fc.oneof(fc.constantFrom('3.2', 'x'), weirdString), releasedAt: dateTimeish, graceDays: intish }),
+      })),
+    op('evaluateTelemetry', `mutation($d: Boolean) { evaluateTelemetry(input: { dryRun: $d }) { voided flagged decisions { outcome } userErrors { code } } }`,
+      fc.record({ d: maybe(fc.oneof(fc.boolean(), fc.constant(null))) })),
     op('extensionOffer', `query($s: String!, $d: Date) { warranty(serialNumber: $s) { extensionOffer(asOf: $d) { tier purchasable openUntil code reason price { amount } } } }`,
       fc.record({ s: serialish(f), d: maybe(dateish) }, { requiredKeys: ['s'] })),
     op('claimList', `query($filter: ClaimFilter, $f: Int, $a: String, $h: Float!) { claims(filter: $filter, first: $f, after: $a) { totalCount edges { cursor node { id sla { response { state serviceHoursLeft } } } } } claimsAtRisk(withinServiceHours: $h, first: $f) { target serviceHoursLeft } }`,

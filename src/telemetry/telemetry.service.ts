@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { assertRole, type Actor } from '../auth/actor';
+import { DomainError, DomainErrors } from '../common/errors';
+import { parseVersion } from './firmware-rules';
+import { FirmwareRelease } from './telemetry.entities';
+
+/** Rows one ingest call may carry; more is refused whole, with the limit in the message. */
+export const MAX_TELEMETRY_BATCH = 10_000;
+const INGESTERS = ['SERVICE', 'WARRANTY_ADMIN'] as const;
+
+/** A version's numbers padded to four, so that PostgreSQL's array order is the version order ("3.2" = "3.2.0"). */
+function versionParts(version: string): number[] | null {
+  const parts = parseVersion(version);
+  return parts ? [...parts, 0, 0, 0, 0].slice(0, 4) : null;
+}
+
+/** ISO 8601 of a timestamptz in SQL, as JavaScript's toISOString writes it (the reasons quote instants so). */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+export interface EvaluationResult {
+  dryRun: boolean;
+  voided: number;
+  flagged: number;
+  /** The first decisions, for the answer (the rest are in the history and `telemetry_decision`). */
+  decisions: Array<{ warrantyId: string; serialNumber: string; releaseVersion: string; component: string; outcome: 'VOIDED' | 'FLAGGED'; reason: string }>;
+}
+
+/**
+ * Fleet telemetry from Sofar CLOUD (rule 8): releases, heartbeats and firmware reports in set-based batches, and the
+ * evaluation of §5.5.19 over every unit of an organisation in a handful of statements, whatever the fleet's size.
+ * The rule is `firmware-rules.ts`; the evaluation's SQL applies the same conditions and words the same reason.
+ */
+export class TelemetryService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async publishRelease(actor: Actor, input: { productFamily: string; component: string; version: string; releasedAt: Date; graceDays: number }): Promise<FirmwareRelease> {
+    assertRole(actor, INGESTERS, 'publish a firmware release');
+    const problems: DomainError[] = [];
+    const parts = versionParts(input.version);
+    if (!parts) problems.push(new DomainError('BAD_USER_INPUT', `${JSON.stringify(input.version.slice(0, 40))} is not a version (1 to 4 whole numbers separated by dots, e.g. 3.2.1)`, ['input', 'version']));
+    if (!Number.isInteger(input.graceDays) || input.graceDays < 0 || input.graceDays > 3650) problems.push(new DomainError('BAD_USER_INPUT', 'graceDays must be a whole number from 0 to 3650', ['input', 'graceDays']));
+    if (!/^[A-Z][A-Z0-9_]{0,39}$/.test(input.productFamily)) problems.push(new DomainError('BAD_USER_INPUT', 'not a product family', ['input', 'productFamily']));
+    if (!/^[A-Z][A-Z0-9_]{0,39}$/.test(input.component)) problems.push(new DomainError('BAD_USER_INPUT', 'not a component (e.g. CELLS)', ['input', 'component']));
+    if (problems.length) throw new DomainErrors(problems);
+    const release = this.dataSource.getRepository(FirmwareRelease).create({
+      id: randomUUID(),
+      orgId: actor.orgId,
+      productFamily: input.productFamily,
+      component: input.component,
+      version: input.version,
+      versionParts: parts!,
+      releasedAt: input.releasedAt,
+      graceDays: input.graceDays,
+    });
+    const inserted = await this.dataSource.query(
+      `INSERT INTO firmware_release (id, org_id, product_family, component, version, version_parts, released_at, grace_days)
+       VALUES ($1, $2, $3, $4, $5, $6::int[], $7, $8) ON CONFLICT (org_id, product_family, component, version) DO NOTHING RETURNING id`,
+      [release.id, release.orgId, release.productFamily, release.component, release.version, release.versionParts, release.releasedAt, release.graceDays],
+    );
+    if (inserted.length === 0) {
+      const existing = await this.dataSource.getRepository(FirmwareRelease).findOneByOrFail({ orgId: actor.orgId, productFamily: input.productFamily, component: input.component, version: input.version });
+      return existing;
+    }
+    return release;
+  }
+
+  /** Last cloud contacts, one statement for the batch; an older heartbeat never moves a contact back. */
+  async recordHeartbeats(actor: Actor, heartbeats: ReadonlyArray<{ serialNumber: string; at: Date }>): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
+    assertRole(actor, INGESTERS, 'record heartbeats');
+    checkBatch(heartbeats.length, 'heartbeats');
+    const serials = heartbeats.map((h) => h.serialNumber);
+    const ats = heartbeats.map((h) => h.at.toISOString());
+    return this.dataSource.transaction(async (manager) => {
+      const [{ accepted }] = await manager.query(
+        `WITH input AS (SELECT upper(btrim(s)) AS serial, a AS at FROM unnest($2::text[], $3::timestamptz[]) AS i(s, a)),
+              known AS (SELECT r.id, r.org_id, max(i.at) AS at FROM input i JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial GROUP BY r.id, r.org_id),
+              written AS (INSERT INTO unit_telemetry (warranty_record_id, org_id, last_contact_at) SELECT id, org_id, at FROM known
+                ON CONFLICT (warranty_record_id) DO UPDATE SET last_contact_at = greatest(unit_telemetry.last_contact_at, excluded.last_contact_at)
+                RETURNING 1)
+         SELECT count(*)::int AS accepted FROM written`,
+        [actor.orgId, serials, ats],
+      );
+      return { accepted, unknownSerialNumbers: await unknownSerials(manager, actor.orgId, serials) };
+    });
+  }
+
+  /** Firmware reports, one statement for the batch: the highest version per component, with when it was first reported. */
+  async recordFirmware(
+    actor: Actor,
+    reports: ReadonlyArray<{ serialNumber: string; component: string; version: string; at: Date }>,
+  ): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
+    assertRole(actor, INGESTERS, 'record firmware reports');
+    checkBatch(reports.length, 'reports');
+    const problems: DomainError[] = [];
+    const parts = reports.map((r, i) => {
+      const p = versionParts(r.version);
+      if (!p) problems.push(new DomainError('BAD_USER_INPUT', `${JSON.stringify(r.version.slice(0, 40))} is not a version`, ['input', 'reports', String(i), 'version']));
+      if (!/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(r.component)) problems.push(new DomainError('BAD_USER_INPUT', 'not a component (e.g. CELLS)', ['input', 'reports', String(i), 'component']));
+      return p ? `{${p.join(',')}}` : '{}';
+    });
+    if (problems.length) throw new DomainErrors(problems.slice(0, 20));
+    const serials = reports.map((r) => r.serialNumber);
+    return this.dataSource.transaction(async (manager) => {
+      const [{ accepted }] = await manager.query(
+        `WITH input AS (
+           SELECT upper(btrim(s)) AS serial, upper(c) AS component, v AS version, p::int[] AS parts, a AS at
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS i(s, c, v, p, a)),
+         best AS (
+           SELECT DISTINCT ON (r.id, i.component) r.id, r.org_id, i.component, i.version, i.parts, i.at
+           FROM input i JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial
+           ORDER BY r.id, i.component, i.parts DESC, i.at ASC),
+         written AS (
+           INSERT INTO unit_firmware (warranty_record_id, component, org_id, version, version_parts, reported_at)
+           SELECT id, component, org_id, version, parts, at FROM best
+           ON CONFLICT (warranty_record_id, component) DO UPDATE SET
+             version = CASE WHEN excluded.version_parts > unit_firmware.version_parts THEN excluded.version ELSE unit_firmware.version END,
+             reported_at = CASE
+               WHEN excluded.version_parts > unit_firmware.version_parts THEN excluded.reported_at
+               WHEN excluded.version_parts = unit_firmware.version_parts THEN least(unit_firmware.reported_at, excluded.reported_at)
+               ELSE unit_firmware.reported_at END,
+             version_parts = greatest(unit_firmware.version_parts, excluded.version_parts)
+           RETURNING 1)
+         SELECT count(*)::int AS accepted FROM written`,
+        [actor.orgId, serials, reports.map((r) => r.component), reports.map((r) => r.version), parts, reports.map((r) => r.at.toISOString())],
+      );
+      return { accepted, unknownSerialNumbers: await unknownSerials(manager, actor.orgId, serials) };
+    });
+  }
+
+  /**
+   * Rule 8 over every unit of the organisation, set-based: the units that missed a mandatory release past its
+   * deadline, with no decision for it yet and a live coverage of its component, are voided (offline before the
+   * deadline) or flagged (online since); one event per void or flag, the record's version moved. A second run finds
+   * nothing new; a unit reinstated for a release keeps its decision, so it is not voided again for it.
+   */
+  async evaluate(actor: Actor, options: { dryRun: boolean; sample?: number }): Promise<EvaluationResult> {
+    assertRole(actor, ['WARRANTY_ADMIN', 'SERVICE'], 'evaluate telemetry');
+    const now = this.clock();
+    const sample = options.sample ?? 100;
+    return this.dataSource.transaction(async (manager) => {
+      // One evaluation at a time per organisation: a second one waits and then finds the first's decisions.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('telemetry-evaluation:' || $1))`, [actor.orgId]);
+      const candidates = `
+        WITH releases AS (
+          SELECT f.*, f.released_at + f.grace_days * interval '1 day' AS deadline FROM firmware_release f
+          WHERE f.org_id = $1 AND f.released_at + f.grace_days * interval '1 day' < $2)
+        SELECT r.id AS record_id, r.serial_number, rel.id AS release_id, rel.version AS release_version, rel.component,
+          CASE WHEN t.last_contact_at IS NULL OR t.last_contact_at < rel.deadline THEN 'VOIDED' ELSE 'FLAGGED' END AS outcome,
+          CASE WHEN t.last_contact_at IS NULL OR t.last_contact_at < rel.deadline
+            THEN format('§5.5.19: offline (last cloud contact %s) past the deadline %s of mandatory %s firmware %s (released %s, %s days'' grace)',
+                        coalesce(${iso('t.last_contact_at')}, 'never'), ${iso('rel.deadline')}, rel.component, rel.version, ${iso('rel.released_at')}, rel.grace_days)
+            ELSE format('online (last cloud contact %s) but %s firmware %s is not %s or later by the deadline %s: review, not voided (§5.5.19)',
+                        ${iso('t.last_contact_at')}, rel.component, coalesce(fw.version, 'unreported'), rel.version, ${iso('rel.deadline')})
+          END AS reason
+        FROM releases rel
+        JOIN warranty_record r ON r.org_id = $1 AND r.product_family = rel.product_family
+        LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
+        LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
+        WHERE NOT (fw.version_parts IS NOT NULL AND fw.version_parts >= rel.version_parts AND fw.reported_at <= rel.deadline)
+          AND NOT EXISTS (SELECT 1 FROM telemetry_decision d WHERE d.warranty_record_id = r.id AND d.release_id = rel.id)
+          AND EXISTS (SELECT 1 FROM coverage c WHERE c.warranty_record_id = r.id AND c.scope = rel.component AND c.voided_at IS NULL)`;
+      if (options.dryRun) {
+        const [{ voided, flagged }] = await manager.query(
+          `SELECT count(*) FILTER (WHERE outcome = 'VOIDED')::int AS voided, count(*) FILTER (WHERE outcome = 'FLAGGED')::int AS flagged FROM (${candidates}) c`,
+          [actor.orgId, now],
+        );
+        const decisions = await manager.query(`SELECT * FROM (${candidates}) c ORDER BY serial_number, release_version LIMIT ${Number(sample)}`, [actor.orgId, now]);
+        return { dryRun: true, voided, flagged, decisions: decisions.map(toDecision) };
+      }
+      await manager.query(
+        `INSERT INTO telemetry_decision (id, org_id, warranty_record_id, release_id, outcome, reason, decided_at)
+         SELECT gen_random_uuid(), $1, record_id, release_id, outcome, reason, $2 FROM (${candidates}) c`,
+        [actor.orgId, now],
+      );
+      // The voids of this run: the component's coverages, their events, and the records' versions.
+      // TypeORM answers an UPDATE … RETURNING with [rows, count].
+      const [voidedCoverages] = await manager.query(
+        `UPDATE coverage c SET voided_at = $2, void_reason = d.reason
+         FROM telemetry_decision d JOIN firmware_release f ON f.id = d.release_id
+         WHERE d.org_id = $1 AND d.decided_at = $2 AND d.outcome = 'VOIDED'
+           AND c.org_id = $1 AND c.warranty_record_id = d.warranty_record_id AND c.scope = f.component AND c.voided_at IS NULL
+         RETURNING c.id, c.warranty_record_id, c.scope, d.reason`,
+        [actor.orgId, now],
+      );
+      await manager.query(
+        `INSERT INTO warranty_event (org_id, warranty_record_id, actor_id, event, from_value, to_value, coverage_id, detail)
+         SELECT $1, v.warranty_record_id, $2, 'COVERAGE_VOIDED', NULL, v.scope, v.id, jsonb_build_object('reason', v.reason, 'evaluation', true)
+         FROM jsonb_to_recordset($3::jsonb) AS v(id uuid, warranty_record_id uuid, scope text, reason text)`,
+        [actor.orgId, actor.id, JSON.stringify(voidedCoverages)],
+      );
+      await manager.query(
+        `INSERT INTO warranty_event (org_id, warranty_record_id, actor_id, event, to_value, detail)
+         SELECT $1, d.warranty_record_id, $2, 'TELEMETRY_REVIEW_FLAGGED', f.version, jsonb_build_object('reason', d.reason, 'release', f.id)
+         FROM telemetry_decision d JOIN firmware_release f ON f.id = d.release_id
+         WHERE d.org_id = $1 AND d.decided_at = $3 AND d.outcome = 'FLAGGED'`,
+        [actor.orgId, actor.id, now],
+      );
+      await manager.query(
+        `UPDATE warranty_record r SET row_version = r.row_version + 1, updated_at = $2
+         WHERE r.org_id = $1 AND r.id IN (SELECT warranty_record_id FROM telemetry_decision WHERE org_id = $1 AND decided_at = $2 AND outcome = 'VOIDED')`,
+        [actor.orgId, now],
+      );
+      const [{ voided, flagged }] = await manager.query(
+        `SELECT count(*) FILTER (WHERE outcome = 'VOIDED')::int AS voided, count(*) FILTER (WHERE outcome = 'FLAGGED')::int AS flagged
+         FROM telemetry_decision WHERE org_id = $1 AND decided_at = $2`,
+        [actor.orgId, now],
+      );
+      const decisions = await manager.query(
+        `SELECT d.warranty_record_id AS record_id, r.serial_number, f.version AS release_version, f.component, d.outcome, d.reason
+         FROM telemetry_decision d JOIN warranty_record r ON r.id = d.warranty_record_id JOIN firmware_release f ON f.id = d.release_id
+         WHERE d.org_id = $1 AND d.decided_at = $2 ORDER BY r.serial_number, f.version LIMIT ${Number(sample)}`,
+        [actor.orgId, now],
+      );
+      return { dryRun: false, voided, flagged, decisions: decisions.map(toDecision) };
+    });
+  }
+}
+
+function toDecision(row: { record_id: string; serial_number: string; release_version: string; component: string; outcome: 'VOIDED' | 'FLAGGED'; reason: string }) {
+  return { warrantyId: row.record_id, serialNumber: row.serial_number, releaseVersion: row.release_version, component: row.component, outcome: row.outcome, reason: row.reason };
+}
+
+function checkBatch(size: number, field: string): void {
+  if (size > MAX_TELEMETRY_BATCH) {
+    throw new DomainError('BAD_USER_INPUT', `at most ${MAX_TELEMETRY_BATCH} ${field} per call (got ${size}); send the rest in further calls`, ['input', field]);
+  }
+}
+
+async function unknownSerials(manager: EntityManager, orgId: string, serials: readonly string[]): Promise<string[]> {
+  const rows = await manager.query(
+    `SELECT DISTINCT s FROM unnest($2::text[]) AS s WHERE NOT EXISTS (SELECT 1 FROM warranty_record r WHERE r.org_id = $1 AND r.serial_number = upper(btrim(s))) ORDER BY s LIMIT 1000`,
+    [orgId, serials],
+  );
+  return rows.map((r: { s: string }) => r.s);
+}
