@@ -6,6 +6,7 @@ import { unauthenticated } from './common/errors';
 import { createPolicyLoaders, type PolicyLoaders } from './policies/policies.service';
 import { createProductLoaders, type ProductLoaders } from './products/product-loaders';
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
+import { createTelemetryLoader } from './telemetry/telemetry-loaders';
 import type { RecordSelection, RecordSelectionHolder } from './records/record-selection';
 import type { WarrantyRecord } from './records/warranty-record.entity';
 import type { Services } from './services';
@@ -23,6 +24,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let customerWarranties: ReturnType<typeof createCustomerWarrantiesLoader> | undefined;
   let history: ReturnType<typeof createHistoryLoader> | undefined;
   let claims: ClaimLoaders | undefined;
+  let telemetry: ReturnType<typeof createTelemetryLoader> | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
@@ -87,6 +89,9 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     },
     get claimMessages() {
       return claimLoaders().messagesByClaimId;
+    },
+    get telemetry() {
+      return (telemetry ??= createTelemetryLoader(services.dataSource, actor));
     },
     /** Service calendars built for this request, by site, policy and year. */
     get calendars() {

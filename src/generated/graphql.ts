@@ -691,6 +691,14 @@ export type PartCoveragePayload = {
   warranty?: Maybe<WarrantyRecord>;
 };
 
+/** A mandatory release a unit has not reported yet, and when its component's coverage would be voided if it stays offline. */
+export type PendingRelease = {
+  __typename?: 'PendingRelease';
+  release: FirmwareRelease;
+  /** The deadline: the evaluation after it voids the coverage of a unit still offline and not updated. */
+  voidsOn: Scalars['DateTime']['output'];
+};
+
 /** One version of the warranty terms for a product family in a region. Versions are never edited. */
 export type Policy = {
   __typename?: 'Policy';
@@ -881,6 +889,8 @@ export type Query = {
    * ascending order. `skuPrefix` keeps only SKUs that start with it (case-sensitive). Any role of the organisation.
    */
   productReferences: ProductReferenceConnection;
+  /** Units whose coverage a mandatory release's deadline will void within `withinDays`, the soonest first, so support can call first. */
+  unitsAtRisk: Array<UnitAtRisk>;
   /** Warranty records of the caller's organisation, newest registration first. */
   warranties: WarrantyRecordConnection;
   /** The warranty file of a unit by serial number or VIN (GET /api/warranty/:serialNumber); null when not visible. */
@@ -922,6 +932,12 @@ export type QueryProductReferencesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   skuPrefix?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryUnitsAtRiskArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  withinDays: Scalars['Int']['input'];
 };
 
 
@@ -1074,6 +1090,14 @@ export type RemovePartCoverageInput = {
   reason: Scalars['String']['input'];
 };
 
+export type ReportedFirmware = {
+  __typename?: 'ReportedFirmware';
+  component: Scalars['String']['output'];
+  /** When the unit first reported this version. */
+  reportedAt: Scalars['DateTime']['output'];
+  version: Scalars['String']['output'];
+};
+
 export type SaleInput = {
   /** The end-customer sale's invoice date. */
   invoiceDate?: InputMaybe<Scalars['Date']['input']>;
@@ -1159,6 +1183,25 @@ export type TelemetryIngestPayload = {
   accepted: Scalars['Int']['output'];
   unknownSerialNumbers: Array<Scalars['String']['output']>;
   userErrors: Array<UserError>;
+};
+
+/** A unit that will lose a component's coverage when a release's deadline passes, unless it updates or comes online. */
+export type UnitAtRisk = {
+  __typename?: 'UnitAtRisk';
+  lastContactAt?: Maybe<Scalars['DateTime']['output']>;
+  release: FirmwareRelease;
+  voidsOn: Scalars['DateTime']['output'];
+  warranty: WarrantyRecord;
+};
+
+/** A unit's standing under rule 8 (§5.5.19). */
+export type UnitTelemetry = {
+  __typename?: 'UnitTelemetry';
+  /** Decisions of past evaluations: VOIDED, or FLAGGED for review. */
+  decisions: Array<TelemetryDecision>;
+  firmware: Array<ReportedFirmware>;
+  lastContactAt?: Maybe<Scalars['DateTime']['output']>;
+  pendingReleases: Array<PendingRelease>;
 };
 
 /** Fields left out are unchanged; an explicit null clears a fact. */
@@ -1338,6 +1381,7 @@ export type WarrantyRecord = {
   startFacts: WarrantyStartFacts;
   /** Status on `asOf` (default: today in the site's time zone). */
   status: WarrantyStatus;
+  telemetry: UnitTelemetry;
   /** The highest tier in force. */
   tier: WarrantyTier;
   /** When the record or one of its coverages last changed. */
@@ -1573,6 +1617,7 @@ export type ResolversTypes = ResolversObject<{
   OutboxMessage: ResolverTypeWrapper<OutboxMessageModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PartCoveragePayload: ResolverTypeWrapper<Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversTypes['Coverage']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
+  PendingRelease: ResolverTypeWrapper<Omit<PendingRelease, 'release'> & { release: ResolversTypes['FirmwareRelease'] }>;
   Policy: ResolverTypeWrapper<WarrantyPolicyModel>;
   PolicyConnection: ResolverTypeWrapper<Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversTypes['PolicyEdge']> }>;
   PolicyEdge: ResolverTypeWrapper<Omit<PolicyEdge, 'node'> & { node: ResolversTypes['Policy'] }>;
@@ -1602,6 +1647,7 @@ export type ResolversTypes = ResolversObject<{
   ReinstateWarrantyInput: ReinstateWarrantyInput;
   ReinstateWarrantyPayload: ResolverTypeWrapper<Omit<ReinstateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RemovePartCoverageInput: RemovePartCoverageInput;
+  ReportedFirmware: ResolverTypeWrapper<ReportedFirmware>;
   SaleInput: SaleInput;
   Site: ResolverTypeWrapper<WarrantyRecordModel>;
   SiteInput: SiteInput;
@@ -1611,6 +1657,8 @@ export type ResolversTypes = ResolversObject<{
   SupplyChainStage: SupplyChainStage;
   TelemetryDecision: ResolverTypeWrapper<TelemetryDecision>;
   TelemetryIngestPayload: ResolverTypeWrapper<TelemetryIngestPayload>;
+  UnitAtRisk: ResolverTypeWrapper<Omit<UnitAtRisk, 'release' | 'warranty'> & { release: ResolversTypes['FirmwareRelease'], warranty: ResolversTypes['WarrantyRecord'] }>;
+  UnitTelemetry: ResolverTypeWrapper<Omit<UnitTelemetry, 'pendingReleases'> & { pendingReleases: Array<ResolversTypes['PendingRelease']> }>;
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: ResolverTypeWrapper<Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   UpsertProductReferencesInput: UpsertProductReferencesInput;
@@ -1681,6 +1729,7 @@ export type ResolversParentTypes = ResolversObject<{
   OutboxMessage: OutboxMessageModel;
   PageInfo: PageInfo;
   PartCoveragePayload: Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversParentTypes['Coverage']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
+  PendingRelease: Omit<PendingRelease, 'release'> & { release: ResolversParentTypes['FirmwareRelease'] };
   Policy: WarrantyPolicyModel;
   PolicyConnection: Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversParentTypes['PolicyEdge']> };
   PolicyEdge: Omit<PolicyEdge, 'node'> & { node: ResolversParentTypes['Policy'] };
@@ -1708,6 +1757,7 @@ export type ResolversParentTypes = ResolversObject<{
   ReinstateWarrantyInput: ReinstateWarrantyInput;
   ReinstateWarrantyPayload: Omit<ReinstateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   RemovePartCoverageInput: RemovePartCoverageInput;
+  ReportedFirmware: ReportedFirmware;
   SaleInput: SaleInput;
   Site: WarrantyRecordModel;
   SiteInput: SiteInput;
@@ -1715,6 +1765,8 @@ export type ResolversParentTypes = ResolversObject<{
   SubmitClaimInput: SubmitClaimInput;
   TelemetryDecision: TelemetryDecision;
   TelemetryIngestPayload: TelemetryIngestPayload;
+  UnitAtRisk: Omit<UnitAtRisk, 'release' | 'warranty'> & { release: ResolversParentTypes['FirmwareRelease'], warranty: ResolversParentTypes['WarrantyRecord'] };
+  UnitTelemetry: Omit<UnitTelemetry, 'pendingReleases'> & { pendingReleases: Array<ResolversParentTypes['PendingRelease']> };
   UpdateWarrantyInput: UpdateWarrantyInput;
   UpdateWarrantyPayload: Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   UpsertProductReferencesInput: UpsertProductReferencesInput;
@@ -2018,6 +2070,12 @@ export type PartCoveragePayloadResolvers<ContextType = RequestContext, ParentTyp
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type PendingReleaseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PendingRelease'] = ResolversParentTypes['PendingRelease']> = ResolversObject<{
+  release?: Resolver<ResolversTypes['FirmwareRelease'], ParentType, ContextType>;
+  voidsOn?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type PolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Policy'] = ResolversParentTypes['Policy']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Policy']>, { __typename: 'Policy' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
   componentScopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2114,6 +2172,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   claims?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsArgs, 'first'>>;
   claimsAtRisk?: Resolver<Array<ResolversTypes['ClaimAtRisk']>, ParentType, ContextType, RequireFields<QueryClaimsAtRiskArgs, 'first' | 'withinServiceHours'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
+  unitsAtRisk?: Resolver<Array<ResolversTypes['UnitAtRisk']>, ParentType, ContextType, RequireFields<QueryUnitsAtRiskArgs, 'first' | 'withinDays'>>;
   warranties?: Resolver<ResolversTypes['WarrantyRecordConnection'], ParentType, ContextType, RequireFields<QueryWarrantiesArgs, 'first'>>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType, RequireFields<QueryWarrantyArgs, 'serialNumber'>>;
   warrantyHistory?: Resolver<ResolversTypes['WarrantyEventConnection'], ParentType, ContextType, RequireFields<QueryWarrantyHistoryArgs, 'first' | 'warrantyId'>>;
@@ -2146,6 +2205,13 @@ export type ReinstateWarrantyPayloadResolvers<ContextType = RequestContext, Pare
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type ReportedFirmwareResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportedFirmware'] = ResolversParentTypes['ReportedFirmware']> = ResolversObject<{
+  component?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reportedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type SiteResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Site'] = ResolversParentTypes['Site']> = ResolversObject<{
   countryCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   timeZone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2174,6 +2240,22 @@ export type TelemetryIngestPayloadResolvers<ContextType = RequestContext, Parent
   accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unknownSerialNumbers?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type UnitAtRiskResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UnitAtRisk'] = ResolversParentTypes['UnitAtRisk']> = ResolversObject<{
+  lastContactAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  release?: Resolver<ResolversTypes['FirmwareRelease'], ParentType, ContextType>;
+  voidsOn?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  warranty?: Resolver<ResolversTypes['WarrantyRecord'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type UnitTelemetryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UnitTelemetry'] = ResolversParentTypes['UnitTelemetry']> = ResolversObject<{
+  decisions?: Resolver<Array<ResolversTypes['TelemetryDecision']>, ParentType, ContextType>;
+  firmware?: Resolver<Array<ResolversTypes['ReportedFirmware']>, ParentType, ContextType>;
+  lastContactAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  pendingReleases?: Resolver<Array<ResolversTypes['PendingRelease']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -2280,6 +2362,7 @@ export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType ext
   start?: Resolver<ResolversTypes['WarrantyStart'], ParentType, ContextType>;
   startFacts?: Resolver<ResolversTypes['WarrantyStartFacts'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WarrantyStatus'], ParentType, ContextType, Partial<WarrantyRecordStatusArgs>>;
+  telemetry?: Resolver<ResolversTypes['UnitTelemetry'], ParentType, ContextType>;
   tier?: Resolver<ResolversTypes['WarrantyTier'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2350,6 +2433,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   OutboxMessage?: OutboxMessageResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PartCoveragePayload?: PartCoveragePayloadResolvers<ContextType>;
+  PendingRelease?: PendingReleaseResolvers<ContextType>;
   Policy?: PolicyResolvers<ContextType>;
   PolicyConnection?: PolicyConnectionResolvers<ContextType>;
   PolicyEdge?: PolicyEdgeResolvers<ContextType>;
@@ -2365,10 +2449,13 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   RecordReadingsPayload?: RecordReadingsPayloadResolvers<ContextType>;
   RegisterWarrantyPayload?: RegisterWarrantyPayloadResolvers<ContextType>;
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
+  ReportedFirmware?: ReportedFirmwareResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;
   SlaTarget?: SlaTargetResolvers<ContextType>;
   TelemetryDecision?: TelemetryDecisionResolvers<ContextType>;
   TelemetryIngestPayload?: TelemetryIngestPayloadResolvers<ContextType>;
+  UnitAtRisk?: UnitAtRiskResolvers<ContextType>;
+  UnitTelemetry?: UnitTelemetryResolvers<ContextType>;
   UpdateWarrantyPayload?: UpdateWarrantyPayloadResolvers<ContextType>;
   UpsertProductReferencesPayload?: UpsertProductReferencesPayloadResolvers<ContextType>;
   UsageLimits?: UsageLimitsResolvers<ContextType>;

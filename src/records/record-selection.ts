@@ -58,6 +58,7 @@ export const RECORD_FIELD_PROPERTIES: Record<string, readonly RecordProperty[]> 
   history: [],
   claims: [],
   latestReadings: [],
+  telemetry: [],
   extensionOffer: [...START_FACTS, 'startStatus', 'startDate', 'expiresAt', 'voidedAt', 'tier'],
 };
 

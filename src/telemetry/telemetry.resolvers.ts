@@ -1,8 +1,10 @@
-import { DomainError, DomainErrors, type UserError } from '../common/errors';
+import { DomainError, DomainErrors, queryResult, type UserError } from '../common/errors';
+import { pageSize } from '../common/pagination';
 import { authenticated } from '../context';
 import type { Resolvers } from '../generated/graphql';
 import { DAY_MS } from './firmware-rules';
 import type { FirmwareRelease } from './telemetry.entities';
+import { unitsAtRisk } from './telemetry.service';
 
 /** The payload of a service call whose result has several fields: its refusals as `userErrors`, nothing written. */
 async function payload<T extends object>(run: () => Promise<T>, empty: T): Promise<T & { userErrors: UserError[] }> {
@@ -18,6 +20,21 @@ async function payload<T extends object>(run: () => Promise<T>, empty: T): Promi
 export const telemetryResolvers: Resolvers = {
   FirmwareRelease: {
     deadline: (release) => new Date(new Date(release.releasedAt).getTime() + release.graceDays * DAY_MS),
+  },
+  WarrantyRecord: {
+    telemetry: (record, _, context) => authenticated(context).loaders.telemetry.load(record.id),
+  },
+  Query: {
+    unitsAtRisk: (_, { withinDays, first }, context) =>
+      queryResult(async () => {
+        const { actor, loaders } = authenticated(context);
+        if (!Number.isInteger(withinDays) || withinDays < 0 || withinDays > 3650) throw new DomainError('BAD_USER_INPUT', 'withinDays must be from 0 to 3650', ['withinDays']);
+        const size = pageSize(first, 100);
+        const rows = await unitsAtRisk(context.services.dataSource, actor, withinDays, size, context.services.claims.now());
+        return Promise.all(
+          rows.map(async (row) => ({ ...row, warranty: (await loaders.recordById.load(row.warrantyId))! })),
+        );
+      }),
   },
   Mutation: {
     publishFirmwareRelease: (_, { input }, context) =>

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { DomainError, DomainErrors } from '../common/errors';
 import { parseVersion } from './firmware-rules';
+import { releaseOf } from './telemetry-loaders';
 import { FirmwareRelease } from './telemetry.entities';
 
 /** Rows one ingest call may carry; more is refused whole, with the limit in the message. */
@@ -218,6 +219,32 @@ export class TelemetryService {
       return { dryRun: false, voided, flagged, decisions: decisions.map(toDecision) };
     });
   }
+}
+
+/** Units whose component coverage a pending release will void within `days` (deadline from now), soonest first. */
+export async function unitsAtRisk(
+  dataSource: DataSource,
+  actor: Actor,
+  days: number,
+  first: number,
+  now: Date,
+): Promise<Array<{ warrantyId: string; release: FirmwareRelease; voidsOn: Date; lastContactAt: Date | null }>> {
+  const rows = await dataSource.query(
+    `SELECT r.id AS warranty_id, t.last_contact_at, rel.id, rel.org_id, rel.product_family, rel.component, rel.version, rel.version_parts,
+            rel.released_at, rel.grace_days, rel.created_at, rel.released_at + rel.grace_days * interval '1 day' AS deadline
+     FROM firmware_release rel
+     JOIN warranty_record r ON r.org_id = rel.org_id AND r.product_family = rel.product_family
+     LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
+     LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
+     WHERE rel.org_id = $1
+       AND rel.released_at + rel.grace_days * interval '1 day' BETWEEN $2 AND $2::timestamptz + $3 * interval '1 day'
+       AND NOT (fw.version_parts IS NOT NULL AND fw.version_parts >= rel.version_parts)
+       AND NOT EXISTS (SELECT 1 FROM telemetry_decision d WHERE d.warranty_record_id = r.id AND d.release_id = rel.id)
+       AND EXISTS (SELECT 1 FROM coverage c WHERE c.warranty_record_id = r.id AND c.scope = rel.component AND c.voided_at IS NULL)
+     ORDER BY deadline, r.serial_number LIMIT $4`,
+    [actor.orgId, now, days, first],
+  );
+  return rows.map((row: any) => ({ warrantyId: row.warranty_id as string, release: releaseOf(row), voidsOn: new Date(row.deadline), lastContactAt: row.last_contact_at as Date | null }));
 }
 
 function toDecision(row: { record_id: string; serial_number: string; release_version: string; component: string; outcome: 'VOIDED' | 'FLAGGED'; reason: string }) {

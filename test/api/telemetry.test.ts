@@ -124,6 +124,10 @@ describe('telemetry and rule 8', () => {
       { serial_number: 'TM-ONLINE', event: 'TELEMETRY_REVIEW_FLAGGED' },
     ]);
 
+    // The record shows its standing; the flagged unit says why.
+    const standing = await gql(`query { warranty(serialNumber: "TM-ONLINE") { telemetry { lastContactAt firmware { version } pendingReleases { voidsOn } decisions { outcome reason } } } }`, {}, agent);
+    expect(standing.warranty.telemetry).toMatchObject({ lastContactAt: '2026-08-01T00:00:00.000Z', firmware: [], pendingReleases: [], decisions: [{ outcome: 'FLAGGED' }] });
+
     // A second run: nothing new.
     expect((await gql(EVALUATE, { dry: false }, admin)).evaluateTelemetry).toMatchObject({ voided: 0, flagged: 0, decisions: [] });
 
@@ -133,5 +137,20 @@ describe('telemetry and rule 8', () => {
     expect(reinstated.reinstateWarranty.userErrors).toEqual([]);
     expect((await gql(EVALUATE, { dry: false }, admin)).evaluateTelemetry).toMatchObject({ voided: 0, flagged: 0 });
     expect((await gql(CHECK('CELLS'), {}, agent)).checkWarranty.decision).toBe('COVERED');
+  });
+
+  it('shows pending releases and lists the units that will lose their cells within N days', async () => {
+    await gql(`mutation { publishFirmwareRelease(input: { productFamily: "BATTERY", component: "CELLS", version: "3.3", releasedAt: "2026-11-20T00:00:00Z", graceDays: 14 }) { userErrors { message } } }`, {});
+    await gql(FIRMWARE, { input: { reports: [{ serialNumber: 'TM-UPDATED', component: 'CELLS', version: '3.3', at: '2026-11-21T00:00:00Z' }] } });
+    const pending = await gql(`query { warranty(serialNumber: "TM-ONLINE") { telemetry { pendingReleases { release { version } voidsOn } } } }`, {}, agent);
+    expect(pending.warranty.telemetry.pendingReleases).toEqual([{ release: { version: '3.3' }, voidsOn: '2026-12-04T00:00:00.000Z' }]);
+    const AT_RISK = `query($d: Int!) { unitsAtRisk(withinDays: $d) { warranty { serialNumber } release { version } voidsOn lastContactAt } }`;
+    expect((await gql(AT_RISK, { d: 5 }, agent)).unitsAtRisk).toEqual([]);
+    const soon = (await gql(AT_RISK, { d: 10 }, agent)).unitsAtRisk;
+    // TM-UPDATED reported 3.3; TM-OFFLINE was reinstated (its cells are live again) and has not.
+    expect(soon.map((u: any) => u.warranty.serialNumber).sort()).toEqual(['TM-OFFLINE', 'TM-ONLINE']);
+    expect(soon[0]).toMatchObject({ release: { version: '3.3' }, voidsOn: '2026-12-04T00:00:00.000Z' });
+    const refused = await t.graphql(AT_RISK, { d: -1 }, agent);
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: ['withinDays'] });
   });
 });
