@@ -22,14 +22,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { signToken } from '../src/auth/tokens';
 import { DomainError } from '../src/common/errors';
-import { DEVELOPMENT_JWT_SECRET } from '../src/config';
 import {
   MAX_REFERENCES_PER_CALL,
   normaliseProductReference,
   type NormalisedProductReference,
 } from '../src/products/product-reference-input';
+import { adminToken, callSubgraph, CommandError } from './subgraph-client';
 
 const REQUIRED_COLUMNS = ['sku', 'productId', 'productFamily'] as const;
 const COLUMNS = [...REQUIRED_COLUMNS, 'capacityKwh'] as const;
@@ -39,11 +38,7 @@ const USAGE =
   'usage: npm run import-products -- <file.csv> [--url http://localhost:4001/] [--token <JWT> | --org <org> [--sub <who>]] [--batch-size 1..1000]';
 
 /** A refusal the user can fix; printed as is, exit code 1 (or 2 for usage). */
-class ImportError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 = 1) {
-    super(message);
-  }
-}
+const ImportError = CommandError;
 
 interface Options {
   file: string;
@@ -159,29 +154,8 @@ interface BatchResult {
   userErrors: Array<{ code: string; field: string[] | null; message: string }>;
 }
 
-async function sendBatch(url: string, token: string, rows: Row[]): Promise<BatchResult> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: UPSERT, variables: { input: { references: rows.map((row) => row.reference) } } }),
-    });
-  } catch (error) {
-    throw new ImportError(`cannot reach the subgraph at ${url}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
-  }
-  let body: { data?: { upsertProductReferences?: BatchResult }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-  try {
-    body = (await response.json()) as typeof body;
-  } catch {
-    throw new ImportError(`the subgraph at ${url} answered HTTP ${response.status} without a GraphQL response`);
-  }
-  const payload = body.data?.upsertProductReferences;
-  if (!payload) {
-    const error = body.errors?.[0];
-    throw new ImportError(`the subgraph refused the import: ${error?.extensions?.code ?? `HTTP ${response.status}`} ${error?.message ?? ''}`.trim());
-  }
-  return payload;
+function sendBatch(url: string, token: string, rows: Row[]): Promise<BatchResult> {
+  return callSubgraph<BatchResult>(url, token, UPSERT, { input: { references: rows.map((row) => row.reference) } }, 'upsertProductReferences', 'the import');
 }
 
 async function main(): Promise<void> {
@@ -193,13 +167,7 @@ async function main(): Promise<void> {
     throw new ImportError(`cannot read ${options.file}: ${(error as Error).message}`, 2);
   }
   const rows = readReferences(text);
-  const token =
-    options.token ??
-    (await signToken(process.env.JWT_SECRET || DEVELOPMENT_JWT_SECRET, { sub: options.sub, org: options.org!, roles: ['WARRANTY_ADMIN'] }, {
-      expiresIn: '1h',
-      issuer: process.env.JWT_ISSUER,
-      audience: process.env.JWT_AUDIENCE,
-    }));
+  const token = await adminToken(options.token, options.org, options.sub);
 
   const totals = { created: 0, updated: 0, unchanged: 0 };
   const batches = Math.ceil(rows.length / options.batchSize);

@@ -395,16 +395,23 @@ export type ErrorCode =
   | 'WARRANTY_VOIDED';
 
 export type EvaluateTelemetryInput = {
+  /** A chunk of the fleet: the units after this one in id order (with `limit`); without, every unit at once. */
+  afterWarrantyId?: InputMaybe<Scalars['ID']['input']>;
   /** List what would be done, change nothing. */
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type EvaluateTelemetryPayload = {
   __typename?: 'EvaluateTelemetryPayload';
   /** The first 100 decisions of the run. */
   decisions: Array<TelemetryDecision>;
+  done: Scalars['Boolean']['output'];
   dryRun: Scalars['Boolean']['output'];
   flagged: Scalars['Int']['output'];
+  lastWarrantyId?: Maybe<Scalars['ID']['output']>;
+  /** Units of this chunk looked at, the last one (to continue after) and whether the fleet is done. */
+  unitsConsidered: Scalars['Int']['output'];
   userErrors: Array<UserError>;
   voided: Scalars['Int']['output'];
 };
@@ -1966,8 +1973,11 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
 
 export type EvaluateTelemetryPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EvaluateTelemetryPayload'] = ResolversParentTypes['EvaluateTelemetryPayload']> = ResolversObject<{
   decisions?: Resolver<Array<ResolversTypes['TelemetryDecision']>, ParentType, ContextType>;
+  done?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   flagged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastWarrantyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  unitsConsidered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   voided?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;

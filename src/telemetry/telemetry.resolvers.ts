@@ -44,6 +44,9 @@ export const telemetryResolvers: Resolvers = {
     recordFirmwareReports: (_, { input }, context) =>
       payload(() => context.services.telemetry.recordFirmware(authenticated(context).actor, input.reports), { accepted: 0, unknownSerialNumbers: [] }),
     evaluateTelemetry: (_, { input }, context) =>
-      payload(() => context.services.telemetry.evaluate(authenticated(context).actor, { dryRun: input.dryRun ?? false }), { dryRun: input.dryRun ?? false, voided: 0, flagged: 0, decisions: [] }),
+      payload(
+        () => context.services.telemetry.evaluate(authenticated(context).actor, { dryRun: input.dryRun ?? false, afterWarrantyId: input.afterWarrantyId, limit: input.limit }),
+        { dryRun: input.dryRun ?? false, voided: 0, flagged: 0, decisions: [], unitsConsidered: 0, lastWarrantyId: null, done: false },
+      ),
   },
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { DomainError, DomainErrors } from '../common/errors';
+import { isUuid } from '../common/ids';
 import { parseVersion } from './firmware-rules';
 import { releaseOf } from './telemetry-loaders';
 import { FirmwareRelease } from './telemetry.entities';
@@ -21,6 +22,10 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 
 export interface EvaluationResult {
   dryRun: boolean;
+  /** Units of the chunk looked at, the last one's id (to continue after), and whether the fleet is done. */
+  unitsConsidered: number;
+  lastWarrantyId: string | null;
+  done: boolean;
   voided: number;
   flagged: number;
   /** The first decisions, for the answer (the rest are in the history and `telemetry_decision`). */
@@ -138,15 +143,25 @@ export class TelemetryService {
    * deadline) or flagged (online since); one event per void or flag, the record's version moved. A second run finds
    * nothing new; a unit reinstated for a release keeps its decision, so it is not voided again for it.
    */
-  async evaluate(actor: Actor, options: { dryRun: boolean; sample?: number }): Promise<EvaluationResult> {
+  async evaluate(actor: Actor, options: { dryRun: boolean; sample?: number; afterWarrantyId?: string | null; limit?: number | null }): Promise<EvaluationResult> {
     assertRole(actor, ['WARRANTY_ADMIN', 'SERVICE'], 'evaluate telemetry');
     const now = this.clock();
     const sample = options.sample ?? 100;
+    // A chunk: the units after `afterWarrantyId` in id order, at most `limit` (the command walks the fleet so, with
+    // progress); without them, every unit at once.
+    if (options.afterWarrantyId && !isUuid(options.afterWarrantyId)) throw new DomainError('BAD_USER_INPUT', 'not a warranty id', ['input', 'afterWarrantyId']);
+    if (options.limit !== undefined && options.limit !== null && !(Number.isInteger(options.limit) && options.limit >= 1 && options.limit <= 1_000_000)) {
+      throw new DomainError('BAD_USER_INPUT', 'limit must be from 1 to 1000000', ['input', 'limit']);
+    }
+    const after = options.afterWarrantyId ?? null;
+    const limit = options.limit ?? null;
     return this.dataSource.transaction(async (manager) => {
       // One evaluation at a time per organisation: a second one waits and then finds the first's decisions.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('telemetry-evaluation:' || $1))`, [actor.orgId]);
       const candidates = `
-        WITH releases AS (
+        WITH units AS (
+          SELECT u.id FROM warranty_record u WHERE u.org_id = $1 AND ($3::uuid IS NULL OR u.id > $3::uuid) ORDER BY u.id LIMIT $4),
+        releases AS (
           SELECT f.*, f.released_at + f.grace_days * interval '1 day' AS deadline FROM firmware_release f
           WHERE f.org_id = $1 AND f.released_at + f.grace_days * interval '1 day' < $2)
         SELECT r.id AS record_id, r.serial_number, rel.id AS release_id, rel.version AS release_version, rel.component,
@@ -158,24 +173,30 @@ export class TelemetryService {
                         ${iso('t.last_contact_at')}, rel.component, coalesce(fw.version, 'unreported'), rel.version, ${iso('rel.deadline')})
           END AS reason
         FROM releases rel
-        JOIN warranty_record r ON r.org_id = $1 AND r.product_family = rel.product_family
+        JOIN warranty_record r ON r.org_id = $1 AND r.product_family = rel.product_family AND r.id IN (SELECT id FROM units)
         LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
         LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
         WHERE NOT (fw.version_parts IS NOT NULL AND fw.version_parts >= rel.version_parts AND fw.reported_at <= rel.deadline)
           AND NOT EXISTS (SELECT 1 FROM telemetry_decision d WHERE d.warranty_record_id = r.id AND d.release_id = rel.id)
           AND EXISTS (SELECT 1 FROM coverage c WHERE c.warranty_record_id = r.id AND c.scope = rel.component AND c.voided_at IS NULL)`;
+      const params = [actor.orgId, now, after, limit];
+      const [{ units, last }] = await manager.query(
+        `SELECT count(*)::int AS units, max(id::text) AS last FROM (SELECT u.id FROM warranty_record u WHERE u.org_id = $1 AND ($2::uuid IS NULL OR u.id > $2::uuid) ORDER BY u.id LIMIT $3) c`,
+        [actor.orgId, after, limit],
+      );
+      const chunk = { unitsConsidered: units as number, lastWarrantyId: (last as string | null) ?? null, done: limit === null || units < limit };
       if (options.dryRun) {
         const [{ voided, flagged }] = await manager.query(
           `SELECT count(*) FILTER (WHERE outcome = 'VOIDED')::int AS voided, count(*) FILTER (WHERE outcome = 'FLAGGED')::int AS flagged FROM (${candidates}) c`,
-          [actor.orgId, now],
+          params,
         );
-        const decisions = await manager.query(`SELECT * FROM (${candidates}) c ORDER BY serial_number, release_version LIMIT ${Number(sample)}`, [actor.orgId, now]);
-        return { dryRun: true, voided, flagged, decisions: decisions.map(toDecision) };
+        const decisions = await manager.query(`SELECT * FROM (${candidates}) c ORDER BY serial_number, release_version LIMIT ${Number(sample)}`, params);
+        return { dryRun: true, voided, flagged, decisions: decisions.map(toDecision), ...chunk };
       }
       await manager.query(
         `INSERT INTO telemetry_decision (id, org_id, warranty_record_id, release_id, outcome, reason, decided_at)
          SELECT gen_random_uuid(), $1, record_id, release_id, outcome, reason, $2 FROM (${candidates}) c`,
-        [actor.orgId, now],
+        params,
       );
       // The voids of this run: the component's coverages, their events, and the records' versions.
       // TypeORM answers an UPDATE … RETURNING with [rows, count].
@@ -216,7 +237,7 @@ export class TelemetryService {
          WHERE d.org_id = $1 AND d.decided_at = $2 ORDER BY r.serial_number, f.version LIMIT ${Number(sample)}`,
         [actor.orgId, now],
       );
-      return { dryRun: false, voided, flagged, decisions: decisions.map(toDecision) };
+      return { dryRun: false, voided, flagged, decisions: decisions.map(toDecision), ...chunk };
     });
   }
 }

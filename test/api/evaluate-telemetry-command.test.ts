@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** `npm run evaluate-telemetry` as a process of its own against a running subgraph: chunks, progress, summary. */
+function evaluate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'node_modules/.bin/ts-node'), '--transpile-only', 'scripts/evaluate-telemetry.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, JWT_SECRET: '', TOKEN: '' }, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('npm run evaluate-telemetry', () => {
+  let t: TestApp;
+  let org: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock: clockAt('2026-11-24') });
+    org = await createTestOrg(t.dataSource, 'evalcmd');
+    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    for (let i = 0; i < 5; i++) {
+      const { data } = await t.graphql(
+        `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { message } } }`,
+        { input: { serialNumber: `EC-${i}`, sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE' }, commissioningDate: '2025-01-10' } },
+        admin,
+      );
+      expect(data.registerWarranty.userErrors).toEqual([]);
+    }
+    await t.graphql(`mutation { publishFirmwareRelease(input: { productFamily: "BATTERY", component: "CELLS", version: "3.2", releasedAt: "2026-06-01T00:00:00Z", graceDays: 30 }) { userErrors { message } } }`, {}, admin);
+    // EC-0 and EC-1 were online since the deadline (flagged), the rest never reported (voided).
+    await t.graphql(
+      `mutation($input: RecordHeartbeatsInput!) { recordHeartbeats(input: $input) { accepted } }`,
+      { input: { heartbeats: [{ serialNumber: 'EC-0', at: '2026-08-01T00:00:00Z' }, { serialNumber: 'EC-1', at: '2026-09-01T00:00:00Z' }] } },
+      admin,
+    );
+  });
+  afterAll(() => t.stop());
+
+  it('a dry run changes nothing; a run in chunks decides every unit once; a second run finds nothing', async () => {
+    const dry = await evaluate(['--dry-run', '--org', org, '--url', t.url, '--chunk', '2']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^evaluated 5 unit\(s\) in [\d.]+ s \(dry run: nothing changed\): would void 3, flagged 2 for review\n/);
+    expect(dry.stdout).toContain('VOIDED EC-2: §5.5.19: offline (last cloud contact never)');
+    expect(dry.stderr).toContain('5/5 units');
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM telemetry_decision WHERE org_id = $1`, [org]);
+    expect(n).toBe(0);
+
+    const run = await evaluate(['--org', org, '--url', t.url, '--chunk', '2']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^evaluated 5 unit\(s\) in [\d.]+ s: voided 3, flagged 2 for review\n/);
+    const again = await evaluate(['--org', org, '--url', t.url]);
+    expect(again.stdout).toMatch(/^evaluated 5 unit\(s\) in [\d.]+ s: voided 0, flagged 0 for review\n/);
+  });
+
+  it('usage and refusals', async () => {
+    expect((await evaluate([])).code).toBe(2);
+    expect((await evaluate(['--org', org, '--chunk', '0'])).stderr).toContain('--chunk must be');
+    const unreachable = await evaluate(['--org', org, '--url', 'http://127.0.0.1:9/']);
+    expect(unreachable).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot reach the subgraph') });
+  });
+});
