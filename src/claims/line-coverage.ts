@@ -1,5 +1,8 @@
 import Decimal from 'decimal.js';
+import { minorUnits } from '../common/money';
 import type { ClaimCover } from './claim-states';
+
+export { minorUnits };
 
 /**
  * What each line of a claim costs and who pays it (rules 4–6 applied to the lines): a PART line follows the
@@ -73,24 +76,6 @@ export interface LineProblem {
 const MAX_DIGITS = 15;
 const MAX_SCALE = 4;
 const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
-
-/** ISO 4217 codes the runtime knows (its ICU data). */
-const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
-
-/** Minor unit digits per currency, asked of the runtime once each (a NumberFormat is costly to build). */
-const MINOR_UNITS = new Map<string, number | null>();
-
-/** The currency's minor unit digits (ISO 4217), from the runtime's own table; null for an unknown code. */
-export function minorUnits(currency: string): number | null {
-  if (!CURRENCIES.has(currency)) return null;
-  let digits = MINOR_UNITS.get(currency);
-  if (digits === undefined) {
-    const found = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
-    digits = typeof found === 'number' ? found : null;
-    MINOR_UNITS.set(currency, digits);
-  }
-  return digits;
-}
 
 /** Every problem of the lines, each with its field; empty when they can be priced. */
 export function lineProblems(currency: string, lines: readonly LineInput[], options: { maxLines: number }): LineProblem[] {

@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import { mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
-import { minorUnits } from '../claims/line-coverage';
+import { minorUnits } from '../common/money';
 import { calendarDateOf } from '../coverage/calendar';
 import { authenticated } from '../context';
 import type { Resolvers } from '../generated/graphql';

@@ -436,6 +436,17 @@ export type ExtensionOfferTier = {
   tier: WarrantyTier;
 };
 
+export type ExtensionPrice = {
+  __typename?: 'ExtensionPrice';
+  price: Money;
+  tier: WarrantyTier;
+};
+
+export type ExtensionPriceInput = {
+  price: MoneyInput;
+  tier: WarrantyTier;
+};
+
 /** An extension sold. */
 export type ExtensionPurchase = {
   __typename?: 'ExtensionPurchase';
@@ -715,6 +726,8 @@ export type Policy = {
   engineHoursLimit?: Maybe<Scalars['Int']['output']>;
   /** Extension purchase closes when fewer than this many months of the standard term remain. */
   extensionCliffMonths?: Maybe<Scalars['Int']['output']>;
+  /** The price of each extension tier offered. */
+  extensionPrices: Array<ExtensionPrice>;
   extensionTiers: Array<WarrantyTier>;
   /** Extension purchase closes this many months after the warranty start. */
   extensionWindowMonths?: Maybe<Scalars['Int']['output']>;
@@ -837,6 +850,8 @@ export type PublishWarrantyPolicyInput = {
   effectiveFrom: Scalars['Date']['input'];
   engineHoursLimit?: InputMaybe<Scalars['Int']['input']>;
   extensionCliffMonths?: InputMaybe<Scalars['Int']['input']>;
+  /** A price for each tier offered (a tier without one is offered without a price). */
+  extensionPrices?: InputMaybe<Array<ExtensionPriceInput>>;
   extensionTiers?: InputMaybe<Array<WarrantyTier>>;
   extensionWindowMonths?: InputMaybe<Scalars['Int']['input']>;
   labourMonths?: InputMaybe<Scalars['Int']['input']>;
@@ -1612,6 +1627,8 @@ export type ResolversTypes = ResolversObject<{
   EvaluateTelemetryPayload: ResolverTypeWrapper<EvaluateTelemetryPayload>;
   ExceptionOutcome: ExceptionOutcome;
   ExtensionOfferTier: ResolverTypeWrapper<ExtensionOfferTier>;
+  ExtensionPrice: ResolverTypeWrapper<ExtensionPrice>;
+  ExtensionPriceInput: ExtensionPriceInput;
   ExtensionPurchase: ResolverTypeWrapper<ExtensionPurchase>;
   FirmwareRelease: ResolverTypeWrapper<FirmwareReleaseModel>;
   FirmwareReleasePayload: ResolverTypeWrapper<Omit<FirmwareReleasePayload, 'release'> & { release?: Maybe<ResolversTypes['FirmwareRelease']> }>;
@@ -1724,6 +1741,8 @@ export type ResolversParentTypes = ResolversObject<{
   EvaluateTelemetryInput: EvaluateTelemetryInput;
   EvaluateTelemetryPayload: EvaluateTelemetryPayload;
   ExtensionOfferTier: ExtensionOfferTier;
+  ExtensionPrice: ExtensionPrice;
+  ExtensionPriceInput: ExtensionPriceInput;
   ExtensionPurchase: ExtensionPurchase;
   FirmwareRelease: FirmwareReleaseModel;
   FirmwareReleasePayload: Omit<FirmwareReleasePayload, 'release'> & { release?: Maybe<ResolversParentTypes['FirmwareRelease']> };
@@ -1993,6 +2012,12 @@ export type ExtensionOfferTierResolvers<ContextType = RequestContext, ParentType
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type ExtensionPriceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExtensionPrice'] = ResolversParentTypes['ExtensionPrice']> = ResolversObject<{
+  price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  tier?: Resolver<ResolversTypes['WarrantyTier'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type ExtensionPurchaseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExtensionPurchase'] = ResolversParentTypes['ExtensionPurchase']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   orderReference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2092,6 +2117,7 @@ export type PolicyResolvers<ContextType = RequestContext, ParentType extends Res
   effectiveFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   engineHoursLimit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   extensionCliffMonths?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  extensionPrices?: Resolver<Array<ResolversTypes['ExtensionPrice']>, ParentType, ContextType>;
   extensionTiers?: Resolver<Array<ResolversTypes['WarrantyTier']>, ParentType, ContextType>;
   extensionWindowMonths?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2434,6 +2460,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Decimal?: GraphQLScalarType;
   EvaluateTelemetryPayload?: EvaluateTelemetryPayloadResolvers<ContextType>;
   ExtensionOfferTier?: ExtensionOfferTierResolvers<ContextType>;
+  ExtensionPrice?: ExtensionPriceResolvers<ContextType>;
   ExtensionPurchase?: ExtensionPurchaseResolvers<ContextType>;
   FirmwareRelease?: FirmwareReleaseResolvers<ContextType>;
   FirmwareReleasePayload?: FirmwareReleasePayloadResolvers<ContextType>;

@@ -1,3 +1,5 @@
+import Decimal from 'decimal.js';
+import { minorUnits } from '../common/money';
 import { authenticated } from '../context';
 import { mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
@@ -21,6 +23,7 @@ export const policyResolvers: Resolvers = {
           effectiveFrom: isoDate(input.effectiveFrom)!,
           componentScopes: input.componentScopes?.map((scope) => scope.toUpperCase()) ?? [],
           extensionTiers: input.extensionTiers ?? [],
+          extensionPrices: input.extensionPrices ?? [],
         }),
       );
     },
@@ -29,5 +32,10 @@ export const policyResolvers: Resolvers = {
     publishedAt: (policy) => policy.createdAt,
     __resolveReference: (reference, context) => authenticated(context).loaders.policyById.load(reference.id),
     labourMonths: (policy) => policy.labourMonths ?? policy.termMonths,
+    extensionPrices: (policy) =>
+      Object.entries(policy.extensionPrices ?? {}).map(([tier, price]) => ({
+        tier: tier as 'EXTENDED_5Y',
+        price: { amount: new Decimal(price.amount).toFixed(minorUnits(price.currency) ?? 2), currency: price.currency },
+      })),
   },
 };

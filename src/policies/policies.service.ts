@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { In, QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
+import { minorUnits } from '../common/money';
 import { DomainError } from '../common/errors';
 import { assertValid } from '../common/validation';
 import { compareDates } from '../coverage/calendar';
@@ -35,6 +36,13 @@ export class PoliciesService {
     if (command.labourMonths != null && command.labourMonths > command.termMonths) {
       throw new DomainError('BAD_USER_INPUT', 'labourMonths cannot exceed termMonths', ['input', 'labourMonths']);
     }
+    (command.extensionPrices ?? []).forEach((entry, index) => {
+      const at = (name: string) => ['input', 'extensionPrices', String(index), ...name.split('.')];
+      if (!(command.extensionTiers ?? []).includes(entry.tier)) throw new DomainError('BAD_USER_INPUT', `${entry.tier} is priced but not offered (extensionTiers)`, at('tier'));
+      if ((command.extensionPrices ?? []).findIndex((other) => other.tier === entry.tier) !== index) throw new DomainError('BAD_USER_INPUT', `${entry.tier} is priced twice`, at('tier'));
+      if (minorUnits(entry.price.currency) === null) throw new DomainError('BAD_USER_INPUT', `${JSON.stringify(entry.price.currency)} is not an ISO 4217 currency code`, at('price.currency'));
+      if (!/^\d{1,15}(\.\d{1,4})?$/.test(entry.price.amount)) throw new DomainError('BAD_USER_INPUT', 'the price is an amount of at least 0 with at most 4 decimals', at('price.amount'));
+    });
     try {
       return await this.dataSource.transaction(async (manager) => {
         const latest = await manager.findOne(WarrantyPolicy, {
@@ -64,6 +72,7 @@ export class PoliciesService {
           engineHoursLimit: command.engineHoursLimit ?? null,
           componentScopes: command.componentScopes ?? [],
           extensionTiers: command.extensionTiers ?? [],
+          extensionPrices: Object.fromEntries((command.extensionPrices ?? []).map((p) => [p.tier, { amount: p.price.amount, currency: p.price.currency }])),
           extensionCliffMonths: command.extensionCliffMonths ?? null,
           extensionWindowMonths: command.extensionWindowMonths ?? null,
           lateStartCapMonths: command.lateStartCapMonths ?? null,

@@ -88,4 +88,7 @@ export class PublishPolicyDto {
   @Min(0.25)
   @Max(8760)
   slaOnsiteHours?: number | null;
+
+  /** Checked in the service (policies.service.ts: a tier offered, a known currency, a plain amount). */
+  extensionPrices?: Array<{ tier: string; price: { amount: string; currency: string } }> | null;
 }

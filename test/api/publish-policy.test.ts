@@ -61,4 +61,15 @@ describe('publishWarrantyPolicy', () => {
     const { data } = await t.graphql(PUBLISH, { input: { productFamily: 'HEAT_PUMP', region: 'EU', effectiveFrom: '2026-01-01', termMonths: 24, engineHoursLimit: 20000 } }, admin);
     expect(data.publishWarrantyPolicy.policy).toMatchObject({ productFamily: 'HEAT_PUMP', version: 1 });
   });
+
+  it('publishes extension prices with the tiers they price; a price for a tier not offered is refused', async () => {
+    const PRICED = `mutation($input: PublishWarrantyPolicyInput!) { publishWarrantyPolicy(input: $input) { policy { version extensionPrices { tier price { amount currency } } } userErrors { code field } } }`;
+    const base = { productFamily: 'BATTERY', region: 'PL', effectiveFrom: '2026-07-01', termMonths: 120, extensionTiers: ['EXTENDED_5Y'] };
+    const priced = await t.graphql(PRICED, { input: { ...base, extensionPrices: [{ tier: 'EXTENDED_5Y', price: { amount: '3999.5', currency: 'PLN' } }] } }, admin);
+    expect(priced.data.publishWarrantyPolicy).toEqual({ policy: { version: 2, extensionPrices: [{ tier: 'EXTENDED_5Y', price: { amount: '3999.50', currency: 'PLN' } }] }, userErrors: [] });
+    const notOffered = await t.graphql(PRICED, { input: { ...base, effectiveFrom: '2026-08-01', extensionPrices: [{ tier: 'EXTENDED_10Y', price: { amount: '1', currency: 'PLN' } }] } }, admin);
+    expect(notOffered.data.publishWarrantyPolicy.userErrors).toEqual([{ code: 'BAD_USER_INPUT', field: ['input', 'extensionPrices', '0', 'tier'] }]);
+    const badCurrency = await t.graphql(PRICED, { input: { ...base, effectiveFrom: '2026-08-01', extensionPrices: [{ tier: 'EXTENDED_5Y', price: { amount: '1', currency: 'ZZZ' } }] } }, admin);
+    expect(badCurrency.data.publishWarrantyPolicy.userErrors).toEqual([{ code: 'BAD_USER_INPUT', field: ['input', 'extensionPrices', '0', 'price', 'currency'] }]);
+  });
 });

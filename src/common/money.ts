@@ -1,0 +1,20 @@
+/** Money helpers shared by claims, policies and extensions: which currencies exist and their minor units. */
+
+/** ISO 4217 codes the runtime knows (its ICU data). */
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+/** Minor unit digits per currency, asked of the runtime once each (a NumberFormat is costly to build). */
+const MINOR_UNITS = new Map<string, number | null>();
+
+/** The currency's minor unit digits (ISO 4217), from the runtime's own table; null for an unknown code. */
+export function minorUnits(currency: string): number | null {
+  if (!CURRENCIES.has(currency)) return null;
+  let digits = MINOR_UNITS.get(currency);
+  if (digits === undefined) {
+    const found = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+    digits = typeof found === 'number' ? found : null;
+    MINOR_UNITS.set(currency, digits);
+  }
+  return digits;
+}
+
