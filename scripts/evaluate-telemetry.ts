@@ -12,7 +12,7 @@
  * Exit codes: 0 done, 1 refused (unreachable subgraph, refused call), 2 usage.
  */
 import { SingleBar } from 'cli-progress';
-import { adminToken, callSubgraph, CommandError } from './subgraph-client';
+import { adminToken, callSubgraph, CommandError, runCommand } from './subgraph-client';
 
 const USAGE = 'usage: npm run evaluate-telemetry -- [--dry-run] [--url http://localhost:4001/] [--token <JWT> | --org <org>] [--chunk 1..1000000]';
 
@@ -98,13 +98,4 @@ async function main(): Promise<void> {
   for (const decision of listed) process.stdout.write(`  ${decision.outcome} ${decision.serialNumber}: ${decision.reason}\n`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    if (error instanceof CommandError) {
-      process.stderr.write(`evaluate-telemetry: ${error.message}\n`);
-      process.exit(error.exitCode);
-    }
-    process.stderr.write(`evaluate-telemetry: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCommand('evaluate-telemetry', main);

@@ -28,7 +28,7 @@ import {
   normaliseProductReference,
   type NormalisedProductReference,
 } from '../src/products/product-reference-input';
-import { adminToken, callSubgraph, CommandError } from './subgraph-client';
+import { adminToken, callSubgraph, CommandError, runCommand } from './subgraph-client';
 
 const REQUIRED_COLUMNS = ['sku', 'productId', 'productFamily'] as const;
 const COLUMNS = [...REQUIRED_COLUMNS, 'capacityKwh'] as const;
@@ -37,8 +37,6 @@ type Column = (typeof COLUMNS)[number];
 const USAGE =
   'usage: npm run import-products -- <file.csv> [--url http://localhost:4001/] [--token <JWT> | --org <org> [--sub <who>]] [--batch-size 1..1000]';
 
-/** A refusal the user can fix; printed as is, exit code 1 (or 2 for usage). */
-const ImportError = CommandError;
 
 interface Options {
   file: string;
@@ -59,22 +57,22 @@ function parseArguments(argv: string[]): Options {
       continue;
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (!['url', 'token', 'org', 'sub', 'batch-size'].includes(name)) throw new ImportError(`unknown option --${name}\n${USAGE}`, 2);
+    if (!['url', 'token', 'org', 'sub', 'batch-size'].includes(name)) throw new CommandError(`unknown option --${name}\n${USAGE}`, 2);
     const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new ImportError(`--${name} needs a value\n${USAGE}`, 2);
+    if (value === undefined || value === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
     values.set(name, value);
   }
-  if (positional.length !== 1) throw new ImportError(`give exactly one CSV file\n${USAGE}`, 2);
+  if (positional.length !== 1) throw new CommandError(`give exactly one CSV file\n${USAGE}`, 2);
 
   const batchSize = Number(values.get('batch-size') ?? MAX_REFERENCES_PER_CALL);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_REFERENCES_PER_CALL) {
-    throw new ImportError(`--batch-size must be a whole number from 1 to ${MAX_REFERENCES_PER_CALL}`, 2);
+    throw new CommandError(`--batch-size must be a whole number from 1 to ${MAX_REFERENCES_PER_CALL}`, 2);
   }
   const token = values.get('token') ?? (process.env.TOKEN || null);
   const org = values.get('org') ?? null;
-  if (!token && !org) throw new ImportError(`give --token (or TOKEN), or --org to mint a development admin token\n${USAGE}`, 2);
+  if (!token && !org) throw new CommandError(`give --token (or TOKEN), or --org to mint a development admin token\n${USAGE}`, 2);
   if (!token && process.env.NODE_ENV === 'production') {
-    throw new ImportError('in production, give a WARRANTY_ADMIN token with --token or TOKEN; --org only mints development tokens', 2);
+    throw new CommandError('in production, give a WARRANTY_ADMIN token with --token or TOKEN; --org only mints development tokens', 2);
   }
   return {
     file: positional[0],
@@ -100,21 +98,21 @@ export function readReferences(text: string): Row[] {
     records = parse(text, { info: true, bom: true, skip_empty_lines: true }) as unknown as typeof records;
   } catch (error) {
     const { lines, message } = error as { lines?: number; message: string };
-    throw new ImportError(lines ? `line ${lines}: ${message}` : message);
+    throw new CommandError(lines ? `line ${lines}: ${message}` : message);
   }
-  if (records.length === 0) throw new ImportError('the file is empty: it needs a header row and at least one product');
+  if (records.length === 0) throw new CommandError('the file is empty: it needs a header row and at least one product');
 
   const header = records[0].record.map((name) => name.trim());
   const headerLine = records[0].info.lines;
   const unknown = header.filter((name) => !(COLUMNS as readonly string[]).includes(name));
   if (unknown.length > 0) {
-    throw new ImportError(`line ${headerLine}: unknown column(s) ${unknown.join(', ')}; the columns are ${COLUMNS.join(', ')}`);
+    throw new CommandError(`line ${headerLine}: unknown column(s) ${unknown.join(', ')}; the columns are ${COLUMNS.join(', ')}`);
   }
   const missing = REQUIRED_COLUMNS.filter((name) => !header.includes(name));
-  if (missing.length > 0) throw new ImportError(`line ${headerLine}: missing column(s) ${missing.join(', ')}`);
+  if (missing.length > 0) throw new CommandError(`line ${headerLine}: missing column(s) ${missing.join(', ')}`);
   const repeated = header.find((name, index) => header.indexOf(name) !== index);
-  if (repeated) throw new ImportError(`line ${headerLine}: column ${repeated} appears twice`);
-  if (records.length === 1) throw new ImportError('the file has a header but no product');
+  if (repeated) throw new CommandError(`line ${headerLine}: column ${repeated} appears twice`);
+  if (records.length === 1) throw new CommandError('the file has a header but no product');
 
   const position = new Map(header.map((name, index) => [name as Column, index]));
   const firstLineOfSku = new Map<string, number>();
@@ -123,7 +121,7 @@ export function readReferences(text: string): Row[] {
     const cell = (column: Column) => (position.has(column) ? record[position.get(column)!] : '');
     const capacityText = cell('capacityKwh').trim();
     if (capacityText !== '' && !DECIMAL.test(capacityText)) {
-      throw new ImportError(`line ${line}, column capacityKwh: "${capacityText}" is not a number such as 10.24 (leave it empty when there is none)`);
+      throw new CommandError(`line ${line}, column capacityKwh: "${capacityText}" is not a number such as 10.24 (leave it empty when there is none)`);
     }
     let reference: NormalisedProductReference;
     try {
@@ -132,12 +130,12 @@ export function readReferences(text: string): Row[] {
         [],
       );
     } catch (error) {
-      if (error instanceof DomainError) throw new ImportError(`line ${line}, column ${error.field?.at(-1)}: ${error.message}`);
+      if (error instanceof DomainError) throw new CommandError(`line ${line}, column ${error.field?.at(-1)}: ${error.message}`);
       throw error;
     }
     // Batches are separate calls, so a SKU repeated across two of them would not be caught by the subgraph.
     const earlier = firstLineOfSku.get(reference.sku);
-    if (earlier !== undefined) throw new ImportError(`line ${line}, column sku: "${reference.sku}" is already on line ${earlier}`);
+    if (earlier !== undefined) throw new CommandError(`line ${line}, column sku: "${reference.sku}" is already on line ${earlier}`);
     firstLineOfSku.set(reference.sku, line);
     return { line, reference };
   });
@@ -164,7 +162,7 @@ async function main(): Promise<void> {
   try {
     text = readFileSync(options.file, 'utf8');
   } catch (error) {
-    throw new ImportError(`cannot read ${options.file}: ${(error as Error).message}`, 2);
+    throw new CommandError(`cannot read ${options.file}: ${(error as Error).message}`, 2);
   }
   const rows = readReferences(text);
   const token = await adminToken(options.token, options.org, options.sub);
@@ -179,7 +177,7 @@ async function main(): Promise<void> {
       const [, , index, column] = problem.field ?? [];
       const where = index !== undefined ? `line ${batch[Number(index)]?.line}${column ? `, column ${column}` : ''}: ` : '';
       const done = b > 0 ? ` Batches 1 to ${b} (up to line ${rows[b * options.batchSize - 1].line}) were imported: ${summary(totals)}.` : ' Nothing was imported.';
-      throw new ImportError(`${where}${problem.code} ${problem.message}.${done}`);
+      throw new CommandError(`${where}${problem.code} ${problem.message}.${done}`);
     }
     totals.created += result.created;
     totals.updated += result.updated;
@@ -192,13 +190,4 @@ function summary(totals: { created: number; updated: number; unchanged: number }
   return `${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged`;
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    if (error instanceof ImportError) {
-      process.stderr.write(`import-products: ${error.message}\n`);
-      process.exit(error.exitCode);
-    }
-    process.stderr.write(`import-products: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCommand('import-products', main);

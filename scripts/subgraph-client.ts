@@ -48,3 +48,15 @@ export async function callSubgraph<T>(url: string, token: string, query: string,
   }
   return payload;
 }
+
+/** Runs a command's main: a CommandError prints its message and exits with its code; anything else is a bug (stack, 1). */
+export function runCommand(name: string, main: () => Promise<void>): void {
+  main().catch((error) => {
+    if (error instanceof CommandError) {
+      process.stderr.write(`${name}: ${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    process.stderr.write(`${name}: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

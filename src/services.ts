@@ -24,7 +24,12 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const claims = new ClaimsService(dataSource, audit, coverageCheck, clock);
   const readings = new ReadingsService(dataSource, audit, clock);
   const extensions = new ExtensionsService(dataSource, audit, clock);
-  return { dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry: new TelemetryService(dataSource, clock) };
+  const telemetry = new TelemetryService(dataSource, clock);
+  return {
+    dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry,
+    /** The services' clock (tests pin it): the day and instant the read paths judge on. */
+    now: clock ?? (() => new Date()),
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

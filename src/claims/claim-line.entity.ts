@@ -58,4 +58,7 @@ export class ClaimLine {
 
   @Column({ type: 'text' })
   reason: string;
+
+  /** Not a column: the claim's currency, which the lines loader reads with the lines (the amounts' unit). */
+  currency?: string;
 }

@@ -1,16 +1,26 @@
 import DataLoader from 'dataloader';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { isCustomerOnly, type Actor } from '../auth/actor';
 import { isUuid } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { latestReadings, type ReadingKind, type RecordedReading } from '../readings/readings-history';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
+import { WarrantyRecord } from '../records/warranty-record.entity';
 import type { IsoDate } from '../coverage/calendar';
 import { ClaimLine } from './claim-line.entity';
 import type { ServiceCalendar } from './sla-calendar';
 import { CompanyDay, EVERY_COUNTRY } from './company-day.entity';
 import { WarrantyClaim } from './warranty-claim.entity';
+
+/** The claims a caller may see: their organisation's, and for a customer only their own units'. */
+export function visibleClaims(manager: EntityManager, actor: Actor) {
+  const query = manager.createQueryBuilder(WarrantyClaim, 'c').where('c.org_id = :orgId', { orgId: actor.orgId });
+  if (isCustomerOnly(actor)) {
+    query.innerJoin(WarrantyRecord, 'r', 'r.id = c.warranty_record_id AND r.customer_id = :customerId', { customerId: actor.customerId ?? '' });
+  }
+  return query;
+}
 
 export interface ClaimPageKey {
   recordId: string;
@@ -25,13 +35,7 @@ export type LatestReadings = Record<ReadingKind, number | null>;
  * organisation (and for a customer to their own units).
  */
 export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
-  const claims = () => {
-    const query = dataSource.getRepository(WarrantyClaim).createQueryBuilder('c').where('c.org_id = :orgId', { orgId: actor.orgId });
-    if (isCustomerOnly(actor)) {
-      query.innerJoin('warranty_record', 'r', 'r.id = c.warranty_record_id AND r.customer_id = :customerId', { customerId: actor.customerId ?? '' });
-    }
-    return query;
-  };
+  const claims = () => visibleClaims(dataSource.manager, actor);
 
   const claimById = new DataLoader<string, WarrantyClaim | null>(async (ids) => {
     const valid = ids.filter((id) => isUuid(id));
@@ -41,7 +45,7 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
   });
 
   /** Lines of many claims, each with its claim's currency (the amounts' unit). */
-  const linesByClaimId = new DataLoader<string, Array<ClaimLine & { currency: string }>>(async (claimIds) => {
+  const linesByClaimId = new DataLoader<string, ClaimLine[]>(async (claimIds) => {
     const rows = await dataSource
       .getRepository(ClaimLine)
       .createQueryBuilder('l')
@@ -51,7 +55,7 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
       .orderBy('l.claim_id')
       .addOrderBy('l.position')
       .getRawAndEntities();
-    const byClaim = new Map<string, Array<ClaimLine & { currency: string }>>(claimIds.map((id) => [id, []]));
+    const byClaim = new Map<string, ClaimLine[]>(claimIds.map((id) => [id, []]));
     rows.entities.forEach((line, index) => byClaim.get(line.claimId)?.push(Object.assign(line, { currency: rows.raw[index].currency as string })));
     return claimIds.map((id) => byClaim.get(id) ?? []);
   });
@@ -151,7 +155,9 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
       .where('m.org_id = :orgId AND m.aggregate_id IN (:...claimIds)', { orgId: actor.orgId, claimIds: [...claimIds] })
       .orderBy('m.id')
       .getMany();
-    return claimIds.map((id) => rows.filter((m) => m.aggregateId === id));
+    const byClaim = new Map<string, OutboxMessage[]>(claimIds.map((id) => [id, []]));
+    for (const message of rows) byClaim.get(message.aggregateId)?.push(message);
+    return claimIds.map((id) => byClaim.get(id) ?? []);
   });
 
   const calendars = new Map<string, ServiceCalendar>();

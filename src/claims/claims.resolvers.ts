@@ -2,19 +2,21 @@ import Decimal from 'decimal.js';
 import { DomainError, DomainErrors, mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import { isCustomerOnly } from '../auth/actor';
+import { moneyOf } from '../common/money';
 import { authenticated, type RequestContext } from '../context';
 import type { ClaimLineInput, Resolvers } from '../generated/graphql';
 import type { ClaimAction, ClaimKind } from './claim-states';
 import type { LineInput } from './line-coverage';
-import { minorUnits } from './line-coverage';
 import { serviceHoursBetween } from './sla-calendar';
 import { calendarOf } from './sla-calendars';
+import type { ClaimLine } from './claim-line.entity';
 import type { WarrantyClaim } from './warranty-claim.entity';
 
-/** An amount as stored (NUMERIC(19,4)) shown at its currency's minor unit. */
-function money(amount: string | null, currency: string) {
-  if (amount === null) return null;
-  return { amount: new Decimal(amount).toFixed(minorUnits(currency) ?? 2), currency };
+
+/** A line's currency: its claim's, which the lines loader reads with it. */
+function currencyOf(line: ClaimLine): string {
+  if (!line.currency) throw new Error(`claim line ${line.id} was read without its claim's currency`);
+  return line.currency;
 }
 
 /** A quantity or hours as stored, without the trailing zeros of the column's scale. */
@@ -151,9 +153,6 @@ export const claimResolvers: Resolvers = {
       return record;
     },
     replacement: (claim, _, context) => (claim.replacementRecordId ? authenticated(context).loaders.recordById.load(claim.replacementRecordId) : null),
-    kind: (claim) => claim.kind as ClaimKind,
-    status: (claim) => claim.status as WarrantyClaim['status'] as never,
-    cover: (claim) => claim.cover as never,
     readings: (claim) => ({ odometerKm: claim.odometerKm, engineHours: claim.engineHours, throughputMwh: claim.throughputMwh, sohPct: claim.sohPct }),
     check: (claim) => {
       const stored = claim.validation ?? {};
@@ -167,11 +166,11 @@ export const claimResolvers: Resolvers = {
       };
     },
     lines: (claim, _, context) => authenticated(context).loaders.claimLines.load(claim.id),
-    coveredTotal: (claim) => money(claim.coveredTotal, claim.currency)!,
-    selfPaidTotal: (claim) => money(claim.selfPaidTotal, claim.currency)!,
-    total: (claim) => money(claim.total, claim.currency)!,
+    coveredTotal: (claim) => moneyOf(claim.coveredTotal, claim.currency),
+    selfPaidTotal: (claim) => moneyOf(claim.selfPaidTotal, claim.currency),
+    total: (claim) => moneyOf(claim.total, claim.currency),
     sla: (claim, _, context) => {
-      const now = context.services.claims.now();
+      const now = context.services.now();
       return {
         response: slaTarget(claim, claim.responseDueAt, claim.respondedAt, now),
         onsite: slaTarget(claim, claim.onsiteDueAt, claim.onsiteAt, now),
@@ -185,7 +184,7 @@ export const claimResolvers: Resolvers = {
     },
     exception: (claim) =>
       claim.exceptionReference && claim.exceptionOutcome && claim.exceptionApprover && claim.exceptionDecidedAt
-        ? { reference: claim.exceptionReference, outcome: claim.exceptionOutcome as 'APPROVED' | 'REJECTED', approver: claim.exceptionApprover, decidedAt: claim.exceptionDecidedAt }
+        ? { reference: claim.exceptionReference, outcome: claim.exceptionOutcome, approver: claim.exceptionApprover, decidedAt: claim.exceptionDecidedAt }
         : null,
   },
 
@@ -202,9 +201,9 @@ export const claimResolvers: Resolvers = {
     kind: (line) => line.kind as never,
     quantity: (line) => decimal(line.quantity),
     hours: (line) => decimal(line.hours),
-    unitPrice: (line) => money(line.unitPrice, (line as { currency?: string }).currency ?? 'EUR'),
-    rate: (line) => money(line.rate, (line as { currency?: string }).currency ?? 'EUR'),
-    amount: (line) => money(line.amount, (line as { currency?: string }).currency ?? 'EUR')!,
+    unitPrice: (line) => (line.unitPrice === null ? null : moneyOf(line.unitPrice, currencyOf(line))),
+    rate: (line) => (line.rate === null ? null : moneyOf(line.rate, currencyOf(line))),
+    amount: (line) => moneyOf(line.amount, currencyOf(line)),
   },
 
   Case: {

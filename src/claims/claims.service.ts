@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import { assertRole, isCustomerOnly, type Actor } from '../auth/actor';
+import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrors } from '../common/errors';
-import { isUuid } from '../common/ids';
+import { isExternalKey, isUuid } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { calendarDateOf, type IsoDate } from '../coverage/calendar';
 import type { CoverageCheckService, WarrantyCheckView } from '../coverage/coverage-check.service';
@@ -15,12 +15,13 @@ import {
 } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
-import { lockVisibleRecord } from '../records/record-loaders';
+import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-loaders';
 import type { Clock } from '../records/records.service';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { WarrantyRecord } from '../records/warranty-record.entity';
+import { visibleClaims } from './claim-loaders';
 import { ClaimLine } from './claim-line.entity';
-import { decideTransition, FINAL_STATUSES, type ClaimAction, type ClaimCover, type ClaimKind, type ClaimStatus } from './claim-states';
+import { decideTransition, FINAL_STATUSES, type ClaimAction, type ClaimKind, type ClaimStatus } from './claim-states';
 import { lineProblems, priceClaim, type ComponentCover, type LineInput } from './line-coverage';
 import { addServiceHours, serviceHoursBetween, type Interval, type ServiceCalendar } from './sla-calendar';
 import { calendarOf, companyDaysOf, serviceCalendarFor } from './sla-calendars';
@@ -47,7 +48,6 @@ export interface SubmitClaimCommand {
 const SUBMITTERS = ['INSTALLER', 'AGENT', 'WARRANTY_ADMIN', 'SERVICE'] as const;
 const MAX_LINES = 200;
 const MAX_DESCRIPTION = 4_000;
-const PLAIN_KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
 
 /**
  * The claims desk: intake now; the transitions, exceptions and replacements build on the same transaction
@@ -61,11 +61,6 @@ export class ClaimsService {
     private readonly coverageCheck: CoverageCheckService,
     private readonly clock: Clock = () => new Date(),
   ) {}
-
-  /** The service's clock (tests pin it), for the SLA states shown with claims. */
-  now(): Date {
-    return this.clock();
-  }
 
   /**
    * Intake (rule 10): the active-warranty check runs on the unit as it is now, its full result is stored with
@@ -265,16 +260,9 @@ export class ClaimsService {
     const reason = checkedReason(input.reason);
     return this.dataSource.transaction(async (manager) => {
       const claim = await lockClaim(manager, actor, input.id);
-      const decision = decideTransition({
-        status: claim.status as ClaimStatus,
-        kind: claim.kind as ClaimKind,
-        cover: claim.cover as ClaimCover,
-        action: input.action,
-        roles: actor.roles,
-      });
-      if (!decision.ok) throw new DomainError(decision.code, decision.reason, ['input', 'id']);
+      const to = nextStatus(claim, input.action, actor, ['input', 'id']);
       const detail = input.action === 'COMPLETE' && claim.kind === 'REPLACE' ? await this.replaceUnit(manager, actor, claim) : {};
-      return this.applyTransition(manager, actor, claim, decision.to, input.action, reason, detail);
+      return this.applyTransition(manager, actor, claim, to, input.action, reason, detail);
     });
   }
 
@@ -348,10 +336,9 @@ export class ClaimsService {
     const reason = checkedReason(input.reason);
     return this.dataSource.transaction(async (manager) => {
       const claim = await lockClaim(manager, actor, input.id);
-      const decision = decideTransition({ status: claim.status as ClaimStatus, kind: claim.kind as ClaimKind, cover: claim.cover as ClaimCover, action: 'REQUEST_EXCEPTION', roles: actor.roles });
-      if (!decision.ok) throw new DomainError(decision.code, decision.reason, ['input', 'id']);
+      const to = nextStatus(claim, 'REQUEST_EXCEPTION', actor, ['input', 'id']);
       const record = await manager.findOneOrFail(WarrantyRecord, { where: { id: claim.warrantyRecordId, orgId: claim.orgId } });
-      await this.applyTransition(manager, actor, claim, decision.to, 'REQUEST_EXCEPTION', reason);
+      await this.applyTransition(manager, actor, claim, to, 'REQUEST_EXCEPTION', reason);
       const payload: Record<string, any> = {
         claimId: claim.id,
         warrantyId: record.id,
@@ -382,7 +369,7 @@ export class ClaimsService {
     input: { claimId: string; outcome: 'APPROVED' | 'REJECTED'; approver: string; reference: string; reason?: string | null },
   ): Promise<WarrantyClaim> {
     assertRole(actor, ['SERVICE', 'WARRANTY_ADMIN'], 'record an exception decision');
-    if (!PLAIN_KEY.test(input.reference)) throw new DomainError('BAD_USER_INPUT', 'an OA reference is 1 to 200 letters, digits and ._:/-', ['input', 'reference']);
+    if (!isExternalKey(input.reference)) throw new DomainError('BAD_USER_INPUT', 'an OA reference is 1 to 200 letters, digits and ._:/-', ['input', 'reference']);
     const approver = input.approver.trim();
     if (!approver || approver.length > 200) throw new DomainError('BAD_USER_INPUT', 'name the approver (1 to 200 characters)', ['input', 'approver']);
     return this.dataSource.transaction(async (manager) => {
@@ -394,8 +381,7 @@ export class ClaimsService {
         throw new DomainError('INVALID_TRANSITION', decided, ['input', 'reference']);
       }
       const action: ClaimAction = input.outcome === 'APPROVED' ? 'APPROVE_EXCEPTION' : 'REJECT_EXCEPTION';
-      const decision = decideTransition({ status: claim.status as ClaimStatus, kind: claim.kind as ClaimKind, cover: claim.cover as ClaimCover, action, roles: actor.roles });
-      if (!decision.ok) throw new DomainError(decision.code, decision.reason, ['input', 'claimId']);
+      const to = nextStatus(claim, action, actor, ['input', 'claimId']);
       const now = this.clock();
       claim.exceptionReference = input.reference;
       claim.exceptionOutcome = input.outcome;
@@ -456,7 +442,7 @@ export class ClaimsService {
           },
         ]);
       }
-      return this.applyTransition(manager, actor, claim, decision.to, action, reason, { reference: input.reference, approver });
+      return this.applyTransition(manager, actor, claim, to, action, reason, { reference: input.reference, approver });
     });
   }
 
@@ -585,12 +571,10 @@ export class ClaimsService {
     return atRisk.sort((a, b) => a.serviceHoursLeft - b.serviceHoursLeft || a.dueAt.getTime() - b.dueAt.getTime()).slice(0, size);
   }
 
-  private async lockUnit(manager: EntityManager, actor: Actor, command: SubmitClaimCommand): Promise<WarrantyRecord> {
-    if (command.warrantyId) return lockVisibleRecord(manager, actor, command.warrantyId, ['input', 'warrantyId']);
-    const serialNumber = normaliseSerialNumber(command.serialNumber ?? '');
-    const record = await manager.findOne(WarrantyRecord, { where: { orgId: actor.orgId, serialNumber }, lock: { mode: 'pessimistic_write' } });
-    if (!record) throw new DomainError('NOT_FOUND', `no warranty for serial number ${serialNumber}`, ['input', 'serialNumber']);
-    return record;
+  private lockUnit(manager: EntityManager, actor: Actor, command: SubmitClaimCommand): Promise<WarrantyRecord> {
+    return command.warrantyId
+      ? lockVisibleRecord(manager, actor, command.warrantyId, ['input', 'warrantyId'])
+      : lockVisibleRecordBySerial(manager, actor, command.serialNumber ?? '');
   }
 }
 
@@ -619,13 +603,20 @@ function checkCommand(command: SubmitClaimCommand): void {
   if (command.kind === 'REPLACE' && !command.replacementSerialNumber?.trim()) refuse(['replacementSerialNumber'], 'a REPLACE claim names the replacement unit');
   if (command.kind !== 'REPLACE' && command.replacementSerialNumber) refuse(['replacementSerialNumber'], `a ${command.kind} claim has no replacement unit`);
   if ((command.description ?? '').length > MAX_DESCRIPTION) refuse(['description'], `at most ${MAX_DESCRIPTION} characters`);
-  if (command.idempotencyKey !== null && command.idempotencyKey !== undefined && !PLAIN_KEY.test(command.idempotencyKey)) {
+  if (command.idempotencyKey !== null && command.idempotencyKey !== undefined && !isExternalKey(command.idempotencyKey)) {
     refuse(['idempotencyKey'], 'an idempotency key is 1 to 200 letters, digits and ._:/- (starting with a letter or digit)');
   }
-  if (command.cspCaseId !== null && command.cspCaseId !== undefined && !PLAIN_KEY.test(command.cspCaseId)) refuse(['cspCaseId'], 'not a CSP case id');
+  if (command.cspCaseId !== null && command.cspCaseId !== undefined && !isExternalKey(command.cspCaseId)) refuse(['cspCaseId'], 'not a CSP case id');
   for (const problem of lineProblems(command.currency, command.lines, { maxLines: MAX_LINES })) refuse(problem.field.map(String), problem.message);
   for (const problem of readingRangeProblems(command.readings ?? {})) refuse(['readings', problem.reading], problem.message);
   if (problems.length > 0) throw new DomainErrors(problems);
+}
+
+/** Where `action` takes the claim (claim-states.ts), or its refusal (FORBIDDEN, INVALID_TRANSITION) at `field`. */
+function nextStatus(claim: WarrantyClaim, action: ClaimAction, actor: Actor, field: string[]): ClaimStatus {
+  const decision = decideTransition({ status: claim.status, kind: claim.kind, cover: claim.cover, action, roles: actor.roles });
+  if (!decision.ok) throw new DomainError(decision.code, decision.reason, field);
+  return decision.to;
 }
 
 function checkedReason(given: string): string {
@@ -647,14 +638,6 @@ const MAX_AT_RISK_HOURS = 1_000;
 /** At most this many claims due soonest are measured for one `claimsAtRisk` call. */
 const MAX_AT_RISK_CANDIDATES = 5_000;
 
-/** The claims a caller may see: their organisation's, and for a customer only their own units'. */
-function visibleClaims(manager: EntityManager, actor: Actor) {
-  const query = manager.createQueryBuilder(WarrantyClaim, 'c').where('c.org_id = :orgId', { orgId: actor.orgId });
-  if (isCustomerOnly(actor)) {
-    query.innerJoin(WarrantyRecord, 'r', 'r.id = c.warranty_record_id AND r.customer_id = :customerId', { customerId: actor.customerId ?? '' });
-  }
-  return query;
-}
 
 /** The state of one SLA target as SQL (see Claim.sla): NULL when the claim has no such target. */
 function targetStateSql(due: string, met: string): string {

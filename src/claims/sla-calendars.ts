@@ -1,4 +1,4 @@
-import Holidays from 'date-holidays';
+import type Holidays from 'date-holidays';
 import type { EntityManager } from 'typeorm';
 import type { IsoDate } from '../coverage/calendar';
 import type { WarrantyPolicy } from '../policies/warranty-policy.entity';
@@ -14,11 +14,21 @@ const HOLIDAY_TYPES = new Set(['public', 'bank']);
 /** Holiday lists per country and year, built once per process (the library computes them from rules). */
 const holidayCache = new Map<string, readonly IsoDate[]>();
 
+/**
+ * The library, loaded on first use: it reads every country's rules (about 65 ms here), which a process that
+ * answers no claim need not pay at start-up.
+ */
+let library: typeof Holidays | undefined;
+function holidaysLibrary(): typeof Holidays {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (library ??= require('date-holidays') as typeof Holidays);
+}
+
 export function publicHolidays(countryCode: string, year: number): readonly IsoDate[] {
   const key = `${countryCode}/${year}`;
   let dates = holidayCache.get(key);
   if (!dates) {
-    const calendar = new Holidays(countryCode);
+    const calendar = new (holidaysLibrary())(countryCode);
     const found = calendar.getHolidays(year) || [];
     dates = found.filter((h) => HOLIDAY_TYPES.has(h.type)).map((h) => h.date.slice(0, 10));
     holidayCache.set(key, dates);

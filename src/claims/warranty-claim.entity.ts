@@ -1,6 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { numericTransformer } from '../db/transformers';
 import { WarrantyRecord } from '../records/warranty-record.entity';
+import type { ClaimCover, ClaimKind, ClaimStatus } from './claim-states';
 
 /**
  * A claim against a record (rule 10): what was asked, the check it was decided on (frozen at intake, so a later
@@ -35,10 +36,10 @@ export class WarrantyClaim {
   cspCaseId: string | null;
 
   @Column({ type: 'text' })
-  kind: string;
+  kind: ClaimKind;
 
   @Column({ type: 'text', default: 'SUBMITTED' })
-  status: string;
+  status: ClaimStatus;
 
   @Column({ name: 'submitted_by_id', type: 'text', default: '' })
   submittedById: string;
@@ -80,7 +81,7 @@ export class WarrantyClaim {
   currency: string;
 
   @Column({ type: 'text', default: 'NOT_COVERED' })
-  cover: string;
+  cover: ClaimCover;
 
   @Column({ name: 'covered_total', type: 'numeric', precision: 19, scale: 4, default: 0 })
   coveredTotal: string;
@@ -111,7 +112,7 @@ export class WarrantyClaim {
   exceptionReference: string | null;
 
   @Column({ name: 'exception_outcome', type: 'text', nullable: true })
-  exceptionOutcome: string | null;
+  exceptionOutcome: 'APPROVED' | 'REJECTED' | null;
 
   @Column({ name: 'exception_approver', type: 'text', nullable: true })
   exceptionApprover: string | null;

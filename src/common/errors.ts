@@ -56,6 +56,12 @@ export function unauthenticated(message = 'a valid bearer token is required'): G
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
 }
 
+/** A refusal (or several) as a mutation payload's `userErrors`. */
+export function userErrorsOf(error: DomainError): UserError[] {
+  const errors = error instanceof DomainErrors ? error.errors : [error];
+  return errors.map((e) => ({ code: e.code, field: e.field ?? null, message: e.message }));
+}
+
 /**
  * Runs a mutation's service call and shapes the payload: a DomainError becomes a `userErrors` entry (nothing
  * was written), anything else propagates (and is masked for the client by the error formatter).
@@ -69,11 +75,7 @@ export async function mutationPayload<K extends string, T>(
     return { [key]: result, userErrors: [] } as { [P in K]: T | null } & { userErrors: UserError[] };
   } catch (error) {
     if (error instanceof DomainError) {
-      const errors = error instanceof DomainErrors ? error.errors : [error];
-      return {
-        [key]: null,
-        userErrors: errors.map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })),
-      } as { [P in K]: T | null } & { userErrors: UserError[] };
+      return { [key]: null, userErrors: userErrorsOf(error) } as { [P in K]: T | null } & { userErrors: UserError[] };
     }
     throw error;
   }

@@ -8,3 +8,12 @@ export function isUuid(value: string): boolean {
 }
 
 export const newId = randomUUID;
+
+/**
+ * Keys other systems give us (order references, idempotency keys, CSP case ids, OA references): 1 to 200 letters,
+ * digits and ._:/-, starting with a letter or digit, so they are safe to store, log and show.
+ */
+export function isExternalKey(value: string): boolean {
+  return EXTERNAL_KEY.test(value);
+}
+const EXTERNAL_KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;

@@ -1,4 +1,5 @@
 /** Money helpers shared by claims, policies and extensions: which currencies exist and their minor units. */
+import Decimal from 'decimal.js';
 
 /** ISO 4217 codes the runtime knows (its ICU data). */
 const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
@@ -18,3 +19,7 @@ export function minorUnits(currency: string): number | null {
   return digits;
 }
 
+/** An amount as stored (NUMERIC, scale 4) as the API shows it: exact, at the currency's minor unit. */
+export function moneyOf(amount: string, currency: string): { amount: string; currency: string } {
+  return { amount: new Decimal(amount).toFixed(minorUnits(currency) ?? 2), currency };
+}

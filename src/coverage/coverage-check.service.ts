@@ -3,10 +3,10 @@ import type { Loaders } from '../context';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import {
-  checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type ReadingKind, type Readings, type WarrantyCheckResult,
+  checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type Readings, type WarrantyCheckResult,
 } from './active-check';
 import { calendarDateOf, type IsoDate } from './calendar';
-import { READING_RANGES } from '../readings/readings-history';
+import { readingRangeProblems } from '../readings/readings-history';
 import type { CheckBundle } from './coverage-loaders';
 import type { Coverage } from './coverage.entity';
 
@@ -24,7 +24,6 @@ export interface WarrantyCheckView extends Omit<WarrantyCheckResult, 'coverages'
   coverages: CoverageCheckView[];
 }
 
-const READING_LIMITS: Record<ReadingKind, { min: number; max: number }> = READING_RANGES;
 
 function definedReadings(values: Readings): Readings {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined)) as Readings;
@@ -39,12 +38,8 @@ export class CoverageCheckService {
     loaders: Loaders,
     input: { serialNumber: string } & CheckRequest,
   ): Promise<WarrantyCheckView> {
-    for (const [reading, value] of Object.entries(input.readings) as [ReadingKind, number | null | undefined][]) {
-      const bounds = READING_LIMITS[reading];
-      if (value !== null && value !== undefined && (!Number.isFinite(value) || value < bounds.min || value > bounds.max)) {
-        throw new DomainError('BAD_USER_INPUT', `${reading} must be from ${bounds.min} to ${bounds.max} (got ${value})`, ['input', 'readings', reading]);
-      }
-    }
+    const [outOfRange] = readingRangeProblems(input.readings);
+    if (outOfRange) throw new DomainError('BAD_USER_INPUT', outOfRange.message, ['input', 'readings', outOfRange.reading]);
     const bundle = await loaders.checkBundleBySerialNumber.load(input.serialNumber);
     if (!bundle) throw new DomainError('NOT_FOUND', `no warranty for serial number ${input.serialNumber}`, ['input', 'serialNumber']);
     // The same request may show these rows again (a case's `warranty { coverages { policy } }`).

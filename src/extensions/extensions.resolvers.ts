@@ -1,14 +1,12 @@
-import Decimal from 'decimal.js';
 import { mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
-import { minorUnits } from '../common/money';
+import { moneyOf } from '../common/money';
 import { calendarDateOf } from '../coverage/calendar';
 import { authenticated } from '../context';
 import type { Resolvers } from '../generated/graphql';
 import type { ExtensionPurchase } from './extension-purchase.entity';
 import { extensionOffer } from './extensions.service';
 
-const money = (amount: string, currency: string) => ({ amount: new Decimal(amount).toFixed(minorUnits(currency) ?? 2), currency });
 
 export const extensionResolvers: Resolvers = {
   WarrantyRecord: {
@@ -17,10 +15,10 @@ export const extensionResolvers: Resolvers = {
         const { loaders } = authenticated(context);
         const [policy, coverages] = await Promise.all([loaders.policyById.load(record.policyId), loaders.coveragesByRecordId.load(record.id)]);
         if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
-        const on = isoDate(asOf) ?? calendarDateOf(context.services.claims.now(), record.siteTimeZone ?? 'UTC');
+        const on = isoDate(asOf) ?? calendarDateOf(context.services.now(), record.siteTimeZone ?? 'UTC');
         return extensionOffer(record, coverages, policy, on).map(({ verdict, price }) => ({
           tier: verdict.tier,
-          price: price ? money(price.amount, price.currency) : null,
+          price: price ? moneyOf(price.amount, price.currency) : null,
           purchasable: verdict.purchasable,
           openUntil: verdict.openUntil,
           code: verdict.purchasable ? null : verdict.code,
@@ -42,7 +40,7 @@ export const extensionResolvers: Resolvers = {
       return {
         ...payload,
         purchase: sold
-          ? { id: sold.id, tier: sold.tier as 'EXTENDED_5Y', orderReference: sold.orderReference, purchaseDate: sold.purchaseDate, price: money(sold.priceAmount, sold.priceCurrency) }
+          ? { id: sold.id, tier: sold.tier as 'EXTENDED_5Y', orderReference: sold.orderReference, purchaseDate: sold.purchaseDate, price: moneyOf(sold.priceAmount, sold.priceCurrency) }
           : null,
       };
     },

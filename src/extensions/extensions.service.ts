@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService, EventInput } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
+import { isExternalKey } from '../common/ids';
 import { calendarDateOf, compareDates, maxDate, type IsoDate } from '../coverage/calendar';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
@@ -20,7 +21,6 @@ export interface OfferedTier {
 }
 
 const SELLERS = ['AGENT', 'WARRANTY_ADMIN', 'SERVICE'] as const;
-const PLAIN_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
 
 /** Rule 7's facts about a record: its start, its standard end, its expiry, its void and any extension. */
 export function extensionRecordOf(record: WarrantyRecord, coverages: readonly Coverage[], policy: WarrantyPolicy): ExtensionRecord {
@@ -66,7 +66,7 @@ export class ExtensionsService {
       throw new DomainError('BAD_USER_INPUT', `an extension is ${EXTENSION_TIERS.join(' or ')}`, ['input', 'tier']);
     }
     const tier = input.tier as ExtensionTier;
-    if (!PLAIN_REFERENCE.test(input.orderReference)) {
+    if (!isExternalKey(input.orderReference)) {
       throw new DomainError('BAD_USER_INPUT', 'an order reference is 1 to 200 letters, digits and ._:/-', ['input', 'orderReference']);
     }
     if (input.price.amount.startsWith('-') || new Decimal(input.price.amount).decimalPlaces() > 4) {

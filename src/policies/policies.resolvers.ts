@@ -1,5 +1,4 @@
-import Decimal from 'decimal.js';
-import { minorUnits } from '../common/money';
+import { moneyOf } from '../common/money';
 import { authenticated } from '../context';
 import { mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
@@ -35,7 +34,7 @@ export const policyResolvers: Resolvers = {
     extensionPrices: (policy) =>
       Object.entries(policy.extensionPrices ?? {}).map(([tier, price]) => ({
         tier: tier as 'EXTENDED_5Y',
-        price: { amount: new Decimal(price.amount).toFixed(minorUnits(price.currency) ?? 2), currency: price.currency },
+        price: moneyOf(price.amount, price.currency),
       })),
   },
 };

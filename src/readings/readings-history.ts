@@ -81,7 +81,7 @@ export function definedReadings(values: ReadingValues): Partial<Record<ReadingKi
 }
 
 /** The plausible range of each reading; outside it a reading is a typing mistake. */
-export const READING_RANGES: Record<ReadingKind, { min: number; max: number }> = {
+const READING_RANGES: Record<ReadingKind, { min: number; max: number }> = {
   odometerKm: { min: 0, max: 10_000_000 },
   engineHours: { min: 0, max: 1_000_000 },
   throughputMwh: { min: 0, max: 1_000_000 },

@@ -3,8 +3,7 @@ import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrors } from '../common/errors';
 import { calendarDateOf, type IsoDate } from '../coverage/calendar';
-import { normaliseSerialNumber } from '../records/record-inputs';
-import { lockVisibleRecord } from '../records/record-loaders';
+import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-loaders';
 import type { Clock } from '../records/records.service';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import {
@@ -36,14 +35,9 @@ export class ReadingsService {
     const ranges = readingRangeProblems(readings);
     if (ranges.length > 0) throw new DomainErrors(ranges.map((p) => new DomainError('BAD_USER_INPUT', p.message, ['input', 'readings', p.reading])));
     return this.dataSource.transaction(async (manager) => {
-      let record: WarrantyRecord | null;
-      if (input.warrantyId) {
-        record = await lockVisibleRecord(manager, actor, input.warrantyId, ['input', 'warrantyId']);
-      } else {
-        const serialNumber = normaliseSerialNumber(input.serialNumber ?? '');
-        record = await manager.findOne(WarrantyRecord, { where: { orgId: actor.orgId, serialNumber }, lock: { mode: 'pessimistic_write' } });
-        if (!record) throw new DomainError('NOT_FOUND', `no warranty for serial number ${serialNumber}`, ['input', 'serialNumber']);
-      }
+      const record = input.warrantyId
+        ? await lockVisibleRecord(manager, actor, input.warrantyId, ['input', 'warrantyId'])
+        : await lockVisibleRecordBySerial(manager, actor, input.serialNumber ?? '');
       const today = calendarDateOf(this.clock(), record.siteTimeZone ?? 'UTC');
       if (input.readOn > today) throw new DomainError('BAD_USER_INPUT', `readOn ${input.readOn} is in the future (today is ${today} at the site)`, ['input', 'readOn']);
       const history = await manager.find(UnitReading, { where: { orgId: record.orgId, warrantyRecordId: record.id }, order: { id: 'ASC' } });

@@ -109,6 +109,19 @@ export async function lockVisibleRecord(
   return record;
 }
 
+/** The same by serial number (trimmed and upper-cased, as stored): a unit given by id or by serial, locked alike. */
+export async function lockVisibleRecordBySerial(
+  manager: EntityManager,
+  actor: Actor,
+  serialNumber: string,
+  field: string[] = ['input', 'serialNumber'],
+): Promise<WarrantyRecord> {
+  const serial = normaliseSerialNumber(serialNumber);
+  const record = await manager.findOne(WarrantyRecord, { where: { ...visibleRecordsWhere(actor), serialNumber: serial }, lock: { mode: 'pessimistic_write' } });
+  if (!record) throw new DomainError('NOT_FOUND', `no warranty for serial number ${serial}`, field);
+  return record;
+}
+
 export interface CustomerPageKey {
   customerId: string;
   first: number | null | undefined;

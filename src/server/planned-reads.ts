@@ -195,12 +195,12 @@ const NONE: ReadonlyMap<string, WarrantyRecord> = new Map();
  */
 async function readOrPrime(
   rows: Loaders['recordRows'],
-  ids: ReadonlySet<string> | readonly string[],
-  serials: ReadonlySet<string> | readonly string[],
+  ids: readonly string[],
+  serials: readonly string[],
   idsFirst: boolean,
 ): Promise<[ReadonlyMap<string, WarrantyRecord> | null, ReadonlyMap<string, WarrantyRecord> | null]> {
-  const readSerials = () => (sizeOf(serials) > 0 ? rows.readBySerialNumbers([...serials]) : NONE);
-  const readIds = () => (sizeOf(ids) > 0 ? rows.readByIds([...ids]) : NONE);
+  const readSerials = () => (serials.length > 0 ? rows.readBySerialNumbers(serials) : NONE);
+  const readIds = () => (ids.length > 0 ? rows.readByIds(ids) : NONE);
   const [idRead, serialRead] = idsFirst
     ? await Promise.allSettled([readIds(), readSerials()])
     : await Promise.allSettled([readSerials(), readIds()]).then(([serial, id]) => [id, serial] as const);
@@ -211,7 +211,6 @@ async function readOrPrime(
   return [null, null];
 }
 
-const sizeOf = (keys: ReadonlySet<string> | readonly string[]) => ('size' in keys ? keys.size : keys.length);
 
 function readsRecord(fields: readonly Projection[]): boolean {
   for (const field of fields) if (field.kind === 'record') return true;
@@ -291,7 +290,9 @@ export async function answerPlannedRead(
       idsFirst ??= key === null ? undefined : 'id' in key;
     }
     const rows = loaders.recordRows;
-    const [bySerial, byId] = await readOrPrime(rows, ids, serials, idsFirst ?? false);
+    const idList = [...ids];
+    const serialList = [...serials];
+    const [bySerial, byId] = await readOrPrime(rows, idList, serialList, idsFirst ?? false);
     if (!bySerial || !byId) return null;
     const recordOf = (key: { id: string } | { serial: string } | null) =>
       key === null ? null : (('id' in key ? byId.get(key.id) : bySerial.get(key.serial)) ?? null);
@@ -306,7 +307,7 @@ export async function answerPlannedRead(
       return { [root.key]: items };
     } catch (error) {
       // The general path will fill the same fields from the same rows.
-      rows.prime(ids, serials, { byId, bySerial });
+      rows.prime(idList, serialList, { byId, bySerial });
       throw error;
     }
   } catch {

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { isUuid } from '../common/ids';
+import { OWES_RELEASE } from './telemetry-sql';
 import { FirmwareRelease } from './telemetry.entities';
 
 export interface TelemetryView {
@@ -47,9 +48,7 @@ export function createTelemetryLoader(dataSource: DataSource, actor: Actor) {
        JOIN warranty_record r ON r.org_id = rel.org_id AND r.product_family = rel.product_family
        LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
        WHERE rel.org_id = $1 AND r.id = ANY($2::uuid[])
-         AND NOT (fw.version_parts IS NOT NULL AND fw.version_parts >= rel.version_parts AND fw.reported_at <= rel.released_at + rel.grace_days * interval '1 day')
-         AND NOT EXISTS (SELECT 1 FROM telemetry_decision d WHERE d.warranty_record_id = r.id AND d.release_id = rel.id)
-         AND EXISTS (SELECT 1 FROM coverage c WHERE c.warranty_record_id = r.id AND c.scope = rel.component AND c.voided_at IS NULL)
+         AND ${OWES_RELEASE}
        ORDER BY rel.released_at, rel.id`,
       [actor.orgId, valid],
     );

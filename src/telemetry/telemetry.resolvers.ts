@@ -1,4 +1,4 @@
-import { DomainError, DomainErrors, queryResult, type UserError } from '../common/errors';
+import { DomainError, queryResult, userErrorsOf, type UserError } from '../common/errors';
 import { pageSize } from '../common/pagination';
 import { authenticated } from '../context';
 import type { Resolvers } from '../generated/graphql';
@@ -12,8 +12,7 @@ async function payload<T extends object>(run: () => Promise<T>, empty: T): Promi
     return { ...(await run()), userErrors: [] };
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    const errors = error instanceof DomainErrors ? error.errors : [error];
-    return { ...empty, userErrors: errors.map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })) };
+    return { ...empty, userErrors: userErrorsOf(error) };
   }
 }
 
@@ -30,7 +29,7 @@ export const telemetryResolvers: Resolvers = {
         const { actor, loaders } = authenticated(context);
         if (!Number.isInteger(withinDays) || withinDays < 0 || withinDays > 3650) throw new DomainError('BAD_USER_INPUT', 'withinDays must be from 0 to 3650', ['withinDays']);
         const size = pageSize(first, 100);
-        const rows = await unitsAtRisk(context.services.dataSource, actor, withinDays, size, context.services.claims.now());
+        const rows = await unitsAtRisk(context.services.dataSource, actor, withinDays, size, context.services.now());
         return Promise.all(
           rows.map(async (row) => ({ ...row, warranty: (await loaders.recordById.load(row.warrantyId))! })),
         );

@@ -5,6 +5,7 @@ import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { parseVersion } from './firmware-rules';
 import { releaseOf } from './telemetry-loaders';
+import { DEADLINE, OWES_RELEASE } from './telemetry-sql';
 import { FirmwareRelease } from './telemetry.entities';
 
 /** Rows one ingest call may carry; more is refused whole, with the limit in the message. */
@@ -176,9 +177,7 @@ export class TelemetryService {
         JOIN warranty_record r ON r.org_id = $1 AND r.product_family = rel.product_family AND r.id IN (SELECT id FROM units)
         LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
         LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
-        WHERE NOT (fw.version_parts IS NOT NULL AND fw.version_parts >= rel.version_parts AND fw.reported_at <= rel.deadline)
-          AND NOT EXISTS (SELECT 1 FROM telemetry_decision d WHERE d.warranty_record_id = r.id AND d.release_id = rel.id)
-          AND EXISTS (SELECT 1 FROM coverage c WHERE c.warranty_record_id = r.id AND c.scope = rel.component AND c.voided_at IS NULL)`;
+        WHERE ${OWES_RELEASE}`;
       const params = [actor.orgId, now, after, limit];
       const [{ units, last }] = await manager.query(
         `SELECT count(*)::int AS units, max(id::text) AS last FROM (SELECT u.id FROM warranty_record u WHERE u.org_id = $1 AND ($2::uuid IS NULL OR u.id > $2::uuid) ORDER BY u.id LIMIT $3) c`,
@@ -252,16 +251,14 @@ export async function unitsAtRisk(
 ): Promise<Array<{ warrantyId: string; release: FirmwareRelease; voidsOn: Date; lastContactAt: Date | null }>> {
   const rows = await dataSource.query(
     `SELECT r.id AS warranty_id, t.last_contact_at, rel.id, rel.org_id, rel.product_family, rel.component, rel.version, rel.version_parts,
-            rel.released_at, rel.grace_days, rel.created_at, rel.released_at + rel.grace_days * interval '1 day' AS deadline
+            rel.released_at, rel.grace_days, rel.created_at, ${DEADLINE} AS deadline
      FROM firmware_release rel
      JOIN warranty_record r ON r.org_id = rel.org_id AND r.product_family = rel.product_family
      LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
      LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
      WHERE rel.org_id = $1
-       AND rel.released_at + rel.grace_days * interval '1 day' BETWEEN $2 AND $2::timestamptz + $3 * interval '1 day'
-       AND NOT (fw.version_parts IS NOT NULL AND fw.version_parts >= rel.version_parts)
-       AND NOT EXISTS (SELECT 1 FROM telemetry_decision d WHERE d.warranty_record_id = r.id AND d.release_id = rel.id)
-       AND EXISTS (SELECT 1 FROM coverage c WHERE c.warranty_record_id = r.id AND c.scope = rel.component AND c.voided_at IS NULL)
+       AND ${DEADLINE} BETWEEN $2 AND $2::timestamptz + $3 * interval '1 day'
+       AND ${OWES_RELEASE}
      ORDER BY deadline, r.serial_number LIMIT $4`,
     [actor.orgId, now, days, first],
   );

@@ -1,9 +1,6 @@
-import type { ApolloServer } from '@apollo/server';
-import { loadContractSchema } from '../../src/schema-parts';
 import { captureLogs } from '../support/log-capture';
-import { startGateway, startStub, type GatewayContext, type Stub } from '../support/gateway';
+import { startCspPage } from '../support/gateway';
 import { clockAt, createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from '../support/harness';
-import { CSP_SDL } from '../support/sibling-subgraphs';
 
 /**
  * The CSP frontend sees each case's claims inline, with their SLA state: 100 cases through a real gateway cost one
@@ -25,8 +22,7 @@ const PAGE = `query CspCasesWithClaims {
 
 describe('CSP cases with their claims through the gateway', () => {
   let app: TestApp;
-  let csp: Stub;
-  let gateway: { url: string; server: ApolloServer<GatewayContext> };
+  let gateway: { url: string; stop(): Promise<void> };
   let token: string;
 
   beforeAll(async () => {
@@ -54,19 +50,11 @@ describe('CSP cases with their claims through the gateway', () => {
         }),
       );
     }
-    csp = await startStub(CSP_SDL, {
-      Query: { cases: () => CASES },
-      Case: { __resolveReference: (ref: { id: string }) => CASES.find((c) => c.id === ref.id) ?? null },
-    });
-    gateway = await startGateway([
-      { name: 'warranty', url: app.url, sdl: loadContractSchema() },
-      { name: 'csp', url: csp.url, sdl: CSP_SDL },
-    ]);
+    gateway = await startCspPage(app.url, CASES);
   });
 
   afterAll(async () => {
-    await gateway?.server.stop();
-    await csp?.server.stop();
+    await gateway?.stop();
     await app?.stop();
   });
 

@@ -1,8 +1,5 @@
-import type { ApolloServer } from '@apollo/server';
-import { loadContractSchema } from '../../src/schema-parts';
-import { startGateway, startStub, type GatewayContext, type Stub } from '../support/gateway';
+import { startCspPage } from '../support/gateway';
 import { createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from '../support/harness';
-import { CSP_SDL } from '../support/sibling-subgraphs';
 
 /**
  * The request limits must refuse hostile operations without refusing what the CSP really sends: a page of 100
@@ -27,8 +24,7 @@ const CSP_PAGE = `query CspCasePage {
 
 describe('a CSP page through the gateway under the default limits', () => {
   let app: TestApp;
-  let csp: Stub;
-  let gateway: { url: string; server: ApolloServer<GatewayContext> };
+  let gateway: { url: string; stop(): Promise<void> };
   let token: string;
 
   beforeAll(async () => {
@@ -48,19 +44,11 @@ describe('a CSP page through the gateway under the default limits', () => {
         }),
       );
     }
-    csp = await startStub(CSP_SDL, {
-      Query: { cases: () => CASES },
-      Case: { __resolveReference: (ref: { id: string }) => CASES.find((c) => c.id === ref.id) ?? null },
-    });
-    gateway = await startGateway([
-      { name: 'warranty', url: app.url, sdl: loadContractSchema() },
-      { name: 'csp', url: csp.url, sdl: CSP_SDL },
-    ]);
+    gateway = await startCspPage(app.url, CASES);
   });
 
   afterAll(async () => {
-    await gateway?.server.stop();
-    await csp?.server.stop();
+    await gateway?.stop();
     await app?.stop();
   });
 

@@ -5,6 +5,8 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import gql from 'graphql-tag';
+import { loadContractSchema } from '../../src/schema-parts';
+import { CSP_SDL } from './sibling-subgraphs';
 
 /** A sibling subgraph stand-in on a real port. */
 export interface Stub {
@@ -48,4 +50,26 @@ export async function startGateway(
     context: async ({ req }) => ({ authorization: req.headers.authorization }),
   });
   return { url: started.url, server };
+}
+
+/**
+ * The CSP's page as the frontend loads it: a stub CSP subgraph serving `cases` (and their references) and a real
+ * gateway composed of it and this subgraph (at `warrantyUrl`).
+ */
+export async function startCspPage(warrantyUrl: string, cases: ReadonlyArray<{ id: string }>): Promise<{ url: string; stop(): Promise<void> }> {
+  const csp = await startStub(CSP_SDL, {
+    Query: { cases: () => cases },
+    Case: { __resolveReference: (ref: { id: string }) => cases.find((c) => c.id === ref.id) ?? null },
+  });
+  const gateway = await startGateway([
+    { name: 'warranty', url: warrantyUrl, sdl: loadContractSchema() },
+    { name: 'csp', url: csp.url, sdl: CSP_SDL },
+  ]);
+  return {
+    url: gateway.url,
+    async stop() {
+      await gateway.server.stop();
+      await csp.server.stop();
+    },
+  };
 }
