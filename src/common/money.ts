@@ -23,3 +23,14 @@ export function minorUnits(currency: string): number | null {
 export function moneyOf(amount: string, currency: string): { amount: string; currency: string } {
   return { amount: new Decimal(amount).toFixed(minorUnits(currency) ?? 2), currency };
 }
+
+/**
+ * Why a price cannot be stored, or null: prices live in NUMERIC(19,4) columns, so an amount is at least 0 with at
+ * most 15 digits before the point and 4 after, in an ISO 4217 currency. Checked before any write, so a client's
+ * oversized amount is a BAD_USER_INPUT on its field, never a database overflow.
+ */
+export function priceProblem(price: { amount: string; currency: string }): { field: 'amount' | 'currency'; message: string } | null {
+  if (minorUnits(price.currency) === null) return { field: 'currency', message: `${JSON.stringify(price.currency)} is not an ISO 4217 currency code` };
+  if (!/^\d{1,15}(\.\d{1,4})?$/.test(price.amount)) return { field: 'amount', message: 'the price is an amount of at least 0 with at most 15 digits before the point and 4 after' };
+  return null;
+}

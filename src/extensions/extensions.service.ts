@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import Decimal from 'decimal.js';
 import type { DataSource } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService, EventInput } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { isExternalKey } from '../common/ids';
+import { priceProblem } from '../common/money';
 import { calendarDateOf, compareDates, maxDate, type IsoDate } from '../coverage/calendar';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
@@ -69,9 +69,8 @@ export class ExtensionsService {
     if (!isExternalKey(input.orderReference)) {
       throw new DomainError('BAD_USER_INPUT', 'an order reference is 1 to 200 letters, digits and ._:/-', ['input', 'orderReference']);
     }
-    if (input.price.amount.startsWith('-') || new Decimal(input.price.amount).decimalPlaces() > 4) {
-      throw new DomainError('BAD_USER_INPUT', 'the price is an amount of at least 0 with at most 4 decimals', ['input', 'price', 'amount']);
-    }
+    const problem = priceProblem(input.price);
+    if (problem) throw new DomainError('BAD_USER_INPUT', problem.message, ['input', 'price', problem.field]);
     return this.dataSource.transaction(async (manager) => {
       const record = await lockVisibleRecord(manager, actor, input.id, ['input', 'id']);
       const earlier = await manager.findOne(ExtensionPurchase, { where: { orgId: actor.orgId, orderReference: input.orderReference } });

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { In, QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
-import { minorUnits } from '../common/money';
+import { priceProblem } from '../common/money';
 import { DomainError } from '../common/errors';
 import { assertValid } from '../common/validation';
 import { compareDates } from '../coverage/calendar';
@@ -40,8 +40,8 @@ export class PoliciesService {
       const at = (name: string) => ['input', 'extensionPrices', String(index), ...name.split('.')];
       if (!(command.extensionTiers ?? []).includes(entry.tier)) throw new DomainError('BAD_USER_INPUT', `${entry.tier} is priced but not offered (extensionTiers)`, at('tier'));
       if ((command.extensionPrices ?? []).findIndex((other) => other.tier === entry.tier) !== index) throw new DomainError('BAD_USER_INPUT', `${entry.tier} is priced twice`, at('tier'));
-      if (minorUnits(entry.price.currency) === null) throw new DomainError('BAD_USER_INPUT', `${JSON.stringify(entry.price.currency)} is not an ISO 4217 currency code`, at('price.currency'));
-      if (!/^\d{1,15}(\.\d{1,4})?$/.test(entry.price.amount)) throw new DomainError('BAD_USER_INPUT', 'the price is an amount of at least 0 with at most 4 decimals', at('price.amount'));
+      const problem = priceProblem(entry.price);
+      if (problem) throw new DomainError('BAD_USER_INPUT', problem.message, at(`price.${problem.field}`));
     });
     try {
       return await this.dataSource.transaction(async (manager) => {

@@ -71,5 +71,7 @@ describe('publishWarrantyPolicy', () => {
     expect(notOffered.data.publishWarrantyPolicy.userErrors).toEqual([{ code: 'BAD_USER_INPUT', field: ['input', 'extensionPrices', '0', 'tier'] }]);
     const badCurrency = await t.graphql(PRICED, { input: { ...base, effectiveFrom: '2026-08-01', extensionPrices: [{ tier: 'EXTENDED_5Y', price: { amount: '1', currency: 'ZZZ' } }] } }, admin);
     expect(badCurrency.data.publishWarrantyPolicy.userErrors).toEqual([{ code: 'BAD_USER_INPUT', field: ['input', 'extensionPrices', '0', 'price', 'currency'] }]);
+    const tooLarge = await t.graphql(PRICED, { input: { ...base, effectiveFrom: '2026-08-01', extensionPrices: [{ tier: 'EXTENDED_5Y', price: { amount: '1234567890123456', currency: 'PLN' } }] } }, admin);
+    expect(tooLarge.data.publishWarrantyPolicy.userErrors).toEqual([{ code: 'BAD_USER_INPUT', field: ['input', 'extensionPrices', '0', 'price', 'amount'] }]);
   });
 });
