@@ -5,6 +5,7 @@ import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { parseVersion } from './firmware-rules';
 import { releaseOf } from './telemetry-loaders';
+import { evaluateChunk, type EvaluationResult } from './telemetry-evaluation';
 import { DEADLINE, OWES_RELEASE } from './telemetry-sql';
 import { FirmwareRelease } from './telemetry.entities';
 
@@ -16,21 +17,6 @@ const INGESTERS = ['SERVICE', 'WARRANTY_ADMIN'] as const;
 function versionParts(version: string): number[] | null {
   const parts = parseVersion(version);
   return parts ? [...parts, 0, 0, 0, 0].slice(0, 4) : null;
-}
-
-/** ISO 8601 of a timestamptz in SQL, as JavaScript's toISOString writes it (the reasons quote instants so). */
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-export interface EvaluationResult {
-  dryRun: boolean;
-  /** Units of the chunk looked at, the last one's id (to continue after), and whether the fleet is done. */
-  unitsConsidered: number;
-  lastWarrantyId: string | null;
-  done: boolean;
-  voided: number;
-  flagged: number;
-  /** The first decisions, for the answer (the rest are in the history and `telemetry_decision`). */
-  decisions: Array<{ warrantyId: string; serialNumber: string; releaseVersion: string; component: string; outcome: 'VOIDED' | 'FLAGGED'; reason: string }>;
 }
 
 /**
@@ -156,88 +142,9 @@ export class TelemetryService {
     }
     const after = options.afterWarrantyId ?? null;
     const limit = options.limit ?? null;
-    return this.dataSource.transaction(async (manager) => {
-      // One evaluation at a time per organisation: a second one waits and then finds the first's decisions.
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('telemetry-evaluation:' || $1))`, [actor.orgId]);
-      const candidates = `
-        WITH units AS (
-          SELECT u.id FROM warranty_record u WHERE u.org_id = $1 AND ($3::uuid IS NULL OR u.id > $3::uuid) ORDER BY u.id LIMIT $4),
-        releases AS (
-          SELECT f.*, f.released_at + f.grace_days * interval '1 day' AS deadline FROM firmware_release f
-          WHERE f.org_id = $1 AND f.released_at + f.grace_days * interval '1 day' < $2)
-        SELECT r.id AS record_id, r.serial_number, rel.id AS release_id, rel.version AS release_version, rel.component,
-          CASE WHEN t.last_contact_at IS NULL OR t.last_contact_at < rel.deadline THEN 'VOIDED' ELSE 'FLAGGED' END AS outcome,
-          CASE WHEN t.last_contact_at IS NULL OR t.last_contact_at < rel.deadline
-            THEN format('§5.5.19: offline (last cloud contact %s) past the deadline %s of mandatory %s firmware %s (released %s, %s days'' grace)',
-                        coalesce(${iso('t.last_contact_at')}, 'never'), ${iso('rel.deadline')}, rel.component, rel.version, ${iso('rel.released_at')}, rel.grace_days)
-            ELSE format('online (last cloud contact %s) but %s firmware %s is not %s or later by the deadline %s: review, not voided (§5.5.19)',
-                        ${iso('t.last_contact_at')}, rel.component, coalesce(fw.version, 'unreported'), rel.version, ${iso('rel.deadline')})
-          END AS reason
-        FROM releases rel
-        JOIN warranty_record r ON r.org_id = $1 AND r.product_family = rel.product_family AND r.id IN (SELECT id FROM units)
-        LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
-        LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
-        WHERE ${OWES_RELEASE}`;
-      const params = [actor.orgId, now, after, limit];
-      const [{ units, last }] = await manager.query(
-        `SELECT count(*)::int AS units, max(id::text) AS last FROM (SELECT u.id FROM warranty_record u WHERE u.org_id = $1 AND ($2::uuid IS NULL OR u.id > $2::uuid) ORDER BY u.id LIMIT $3) c`,
-        [actor.orgId, after, limit],
-      );
-      const chunk = { unitsConsidered: units as number, lastWarrantyId: (last as string | null) ?? null, done: limit === null || units < limit };
-      if (options.dryRun) {
-        const [{ voided, flagged }] = await manager.query(
-          `SELECT count(*) FILTER (WHERE outcome = 'VOIDED')::int AS voided, count(*) FILTER (WHERE outcome = 'FLAGGED')::int AS flagged FROM (${candidates}) c`,
-          params,
-        );
-        const decisions = await manager.query(`SELECT * FROM (${candidates}) c ORDER BY serial_number, release_version LIMIT ${Number(sample)}`, params);
-        return { dryRun: true, voided, flagged, decisions: decisions.map(toDecision), ...chunk };
-      }
-      await manager.query(
-        `INSERT INTO telemetry_decision (id, org_id, warranty_record_id, release_id, outcome, reason, decided_at)
-         SELECT gen_random_uuid(), $1, record_id, release_id, outcome, reason, $2 FROM (${candidates}) c`,
-        params,
-      );
-      // The voids of this run: the component's coverages, their events, and the records' versions.
-      // TypeORM answers an UPDATE … RETURNING with [rows, count].
-      const [voidedCoverages] = await manager.query(
-        `UPDATE coverage c SET voided_at = $2, void_reason = d.reason
-         FROM telemetry_decision d JOIN firmware_release f ON f.id = d.release_id
-         WHERE d.org_id = $1 AND d.decided_at = $2 AND d.outcome = 'VOIDED'
-           AND c.org_id = $1 AND c.warranty_record_id = d.warranty_record_id AND c.scope = f.component AND c.voided_at IS NULL
-         RETURNING c.id, c.warranty_record_id, c.scope, d.reason`,
-        [actor.orgId, now],
-      );
-      await manager.query(
-        `INSERT INTO warranty_event (org_id, warranty_record_id, actor_id, event, from_value, to_value, coverage_id, detail)
-         SELECT $1, v.warranty_record_id, $2, 'COVERAGE_VOIDED', NULL, v.scope, v.id, jsonb_build_object('reason', v.reason, 'evaluation', true)
-         FROM jsonb_to_recordset($3::jsonb) AS v(id uuid, warranty_record_id uuid, scope text, reason text)`,
-        [actor.orgId, actor.id, JSON.stringify(voidedCoverages)],
-      );
-      await manager.query(
-        `INSERT INTO warranty_event (org_id, warranty_record_id, actor_id, event, to_value, detail)
-         SELECT $1, d.warranty_record_id, $2, 'TELEMETRY_REVIEW_FLAGGED', f.version, jsonb_build_object('reason', d.reason, 'release', f.id)
-         FROM telemetry_decision d JOIN firmware_release f ON f.id = d.release_id
-         WHERE d.org_id = $1 AND d.decided_at = $3 AND d.outcome = 'FLAGGED'`,
-        [actor.orgId, actor.id, now],
-      );
-      await manager.query(
-        `UPDATE warranty_record r SET row_version = r.row_version + 1, updated_at = $2
-         WHERE r.org_id = $1 AND r.id IN (SELECT warranty_record_id FROM telemetry_decision WHERE org_id = $1 AND decided_at = $2 AND outcome = 'VOIDED')`,
-        [actor.orgId, now],
-      );
-      const [{ voided, flagged }] = await manager.query(
-        `SELECT count(*) FILTER (WHERE outcome = 'VOIDED')::int AS voided, count(*) FILTER (WHERE outcome = 'FLAGGED')::int AS flagged
-         FROM telemetry_decision WHERE org_id = $1 AND decided_at = $2`,
-        [actor.orgId, now],
-      );
-      const decisions = await manager.query(
-        `SELECT d.warranty_record_id AS record_id, r.serial_number, f.version AS release_version, f.component, d.outcome, d.reason
-         FROM telemetry_decision d JOIN warranty_record r ON r.id = d.warranty_record_id JOIN firmware_release f ON f.id = d.release_id
-         WHERE d.org_id = $1 AND d.decided_at = $2 ORDER BY r.serial_number, f.version LIMIT ${Number(sample)}`,
-        [actor.orgId, now],
-      );
-      return { dryRun: false, voided, flagged, decisions: decisions.map(toDecision), ...chunk };
-    });
+    return this.dataSource.transaction((manager) =>
+      evaluateChunk((sql, params) => manager.query(sql, params), { orgId: actor.orgId, actorId: actor.id, now, after, limit, dryRun: options.dryRun, sample }),
+    );
   }
 }
 
@@ -263,10 +170,6 @@ export async function unitsAtRisk(
     [actor.orgId, now, days, first],
   );
   return rows.map((row: any) => ({ warrantyId: row.warranty_id as string, release: releaseOf(row), voidsOn: new Date(row.deadline), lastContactAt: row.last_contact_at as Date | null }));
-}
-
-function toDecision(row: { record_id: string; serial_number: string; release_version: string; component: string; outcome: 'VOIDED' | 'FLAGGED'; reason: string }) {
-  return { warrantyId: row.record_id, serialNumber: row.serial_number, releaseVersion: row.release_version, component: row.component, outcome: row.outcome, reason: row.reason };
 }
 
 function checkBatch(size: number, field: string): void {

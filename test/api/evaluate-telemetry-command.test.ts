@@ -54,6 +54,12 @@ describe('npm run evaluate-telemetry', () => {
     const run = await evaluate(['--org', org, '--url', t.url, '--chunk', '2']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^evaluated 5 unit\(s\) in [\d.]+ s: voided 3, flagged 2 for review\n/);
+    // One event per decision, however the chunks fell.
+    const events = await t.dataSource.query(
+      `SELECT event, count(*)::int AS n FROM warranty_event WHERE org_id = $1 AND event IN ('COVERAGE_VOIDED', 'TELEMETRY_REVIEW_FLAGGED') GROUP BY event ORDER BY event`,
+      [org],
+    );
+    expect(events).toEqual([{ event: 'COVERAGE_VOIDED', n: 3 }, { event: 'TELEMETRY_REVIEW_FLAGGED', n: 2 }]);
     const again = await evaluate(['--org', org, '--url', t.url]);
     expect(again.stdout).toMatch(/^evaluated 5 unit\(s\) in [\d.]+ s: voided 0, flagged 0 for review\n/);
   });
