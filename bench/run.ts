@@ -8,9 +8,12 @@
  * 2. Seeds 100,000 units in 10 organisations (seed.ts: 500 through the API, multiplied in SQL).
  * 3. Starts the floor (floor-server.ts: bare node:http + pg, one prepared statement per request), the gateway with
  *    a stub CSP subgraph (gateway.ts) and the load generator (load-generator.ts), each a child process of its own.
- *    The floor and the load generator run as plain JavaScript, transpiled into dist/bench/; the gateway under ts-node.
+ *    The floor and the load generator run as plain JavaScript, transpiled into dist/bench/ (the telemetry command into
+ *    dist/scripts/); the gateway under ts-node.
  * 4. Per scenario: a warm-up against each server, then ROUNDS alternating rounds (floor, subgraph, floor, …) of
  *    ROUND_MS each, CONCURRENCY requests in flight, every response checked.
+ * 5. Then the telemetry part (telemetry.ts) on the same subgraph: a 100,000-unit and a 1,000,000-unit fleet, heartbeats
+ *    and firmware reports ingested through the API, and `evaluate-telemetry` timed against its bare SQL statements.
  *
  * Measured per scenario and server: req/s over its rounds, p50 latency, CPU per request (utime+stime of the server
  * process from /proc/<pid>/stat, read while it is idle before and after each round), RSS after the scenario, and for
@@ -24,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import ts from 'typescript';
@@ -33,6 +36,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-d
 import type { RoundResult, RunMessage } from './load-generator';
 import { BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type ScenarioKey, type Target } from './scenarios';
 import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG } from './seed';
+import { commandScript, commandSources, measureTelemetry, telemetryReport } from './telemetry';
 
 logger.setLevel('warn');
 
@@ -65,13 +69,18 @@ const SCENARIOS: Scenario[] = [
   { key: 'gatewayClaims', label: `gateway: ${BATCH} CSP cases → claims with SLA state`, floor: false },
 ];
 
-/** `BENCH_SCENARIOS=recordsBySerial,lookup` runs only those (for profiling one path); default all. */
-function selectedScenarios(): Scenario[] {
+const TELEMETRY = 'telemetry';
+
+/**
+ * `BENCH_SCENARIOS=recordsBySerial,lookup` runs only those read scenarios (for profiling one path), `telemetry` the
+ * telemetry part (telemetry.ts); default all. The read bench's data, floor and gateway are made only for reads.
+ */
+function selection(): { reads: Scenario[]; telemetry: boolean } {
   const wanted = process.env.BENCH_SCENARIOS?.split(',').map((key) => key.trim()).filter(Boolean);
-  if (!wanted?.length) return SCENARIOS;
-  const unknown = wanted.filter((key) => !SCENARIOS.some((s) => s.key === key));
-  if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.key).join(', ')}`);
-  return SCENARIOS.filter((s) => wanted.includes(s.key));
+  if (!wanted?.length) return { reads: SCENARIOS, telemetry: true };
+  const unknown = wanted.filter((key) => key !== TELEMETRY && !SCENARIOS.some((s) => s.key === key));
+  if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.key), TELEMETRY].join(', ')}`);
+  return { reads: SCENARIOS.filter((s) => wanted.includes(s.key)), telemetry: wanted.includes(TELEMETRY) };
 }
 
 /**
@@ -112,7 +121,9 @@ function transpileBench(files: string[]): string {
       fileName: file,
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     });
-    writeFileSync(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
+    const out = join(outDir, file.replace(/\.ts$/, '.js'));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, outputText);
   }
   return outDir;
 }
@@ -521,7 +532,7 @@ async function main(): Promise<void> {
   try {
     console.error('bench: npm run build…');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
-    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts']);
+    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts', ...commandSources]);
 
     const external = Boolean(process.env.DATABASE_URL);
     console.error(`bench: scratch database on ${external ? 'DATABASE_URL' : 'an embedded PostgreSQL'}…`);
@@ -546,101 +557,116 @@ async function main(): Promise<void> {
       onSubgraphLine,
     );
     const subgraphUrl: string = subgraphReady.url;
+    const chosen = selection();
 
-    console.error(`bench: seeding ${ORGS} organisations × ${UNITS_PER_ORG} units…`);
-    const seedStarted = performance.now();
-    const registered = await seedThroughApi(subgraphUrl, secret);
-    const apiSeconds = (performance.now() - seedStarted) / 1000;
-    const copied = await multiply(scratch.url);
-    client = new Client({ connectionString: scratch.url });
-    await client.connect();
-    const data = await benchData(client, secret);
-    writeFileSync(dataFile, JSON.stringify(data));
-    const claimed = await seedClaims(client, data);
-    const seedSeconds = (performance.now() - seedStarted) / 1000;
-    const [{ server_version: pgVersion }] = (await client.query('SHOW server_version')).rows;
-    const checkable = data.orgs.reduce((sum, org) => sum + org.checkable.length, 0);
-    console.error(
-      `bench: seeded in ${seedSeconds.toFixed(1)} s (${registered} registrations through the API in ${apiSeconds.toFixed(1)} s; ` +
-        `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL, ${claimed} claims inserted: ` +
-        `${Object.entries(copied.stepsMs).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')})`,
-    );
-
-    console.error('bench: starting the floor server, the gateway and the load generator…');
-    // The gateway child imports the contract schema loader and the shared CSP stub SDL: it runs under ts-node.
-    const tsNode = ['-r', 'ts-node/register/transpile-only'];
-    const [{ child: floorChild, entry: floorReady }, { child: gatewayChild, entry: gatewayReady }] = await Promise.all([
-      startChild('floor server', [...(process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(benchJs, 'floor-server.js')], { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret }, (e) => e.msg === 'floor ready'),
-      startChild('gateway', [...tsNode, 'bench/gateway.ts'], { ...baseEnv, SUBGRAPH_URL: subgraphUrl, BENCH_DATA: dataFile }, (e) => e.msg === 'gateway ready'),
-    ]);
-    const load = await startLoadGenerator(join(benchJs, 'load-generator.js'), dataFile);
-    const servers: Servers = {
-      floor: { url: floorReady.url, pid: floorChild.process.pid! },
-      subgraph: { url: subgraphUrl, pid: subgraphChild.process.pid! },
-      gateway: { url: gatewayReady.url, pid: gatewayChild.process.pid! },
-    };
-
-    const rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }> = [];
-    for (const scenario of selectedScenarios()) {
-      console.error(`bench: ${scenario.label}…`);
-      rows.push({ scenario, ...(await measureScenario(load, servers, scenario)) });
-    }
-
-    console.error('bench: a lookup while hostile queries arrive…');
-    const attack = await measureUnderAttack(load, servers, data.orgs[0].token);
-
-    const cpu = cpus();
-    const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused);
-    console.log('## Sofar Warranty bench: hot read paths against a raw floor\n');
-    console.log(
-      `${ORGS * UNITS_PER_ORG} units in ${ORGS} organisations (${registered} registered through the API, copied in SQL; ` +
-        `${checkable} started inverters for the checks). Per scenario: ${WARMUP_MS / 1000} s warm-up against each server, then ` +
-        `${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s per server (gateway: ${ROUNDS} rounds of ${GATEWAY_ROUND_MS / 1000} s ` +
-        `after ${GATEWAY_WARMUP_MS / 1000} s), ${CONCURRENCY} requests in flight over loopback keep-alive connections; ` +
-        `organisations and units chosen pseudo-randomly from a fixed seed, the same sequence for floor and subgraph. ` +
-        `Floor: bare node:http + pg, HS256 token verified, one prepared statement per request. SQL / request is the ` +
-        `subgraph's own count from its request log (the floor's is 1). CPU is the server process's utime+stime over its ` +
-        `rounds per request; RSS after the scenario. checkWarranty: the floor fetches record, coverages and policy terms ` +
-        `in one statement but runs no coverage engine. Gateway row: req/s of gateway requests; SQL and CPU are the ` +
-        `subgraph's per gateway request.\n`,
-    );
-    console.log(table(rows));
-    console.log('');
-    console.log(`- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}; the servers, PostgreSQL, the gateway and the load generator share the cores`);
-    console.log(`- node: ${process.version}`);
-    console.log(`- database: ${external ? 'DATABASE_URL (scratch database)' : 'embedded PostgreSQL'} ${pgVersion}`);
-    console.log('- req/s of each round (floor | subgraph):');
-    for (const { scenario, floor, subgraph } of rows) {
-      const rounds = (side: Side) => side.roundRates.map((r) => r.toFixed(0)).join(' ');
-      console.log(`  - ${scenario.label}: ${floor ? `${rounds(floor)} | ` : ''}${rounds(subgraph)}`);
-    }
-    for (const { scenario, subgraph: side } of rows) {
-      if (scenario.floor || scenario.target) continue;
-      console.log(
-        `- ${scenario.label}: ${fixed(side.subgraphRequests / side.requests, 2)} subgraph requests per gateway request; ` +
-          `the gateway process itself used ${fixed(side.gatewayCpuMs / side.requests, 2)} CPU ms per request (with the CSP stub)`,
+    if (chosen.reads.length) {
+      console.error(`bench: seeding ${ORGS} organisations × ${UNITS_PER_ORG} units…`);
+      const seedStarted = performance.now();
+      const registered = await seedThroughApi(subgraphUrl, secret);
+      const apiSeconds = (performance.now() - seedStarted) / 1000;
+      const copied = await multiply(scratch.url);
+      client = new Client({ connectionString: scratch.url });
+      await client.connect();
+      const data = await benchData(client, secret);
+      writeFileSync(dataFile, JSON.stringify(data));
+      const claimed = await seedClaims(client, data);
+      const seedSeconds = (performance.now() - seedStarted) / 1000;
+      const [{ server_version: pgVersion }] = (await client.query('SHOW server_version')).rows;
+      const checkable = data.orgs.reduce((sum, org) => sum + org.checkable.length, 0);
+      console.error(
+        `bench: seeded in ${seedSeconds.toFixed(1)} s (${registered} registrations through the API in ${apiSeconds.toFixed(1)} s; ` +
+          `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL, ${claimed} claims inserted: ` +
+          `${Object.entries(copied.stepsMs).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')})`,
       );
-    }
-    console.log(
-      `- hostile queries: \`warranty(serialNumber:)\` p50 ${fixed(attack.aloneP50, 2)} ms alone, ${fixed(attack.attackedP50, 2)} ms ` +
-        `(×${fixed(attack.attackedP50 / attack.aloneP50, 2)}) while ${ATTACKERS} clients sent the 100-alias \`warranties … history\` query ` +
-        `(${(HOSTILE_QUERY.length / 1024).toFixed(1)} KB) back to back: ${attack.hostile} sent, ${attack.hostileRefused} refused ` +
-        `(${attack.hostileCodes.join(', ')}), p50 ${fixed(attack.hostileP50, 2)} ms each, ${attack.hostileSql} SQL statements in all; ` +
-        `the subgraph's CPU per refusal ${fixed(attack.refusalCpuMs, 3)} ms (attackers alone), per lookup ${fixed(attack.lookupCpuMs, 3)} ms. ` +
-        `The attackers run in the bench's own process, on the same two cores`,
-    );
-    console.log(`- seeding: ${seedSeconds.toFixed(1)} s (${SEEDS_PER_ORG} registrations per organisation through the API in ${apiSeconds.toFixed(1)} s, the rest in SQL)`);
-    console.log(`- errors: ${errors}`);
-    for (const { scenario, floor, subgraph } of rows) {
-      for (const [name, side] of [['floor', floor], ['subgraph', subgraph]] as const) {
-        if (side?.errors) console.log(`  - ${scenario.label}, ${name}: ${side.errors} errors, e.g.\n${side.errorSamples.slice(0, 3).map((s) => `    - ${s}`).join('\n')}`);
+
+      console.error('bench: starting the floor server, the gateway and the load generator…');
+      // The gateway child imports the contract schema loader and the shared CSP stub SDL: it runs under ts-node.
+      const tsNode = ['-r', 'ts-node/register/transpile-only'];
+      const [{ child: floorChild, entry: floorReady }, { child: gatewayChild, entry: gatewayReady }] = await Promise.all([
+        startChild('floor server', [...(process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(benchJs, 'floor-server.js')], { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret }, (e) => e.msg === 'floor ready'),
+        startChild('gateway', [...tsNode, 'bench/gateway.ts'], { ...baseEnv, SUBGRAPH_URL: subgraphUrl, BENCH_DATA: dataFile }, (e) => e.msg === 'gateway ready'),
+      ]);
+      const load = await startLoadGenerator(join(benchJs, 'load-generator.js'), dataFile);
+      const servers: Servers = {
+        floor: { url: floorReady.url, pid: floorChild.process.pid! },
+        subgraph: { url: subgraphUrl, pid: subgraphChild.process.pid! },
+        gateway: { url: gatewayReady.url, pid: gatewayChild.process.pid! },
+      };
+
+      const rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }> = [];
+      for (const scenario of chosen.reads) {
+        console.error(`bench: ${scenario.label}…`);
+        rows.push({ scenario, ...(await measureScenario(load, servers, scenario)) });
       }
+
+      console.error('bench: a lookup while hostile queries arrive…');
+      const attack = await measureUnderAttack(load, servers, data.orgs[0].token);
+
+      const cpu = cpus();
+      const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused);
+      console.log('## Sofar Warranty bench: hot read paths against a raw floor\n');
+      console.log(
+        `${ORGS * UNITS_PER_ORG} units in ${ORGS} organisations (${registered} registered through the API, copied in SQL; ` +
+          `${checkable} started inverters for the checks). Per scenario: ${WARMUP_MS / 1000} s warm-up against each server, then ` +
+          `${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s per server (gateway: ${ROUNDS} rounds of ${GATEWAY_ROUND_MS / 1000} s ` +
+          `after ${GATEWAY_WARMUP_MS / 1000} s), ${CONCURRENCY} requests in flight over loopback keep-alive connections; ` +
+          `organisations and units chosen pseudo-randomly from a fixed seed, the same sequence for floor and subgraph. ` +
+          `Floor: bare node:http + pg, HS256 token verified, one prepared statement per request. SQL / request is the ` +
+          `subgraph's own count from its request log (the floor's is 1). CPU is the server process's utime+stime over its ` +
+          `rounds per request; RSS after the scenario. checkWarranty: the floor fetches record, coverages and policy terms ` +
+          `in one statement but runs no coverage engine. Gateway row: req/s of gateway requests; SQL and CPU are the ` +
+          `subgraph's per gateway request.\n`,
+      );
+      console.log(table(rows));
+      console.log('');
+      console.log(`- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}; the servers, PostgreSQL, the gateway and the load generator share the cores`);
+      console.log(`- node: ${process.version}`);
+      console.log(`- database: ${external ? 'DATABASE_URL (scratch database)' : 'embedded PostgreSQL'} ${pgVersion}`);
+      console.log('- req/s of each round (floor | subgraph):');
+      for (const { scenario, floor, subgraph } of rows) {
+        const rounds = (side: Side) => side.roundRates.map((r) => r.toFixed(0)).join(' ');
+        console.log(`  - ${scenario.label}: ${floor ? `${rounds(floor)} | ` : ''}${rounds(subgraph)}`);
+      }
+      for (const { scenario, subgraph: side } of rows) {
+        if (scenario.floor || scenario.target) continue;
+        console.log(
+          `- ${scenario.label}: ${fixed(side.subgraphRequests / side.requests, 2)} subgraph requests per gateway request; ` +
+            `the gateway process itself used ${fixed(side.gatewayCpuMs / side.requests, 2)} CPU ms per request (with the CSP stub)`,
+        );
+      }
+      console.log(
+        `- hostile queries: \`warranty(serialNumber:)\` p50 ${fixed(attack.aloneP50, 2)} ms alone, ${fixed(attack.attackedP50, 2)} ms ` +
+          `(×${fixed(attack.attackedP50 / attack.aloneP50, 2)}) while ${ATTACKERS} clients sent the 100-alias \`warranties … history\` query ` +
+          `(${(HOSTILE_QUERY.length / 1024).toFixed(1)} KB) back to back: ${attack.hostile} sent, ${attack.hostileRefused} refused ` +
+          `(${attack.hostileCodes.join(', ')}), p50 ${fixed(attack.hostileP50, 2)} ms each, ${attack.hostileSql} SQL statements in all; ` +
+          `the subgraph's CPU per refusal ${fixed(attack.refusalCpuMs, 3)} ms (attackers alone), per lookup ${fixed(attack.lookupCpuMs, 3)} ms. ` +
+          `The attackers run in the bench's own process, on the same two cores`,
+      );
+      console.log(`- seeding: ${seedSeconds.toFixed(1)} s (${SEEDS_PER_ORG} registrations per organisation through the API in ${apiSeconds.toFixed(1)} s, the rest in SQL)`);
+      console.log(`- errors: ${errors}`);
+      for (const { scenario, floor, subgraph } of rows) {
+        for (const [name, side] of [['floor', floor], ['subgraph', subgraph]] as const) {
+          if (side?.errors) console.log(`  - ${scenario.label}, ${name}: ${side.errors} errors, e.g.\n${side.errorSamples.slice(0, 3).map((s) => `    - ${s}`).join('\n')}`);
+        }
+      }
+      for (const [key, { count, groups, sample }] of logProblems) {
+        console.log(`- the subgraph logged ${count} × ${key} (rounds: ${[...groups].slice(0, 6).join(', ')}${groups.size > 6 ? ', …' : ''}), e.g. \`${sample}…\``);
+      }
+      if (errors > 0) throw new Error(`${errors} requests were answered wrongly or not at all (see above)`);
     }
-    for (const [key, { count, groups, sample }] of logProblems) {
-      console.log(`- the subgraph logged ${count} × ${key} (rounds: ${[...groups].slice(0, 6).join(', ')}${groups.size > 6 ? ', …' : ''}), e.g. \`${sample}…\``);
+
+    if (chosen.telemetry) {
+      const results = await measureTelemetry({
+        subgraphUrl,
+        subgraphPid: subgraphChild.process.pid!,
+        databaseUrl: scratch.url,
+        jwtSecret: secret,
+        commandScript: commandScript(ROOT),
+        progress: (line) => console.error(`bench: ${line}`),
+      });
+      console.log(`\n${telemetryReport(results)}`);
     }
-    console.log(`- total run: ${((performance.now() - runStarted) / 1000).toFixed(1)} s (checks on ${REPAIR_DATE})`);
-    if (errors > 0) throw new Error(`${errors} requests were answered wrongly or not at all (see above)`);
+    console.log(`\n- total run: ${((performance.now() - runStarted) / 1000).toFixed(1)} s (checks on ${REPAIR_DATE})`);
   } finally {
     await cleanUp();
   }

@@ -1,5 +1,6 @@
 /**
- * The bench's data: ORGS organisations with UNITS_PER_ORG registered units each.
+ * The bench's data: fleets of registered units. The read scenarios use READ_FLEET (ORGS organisations with
+ * UNITS_PER_ORG units each); the telemetry bench seeds fleets of its own (telemetry.ts).
  *
  * 1. Through the running subgraph's API, as an organisation's WARRANTY_ADMIN would: each organisation publishes
  *    its own policy versions (inverters and batteries, four regions) and product references, then registers
@@ -10,8 +11,8 @@
  *    events. A copy keeps its seed's organisation, product and policy, so every organisation's rows reference that
  *    organisation's own policies and products and the tenancy filters see what production would.
  *
- * Serial numbers are `SN-O<org>-<n>` with n = 000000..UNITS_PER_ORG-1: seeds are n < SEEDS_PER_ORG, the copies of
- * seed s are s + k·SEEDS_PER_ORG.
+ * Serial numbers are the organisation's prefix and n, zero-padded (`SN-O03-004217`), n = 0..unitsPerOrg-1: seeds are
+ * n < seedsPerOrg, the copies of seed s are s + k·seedsPerOrg.
  */
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -26,6 +27,25 @@ const REGISTRATION_CONCURRENCY = 8;
 
 export const orgName = (index: number) => `org-${String(index).padStart(2, '0')}`;
 const serialPrefix = (index: number) => `SN-O${String(index).padStart(2, '0')}-`;
+
+/** Organisations (each with its serial prefix) and how many units each gets: `seedsPerOrg` through the API, the rest copied. */
+export interface Fleet {
+  orgs: Array<{ org: string; prefix: string }>;
+  unitsPerOrg: number;
+  seedsPerOrg: number;
+  /** Digits of n in a serial number. */
+  digits: number;
+}
+
+export const READ_FLEET: Fleet = {
+  orgs: Array.from({ length: ORGS }, (_, o) => ({ org: orgName(o), prefix: serialPrefix(o) })),
+  unitsPerOrg: UNITS_PER_ORG,
+  seedsPerOrg: SEEDS_PER_ORG,
+  digits: 6,
+};
+
+/** The SQL pattern of a fleet's serial numbers (prefixes are letters, digits and dashes). */
+const serialPattern = (fleet: Fleet) => `^(${fleet.orgs.map((o) => o.prefix).join('|')})[0-9]{${fleet.digits}}$`;
 
 /** Product references every organisation keeps (the catalogue is shared; the references are per organisation). */
 const PRODUCTS = [
@@ -59,12 +79,12 @@ function addDays(date: string, days: number): string {
 }
 
 /** Seed k of an organisation: what an installer (or, for one in ten, a dealer with stock) would send. */
-function registration(orgIndex: number, k: number): Record<string, unknown> {
+function registration(fleet: Fleet, o: number, k: number): Record<string, unknown> {
   const site = SITES[k % SITES.length];
   const base = {
-    serialNumber: `${serialPrefix(orgIndex)}${String(k).padStart(6, '0')}`,
+    serialNumber: `${fleet.orgs[o].prefix}${String(k).padStart(fleet.digits, '0')}`,
     sku: SKU_OF_SEED[k % SKU_OF_SEED.length],
-    customerId: `cust-${orgName(orgIndex)}-${k % CUSTOMERS_PER_ORG}`,
+    customerId: `cust-${fleet.orgs[o].org}-${k % CUSTOMERS_PER_ORG}`,
     site,
   };
   if (k % 10 === 9) {
@@ -101,8 +121,8 @@ const UPSERT_PRODUCTS = `mutation Products($input: UpsertProductReferencesInput!
 const REGISTER = `mutation Register($input: RegisterWarrantyInput!) {
   registerWarranty(input: $input) { warranty { id } userErrors { code field message } } }`;
 
-/** Step 1: policies, product references and SEEDS_PER_ORG registrations per organisation, through the API. */
-export async function seedThroughApi(url: string, jwtSecret: string): Promise<number> {
+/** Step 1: policies, product references and the fleet's seed registrations per organisation, through the API. */
+export async function seedThroughApi(url: string, jwtSecret: string, fleet: Fleet = READ_FLEET): Promise<number> {
   // Each organisation publishes the seeded example terms anew, as its own versions, in version order.
   const example = await signToken(jwtSecret, { sub: 'bench-seed', org: 'sofar', roles: ['AGENT'] });
   const policies = (await graphql(url, example, EXAMPLE_POLICIES, {})).warrantyPolicies.edges
@@ -113,11 +133,11 @@ export async function seedThroughApi(url: string, jwtSecret: string): Promise<nu
   const jobs: Array<() => Promise<unknown>> = [];
   // The organisations side by side; within one, its policy versions in order, then its product references.
   await Promise.all(
-    Array.from({ length: ORGS }, async (_, o) => {
-      const token = await signToken(jwtSecret, { sub: 'bench-seed', org: orgName(o), roles: ['WARRANTY_ADMIN', 'INSTALLER'] });
+    fleet.orgs.map(async ({ org }, o) => {
+      const token = await signToken(jwtSecret, { sub: 'bench-seed', org, roles: ['WARRANTY_ADMIN', 'INSTALLER'] });
       for (const policy of policies) await graphql(url, token, PUBLISH, { input: { ...policy, effectiveFrom: '2020-01-01' } });
       await graphql(url, token, UPSERT_PRODUCTS, { input: { references: PRODUCTS } });
-      for (let k = 0; k < SEEDS_PER_ORG; k++) jobs.push(() => graphql(url, token, REGISTER, { input: registration(o, k) }));
+      for (let k = 0; k < fleet.seedsPerOrg; k++) jobs.push(() => graphql(url, token, REGISTER, { input: registration(fleet, o, k) }));
     }),
   );
   let next = 0;
@@ -149,13 +169,13 @@ async function copyStatement(client: Client, table: string, alias: string, overr
 }
 
 /**
- * Step 2: every seed copied up to UNITS_PER_ORG units per organisation, with coverages and events. The copies
+ * Step 2: every seed copied up to `unitsPerOrg` units per organisation, with coverages and events. The copies
  * are checked by every constraint (foreign keys included), which PostgreSQL does row by row; two connections
- * share the work: the records by halves of the organisations, then the coverages beside the events.
+ * share the work: the records by halves of each organisation's numbers, then the coverages beside the events.
  */
-export async function multiply(databaseUrl: string): Promise<{ records: number; coverages: number; events: number; stepsMs: Record<string, number> }> {
-  const copiesPerSeed = UNITS_PER_ORG / SEEDS_PER_ORG;
-  if (!Number.isInteger(copiesPerSeed)) throw new Error('UNITS_PER_ORG must be a multiple of SEEDS_PER_ORG');
+export async function multiply(databaseUrl: string, fleet: Fleet = READ_FLEET): Promise<{ records: number; coverages: number; events: number; stepsMs: Record<string, number> }> {
+  const copiesPerSeed = fleet.unitsPerOrg / fleet.seedsPerOrg;
+  if (!Number.isInteger(copiesPerSeed)) throw new Error('unitsPerOrg must be a multiple of seedsPerOrg');
   const clients = [new Client({ connectionString: databaseUrl }), new Client({ connectionString: databaseUrl })];
   const [a, b] = clients;
   const stepsMs: Record<string, number> = {};
@@ -166,17 +186,17 @@ export async function multiply(databaseUrl: string): Promise<{ records: number; 
   };
   // A copy is registered a little earlier than the one before it (n · 37 s), like a history of registrations.
   const shift = (alias: string) => `make_interval(secs => ${alias}.n * 37)`;
-  const serial = `m.prefix || lpad(m.n::text, 6, '0')`;
+  const serial = `m.prefix || lpad(m.n::text, ${fleet.digits}, '0')`;
   try {
     await Promise.all(clients.map((client) => client.connect()));
     // Which seed each copy comes from, with its fresh ids (unlogged tables: both connections read them).
     await a.query(
       `CREATE UNLOGGED TABLE bench_copy AS
-       SELECT s.id AS seed_id, gen_random_uuid() AS id, s.org_id, left(s.serial_number, -6) AS prefix,
-              right(s.serial_number, 6)::int + g.k * $1::int AS n
+       SELECT s.id AS seed_id, gen_random_uuid() AS id, s.org_id, left(s.serial_number, -$4::int) AS prefix,
+              right(s.serial_number, $4::int)::int + g.k * $1::int AS n
          FROM warranty_record s CROSS JOIN generate_series(1, $2::int) AS g(k)
-        WHERE s.serial_number ~ '^SN-O[0-9]{2}-[0-9]{6}$'`,
-      [SEEDS_PER_ORG, copiesPerSeed - 1],
+        WHERE s.org_id = ANY($3) AND s.serial_number ~ $5 AND right(s.serial_number, $4::int)::int < $1::int`,
+      [fleet.seedsPerOrg, copiesPerSeed - 1, fleet.orgs.map((o) => o.org), fleet.digits, serialPattern(fleet)],
     );
     await a.query(
       `CREATE UNLOGGED TABLE bench_coverage_copy AS
@@ -192,10 +212,8 @@ export async function multiply(databaseUrl: string): Promise<{ records: number; 
       registered_at: `s.registered_at - ${shift('m')}`,
       created_at: `s.created_at - ${shift('m')}`,
       updated_at: `s.updated_at - ${shift('m')}`,
-    }, `FROM bench_copy m JOIN warranty_record s ON s.id = m.seed_id WHERE m.org_id = ANY($1) ORDER BY m.org_id, m.n`);
-    const orgs = Array.from({ length: ORGS }, (_, o) => orgName(o));
-    const halves = [orgs.filter((_, o) => o % 2 === 0), orgs.filter((_, o) => o % 2 === 1)];
-    const records = await Promise.all(halves.map((half, i) => clients[i].query(recordCopy, [half])));
+    }, `FROM bench_copy m JOIN warranty_record s ON s.id = m.seed_id WHERE (m.n * 2 >= $1::int) = $2::boolean ORDER BY m.org_id, m.n`);
+    const records = await Promise.all([false, true].map((upper, i) => clients[i].query(recordCopy, [fleet.unitsPerOrg, upper])));
     step('records');
 
     const [coverages, events] = await Promise.all([
@@ -239,7 +257,8 @@ export async function multiply(databaseUrl: string): Promise<{ records: number; 
 export async function benchData(client: Client, jwtSecret: string): Promise<BenchData> {
   const { rows } = await client.query<{ org_id: string; serial_number: string; id: string; checkable: boolean }>(
     `SELECT org_id, serial_number, id, (product_family = 'INVERTER' AND start_status = 'STARTED' AND voided_at IS NULL) AS checkable
-       FROM warranty_record WHERE serial_number ~ '^SN-O[0-9]{2}-[0-9]{6}$' ORDER BY org_id, serial_number`,
+       FROM warranty_record WHERE serial_number ~ $1 ORDER BY org_id, serial_number`,
+    [serialPattern(READ_FLEET)],
   );
   const data: BenchData = { orgs: [] };
   for (let o = 0; o < ORGS; o++) {

@@ -6,6 +6,7 @@ import { RegistrantRoles1795600000000 } from './1795600000000-RegistrantRoles';
 import { Claims1795700000000 } from './1795700000000-Claims';
 import { Extensions1795800000000 } from './1795800000000-Extensions';
 import { Telemetry1795900000000 } from './1795900000000-Telemetry';
+import { RecordOrgIdIndex1796000000000 } from './1796000000000-RecordOrgIdIndex';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Claims1795700000000,
   Extensions1795800000000,
   Telemetry1795900000000,
+  RecordOrgIdIndex1796000000000,
 ];

@@ -51,7 +51,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/** A full telemetry batch (10,000 firmware reports of up to ~200 bytes each) fits; anything larger is refused unread. */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** A caller's x-request-id is logged on every line and echoed back: accepted only when short and plain. */
 const PLAIN_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 

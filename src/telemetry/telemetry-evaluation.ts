@@ -47,7 +47,8 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  */
 const CANDIDATES = `
   WITH units AS (
-    SELECT u.id FROM warranty_record u WHERE u.org_id = $1 AND ($3::uuid IS NULL OR u.id > $3::uuid) ORDER BY u.id LIMIT $4),
+    SELECT u.id, u.serial_number, u.product_family FROM warranty_record u
+    WHERE u.org_id = $1 AND ($3::uuid IS NULL OR u.id > $3::uuid) ORDER BY u.id LIMIT $4),
   releases AS (
     SELECT f.*, f.released_at + f.grace_days * interval '1 day' AS deadline FROM firmware_release f
     WHERE f.org_id = $1 AND f.released_at + f.grace_days * interval '1 day' < $2)
@@ -60,7 +61,7 @@ const CANDIDATES = `
                   ${iso('t.last_contact_at')}, rel.component, coalesce(fw.version, 'unreported'), rel.version, ${iso('rel.deadline')})
     END AS reason
   FROM releases rel
-  JOIN warranty_record r ON r.org_id = $1 AND r.product_family = rel.product_family AND r.id IN (SELECT id FROM units)
+  JOIN units r ON r.product_family = rel.product_family
   LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
   LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
   WHERE ${OWES_RELEASE}`;

@@ -271,7 +271,7 @@ describe('the HTTP edge', () => {
       socket.on('data', (chunk) => (text += chunk.toString()));
       socket.on('end', () => resolve({ text, closedByServer: true }));
       socket.on('error', reject);
-      socket.write(`POST / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`);
+      socket.write(`POST / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${3 * 1024 * 1024}\r\n\r\n`);
       socket.write('{"query":"' + 'x'.repeat(64 * 1024));
     });
     expect(reply.text).toMatch(/^HTTP\/1.1 413/);
