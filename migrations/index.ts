@@ -7,6 +7,7 @@ import { Claims1795700000000 } from './1795700000000-Claims';
 import { Extensions1795800000000 } from './1795800000000-Extensions';
 import { Telemetry1795900000000 } from './1795900000000-Telemetry';
 import { RecordOrgIdIndex1796000000000 } from './1796000000000-RecordOrgIdIndex';
+import { OutboxDelivery1796100000000 } from './1796100000000-OutboxDelivery';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Extensions1795800000000,
   Telemetry1795900000000,
   RecordOrgIdIndex1796000000000,
+  OutboxDelivery1796100000000,
 ];

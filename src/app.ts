@@ -5,6 +5,7 @@ import { logger } from './common/logger';
 import { createDataSource } from './db/data-source';
 import { seedDemoUnits } from './db/demo-data';
 import type { Clock } from './records/records.service';
+import { OutboxDispatcher } from './outbox/dispatcher';
 import { startHttpServer, type RunningServer } from './server/http-server';
 import { createServices, type Services } from './services';
 
@@ -13,6 +14,8 @@ export interface RunningApp {
   dataSource: DataSource;
   services: Services;
   http: RunningServer;
+  /** The in-server outbox dispatcher, when on. */
+  dispatcher: OutboxDispatcher | null;
   stop(): Promise<void>;
 }
 
@@ -45,13 +48,17 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       drainTimeoutMs: config.drainTimeoutMs,
       plannedReads: config.plannedReads,
     });
+    const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, config.outbox) : null;
+    dispatcher?.start();
     return {
       url: http.url,
       dataSource,
       services,
       http,
+      dispatcher,
       async stop() {
         await http.stop();
+        await dispatcher?.stop();
         await dataSource.destroy();
       },
     };

@@ -25,6 +25,19 @@ export interface AppConfig {
   drainTimeoutMs: number;
   /** Answer the gateway's hot read documents from their plans (server/planned-reads.ts); off runs them all through Apollo. */
   plannedReads: boolean;
+  outbox: OutboxConfig;
+}
+
+/** Delivery of the outbox to CSP and Landray OA (outbox/dispatcher.ts). */
+export interface OutboxConfig {
+  /** Run the dispatcher inside the server (on by default); `npm run dispatch` runs it alone either way. */
+  dispatchInServer: boolean;
+  /** Per destination, its URL and the shared secret its requests are signed with; without a URL its messages wait. */
+  destinations: Partial<Record<'CSP' | 'OA', { url: string; secret: string }>>;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  timeoutMs: number;
+  pollMs: number;
+  batchSize: number;
 }
 
 /**
@@ -122,6 +135,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     else jwtSecret = DEVELOPMENT_JWT_SECRET;
   }
 
+  const destinations: OutboxConfig['destinations'] = {};
+  for (const destination of ['CSP', 'OA'] as const) {
+    const target = url(`OUTBOX_${destination}_URL`, ['http:', 'https:']);
+    const secret = env[`OUTBOX_${destination}_SECRET`] ?? '';
+    if (!target) continue;
+    if (secret.length < 16) problems.push(`OUTBOX_${destination}_SECRET must be at least 16 characters long when OUTBOX_${destination}_URL is set`);
+    destinations[destination] = { url: target, secret };
+  }
+
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -157,6 +179,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     introspection: boolean('INTROSPECTION', !production),
     drainTimeoutMs: integer('DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
     plannedReads: boolean('PLANNED_READS', true),
+    outbox: {
+      dispatchInServer: boolean('OUTBOX_DISPATCH', true),
+      destinations,
+      retry: {
+        maxAttempts: integer('OUTBOX_MAX_ATTEMPTS', 10, 1, 1_000),
+        baseDelayMs: integer('OUTBOX_RETRY_BASE_MS', 1_000, 1, 3_600_000),
+        maxDelayMs: integer('OUTBOX_RETRY_MAX_MS', 300_000, 1, 86_400_000),
+      },
+      timeoutMs: integer('OUTBOX_TIMEOUT_MS', 10_000, 10, 300_000),
+      pollMs: integer('OUTBOX_POLL_MS', 1_000, 10, 600_000),
+      batchSize: integer('OUTBOX_BATCH', 50, 1, 1_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

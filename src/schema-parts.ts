@@ -12,6 +12,7 @@ export const SCHEMA_PARTS = [
   'src/records/schema.graphql',
   'src/coverage/schema.graphql',
   'src/audit/schema.graphql',
+  'src/outbox/schema.graphql',
   'src/claims/schema.graphql',
   'src/readings/schema.graphql',
   'src/extensions/schema.graphql',

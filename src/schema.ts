@@ -16,6 +16,7 @@ import { productResolvers } from './products/products.resolvers';
 import { extensionResolvers } from './extensions/extensions.resolvers';
 import { readingResolvers } from './readings/readings.resolvers';
 import { telemetryResolvers } from './telemetry/telemetry.resolvers';
+import { outboxResolvers } from './outbox/outbox.resolvers';
 import { recordResolvers } from './records/records.resolvers';
 import { loadContractSchema } from './schema-parts';
 
@@ -29,7 +30,7 @@ function mergeResolvers(...maps: Resolvers[]): Resolvers {
 }
 
 export function buildWarrantySchema(): GraphQLSchema {
-  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, readingResolvers, extensionResolvers, telemetryResolvers, federationResolvers);
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, readingResolvers, extensionResolvers, telemetryResolvers, outboxResolvers, federationResolvers);
   const schema = buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
     resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,

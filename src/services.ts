@@ -10,6 +10,7 @@ import { ReadingsService } from './readings/readings.service';
 import { ProductsService } from './products/products.service';
 import { RecordsService, type Clock } from './records/records.service';
 import { TelemetryService } from './telemetry/telemetry.service';
+import { OutboxService } from './outbox/outbox.service';
 
 /** The application's services: stateless apart from the data source, built once per process. */
 export function createServices(dataSource: DataSource, clock?: Clock) {
@@ -25,8 +26,9 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const readings = new ReadingsService(dataSource, audit, clock);
   const extensions = new ExtensionsService(dataSource, audit, clock);
   const telemetry = new TelemetryService(dataSource, clock);
+  const outbox = new OutboxService(dataSource);
   return {
-    dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry,
+    dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
   };

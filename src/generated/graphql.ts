@@ -551,6 +551,8 @@ export type Mutation = {
   removePartCoverage: PartCoveragePayload;
   /** SUBMITTED → EXCEPTION_REQUESTED for a claim not fully covered; the request goes to Landray OA (AGENT, WARRANTY_ADMIN). */
   requestClaimException: ClaimPayload;
+  /** Sends a parked message again (WARRANTY_ADMIN): due now, attempts from zero, the same delivery id. */
+  retryOutboxMessage: RetryOutboxMessagePayload;
   /** APPROVED → IN_REPAIR for a repair or replacement: the technician is on site, which meets the on-site target. */
   startClaimRepair: ClaimPayload;
   /** Opens a claim on a unit (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE). */
@@ -655,6 +657,11 @@ export type MutationRequestClaimExceptionArgs = {
 };
 
 
+export type MutationRetryOutboxMessageArgs = {
+  input: RetryOutboxMessageInput;
+};
+
+
 export type MutationStartClaimRepairArgs = {
   input: ClaimDecisionInput;
 };
@@ -679,20 +686,56 @@ export type MutationVoidWarrantyArgs = {
   input: VoidWarrantyInput;
 };
 
-/** A message to another system, written in the same transaction as the change it reports. */
+/**
+ * A message to another system (Sofar CSP, Landray OA), written in the same transaction as the change it reports and
+ * delivered by the outbox dispatcher: signed, in order per aggregate and destination, retried with backoff, and parked
+ * when it cannot be delivered.
+ */
 export type OutboxMessage = {
   __typename?: 'OutboxMessage';
+  /** The claim (or other aggregate) it is about: its messages to one destination arrive in order. */
+  aggregateId: Scalars['ID']['output'];
   attempts: Scalars['Int']['output'];
   createdAt: Scalars['DateTime']['output'];
   /** Null until the dispatcher has delivered it. */
   deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Sent with every attempt (x-sofar-delivery-id): the receiver drops a second arrival by it. */
+  deliveryId: Scalars['ID']['output'];
   /** CSP or OA. */
   destination: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  lastAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What the last failed attempt got: the receiver's status and answer, or why there was none. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** The next attempt is not before this (backoff after a failure); meaningless once delivered or parked. */
+  nextAttemptAt: Scalars['DateTime']['output'];
+  /** When the dispatcher gave up on it; null unless PARKED. */
+  parkedAt?: Maybe<Scalars['DateTime']['output']>;
   payload: Scalars['JSON']['output'];
+  status: OutboxStatus;
   /** What happened, e.g. claim.status_changed. */
   topic: Scalars['String']['output'];
 };
+
+export type OutboxMessageConnection = {
+  __typename?: 'OutboxMessageConnection';
+  edges: Array<OutboxMessageEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type OutboxMessageEdge = {
+  __typename?: 'OutboxMessageEdge';
+  cursor: Scalars['String']['output'];
+  node: OutboxMessage;
+};
+
+export type OutboxStatus =
+  | 'DELIVERED'
+  /** Dead: the attempts ran out or the receiver refused it (4xx). Later messages of its aggregate wait behind it. */
+  | 'PARKED'
+  /** Waiting for its next attempt, or for an earlier message of its aggregate. */
+  | 'PENDING';
 
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -906,6 +949,8 @@ export type Query = {
    * most urgent first, so the desk can act before the breach.
    */
   claimsAtRisk: Array<ClaimAtRisk>;
+  /** The organisation's outbox messages, newest first, by status and destination (WARRANTY_ADMIN). */
+  outboxMessages: OutboxMessageConnection;
   /**
    * The organisation's product references (SKU → product, family, capacity) that registration reads, by SKU in
    * ascending order. `skuPrefix` keeps only SKUs that start with it (case-sensitive). Any role of the organisation.
@@ -947,6 +992,14 @@ export type QueryClaimsArgs = {
 export type QueryClaimsAtRiskArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   withinServiceHours: Scalars['Float']['input'];
+};
+
+
+export type QueryOutboxMessagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  destination?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<OutboxStatus>;
 };
 
 
@@ -1118,6 +1171,18 @@ export type ReportedFirmware = {
   /** When the unit first reported this version. */
   reportedAt: Scalars['DateTime']['output'];
   version: Scalars['String']['output'];
+};
+
+export type RetryOutboxMessageInput = {
+  /** A PARKED message of the organisation. */
+  id: Scalars['ID']['input'];
+};
+
+export type RetryOutboxMessagePayload = {
+  __typename?: 'RetryOutboxMessagePayload';
+  /** The message, PENDING again with its attempts at zero and due now. */
+  message?: Maybe<OutboxMessage>;
+  userErrors: Array<UserError>;
 };
 
 export type SaleInput = {
@@ -1639,6 +1704,9 @@ export type ResolversTypes = ResolversObject<{
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<{}>;
   OutboxMessage: ResolverTypeWrapper<OutboxMessageModel>;
+  OutboxMessageConnection: ResolverTypeWrapper<Omit<OutboxMessageConnection, 'edges'> & { edges: Array<ResolversTypes['OutboxMessageEdge']> }>;
+  OutboxMessageEdge: ResolverTypeWrapper<Omit<OutboxMessageEdge, 'node'> & { node: ResolversTypes['OutboxMessage'] }>;
+  OutboxStatus: OutboxStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PartCoveragePayload: ResolverTypeWrapper<Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversTypes['Coverage']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   PendingRelease: ResolverTypeWrapper<Omit<PendingRelease, 'release'> & { release: ResolversTypes['FirmwareRelease'] }>;
@@ -1672,6 +1740,8 @@ export type ResolversTypes = ResolversObject<{
   ReinstateWarrantyPayload: ResolverTypeWrapper<Omit<ReinstateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RemovePartCoverageInput: RemovePartCoverageInput;
   ReportedFirmware: ResolverTypeWrapper<ReportedFirmware>;
+  RetryOutboxMessageInput: RetryOutboxMessageInput;
+  RetryOutboxMessagePayload: ResolverTypeWrapper<Omit<RetryOutboxMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['OutboxMessage']> }>;
   SaleInput: SaleInput;
   Site: ResolverTypeWrapper<WarrantyRecordModel>;
   SiteInput: SiteInput;
@@ -1753,6 +1823,8 @@ export type ResolversParentTypes = ResolversObject<{
   MoneyInput: MoneyInput;
   Mutation: {};
   OutboxMessage: OutboxMessageModel;
+  OutboxMessageConnection: Omit<OutboxMessageConnection, 'edges'> & { edges: Array<ResolversParentTypes['OutboxMessageEdge']> };
+  OutboxMessageEdge: Omit<OutboxMessageEdge, 'node'> & { node: ResolversParentTypes['OutboxMessage'] };
   PageInfo: PageInfo;
   PartCoveragePayload: Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversParentTypes['Coverage']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   PendingRelease: Omit<PendingRelease, 'release'> & { release: ResolversParentTypes['FirmwareRelease'] };
@@ -1784,6 +1856,8 @@ export type ResolversParentTypes = ResolversObject<{
   ReinstateWarrantyPayload: Omit<ReinstateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   RemovePartCoverageInput: RemovePartCoverageInput;
   ReportedFirmware: ReportedFirmware;
+  RetryOutboxMessageInput: RetryOutboxMessageInput;
+  RetryOutboxMessagePayload: Omit<RetryOutboxMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['OutboxMessage']> };
   SaleInput: SaleInput;
   Site: WarrantyRecordModel;
   SiteInput: SiteInput;
@@ -2072,6 +2146,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   rejectClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRejectClaimArgs, 'input'>>;
   removePartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationRemovePartCoverageArgs, 'input'>>;
   requestClaimException?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRequestClaimExceptionArgs, 'input'>>;
+  retryOutboxMessage?: Resolver<ResolversTypes['RetryOutboxMessagePayload'], ParentType, ContextType, RequireFields<MutationRetryOutboxMessageArgs, 'input'>>;
   startClaimRepair?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationStartClaimRepairArgs, 'input'>>;
   submitClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationSubmitClaimArgs, 'input'>>;
   updateWarranty?: Resolver<ResolversTypes['UpdateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationUpdateWarrantyArgs, 'input'>>;
@@ -2080,13 +2155,33 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
 }>;
 
 export type OutboxMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OutboxMessage'] = ResolversParentTypes['OutboxMessage']> = ResolversObject<{
+  aggregateId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  deliveryId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   destination?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nextAttemptAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  parkedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   payload?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OutboxStatus'], ParentType, ContextType>;
   topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type OutboxMessageConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OutboxMessageConnection'] = ResolversParentTypes['OutboxMessageConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OutboxMessageEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type OutboxMessageEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OutboxMessageEdge'] = ResolversParentTypes['OutboxMessageEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['OutboxMessage'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -2207,6 +2302,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType, RequireFields<QueryClaimArgs, 'id'>>;
   claims?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsArgs, 'first'>>;
   claimsAtRisk?: Resolver<Array<ResolversTypes['ClaimAtRisk']>, ParentType, ContextType, RequireFields<QueryClaimsAtRiskArgs, 'first' | 'withinServiceHours'>>;
+  outboxMessages?: Resolver<ResolversTypes['OutboxMessageConnection'], ParentType, ContextType, RequireFields<QueryOutboxMessagesArgs, 'first'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
   unitsAtRisk?: Resolver<Array<ResolversTypes['UnitAtRisk']>, ParentType, ContextType, RequireFields<QueryUnitsAtRiskArgs, 'first' | 'withinDays'>>;
   warranties?: Resolver<ResolversTypes['WarrantyRecordConnection'], ParentType, ContextType, RequireFields<QueryWarrantiesArgs, 'first'>>;
@@ -2245,6 +2341,12 @@ export type ReportedFirmwareResolvers<ContextType = RequestContext, ParentType e
   component?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reportedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type RetryOutboxMessagePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RetryOutboxMessagePayload'] = ResolversParentTypes['RetryOutboxMessagePayload']> = ResolversObject<{
+  message?: Resolver<Maybe<ResolversTypes['OutboxMessage']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -2468,6 +2570,8 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OutboxMessage?: OutboxMessageResolvers<ContextType>;
+  OutboxMessageConnection?: OutboxMessageConnectionResolvers<ContextType>;
+  OutboxMessageEdge?: OutboxMessageEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PartCoveragePayload?: PartCoveragePayloadResolvers<ContextType>;
   PendingRelease?: PendingReleaseResolvers<ContextType>;
@@ -2487,6 +2591,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   RegisterWarrantyPayload?: RegisterWarrantyPayloadResolvers<ContextType>;
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
   ReportedFirmware?: ReportedFirmwareResolvers<ContextType>;
+  RetryOutboxMessagePayload?: RetryOutboxMessagePayloadResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;
   SlaTarget?: SlaTargetResolvers<ContextType>;
   TelemetryDecision?: TelemetryDecisionResolvers<ContextType>;

@@ -1,12 +1,14 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Generated, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * A message to another system (Sofar CSP, Landray OA), written in the same transaction as the change it reports,
- * so that a change is never without its message nor a message without its change. A dispatcher delivers them in
- * order of `id` per aggregate and marks them delivered; until then they wait here.
+ * so that a change is never without its message nor a message without its change. The dispatcher (dispatcher.ts)
+ * delivers them in order of `id` per aggregate and destination, retries with backoff, and parks what it cannot
+ * deliver; until delivered they wait here.
  */
 @Entity({ name: 'outbox_message' })
-@Index('ix_outbox_pending', ['destination', 'id'], { where: '"delivered_at" IS NULL' })
+@Index('ix_outbox_due', ['nextAttemptAt', 'id'], { where: '"delivered_at" IS NULL AND "parked_at" IS NULL' })
+@Index('ix_outbox_parked', ['orgId', 'parkedAt'], { where: '"parked_at" IS NOT NULL AND "delivered_at" IS NULL' })
 @Index('ix_outbox_aggregate', ['aggregateId', 'id'])
 @Check('ck_outbox_destination', `"destination" IN ('CSP', 'OA')`)
 export class OutboxMessage {
@@ -41,4 +43,20 @@ export class OutboxMessage {
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
+
+  /** Sent with every attempt of this message (x-sofar-delivery-id): the receiver drops a second arrival by it. */
+  @Column({ name: 'delivery_id', type: 'uuid' })
+  @Generated('uuid')
+  deliveryId: string;
+
+  /** Not before this instant: now when written, later after a failed attempt (backoff). */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
+  nextAttemptAt: Date;
+
+  @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
+  lastAttemptAt: Date | null;
+
+  /** Set when the dispatcher gave up (attempts ran out, or the receiver refused it with a 4xx): dead until retried. */
+  @Column({ name: 'parked_at', type: 'timestamptz', nullable: true })
+  parkedAt: Date | null;
 }

@@ -1,0 +1,51 @@
+/**
+ * `npm run dispatch`: the outbox dispatcher alone, beside (or instead of) the servers' own. Any number may run against
+ * one database: each round locks the messages it takes and skips those another holds.
+ *
+ * Configuration is the server's (see the README): DATABASE_URL (without it, the embedded PostgreSQL `npm start`
+ * runs on EMBEDDED_PG_PORT), OUTBOX_CSP_URL / OUTBOX_CSP_SECRET, OUTBOX_OA_URL / OUTBOX_OA_SECRET and the OUTBOX_*
+ * timings. It does not migrate: the server does. SIGTERM or SIGINT finishes the round in progress, then exits 0.
+ */
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '../src/config';
+import { logger } from '../src/common/logger';
+import { createDataSource } from '../src/db/data-source';
+import { EMBEDDED_PASSWORD } from '../src/db/embedded-postgres';
+import { OutboxDispatcher } from '../src/outbox/dispatcher';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  logger.setLevel(config.logLevel);
+  const url = config.databaseUrl ?? `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${config.embeddedPort}/postgres`;
+  const dataSource = createDataSource(url, { poolSize: 2, statementTimeoutMs: config.limits.statementTimeoutMs });
+  await dataSource.initialize();
+  const dispatcher = new OutboxDispatcher(dataSource, config.outbox);
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('outbox dispatcher stopping', { signal });
+      void dispatcher
+        .stop()
+        .then(() => dataSource.destroy())
+        .then(() => process.exit(0), () => process.exit(1));
+    });
+  }
+  dispatcher.start();
+  logger.info('outbox dispatcher ready', { destinations: Object.keys(config.outbox.destinations), database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' });
+}
+
+main().catch((error) => {
+  logger.error('outbox dispatcher failed to start', { message: (error as Error).message });
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/outbox/delivery-rules';
+
+export interface Arrival {
+  deliveryId: string;
+  messageId: string;
+  aggregateId: string;
+  topic: string;
+  payload: unknown;
+}
+
+/**
+ * A receiver as CSP or OA would run one, that misbehaves on purpose: per request, by a seeded random draw, it answers
+ * 503, takes the message and then answers 500 (the sender cannot know it arrived), hangs without answering, or takes
+ * it and answers 200. It verifies every signature, drops a second arrival of a delivery id (counted), keeps the
+ * first arrivals in order per aggregate, and counts any request that arrives while another of the same delivery id
+ * is still open (two senders at once).
+ */
+export async function startFlakyReceiver(options: { secret: string; seed: number; failRate?: number; hangRate?: number; delayMs?: number }) {
+  let state = options.seed >>> 0;
+  const random = () => {
+    // mulberry32: a small seeded generator, so a failing run can be replayed.
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const failRate = options.failRate ?? 0.3;
+  const hangRate = options.hangRate ?? 0.05;
+  const seen = new Map<string, Arrival>();
+  const byAggregate = new Map<string, string[]>();
+  const open = new Map<string, number>();
+  const refused = new Set<string>();
+  const stats = { requests: 0, duplicates: 0, concurrent: 0, badSignatures: 0, failed: 0, hung: 0 };
+
+  const take = (arrival: Arrival) => {
+    if (seen.has(arrival.deliveryId)) {
+      stats.duplicates += 1;
+      return;
+    }
+    seen.set(arrival.deliveryId, arrival);
+    byAggregate.set(arrival.aggregateId, [...(byAggregate.get(arrival.aggregateId) ?? []), arrival.messageId]);
+  };
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      stats.requests += 1;
+      const body = Buffer.concat(chunks);
+      const problem = verifySignature(
+        [options.secret],
+        { signature: request.headers[SIGNATURE_HEADER] as string | undefined, timestamp: request.headers[TIMESTAMP_HEADER] as string | undefined },
+        body,
+        Math.floor(Date.now() / 1000),
+        300,
+      );
+      if (problem) {
+        stats.badSignatures += 1;
+        response.writeHead(401).end(problem);
+        return;
+      }
+      const message = JSON.parse(body.toString('utf8'));
+      const deliveryId = request.headers[DELIVERY_HEADER] as string;
+      if (deliveryId !== message.deliveryId) throw new Error('the delivery id header and body disagree');
+      if ((open.get(deliveryId) ?? 0) > 0) stats.concurrent += 1;
+      open.set(deliveryId, (open.get(deliveryId) ?? 0) + 1);
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        open.set(deliveryId, open.get(deliveryId)! - 1);
+      };
+      response.on('close', close);
+      const arrival: Arrival = { deliveryId, messageId: message.messageId, aggregateId: message.aggregateId, topic: message.topic, payload: message.payload };
+      if (refused.has(message.aggregateId)) {
+        response.writeHead(422, { 'content-type': 'application/json' }).end('{"error":"unknown claim"}');
+        return;
+      }
+      const draw = random();
+      const answer = () => {
+        if (draw < failRate / 2) {
+          stats.failed += 1;
+          response.writeHead(503).end('busy');
+        } else if (draw < failRate - hangRate) {
+          take(arrival);
+          stats.failed += 1;
+          response.writeHead(500).end('stored, then failed');
+        } else if (draw < failRate) {
+          if (draw < failRate - hangRate / 2) take(arrival);
+          stats.hung += 1; // no answer: the sender's timeout ends it
+        } else {
+          take(arrival);
+          response.writeHead(200).end('ok');
+        }
+      };
+      if (options.delayMs) setTimeout(answer, options.delayMs);
+      else answer();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    seen,
+    byAggregate,
+    stats,
+    /** Messages of these aggregates are refused (422) until removed. */
+    refused,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Polls until `done()` or the time is up; answers whether it got there. */
+export async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await done()) return true;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return done();
+}
