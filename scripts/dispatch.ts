@@ -12,6 +12,7 @@ import { logger } from '../src/common/logger';
 import { createDataSource } from '../src/db/data-source';
 import { EMBEDDED_PASSWORD } from '../src/db/embedded-postgres';
 import { OutboxDispatcher } from '../src/outbox/dispatcher';
+import { recordDelivery } from '../src/server/metrics';
 
 async function main(): Promise<void> {
   let config;
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   const url = config.databaseUrl ?? `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${config.embeddedPort}/postgres`;
   const dataSource = createDataSource(url, { poolSize: 2, statementTimeoutMs: config.limits.statementTimeoutMs });
   await dataSource.initialize();
-  const dispatcher = new OutboxDispatcher(dataSource, config.outbox);
+  const dispatcher = new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery });
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {

@@ -7,6 +7,7 @@ import { seedDemoUnits } from './db/demo-data';
 import type { Clock } from './records/records.service';
 import { OutboxDispatcher } from './outbox/dispatcher';
 import { startHttpServer, type RunningServer } from './server/http-server';
+import { recordDelivery, watchOutbox } from './server/metrics';
 import { createServices, type Services } from './services';
 
 export interface RunningApp {
@@ -48,7 +49,8 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       drainTimeoutMs: config.drainTimeoutMs,
       plannedReads: config.plannedReads,
     });
-    const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, config.outbox) : null;
+    watchOutbox(dataSource);
+    const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery }) : null;
     dispatcher?.start();
     return {
       url: http.url,

@@ -1,4 +1,5 @@
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { registry } from './metrics';
 import {
   ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
@@ -185,6 +186,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const started = process.hrtime.bigint();
     const url = request.url === '/' ? ROOT_URL : new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
+    if (url.pathname === '/metrics' && request.method === 'GET') {
+      const body = await registry.metrics();
+      response.writeHead(200, { 'content-type': registry.contentType });
+      response.end(body);
+      return;
+    }
     if (url.pathname === '/ready') {
       try {
         await services.dataSource.query('SELECT 1');

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { recordRequest } from './metrics';
 import type { GraphQLError } from 'graphql';
 import { logger, requestScope } from '../common/logger';
 import type { RequestContext } from '../context';
@@ -11,10 +12,13 @@ const MAX_MESSAGE = 1000;
  * same fields as the plugin's below; `planned: true` marks a planned read.
  */
 export function logRequest(answer: { operation: string | null; started: bigint; status: number; errors?: Record<string, number>; planned?: boolean }): void {
+  const ms = Number(process.hrtime.bigint() - answer.started) / 1e6;
+  const sqlQueries = requestScope.getStore()?.sqlQueries ?? 0;
+  recordRequest({ operation: answer.operation, status: answer.status, seconds: ms / 1000, sqlStatements: sqlQueries, errors: answer.errors });
   logger.info('graphql', {
     operation: answer.operation,
-    ms: Number(process.hrtime.bigint() - answer.started) / 1e6,
-    sqlQueries: requestScope.getStore()?.sqlQueries ?? 0,
+    ms,
+    sqlQueries,
     http: answer.status,
     ...(answer.errors ? { errors: answer.errors } : {}),
     ...(answer.planned ? { planned: true } : {}),
@@ -51,6 +55,7 @@ export const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
           http: response.http.status ?? 200,
           ...(Object.keys(counts).length > 0 ? { errors: counts } : {}),
         };
+        recordRequest({ operation: request.operationName, status: fields.http as number, seconds: (fields.ms as number) / 1000, sqlStatements: fields.sqlQueries as number, errors: counts });
         if (firstUnexpected) {
           const original = firstUnexpected.originalError ?? firstUnexpected;
           logger.error('graphql', {

@@ -78,8 +78,9 @@ describe('outbox dispatcher: a flaky receiver', () => {
     await writeMessages(t, org, 100, 1_000 - real);
 
     expect(await waitFor(() => receiver.seen.size >= 1_000, 90_000)).toBe(true);
-    const [{ undelivered }] = await t.dataSource.query(`SELECT count(*)::int AS undelivered FROM outbox_message WHERE delivered_at IS NULL`);
-    expect(undelivered).toBe(0);
+    // The receiver has each message before the dispatcher's round records it.
+    const undelivered = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM outbox_message WHERE delivered_at IS NULL`))[0].n;
+    expect(await waitFor(async () => (await undelivered()) === 0, 10_000)).toBe(true);
     expect(receiver.seen.size).toBe(1_000);
     expect(inOrder(receiver.byAggregate)).toBe(true);
     expect(receiver.byAggregate.get(claimId)).toHaveLength(real);
@@ -132,6 +133,31 @@ describe('outbox dispatcher: a flaky receiver', () => {
     expect(inOrder(receiver.byAggregate)).toBe(true);
     expect((await t.graphql(RETRY, { id: parked.id }, admin)).data.retryOutboxMessage.userErrors[0]).toMatchObject({ code: 'INVALID_TRANSITION' });
   }, 60_000);
+
+  it('/metrics shows requests by operation, SQL per request, deliveries by destination and the outbox depth', async () => {
+    // Labelled by the operation name the client sends, as the request log names it; a name that is not one is not a label.
+    const send = (query: string, operationName: string) =>
+      fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ query, operationName }) });
+    await send(`query WarrantyLookup { warranty(serialNumber: "OB-1") { id } }`, 'WarrantyLookup');
+    await send(`query Weird { __typename }`, 'Lookup$Weird');
+    // The previous test's last message: arrived, its round perhaps not yet recorded.
+    expect(await waitFor(async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM outbox_message WHERE delivered_at IS NULL`))[0].n === 0, 10_000)).toBe(true);
+    const response = await fetch(new URL('/metrics', t.url));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(/^warranty_graphql_requests_total\{operation="WarrantyLookup",status="200"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(text).not.toContain('Lookup$Weird');
+    expect(value(/^warranty_outbox_deliveries_total\{destination="CSP",outcome="DELIVERED"\} (\d+)/m)).toBeGreaterThanOrEqual(1_000);
+    expect(value(/^warranty_outbox_deliveries_total\{destination="CSP",outcome="RETRY"\} (\d+)/m)).toBeGreaterThan(100);
+    expect(value(/^warranty_outbox_deliveries_total\{destination="CSP",outcome="PARKED"\} (\d+)/m)).toBe(1);
+    expect(value(/^warranty_graphql_sql_statements_count (\d+)/m)).toBeGreaterThan(0);
+    expect(text).toMatch(/^warranty_outbox_delivery_duration_seconds_bucket\{le="0.5",destination="CSP"\} \d+/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    // Everything delivered: no pending gauge above zero.
+    expect(text).not.toMatch(/^warranty_outbox_pending_messages\{[^}]*\} [1-9]/m);
+  });
 });
 
 describe('outbox dispatcher: three `npm run dispatch` processes on one database', () => {

@@ -1,0 +1,132 @@
+/**
+ * Prometheus metrics (`GET /metrics`, prom-client): requests and errors by operation, SQL statements per request,
+ * the outbox's depth and the age of its oldest due message, deliveries by destination and outcome, webhook calls by
+ * source and result, and the process's own (memory, CPU, event loop). One registry per process: the in-server
+ * dispatcher and the HTTP server report into the same one.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+/** Operation names are the client's: only plain ones are labels, and only so many, or a client could grow the registry without end. */
+const MAX_OPERATIONS = 200;
+const operations = new Set<string>();
+function operationLabel(name: string | null | undefined): string {
+  if (!name) return '(anonymous)';
+  if (operations.has(name)) return name;
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name) || operations.size >= MAX_OPERATIONS) return '(other)';
+  operations.add(name);
+  return name;
+}
+
+const requests = new Counter({ name: 'warranty_graphql_requests_total', help: 'GraphQL requests by operation and HTTP status.', labelNames: ['operation', 'status'], registers: [registry] });
+const errors = new Counter({ name: 'warranty_graphql_errors_total', help: 'GraphQL errors by operation and code.', labelNames: ['operation', 'code'], registers: [registry] });
+const duration = new Histogram({
+  name: 'warranty_graphql_request_duration_seconds',
+  help: 'GraphQL request duration by operation.',
+  labelNames: ['operation'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+const sqlStatements = new Histogram({
+  name: 'warranty_graphql_sql_statements',
+  help: 'SQL statements one GraphQL request ran.',
+  buckets: [0, 1, 2, 3, 5, 8, 13, 21, 50, 100, 300],
+  registers: [registry],
+});
+
+export function recordRequest(answer: { operation: string | null | undefined; status: number; seconds: number; sqlStatements: number; errors?: Record<string, number> }): void {
+  const operation = operationLabel(answer.operation);
+  requests.inc({ operation, status: String(answer.status) });
+  duration.observe({ operation }, answer.seconds);
+  sqlStatements.observe(answer.sqlStatements);
+  for (const [code, count] of Object.entries(answer.errors ?? {})) errors.inc({ operation, code }, count);
+}
+
+const deliveries = new Counter({
+  name: 'warranty_outbox_deliveries_total',
+  help: 'Outbox delivery attempts by destination and outcome (DELIVERED, RETRY, PARKED).',
+  labelNames: ['destination', 'outcome'],
+  registers: [registry],
+});
+const deliveryDuration = new Histogram({
+  name: 'warranty_outbox_delivery_duration_seconds',
+  help: 'One delivery attempt, from the request to the answer (or the timeout), by destination.',
+  labelNames: ['destination'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export function recordDelivery(destination: string, outcome: string, seconds: number): void {
+  deliveries.inc({ destination, outcome });
+  deliveryDuration.observe({ destination }, seconds);
+}
+
+const webhooks = new Counter({
+  name: 'warranty_webhook_requests_total',
+  help: 'Inbound webhook calls by source and result (accepted, duplicate, or the refusal).',
+  labelNames: ['source', 'result'],
+  registers: [registry],
+});
+
+export function recordWebhook(source: string, result: string): void {
+  webhooks.inc({ source, result });
+}
+
+/** The outbox as the database holds it, read when scraped (at most every OUTBOX_SAMPLE_MS, however often scraped). */
+const OUTBOX_SAMPLE_MS = 5_000;
+let outboxSource: DataSource | null = null;
+let sampled: { at: number; rows: Array<{ destination: string; pending: number; parked: number; oldest_seconds: number | null }> } | null = null;
+
+export function watchOutbox(dataSource: DataSource | null): void {
+  outboxSource = dataSource;
+  sampled = null;
+}
+
+async function outboxRows() {
+  if (!outboxSource?.isInitialized) return [];
+  if (!sampled || Date.now() - sampled.at > OUTBOX_SAMPLE_MS) {
+    const rows = await outboxSource.query(
+      `SELECT destination,
+              count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
+              count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked,
+              extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL))::float8 AS oldest_seconds
+       FROM outbox_message WHERE delivered_at IS NULL GROUP BY destination`,
+    );
+    sampled = { at: Date.now(), rows };
+  }
+  return sampled.rows;
+}
+
+new Gauge({
+  name: 'warranty_outbox_pending_messages',
+  help: 'Outbox messages not yet delivered (not parked), by destination.',
+  labelNames: ['destination'],
+  registers: [registry],
+  async collect() {
+    this.reset();
+    for (const row of await outboxRows()) this.set({ destination: row.destination }, row.pending);
+  },
+});
+new Gauge({
+  name: 'warranty_outbox_parked_messages',
+  help: 'Outbox messages parked (dead) until an admin retries them, by destination.',
+  labelNames: ['destination'],
+  registers: [registry],
+  async collect() {
+    this.reset();
+    for (const row of await outboxRows()) this.set({ destination: row.destination }, row.parked);
+  },
+});
+new Gauge({
+  name: 'warranty_outbox_oldest_pending_age_seconds',
+  help: 'Age of the oldest undelivered (not parked) outbox message, by destination.',
+  labelNames: ['destination'],
+  registers: [registry],
+  async collect() {
+    this.reset();
+    for (const row of await outboxRows()) if (row.oldest_seconds !== null) this.set({ destination: row.destination }, row.oldest_seconds);
+  },
+});
