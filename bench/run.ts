@@ -37,6 +37,7 @@ import type { RoundResult, RunMessage } from './load-generator';
 import { BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type ScenarioKey, type Target } from './scenarios';
 import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG } from './seed';
 import { commandScript, commandSources, measureTelemetry, telemetryReport } from './telemetry';
+import { cpuMs, fixed, rssMb } from './process-stats';
 
 logger.setLevel('warn');
 
@@ -190,26 +191,6 @@ async function stopChild(child: Child): Promise<void> {
   const timer = setTimeout(() => child.process.kill('SIGKILL'), 10_000);
   await child.exited;
   clearTimeout(timer);
-}
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** User + system CPU of a process so far, in ms (fields 14 and 15 of /proc/<pid>/stat). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-}
-
-function rssMb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -488,7 +469,6 @@ function median(values: number[]): number {
   return sorted[Math.ceil(sorted.length / 2) - 1];
 }
 
-const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const rate = (side: Side) => side.requests / side.seconds;
 
 function table(rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }>): string {

@@ -101,7 +101,8 @@ function registration(fleet: Fleet, o: number, k: number): Record<string, unknow
   };
 }
 
-async function graphql(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<any> {
+/** One operation through the API: its data; an HTTP error, a GraphQL error or a userErrors entry stops the bench. */
+export async function graphql(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<any> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

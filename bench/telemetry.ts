@@ -16,13 +16,13 @@
  *    fleet ten times the other's size shows whether it grows with the fleet.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { signToken } from '../src/auth/tokens';
 import { evaluateChunk } from '../src/telemetry/telemetry-evaluation';
-import { multiply, seedThroughApi, type Fleet } from './seed';
+import { fixed, rssMb } from './process-stats';
+import { graphql, multiply, seedThroughApi, type Fleet } from './seed';
 
 export const TELEMETRY_FLEETS: Fleet[] = [
   { orgs: [{ org: 'fleet-100k', prefix: 'TM-S-' }], unitsPerOrg: 100_000, seedsPerOrg: 50, digits: 7 },
@@ -35,7 +35,7 @@ const AFTER_DEADLINE = '2026-10-01T08:00:00Z';
 const BATCH = 10_000;
 const INGEST_IN_FLIGHT = 2;
 /** The command's default chunk. */
-export const CHUNK = 50_000;
+const CHUNK = 50_000;
 const SAMPLE_MS = 20;
 
 export interface FleetResult {
@@ -50,15 +50,6 @@ export interface FleetResult {
   subgraphRssMb: { ingestPeak: number; before: number; peak: number };
   /** Decisions in the database after the command, by outcome. */
   stored: { voided: number; flagged: number };
-}
-
-function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : NaN;
-  } catch {
-    return NaN; // the process has exited
-  }
 }
 
 /** Samples a process's resident memory until stopped; answers the highest sample. */
@@ -76,19 +67,8 @@ function sampleRss(pid: number): { stop(): number } {
   };
 }
 
-async function call(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: Record<string, any>; errors?: unknown[] };
-  const payload = body.data && Object.values(body.data)[0];
-  if (response.status !== 200 || body.errors?.length || !payload || payload.userErrors?.length) {
-    throw new Error(`telemetry bench: HTTP ${response.status}: ${JSON.stringify(body.errors ?? payload?.userErrors ?? body).slice(0, 500)}`);
-  }
-  return payload;
-}
+/** One mutation through the API; its payload (seed.ts's call refuses errors and userErrors). */
+const call = async (url: string, token: string, query: string, variables: Record<string, unknown>) => Object.values(await graphql(url, token, query, variables))[0] as any;
 
 const HEARTBEATS = `mutation Heartbeats($input: RecordHeartbeatsInput!) { recordHeartbeats(input: $input) { accepted unknownSerialNumbers userErrors { code field message } } }`;
 const FIRMWARE = `mutation Firmware($input: RecordFirmwareReportsInput!) { recordFirmwareReports(input: $input) { accepted unknownSerialNumbers userErrors { code field message } } }`;
@@ -269,7 +249,6 @@ export async function measureTelemetry(options: {
   return results;
 }
 
-const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
 export function telemetryReport(results: FleetResult[]): string {

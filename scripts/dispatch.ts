@@ -7,7 +7,7 @@
  * timings. It does not migrate: the server does. SIGTERM or SIGINT finishes the round in progress, then exits 0.
  */
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../src/config';
+import { loadConfigOrExit } from '../src/config';
 import { logger } from '../src/common/logger';
 import { createDataSource } from '../src/db/data-source';
 import { EMBEDDED_PASSWORD } from '../src/db/embedded-postgres';
@@ -15,16 +15,7 @@ import { OutboxDispatcher } from '../src/outbox/dispatcher';
 import { recordDelivery } from '../src/server/metrics';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   logger.setLevel(config.logLevel);
   const url = config.databaseUrl ?? `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${config.embeddedPort}/postgres`;
   const dataSource = createDataSource(url, { poolSize: 2, statementTimeoutMs: config.limits.statementTimeoutMs });

@@ -87,6 +87,19 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** For the entry points (`npm start`, `npm run dispatch`): a bad configuration prints its problems and exits 2. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
   const nodeEnv = env.NODE_ENV ?? 'development';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { startApp, type RunningApp } from './app';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config';
+import { DEVELOPMENT_JWT_SECRET, loadConfigOrExit } from './config';
 import { logger } from './common/logger';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres';
 
@@ -9,16 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-post
  * in .data/postgres) first. Either way the database is migrated before the first request.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   logger.setLevel(config.logLevel);
 
   let embedded: EmbeddedDatabase | undefined;

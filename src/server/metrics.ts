@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics (`GET /metrics`, prom-client): requests and errors by operation, SQL statements per request,
- * the outbox's depth and the age of its oldest due message, deliveries by destination and outcome, webhook calls by
- * source and result, and the process's own (memory, CPU, event loop). One registry per process: the in-server
+ * the outbox's depth and the age of its oldest due message, deliveries by destination and outcome, and the
+ * process's own (memory, CPU, event loop). One registry per process: the in-server
  * dispatcher and the HTTP server report into the same one.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -62,17 +62,6 @@ const deliveryDuration = new Histogram({
 export function recordDelivery(destination: string, outcome: string, seconds: number): void {
   deliveries.inc({ destination, outcome });
   deliveryDuration.observe({ destination }, seconds);
-}
-
-const webhooks = new Counter({
-  name: 'warranty_webhook_requests_total',
-  help: 'Inbound webhook calls by source and result (accepted, duplicate, or the refusal).',
-  labelNames: ['source', 'result'],
-  registers: [registry],
-});
-
-export function recordWebhook(source: string, result: string): void {
-  webhooks.inc({ source, result });
 }
 
 /** The outbox as the database holds it, read when scraped (at most every OUTBOX_SAMPLE_MS, however often scraped). */

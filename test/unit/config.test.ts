@@ -36,9 +36,21 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
     [{ PLAYGROUND: 'maybe' }, 'PLAYGROUND must be true or false'],
     [{ DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE must be a whole number from 1 to 200'],
+    [{ OUTBOX_CSP_URL: 'http://csp.local/hooks' }, 'OUTBOX_CSP_SECRET must be at least 16 characters long when OUTBOX_CSP_URL is set'],
+    [{ OUTBOX_OA_URL: 'http://oa.local/', OUTBOX_OA_SECRET: 'short' }, 'OUTBOX_OA_SECRET must be at least 16 characters'],
+    [{ OUTBOX_CSP_URL: 'ftp://csp.local/', OUTBOX_CSP_SECRET: 'a-long-enough-secret-value' }, 'OUTBOX_CSP_URL must be a http: or https: URL'],
+    [{ OUTBOX_MAX_ATTEMPTS: '0' }, 'OUTBOX_MAX_ATTEMPTS must be a whole number from 1'],
+    [{ OUTBOX_DISPATCH: 'sometimes' }, 'OUTBOX_DISPATCH must be true or false'],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('delivers the outbox in the server by default, to the destinations that have a URL and a secret', () => {
+    expect(loadConfig({}).outbox).toMatchObject({ dispatchInServer: true, destinations: {}, retry: { maxAttempts: 10, baseDelayMs: 1_000, maxDelayMs: 300_000 } });
+    const config = loadConfig({ OUTBOX_CSP_URL: 'https://csp.example/hooks', OUTBOX_CSP_SECRET: 'a-long-enough-secret-value', OUTBOX_DISPATCH: 'false' });
+    expect(config.outbox).toMatchObject({ dispatchInServer: false, destinations: { CSP: { url: 'https://csp.example/hooks', secret: 'a-long-enough-secret-value' } } });
+    expect(config.outbox.destinations.OA).toBeUndefined();
   });
 
   it('lists every problem at once', () => {
