@@ -8,6 +8,7 @@ import { Extensions1795800000000 } from './1795800000000-Extensions';
 import { Telemetry1795900000000 } from './1795900000000-Telemetry';
 import { RecordOrgIdIndex1796000000000 } from './1796000000000-RecordOrgIdIndex';
 import { OutboxDelivery1796100000000 } from './1796100000000-OutboxDelivery';
+import { WebhookReceipts1796200000000 } from './1796200000000-WebhookReceipts';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Telemetry1795900000000,
   RecordOrgIdIndex1796000000000,
   OutboxDelivery1796100000000,
+  WebhookReceipts1796200000000,
 ];

@@ -48,6 +48,7 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       hideFieldSuggestions: config.nodeEnv === 'production',
       drainTimeoutMs: config.drainTimeoutMs,
       plannedReads: config.plannedReads,
+      webhooks: config.webhooks,
     });
     watchOutbox(dataSource);
     const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery }) : null;

@@ -26,6 +26,22 @@ export interface AppConfig {
   /** Answer the gateway's hot read documents from their plans (server/planned-reads.ts); off runs them all through Apollo. */
   plannedReads: boolean;
   outbox: OutboxConfig;
+  webhooks: WebhookConfig;
+}
+
+/** The inbound webhooks of Landray OA, Sofar CLOUD and Sofar Products (server/webhooks.ts). */
+export interface WebhookConfig {
+  /**
+   * Per source, the shared secrets its signed requests may be signed with (two during a rotation); a source with
+   * none takes SERVICE bearer tokens only.
+   */
+  secrets: Record<'OA' | 'CLOUD' | 'PRODUCTS', string[]>;
+  /** How far a request's x-sofar-timestamp may be from now, either way. */
+  toleranceSeconds: number;
+  /** The most a streamed (NDJSON) delivery may carry; JSON deliveries have the ordinary body limit. */
+  maxStreamBytes: number;
+  /** Wall-clock budget of one streamed delivery (other webhooks have the ordinary request budget). */
+  streamTimeoutMs: number;
 }
 
 /** Delivery of the outbox to CSP and Landray OA (outbox/dispatcher.ts). */
@@ -157,6 +173,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     destinations[destination] = { url: target, secret };
   }
 
+  const webhookSecrets = {} as WebhookConfig['secrets'];
+  for (const source of ['OA', 'CLOUD', 'PRODUCTS'] as const) {
+    const name = `WEBHOOK_${source}_SECRET`;
+    const secrets = (env[name] ?? '').split(',').map((secret) => secret.trim()).filter((secret) => secret !== '');
+    if (secrets.some((secret) => secret.length < 16)) problems.push(`${name} must hold secrets of at least 16 characters each (comma-separated during a rotation)`);
+    if (secrets.length > 2) problems.push(`${name} may hold at most two secrets (the new one and the old one, during a rotation)`);
+    webhookSecrets[source] = secrets;
+  }
+
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -203,6 +228,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       timeoutMs: integer('OUTBOX_TIMEOUT_MS', 10_000, 10, 300_000),
       pollMs: integer('OUTBOX_POLL_MS', 1_000, 10, 600_000),
       batchSize: integer('OUTBOX_BATCH', 50, 1, 1_000),
+    },
+    webhooks: {
+      secrets: webhookSecrets,
+      toleranceSeconds: integer('WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3_600),
+      maxStreamBytes: integer('WEBHOOK_MAX_STREAM_BYTES', 256 * 1024 * 1024, 1_024, 4 * 1024 * 1024 * 1024),
+      streamTimeoutMs: integer('WEBHOOK_STREAM_TIMEOUT_MS', 300_000, 1_000, 3_600_000),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

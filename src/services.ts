@@ -11,6 +11,7 @@ import { ProductsService } from './products/products.service';
 import { RecordsService, type Clock } from './records/records.service';
 import { TelemetryService } from './telemetry/telemetry.service';
 import { OutboxService } from './outbox/outbox.service';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 /** The application's services: stateless apart from the data source, built once per process. */
 export function createServices(dataSource: DataSource, clock?: Clock) {
@@ -27,8 +28,9 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const extensions = new ExtensionsService(dataSource, audit, clock);
   const telemetry = new TelemetryService(dataSource, clock);
   const outbox = new OutboxService(dataSource);
+  const webhooks = new WebhooksService(dataSource, claims, products, telemetry);
   return {
-    dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox,
+    dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
   };

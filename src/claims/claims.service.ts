@@ -6,6 +6,7 @@ import { DomainError, DomainErrors } from '../common/errors';
 import { isExternalKey, isUuid } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { calendarDateOf, type IsoDate } from '../coverage/calendar';
+import { inTransaction } from '../db/transactions';
 import type { CoverageCheckService, WarrantyCheckView } from '../coverage/coverage-check.service';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
@@ -367,12 +368,13 @@ export class ClaimsService {
   async recordExceptionDecision(
     actor: Actor,
     input: { claimId: string; outcome: 'APPROVED' | 'REJECTED'; approver: string; reference: string; reason?: string | null },
+    within?: EntityManager,
   ): Promise<WarrantyClaim> {
     assertRole(actor, ['SERVICE', 'WARRANTY_ADMIN'], 'record an exception decision');
     if (!isExternalKey(input.reference)) throw new DomainError('BAD_USER_INPUT', 'an OA reference is 1 to 200 letters, digits and ._:/-', ['input', 'reference']);
     const approver = input.approver.trim();
     if (!approver || approver.length > 200) throw new DomainError('BAD_USER_INPUT', 'name the approver (1 to 200 characters)', ['input', 'approver']);
-    return this.dataSource.transaction(async (manager) => {
+    return inTransaction(this.dataSource, within, async (manager) => {
       const claim = await lockClaim(manager, actor, input.claimId, ['input', 'claimId']);
       if (claim.exceptionReference !== null) {
         if (claim.exceptionReference === input.reference && claim.exceptionOutcome === input.outcome) return claim;

@@ -9,10 +9,11 @@ import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { ProductReference } from '../products/product-reference.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
+import { WebhookReceipt } from '../webhooks/webhook-receipt.entity';
 import { FirmwareRelease, TelemetryDecision, UnitFirmware, UnitTelemetryRow } from '../telemetry/telemetry.entities';
 
 export const ENTITIES = [
   WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
   FirmwareRelease, UnitTelemetryRow, UnitFirmware, TelemetryDecision,
-  WarrantyEvent,
+  WarrantyEvent, WebhookReceipt,
 ];

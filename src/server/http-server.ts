@@ -10,7 +10,7 @@ import type { GraphQLError } from 'graphql';
 import type { Actor } from '../auth/actor';
 import { InvalidTokenError, type TokenVerifier } from '../auth/tokens';
 import { logger, requestScope } from '../common/logger';
-import type { RequestLimits } from '../config';
+import type { RequestLimits, WebhookConfig } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
 import { recordSelectionPlugin } from '../records/record-selection';
 import { representationCheck } from '../federation/representations';
@@ -23,6 +23,8 @@ import { isLoopback, playgroundHtml } from './playground';
 import { logRequest, requestLogPlugin } from './request-log';
 import { answerPlannedRead, planRead, type PlannedRead } from './planned-reads';
 import { createShapeGate } from './shape-gate';
+import { HttpError, readBodyBytes, sendJson } from './http-body';
+import { handleWebhook, webhookRoute } from './webhooks';
 
 export interface HttpServerOptions {
   services: Services;
@@ -42,6 +44,8 @@ export interface HttpServerOptions {
   drainTimeoutMs: number;
   /** Answer the planned read documents from their plans (planned-reads.ts). */
   plannedReads?: boolean;
+  /** The inbound webhooks' secrets and bounds (webhooks.ts). */
+  webhooks: WebhookConfig;
 }
 
 export interface RunningServer {
@@ -52,38 +56,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** A full telemetry batch (10,000 firmware reports of up to ~200 bytes each) fits; anything larger is refused unread. */
-const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** A caller's x-request-id is logged on every line and echoed back: accepted only when short and plain. */
 const PLAIN_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const declared = Number(request.headers['content-length']);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`, 'PAYLOAD_TOO_LARGE');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
 
 /** An operation over a shape limit, refused before Apollo Server: the answer and the log line Apollo would give. */
 function refuseShape(response: ServerResponse, requestId: string, errors: readonly GraphQLError[], started: bigint): void {
@@ -201,6 +175,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return sendJson(response, 503, { status: 'unavailable', reason: 'database unreachable' });
       }
     }
+    const webhook = webhookRoute(url.pathname);
+    if (webhook) return handleWebhook(webhook, request, response, requestId, { services, verifyToken, config: options.webhooks });
     if (url.pathname !== '/') {
       return sendJson(response, 404, { errors: [{ message: `no such path: ${url.pathname}`, extensions: { code: 'NOT_FOUND' } }] });
     }
@@ -217,7 +193,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     };
     let body: unknown = undefined;
     if (request.method === 'POST') {
-      const raw = await readBody(request);
+      const raw = (await readBodyBytes(request)).toString('utf8');
       if (header('content-type')?.includes('json') && raw.length > 0) {
         try {
           body = JSON.parse(raw);
@@ -292,16 +268,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       );
     }
     inFlight.add(response);
-    // Work for this request stops at the deadline, or as soon as the client has gone.
+    // Work for this request stops at the deadline, or as soon as the client has gone. A streamed webhook delivery
+    // has a budget of its own; a webhook's statements are bounded by its body, not by the per-request count.
+    const webhook = webhookRoute(request.url === '/' ? '/' : new URL(request.url ?? '/', 'http://localhost').pathname);
     const abort = new AbortController();
-    const deadline = setTimeout(() => abort.abort('REQUEST_TIMEOUT'), limits.requestTimeoutMs);
+    const deadline = setTimeout(() => abort.abort('REQUEST_TIMEOUT'), webhook?.body === 'ndjson' ? options.webhooks.streamTimeoutMs : limits.requestTimeoutMs);
     response.on('close', () => {
       clearTimeout(deadline);
       if (!response.writableFinished) abort.abort('CLIENT_CLOSED_REQUEST');
       inFlight.delete(response);
       if (inFlight.size === 0) drained?.();
     });
-    requestScope.run({ requestId, sqlQueries: 0, signal: abort.signal, maxSqlQueries: limits.maxSqlStatements }, () => {
+    requestScope.run({ requestId, sqlQueries: 0, signal: abort.signal, maxSqlQueries: webhook ? undefined : limits.maxSqlStatements }, () => {
       handle(request, response, requestId, abort.signal).catch((error: Error) => {
         if (error instanceof HttpError) {
           logger.warn('http request refused', { status: error.status, message: error.message });

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics (`GET /metrics`, prom-client): requests and errors by operation, SQL statements per request,
- * the outbox's depth and the age of its oldest due message, deliveries by destination and outcome, and the
- * process's own (memory, CPU, event loop). One registry per process: the in-server
+ * the outbox's depth and the age of its oldest due message, deliveries by destination and outcome, webhook calls by
+ * source and result, and the process's own (memory, CPU, event loop). One registry per process: the in-server
  * dispatcher and the HTTP server report into the same one.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -62,6 +62,18 @@ const deliveryDuration = new Histogram({
 export function recordDelivery(destination: string, outcome: string, seconds: number): void {
   deliveries.inc({ destination, outcome });
   deliveryDuration.observe({ destination }, seconds);
+}
+
+const webhookRequests = new Counter({
+  name: 'warranty_webhook_requests_total',
+  help: 'Inbound webhook calls by source (OA, CLOUD, PRODUCTS) and result (ACCEPTED, REPLAYED, BAD_SIGNATURE, STALE, ...).',
+  labelNames: ['source', 'result'],
+  registers: [registry],
+});
+
+/** Both labels come from closed sets (webhook-rules.ts), never from the caller. */
+export function recordWebhook(source: string, result: string): void {
+  webhookRequests.inc({ source, result });
 }
 
 /** The outbox as the database holds it, read when scraped (at most every OUTBOX_SAMPLE_MS, however often scraped). */

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
+import { inTransaction } from '../db/transactions';
 import { parseVersion } from './firmware-rules';
 import { releaseOf } from './telemetry-loaders';
 import { evaluateChunk, type EvaluationResult } from './telemetry-evaluation';
@@ -62,12 +63,16 @@ export class TelemetryService {
   }
 
   /** Last cloud contacts, one statement for the batch; an older heartbeat never moves a contact back. */
-  async recordHeartbeats(actor: Actor, heartbeats: ReadonlyArray<{ serialNumber: string; at: Date }>): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
+  async recordHeartbeats(
+    actor: Actor,
+    heartbeats: ReadonlyArray<{ serialNumber: string; at: Date }>,
+    within?: EntityManager,
+  ): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
     assertRole(actor, INGESTERS, 'record heartbeats');
     checkBatch(heartbeats.length, 'heartbeats');
     const serials = heartbeats.map((h) => h.serialNumber);
     const ats = heartbeats.map((h) => h.at.toISOString());
-    return this.dataSource.transaction(async (manager) => {
+    return inTransaction(this.dataSource, within, async (manager) => {
       const [{ accepted }] = await manager.query(
         `WITH input AS (SELECT upper(btrim(s)) AS serial, a AS at FROM unnest($2::text[], $3::timestamptz[]) AS i(s, a)),
               known AS (SELECT r.id, r.org_id, max(i.at) AS at FROM input i JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial GROUP BY r.id, r.org_id),
@@ -85,6 +90,7 @@ export class TelemetryService {
   async recordFirmware(
     actor: Actor,
     reports: ReadonlyArray<{ serialNumber: string; component: string; version: string; at: Date }>,
+    within?: EntityManager,
   ): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
     assertRole(actor, INGESTERS, 'record firmware reports');
     checkBatch(reports.length, 'reports');
@@ -97,7 +103,7 @@ export class TelemetryService {
     });
     if (problems.length) throw new DomainErrors(problems.slice(0, 20));
     const serials = reports.map((r) => r.serialNumber);
-    return this.dataSource.transaction(async (manager) => {
+    return inTransaction(this.dataSource, within, async (manager) => {
       const [{ accepted }] = await manager.query(
         `WITH input AS (
            SELECT upper(btrim(s)) AS serial, upper(c) AS component, v AS version, p::int[] AS parts, a AS at

@@ -41,6 +41,10 @@ describe('loadConfig', () => {
     [{ OUTBOX_CSP_URL: 'ftp://csp.local/', OUTBOX_CSP_SECRET: 'a-long-enough-secret-value' }, 'OUTBOX_CSP_URL must be a http: or https: URL'],
     [{ OUTBOX_MAX_ATTEMPTS: '0' }, 'OUTBOX_MAX_ATTEMPTS must be a whole number from 1'],
     [{ OUTBOX_DISPATCH: 'sometimes' }, 'OUTBOX_DISPATCH must be true or false'],
+    [{ WEBHOOK_OA_SECRET: 'short' }, 'WEBHOOK_OA_SECRET must hold secrets of at least 16 characters'],
+    [{ WEBHOOK_CLOUD_SECRET: 'a-long-enough-secret-value,short' }, 'WEBHOOK_CLOUD_SECRET must hold secrets of at least 16 characters'],
+    [{ WEBHOOK_PRODUCTS_SECRET: 'a-long-enough-secret-1,a-long-enough-secret-2,a-long-enough-secret-3' }, 'WEBHOOK_PRODUCTS_SECRET may hold at most two secrets'],
+    [{ WEBHOOK_TOLERANCE_SECONDS: '0' }, 'WEBHOOK_TOLERANCE_SECONDS must be a whole number from 1'],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -51,6 +55,17 @@ describe('loadConfig', () => {
     const config = loadConfig({ OUTBOX_CSP_URL: 'https://csp.example/hooks', OUTBOX_CSP_SECRET: 'a-long-enough-secret-value', OUTBOX_DISPATCH: 'false' });
     expect(config.outbox).toMatchObject({ dispatchInServer: false, destinations: { CSP: { url: 'https://csp.example/hooks', secret: 'a-long-enough-secret-value' } } });
     expect(config.outbox.destinations.OA).toBeUndefined();
+  });
+
+  it('takes signed webhooks only from sources with a secret (two during a rotation), within five minutes by default', () => {
+    expect(loadConfig({}).webhooks).toEqual({
+      secrets: { OA: [], CLOUD: [], PRODUCTS: [] },
+      toleranceSeconds: 300,
+      maxStreamBytes: 256 * 1024 * 1024,
+      streamTimeoutMs: 300_000,
+    });
+    const config = loadConfig({ WEBHOOK_PRODUCTS_SECRET: ' new-products-secret-1 , old-products-secret-0 ', WEBHOOK_OA_SECRET: 'the-oa-secret-0000' });
+    expect(config.webhooks.secrets).toEqual({ OA: ['the-oa-secret-0000'], CLOUD: [], PRODUCTS: ['new-products-secret-1', 'old-products-secret-0'] });
   });
 
   it('lists every problem at once', () => {

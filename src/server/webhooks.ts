@@ -1,0 +1,267 @@
+/**
+ * The inbound webhooks over HTTP: Landray OA's exception decisions, Sofar Products' SKU changes (JSON bodies) and
+ * Sofar CLOUD's telemetry (an NDJSON stream). Each request is authenticated (a signature with the source's shared
+ * secret, or a SERVICE bearer token), dated (x-sofar-timestamp within the tolerance), parsed, and handed to
+ * WebhooksService, which applies it with its replay guard in one transaction. Anything refused is answered with
+ * its 4xx and a message, and nothing is written. One log line per call, never with a secret, signature or token.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream';
+import split2 from 'split2';
+import { hasRole, type Actor } from '../auth/actor';
+import { InvalidTokenError, type TokenVerifier } from '../auth/tokens';
+import { isDatabaseUnavailable } from '../common/db-errors';
+import { DomainError } from '../common/errors';
+import { logger, requestScope } from '../common/logger';
+import type { WebhookConfig } from '../config';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, startSignatureCheck, TIMESTAMP_HEADER } from '../outbox/delivery-rules';
+import type { Services } from '../services';
+import {
+  checkTimestamp, malformed, MAX_NDJSON_LINE_CHARS, readEnvelope, readExceptionDecision, readSkuChanges, readTelemetryLine,
+  statusOfDomainCode, WEBHOOK_ROUTES, WebhookRefusal, type TelemetryLine, type WebhookResult, type WebhookSource,
+} from '../webhooks/webhook-rules';
+import type { Delivery, Receipt } from '../webhooks/webhooks.service';
+import { HttpError, readBodyBytes, sendJson } from './http-body';
+import { recordWebhook } from './metrics';
+
+export interface WebhookHandlerOptions {
+  services: Services;
+  verifyToken: TokenVerifier;
+  config: WebhookConfig;
+}
+
+export function webhookRoute(pathname: string) {
+  return Object.prototype.hasOwnProperty.call(WEBHOOK_ROUTES, pathname) ? WEBHOOK_ROUTES[pathname] : undefined;
+}
+
+const CONTENT_TYPES = { json: ['application/json'], ndjson: ['application/x-ndjson', 'application/ndjson'] };
+
+/** How the request proved who sent it: a SERVICE token (its actor) or a signature (checked as the body arrives). */
+type Authentication = { kind: 'token'; actor: Actor } | { kind: 'signature'; update(chunk: Buffer): void; verify(): 'BAD_SIGNATURE' | null };
+
+const badSignature = () =>
+  new WebhookRefusal(401, 'BAD_SIGNATURE', 'the signature does not match the body (HMAC-SHA256 over "<x-sofar-timestamp>.<body>" with the shared secret)', 'BAD_SIGNATURE', [SIGNATURE_HEADER]);
+
+async function authenticate(request: IncomingMessage, source: WebhookSource, options: WebhookHandlerOptions, nowSeconds: number): Promise<Authentication> {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const timestampProblem = checkTimestamp(header(TIMESTAMP_HEADER), nowSeconds, options.config.toleranceSeconds);
+  const authorization = header('authorization');
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) throw new WebhookRefusal(401, 'UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"', 'UNAUTHENTICATED');
+    let actor: Actor;
+    try {
+      actor = await options.verifyToken(match[1]);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new WebhookRefusal(401, 'UNAUTHENTICATED', error.message, 'UNAUTHENTICATED');
+      throw error;
+    }
+    if (!hasRole(actor, 'SERVICE')) throw new WebhookRefusal(403, 'FORBIDDEN', 'webhooks take SERVICE tokens only', 'FORBIDDEN');
+    if (timestampProblem) throw timestampProblem;
+    return { kind: 'token', actor };
+  }
+  const signature = header(SIGNATURE_HEADER);
+  if (signature === undefined) {
+    throw new WebhookRefusal(401, 'UNAUTHENTICATED', `sign the request (${SIGNATURE_HEADER}, ${TIMESTAMP_HEADER}) or send a SERVICE bearer token`, 'UNAUTHENTICATED');
+  }
+  const secrets = options.config.secrets[source];
+  if (secrets.length === 0) {
+    throw new WebhookRefusal(401, 'UNAUTHENTICATED', `signed ${source} deliveries are not configured here (WEBHOOK_${source}_SECRET); send a SERVICE bearer token`, 'UNAUTHENTICATED');
+  }
+  if (timestampProblem) throw timestampProblem;
+  const check = startSignatureCheck(secrets, { signature, timestamp: header(TIMESTAMP_HEADER) }, nowSeconds, options.config.toleranceSeconds);
+  if ('problem' in check) throw badSignature();
+  return { kind: 'signature', update: check.update, verify: check.verify };
+}
+
+/** Serves one webhook call and answers it; the log line and the metric say what it came to. */
+export async function handleWebhook(
+  route: { source: WebhookSource; body: 'json' | 'ndjson' },
+  request: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+  options: WebhookHandlerOptions,
+): Promise<void> {
+  const started = process.hrtime.bigint();
+  const { source } = route;
+  let delivery: Pick<Delivery, 'deliveryId' | 'orgId'> | null = null;
+  let status = 200;
+  let result: WebhookResult = 'ACCEPTED';
+  let failure: { code: string; message: string; stack?: string } | null = null;
+  const headers: Record<string, string> = { 'x-request-id': requestId };
+  try {
+    if (request.method !== 'POST') {
+      headers.allow = 'POST';
+      throw new WebhookRefusal(405, 'METHOD_NOT_ALLOWED', 'webhooks take POST only', 'MALFORMED');
+    }
+    const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!CONTENT_TYPES[route.body].includes(contentType)) {
+      throw new WebhookRefusal(415, 'UNSUPPORTED_MEDIA_TYPE', `this webhook takes ${CONTENT_TYPES[route.body].join(' or ')}`, 'MALFORMED');
+    }
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const authentication = await authenticate(request, source, options, nowSeconds);
+    const tokenOrgId = authentication.kind === 'token' ? authentication.actor.orgId : null;
+    const actorId = authentication.kind === 'token' ? authentication.actor.id : `webhook:${source.toLowerCase()}`;
+    const headerDeliveryId = typeof request.headers[DELIVERY_HEADER] === 'string' ? (request.headers[DELIVERY_HEADER] as string) : undefined;
+
+    let receipt: Receipt<unknown>;
+    if (route.body === 'json') {
+      const raw = await readBodyBytes(request);
+      if (authentication.kind === 'signature') {
+        authentication.update(raw);
+        if (authentication.verify()) throw badSignature();
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw malformed('the body is not valid JSON');
+      }
+      const envelope = readEnvelope(body, { tokenOrgId, headerDeliveryId });
+      delivery = envelope;
+      const fields = body as Record<string, unknown>;
+      receipt =
+        source === 'OA'
+          ? await options.services.webhooks.exceptionDecision({ source, actorId, ...envelope }, readExceptionDecision(fields))
+          : await options.services.webhooks.skuChanges({ source, actorId, ...envelope }, readSkuChanges(fields));
+    } else {
+      // On a refusal the rest of the stream is left unread: the answer closes the connection (see below).
+      const stream = openLineStream(request, options.config.maxStreamBytes, authentication.kind === 'signature' ? authentication.update : null);
+      {
+        const first = await stream.next();
+        if (first === null) throw malformed('the stream is empty: its first line must be the envelope {"deliveryId", "orgId"}', ['line', '1']);
+        let envelopeJson: unknown;
+        try {
+          envelopeJson = JSON.parse(first);
+        } catch {
+          throw malformed('line 1 (the envelope {"deliveryId", "orgId"}) is not JSON', ['line', '1']);
+        }
+        const envelope = readEnvelope(envelopeJson, { tokenOrgId, headerDeliveryId });
+        delivery = envelope;
+        const verifyAtEnd = async () => {
+          if (authentication.kind === 'signature' && authentication.verify()) throw badSignature();
+        };
+        receipt = await options.services.webhooks.telemetryStream({ source, actorId, ...envelope }, stream.telemetry(), verifyAtEnd);
+        if (receipt.replayed) {
+          // Nothing was written; the rest is read (not stored) only so that a replay is told apart from a forgery.
+          while ((await stream.next()) !== null);
+          await verifyAtEnd();
+        }
+      }
+    }
+
+    if (receipt.replayed) {
+      status = 409;
+      result = 'REPLAYED';
+      const message = `delivery ${delivery!.deliveryId} was already received at ${new Date(receipt.receivedAt).toISOString()}; nothing changed`;
+      sendJson(response, status, { errors: [{ message, extensions: { code: 'REPLAYED_DELIVERY', receivedAt: receipt.receivedAt, result: receipt.result } }] }, headers);
+    } else {
+      sendJson(response, status, { deliveryId: delivery!.deliveryId, result: receipt.result }, headers);
+    }
+  } catch (error) {
+    const refusal = asRefusal(error);
+    status = refusal.status;
+    result = refusal.result;
+    failure = { code: refusal.code, message: refusal.message, ...(refusal.result === 'ERROR' ? { stack: (error as Error).stack } : {}) };
+    if (!response.headersSent && !response.destroyed) {
+      // A body left unread cannot be followed by another request on this connection.
+      if (!request.readableEnded) headers.connection = 'close';
+      if (refusal.status === 503) headers['retry-after'] = '1';
+      const extensions = { code: refusal.code, ...(refusal.field ? { field: refusal.field } : {}), ...(refusal.status === 503 ? { retryable: true } : {}) };
+      sendJson(response, refusal.status, { errors: [{ message: refusal.message, extensions }] }, headers);
+    }
+  } finally {
+    recordWebhook(source, result);
+    const fields = {
+      source,
+      result,
+      http: status,
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
+      sqlQueries: requestScope.getStore()?.sqlQueries ?? 0,
+      ...(delivery ? { deliveryId: delivery.deliveryId, orgId: delivery.orgId } : {}),
+      ...(failure ? { code: failure.code, message: failure.message.slice(0, 500) } : {}),
+    };
+    if (failure?.stack) logger.error('webhook', { ...fields, stack: failure.stack });
+    else if (status >= 500) logger.warn('webhook', fields);
+    else logger.info('webhook', fields);
+  }
+}
+
+/** What any failure answers: a refusal as it is, a domain refusal by its code, an outage 503, anything else 500. */
+function asRefusal(error: unknown): WebhookRefusal {
+  if (error instanceof WebhookRefusal) return error;
+  if (error instanceof HttpError) return new WebhookRefusal(error.status, error.code, error.message, 'MALFORMED');
+  if (error instanceof DomainError) {
+    // The services name fields as the GraphQL input does (["input","claimId"]); a webhook body has no "input".
+    const field = error.field?.[0] === 'input' ? error.field.slice(1) : error.field;
+    const status = statusOfDomainCode(error.code);
+    return new WebhookRefusal(status, error.code, error.message, status === 403 ? 'FORBIDDEN' : 'REFUSED', field);
+  }
+  const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
+  if (code === 'REQUEST_TIMEOUT' || code === 'CLIENT_CLOSED_REQUEST') {
+    return new WebhookRefusal(503, String(code), `${(error as Error).message}; nothing was written, send the delivery again`, 'UNAVAILABLE');
+  }
+  if (isDatabaseUnavailable(error)) return new WebhookRefusal(503, 'SERVICE_UNAVAILABLE', 'the database is unavailable; nothing was written, send the delivery again', 'UNAVAILABLE');
+  return new WebhookRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error', 'ERROR');
+}
+
+/**
+ * The request body as non-blank lines, read as they arrive: counted against the stream limit, fed to the
+ * signature check, split at line breaks, no line longer than MAX_NDJSON_LINE_CHARS taken.
+ */
+function openLineStream(request: IncomingMessage, maxBytes: number, hash: ((chunk: Buffer) => void) | null) {
+  let bytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return done(new WebhookRefusal(413, 'PAYLOAD_TOO_LARGE', `the stream is larger than ${maxBytes} bytes; send it in parts, each its own delivery`, 'MALFORMED'));
+      hash?.(chunk);
+      done(null, chunk);
+    },
+  });
+  const lines = split2({ maxLength: MAX_NDJSON_LINE_CHARS });
+  let failure: Error | null = null;
+  pipeline(request, meter, lines, (error) => {
+    if (error) failure = error;
+  });
+  const iterator = lines[Symbol.asyncIterator]() as AsyncIterator<string>;
+  let lineNumber = 0;
+  const tooLong = () => malformed(`line ${lineNumber} is longer than ${MAX_NDJSON_LINE_CHARS} characters`, ['line', String(lineNumber)]);
+  const explain = (error: unknown): Error => {
+    const cause = failure ?? (error as Error);
+    if (cause instanceof WebhookRefusal) return cause;
+    if (/maximum buffer/i.test(cause?.message ?? '')) {
+      lineNumber += 1;
+      return tooLong();
+    }
+    return cause;
+  };
+  const next = async (): Promise<string | null> => {
+    for (;;) {
+      let step: IteratorResult<string>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        throw explain(error);
+      }
+      if (step.done) {
+        if (failure) throw explain(failure);
+        return null;
+      }
+      lineNumber += 1;
+      // split2 bounds only a line still waiting for its end; one that came whole within a chunk is checked here.
+      if (step.value.length > MAX_NDJSON_LINE_CHARS) throw tooLong();
+      if (step.value.trim() !== '') return step.value;
+    }
+  };
+  return {
+    next,
+    async *telemetry(): AsyncGenerator<TelemetryLine> {
+      for (let text = await next(); text !== null; text = await next()) yield readTelemetryLine(text, lineNumber);
+    },
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * What an inbound webhook delivery must look like, and what each refusal answers: pure, no network, no database.
+ * The HTTP layer (server/webhooks.ts) reads and authenticates the request; these functions judge its headers and
+ * its body; the service (webhooks.service.ts) applies it.
+ */
+import { isUuid } from '../common/ids';
+import type { ProductReferenceInput } from '../products/product-reference-input';
+import { parseVersion } from '../telemetry/firmware-rules';
+
+export const WEBHOOK_SOURCES = ['OA', 'CLOUD', 'PRODUCTS'] as const;
+export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
+
+/** The webhook endpoints: what each takes and from whom. */
+export const WEBHOOK_ROUTES: Readonly<Record<string, { source: WebhookSource; body: 'json' | 'ndjson' }>> = {
+  '/webhooks/oa/exception-decisions': { source: 'OA', body: 'json' },
+  '/webhooks/products/skus': { source: 'PRODUCTS', body: 'json' },
+  '/webhooks/cloud/telemetry': { source: 'CLOUD', body: 'ndjson' },
+};
+
+/**
+ * What a webhook call came to, as the metric's `result` label and the log line's: a closed set, so a caller cannot
+ * grow the registry.
+ */
+export type WebhookResult =
+  | 'ACCEPTED'
+  | 'REPLAYED'
+  | 'UNAUTHENTICATED'
+  | 'BAD_SIGNATURE'
+  | 'STALE'
+  | 'FORBIDDEN'
+  | 'MALFORMED'
+  | 'REFUSED'
+  | 'UNAVAILABLE'
+  | 'ERROR';
+
+/** A delivery refused before anything was written: the HTTP status, a stable code, the message and where. */
+export class WebhookRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly result: WebhookResult,
+    readonly field?: string[],
+  ) {
+    super(message);
+    this.name = 'WebhookRefusal';
+  }
+}
+
+export const malformed = (message: string, field?: string[]) => new WebhookRefusal(400, 'MALFORMED_BODY', message, 'MALFORMED', field);
+
+/**
+ * The HTTP status of a domain refusal (the services' DomainError codes): the claim or unit is not there (404), the
+ * caller may not (403), the claim is not in a state for it or was decided otherwise (409), anything else the body's
+ * values (422).
+ */
+export function statusOfDomainCode(code: string): number {
+  if (code === 'NOT_FOUND') return 404;
+  if (code === 'FORBIDDEN') return 403;
+  if (code === 'UNAUTHENTICATED') return 401;
+  if (code === 'INVALID_TRANSITION' || code === 'IDEMPOTENCY_CONFLICT') return 409;
+  return 422;
+}
+
+/**
+ * Every delivery carries `x-sofar-timestamp` (Unix seconds), signed or sent with a token: one older or newer than
+ * the tolerance is refused, so a captured request stops working within minutes, and the replay guard only has to
+ * catch copies within that window.
+ */
+export function checkTimestamp(header: string | undefined, nowSeconds: number, toleranceSeconds: number): WebhookRefusal | null {
+  if (header === undefined || !/^\d{1,12}$/.test(header)) {
+    return new WebhookRefusal(400, 'BAD_TIMESTAMP', 'x-sofar-timestamp must be the time of sending in whole Unix seconds', 'MALFORMED', ['x-sofar-timestamp']);
+  }
+  const skew = nowSeconds - Number(header);
+  if (Math.abs(skew) > toleranceSeconds) {
+    const how = skew > 0 ? `${skew} s old` : `${-skew} s in the future`;
+    return new WebhookRefusal(401, 'STALE_TIMESTAMP', `the request is ${how}; at most ${toleranceSeconds} s either way is accepted (re-sign it with the current time)`, 'STALE', ['x-sofar-timestamp']);
+  }
+  return null;
+}
+
+/** A sender's delivery id, the replay guard's key: plain and short (a UUID, `oa-2026-0042-1` ...). */
+const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** An organisation id as tokens carry it (auth/tokens.ts): non-empty, at most 128 characters, no control characters. */
+const ORG_ID = /^[^\u0000-\u001f\u007f]{1,128}$/;
+
+export interface Envelope {
+  deliveryId: string;
+  orgId: string;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Every delivery names itself in its (signed) body: `deliveryId`, the replay guard's key, and `orgId`, the
+ * organisation it is for. Signed, neither can be changed without breaking the signature, so a captured request
+ * cannot be replayed under a new id or into another organisation. With a SERVICE token the organisation is the
+ * token's, and a body that names another is refused; the `x-sofar-delivery-id` header, if sent, must agree.
+ */
+export function readEnvelope(body: unknown, expected: { tokenOrgId: string | null; headerDeliveryId: string | undefined }): Envelope {
+  if (!isObject(body)) throw malformed('the body must be a JSON object');
+  const { deliveryId, orgId } = body;
+  if (typeof deliveryId !== 'string' || !DELIVERY_ID.test(deliveryId)) {
+    throw malformed('deliveryId must be 1 to 128 letters, digits and ._:- (the same on every retry of one delivery)', ['deliveryId']);
+  }
+  if (expected.headerDeliveryId !== undefined && expected.headerDeliveryId !== deliveryId) {
+    throw malformed(`the x-sofar-delivery-id header (${JSON.stringify(expected.headerDeliveryId.slice(0, 130))}) differs from the body's deliveryId`, ['deliveryId']);
+  }
+  if (orgId !== undefined && (typeof orgId !== 'string' || !ORG_ID.test(orgId))) {
+    throw malformed('orgId must be the organisation id: 1 to 128 characters, no control characters', ['orgId']);
+  }
+  if (expected.tokenOrgId !== null) {
+    if (orgId !== undefined && orgId !== expected.tokenOrgId) {
+      throw new WebhookRefusal(403, 'FORBIDDEN', 'the body names another organisation than the token', 'FORBIDDEN', ['orgId']);
+    }
+    return { deliveryId, orgId: expected.tokenOrgId };
+  }
+  if (orgId === undefined) throw malformed('orgId is required in a signed delivery: name the organisation it is for', ['orgId']);
+  return { deliveryId, orgId };
+}
+
+export interface ExceptionDecisionInput {
+  claimId: string;
+  outcome: 'APPROVED' | 'REJECTED';
+  approver: string;
+  reference: string;
+  reason: string | null;
+}
+
+/** OA's decision: the claim, APPROVED or REJECTED, who decided and OA's reference (rule 11), optionally why. */
+export function readExceptionDecision(body: Record<string, unknown>): ExceptionDecisionInput {
+  const { claimId, outcome, approver, reference, reason } = body;
+  if (typeof claimId !== 'string' || !isUuid(claimId)) throw malformed('claimId must be the claim id (a UUID)', ['claimId']);
+  if (outcome !== 'APPROVED' && outcome !== 'REJECTED') throw malformed('outcome must be APPROVED or REJECTED', ['outcome']);
+  if (typeof approver !== 'string') throw malformed('approver must be text: who decided in OA', ['approver']);
+  if (typeof reference !== 'string') throw malformed("reference must be text: OA's reference of the decision", ['reference']);
+  if (reason !== undefined && reason !== null && (typeof reason !== 'string' || reason.length > 2000)) {
+    throw malformed('reason, when given, must be text of at most 2000 characters', ['reason']);
+  }
+  return { claimId, outcome, approver, reference, reason: (reason as string | null | undefined) ?? null };
+}
+
+/**
+ * Products' SKU changes: `changes`, a list of { sku, productId, productFamily, capacityKwh? } objects. Their
+ * values are checked by the same rules as the admin mutation and the CSV import (product-reference-input.ts).
+ */
+export function readSkuChanges(body: Record<string, unknown>): ProductReferenceInput[] {
+  const { changes } = body;
+  if (!Array.isArray(changes)) throw malformed('changes must be a list of SKU changes', ['changes']);
+  changes.forEach((change, index) => {
+    if (!isObject(change)) throw malformed('each change must be an object { sku, productId, productFamily, capacityKwh }', ['changes', String(index)]);
+    if (change.capacityKwh !== undefined && change.capacityKwh !== null && typeof change.capacityKwh !== 'number') {
+      throw malformed('capacityKwh must be a number (kWh) or null', ['changes', String(index), 'capacityKwh']);
+    }
+  });
+  return changes as ProductReferenceInput[];
+}
+
+/** One line of CLOUD's telemetry stream after the envelope. */
+export type TelemetryLine =
+  | { type: 'heartbeat'; serialNumber: string; at: Date }
+  | { type: 'firmware'; serialNumber: string; component: string; version: string; at: Date };
+
+/** The longest line taken, in characters; a longer one is refused (a line is one small JSON object). */
+export const MAX_NDJSON_LINE_CHARS = 4096;
+const SERIAL = /^[^\u0000-\u001f\u007f]{1,100}$/;
+const COMPONENT = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+/** An instant with its offset: a time without one would mean a different moment on every machine. */
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
+
+function instant(value: unknown, field: string[]): Date {
+  const parts = typeof value === 'string' ? INSTANT.exec(value) : null;
+  // JavaScript rolls 31 February over into March; PostgreSQL refuses it. Neither may happen silently here.
+  const [year, month, day] = parts ? [Number(parts[1]), Number(parts[2]), Number(parts[3])] : [0, 0, 0];
+  const calendarDay = parts !== null && month >= 1 && month <= 12 && day >= 1 && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+  const at = calendarDay ? new Date(value as string) : null;
+  if (!at || Number.isNaN(at.getTime())) throw malformed('at must be an instant with its offset, e.g. 2026-11-24T08:15:00Z', field);
+  return at;
+}
+
+/**
+ * One NDJSON line of the telemetry stream (its number, from 1, for the refusal's `field`): a heartbeat
+ * `{"type":"heartbeat","serialNumber","at"}` or a firmware report `{"type":"firmware","serialNumber","component",
+ * "version","at"}`, the same facts as the `recordHeartbeats` and `recordFirmwareReports` mutations take.
+ */
+export function readTelemetryLine(text: string, lineNumber: number): TelemetryLine {
+  const field = (name?: string) => (name ? ['line', String(lineNumber), name] : ['line', String(lineNumber)]);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw malformed(`line ${lineNumber} is not JSON`, field());
+  }
+  if (!isObject(value)) throw malformed(`line ${lineNumber} must be a JSON object`, field());
+  const { type, serialNumber } = value;
+  if (typeof serialNumber !== 'string' || !SERIAL.test(serialNumber)) throw malformed(`line ${lineNumber}: serialNumber must be 1 to 100 characters`, field('serialNumber'));
+  const at = instant(value.at, field('at'));
+  if (type === 'heartbeat') return { type, serialNumber, at };
+  if (type === 'firmware') {
+    const { component, version } = value;
+    if (typeof component !== 'string' || !COMPONENT.test(component)) throw malformed(`line ${lineNumber}: component must be a component name such as CELLS`, field('component'));
+    if (typeof version !== 'string' || version.length > 40 || !parseVersion(version)) throw malformed(`line ${lineNumber}: version must be 1 to 4 whole numbers separated by dots, e.g. 3.2.1`, field('version'));
+    return { type, serialNumber, component, version, at };
+  }
+  throw malformed(`line ${lineNumber}: type must be heartbeat or firmware`, field('type'));
+}

@@ -1,0 +1,136 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '../auth/actor';
+import type { ClaimsService } from '../claims/claims.service';
+import type { ProductsService } from '../products/products.service';
+import type { ProductReferenceInput } from '../products/product-reference-input';
+import { MAX_TELEMETRY_BATCH, type TelemetryService } from '../telemetry/telemetry.service';
+import type { ExceptionDecisionInput, TelemetryLine, WebhookSource } from './webhook-rules';
+
+/** An authenticated delivery: where from, its id, the organisation it is for and who sent it. */
+export interface Delivery {
+  source: WebhookSource;
+  deliveryId: string;
+  orgId: string;
+  /** The SERVICE token's subject, or `webhook:<source>` for a signed request. */
+  actorId: string;
+}
+
+/** Taken (with what it came to), or a replay of a delivery already taken (with when, and what it came to then). */
+export type Receipt<T> = { replayed: false; result: T } | { replayed: true; receivedAt: Date; result: unknown };
+
+export interface TelemetryResult {
+  heartbeats: { received: number; accepted: number };
+  firmwareReports: { received: number; accepted: number };
+  /** Serial numbers that are no unit of the organisation (their lines were skipped): the first 100. */
+  unknownSerialNumbers: string[];
+}
+
+const UNKNOWN_SHOWN = 100;
+
+/**
+ * Applies inbound deliveries through the very service methods the GraphQL mutations call, each delivery in one
+ * transaction with its replay-guard row (webhook_receipt): taken whole and recorded as taken, or not at all. The
+ * guard row is written first, so a second copy arriving meanwhile waits for the first and then finds it.
+ */
+export class WebhooksService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly claims: ClaimsService,
+    private readonly products: ProductsService,
+    private readonly telemetry: TelemetryService,
+  ) {}
+
+  /** Landray OA's decision on an exception (rule 11): `recordExceptionDecision`. */
+  exceptionDecision(delivery: Delivery, input: ExceptionDecisionInput) {
+    return this.receive(delivery, async (manager, actor) => {
+      const claim = await this.claims.recordExceptionDecision(actor, input, manager);
+      return { claimId: claim.id, status: claim.status, outcome: claim.exceptionOutcome, reference: claim.exceptionReference };
+    });
+  }
+
+  /** Sofar Products' SKU changes into the organisation's product references. */
+  skuChanges(delivery: Delivery, changes: ProductReferenceInput[]) {
+    return this.receive(delivery, async (manager, actor) => {
+      const { created, updated, unchanged } = await this.products.applyProductsFeed(actor, changes, ['changes'], manager);
+      return { created, updated, unchanged };
+    });
+  }
+
+  /**
+   * Sofar CLOUD's telemetry as it streams in: heartbeats and firmware reports gathered into batches of
+   * MAX_TELEMETRY_BATCH and written by `recordHeartbeats` / `recordFirmware` as each fills, so memory holds one
+   * batch of each, however long the stream. `beforeCommit` runs once the stream has ended (a signed stream's
+   * signature is known only then); if it throws, everything the stream wrote is rolled back.
+   */
+  telemetryStream(delivery: Delivery, lines: AsyncIterable<TelemetryLine>, beforeCommit: () => Promise<void>) {
+    return this.receive<TelemetryResult>(delivery, async (manager, actor) => {
+      const result: TelemetryResult = { heartbeats: { received: 0, accepted: 0 }, firmwareReports: { received: 0, accepted: 0 }, unknownSerialNumbers: [] };
+      const unknown = new Set<string>();
+      const noteUnknown = (serials: string[]) => {
+        for (const serial of serials) if (unknown.size < UNKNOWN_SHOWN) unknown.add(serial);
+      };
+      let heartbeats: Array<{ serialNumber: string; at: Date }> = [];
+      let reports: Array<{ serialNumber: string; component: string; version: string; at: Date }> = [];
+      const flushHeartbeats = async () => {
+        if (heartbeats.length === 0) return;
+        const written = await this.telemetry.recordHeartbeats(actor, heartbeats, manager);
+        result.heartbeats.accepted += written.accepted;
+        noteUnknown(written.unknownSerialNumbers);
+        heartbeats = [];
+      };
+      const flushReports = async () => {
+        if (reports.length === 0) return;
+        const written = await this.telemetry.recordFirmware(actor, reports, manager);
+        result.firmwareReports.accepted += written.accepted;
+        noteUnknown(written.unknownSerialNumbers);
+        reports = [];
+      };
+      for await (const line of lines) {
+        if (line.type === 'heartbeat') {
+          result.heartbeats.received += 1;
+          heartbeats.push({ serialNumber: line.serialNumber, at: line.at });
+          if (heartbeats.length >= MAX_TELEMETRY_BATCH) await flushHeartbeats();
+        } else {
+          result.firmwareReports.received += 1;
+          reports.push({ serialNumber: line.serialNumber, component: line.component, version: line.version, at: line.at });
+          if (reports.length >= MAX_TELEMETRY_BATCH) await flushReports();
+        }
+      }
+      await flushHeartbeats();
+      await flushReports();
+      await beforeCommit();
+      result.unknownSerialNumbers = [...unknown].sort();
+      return result;
+    });
+  }
+
+  /**
+   * One delivery, one transaction: the guard row first (a replay finds it and changes nothing), then the work as
+   * the sending system (a SERVICE actor of the delivery's organisation), then what it came to on the guard row.
+   */
+  private async receive<T>(delivery: Delivery, work: (manager: EntityManager, actor: Actor) => Promise<T>): Promise<Receipt<T>> {
+    return this.dataSource.transaction(async (manager) => {
+      const taken: unknown[] = await manager.query(
+        `INSERT INTO webhook_receipt (org_id, source, delivery_id, actor_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        [delivery.orgId, delivery.source, delivery.deliveryId, delivery.actorId],
+      );
+      if (taken.length === 0) {
+        const [earlier] = await manager.query(
+          `SELECT received_at, result FROM webhook_receipt WHERE org_id = $1 AND source = $2 AND delivery_id = $3`,
+          [delivery.orgId, delivery.source, delivery.deliveryId],
+        );
+        return { replayed: true, receivedAt: earlier.received_at, result: earlier.result };
+      }
+      const actor: Actor = { id: delivery.actorId, orgId: delivery.orgId, roles: ['SERVICE'], customerId: null };
+      const result = await work(manager, actor);
+      await manager.query(`UPDATE webhook_receipt SET result = $4 WHERE org_id = $1 AND source = $2 AND delivery_id = $3`, [
+        delivery.orgId,
+        delivery.source,
+        delivery.deliveryId,
+        JSON.stringify(result),
+      ]);
+      return { replayed: false, result };
+    });
+  }
+}
