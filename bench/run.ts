@@ -14,6 +14,8 @@
  *    ROUND_MS each, CONCURRENCY requests in flight, every response checked.
  * 5. Then the telemetry part (telemetry.ts) on the same subgraph: a 100,000-unit and a 1,000,000-unit fleet, heartbeats
  *    and firmware reports ingested through the API, and `evaluate-telemetry` timed against its bare SQL statements.
+ * 6. Then the outbox part (outbox.ts): `npm run dispatch` processes delivering to a local receiver against a bare
+ *    client's floor, and a claim transition's latency with and without its outbox write.
  *
  * Measured per scenario and server: req/s over its rounds, p50 latency, CPU per request (utime+stime of the server
  * process from /proc/<pid>/stat, read while it is idle before and after each round), RSS after the scenario, and for
@@ -37,6 +39,7 @@ import type { RoundResult, RunMessage } from './load-generator';
 import { BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type ScenarioKey, type Target } from './scenarios';
 import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG } from './seed';
 import { commandScript, commandSources, measureTelemetry, telemetryReport } from './telemetry';
+import { measureOutbox, outboxReport, outboxSources } from './outbox';
 import { cpuMs, fixed, rssMb } from './process-stats';
 
 logger.setLevel('warn');
@@ -71,17 +74,19 @@ const SCENARIOS: Scenario[] = [
 ];
 
 const TELEMETRY = 'telemetry';
+const OUTBOX = 'outbox';
 
 /**
  * `BENCH_SCENARIOS=recordsBySerial,lookup` runs only those read scenarios (for profiling one path), `telemetry` the
- * telemetry part (telemetry.ts); default all. The read bench's data, floor and gateway are made only for reads.
+ * telemetry part (telemetry.ts), `outbox` the outbox part (outbox.ts); default all. The read bench's data, floor and
+ * gateway are made only for reads.
  */
-function selection(): { reads: Scenario[]; telemetry: boolean } {
+function selection(): { reads: Scenario[]; telemetry: boolean; outbox: boolean } {
   const wanted = process.env.BENCH_SCENARIOS?.split(',').map((key) => key.trim()).filter(Boolean);
-  if (!wanted?.length) return { reads: SCENARIOS, telemetry: true };
-  const unknown = wanted.filter((key) => key !== TELEMETRY && !SCENARIOS.some((s) => s.key === key));
-  if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.key), TELEMETRY].join(', ')}`);
-  return { reads: SCENARIOS.filter((s) => wanted.includes(s.key)), telemetry: wanted.includes(TELEMETRY) };
+  if (!wanted?.length) return { reads: SCENARIOS, telemetry: true, outbox: true };
+  const unknown = wanted.filter((key) => key !== TELEMETRY && key !== OUTBOX && !SCENARIOS.some((s) => s.key === key));
+  if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.key), TELEMETRY, OUTBOX].join(', ')}`);
+  return { reads: SCENARIOS.filter((s) => wanted.includes(s.key)), telemetry: wanted.includes(TELEMETRY), outbox: wanted.includes(OUTBOX) };
 }
 
 /**
@@ -512,7 +517,7 @@ async function main(): Promise<void> {
   try {
     console.error('bench: npm run build…');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
-    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts', ...commandSources]);
+    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts', ...commandSources, ...outboxSources]);
 
     const external = Boolean(process.env.DATABASE_URL);
     console.error(`bench: scratch database on ${external ? 'DATABASE_URL' : 'an embedded PostgreSQL'}…`);
@@ -645,6 +650,18 @@ async function main(): Promise<void> {
         progress: (line) => console.error(`bench: ${line}`),
       });
       console.log(`\n${telemetryReport(results)}`);
+    }
+
+    if (chosen.outbox) {
+      const result = await measureOutbox({
+        subgraphUrl,
+        databaseUrl: scratch.url,
+        jwtSecret: secret,
+        root: ROOT,
+        receiverScript: join(benchJs, 'outbox-receiver.js'),
+        progress: (line) => console.error(`bench: ${line}`),
+      });
+      console.log(`\n${outboxReport(result)}`);
     }
     console.log(`\n- total run: ${((performance.now() - runStarted) / 1000).toFixed(1)} s (checks on ${REPAIR_DATE})`);
   } finally {
