@@ -2,8 +2,8 @@
  * `npm run bench`: the subgraph's hot read paths against a raw floor, in the same run, on the same rows.
  *
  * 1. Builds (`npm run build`) and starts the subgraph as production does: `node dist/src/main.js`, NODE_ENV=production,
- *    a random JWT_SECRET, PORT 0, the info-level request log on stdout, and no other settings (a clean environment:
- *    the defaults, e.g. a pool of 10). Its database is a scratch one: a throw-away embedded PostgreSQL when
+ *    a random JWT_SECRET, PORT 0, the info-level request log on stdout, a CLOUD webhook secret (webhooks.ts), and no
+ *    other settings (a clean environment: the defaults, e.g. a pool of 10). Its database is a scratch one: a throw-away embedded PostgreSQL when
  *    DATABASE_URL is unset, else a fresh database on that server, dropped afterwards.
  * 2. Seeds 100,000 units in 10 organisations (seed.ts: 500 through the API, multiplied in SQL).
  * 3. Starts the floor (floor-server.ts: bare node:http + pg, one prepared statement per request), the gateway with
@@ -14,7 +14,8 @@
  *    ROUND_MS each, CONCURRENCY requests in flight, every response checked.
  * 5. Then the telemetry part (telemetry.ts) on the same subgraph: a 100,000-unit and a 1,000,000-unit fleet, heartbeats
  *    and firmware reports ingested through the API, and `evaluate-telemetry` timed against its bare SQL statements.
- * 6. Then the outbox part (outbox.ts): `npm run dispatch` processes delivering to a local receiver against a bare
+ * 6. Then the CLOUD webhook (webhooks.ts): heartbeats as a signed NDJSON stream against the same through the mutation.
+ * 7. Then the outbox part (outbox.ts): `npm run dispatch` processes delivering to a local receiver against a bare
  *    client's floor, and a claim transition's latency with and without its outbox write.
  *
  * Measured per scenario and server: req/s over its rounds, p50 latency, CPU per request (utime+stime of the server
@@ -40,6 +41,7 @@ import { BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type 
 import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG } from './seed';
 import { commandScript, commandSources, measureTelemetry, telemetryReport } from './telemetry';
 import { measureOutbox, outboxReport, outboxSources } from './outbox';
+import { measureWebhooks, WEBHOOK_BENCH_SECRET, webhooksReport } from './webhooks';
 import { cpuMs, fixed, rssMb } from './process-stats';
 
 logger.setLevel('warn');
@@ -75,18 +77,25 @@ const SCENARIOS: Scenario[] = [
 
 const TELEMETRY = 'telemetry';
 const OUTBOX = 'outbox';
+const WEBHOOKS = 'webhooks';
 
 /**
  * `BENCH_SCENARIOS=recordsBySerial,lookup` runs only those read scenarios (for profiling one path), `telemetry` the
- * telemetry part (telemetry.ts), `outbox` the outbox part (outbox.ts); default all. The read bench's data, floor and
- * gateway are made only for reads.
+ * telemetry part (telemetry.ts), `webhooks` the CLOUD stream against the mutation (webhooks.ts), `outbox` the outbox
+ * part (outbox.ts); default all. The read bench's data, floor and gateway are made only for reads.
  */
-function selection(): { reads: Scenario[]; telemetry: boolean; outbox: boolean } {
+function selection(): { reads: Scenario[]; telemetry: boolean; webhooks: boolean; outbox: boolean } {
   const wanted = process.env.BENCH_SCENARIOS?.split(',').map((key) => key.trim()).filter(Boolean);
-  if (!wanted?.length) return { reads: SCENARIOS, telemetry: true, outbox: true };
-  const unknown = wanted.filter((key) => key !== TELEMETRY && key !== OUTBOX && !SCENARIOS.some((s) => s.key === key));
-  if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.key), TELEMETRY, OUTBOX].join(', ')}`);
-  return { reads: SCENARIOS.filter((s) => wanted.includes(s.key)), telemetry: wanted.includes(TELEMETRY), outbox: wanted.includes(OUTBOX) };
+  if (!wanted?.length) return { reads: SCENARIOS, telemetry: true, webhooks: true, outbox: true };
+  const parts = [TELEMETRY, WEBHOOKS, OUTBOX];
+  const unknown = wanted.filter((key) => !parts.includes(key) && !SCENARIOS.some((s) => s.key === key));
+  if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.key), ...parts].join(', ')}`);
+  return {
+    reads: SCENARIOS.filter((s) => wanted.includes(s.key)),
+    telemetry: wanted.includes(TELEMETRY),
+    webhooks: wanted.includes(WEBHOOKS),
+    outbox: wanted.includes(OUTBOX),
+  };
 }
 
 /**
@@ -537,7 +546,7 @@ async function main(): Promise<void> {
     const { child: subgraphChild, entry: subgraphReady } = await startChild(
       'subgraph',
       [...(process.env.BENCH_SUBGRAPH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/main.js'],
-      { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'false' },
+      { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'false', WEBHOOK_CLOUD_SECRET: WEBHOOK_BENCH_SECRET },
       (entry) => entry.msg === 'Sofar Warranty subgraph ready',
       onSubgraphLine,
     );
@@ -650,6 +659,17 @@ async function main(): Promise<void> {
         progress: (line) => console.error(`bench: ${line}`),
       });
       console.log(`\n${telemetryReport(results)}`);
+    }
+
+    if (chosen.webhooks) {
+      const result = await measureWebhooks({
+        subgraphUrl,
+        subgraphPid: subgraphChild.process.pid!,
+        databaseUrl: scratch.url,
+        jwtSecret: secret,
+        progress: (line) => console.error(`bench: ${line}`),
+      });
+      console.log(`\n${webhooksReport(result)}`);
     }
 
     if (chosen.outbox) {

@@ -52,14 +52,16 @@ export interface FleetResult {
   stored: { voided: number; flagged: number };
 }
 
-/** Samples a process's resident memory until stopped; answers the highest sample. */
-function sampleRss(pid: number): { stop(): number } {
-  let peak = rssMb(pid);
+/** Samples a process's resident memory until stopped: its RSS when started, and the highest sample. */
+export function sampleRss(pid: number): { before: number; stop(): number } {
+  const before = rssMb(pid);
+  let peak = before;
   const timer = setInterval(() => {
     const now = rssMb(pid);
     if (now > peak) peak = now;
   }, SAMPLE_MS);
   return {
+    before,
     stop() {
       clearInterval(timer);
       return Math.max(peak, rssMb(pid));

@@ -12,6 +12,8 @@ import { FirmwareRelease } from './telemetry.entities';
 
 /** Rows one ingest call may carry; more is refused whole, with the limit in the message. */
 export const MAX_TELEMETRY_BATCH = 10_000;
+/** Unknown serial numbers one call answers (the first, in order). */
+const MAX_UNKNOWN_SHOWN = 1000;
 const INGESTERS = ['SERVICE', 'WARRANTY_ADMIN'] as const;
 
 /** A version's numbers padded to four, so that PostgreSQL's array order is the version order ("3.2" = "3.2.0"). */
@@ -73,16 +75,20 @@ export class TelemetryService {
     const serials = heartbeats.map((h) => h.serialNumber);
     const ats = heartbeats.map((h) => h.at.toISOString());
     return inTransaction(this.dataSource, within, async (manager) => {
-      const [{ accepted }] = await manager.query(
-        `WITH input AS (SELECT upper(btrim(s)) AS serial, a AS at FROM unnest($2::text[], $3::timestamptz[]) AS i(s, a)),
-              known AS (SELECT r.id, r.org_id, max(i.at) AS at FROM input i JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial GROUP BY r.id, r.org_id),
+      // One statement: every unit's latest contact written, and the serial numbers that are no unit of the
+      // organisation found by the same index probe (as sent, distinct, the first 1,000).
+      const [{ accepted, unknown }] = await manager.query(
+        `WITH input AS (SELECT s AS sent, upper(btrim(s)) AS serial, a AS at FROM unnest($2::text[], $3::timestamptz[]) AS i(s, a)),
+              matched AS (SELECT i.sent, i.at, r.id, r.org_id FROM input i LEFT JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial),
+              known AS (SELECT id, org_id, max(at) AS at FROM matched WHERE id IS NOT NULL GROUP BY id, org_id),
               written AS (INSERT INTO unit_telemetry (warranty_record_id, org_id, last_contact_at) SELECT id, org_id, at FROM known
                 ON CONFLICT (warranty_record_id) DO UPDATE SET last_contact_at = greatest(unit_telemetry.last_contact_at, excluded.last_contact_at)
                 RETURNING 1)
-         SELECT count(*)::int AS accepted FROM written`,
+         SELECT (SELECT count(*)::int FROM written) AS accepted,
+                ARRAY(SELECT DISTINCT sent FROM matched WHERE id IS NULL ORDER BY sent LIMIT ${MAX_UNKNOWN_SHOWN}) AS unknown`,
         [actor.orgId, serials, ats],
       );
-      return { accepted, unknownSerialNumbers: await unknownSerials(manager, actor.orgId, serials) };
+      return { accepted, unknownSerialNumbers: unknown };
     });
   }
 
@@ -104,14 +110,16 @@ export class TelemetryService {
     if (problems.length) throw new DomainErrors(problems.slice(0, 20));
     const serials = reports.map((r) => r.serialNumber);
     return inTransaction(this.dataSource, within, async (manager) => {
-      const [{ accepted }] = await manager.query(
+      const [{ accepted, unknown }] = await manager.query(
         `WITH input AS (
-           SELECT upper(btrim(s)) AS serial, upper(c) AS component, v AS version, p::int[] AS parts, a AS at
+           SELECT s AS sent, upper(btrim(s)) AS serial, upper(c) AS component, v AS version, p::int[] AS parts, a AS at
            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS i(s, c, v, p, a)),
+         matched AS (
+           SELECT i.*, r.id, r.org_id FROM input i LEFT JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial),
          best AS (
-           SELECT DISTINCT ON (r.id, i.component) r.id, r.org_id, i.component, i.version, i.parts, i.at
-           FROM input i JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial
-           ORDER BY r.id, i.component, i.parts DESC, i.at ASC),
+           SELECT DISTINCT ON (id, component) id, org_id, component, version, parts, at
+           FROM matched WHERE id IS NOT NULL
+           ORDER BY id, component, parts DESC, at ASC),
          written AS (
            INSERT INTO unit_firmware (warranty_record_id, component, org_id, version, version_parts, reported_at)
            SELECT id, component, org_id, version, parts, at FROM best
@@ -123,10 +131,11 @@ export class TelemetryService {
                ELSE unit_firmware.reported_at END,
              version_parts = greatest(unit_firmware.version_parts, excluded.version_parts)
            RETURNING 1)
-         SELECT count(*)::int AS accepted FROM written`,
+         SELECT (SELECT count(*)::int FROM written) AS accepted,
+                ARRAY(SELECT DISTINCT sent FROM matched WHERE id IS NULL ORDER BY sent LIMIT ${MAX_UNKNOWN_SHOWN}) AS unknown`,
         [actor.orgId, serials, reports.map((r) => r.component), reports.map((r) => r.version), parts, reports.map((r) => r.at.toISOString())],
       );
-      return { accepted, unknownSerialNumbers: await unknownSerials(manager, actor.orgId, serials) };
+      return { accepted, unknownSerialNumbers: unknown };
     });
   }
 
@@ -184,10 +193,3 @@ function checkBatch(size: number, field: string): void {
   }
 }
 
-async function unknownSerials(manager: EntityManager, orgId: string, serials: readonly string[]): Promise<string[]> {
-  const rows = await manager.query(
-    `SELECT DISTINCT s FROM unnest($2::text[]) AS s WHERE NOT EXISTS (SELECT 1 FROM warranty_record r WHERE r.org_id = $1 AND r.serial_number = upper(btrim(s))) ORDER BY s LIMIT 1000`,
-    [orgId, serials],
-  );
-  return rows.map((r: { s: string }) => r.s);
-}

@@ -58,9 +58,11 @@ export class WebhooksService {
 
   /**
    * Sofar CLOUD's telemetry as it streams in: heartbeats and firmware reports gathered into batches of
-   * MAX_TELEMETRY_BATCH and written by `recordHeartbeats` / `recordFirmware` as each fills, so memory holds one
-   * batch of each, however long the stream. `beforeCommit` runs once the stream has ended (a signed stream's
-   * signature is known only then); if it throws, everything the stream wrote is rolled back.
+   * MAX_TELEMETRY_BATCH and written by `recordHeartbeats` / `recordFirmware` as each fills, so memory holds a batch
+   * of each being gathered and one being written, however long the stream. A full batch is written while the next
+   * one is read and parsed (one statement at a time: the transaction has one connection). `beforeCommit` runs once
+   * the stream has ended (a signed stream's signature is known only then); if it throws, everything the stream
+   * wrote is rolled back.
    */
   telemetryStream(delivery: Delivery, lines: AsyncIterable<TelemetryLine>, beforeCommit: () => Promise<void>) {
     return this.receive<TelemetryResult>(delivery, async (manager, actor) => {
@@ -69,35 +71,54 @@ export class WebhooksService {
       const noteUnknown = (serials: string[]) => {
         for (const serial of serials) if (unknown.size < UNKNOWN_SHOWN) unknown.add(serial);
       };
+      // The batch being written, if any: the next waits for it, and so does every way out of this function, so
+      // that no statement is still running when the transaction ends.
+      let writing: Promise<void> = Promise.resolve();
+      const write = async (work: () => Promise<void>) => {
+        await writing;
+        writing = work();
+        // Seen (and thrown) by the next `await writing`; until then a failure must not count as unhandled.
+        writing.catch(() => undefined);
+      };
       let heartbeats: Array<{ serialNumber: string; at: Date }> = [];
       let reports: Array<{ serialNumber: string; component: string; version: string; at: Date }> = [];
-      const flushHeartbeats = async () => {
-        if (heartbeats.length === 0) return;
-        const written = await this.telemetry.recordHeartbeats(actor, heartbeats, manager);
-        result.heartbeats.accepted += written.accepted;
-        noteUnknown(written.unknownSerialNumbers);
+      const flushHeartbeats = () => {
+        const batch = heartbeats;
         heartbeats = [];
+        return write(async () => {
+          const written = await this.telemetry.recordHeartbeats(actor, batch, manager);
+          result.heartbeats.accepted += written.accepted;
+          noteUnknown(written.unknownSerialNumbers);
+        });
       };
-      const flushReports = async () => {
-        if (reports.length === 0) return;
-        const written = await this.telemetry.recordFirmware(actor, reports, manager);
-        result.firmwareReports.accepted += written.accepted;
-        noteUnknown(written.unknownSerialNumbers);
+      const flushReports = () => {
+        const batch = reports;
         reports = [];
+        return write(async () => {
+          const written = await this.telemetry.recordFirmware(actor, batch, manager);
+          result.firmwareReports.accepted += written.accepted;
+          noteUnknown(written.unknownSerialNumbers);
+        });
       };
-      for await (const line of lines) {
-        if (line.type === 'heartbeat') {
-          result.heartbeats.received += 1;
-          heartbeats.push({ serialNumber: line.serialNumber, at: line.at });
-          if (heartbeats.length >= MAX_TELEMETRY_BATCH) await flushHeartbeats();
-        } else {
-          result.firmwareReports.received += 1;
-          reports.push({ serialNumber: line.serialNumber, component: line.component, version: line.version, at: line.at });
-          if (reports.length >= MAX_TELEMETRY_BATCH) await flushReports();
+      try {
+        for await (const line of lines) {
+          if (line.type === 'heartbeat') {
+            result.heartbeats.received += 1;
+            heartbeats.push({ serialNumber: line.serialNumber, at: line.at });
+            if (heartbeats.length >= MAX_TELEMETRY_BATCH) await flushHeartbeats();
+          } else {
+            result.firmwareReports.received += 1;
+            reports.push({ serialNumber: line.serialNumber, component: line.component, version: line.version, at: line.at });
+            if (reports.length >= MAX_TELEMETRY_BATCH) await flushReports();
+          }
         }
+        if (heartbeats.length) await flushHeartbeats();
+        if (reports.length) await flushReports();
+      } finally {
+        // A bad line or a broken stream throws above; the batch being written still ends before the rollback.
+        await writing.catch(() => undefined);
       }
-      await flushHeartbeats();
-      await flushReports();
+      await writing;
       await beforeCommit();
       result.unknownSerialNumbers = [...unknown].sort();
       return result;
