@@ -11,7 +11,9 @@ import { verifySignature } from '../src/outbox/delivery-rules';
 const secret = process.env.RECEIVER_SECRET ?? '';
 const seen = new Set<string>();
 const lastIdOfClaim = new Map<string, number>();
-let counts = { duplicates: 0, outOfOrder: 0, bad: 0, first: 0, last: 0 };
+/** Only this organisation's messages are counted (set by each reset); any other is answered and left out. */
+let countedOrg = '';
+let counts = { duplicates: 0, outOfOrder: 0, bad: 0, others: 0, first: 0, last: 0 };
 
 const server = createServer((request, response) => {
   const chunks: Buffer[] = [];
@@ -24,11 +26,12 @@ const server = createServer((request, response) => {
       response.writeHead(401).end();
       return;
     }
-    const message = JSON.parse(body.toString('utf8')) as { deliveryId: string; messageId: string; aggregateId: string };
-    const now = performance.now();
-    if (seen.size === 0) counts.first = now;
-    if (seen.has(message.deliveryId)) counts.duplicates += 1;
+    const message = JSON.parse(body.toString('utf8')) as { deliveryId: string; messageId: string; aggregateId: string; orgId: string };
+    if (message.orgId !== countedOrg) counts.others += 1;
+    else if (seen.has(message.deliveryId)) counts.duplicates += 1;
     else {
+      const now = performance.now();
+      if (seen.size === 0) counts.first = now;
       seen.add(message.deliveryId);
       counts.last = now;
       const id = Number(message.messageId);
@@ -40,11 +43,12 @@ const server = createServer((request, response) => {
 });
 server.keepAliveTimeout = 30_000;
 
-process.on('message', (message: { type: string }) => {
+process.on('message', (message: { type: string; org?: string }) => {
   if (message.type === 'reset') {
     seen.clear();
     lastIdOfClaim.clear();
-    counts = { duplicates: 0, outOfOrder: 0, bad: 0, first: 0, last: 0 };
+    countedOrg = message.org ?? '';
+    counts = { duplicates: 0, outOfOrder: 0, bad: 0, others: 0, first: 0, last: 0 };
     process.send!({ type: 'reset' });
   } else if (message.type === 'state') {
     process.send!({ type: 'state', delivered: seen.size, ...counts });

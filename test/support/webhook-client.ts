@@ -52,8 +52,13 @@ export function postWebhook(baseUrl: string, path: string, body: string | Buffer
       });
       res.on('error', reject);
     });
-    // The server may answer and close before the whole body is written (a refusal): that is an answer, not a failure.
-    req.on('error', (error) => (req.destroyed && (error as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(error)));
+    // The server may answer and close before the whole body is written (a refusal): the write then fails (EPIPE,
+    // ECONNRESET), and the answer, already on its way, is what counts. Only with no answer is it a failure.
+    let answered = false;
+    req.on('response', () => (answered = true));
+    req.on('error', (error) => {
+      if (!answered) setTimeout(() => (answered ? undefined : reject(error)), 500);
+    });
     const step = call.chunkBytes ?? bytes.length;
     (async () => {
       for (let offset = 0; offset < bytes.length; offset += step) {
