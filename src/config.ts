@@ -42,6 +42,8 @@ export interface WebhookConfig {
   maxStreamBytes: number;
   /** Wall-clock budget of one streamed delivery (other webhooks have the ordinary request budget). */
   streamTimeoutMs: number;
+  /** Streamed deliveries taken at once per process (each holds a pooled connection while it runs). */
+  maxStreams: number;
 }
 
 /** Delivery of the outbox to CSP and Landray OA (outbox/dispatcher.ts). */
@@ -234,6 +236,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       toleranceSeconds: integer('WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3_600),
       maxStreamBytes: integer('WEBHOOK_MAX_STREAM_BYTES', 256 * 1024 * 1024, 1_024, 4 * 1024 * 1024 * 1024),
       streamTimeoutMs: integer('WEBHOOK_STREAM_TIMEOUT_MS', 300_000, 1_000, 3_600_000),
+      maxStreams: integer('WEBHOOK_MAX_STREAMS', 2, 1, 100),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

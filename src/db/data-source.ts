@@ -12,7 +12,7 @@ import { chargeStatement } from './statement-budget';
 class CountingLogger implements TypeOrmLogger {
   logQuery(query: string): void {
     // TypeORM calls this just before it sends a statement, so a refusal here keeps the statement from running.
-    chargeStatement();
+    chargeStatement(query);
     logger.debug('sql', { query });
   }
   logQueryError(error: string | Error, query: string): void {

@@ -176,7 +176,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
     }
     const webhook = webhookRoute(url.pathname);
-    if (webhook) return handleWebhook(webhook, request, response, requestId, { services, verifyToken, config: options.webhooks });
+    if (webhook) return handleWebhook(webhook, request, response, requestId, { services, verifyToken, config: options.webhooks, signal });
     if (url.pathname !== '/') {
       return sendJson(response, 404, { errors: [{ message: `no such path: ${url.pathname}`, extensions: { code: 'NOT_FOUND' } }] });
     }

@@ -6,8 +6,7 @@
  * its 4xx and a message, and nothing is written. One log line per call, never with a secret, signature or token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import split2 from 'split2';
 import { hasRole, type Actor } from '../auth/actor';
 import { InvalidTokenError, type TokenVerifier } from '../auth/tokens';
@@ -29,7 +28,16 @@ export interface WebhookHandlerOptions {
   services: Services;
   verifyToken: TokenVerifier;
   config: WebhookConfig;
+  /** Aborted at the request's deadline or when the sender goes away (http-server.ts). */
+  signal: AbortSignal;
 }
+
+/**
+ * Telemetry streams open at once in this process. Each holds a transaction, and with it one of the pool's
+ * connections, for as long as it runs: past WEBHOOK_MAX_STREAMS a stream is turned away (503, retry) rather than
+ * leaving GraphQL requests without connections.
+ */
+let openStreams = 0;
 
 export function webhookRoute(pathname: string) {
   return Object.prototype.hasOwnProperty.call(WEBHOOK_ROUTES, pathname) ? WEBHOOK_ROUTES[pathname] : undefined;
@@ -129,9 +137,14 @@ export async function handleWebhook(
           ? await options.services.webhooks.exceptionDecision({ source, actorId, ...envelope }, readExceptionDecision(fields))
           : await options.services.webhooks.skuChanges({ source, actorId, ...envelope }, readSkuChanges(fields));
     } else {
+      if (openStreams >= options.config.maxStreams) {
+        headers['retry-after'] = '5';
+        throw new WebhookRefusal(503, 'SERVICE_UNAVAILABLE', `${openStreams} telemetry streams are being taken already (WEBHOOK_MAX_STREAMS); send it again shortly`, 'UNAVAILABLE');
+      }
+      openStreams += 1;
       // On a refusal the rest of the stream is left unread: the answer closes the connection (see below).
-      const stream = openLineStream(request, options.config.maxStreamBytes, authentication.kind === 'signature' ? authentication.update : null);
-      {
+      const stream = openLineStream(request, options.config.maxStreamBytes, authentication.kind === 'signature' ? authentication.update : null, options.signal);
+      try {
         const first = await stream.next();
         if (first === null) throw malformed('the stream is empty: its first line must be the envelope {"deliveryId", "orgId"}', ['line', '1']);
         let envelopeJson: unknown;
@@ -151,6 +164,8 @@ export async function handleWebhook(
           while ((await stream.next()) !== null);
           await verifyAtEnd();
         }
+      } finally {
+        openStreams -= 1;
       }
     }
 
@@ -170,7 +185,7 @@ export async function handleWebhook(
     if (!response.headersSent && !response.destroyed) {
       // A body left unread cannot be followed by another request on this connection.
       if (!request.readableEnded) headers.connection = 'close';
-      if (refusal.status === 503) headers['retry-after'] = '1';
+      if (refusal.status === 503) headers['retry-after'] ??= '1';
       const extensions = { code: refusal.code, ...(refusal.field ? { field: refusal.field } : {}), ...(refusal.status === 503 ? { retryable: true } : {}) };
       sendJson(response, refusal.status, { errors: [{ message: refusal.message, extensions }] }, headers);
     }
@@ -191,6 +206,11 @@ export async function handleWebhook(
   }
 }
 
+const timedOut = () =>
+  new WebhookRefusal(408, 'REQUEST_TIMEOUT', 'the delivery did not finish within its deadline; nothing was written, send it again (a long stream in smaller parts)', 'UNAVAILABLE');
+/** The sender closed the connection before the end of its body: nobody hears the answer, but the log line says so. */
+const senderGone = () => new WebhookRefusal(400, 'CLIENT_CLOSED_REQUEST', 'the sender closed the connection before the end of the body; nothing was written', 'MALFORMED');
+
 /** What any failure answers: a refusal as it is, a domain refusal by its code, an outage 503, anything else 500. */
 function asRefusal(error: unknown): WebhookRefusal {
   if (error instanceof WebhookRefusal) return error;
@@ -202,9 +222,8 @@ function asRefusal(error: unknown): WebhookRefusal {
     return new WebhookRefusal(status, error.code, error.message, status === 403 ? 'FORBIDDEN' : 'REFUSED', field);
   }
   const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
-  if (code === 'REQUEST_TIMEOUT' || code === 'CLIENT_CLOSED_REQUEST') {
-    return new WebhookRefusal(503, String(code), `${(error as Error).message}; nothing was written, send the delivery again`, 'UNAVAILABLE');
-  }
+  if (code === 'REQUEST_TIMEOUT') return timedOut();
+  if (code === 'CLIENT_CLOSED_REQUEST') return senderGone();
   if (isDatabaseUnavailable(error)) return new WebhookRefusal(503, 'SERVICE_UNAVAILABLE', 'the database is unavailable; nothing was written, send the delivery again', 'UNAVAILABLE');
   return new WebhookRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error', 'ERROR');
 }
@@ -213,7 +232,7 @@ function asRefusal(error: unknown): WebhookRefusal {
  * The request body as non-blank lines, read as they arrive: counted against the stream limit, fed to the
  * signature check, split at line breaks, no line longer than MAX_NDJSON_LINE_CHARS taken.
  */
-function openLineStream(request: IncomingMessage, maxBytes: number, hash: ((chunk: Buffer) => void) | null) {
+function openLineStream(request: IncomingMessage, maxBytes: number, hash: ((chunk: Buffer) => void) | null, signal: AbortSignal) {
   let bytes = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -228,12 +247,18 @@ function openLineStream(request: IncomingMessage, maxBytes: number, hash: ((chun
   pipeline(request, meter, lines, (error) => {
     if (error) failure = error;
   });
+  // A sender that stops sending would otherwise hold the delivery's transaction until the socket times out.
+  const stop = () => lines.destroy(signal.reason === 'REQUEST_TIMEOUT' ? timedOut() : senderGone());
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
   const iterator = lines[Symbol.asyncIterator]() as AsyncIterator<string>;
   let lineNumber = 0;
   const tooLong = () => malformed(`line ${lineNumber} is longer than ${MAX_NDJSON_LINE_CHARS} characters`, ['line', String(lineNumber)]);
   const explain = (error: unknown): Error => {
     const cause = failure ?? (error as Error);
     if (cause instanceof WebhookRefusal) return cause;
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || cause?.message === 'aborted') return senderGone();
     if (/maximum buffer/i.test(cause?.message ?? '')) {
       lineNumber += 1;
       return tooLong();
@@ -250,6 +275,7 @@ function openLineStream(request: IncomingMessage, maxBytes: number, hash: ((chun
       }
       if (step.done) {
         if (failure) throw explain(failure);
+        signal.removeEventListener('abort', stop);
         return null;
       }
       lineNumber += 1;

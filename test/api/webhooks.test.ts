@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { sign } from '../../src/outbox/delivery-rules';
 import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
 import { captureLogs } from '../support/log-capture';
@@ -367,6 +368,74 @@ describe('inbound webhooks', () => {
       const answer = await deliver(CLOUD, lines, { token: service });
       expect(answer.status).toBe(200);
       expect(answer.body.result.heartbeats).toEqual({ received: 1, accepted: 1 });
+    });
+  });
+
+  describe('streams that stall, crowd or break off', () => {
+    let small: TestApp;
+    const STREAM_TIMEOUT_MS = 2_000;
+
+    beforeAll(async () => {
+      small = await startTestApp({ env: { WEBHOOK_CLOUD_SECRET: CLOUD_SECRET, WEBHOOK_STREAM_TIMEOUT_MS: String(STREAM_TIMEOUT_MS), WEBHOOK_MAX_STREAMS: '1', OUTBOX_DISPATCH: 'false' } });
+    });
+    afterAll(() => small.stop());
+
+    /** A stream opened with a SERVICE token and its first lines sent; the caller ends or breaks it. */
+    function openStream(firstLines: string) {
+      const request = httpRequest(new URL(CLOUD, small.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${service}`, 'x-sofar-timestamp': String(Math.floor(Date.now() / 1000)) },
+      });
+      const answer = new Promise<{ status: number; body: any; headers: Record<string, unknown> }>((resolve, reject) => {
+        request.on('response', (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text), headers: response.headers }));
+        });
+        request.on('error', reject);
+      });
+      answer.catch(() => undefined);
+      request.write(firstLines);
+      return { request, answer };
+    }
+    const heartbeat = (at: string) => `${JSON.stringify({ type: 'heartbeat', serialNumber: 'WH-CLOUD-1', at })}\n`;
+    const contactOf = async () => (await small.dataSource.query(`SELECT max(t.last_contact_at) AS at FROM unit_telemetry t JOIN warranty_record r ON r.id = t.warranty_record_id WHERE r.org_id = $1 AND r.serial_number = 'WH-CLOUD-1'`, [org]))[0].at;
+
+    it('a stream that stalls past its deadline is answered 408 and writes nothing', async () => {
+      const before = await contactOf();
+      const { request, answer } = openStream(`${JSON.stringify({ deliveryId: randomUUID() })}\n${heartbeat('2027-01-01T00:00:00Z')}`);
+      const { status, body } = await answer;
+      request.destroy();
+      expect(status).toBe(408);
+      expect(body.errors[0].extensions.code).toBe('REQUEST_TIMEOUT');
+      expect(await contactOf()).toEqual(before);
+    });
+
+    it('past WEBHOOK_MAX_STREAMS a stream is turned away with 503 and Retry-After, and the one open is still taken', async () => {
+      const first = openStream(`${JSON.stringify({ deliveryId: randomUUID() })}\n${heartbeat('2026-11-24T10:00:00Z')}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const second = await postWebhook(small.url, CLOUD, `${JSON.stringify({ deliveryId: randomUUID() })}\n`, { token: service });
+      expect([second.status, second.headers['retry-after'], second.body.errors[0].extensions.code]).toEqual([503, '5', 'SERVICE_UNAVAILABLE']);
+      first.request.end(heartbeat('2026-11-24T10:00:01Z'));
+      const { status, body } = await first.answer;
+      expect(status).toBe(200);
+      // Both heartbeats are of one unit, in one batch: one row written.
+      expect(body.result.heartbeats).toEqual({ received: 2, accepted: 1 });
+    });
+
+    it('a sender that breaks off mid-stream leaves nothing written, and the log says so', async () => {
+      const before = await contactOf();
+      const deliveryId = randomUUID();
+      const { request } = openStream(`${JSON.stringify({ deliveryId })}\n${heartbeat('2027-02-01T00:00:00Z').repeat(20_000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      request.destroy();
+      const deadline = Date.now() + 5_000;
+      let line: Record<string, any> | undefined;
+      while (!(line = logs.lines.find((l) => l.msg === 'webhook' && l.deliveryId === deliveryId)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(line).toMatchObject({ source: 'CLOUD', result: 'MALFORMED', code: 'CLIENT_CLOSED_REQUEST' });
+      expect(await contactOf()).toEqual(before);
+      expect(await count(`SELECT count(*)::int AS n FROM webhook_receipt WHERE delivery_id = $1`, [deliveryId])).toBe(0);
     });
   });
 

@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       toleranceSeconds: 300,
       maxStreamBytes: 256 * 1024 * 1024,
       streamTimeoutMs: 300_000,
+      maxStreams: 2,
     });
     const config = loadConfig({ WEBHOOK_PRODUCTS_SECRET: ' new-products-secret-1 , old-products-secret-0 ', WEBHOOK_OA_SECRET: 'the-oa-secret-0000' });
     expect(config.webhooks.secrets).toEqual({ OA: ['the-oa-secret-0000'], CLOUD: [], PRODUCTS: ['new-products-secret-1', 'old-products-secret-0'] });
