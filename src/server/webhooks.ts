@@ -96,7 +96,8 @@ export async function handleWebhook(
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const { source } = route;
-  let delivery: Pick<Delivery, 'deliveryId' | 'orgId'> | null = null;
+  // Which delivery this was, once its envelope has been read: for the answer and the log line.
+  const noted: { delivery?: Pick<Delivery, 'deliveryId' | 'orgId'> } = {};
   let status = 200;
   let result: WebhookResult = 'ACCEPTED';
   let failure: { code: string; message: string; stack?: string } | null = null;
@@ -116,66 +117,16 @@ export async function handleWebhook(
     const actorId = authentication.kind === 'token' ? authentication.actor.id : `webhook:${source.toLowerCase()}`;
     const headerDeliveryId = typeof request.headers[DELIVERY_HEADER] === 'string' ? (request.headers[DELIVERY_HEADER] as string) : undefined;
 
-    let receipt: Receipt<unknown>;
-    if (route.body === 'json') {
-      const raw = await readBodyBytes(request);
-      if (authentication.kind === 'signature') {
-        authentication.update(raw);
-        if (authentication.verify()) throw badSignature();
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw malformed('the body is not valid JSON');
-      }
-      const envelope = readEnvelope(body, { tokenOrgId, headerDeliveryId });
-      delivery = envelope;
-      const fields = body as Record<string, unknown>;
-      receipt =
-        source === 'OA'
-          ? await options.services.webhooks.exceptionDecision({ source, actorId, ...envelope }, readExceptionDecision(fields))
-          : await options.services.webhooks.skuChanges({ source, actorId, ...envelope }, readSkuChanges(fields));
-    } else {
-      if (openStreams >= options.config.maxStreams) {
-        headers['retry-after'] = '5';
-        throw new WebhookRefusal(503, 'SERVICE_UNAVAILABLE', `${openStreams} telemetry streams are being taken already (WEBHOOK_MAX_STREAMS); send it again shortly`, 'UNAVAILABLE');
-      }
-      openStreams += 1;
-      // On a refusal the rest of the stream is left unread: the answer closes the connection (see below).
-      const stream = openLineStream(request, options.config.maxStreamBytes, authentication.kind === 'signature' ? authentication.update : null, options.signal);
-      try {
-        const first = await stream.next();
-        if (first === null) throw malformed('the stream is empty: its first line must be the envelope {"deliveryId", "orgId"}', ['line', '1']);
-        let envelopeJson: unknown;
-        try {
-          envelopeJson = JSON.parse(first);
-        } catch {
-          throw malformed('line 1 (the envelope {"deliveryId", "orgId"}) is not JSON', ['line', '1']);
-        }
-        const envelope = readEnvelope(envelopeJson, { tokenOrgId, headerDeliveryId });
-        delivery = envelope;
-        const verifyAtEnd = async () => {
-          if (authentication.kind === 'signature' && authentication.verify()) throw badSignature();
-        };
-        receipt = await options.services.webhooks.telemetryStream({ source, actorId, ...envelope }, stream.telemetry(), verifyAtEnd);
-        if (receipt.replayed) {
-          // Nothing was written; the rest is read (not stored) only so that a replay is told apart from a forgery.
-          while ((await stream.next()) !== null);
-          await verifyAtEnd();
-        }
-      } finally {
-        openStreams -= 1;
-      }
-    }
+    const sender: Sender = { source, actorId, tokenOrgId, headerDeliveryId, noteDelivery: (envelope) => (noted.delivery = envelope) };
+    const receipt = route.body === 'json' ? await receiveJson(request, authentication, sender, options) : await receiveStream(request, authentication, sender, options, headers);
 
     if (receipt.replayed) {
       status = 409;
       result = 'REPLAYED';
-      const message = `delivery ${delivery!.deliveryId} was already received at ${new Date(receipt.receivedAt).toISOString()}; nothing changed`;
+      const message = `delivery ${noted.delivery!.deliveryId} was already received at ${new Date(receipt.receivedAt).toISOString()}; nothing changed`;
       sendJson(response, status, { errors: [{ message, extensions: { code: 'REPLAYED_DELIVERY', receivedAt: receipt.receivedAt, result: receipt.result } }] }, headers);
     } else {
-      sendJson(response, status, { deliveryId: delivery!.deliveryId, result: receipt.result }, headers);
+      sendJson(response, status, { deliveryId: noted.delivery!.deliveryId, result: receipt.result }, headers);
     }
   } catch (error) {
     const refusal = asRefusal(error);
@@ -197,12 +148,84 @@ export async function handleWebhook(
       http: status,
       ms: Number(process.hrtime.bigint() - started) / 1e6,
       sqlQueries: requestScope.getStore()?.sqlQueries ?? 0,
-      ...(delivery ? { deliveryId: delivery.deliveryId, orgId: delivery.orgId } : {}),
+      ...(noted.delivery ? { deliveryId: noted.delivery.deliveryId, orgId: noted.delivery.orgId } : {}),
       ...(failure ? { code: failure.code, message: failure.message.slice(0, 500) } : {}),
     };
     if (failure?.stack) logger.error('webhook', { ...fields, stack: failure.stack });
     else if (status >= 500) logger.warn('webhook', fields);
     else logger.info('webhook', fields);
+  }
+}
+
+/** Who sent a delivery and what its headers said; `noteDelivery` tells the log line which delivery it was. */
+interface Sender {
+  source: WebhookSource;
+  actorId: string;
+  tokenOrgId: string | null;
+  headerDeliveryId: string | undefined;
+  noteDelivery(envelope: Pick<Delivery, 'deliveryId' | 'orgId'>): void;
+}
+
+/** OA's decision or Products' SKU changes: the whole (small) body, its signature checked before it is parsed. */
+async function receiveJson(request: IncomingMessage, authentication: Authentication, sender: Sender, options: WebhookHandlerOptions): Promise<Receipt<unknown>> {
+  const raw = await readBodyBytes(request);
+  if (authentication.kind === 'signature') {
+    authentication.update(raw);
+    if (authentication.verify()) throw badSignature();
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw malformed('the body is not valid JSON');
+  }
+  const envelope = readEnvelope(body, sender);
+  sender.noteDelivery(envelope);
+  const delivery: Delivery = { source: sender.source, actorId: sender.actorId, ...envelope };
+  const fields = body as Record<string, unknown>;
+  return sender.source === 'OA'
+    ? options.services.webhooks.exceptionDecision(delivery, readExceptionDecision(fields))
+    : options.services.webhooks.skuChanges(delivery, readSkuChanges(fields));
+}
+
+/** CLOUD's telemetry: read line by line as it arrives; a signature is known only at the end, before the commit. */
+async function receiveStream(
+  request: IncomingMessage,
+  authentication: Authentication,
+  sender: Sender,
+  options: WebhookHandlerOptions,
+  headers: Record<string, string>,
+): Promise<Receipt<unknown>> {
+  if (openStreams >= options.config.maxStreams) {
+    headers['retry-after'] = '5';
+    throw new WebhookRefusal(503, 'SERVICE_UNAVAILABLE', `${openStreams} telemetry streams are being taken already (WEBHOOK_MAX_STREAMS); send it again shortly`, 'UNAVAILABLE');
+  }
+  openStreams += 1;
+  try {
+    // On a refusal the rest of the stream is left unread: the answer closes the connection.
+    const stream = openLineStream(request, options.config.maxStreamBytes, authentication.kind === 'signature' ? authentication.update : null, options.signal);
+    const first = await stream.next();
+    if (first === null) throw malformed('the stream is empty: its first line must be the envelope {"deliveryId", "orgId"}', ['line', '1']);
+    let envelopeJson: unknown;
+    try {
+      envelopeJson = JSON.parse(first);
+    } catch {
+      throw malformed('line 1 (the envelope {"deliveryId", "orgId"}) is not JSON', ['line', '1']);
+    }
+    const envelope = readEnvelope(envelopeJson, sender);
+    sender.noteDelivery(envelope);
+    const verifyAtEnd = async () => {
+      if (authentication.kind === 'signature' && authentication.verify()) throw badSignature();
+    };
+    const receipt = await options.services.webhooks.telemetryStream({ source: sender.source, actorId: sender.actorId, ...envelope }, stream.telemetry(), verifyAtEnd);
+    if (receipt.replayed) {
+      // Nothing was written; the rest is read (not stored) only so that a replay is told apart from a forgery.
+      while ((await stream.next()) !== null);
+      await verifyAtEnd();
+    }
+    return receipt;
+  } finally {
+    openStreams -= 1;
   }
 }
 
