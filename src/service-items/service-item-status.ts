@@ -1,0 +1,70 @@
+import { addDays, addMonths, compareDates, type IsoDate } from '../coverage/calendar';
+
+/**
+ * A free service item's due date, its window and its status (rule 12): pure, from the item's terms, the unit's
+ * anchor, the day asked about, the unit's latest odometer reading and its claim of the item, if any.
+ */
+export interface ServiceItemTerms {
+  /** Due this many calendar months after the anchor (null: not due by time). */
+  dueMonths: number | null;
+  /** Due at this odometer reading (null: not due by distance). */
+  dueKm: number | null;
+  /** The window around the due date, in days before and after it (both days inside). */
+  windowBeforeDays: number;
+  windowAfterDays: number;
+  /** The window around the due distance, in km below and above it (both readings inside). */
+  windowBeforeKm: number;
+  windowAfterKm: number;
+}
+
+export type ServiceItemStatus = 'CLAIMED' | 'CLAIMABLE' | 'UPCOMING' | 'EXPIRED';
+
+export interface ServiceItemSchedule {
+  dueDate: IsoDate | null;
+  windowStart: IsoDate | null;
+  windowEnd: IsoDate | null;
+  dueKm: number | null;
+  windowStartKm: number | null;
+  windowEndKm: number | null;
+}
+
+export interface ServiceItemState extends ServiceItemSchedule {
+  status: ServiceItemStatus;
+  reason: string;
+}
+
+/** When and at what reading the item is due, and its windows, from the anchor. */
+export function scheduleItem(terms: ServiceItemTerms, anchor: IsoDate): ServiceItemSchedule {
+  const dueDate = terms.dueMonths === null ? null : addMonths(anchor, terms.dueMonths);
+  return {
+    dueDate,
+    windowStart: dueDate === null ? null : addDays(dueDate, -terms.windowBeforeDays),
+    windowEnd: dueDate === null ? null : addDays(dueDate, terms.windowAfterDays),
+    dueKm: terms.dueKm,
+    windowStartKm: terms.dueKm === null ? null : Math.max(0, terms.dueKm - terms.windowBeforeKm),
+    windowEndKm: terms.dueKm === null ? null : terms.dueKm + terms.windowAfterKm,
+  };
+}
+
+/**
+ * The item's status on `asOf` with the unit's latest odometer reading (null: none known):
+ * - CLAIMED: the unit has a claim of it that is not deleted (whatever the window; the claim's own date is shown);
+ * - EXPIRED: past the end of either window, whichever comes first: the day after the time window's last day, or a
+ *   reading above the distance window's top;
+ * - CLAIMABLE: inside either window (its first and last day, its lowest and highest reading included);
+ * - UPCOMING: before both windows.
+ */
+export function itemStatus(schedule: ServiceItemSchedule, asOf: IsoDate, odometerKm: number | null, claimed: { claimDate: IsoDate } | null): ServiceItemState {
+  if (claimed) return { ...schedule, status: 'CLAIMED', reason: `claimed on ${claimed.claimDate}` };
+  const { windowStart, windowEnd, windowStartKm, windowEndKm } = schedule;
+  if (windowEnd !== null && compareDates(asOf, windowEnd) > 0) return { ...schedule, status: 'EXPIRED', reason: `its window closed on ${windowEnd}` };
+  if (windowEndKm !== null && odometerKm !== null && odometerKm > windowEndKm) {
+    return { ...schedule, status: 'EXPIRED', reason: `the odometer (${odometerKm} km) is past its window's ${windowEndKm} km` };
+  }
+  if (windowStart !== null && compareDates(asOf, windowStart) >= 0) return { ...schedule, status: 'CLAIMABLE', reason: `inside its window, ${windowStart} to ${windowEnd}` };
+  if (windowStartKm !== null && odometerKm !== null && odometerKm >= windowStartKm) {
+    return { ...schedule, status: 'CLAIMABLE', reason: `the odometer (${odometerKm} km) is inside its window, ${windowStartKm} to ${windowEndKm} km` };
+  }
+  const when = [windowStart && `from ${windowStart}`, windowStartKm !== null && `from ${windowStartKm} km`].filter(Boolean).join(' or ');
+  return { ...schedule, status: 'UPCOMING', reason: `claimable ${when || 'once due'}` };
+}
