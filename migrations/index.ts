@@ -9,6 +9,7 @@ import { Telemetry1795900000000 } from './1795900000000-Telemetry';
 import { RecordOrgIdIndex1796000000000 } from './1796000000000-RecordOrgIdIndex';
 import { OutboxDelivery1796100000000 } from './1796100000000-OutboxDelivery';
 import { WebhookReceipts1796200000000 } from './1796200000000-WebhookReceipts';
+import { ServiceItems1796300000000 } from './1796300000000-ServiceItems';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   RecordOrgIdIndex1796000000000,
   OutboxDelivery1796100000000,
   WebhookReceipts1796200000000,
+  ServiceItems1796300000000,
 ];

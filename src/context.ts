@@ -7,6 +7,7 @@ import { createPolicyLoaders, type PolicyLoaders } from './policies/policies.ser
 import { createProductLoaders, type ProductLoaders } from './products/product-loaders';
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
 import { createTelemetryLoader } from './telemetry/telemetry-loaders';
+import { createServiceItemLoaders, type ServiceItemLoaders } from './service-items/service-item-loaders';
 import type { RecordSelection, RecordSelectionHolder } from './records/record-selection';
 import type { WarrantyRecord } from './records/warranty-record.entity';
 import type { Services } from './services';
@@ -25,6 +26,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let history: ReturnType<typeof createHistoryLoader> | undefined;
   let claims: ClaimLoaders | undefined;
   let telemetry: ReturnType<typeof createTelemetryLoader> | undefined;
+  let serviceItems: ServiceItemLoaders | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
@@ -92,6 +94,10 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     },
     get telemetry() {
       return (telemetry ??= createTelemetryLoader(services.dataSource, actor));
+    },
+    /** Free service: plans by unit, live item claims and odometers by record. */
+    get serviceItems() {
+      return (serviceItems ??= createServiceItemLoaders(services.dataSource, actor));
     },
     /** Service calendars built for this request, by site, policy and year. */
     get calendars() {

@@ -17,6 +17,7 @@ export const SCHEMA_PARTS = [
   'src/readings/schema.graphql',
   'src/extensions/schema.graphql',
   'src/telemetry/schema.graphql',
+  'src/service-items/schema.graphql',
   'src/federation/schema.graphql',
 ];
 

@@ -17,6 +17,7 @@ import { extensionResolvers } from './extensions/extensions.resolvers';
 import { readingResolvers } from './readings/readings.resolvers';
 import { telemetryResolvers } from './telemetry/telemetry.resolvers';
 import { outboxResolvers } from './outbox/outbox.resolvers';
+import { serviceItemResolvers } from './service-items/service-items.resolvers';
 import { recordResolvers } from './records/records.resolvers';
 import { loadContractSchema } from './schema-parts';
 
@@ -30,7 +31,7 @@ function mergeResolvers(...maps: Resolvers[]): Resolvers {
 }
 
 export function buildWarrantySchema(): GraphQLSchema {
-  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, readingResolvers, extensionResolvers, telemetryResolvers, outboxResolvers, federationResolvers);
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, outboxResolvers, federationResolvers);
   const schema = buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
     resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,

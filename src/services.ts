@@ -12,6 +12,7 @@ import { RecordsService, type Clock } from './records/records.service';
 import { TelemetryService } from './telemetry/telemetry.service';
 import { OutboxService } from './outbox/outbox.service';
 import { WebhooksService } from './webhooks/webhooks.service';
+import { ServiceItemsService } from './service-items/service-items.service';
 
 /** The application's services: stateless apart from the data source, built once per process. */
 export function createServices(dataSource: DataSource, clock?: Clock) {
@@ -29,8 +30,9 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const telemetry = new TelemetryService(dataSource, clock);
   const outbox = new OutboxService(dataSource);
   const webhooks = new WebhooksService(dataSource, claims, products, telemetry);
+  const serviceItems = new ServiceItemsService(dataSource, audit, clock);
   return {
-    dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks,
+    dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
   };

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'INVALID_TRANSITION'
   | 'READING_REQUIRED'
   | 'IDEMPOTENCY_CONFLICT'
-  | 'WARRANTY_NOT_STARTED';
+  | 'WARRANTY_NOT_STARTED'
+  | 'ALREADY_CLAIMED';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then

@@ -10,10 +10,12 @@ import { ProductReference } from '../products/product-reference.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { WebhookReceipt } from '../webhooks/webhook-receipt.entity';
+import { ServiceItemClaim } from '../service-items/service-item-claim.entity';
+import { ServicePlan, ServicePlanItem } from '../service-items/service-plan.entity';
 import { FirmwareRelease, TelemetryDecision, UnitFirmware, UnitTelemetryRow } from '../telemetry/telemetry.entities';
 
 export const ENTITIES = [
   WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
   FirmwareRelease, UnitTelemetryRow, UnitFirmware, TelemetryDecision,
-  WarrantyEvent, WebhookReceipt,
+  WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim,
 ];

@@ -13,6 +13,9 @@ import { WarrantyClaim as WarrantyClaimModel } from '../claims/warranty-claim.en
 import { ClaimLine as ClaimLineModel } from '../claims/claim-line.entity';
 import { OutboxMessage as OutboxMessageModel } from '../outbox/outbox-message.entity';
 import { FirmwareRelease as FirmwareReleaseModel } from '../telemetry/telemetry.entities';
+import { PlanWithItems as PlanWithItemsModel } from '../service-items/service-items.service';
+import { ServicePlanItem as ServicePlanItemModel } from '../service-items/service-plan.entity';
+import { ServiceItemClaim as ServiceItemClaimModel } from '../service-items/service-item-claim.entity';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -291,6 +294,16 @@ export type ClaimPayload = {
   userErrors: Array<UserError>;
 };
 
+export type ClaimServiceItemInput = {
+  claimDate: Scalars['Date']['input'];
+  itemCode: Scalars['String']['input'];
+  /** Recorded in the unit's readings; lower than one already recorded is refused. */
+  odometerKm?: InputMaybe<Scalars['Int']['input']>;
+  serialNumber?: InputMaybe<Scalars['String']['input']>;
+  /** The unit, by warrantyId or by serialNumber (one of them). */
+  warrantyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** The response and on-site targets, counted in service hours of the site. */
 export type ClaimSla = {
   __typename?: 'ClaimSla';
@@ -375,8 +388,14 @@ export type CustomerWarrantiesArgs = {
   status?: InputMaybe<WarrantyStatus>;
 };
 
+export type DeleteServiceItemClaimInput = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
 /** Stable machine-readable refusal codes: a client may branch on them; the message is for people. */
 export type ErrorCode =
+  | 'ALREADY_CLAIMED'
   | 'ALREADY_EXTENDED'
   | 'BAD_USER_INPUT'
   | 'DUPLICATE_SERIAL'
@@ -484,6 +503,23 @@ export type FirmwareReportInput = {
   version: Scalars['String']['input'];
 };
 
+/** Where a unit's Free Service Start Date came from (rule 12). */
+export type FreeServiceStartSource =
+  /** The service activation record (a dealer's activation, an installer's commissioning). */
+  | 'ACTIVATION_RECORD'
+  /** The broker's invoice to its customer. */
+  | 'BROKER_INVOICE'
+  /** Broker stock in the UI lookup: the dealer's own sale to the broker (its warranty activation, else its invoice). */
+  | 'DEALER_SALE'
+  /** No document gave a date: the earliest item claim, evidence that service began. */
+  | 'DE_FACTO'
+  /** An operator's free-service date shift: wins over everything. */
+  | 'FREE_SERVICE_DATE_SHIFT'
+  /** The end-customer sale's invoice date. */
+  | 'SALE_INVOICE'
+  /** The end-customer sale's warranty-activation date. */
+  | 'SALE_WARRANTY_ACTIVATION';
+
 export type HeartbeatInput = {
   /** When the unit was last in contact with Sofar CLOUD. */
   at: Scalars['DateTime']['input'];
@@ -516,12 +552,18 @@ export type Mutation = {
   approveClaim: ClaimPayload;
   /** SUBMITTED, EXCEPTION_REQUESTED or APPROVED → CANCELLED, before any work (AGENT, WARRANTY_ADMIN). */
   cancelClaim: ClaimPayload;
+  /** Claims a free service item for a unit (AGENT, INSTALLER, WARRANTY_ADMIN, SERVICE); one live claim per item. */
+  claimServiceItem: ServiceItemClaimPayload;
   /** IN_REPAIR → CLOSED (a refund: APPROVED → CLOSED) (AGENT, WARRANTY_ADMIN). */
   completeClaim: ClaimPayload;
+  /** Deletes an item claim (kept on file; it no longer counts) (WARRANTY_ADMIN, AGENT). */
+  deleteServiceItemClaim: ServiceItemClaimPayload;
   /** Applies rule 8 (§5.5.19) to every unit of the organisation (WARRANTY_ADMIN, SERVICE); a second run changes nothing new. */
   evaluateTelemetry: EvaluateTelemetryPayload;
   /** A mandatory firmware release (SERVICE, WARRANTY_ADMIN); publishing the same one again changes nothing. */
   publishFirmwareRelease: FirmwareReleasePayload;
+  /** Publishes a new version of a family's or SKU's service plan (WARRANTY_ADMIN). */
+  publishServicePlan: PublishServicePlanPayload;
   /**
    * Publish a new version of the terms for a product family and region (WARRANTY_ADMIN). It applies to units
    * registered from `effectiveFrom` on; registered units keep the version they were registered under.
@@ -553,6 +595,8 @@ export type Mutation = {
   requestClaimException: ClaimPayload;
   /** Sends a parked message again (WARRANTY_ADMIN): due now, attempts from zero, the same delivery id. */
   retryOutboxMessage: RetryOutboxMessagePayload;
+  /** Sets or removes an operator's free-service date shift, with its reason and event (WARRANTY_ADMIN). */
+  shiftFreeServiceDate: ShiftFreeServiceDatePayload;
   /** APPROVED → IN_REPAIR for a repair or replacement: the technician is on site, which meets the on-site target. */
   startClaimRepair: ClaimPayload;
   /** Opens a claim on a unit (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE). */
@@ -587,8 +631,18 @@ export type MutationCancelClaimArgs = {
 };
 
 
+export type MutationClaimServiceItemArgs = {
+  input: ClaimServiceItemInput;
+};
+
+
 export type MutationCompleteClaimArgs = {
   input: ClaimDecisionInput;
+};
+
+
+export type MutationDeleteServiceItemClaimArgs = {
+  input: DeleteServiceItemClaimInput;
 };
 
 
@@ -599,6 +653,11 @@ export type MutationEvaluateTelemetryArgs = {
 
 export type MutationPublishFirmwareReleaseArgs = {
   input: PublishFirmwareReleaseInput;
+};
+
+
+export type MutationPublishServicePlanArgs = {
+  input: PublishServicePlanInput;
 };
 
 
@@ -659,6 +718,11 @@ export type MutationRequestClaimExceptionArgs = {
 
 export type MutationRetryOutboxMessageArgs = {
   input: RetryOutboxMessageInput;
+};
+
+
+export type MutationShiftFreeServiceDateArgs = {
+  input: ShiftFreeServiceDateInput;
 };
 
 
@@ -887,6 +951,19 @@ export type PublishFirmwareReleaseInput = {
   version: Scalars['String']['input'];
 };
 
+export type PublishServicePlanInput = {
+  items: Array<ServicePlanItemInput>;
+  productFamily: Scalars['String']['input'];
+  /** For one SKU only (wins over the family's plan for those units). */
+  sku?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type PublishServicePlanPayload = {
+  __typename?: 'PublishServicePlanPayload';
+  plan?: Maybe<ServicePlan>;
+  userErrors: Array<UserError>;
+};
+
 export type PublishWarrantyPolicyInput = {
   componentScopes?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Not before the latest version's effectiveFrom for the same family and region. */
@@ -956,6 +1033,10 @@ export type Query = {
    * ascending order. `skuPrefix` keeps only SKUs that start with it (case-sensitive). Any role of the organisation.
    */
   productReferences: ProductReferenceConnection;
+  /** A unit's free service items by serial number; null when no such unit is visible. */
+  serviceItems?: Maybe<ServiceItems>;
+  /** The latest version of each of the organisation's service plans, optionally of one family. */
+  servicePlans: Array<ServicePlan>;
   /** Units whose coverage a mandatory release's deadline will void within `withinDays`, the soonest first, so support can call first. */
   unitsAtRisk: Array<UnitAtRisk>;
   /** Warranty records of the caller's organisation, newest registration first. */
@@ -1007,6 +1088,18 @@ export type QueryProductReferencesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   skuPrefix?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryServiceItemsArgs = {
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  ignoreBrokerStock?: InputMaybe<Scalars['Boolean']['input']>;
+  serialNumber: Scalars['String']['input'];
+};
+
+
+export type QueryServicePlansArgs = {
+  productFamily?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1190,6 +1283,128 @@ export type SaleInput = {
   invoiceDate?: InputMaybe<Scalars['Date']['input']>;
   /** The end-customer sale's warranty-activation date. */
   warrantyActivationDate?: InputMaybe<Scalars['Date']['input']>;
+};
+
+/** One item of a unit's plan as a lookup sees it. */
+export type ServiceItem = {
+  __typename?: 'ServiceItem';
+  /** The live claim of the item, if any. */
+  claim?: Maybe<ServiceItemClaim>;
+  code: Scalars['String']['output'];
+  dueDate?: Maybe<Scalars['Date']['output']>;
+  dueKm?: Maybe<Scalars['Int']['output']>;
+  name: Scalars['String']['output'];
+  /** Why that status, with the dates or readings. */
+  reason: Scalars['String']['output'];
+  status: ServiceItemStatus;
+  value: Money;
+  windowEnd?: Maybe<Scalars['Date']['output']>;
+  windowEndKm?: Maybe<Scalars['Int']['output']>;
+  windowStart?: Maybe<Scalars['Date']['output']>;
+  windowStartKm?: Maybe<Scalars['Int']['output']>;
+};
+
+/** A unit's claim of a free service item. */
+export type ServiceItemClaim = {
+  __typename?: 'ServiceItemClaim';
+  claimDate: Scalars['Date']['output'];
+  claimedById: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  itemCode: Scalars['String']['output'];
+  odometerKm?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ServiceItemClaimPayload = {
+  __typename?: 'ServiceItemClaimPayload';
+  claim?: Maybe<ServiceItemClaim>;
+  userErrors: Array<UserError>;
+  warranty?: Maybe<WarrantyRecord>;
+};
+
+export type ServiceItemStatus =
+  /** Inside its window (by date or by km), not claimed. */
+  | 'CLAIMABLE'
+  /** The unit has a claim of it that is not deleted. */
+  | 'CLAIMED'
+  /** Past its window, whichever of date and km came first. */
+  | 'EXPIRED'
+  /** Before its window. */
+  | 'UPCOMING';
+
+/** A unit's free service on a day, in one of the two lookups. */
+export type ServiceItems = {
+  __typename?: 'ServiceItems';
+  asOf: Scalars['Date']['output'];
+  /** Sold to a broker who has not invoiced its customer yet. */
+  brokerStock: Scalars['Boolean']['output'];
+  /** The earliest item claim that is not deleted, whenever there is one, whether or not it is the anchor. */
+  deFactoServiceStartDate?: Maybe<Scalars['Date']['output']>;
+  /** The anchor of the items; null when there is none (then there are no items). */
+  freeServiceStartDate?: Maybe<Scalars['Date']['output']>;
+  /** True: the UI lookup (a broker-stock unit is anchored on the dealer's side). False: the bulk lookup (the export, finance). */
+  ignoreBrokerStock: Scalars['Boolean']['output'];
+  items: Array<ServiceItem>;
+  /** The plan the items come from (the unit's SKU's, else its family's); null when none is published. */
+  plan?: Maybe<ServicePlan>;
+  /** In words, naming the source or why there is none. */
+  reason: Scalars['String']['output'];
+  source?: Maybe<FreeServiceStartSource>;
+  warranty: WarrantyRecord;
+};
+
+/** A free-service plan, for a product family or one SKU of it (which wins), in versions: units use the latest. */
+export type ServicePlan = {
+  __typename?: 'ServicePlan';
+  id: Scalars['ID']['output'];
+  items: Array<ServicePlanItem>;
+  productFamily: Scalars['String']['output'];
+  publishedAt: Scalars['DateTime']['output'];
+  publishedById: Scalars['String']['output'];
+  /** Null for the family's plan. */
+  sku?: Maybe<Scalars['String']['output']>;
+  version: Scalars['Int']['output'];
+};
+
+/** One free service item of a plan: due after some months and/or km from the unit's Free Service Start Date, claimable within its window, worth a value to finance. */
+export type ServicePlanItem = {
+  __typename?: 'ServicePlanItem';
+  /** Stable across plan versions, e.g. INSPECTION_12M; claims name the item by it. */
+  code: Scalars['String']['output'];
+  dueKm?: Maybe<Scalars['Int']['output']>;
+  dueMonths?: Maybe<Scalars['Int']['output']>;
+  name: Scalars['String']['output'];
+  value: Money;
+  windowAfterDays: Scalars['Int']['output'];
+  windowAfterKm: Scalars['Int']['output'];
+  windowBeforeDays: Scalars['Int']['output'];
+  windowBeforeKm: Scalars['Int']['output'];
+};
+
+export type ServicePlanItemInput = {
+  code: Scalars['String']['input'];
+  dueKm?: InputMaybe<Scalars['Int']['input']>;
+  dueMonths?: InputMaybe<Scalars['Int']['input']>;
+  name: Scalars['String']['input'];
+  value: MoneyInput;
+  windowAfterDays?: InputMaybe<Scalars['Int']['input']>;
+  windowAfterKm?: InputMaybe<Scalars['Int']['input']>;
+  windowBeforeDays?: InputMaybe<Scalars['Int']['input']>;
+  windowBeforeKm?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ShiftFreeServiceDateInput = {
+  /** The new anchor; null removes the shift. */
+  date?: InputMaybe<Scalars['Date']['input']>;
+  /** The warranty record. */
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+export type ShiftFreeServiceDatePayload = {
+  __typename?: 'ShiftFreeServiceDatePayload';
+  userErrors: Array<UserError>;
+  warranty?: Maybe<WarrantyRecord>;
 };
 
 export type Site = {
@@ -1442,6 +1657,8 @@ export type WarrantyRecord = {
   expiresAt?: Maybe<Scalars['Date']['output']>;
   /** Each extension tier: its price, whether it can be bought on `asOf` (default today at the site), until when, and if not why. */
   extensionOffer: Array<ExtensionOfferTier>;
+  /** An operator's free-service date shift, if any. */
+  freeServiceDateShift?: Maybe<Scalars['Date']['output']>;
   history: WarrantyEventConnection;
   id: Scalars['ID']['output'];
   installerId?: Maybe<Scalars['ID']['output']>;
@@ -1462,6 +1679,8 @@ export type WarrantyRecord = {
   replaces?: Maybe<WarrantyRecord>;
   /** Serial number, or VIN for a vehicle; unique within the organisation. */
   serialNumber: Scalars['String']['output'];
+  /** The unit's free service items on `asOf` (default today at the site), in the UI lookup (default) or the bulk lookup. */
+  serviceItems: ServiceItems;
   site: Site;
   sku: Scalars['String']['output'];
   start: WarrantyStart;
@@ -1497,6 +1716,13 @@ export type WarrantyRecordExtensionOfferArgs = {
 export type WarrantyRecordHistoryArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A serialized unit's warranty file. */
+export type WarrantyRecordServiceItemsArgs = {
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  ignoreBrokerStock?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1676,6 +1902,7 @@ export type ResolversTypes = ResolversObject<{
   ClaimLineInput: ClaimLineInput;
   ClaimLineKind: ClaimLineKind;
   ClaimPayload: ResolverTypeWrapper<Omit<ClaimPayload, 'claim'> & { claim?: Maybe<ResolversTypes['Claim']> }>;
+  ClaimServiceItemInput: ClaimServiceItemInput;
   ClaimSla: ResolverTypeWrapper<ClaimSla>;
   ClaimStatus: ClaimStatus;
   CostType: CostType;
@@ -1687,6 +1914,7 @@ export type ResolversTypes = ResolversObject<{
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  DeleteServiceItemClaimInput: DeleteServiceItemClaimInput;
   ErrorCode: ErrorCode;
   EvaluateTelemetryInput: EvaluateTelemetryInput;
   EvaluateTelemetryPayload: ResolverTypeWrapper<EvaluateTelemetryPayload>;
@@ -1698,6 +1926,7 @@ export type ResolversTypes = ResolversObject<{
   FirmwareRelease: ResolverTypeWrapper<FirmwareReleaseModel>;
   FirmwareReleasePayload: ResolverTypeWrapper<Omit<FirmwareReleasePayload, 'release'> & { release?: Maybe<ResolversTypes['FirmwareRelease']> }>;
   FirmwareReportInput: FirmwareReportInput;
+  FreeServiceStartSource: FreeServiceStartSource;
   HeartbeatInput: HeartbeatInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Money: ResolverTypeWrapper<Money>;
@@ -1720,6 +1949,8 @@ export type ResolversTypes = ResolversObject<{
   ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ResolverTypeWrapper<ProjectedEnd>;
   PublishFirmwareReleaseInput: PublishFirmwareReleaseInput;
+  PublishServicePlanInput: PublishServicePlanInput;
+  PublishServicePlanPayload: ResolverTypeWrapper<Omit<PublishServicePlanPayload, 'plan'> & { plan?: Maybe<ResolversTypes['ServicePlan']> }>;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: ResolverTypeWrapper<Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversTypes['Policy']> }>;
   PurchaseExtensionInput: PurchaseExtensionInput;
@@ -1743,6 +1974,16 @@ export type ResolversTypes = ResolversObject<{
   RetryOutboxMessageInput: RetryOutboxMessageInput;
   RetryOutboxMessagePayload: ResolverTypeWrapper<Omit<RetryOutboxMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['OutboxMessage']> }>;
   SaleInput: SaleInput;
+  ServiceItem: ResolverTypeWrapper<Omit<ServiceItem, 'claim'> & { claim?: Maybe<ResolversTypes['ServiceItemClaim']> }>;
+  ServiceItemClaim: ResolverTypeWrapper<ServiceItemClaimModel>;
+  ServiceItemClaimPayload: ResolverTypeWrapper<Omit<ServiceItemClaimPayload, 'claim' | 'warranty'> & { claim?: Maybe<ResolversTypes['ServiceItemClaim']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
+  ServiceItemStatus: ServiceItemStatus;
+  ServiceItems: ResolverTypeWrapper<Omit<ServiceItems, 'items' | 'plan' | 'warranty'> & { items: Array<ResolversTypes['ServiceItem']>, plan?: Maybe<ResolversTypes['ServicePlan']>, warranty: ResolversTypes['WarrantyRecord'] }>;
+  ServicePlan: ResolverTypeWrapper<PlanWithItemsModel>;
+  ServicePlanItem: ResolverTypeWrapper<ServicePlanItemModel>;
+  ServicePlanItemInput: ServicePlanItemInput;
+  ShiftFreeServiceDateInput: ShiftFreeServiceDateInput;
+  ShiftFreeServiceDatePayload: ResolverTypeWrapper<Omit<ShiftFreeServiceDatePayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   Site: ResolverTypeWrapper<WarrantyRecordModel>;
   SiteInput: SiteInput;
   SlaState: SlaState;
@@ -1801,6 +2042,7 @@ export type ResolversParentTypes = ResolversObject<{
   ClaimLine: ClaimLineModel;
   ClaimLineInput: ClaimLineInput;
   ClaimPayload: Omit<ClaimPayload, 'claim'> & { claim?: Maybe<ResolversParentTypes['Claim']> };
+  ClaimServiceItemInput: ClaimServiceItemInput;
   ClaimSla: ClaimSla;
   Coverage: CoverageModel;
   CoverageCheck: CoverageCheckViewModel;
@@ -1808,6 +2050,7 @@ export type ResolversParentTypes = ResolversObject<{
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  DeleteServiceItemClaimInput: DeleteServiceItemClaimInput;
   EvaluateTelemetryInput: EvaluateTelemetryInput;
   EvaluateTelemetryPayload: EvaluateTelemetryPayload;
   ExtensionOfferTier: ExtensionOfferTier;
@@ -1838,6 +2081,8 @@ export type ResolversParentTypes = ResolversObject<{
   ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ProjectedEnd;
   PublishFirmwareReleaseInput: PublishFirmwareReleaseInput;
+  PublishServicePlanInput: PublishServicePlanInput;
+  PublishServicePlanPayload: Omit<PublishServicePlanPayload, 'plan'> & { plan?: Maybe<ResolversParentTypes['ServicePlan']> };
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversParentTypes['Policy']> };
   PurchaseExtensionInput: PurchaseExtensionInput;
@@ -1859,6 +2104,15 @@ export type ResolversParentTypes = ResolversObject<{
   RetryOutboxMessageInput: RetryOutboxMessageInput;
   RetryOutboxMessagePayload: Omit<RetryOutboxMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['OutboxMessage']> };
   SaleInput: SaleInput;
+  ServiceItem: Omit<ServiceItem, 'claim'> & { claim?: Maybe<ResolversParentTypes['ServiceItemClaim']> };
+  ServiceItemClaim: ServiceItemClaimModel;
+  ServiceItemClaimPayload: Omit<ServiceItemClaimPayload, 'claim' | 'warranty'> & { claim?: Maybe<ResolversParentTypes['ServiceItemClaim']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
+  ServiceItems: Omit<ServiceItems, 'items' | 'plan' | 'warranty'> & { items: Array<ResolversParentTypes['ServiceItem']>, plan?: Maybe<ResolversParentTypes['ServicePlan']>, warranty: ResolversParentTypes['WarrantyRecord'] };
+  ServicePlan: PlanWithItemsModel;
+  ServicePlanItem: ServicePlanItemModel;
+  ServicePlanItemInput: ServicePlanItemInput;
+  ShiftFreeServiceDateInput: ShiftFreeServiceDateInput;
+  ShiftFreeServiceDatePayload: Omit<ShiftFreeServiceDatePayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   Site: WarrantyRecordModel;
   SiteInput: SiteInput;
   SlaTarget: SlaTarget;
@@ -2132,9 +2386,12 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   addPartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationAddPartCoverageArgs, 'input'>>;
   approveClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationApproveClaimArgs, 'input'>>;
   cancelClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCancelClaimArgs, 'input'>>;
+  claimServiceItem?: Resolver<ResolversTypes['ServiceItemClaimPayload'], ParentType, ContextType, RequireFields<MutationClaimServiceItemArgs, 'input'>>;
   completeClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCompleteClaimArgs, 'input'>>;
+  deleteServiceItemClaim?: Resolver<ResolversTypes['ServiceItemClaimPayload'], ParentType, ContextType, RequireFields<MutationDeleteServiceItemClaimArgs, 'input'>>;
   evaluateTelemetry?: Resolver<ResolversTypes['EvaluateTelemetryPayload'], ParentType, ContextType, RequireFields<MutationEvaluateTelemetryArgs, 'input'>>;
   publishFirmwareRelease?: Resolver<ResolversTypes['FirmwareReleasePayload'], ParentType, ContextType, RequireFields<MutationPublishFirmwareReleaseArgs, 'input'>>;
+  publishServicePlan?: Resolver<ResolversTypes['PublishServicePlanPayload'], ParentType, ContextType, RequireFields<MutationPublishServicePlanArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
   purchaseExtension?: Resolver<ResolversTypes['PurchaseExtensionPayload'], ParentType, ContextType, RequireFields<MutationPurchaseExtensionArgs, 'input'>>;
   recordExceptionDecision?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRecordExceptionDecisionArgs, 'input'>>;
@@ -2147,6 +2404,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   removePartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationRemovePartCoverageArgs, 'input'>>;
   requestClaimException?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRequestClaimExceptionArgs, 'input'>>;
   retryOutboxMessage?: Resolver<ResolversTypes['RetryOutboxMessagePayload'], ParentType, ContextType, RequireFields<MutationRetryOutboxMessageArgs, 'input'>>;
+  shiftFreeServiceDate?: Resolver<ResolversTypes['ShiftFreeServiceDatePayload'], ParentType, ContextType, RequireFields<MutationShiftFreeServiceDateArgs, 'input'>>;
   startClaimRepair?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationStartClaimRepairArgs, 'input'>>;
   submitClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationSubmitClaimArgs, 'input'>>;
   updateWarranty?: Resolver<ResolversTypes['UpdateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationUpdateWarrantyArgs, 'input'>>;
@@ -2284,6 +2542,12 @@ export type ProjectedEndResolvers<ContextType = RequestContext, ParentType exten
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type PublishServicePlanPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishServicePlanPayload'] = ResolversParentTypes['PublishServicePlanPayload']> = ResolversObject<{
+  plan?: Resolver<Maybe<ResolversTypes['ServicePlan']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type PublishWarrantyPolicyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishWarrantyPolicyPayload'] = ResolversParentTypes['PublishWarrantyPolicyPayload']> = ResolversObject<{
   policy?: Resolver<Maybe<ResolversTypes['Policy']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -2304,6 +2568,8 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   claimsAtRisk?: Resolver<Array<ResolversTypes['ClaimAtRisk']>, ParentType, ContextType, RequireFields<QueryClaimsAtRiskArgs, 'first' | 'withinServiceHours'>>;
   outboxMessages?: Resolver<ResolversTypes['OutboxMessageConnection'], ParentType, ContextType, RequireFields<QueryOutboxMessagesArgs, 'first'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
+  serviceItems?: Resolver<Maybe<ResolversTypes['ServiceItems']>, ParentType, ContextType, RequireFields<QueryServiceItemsArgs, 'ignoreBrokerStock' | 'serialNumber'>>;
+  servicePlans?: Resolver<Array<ResolversTypes['ServicePlan']>, ParentType, ContextType, Partial<QueryServicePlansArgs>>;
   unitsAtRisk?: Resolver<Array<ResolversTypes['UnitAtRisk']>, ParentType, ContextType, RequireFields<QueryUnitsAtRiskArgs, 'first' | 'withinDays'>>;
   warranties?: Resolver<ResolversTypes['WarrantyRecordConnection'], ParentType, ContextType, RequireFields<QueryWarrantiesArgs, 'first'>>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType, RequireFields<QueryWarrantyArgs, 'serialNumber'>>;
@@ -2347,6 +2613,83 @@ export type ReportedFirmwareResolvers<ContextType = RequestContext, ParentType e
 export type RetryOutboxMessagePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RetryOutboxMessagePayload'] = ResolversParentTypes['RetryOutboxMessagePayload']> = ResolversObject<{
   message?: Resolver<Maybe<ResolversTypes['OutboxMessage']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceItem'] = ResolversParentTypes['ServiceItem']> = ResolversObject<{
+  claim?: Resolver<Maybe<ResolversTypes['ServiceItemClaim']>, ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dueDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  dueKm?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ServiceItemStatus'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  windowEnd?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  windowEndKm?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  windowStart?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  windowStartKm?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceItemClaimResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceItemClaim'] = ResolversParentTypes['ServiceItemClaim']> = ResolversObject<{
+  claimDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  claimedById?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  itemCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  odometerKm?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceItemClaimPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceItemClaimPayload'] = ResolversParentTypes['ServiceItemClaimPayload']> = ResolversObject<{
+  claim?: Resolver<Maybe<ResolversTypes['ServiceItemClaim']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceItemsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceItems'] = ResolversParentTypes['ServiceItems']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  brokerStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  deFactoServiceStartDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  freeServiceStartDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  ignoreBrokerStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['ServiceItem']>, ParentType, ContextType>;
+  plan?: Resolver<Maybe<ResolversTypes['ServicePlan']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<Maybe<ResolversTypes['FreeServiceStartSource']>, ParentType, ContextType>;
+  warranty?: Resolver<ResolversTypes['WarrantyRecord'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServicePlanResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServicePlan'] = ResolversParentTypes['ServicePlan']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['ServicePlanItem']>, ParentType, ContextType>;
+  productFamily?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  publishedById?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sku?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServicePlanItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServicePlanItem'] = ResolversParentTypes['ServicePlanItem']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dueKm?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  dueMonths?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  windowAfterDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  windowAfterKm?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  windowBeforeDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  windowBeforeKm?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ShiftFreeServiceDatePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ShiftFreeServiceDatePayload'] = ResolversParentTypes['ShiftFreeServiceDatePayload']> = ResolversObject<{
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -2480,6 +2823,7 @@ export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType ext
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   extensionOffer?: Resolver<Array<ResolversTypes['ExtensionOfferTier']>, ParentType, ContextType, Partial<WarrantyRecordExtensionOfferArgs>>;
+  freeServiceDateShift?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   history?: Resolver<ResolversTypes['WarrantyEventConnection'], ParentType, ContextType, RequireFields<WarrantyRecordHistoryArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   installerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -2495,6 +2839,7 @@ export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType ext
   replacedBy?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   replaces?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   serialNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  serviceItems?: Resolver<ResolversTypes['ServiceItems'], ParentType, ContextType, RequireFields<WarrantyRecordServiceItemsArgs, 'ignoreBrokerStock'>>;
   site?: Resolver<ResolversTypes['Site'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   start?: Resolver<ResolversTypes['WarrantyStart'], ParentType, ContextType>;
@@ -2583,6 +2928,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ProductReferenceConnection?: ProductReferenceConnectionResolvers<ContextType>;
   ProductReferenceEdge?: ProductReferenceEdgeResolvers<ContextType>;
   ProjectedEnd?: ProjectedEndResolvers<ContextType>;
+  PublishServicePlanPayload?: PublishServicePlanPayloadResolvers<ContextType>;
   PublishWarrantyPolicyPayload?: PublishWarrantyPolicyPayloadResolvers<ContextType>;
   PurchaseExtensionPayload?: PurchaseExtensionPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
@@ -2592,6 +2938,13 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
   ReportedFirmware?: ReportedFirmwareResolvers<ContextType>;
   RetryOutboxMessagePayload?: RetryOutboxMessagePayloadResolvers<ContextType>;
+  ServiceItem?: ServiceItemResolvers<ContextType>;
+  ServiceItemClaim?: ServiceItemClaimResolvers<ContextType>;
+  ServiceItemClaimPayload?: ServiceItemClaimPayloadResolvers<ContextType>;
+  ServiceItems?: ServiceItemsResolvers<ContextType>;
+  ServicePlan?: ServicePlanResolvers<ContextType>;
+  ServicePlanItem?: ServicePlanItemResolvers<ContextType>;
+  ShiftFreeServiceDatePayload?: ShiftFreeServiceDatePayloadResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;
   SlaTarget?: SlaTargetResolvers<ContextType>;
   TelemetryDecision?: TelemetryDecisionResolvers<ContextType>;

@@ -9,7 +9,7 @@ import { WarrantyRecord } from '../records/warranty-record.entity';
  */
 @Entity({ name: 'unit_reading' })
 @Index('ix_reading_record', ['warrantyRecordId', 'readOn', 'id'])
-@Check('ck_reading_source', `"source" IN ('CLAIM', 'REPORTED')`)
+@Check('ck_reading_source', `"source" IN ('CLAIM', 'REPORTED', 'SERVICE_ITEM')`)
 export class UnitReading {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

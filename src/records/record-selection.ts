@@ -60,6 +60,8 @@ export const RECORD_FIELD_PROPERTIES: Record<string, readonly RecordProperty[]> 
   latestReadings: [],
   telemetry: [],
   extensionOffer: [...START_FACTS, 'startStatus', 'startDate', 'expiresAt', 'voidedAt', 'tier'],
+  freeServiceDateShift: ['freeServiceDateShift'],
+  serviceItems: [...START_FACTS, 'freeServiceDateShift', 'productFamily', 'sku'],
 };
 
 /**
@@ -74,8 +76,11 @@ export const PLAIN_RECORD_FIELDS: ReadonlySet<string> = new Set([
 
 /** Fields elsewhere in the schema whose resolvers work on whole records (the active-warranty check). */
 const NEEDS_WHOLE_RECORD = new Set(['checkWarranty', 'warrantyCheck']);
-/** Fields elsewhere that read their unit's record for more than its keys (the hours left of a claim's SLA need the site). */
-const READS_RECORD = new Set(['serviceHoursLeft']);
+/**
+ * Fields elsewhere that read their unit's record for more than its keys: the hours left of a claim's SLA need the
+ * site; a unit's free service by serial number (`Query.serviceItems`) needs its documents' dates.
+ */
+const READS_RECORD = new Set(['serviceHoursLeft', 'serviceItems']);
 
 const RECORD_TYPE = 'WarrantyRecord';
 

@@ -117,6 +117,10 @@ export class WarrantyRecord {
   @Column({ name: 'warranty_date_shift', type: 'date', nullable: true })
   warrantyDateShift: string | null;
 
+  /** An operator's free-service date shift (rule 12): the free service items' anchor, over every other source. */
+  @Column({ name: 'free_service_date_shift', type: 'date', nullable: true })
+  freeServiceDateShift: string | null;
+
   // ---- derived by rule 2 and stored so reads and filters need no recomputation ----
   @Column({ name: 'start_status', type: 'text' })
   startStatus: StartStatus;

@@ -1,0 +1,76 @@
+import type { IsoDate } from '../coverage/calendar';
+import type { SupplyChainStage } from '../records/warranty-start';
+import { deriveFreeServiceStart, type FreeServiceFacts, type FreeServiceStart, type Lookup } from './free-service-start';
+import { itemStatus, scheduleItem, type ServiceItemState, type ServiceItemTerms } from './service-item-status';
+
+/**
+ * A unit's free service items as one lookup answers them (rule 12): the anchor and its source, then each item of the
+ * unit's plan with its due date and km, window and status. Pure, so that the API and the fleet export give the same
+ * answer for the same unit.
+ */
+
+/** What the record knows of the unit's documents, as stored on it. */
+export interface RecordServiceFacts {
+  supplyChainStage: SupplyChainStage | null;
+  activationRecordDate: IsoDate | null;
+  saleWarrantyActivationDate: IsoDate | null;
+  saleInvoiceDate: IsoDate | null;
+  brokerInvoiceDate: IsoDate | null;
+  freeServiceDateShift: IsoDate | null;
+}
+
+export interface PlanItemTerms extends ServiceItemTerms {
+  code: string;
+}
+
+export interface LiveItemClaim {
+  itemCode: string;
+  claimDate: IsoDate;
+}
+
+/**
+ * The record's facts as the anchor rule reads them. A record in broker stage keeps the dealer's sale to the broker in
+ * its sale dates (registration and `updateWarranty` record it there): for rule 12 that is the dealer sale, not an
+ * end-customer sale.
+ */
+export function freeServiceFactsOf(record: RecordServiceFacts, claims: readonly LiveItemClaim[]): FreeServiceFacts {
+  const broker = record.supplyChainStage === 'BROKER';
+  return {
+    freeServiceDateShift: record.freeServiceDateShift,
+    activationRecordDate: record.activationRecordDate,
+    saleWarrantyActivationDate: broker ? null : record.saleWarrantyActivationDate,
+    saleInvoiceDate: broker ? null : record.saleInvoiceDate,
+    brokerInvoiceDate: record.brokerInvoiceDate,
+    supplyChainStage: record.supplyChainStage,
+    dealerSaleWarrantyActivationDate: broker ? record.saleWarrantyActivationDate : null,
+    dealerSaleInvoiceDate: broker ? record.saleInvoiceDate : null,
+    itemClaimDates: claims.map((claim) => claim.claimDate),
+  };
+}
+
+export interface ServiceItemsLookup<Item extends PlanItemTerms, Claim extends LiveItemClaim> {
+  start: FreeServiceStart;
+  /** Empty without an anchor: nothing to project the items from (and no claim, or the claim would be the anchor). */
+  items: Array<{ item: Item; state: ServiceItemState; claim: Claim | null }>;
+}
+
+export function lookupServiceItems<Item extends PlanItemTerms, Claim extends LiveItemClaim>(
+  record: RecordServiceFacts,
+  planItems: readonly Item[],
+  liveClaims: readonly Claim[],
+  odometerKm: number | null,
+  lookup: Lookup,
+  asOf: IsoDate,
+): ServiceItemsLookup<Item, Claim> {
+  const start = deriveFreeServiceStart(freeServiceFactsOf(record, liveClaims), lookup);
+  if (start.date === null) return { start, items: [] };
+  const anchor = start.date;
+  const claimOf = new Map(liveClaims.map((claim) => [claim.itemCode, claim]));
+  return {
+    start,
+    items: planItems.map((item) => {
+      const claim = claimOf.get(item.code) ?? null;
+      return { item, claim, state: itemStatus(scheduleItem(item, anchor), asOf, odometerKm, claim) };
+    }),
+  };
+}
