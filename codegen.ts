@@ -41,6 +41,7 @@ const config: CodegenConfig = {
           ClaimLine: '../claims/claim-line.entity#ClaimLine',
           OutboxMessage: '../outbox/outbox-message.entity#OutboxMessage',
           FirmwareRelease: '../telemetry/telemetry.entities#FirmwareRelease',
+          SaleDocument: '../records/sale-document.entity#SaleDocument',
           ServicePlan: '../service-items/service-items.service#PlanWithItems',
           ServicePlanItem: '../service-items/service-plan.entity#ServicePlanItem',
           ServiceItemClaim: '../service-items/service-item-claim.entity#ServiceItemClaim',

@@ -10,6 +10,7 @@ import { RecordOrgIdIndex1796000000000 } from './1796000000000-RecordOrgIdIndex'
 import { OutboxDelivery1796100000000 } from './1796100000000-OutboxDelivery';
 import { WebhookReceipts1796200000000 } from './1796200000000-WebhookReceipts';
 import { ServiceItems1796300000000 } from './1796300000000-ServiceItems';
+import { SaleDocuments1796400000000 } from './1796400000000-SaleDocuments';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   OutboxDelivery1796100000000,
   WebhookReceipts1796200000000,
   ServiceItems1796300000000,
+  SaleDocuments1796400000000,
 ];

@@ -8,6 +8,7 @@ import { createProductLoaders, type ProductLoaders } from './products/product-lo
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
 import { createTelemetryLoader } from './telemetry/telemetry-loaders';
 import { createServiceItemLoaders, type ServiceItemLoaders } from './service-items/service-item-loaders';
+import { createSaleDocumentLoader } from './records/sale-document-loader';
 import type { RecordSelection, RecordSelectionHolder } from './records/record-selection';
 import type { WarrantyRecord } from './records/warranty-record.entity';
 import type { Services } from './services';
@@ -27,6 +28,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let claims: ClaimLoaders | undefined;
   let telemetry: ReturnType<typeof createTelemetryLoader> | undefined;
   let serviceItems: ServiceItemLoaders | undefined;
+  let saleDocuments: ReturnType<typeof createSaleDocumentLoader> | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
@@ -94,6 +96,10 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     },
     get telemetry() {
       return (telemetry ??= createTelemetryLoader(services.dataSource, actor));
+    },
+    /** A unit's sale documents, by record. */
+    get saleDocuments() {
+      return (saleDocuments ??= createSaleDocumentLoader(services.dataSource, actor));
     },
     /** Free service: plans by unit, live item claims and odometers by record. */
     get serviceItems() {

@@ -9,6 +9,7 @@ import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { ProductReference } from '../products/product-reference.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
+import { SaleDocument } from '../records/sale-document.entity';
 import { WebhookReceipt } from '../webhooks/webhook-receipt.entity';
 import { ServiceItemClaim } from '../service-items/service-item-claim.entity';
 import { ServicePlan, ServicePlanItem } from '../service-items/service-plan.entity';
@@ -17,5 +18,5 @@ import { FirmwareRelease, TelemetryDecision, UnitFirmware, UnitTelemetryRow } fr
 export const ENTITIES = [
   WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
   FirmwareRelease, UnitTelemetryRow, UnitFirmware, TelemetryDecision,
-  WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim,
+  WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim, SaleDocument,
 ];

@@ -13,6 +13,7 @@ import { WarrantyClaim as WarrantyClaimModel } from '../claims/warranty-claim.en
 import { ClaimLine as ClaimLineModel } from '../claims/claim-line.entity';
 import { OutboxMessage as OutboxMessageModel } from '../outbox/outbox-message.entity';
 import { FirmwareRelease as FirmwareReleaseModel } from '../telemetry/telemetry.entities';
+import { SaleDocument as SaleDocumentModel } from '../records/sale-document.entity';
 import { PlanWithItems as PlanWithItemsModel } from '../service-items/service-items.service';
 import { ServicePlanItem as ServicePlanItemModel } from '../service-items/service-plan.entity';
 import { ServiceItemClaim as ServiceItemClaimModel } from '../service-items/service-item-claim.entity';
@@ -388,6 +389,11 @@ export type CustomerWarrantiesArgs = {
   status?: InputMaybe<WarrantyStatus>;
 };
 
+export type DeleteSaleDocumentInput = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
 export type DeleteServiceItemClaimInput = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
@@ -556,6 +562,8 @@ export type Mutation = {
   claimServiceItem: ServiceItemClaimPayload;
   /** IN_REPAIR → CLOSED (a refund: APPROVED → CLOSED) (AGENT, WARRANTY_ADMIN). */
   completeClaim: ClaimPayload;
+  /** Deletes a document (kept on file; it no longer counts); the start follows (AGENT, WARRANTY_ADMIN). */
+  deleteSaleDocument: SaleDocumentPayload;
   /** Deletes an item claim (kept on file; it no longer counts) (WARRANTY_ADMIN, AGENT). */
   deleteServiceItemClaim: ServiceItemClaimPayload;
   /** Applies rule 8 (§5.5.19) to every unit of the organisation (WARRANTY_ADMIN, SERVICE); a second run changes nothing new. */
@@ -583,6 +591,8 @@ export type Mutation = {
    * readings are then judged on these.
    */
   recordReadings: RecordReadingsPayload;
+  /** Records a document of a unit; its start facts, warranty start and coverage dates follow, with their events (AGENT, WARRANTY_ADMIN). */
+  recordSaleDocument: SaleDocumentPayload;
   /** Register a unit by serial number (POST /api/warranty/register). */
   registerWarranty: RegisterWarrantyPayload;
   /** Undo a void of the whole unit or of one component. */
@@ -641,6 +651,11 @@ export type MutationCompleteClaimArgs = {
 };
 
 
+export type MutationDeleteSaleDocumentArgs = {
+  input: DeleteSaleDocumentInput;
+};
+
+
 export type MutationDeleteServiceItemClaimArgs = {
   input: DeleteServiceItemClaimInput;
 };
@@ -688,6 +703,11 @@ export type MutationRecordHeartbeatsArgs = {
 
 export type MutationRecordReadingsArgs = {
   input: RecordReadingsInput;
+};
+
+
+export type MutationRecordSaleDocumentArgs = {
+  input: RecordSaleDocumentInput;
 };
 
 
@@ -1197,6 +1217,17 @@ export type RecordReadingsPayload = {
   warranty?: Maybe<WarrantyRecord>;
 };
 
+export type RecordSaleDocumentInput = {
+  date: Scalars['Date']['input'];
+  kind: SaleDocumentKind;
+  reference?: InputMaybe<Scalars['String']['input']>;
+  serialNumber?: InputMaybe<Scalars['String']['input']>;
+  /** END_CUSTOMER_SALE and DEALER_TO_BROKER only. */
+  warrantyActivationDate?: InputMaybe<Scalars['Date']['input']>;
+  /** The unit, by warrantyId or by serialNumber (one of them). */
+  warrantyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type RegisterWarrantyInput = {
   brokerInvoiceDate?: InputMaybe<Scalars['Date']['input']>;
   /**
@@ -1276,6 +1307,45 @@ export type RetryOutboxMessagePayload = {
   /** The message, PENDING again with its attempts at zero and due now. */
   message?: Maybe<OutboxMessage>;
   userErrors: Array<UserError>;
+};
+
+export type SaleDocument = {
+  __typename?: 'SaleDocument';
+  /** Written from the record's own facts when its first document arrived. */
+  carriedFromRecord: Scalars['Boolean']['output'];
+  /** The invoice (or activation) date; null only for a fact carried from the record without one (a stage). */
+  date?: Maybe<Scalars['Date']['output']>;
+  deleteReason?: Maybe<Scalars['String']['output']>;
+  deleted: Scalars['Boolean']['output'];
+  deletedAt?: Maybe<Scalars['DateTime']['output']>;
+  deletedById?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  kind: SaleDocumentKind;
+  recordedAt: Scalars['DateTime']['output'];
+  recordedById: Scalars['String']['output'];
+  reference?: Maybe<Scalars['String']['output']>;
+  warrantyActivationDate?: Maybe<Scalars['Date']['output']>;
+};
+
+/** A unit's document along the supply chain (rule 2). Movements never start a warranty; the sale to the end customer, the broker's invoice and a service activation may. */
+export type SaleDocumentKind =
+  /** The broker's invoice to its customer. */
+  | 'BROKER_INVOICE'
+  /** The dealer's sale to a broker: the unit is in broker stock until the broker invoices its customer. */
+  | 'DEALER_TO_BROKER'
+  | 'DEALER_TO_SUB_DEALER'
+  | 'DISTRIBUTOR_TO_DEALER'
+  /** The sale to the end customer (its invoice, and its warranty-activation date when the handover came later). */
+  | 'END_CUSTOMER_SALE'
+  | 'MANUFACTURER_TO_DISTRIBUTOR'
+  /** A service activation record (a dealer's activation, an installer's commissioning). */
+  | 'SERVICE_ACTIVATION';
+
+export type SaleDocumentPayload = {
+  __typename?: 'SaleDocumentPayload';
+  document?: Maybe<SaleDocument>;
+  userErrors: Array<UserError>;
+  warranty?: Maybe<WarrantyRecord>;
 };
 
 export type SaleInput = {
@@ -1677,6 +1747,8 @@ export type WarrantyRecord = {
   replacedBy?: Maybe<WarrantyRecord>;
   /** For a replacement: the unit it replaced. */
   replaces?: Maybe<WarrantyRecord>;
+  /** The unit's documents, oldest first (deleted ones too when asked). */
+  saleDocuments: Array<SaleDocument>;
   /** Serial number, or VIN for a vehicle; unique within the organisation. */
   serialNumber: Scalars['String']['output'];
   /** The unit's free service items on `asOf` (default today at the site), in the UI lookup (default) or the bulk lookup. */
@@ -1716,6 +1788,12 @@ export type WarrantyRecordExtensionOfferArgs = {
 export type WarrantyRecordHistoryArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A serialized unit's warranty file. */
+export type WarrantyRecordSaleDocumentsArgs = {
+  includeDeleted?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1914,6 +1992,7 @@ export type ResolversTypes = ResolversObject<{
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  DeleteSaleDocumentInput: DeleteSaleDocumentInput;
   DeleteServiceItemClaimInput: DeleteServiceItemClaimInput;
   ErrorCode: ErrorCode;
   EvaluateTelemetryInput: EvaluateTelemetryInput;
@@ -1964,6 +2043,7 @@ export type ResolversTypes = ResolversObject<{
   RecordHeartbeatsInput: RecordHeartbeatsInput;
   RecordReadingsInput: RecordReadingsInput;
   RecordReadingsPayload: ResolverTypeWrapper<Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
+  RecordSaleDocumentInput: RecordSaleDocumentInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: ResolverTypeWrapper<Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RegistrantRole: RegistrantRole;
@@ -1973,6 +2053,9 @@ export type ResolversTypes = ResolversObject<{
   ReportedFirmware: ResolverTypeWrapper<ReportedFirmware>;
   RetryOutboxMessageInput: RetryOutboxMessageInput;
   RetryOutboxMessagePayload: ResolverTypeWrapper<Omit<RetryOutboxMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['OutboxMessage']> }>;
+  SaleDocument: ResolverTypeWrapper<SaleDocumentModel>;
+  SaleDocumentKind: SaleDocumentKind;
+  SaleDocumentPayload: ResolverTypeWrapper<Omit<SaleDocumentPayload, 'document' | 'warranty'> & { document?: Maybe<ResolversTypes['SaleDocument']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   SaleInput: SaleInput;
   ServiceItem: ResolverTypeWrapper<Omit<ServiceItem, 'claim'> & { claim?: Maybe<ResolversTypes['ServiceItemClaim']> }>;
   ServiceItemClaim: ResolverTypeWrapper<ServiceItemClaimModel>;
@@ -2050,6 +2133,7 @@ export type ResolversParentTypes = ResolversObject<{
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  DeleteSaleDocumentInput: DeleteSaleDocumentInput;
   DeleteServiceItemClaimInput: DeleteServiceItemClaimInput;
   EvaluateTelemetryInput: EvaluateTelemetryInput;
   EvaluateTelemetryPayload: EvaluateTelemetryPayload;
@@ -2095,6 +2179,7 @@ export type ResolversParentTypes = ResolversObject<{
   RecordHeartbeatsInput: RecordHeartbeatsInput;
   RecordReadingsInput: RecordReadingsInput;
   RecordReadingsPayload: Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
+  RecordSaleDocumentInput: RecordSaleDocumentInput;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   ReinstateWarrantyInput: ReinstateWarrantyInput;
@@ -2103,6 +2188,8 @@ export type ResolversParentTypes = ResolversObject<{
   ReportedFirmware: ReportedFirmware;
   RetryOutboxMessageInput: RetryOutboxMessageInput;
   RetryOutboxMessagePayload: Omit<RetryOutboxMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['OutboxMessage']> };
+  SaleDocument: SaleDocumentModel;
+  SaleDocumentPayload: Omit<SaleDocumentPayload, 'document' | 'warranty'> & { document?: Maybe<ResolversParentTypes['SaleDocument']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   SaleInput: SaleInput;
   ServiceItem: Omit<ServiceItem, 'claim'> & { claim?: Maybe<ResolversParentTypes['ServiceItemClaim']> };
   ServiceItemClaim: ServiceItemClaimModel;
@@ -2388,6 +2475,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   cancelClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCancelClaimArgs, 'input'>>;
   claimServiceItem?: Resolver<ResolversTypes['ServiceItemClaimPayload'], ParentType, ContextType, RequireFields<MutationClaimServiceItemArgs, 'input'>>;
   completeClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCompleteClaimArgs, 'input'>>;
+  deleteSaleDocument?: Resolver<ResolversTypes['SaleDocumentPayload'], ParentType, ContextType, RequireFields<MutationDeleteSaleDocumentArgs, 'input'>>;
   deleteServiceItemClaim?: Resolver<ResolversTypes['ServiceItemClaimPayload'], ParentType, ContextType, RequireFields<MutationDeleteServiceItemClaimArgs, 'input'>>;
   evaluateTelemetry?: Resolver<ResolversTypes['EvaluateTelemetryPayload'], ParentType, ContextType, RequireFields<MutationEvaluateTelemetryArgs, 'input'>>;
   publishFirmwareRelease?: Resolver<ResolversTypes['FirmwareReleasePayload'], ParentType, ContextType, RequireFields<MutationPublishFirmwareReleaseArgs, 'input'>>;
@@ -2398,6 +2486,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   recordFirmwareReports?: Resolver<ResolversTypes['TelemetryIngestPayload'], ParentType, ContextType, RequireFields<MutationRecordFirmwareReportsArgs, 'input'>>;
   recordHeartbeats?: Resolver<ResolversTypes['TelemetryIngestPayload'], ParentType, ContextType, RequireFields<MutationRecordHeartbeatsArgs, 'input'>>;
   recordReadings?: Resolver<ResolversTypes['RecordReadingsPayload'], ParentType, ContextType, RequireFields<MutationRecordReadingsArgs, 'input'>>;
+  recordSaleDocument?: Resolver<ResolversTypes['SaleDocumentPayload'], ParentType, ContextType, RequireFields<MutationRecordSaleDocumentArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
   rejectClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRejectClaimArgs, 'input'>>;
@@ -2613,6 +2702,29 @@ export type ReportedFirmwareResolvers<ContextType = RequestContext, ParentType e
 export type RetryOutboxMessagePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RetryOutboxMessagePayload'] = ResolversParentTypes['RetryOutboxMessagePayload']> = ResolversObject<{
   message?: Resolver<Maybe<ResolversTypes['OutboxMessage']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SaleDocumentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SaleDocument'] = ResolversParentTypes['SaleDocument']> = ResolversObject<{
+  carriedFromRecord?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  date?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  deleteReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  deleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  deletedById?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SaleDocumentKind'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedById?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  warrantyActivationDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SaleDocumentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SaleDocumentPayload'] = ResolversParentTypes['SaleDocumentPayload']> = ResolversObject<{
+  document?: Resolver<Maybe<ResolversTypes['SaleDocument']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -2838,6 +2950,7 @@ export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType ext
   replacedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   replacedBy?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   replaces?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
+  saleDocuments?: Resolver<Array<ResolversTypes['SaleDocument']>, ParentType, ContextType, RequireFields<WarrantyRecordSaleDocumentsArgs, 'includeDeleted'>>;
   serialNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   serviceItems?: Resolver<ResolversTypes['ServiceItems'], ParentType, ContextType, RequireFields<WarrantyRecordServiceItemsArgs, 'ignoreBrokerStock'>>;
   site?: Resolver<ResolversTypes['Site'], ParentType, ContextType>;
@@ -2938,6 +3051,8 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
   ReportedFirmware?: ReportedFirmwareResolvers<ContextType>;
   RetryOutboxMessagePayload?: RetryOutboxMessagePayloadResolvers<ContextType>;
+  SaleDocument?: SaleDocumentResolvers<ContextType>;
+  SaleDocumentPayload?: SaleDocumentPayloadResolvers<ContextType>;
   ServiceItem?: ServiceItemResolvers<ContextType>;
   ServiceItemClaim?: ServiceItemClaimResolvers<ContextType>;
   ServiceItemClaimPayload?: ServiceItemClaimPayloadResolvers<ContextType>;

@@ -61,6 +61,7 @@ export const RECORD_FIELD_PROPERTIES: Record<string, readonly RecordProperty[]> 
   telemetry: [],
   extensionOffer: [...START_FACTS, 'startStatus', 'startDate', 'expiresAt', 'voidedAt', 'tier'],
   freeServiceDateShift: ['freeServiceDateShift'],
+  saleDocuments: [],
   serviceItems: [...START_FACTS, 'freeServiceDateShift', 'productFamily', 'sku'],
 };
 

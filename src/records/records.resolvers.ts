@@ -3,7 +3,8 @@ import { DomainError, mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import { calendarDateOf } from '../coverage/calendar';
 import { warrantyStatusOn } from '../coverage/coverage-terms';
-import type { Resolvers } from '../generated/graphql';
+import type { Resolvers, SaleDocumentKind } from '../generated/graphql';
+import type { SaleDocument } from './sale-document.entity';
 import type { WarrantyRecord } from './warranty-record.entity';
 import { deriveWarrantyStart } from './warranty-start';
 import type { UpdateWarrantyCommand } from './records.service';
@@ -40,6 +41,32 @@ export const recordResolvers: Resolvers = {
   },
 
   Mutation: {
+    recordSaleDocument: async (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      let written: SaleDocument | null = null;
+      const payload = await mutationPayload('warranty', async () => {
+        const { record, document } = await context.services.records.recordDocument(actor, {
+          ...input,
+          date: isoDate(input.date)!,
+          warrantyActivationDate: isoDate(input.warrantyActivationDate),
+        });
+        loaders.forget(record);
+        written = document;
+        return record;
+      });
+      return { ...payload, document: written };
+    },
+    deleteSaleDocument: async (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      let deleted: SaleDocument | null = null;
+      const payload = await mutationPayload('warranty', async () => {
+        const { record, document } = await context.services.records.deleteDocument(actor, input);
+        loaders.forget(record);
+        deleted = document;
+        return record;
+      });
+      return { ...payload, document: deleted };
+    },
     registerWarranty: (_, { input }, context) => {
       const { actor } = authenticated(context);
       return mutationPayload('warranty', () =>
@@ -68,7 +95,16 @@ export const recordResolvers: Resolvers = {
     },
   },
 
+  SaleDocument: {
+    kind: (document) => document.kind as SaleDocumentKind,
+    date: (document) => document.documentDate,
+    deleted: (document) => document.deletedAt !== null,
+  },
   WarrantyRecord: {
+    saleDocuments: async (record, { includeDeleted }, context) => {
+      const documents = await authenticated(context).loaders.saleDocuments.load(record.id);
+      return includeDeleted ? documents : documents.filter((d) => d.deletedAt === null);
+    },
     __resolveReference: (reference, context) => {
       const { loaders } = authenticated(context);
       if ('id' in reference && reference.id) return loaders.recordById.load(reference.id);
