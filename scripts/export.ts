@@ -1,0 +1,127 @@
+/**
+ * `npm run export -- --out fleet.parquet [--at 2026-11-24] [--org acme --org other]`: the fleet projection (rule 13)
+ * as one Parquet file, read from PostgreSQL through a cursor in one snapshot, in bounded memory. A progress bar on
+ * stderr, a summary on stdout.
+ *
+ * The database is DATABASE_URL, else the embedded PostgreSQL that `npm start` runs (EMBEDDED_PG_PORT). The file is
+ * written under a temporary name beside the target and renamed when complete: an interrupted or failed export leaves
+ * no half-written file under the target name. A target that cannot be written fails before the database is read.
+ *
+ * Exit codes: 0 done, 1 failed (database, disk), 2 usage or an unwritable target, 130 interrupted.
+ */
+import { SingleBar } from 'cli-progress';
+import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { loadConfigOrExit } from '../src/config';
+import { EMBEDDED_PASSWORD } from '../src/db/embedded-postgres';
+import { exportFleet } from '../src/projection/fleet-export';
+
+const USAGE = 'usage: npm run export -- --out <file.parquet> [--at YYYY-MM-DD] [--org <orgId> ...]';
+
+class UsageError extends Error {}
+
+export function parseArguments(argv: string[], today: string): { out: string; asOf: string; orgIds: string[] | null } {
+  let out: string | null = null;
+  let asOf = today;
+  const orgIds: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const [name, inline] = argv[i].startsWith('--') ? argv[i].slice(2).split(/=(.*)/s, 2) : [null, undefined];
+    if (name === null || !['out', 'at', 'org'].includes(name)) throw new UsageError(`unexpected argument ${argv[i]}\n${USAGE}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value\n${USAGE}`);
+    if (name === 'out') out = value;
+    if (name === 'org') orgIds.push(...value.split(',').map((org) => org.trim()).filter(Boolean));
+    if (name === 'at') {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+        throw new UsageError(`--at must be a calendar date, YYYY-MM-DD (got ${value})`);
+      }
+      asOf = value;
+    }
+  }
+  if (!out) throw new UsageError(`--out is required\n${USAGE}`);
+  return { out: resolve(out), asOf, orgIds: orgIds.length ? orgIds : null };
+}
+
+async function main(): Promise<number> {
+  const config = loadConfigOrExit();
+  let options: ReturnType<typeof parseArguments>;
+  try {
+    options = parseArguments(process.argv.slice(2), new Date().toISOString().slice(0, 10));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  // The target is proven writable before the database is read: the partial file is created beside it now.
+  const partial = join(dirname(options.out), `.${basename(options.out)}.partial-${process.pid}`);
+  let fd: number;
+  try {
+    if (statSync(options.out, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${options.out} is a directory`);
+    fd = openSync(partial, 'wx');
+  } catch (error) {
+    console.error(`export: cannot write ${options.out}: ${(error as Error).message}`);
+    return 2;
+  }
+  const discard = () => {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(partial, { force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      discard();
+      console.error(`\nexport: ${signal}: stopped; nothing was written under ${options.out}`);
+      process.exit(130);
+    });
+  }
+
+  const url = config.databaseUrl ?? `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${config.embeddedPort}/postgres`;
+  const client = new Client({ connectionString: url, application_name: 'sofar-warranty export' });
+  const bar = new SingleBar({ format: 'export |{bar}| {percentage}% {value}/{total} units, {rows} rows, {rate} rows/s, ETA {eta_formatted}', stream: process.stderr, hideCursor: true });
+  const started = Date.now();
+  let barStarted = false;
+  try {
+    await client.connect();
+    const summary = await exportFleet(client, {
+      orgIds: options.orgIds,
+      asOf: options.asOf,
+      sink: async (bytes) => {
+        writeSync(fd, bytes);
+      },
+      onStart: (units) => {
+        bar.start(units, 0, { rows: 0, rate: 0 });
+        barStarted = true;
+      },
+      onProgress: (units, rows) => bar.update(units, { rows, rate: Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000)) }),
+    });
+    bar.stop();
+    closeSync(fd);
+    renameSync(partial, options.out);
+    const rows = summary.serviceItemRows + summary.coverageRows;
+    console.log(
+      `exported ${rows} rows (${summary.serviceItemRows} service items, ${summary.coverageRows} coverages) of ${summary.units} units as of ${options.asOf} ` +
+        `to ${options.out}: ${(summary.bytes / 2 ** 20).toFixed(1)} MiB in ${summary.seconds.toFixed(1)} s (${Math.round(rows / summary.seconds)} rows/s)`,
+    );
+    return 0;
+  } catch (error) {
+    if (barStarted) bar.stop();
+    discard();
+    console.error(`export: failed: ${(error as Error).message}; nothing was written under ${options.out}`);
+    return 1;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code), (error) => {
+    console.error(`export: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  });
+}
