@@ -49,6 +49,7 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       drainTimeoutMs: config.drainTimeoutMs,
       plannedReads: config.plannedReads,
       webhooks: config.webhooks,
+      exportTimeoutMs: config.exportTimeoutMs,
     });
     watchOutbox(dataSource);
     const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery }) : null;

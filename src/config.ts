@@ -27,6 +27,8 @@ export interface AppConfig {
   plannedReads: boolean;
   outbox: OutboxConfig;
   webhooks: WebhookConfig;
+  /** The deadline of one fleet export over HTTP (`GET /exports/fleet.parquet`). */
+  exportTimeoutMs: number;
 }
 
 /** The inbound webhooks of Landray OA, Sofar CLOUD and Sofar Products (server/webhooks.ts). */
@@ -231,6 +233,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pollMs: integer('OUTBOX_POLL_MS', 1_000, 10, 600_000),
       batchSize: integer('OUTBOX_BATCH', 50, 1, 1_000),
     },
+    exportTimeoutMs: integer('EXPORT_TIMEOUT_MS', 1_800_000, 1_000, 86_400_000),
     webhooks: {
       secrets: webhookSecrets,
       toleranceSeconds: integer('WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3_600),

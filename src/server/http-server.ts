@@ -25,6 +25,7 @@ import { answerPlannedRead, planRead, type PlannedRead } from './planned-reads';
 import { createShapeGate } from './shape-gate';
 import { HttpError, readBodyBytes, sendJson } from './http-body';
 import { handleWebhook, webhookRoute } from './webhooks';
+import { FLEET_EXPORT_PATH, handleFleetExport } from './exports';
 
 export interface HttpServerOptions {
   services: Services;
@@ -46,6 +47,8 @@ export interface HttpServerOptions {
   plannedReads?: boolean;
   /** The inbound webhooks' secrets and bounds (webhooks.ts). */
   webhooks: WebhookConfig;
+  /** The deadline of one fleet export (exports.ts). */
+  exportTimeoutMs: number;
 }
 
 export interface RunningServer {
@@ -175,6 +178,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return sendJson(response, 503, { status: 'unavailable', reason: 'database unreachable' });
       }
     }
+    if (url.pathname === FLEET_EXPORT_PATH) return handleFleetExport(request, response, url, { services, verifyToken, signal, requestId });
     const webhook = webhookRoute(url.pathname);
     if (webhook) return handleWebhook(webhook, request, response, requestId, { services, verifyToken, config: options.webhooks, signal });
     if (url.pathname !== '/') {
@@ -270,9 +274,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     inFlight.add(response);
     // Work for this request stops at the deadline, or as soon as the client has gone. A streamed webhook delivery
     // has a budget of its own; a webhook's statements are bounded by its body, not by the per-request count.
-    const webhook = webhookRoute(request.url === '/' ? '/' : new URL(request.url ?? '/', 'http://localhost').pathname);
+    const pathname = request.url === '/' ? '/' : new URL(request.url ?? '/', 'http://localhost').pathname;
+    const webhook = webhookRoute(pathname);
+    const exporting = pathname === FLEET_EXPORT_PATH;
     const abort = new AbortController();
-    const deadline = setTimeout(() => abort.abort('REQUEST_TIMEOUT'), webhook?.body === 'ndjson' ? options.webhooks.streamTimeoutMs : limits.requestTimeoutMs);
+    const timeoutMs = exporting ? options.exportTimeoutMs : webhook?.body === 'ndjson' ? options.webhooks.streamTimeoutMs : limits.requestTimeoutMs;
+    const deadline = setTimeout(() => abort.abort('REQUEST_TIMEOUT'), timeoutMs);
     response.on('close', () => {
       clearTimeout(deadline);
       if (!response.writableFinished) abort.abort('CLIENT_CLOSED_REQUEST');

@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
@@ -110,6 +110,24 @@ describe('the fleet export', () => {
       { serial_number: 'EXP-BROKER-2', items: 0, source: null },
     ]);
     expect(await read(`SELECT value_amount::text AS v FROM read_parquet($file) WHERE serial_number = 'EXP-SOLD-0' AND item_code = 'INSPECTION_12M'`)).toEqual([{ v: '149.5000' }]);
+  });
+
+  it("streams the same projection over HTTP to a WARRANTY_ADMIN, for the token's organisation only", async () => {
+    const url = new URL(`/exports/fleet.parquet?at=${AS_OF}`, t.url);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${admin}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="fleet-${org}-${AS_OF}.parquet"`);
+    const file = join(dir, 'download.parquet');
+    writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const counts = (await duck.runAndReadAll(`SELECT count(*)::int AS n, count(DISTINCT org_id)::int AS orgs FROM read_parquet('${file}')`)).getRowObjectsJson();
+    expect(counts).toEqual([{ n: 24, orgs: 1 }]);
+
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: `Bearer ${await tokenFor(org, ['AGENT'])}` } })).status).toBe(403);
+    const badDay = await fetch(new URL('/exports/fleet.parquet?at=2026-02-30', t.url), { headers: { authorization: `Bearer ${admin}` } });
+    expect([badDay.status, ((await badDay.json()) as any).errors[0].extensions.code]).toEqual([400, 'BAD_USER_INPUT']);
   });
 
   it('fails before reading the database when the target cannot be written, and leaves nothing when the export fails', async () => {
