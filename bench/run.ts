@@ -14,7 +14,8 @@
  *    ROUND_MS each, CONCURRENCY requests in flight, every response checked.
  * 5. Then the telemetry part (telemetry.ts) on the same subgraph: a 100,000-unit and a 1,000,000-unit fleet, heartbeats
  *    and firmware reports ingested through the API, and `evaluate-telemetry` timed against its bare SQL statements.
- * 6. Then the CLOUD webhook (webhooks.ts): heartbeats as a signed NDJSON stream against the same through the mutation.
+ * 6. Then the fleet export (export.ts): `npm run export` at 100,000 and 1,000,000 units against PostgreSQL's COPY.
+ * 6b. Then the CLOUD webhook (webhooks.ts): heartbeats as a signed NDJSON stream against the same through the mutation.
  * 7. Then the outbox part (outbox.ts): `npm run dispatch` processes delivering to a local receiver against a bare
  *    client's floor, and a claim transition's latency with and without its outbox write.
  *
@@ -42,6 +43,7 @@ import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG
 import { commandScript, commandSources, measureTelemetry, telemetryReport } from './telemetry';
 import { measureOutbox, outboxReport, outboxSources } from './outbox';
 import { measureWebhooks, WEBHOOK_BENCH_SECRET, webhooksReport } from './webhooks';
+import { exportReport, exportSources, measureExport } from './export';
 import { cpuMs, fixed, rssMb } from './process-stats';
 
 logger.setLevel('warn');
@@ -78,21 +80,23 @@ const SCENARIOS: Scenario[] = [
 const TELEMETRY = 'telemetry';
 const OUTBOX = 'outbox';
 const WEBHOOKS = 'webhooks';
+const EXPORT = 'export';
 
 /**
  * `BENCH_SCENARIOS=recordsBySerial,lookup` runs only those read scenarios (for profiling one path), `telemetry` the
- * telemetry part (telemetry.ts), `webhooks` the CLOUD stream against the mutation (webhooks.ts), `outbox` the outbox
- * part (outbox.ts); default all. The read bench's data, floor and gateway are made only for reads.
+ * telemetry part (telemetry.ts), `export` the fleet export against COPY (export.ts), `webhooks` the CLOUD stream
+ * against the mutation (webhooks.ts), `outbox` the outbox part (outbox.ts); default all. The read bench's data, floor and gateway are made only for reads.
  */
-function selection(): { reads: Scenario[]; telemetry: boolean; webhooks: boolean; outbox: boolean } {
+function selection(): { reads: Scenario[]; telemetry: boolean; export: boolean; webhooks: boolean; outbox: boolean } {
   const wanted = process.env.BENCH_SCENARIOS?.split(',').map((key) => key.trim()).filter(Boolean);
-  if (!wanted?.length) return { reads: SCENARIOS, telemetry: true, webhooks: true, outbox: true };
-  const parts = [TELEMETRY, WEBHOOKS, OUTBOX];
+  if (!wanted?.length) return { reads: SCENARIOS, telemetry: true, export: true, webhooks: true, outbox: true };
+  const parts = [TELEMETRY, EXPORT, WEBHOOKS, OUTBOX];
   const unknown = wanted.filter((key) => !parts.includes(key) && !SCENARIOS.some((s) => s.key === key));
   if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.key), ...parts].join(', ')}`);
   return {
     reads: SCENARIOS.filter((s) => wanted.includes(s.key)),
     telemetry: wanted.includes(TELEMETRY),
+    export: wanted.includes(EXPORT),
     webhooks: wanted.includes(WEBHOOKS),
     outbox: wanted.includes(OUTBOX),
   };
@@ -526,7 +530,7 @@ async function main(): Promise<void> {
   try {
     console.error('bench: npm run build…');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
-    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts', ...commandSources, ...outboxSources]);
+    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts', ...commandSources, ...outboxSources, ...exportSources]);
 
     const external = Boolean(process.env.DATABASE_URL);
     console.error(`bench: scratch database on ${external ? 'DATABASE_URL' : 'an embedded PostgreSQL'}…`);
@@ -659,6 +663,17 @@ async function main(): Promise<void> {
         progress: (line) => console.error(`bench: ${line}`),
       });
       console.log(`\n${telemetryReport(results)}`);
+    }
+
+    if (chosen.export) {
+      const results = await measureExport({
+        subgraphUrl,
+        databaseUrl: scratch.url,
+        jwtSecret: secret,
+        root: ROOT,
+        progress: (line) => console.error(`bench: ${line}`),
+      });
+      console.log(`\n${exportReport(results)}`);
     }
 
     if (chosen.webhooks) {

@@ -44,7 +44,11 @@ export function daysBetween(a: IsoDate, b: IsoDate): number {
 }
 
 export function addDays(date: IsoDate, days: number): IsoDate {
-  const instant = new Date((toUtcDays(date) + days) * 86_400_000);
+  const [year, month, day] = parts(date);
+  // Within the month, no Date is needed (the fleet export adds days to millions of dates).
+  const target = day + days;
+  if (target >= 1 && target <= 28) return format(year, month, target);
+  const instant = new Date((Date.UTC(year, month - 1, day) / 86_400_000 + days) * 86_400_000);
   return format(instant.getUTCFullYear(), instant.getUTCMonth() + 1, instant.getUTCDate());
 }
 

@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import type { IsoDate } from '../coverage/calendar';
 import { FleetParquetWriter, streamingWriter } from './fleet-parquet';
-import { fleetRowsOf } from './fleet-rows';
+import { fleetRowsOf, rememberingSchedule } from './fleet-rows';
 import { countUnits, readPlans, readUnits } from './fleet-source';
 
 /** Units read per cursor round trip. */
@@ -38,15 +38,30 @@ export async function exportFleet(
   try {
     options.onStart?.(await countUnits(client, options.orgIds));
     const plans = await readPlans(client, options.orgIds);
-    for await (const units of readUnits(client, options.orgIds, UNIT_BATCH)) {
-      const rows = units.flatMap((unit) => fleetRowsOf(unit, plans.itemsFor(unit), options.asOf));
-      for (const row of rows) {
-        if (row.rowKind === 'SERVICE_ITEM') summary.serviceItemRows += 1;
-        else summary.coverageRows += 1;
+    const schedule = rememberingSchedule();
+    // The next batch is read while this one is turned into rows and encoded: PostgreSQL and this process work side
+    // by side (the cursor answers one read at a time, so at most one batch waits).
+    const batches = readUnits(client, options.orgIds, UNIT_BATCH)[Symbol.asyncIterator]();
+    let next = batches.next();
+    try {
+      for (;;) {
+        const batch = await next;
+        if (batch.done) break;
+        next = batches.next();
+        const units = batch.value;
+        const rows = units.flatMap((unit) => fleetRowsOf(unit, plans.itemsFor(unit), options.asOf, schedule));
+        for (const row of rows) {
+          if (row.rowKind === 'SERVICE_ITEM') summary.serviceItemRows += 1;
+          else summary.coverageRows += 1;
+        }
+        await writer.write(rows);
+        summary.units += units.length;
+        options.onProgress?.(summary.units, writer.rows);
       }
-      await writer.write(rows);
-      summary.units += units.length;
-      options.onProgress?.(summary.units, writer.rows);
+    } finally {
+      // A read still in flight ends before the cursor closes and the transaction does.
+      await next.catch(() => undefined);
+      await batches.return?.(undefined);
     }
     await writer.finish();
     await client.query('COMMIT');

@@ -75,9 +75,19 @@ function schemaElement(c: Column): SchemaElement {
 
 export const FLEET_SCHEMA: SchemaElement[] = [{ name: 'root', num_children: FLEET_COLUMNS.length }, ...FLEET_COLUMNS.map(schemaElement)];
 
+/** Dates repeat across a fleet (a day's sales, a plan's due dates): each is converted once, up to this many kept. */
+const DAY_CACHE_LIMIT = 200_000;
+const dayCache = new Map<string, number>();
+
 /** 'YYYY-MM-DD' as days since 1970-01-01, exact (DATE's physical value). */
 function days(date: string): number {
-  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
+  let value = dayCache.get(date);
+  if (value === undefined) {
+    value = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
+    if (dayCache.size >= DAY_CACHE_LIMIT) dayCache.clear();
+    dayCache.set(date, value);
+  }
+  return value;
 }
 
 /** '149.0000' (NUMERIC as PostgreSQL gives it) as the DECIMAL's unscaled integer, exact. */
@@ -120,7 +130,9 @@ export class FleetParquetWriter {
 
   private async flush(): Promise<void> {
     if (this.buffered === 0) return;
-    const columnData = FLEET_COLUMNS.map((c, i) => ({ name: c.name, data: this.columns[i] as never }));
+    // Min/max statistics for the dates, numbers and flags a reader filters on; not for the strings, whose UTF-8
+    // comparisons were about a third of the writing time (ids and names are looked up, not ranged over).
+    const columnData = FLEET_COLUMNS.map((c, i) => ({ name: c.name, data: this.columns[i] as never, statistics: c.kind !== 'string' }));
     this.columns = FLEET_COLUMNS.map(() => []);
     const size = this.buffered;
     this.buffered = 0;

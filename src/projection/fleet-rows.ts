@@ -1,4 +1,5 @@
 import { compareDates, type IsoDate } from '../coverage/calendar';
+import { scheduleItem, type ServiceItemSchedule } from '../service-items/service-item-status';
 import { lookupServiceItems, type LiveItemClaim, type PlanItemTerms, type RecordServiceFacts } from '../service-items/service-lookup';
 
 /**
@@ -71,8 +72,37 @@ export function coverageStatus(coverage: FleetUnit['coverages'][number], asOf: I
   return 'ACTIVE';
 }
 
-export function fleetRowsOf(unit: FleetUnit, planItems: readonly FleetPlanItem[], asOf: IsoDate): FleetRow[] {
-  const { start, items } = lookupServiceItems(unit, planItems, unit.liveClaims, unit.odometerKm, { ignoreBrokerStock: false }, asOf);
+/**
+ * `scheduleItem` remembered per item and anchor: a fleet has millions of units but few distinct anchors per plan item,
+ * so the export works each due date and window out once. Bounded: forgotten past `limit` entries.
+ */
+export function rememberingSchedule(limit = 200_000): (item: FleetPlanItem, anchor: IsoDate) => ServiceItemSchedule {
+  const known = new Map<FleetPlanItem, Map<IsoDate, ServiceItemSchedule>>();
+  let size = 0;
+  return (item, anchor) => {
+    let byAnchor = known.get(item);
+    if (!byAnchor) known.set(item, (byAnchor = new Map()));
+    let schedule = byAnchor.get(anchor);
+    if (!schedule) {
+      if (size >= limit) {
+        known.clear();
+        size = 0;
+        known.set(item, (byAnchor = new Map()));
+      }
+      byAnchor.set(anchor, (schedule = scheduleItem(item, anchor)));
+      size += 1;
+    }
+    return schedule;
+  };
+}
+
+export function fleetRowsOf(
+  unit: FleetUnit,
+  planItems: readonly FleetPlanItem[],
+  asOf: IsoDate,
+  schedule: (item: FleetPlanItem, anchor: IsoDate) => ServiceItemSchedule = scheduleItem,
+): FleetRow[] {
+  const { start, items } = lookupServiceItems(unit, planItems, unit.liveClaims, unit.odometerKm, { ignoreBrokerStock: false }, asOf, schedule);
   const base = {
     orgId: unit.orgId,
     warrantyId: unit.warrantyId,

@@ -9,7 +9,7 @@ import type { FleetPlanItem, FleetUnit } from './fleet-rows';
  */
 
 /** Units in (organisation, id) order, each with what its rows need. */
-const UNITS = `
+export const UNITS_SQL = `
   SELECT r.id, r.org_id, r.serial_number, r.product_family, r.sku, r.region, r.start_status, r.start_date::text AS start_date,
          r.supply_chain_stage, r.activation_record_date::text AS activation_record_date,
          r.sale_warranty_activation_date::text AS sale_warranty_activation_date, r.sale_invoice_date::text AS sale_invoice_date,
@@ -55,7 +55,7 @@ export async function countUnits(client: Client, orgIds: readonly string[] | nul
 
 /** Batches of units, `batchSize` at a time, read through a cursor inside the caller's transaction (one snapshot). */
 export async function* readUnits(client: Client, orgIds: readonly string[] | null, batchSize: number): AsyncGenerator<FleetUnit[]> {
-  const cursor = client.query(new Cursor(UNITS, [orgIds]));
+  const cursor = client.query(new Cursor(UNITS_SQL, [orgIds]));
   try {
     for (;;) {
       const rows = await cursor.read(batchSize);

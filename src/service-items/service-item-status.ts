@@ -55,16 +55,23 @@ export function scheduleItem(terms: ServiceItemTerms, anchor: IsoDate): ServiceI
  * - UPCOMING: before both windows.
  */
 export function itemStatus(schedule: ServiceItemSchedule, asOf: IsoDate, odometerKm: number | null, claimed: { claimDate: IsoDate } | null): ServiceItemState {
-  if (claimed) return { ...schedule, status: 'CLAIMED', reason: `claimed on ${claimed.claimDate}` };
+  // The reasons are worded only when read: the fleet export projects millions of items and reads none of them.
+  if (claimed) return { ...schedule, status: 'CLAIMED', get reason() { return `claimed on ${claimed.claimDate}`; } };
   const { windowStart, windowEnd, windowStartKm, windowEndKm } = schedule;
-  if (windowEnd !== null && compareDates(asOf, windowEnd) > 0) return { ...schedule, status: 'EXPIRED', reason: `its window closed on ${windowEnd}` };
+  if (windowEnd !== null && compareDates(asOf, windowEnd) > 0) return { ...schedule, status: 'EXPIRED', get reason() { return `its window closed on ${windowEnd}`; } };
   if (windowEndKm !== null && odometerKm !== null && odometerKm > windowEndKm) {
-    return { ...schedule, status: 'EXPIRED', reason: `the odometer (${odometerKm} km) is past its window's ${windowEndKm} km` };
+    return { ...schedule, status: 'EXPIRED', get reason() { return `the odometer (${odometerKm} km) is past its window's ${windowEndKm} km`; } };
   }
-  if (windowStart !== null && compareDates(asOf, windowStart) >= 0) return { ...schedule, status: 'CLAIMABLE', reason: `inside its window, ${windowStart} to ${windowEnd}` };
+  if (windowStart !== null && compareDates(asOf, windowStart) >= 0) return { ...schedule, status: 'CLAIMABLE', get reason() { return `inside its window, ${windowStart} to ${windowEnd}`; } };
   if (windowStartKm !== null && odometerKm !== null && odometerKm >= windowStartKm) {
-    return { ...schedule, status: 'CLAIMABLE', reason: `the odometer (${odometerKm} km) is inside its window, ${windowStartKm} to ${windowEndKm} km` };
+    return { ...schedule, status: 'CLAIMABLE', get reason() { return `the odometer (${odometerKm} km) is inside its window, ${windowStartKm} to ${windowEndKm} km`; } };
   }
-  const when = [windowStart && `from ${windowStart}`, windowStartKm !== null && `from ${windowStartKm} km`].filter(Boolean).join(' or ');
-  return { ...schedule, status: 'UPCOMING', reason: `claimable ${when || 'once due'}` };
+  return {
+    ...schedule,
+    status: 'UPCOMING',
+    get reason() {
+      const when = [windowStart && `from ${windowStart}`, windowStartKm !== null && `from ${windowStartKm} km`].filter(Boolean).join(' or ');
+      return `claimable ${when || 'once due'}`;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import type { IsoDate } from '../coverage/calendar';
 import type { SupplyChainStage } from '../records/warranty-start';
 import { deriveFreeServiceStart, type FreeServiceFacts, type FreeServiceStart, type Lookup } from './free-service-start';
-import { itemStatus, scheduleItem, type ServiceItemState, type ServiceItemTerms } from './service-item-status';
+import { itemStatus, scheduleItem, type ServiceItemSchedule, type ServiceItemState, type ServiceItemTerms } from './service-item-status';
 
 /**
  * A unit's free service items as one lookup answers them (rule 12): the anchor and its source, then each item of the
@@ -61,6 +61,7 @@ export function lookupServiceItems<Item extends PlanItemTerms, Claim extends Liv
   odometerKm: number | null,
   lookup: Lookup,
   asOf: IsoDate,
+  schedule: (item: Item, anchor: IsoDate) => ServiceItemSchedule = scheduleItem,
 ): ServiceItemsLookup<Item, Claim> {
   const start = deriveFreeServiceStart(freeServiceFactsOf(record, liveClaims), lookup);
   if (start.date === null) return { start, items: [] };
@@ -70,7 +71,7 @@ export function lookupServiceItems<Item extends PlanItemTerms, Claim extends Liv
     start,
     items: planItems.map((item) => {
       const claim = claimOf.get(item.code) ?? null;
-      return { item, claim, state: itemStatus(scheduleItem(item, anchor), asOf, odometerKm, claim) };
+      return { item, claim, state: itemStatus(schedule(item, anchor), asOf, odometerKm, claim) };
     }),
   };
 }

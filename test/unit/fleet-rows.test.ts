@@ -1,4 +1,5 @@
-import { coverageStatus, fleetRowsOf, type FleetPlanItem, type FleetUnit } from '../../src/projection/fleet-rows';
+import { coverageStatus, fleetRowsOf, rememberingSchedule, type FleetPlanItem, type FleetUnit } from '../../src/projection/fleet-rows';
+import { scheduleItem } from '../../src/service-items/service-item-status';
 
 const PLAN: FleetPlanItem[] = [
   { code: 'INSPECTION_12M', name: 'Inspection 12 months', dueMonths: 12, dueKm: 15000, windowBeforeDays: 30, windowAfterDays: 30, windowBeforeKm: 1500, windowAfterKm: 1500, valueAmount: '149.0000', valueCurrency: 'EUR' },
@@ -47,5 +48,15 @@ describe('coverageStatus', () => {
     ['voided later', { voidedOn: '2026-05-01' }, '2026-04-30', 'ACTIVE'],
   ])('%s: %s', (_, change, asOf, status) => {
     expect(coverageStatus({ ...COVERAGE, ...change }, asOf)).toBe(status);
+  });
+});
+
+describe('rememberingSchedule', () => {
+  it('answers what scheduleItem answers, for any item and anchor, and forgets past its limit', () => {
+    const schedule = rememberingSchedule(3);
+    for (const anchor of ['2025-01-31', '2025-02-28', '2024-02-29', '2025-01-31', '2026-12-31']) {
+      for (const item of PLAN) expect(schedule(item, anchor)).toEqual(scheduleItem(item, anchor));
+    }
+    expect(fleetRowsOf(UNIT, PLAN, '2026-11-24', rememberingSchedule())).toEqual(fleetRowsOf(UNIT, PLAN, '2026-11-24'));
   });
 });
