@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import type { IsoDate } from '../coverage/calendar';
-import { FleetParquetWriter, streamingWriter } from './fleet-parquet';
+import { FleetParquetWriter } from './fleet-parquet';
 import { fleetRowsOf, rememberingSchedule } from './fleet-rows';
 import { countUnits, readPlans, readUnits } from './fleet-source';
 
@@ -27,12 +27,10 @@ export async function exportFleet(
 ): Promise<ExportSummary> {
   const started = process.hrtime.bigint();
   let bytes = 0;
-  const writer = new FleetParquetWriter(
-    streamingWriter(async (chunk) => {
-      bytes += chunk.length;
-      await options.sink(chunk);
-    }),
-  );
+  const writer = new FleetParquetWriter(async (chunk) => {
+    bytes += chunk.length;
+    await options.sink(chunk);
+  });
   const summary = { units: 0, serviceItemRows: 0, coverageRows: 0 };
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
@@ -66,6 +64,7 @@ export async function exportFleet(
     await writer.finish();
     await client.query('COMMIT');
   } catch (error) {
+    await writer.abandon();
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }

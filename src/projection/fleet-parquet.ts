@@ -1,120 +1,54 @@
-import { ByteWriter, ParquetWriter, type SchemaElement, type Writer } from 'hyparquet-writer';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { FLEET_COLUMNS, physical, ROW_GROUP_ROWS } from './fleet-schema';
 import type { FleetRow } from './fleet-rows';
+import type { FromEncoder, ToEncoder } from './parquet-worker';
 
 /**
- * The fleet projection as Parquet (hyparquet-writer), written a row group at a time: the writer holds one row
- * group's columns, never the file. Every column's type is in the file's schema: strings are UTF-8 strings, dates are
- * DATE, km are INT32, the value is DECIMAL(18,4) as stored, and broker stock is a BOOLEAN.
+ * The fleet projection as Parquet (hyparquet-writer), a row group at a time: this thread turns rows into a group's
+ * columns, an encoder thread (parquet-worker.ts) encodes the group before, and the bytes go to `sink` in order as
+ * each group is done. At most two groups are in the encoder's hands; memory holds them and the group being built,
+ * never the file.
  */
 
-/** Rows per row group: big enough to compress well, small enough that memory stays flat. */
-export const ROW_GROUP_ROWS = 20_000;
+/** Groups handed to the encoder and not yet encoded before this thread waits. */
+const IN_FLIGHT = 2;
 
-type Kind = 'string' | 'date' | 'int' | 'bool' | 'decimal';
-interface Column {
-  name: string;
-  kind: Kind;
-  nullable: boolean;
-  value(row: FleetRow): string | number | boolean | null;
+function startEncoder(): Worker {
+  // Run from TypeScript (npm run export, the tests), the encoder is TypeScript too.
+  const typescript = extname(__filename) === '.ts';
+  return new Worker(join(__dirname, `parquet-worker${typescript ? '.ts' : '.js'}`), typescript ? { execArgv: ['-r', 'ts-node/register/transpile-only'] } : {});
 }
 
-const column = (name: string, kind: Kind, nullable: boolean, value: Column['value']): Column => ({ name, kind, nullable, value });
-
-/** The file's columns, in order. */
-export const FLEET_COLUMNS: readonly Column[] = [
-  column('row_kind', 'string', false, (r) => r.rowKind),
-  column('org_id', 'string', false, (r) => r.orgId),
-  column('warranty_id', 'string', false, (r) => r.warrantyId),
-  column('serial_number', 'string', false, (r) => r.serialNumber),
-  column('product_family', 'string', false, (r) => r.productFamily),
-  column('sku', 'string', false, (r) => r.sku),
-  column('region', 'string', false, (r) => r.region),
-  column('as_of', 'date', false, (r) => r.asOf),
-  column('warranty_start_status', 'string', false, (r) => r.warrantyStartStatus),
-  column('warranty_start_date', 'date', true, (r) => r.warrantyStartDate),
-  column('anchor_date', 'date', true, (r) => r.anchorDate),
-  column('anchor_source', 'string', true, (r) => r.anchorSource),
-  column('de_facto_date', 'date', true, (r) => r.deFactoDate),
-  column('broker_stock', 'bool', false, (r) => r.brokerStock),
-  column('item_code', 'string', true, (r) => r.itemCode),
-  column('item_name', 'string', true, (r) => r.itemName),
-  column('coverage_id', 'string', true, (r) => r.coverageId),
-  column('coverage_kind', 'string', true, (r) => r.coverageKind),
-  column('coverage_scope', 'string', true, (r) => r.coverageScope),
-  column('start_date', 'date', true, (r) => r.startDate),
-  column('due_date', 'date', true, (r) => r.dueDate),
-  column('window_start', 'date', true, (r) => r.windowStart),
-  column('window_end', 'date', true, (r) => r.windowEnd),
-  column('due_km', 'int', true, (r) => r.dueKm),
-  column('end_date', 'date', true, (r) => r.endDate),
-  column('labour_end_date', 'date', true, (r) => r.labourEndDate),
-  column('status', 'string', false, (r) => r.status),
-  column('claim_date', 'date', true, (r) => r.claimDate),
-  column('value_amount', 'decimal', true, (r) => r.valueAmount),
-  column('value_currency', 'string', true, (r) => r.valueCurrency),
-];
-
-const DECIMAL = { precision: 18, scale: 4 };
-const DAY_MS = 86_400_000;
-
-function schemaElement(c: Column): SchemaElement {
-  const repetition_type = c.nullable ? 'OPTIONAL' : 'REQUIRED';
-  switch (c.kind) {
-    case 'string':
-      return { name: c.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type };
-    case 'date':
-      return { name: c.name, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' }, repetition_type };
-    case 'int':
-      return { name: c.name, type: 'INT32', repetition_type };
-    case 'bool':
-      return { name: c.name, type: 'BOOLEAN', repetition_type };
-    case 'decimal':
-      return { name: c.name, type: 'INT64', converted_type: 'DECIMAL', ...DECIMAL, logical_type: { type: 'DECIMAL', ...DECIMAL }, repetition_type };
-  }
-}
-
-export const FLEET_SCHEMA: SchemaElement[] = [{ name: 'root', num_children: FLEET_COLUMNS.length }, ...FLEET_COLUMNS.map(schemaElement)];
-
-/** Dates repeat across a fleet (a day's sales, a plan's due dates): each is converted once, up to this many kept. */
-const DAY_CACHE_LIMIT = 200_000;
-const dayCache = new Map<string, number>();
-
-/** 'YYYY-MM-DD' as days since 1970-01-01, exact (DATE's physical value). */
-function days(date: string): number {
-  let value = dayCache.get(date);
-  if (value === undefined) {
-    value = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
-    if (dayCache.size >= DAY_CACHE_LIMIT) dayCache.clear();
-    dayCache.set(date, value);
-  }
-  return value;
-}
-
-/** '149.0000' (NUMERIC as PostgreSQL gives it) as the DECIMAL's unscaled integer, exact. */
-function unscaled(amount: string): bigint {
-  const [whole, fraction = ''] = amount.split('.');
-  return BigInt(whole + fraction.padEnd(DECIMAL.scale, '0').slice(0, DECIMAL.scale));
-}
-
-function physical(kind: Kind, value: string | number | boolean | null): unknown {
-  if (value === null) return null;
-  if (kind === 'date') return days(value as string);
-  if (kind === 'decimal') return unscaled(value as string);
-  return value;
-}
-
-/** Writes projection rows as they come; `finish` writes the footer. Rows are buffered up to one row group. */
+/** Writes projection rows as they come; `finish` writes the footer and stops the encoder. */
 export class FleetParquetWriter {
-  private readonly parquet: ParquetWriter;
+  private readonly encoder = startEncoder();
   private columns: unknown[][] = FLEET_COLUMNS.map(() => []);
   private buffered = 0;
+  private inFlight = 0;
+  private delivered: Promise<void> = Promise.resolve();
+  private waiting: Array<() => void> = [];
+  private finished: (() => void) | null = null;
+  private failure: Error | null = null;
   rows = 0;
 
-  constructor(writer: Writer) {
-    this.parquet = new ParquetWriter({ writer, schema: FLEET_SCHEMA, createdBy: 'sofar-warranty fleet projection' });
+  constructor(private readonly sink: (bytes: Uint8Array) => Promise<void>) {
+    this.encoder.on('message', (message: FromEncoder) => {
+      if (message.type === 'bytes') {
+        // In the order encoded, each after the one before.
+        this.delivered = this.delivered.then(() => this.sink(message.bytes));
+        this.delivered.catch((error: Error) => this.fail(error));
+      } else if (message.type === 'written') {
+        this.inFlight -= 1;
+        this.waiting.shift()?.();
+      } else if (message.type === 'finished') this.finished?.();
+      else this.fail(new Error(`encoding the Parquet file failed: ${message.message}`));
+    });
+    this.encoder.on('error', (error) => this.fail(error));
   }
 
   async write(rows: readonly FleetRow[]): Promise<void> {
+    this.check();
     for (const row of rows) {
       for (let c = 0; c < FLEET_COLUMNS.length; c++) this.columns[c].push(physical(FLEET_COLUMNS[c].kind, FLEET_COLUMNS[c].value(row)));
     }
@@ -124,41 +58,48 @@ export class FleetParquetWriter {
   }
 
   async finish(): Promise<void> {
-    await this.flush();
-    await this.parquet.finish();
+    try {
+      await this.flush();
+      await new Promise<void>((resolve) => {
+        this.finished = resolve;
+        this.encoder.postMessage({ type: 'finish' } satisfies ToEncoder);
+      });
+      this.check();
+      await this.delivered;
+      this.check();
+    } finally {
+      await this.encoder.terminate();
+    }
+  }
+
+  /** Stops the encoder without a footer (the export failed). */
+  async abandon(): Promise<void> {
+    await this.encoder.terminate();
   }
 
   private async flush(): Promise<void> {
     if (this.buffered === 0) return;
     // Min/max statistics for the dates, numbers and flags a reader filters on; not for the strings, whose UTF-8
-    // comparisons were about a third of the writing time (ids and names are looked up, not ranged over).
-    const columnData = FLEET_COLUMNS.map((c, i) => ({ name: c.name, data: this.columns[i] as never, statistics: c.kind !== 'string' }));
+    // comparisons were about a third of the encoding time (ids and names are looked up, not ranged over).
+    const columnData = FLEET_COLUMNS.map((c, i) => ({ name: c.name, data: this.columns[i], statistics: c.kind !== 'string' }));
+    const rows = this.buffered;
     this.columns = FLEET_COLUMNS.map(() => []);
-    const size = this.buffered;
     this.buffered = 0;
-    await this.parquet.write({ columnData, rowGroupSize: size });
+    while (this.inFlight >= IN_FLIGHT) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      this.check();
+    }
+    this.inFlight += 1;
+    this.encoder.postMessage({ type: 'group', columnData, rows } satisfies ToEncoder);
   }
-}
 
-/**
- * A hyparquet Writer that hands its bytes to `sink` after each row group (and at the end), waiting for it: the
- * file goes out as it is made, over HTTP or to a file, holding at most one row group's bytes.
- */
-export function streamingWriter(sink: (bytes: Uint8Array) => Promise<void>): Writer {
-  // ByteWriter keeps `index` (bytes not yet handed on) apart from `offset` (bytes written in all, which the file's
-  // metadata points with), so emptying the buffer does not move any position.
-  const writer = new ByteWriter() as ByteWriter & Writer & { index: number };
-  const drain = async () => {
-    if (writer.index === 0) return;
-    const bytes = new Uint8Array(writer.buffer.slice(0, writer.index));
-    writer.index = 0;
-    await sink(bytes);
-  };
-  writer.flush = drain;
-  const finish = writer.finish.bind(writer);
-  writer.finish = async () => {
-    finish();
-    await drain();
-  };
-  return writer;
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const resolve of this.waiting.splice(0)) resolve();
+    this.finished?.();
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
 }
