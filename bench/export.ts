@@ -93,7 +93,8 @@ export async function measureExport(options: { subgraphUrl: string; databaseUrl:
       options.progress(`export: COPY … TO csv of ${units} units…`);
       // The server writes the file: its own path, readable by its own process (a scratch file, removed after).
       const csv = join(tmpdir(), `bench-copy-${process.pid}-${org}.csv`);
-      const statement = UNITS_SQL.replace('$1::text[]', `ARRAY['${org}']::text[]`).replace('$1::text[]', `ARRAY['${org}']::text[]`);
+      // COPY takes no parameters: the organisation goes into the statement (a bench name, not a caller's value).
+      const statement = UNITS_SQL.replaceAll('$1::text[]', `ARRAY['${org}']::text[]`);
       const copyStarted = performance.now();
       await client.query(`COPY (${statement}) TO '${csv}' (FORMAT csv)`);
       const copy = { seconds: (performance.now() - copyStarted) / 1000, bytes: statSync(csv).size };

@@ -15,6 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { loadConfigOrExit } from '../src/config';
 import { EMBEDDED_PASSWORD } from '../src/db/embedded-postgres';
+import { isCalendarDate } from '../src/coverage/calendar';
 import { exportFleet } from '../src/projection/fleet-export';
 
 const USAGE = 'usage: npm run export -- --out <file.parquet> [--at YYYY-MM-DD] [--org <orgId> ...]';
@@ -33,7 +34,7 @@ export function parseArguments(argv: string[], today: string): { out: string; as
     if (name === 'out') out = value;
     if (name === 'org') orgIds.push(...value.split(',').map((org) => org.trim()).filter(Boolean));
     if (name === 'at') {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+      if (!isCalendarDate(value)) {
         throw new UsageError(`--at must be a calendar date, YYYY-MM-DD (got ${value})`);
       }
       asOf = value;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService } from '../audit/audit.service';
+import { isUniqueViolation } from '../common/db-errors';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isExternalKey, isUuid } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
@@ -12,7 +13,8 @@ import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import {
-  counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, type ReadingValues,
+  counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, recordedHistory,
+  type ReadingValues,
 } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
@@ -119,7 +121,7 @@ export class ClaimsService {
 
     // Readings: refused when lower than the history; a claim without readings is judged on the latest recorded.
     const history = await manager.find(UnitReading, { where: { orgId: record.orgId, warrantyRecordId: record.id }, order: { id: 'ASC' } });
-    const recorded = history.map((row) => ({ ...pickReadings(row), readOn: row.readOn, sequence: Number(row.id) }));
+    const recorded = recordedHistory(history);
     const given = pickReadings(command.readings ?? {});
     const regressions = readingRegressions(recorded, command.repairDate, given);
     if (regressions.length > 0) {
@@ -716,7 +718,3 @@ export function hashRequest(command: SubmitClaimCommand): string {
   return createHash('sha256').update(JSON.stringify(canonical(command))).digest('hex');
 }
 
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const driverError = (error as { driverError?: { code?: string; constraint?: string } })?.driverError;
-  return driverError?.code === '23505' && driverError.constraint === constraint;
-}

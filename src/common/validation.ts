@@ -26,3 +26,10 @@ export function isoDate(value: Date | string | null | undefined): string | null 
   if (typeof value === 'string') return value;
   return value.toISOString().slice(0, 10);
 }
+
+/** An operator's reason for a change (a deletion, a date shift): required, trimmed, at most 2,000 characters. */
+export function requiredReason(given: string, field: string[] = ['input', 'reason']): string {
+  const reason = given.trim();
+  if (!reason || reason.length > 2000) throw new DomainError('BAD_USER_INPUT', 'give a reason (1 to 2000 characters)', field);
+  return reason;
+}

@@ -75,6 +75,11 @@ export function pickReadings(values: ReadingValues): ReadingValues {
   return Object.fromEntries(READING_KINDS.map((kind) => [kind, values[kind] ?? null])) as ReadingValues;
 }
 
+/** A unit's stored reading rows, in recording order, as the history the rules read. */
+export function recordedHistory(rows: ReadonlyArray<ReadingValues & { readOn: IsoDate; id: string }>): RecordedReading[] {
+  return rows.map((row) => ({ ...pickReadings(row), readOn: row.readOn, sequence: Number(row.id) }));
+}
+
 /** Only the readings given. */
 export function definedReadings(values: ReadingValues): Partial<Record<ReadingKind, number>> {
   return Object.fromEntries(READING_KINDS.filter((k) => values[k] !== null && values[k] !== undefined).map((k) => [k, values[k] as number]));

@@ -3,11 +3,11 @@ import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrors } from '../common/errors';
 import { calendarDateOf, type IsoDate } from '../coverage/calendar';
-import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-loaders';
+import { assertOneUnitKey, lockVisibleUnit } from '../records/record-loaders';
 import type { Clock } from '../records/records.service';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import {
-  definedReadings, hasReadings, pickReadings, readingRangeProblems, readingRegressions, type ReadingValues,
+  definedReadings, hasReadings, pickReadings, readingRangeProblems, readingRegressions, recordedHistory, type ReadingValues,
 } from './readings-history';
 import { UnitReading } from './unit-reading.entity';
 
@@ -27,22 +27,18 @@ export class ReadingsService {
 
   async record(actor: Actor, input: { warrantyId?: string | null; serialNumber?: string | null; readOn: IsoDate; readings: ReadingValues }): Promise<WarrantyRecord> {
     assertRole(actor, REPORTERS, 'record readings');
-    if (Boolean(input.warrantyId) === Boolean(input.serialNumber?.trim())) {
-      throw new DomainError('BAD_USER_INPUT', 'give the unit by warrantyId or by serialNumber (one of them)', ['input', 'warrantyId']);
-    }
+    assertOneUnitKey(input);
     const readings = pickReadings(input.readings);
     if (!hasReadings(readings)) throw new DomainError('BAD_USER_INPUT', 'give at least one reading', ['input', 'readings']);
     const ranges = readingRangeProblems(readings);
     if (ranges.length > 0) throw new DomainErrors(ranges.map((p) => new DomainError('BAD_USER_INPUT', p.message, ['input', 'readings', p.reading])));
     return this.dataSource.transaction(async (manager) => {
-      const record = input.warrantyId
-        ? await lockVisibleRecord(manager, actor, input.warrantyId, ['input', 'warrantyId'])
-        : await lockVisibleRecordBySerial(manager, actor, input.serialNumber ?? '');
+      const record = await lockVisibleUnit(manager, actor, input);
       const today = calendarDateOf(this.clock(), record.siteTimeZone ?? 'UTC');
       if (input.readOn > today) throw new DomainError('BAD_USER_INPUT', `readOn ${input.readOn} is in the future (today is ${today} at the site)`, ['input', 'readOn']);
       const history = await manager.find(UnitReading, { where: { orgId: record.orgId, warrantyRecordId: record.id }, order: { id: 'ASC' } });
       const regressions = readingRegressions(
-        history.map((row) => ({ ...pickReadings(row), readOn: row.readOn, sequence: Number(row.id) })),
+        recordedHistory(history),
         input.readOn,
         readings,
       );

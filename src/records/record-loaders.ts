@@ -122,6 +122,22 @@ export async function lockVisibleRecordBySerial(
   return record;
 }
 
+/** A unit named by `warrantyId` or by `serialNumber`, exactly one of them: BAD_USER_INPUT otherwise, before any work. */
+export function assertOneUnitKey(input: { warrantyId?: string | null; serialNumber?: string | null }): void {
+  if (Boolean(input.warrantyId) === Boolean(input.serialNumber?.trim())) {
+    throw new DomainError('BAD_USER_INPUT', 'give the unit by warrantyId or by serialNumber (one of them)', ['input', 'warrantyId']);
+  }
+}
+
+/** That unit, locked like the two above: readings, item claims and sale documents all take their unit this way. */
+export async function lockVisibleUnit(
+  manager: EntityManager,
+  actor: Actor,
+  input: { warrantyId?: string | null; serialNumber?: string | null },
+): Promise<WarrantyRecord> {
+  return input.warrantyId ? lockVisibleRecord(manager, actor, input.warrantyId, ['input', 'warrantyId']) : lockVisibleRecordBySerial(manager, actor, input.serialNumber ?? '');
+}
+
 export interface CustomerPageKey {
   customerId: string;
   first: number | null | undefined;

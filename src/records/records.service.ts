@@ -1,12 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { In, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
+import { In, type SelectQueryBuilder } from 'typeorm';
 import { AuditService, type EventInput } from '../audit/audit.service';
 import { assertRole, hasRole, isCustomerOnly, type Actor } from '../auth/actor';
+import { isUniqueViolation } from '../common/db-errors';
 import { DomainError } from '../common/errors';
 import { isUuid, newId } from '../common/ids';
 import { isDateInRange, MAX_DATE } from '../common/input-guards';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
-import { assertValid } from '../common/validation';
+import { assertValid, requiredReason } from '../common/validation';
 import { calendarDateOf, compareDates, type IsoDate } from '../coverage/calendar';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import {
@@ -20,7 +21,7 @@ import {
   normaliseSerialNumber, RegisterWarrantyDto, toSiteDto, UpdateWarrantyDto, VoidDto,
 } from './record-inputs';
 import { nextExpiry, refreshExpiry, writeRecord } from './record-expiry';
-import { lockVisibleRecord, lockVisibleRecordBySerial, visibleRecordsWhere } from './record-loaders';
+import { assertOneUnitKey, lockVisibleRecord, lockVisibleUnit, visibleRecordsWhere } from './record-loaders';
 import { SaleDocument } from './sale-document.entity';
 import {
   CHAIN_FACT_FIELDS, documentConflict, documentsOfFacts, foldSaleDocuments, KINDS_WITH_ACTIVATION, type SaleDocumentFacts, type SaleDocumentKind,
@@ -315,9 +316,7 @@ export class RecordsService {
     input: { warrantyId?: string | null; serialNumber?: string | null; kind: SaleDocumentKind; date: IsoDate; warrantyActivationDate?: IsoDate | null; reference?: string | null },
   ): Promise<{ record: WarrantyRecord; document: SaleDocument }> {
     assertRole(actor, EDITOR_ROLES, 'record a sale document');
-    if (Boolean(input.warrantyId) === Boolean(input.serialNumber?.trim())) {
-      throw new DomainError('BAD_USER_INPUT', 'give the unit by warrantyId or by serialNumber (one of them)', ['input', 'warrantyId']);
-    }
+    assertOneUnitKey(input);
     const activation = input.warrantyActivationDate ?? null;
     if (activation && !KINDS_WITH_ACTIVATION.has(input.kind)) {
       throw new DomainError('BAD_USER_INPUT', `a ${input.kind} document has no warranty-activation date (only END_CUSTOMER_SALE and DEALER_TO_BROKER do)`, ['input', 'warrantyActivationDate']);
@@ -327,9 +326,7 @@ export class RecordsService {
       throw new DomainError('BAD_USER_INPUT', 'a reference is at most 200 characters, without control characters', ['input', 'reference']);
     }
     return this.dataSource.transaction(async (manager) => {
-      const record = input.warrantyId
-        ? await lockVisibleRecord(manager, actor, input.warrantyId, ['input', 'warrantyId'])
-        : await lockVisibleRecordBySerial(manager, actor, input.serialNumber ?? '');
+      const record = await lockVisibleUnit(manager, actor, input);
       if (record.voidedAt) throw new DomainError('WARRANTY_VOIDED', `warranty ${record.serialNumber} is voided; reinstate it before changing it`, ['input', 'warrantyId']);
       assertPlausibleFacts({ productionDate: record.productionDate, saleInvoiceDate: input.date, saleWarrantyActivationDate: activation }, this.today(record.siteTimeZone), {
         saleInvoiceDate: ['input', 'date'],
@@ -352,8 +349,7 @@ export class RecordsService {
   /** Deletes (softly) a document: it stays on file, no longer counts, and the facts, start and coverages follow. */
   async deleteDocument(actor: Actor, input: { id: string; reason: string }): Promise<{ record: WarrantyRecord; document: SaleDocument }> {
     assertRole(actor, EDITOR_ROLES, 'delete a sale document');
-    const reason = input.reason.trim();
-    if (!reason || reason.length > 2000) throw new DomainError('BAD_USER_INPUT', 'give a reason (1 to 2000 characters)', ['input', 'reason']);
+    const reason = requiredReason(input.reason);
     return this.dataSource.transaction(async (manager) => {
       const found = isUuid(input.id) ? await manager.findOne(SaleDocument, { where: { id: input.id, orgId: actor.orgId } }) : null;
       if (!found) throw new DomainError('NOT_FOUND', `no sale document with id ${input.id}`, ['input', 'id']);
@@ -632,10 +628,6 @@ function duplicateSerial(serialNumber: string): DomainError {
   return new DomainError('DUPLICATE_SERIAL', `serial number ${serialNumber} is already registered`, ['input', 'serialNumber']);
 }
 
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : null;
-  return driverError?.code === '23505' && driverError.constraint === constraint;
-}
 
 /**
  * Facts are about the past: none may lie after today, and no sale, invoice or activation before the unit was

@@ -1,6 +1,24 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import type { Actor } from '../auth/actor';
+import { InvalidTokenError, type TokenVerifier } from '../auth/tokens';
 import type { RequestContext } from '../context';
+
+/**
+ * The caller named by an `Authorization: Bearer <token>` header, or why the header was refused: null and null when
+ * there is none. GraphQL requests, the webhooks and the export all read the header through this one function.
+ */
+export async function identify(authorization: string | undefined, verifyToken: TokenVerifier): Promise<{ actor: Actor | null; authError: string | null }> {
+  if (!authorization) return { actor: null, authError: null };
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+  if (!match) return { actor: null, authError: 'the Authorization header must be "Bearer <token>"' };
+  try {
+    return { actor: await verifyToken(match[1]), authError: null };
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return { actor: null, authError: error.message };
+    throw error;
+  }
+}
 
 /** Root fields that reveal no data: the gateway composes from `_service { sdl }` without a token. */
 const OPEN_ROOT_FIELDS = new Set(['_service', '__schema', '__type', '__typename']);

@@ -7,9 +7,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { hasRole } from '../auth/actor';
-import { InvalidTokenError, type TokenVerifier } from '../auth/tokens';
+import type { TokenVerifier } from '../auth/tokens';
+import { identify } from './authentication';
 import { logger } from '../common/logger';
-import { calendarDateOf } from '../coverage/calendar';
+import { calendarDateOf, isCalendarDate } from '../coverage/calendar';
 import { exportFleet } from '../projection/fleet-export';
 import type { Services } from '../services';
 import { sendJson } from './http-body';
@@ -30,18 +31,11 @@ export async function handleFleetExport(
 ): Promise<void> {
   const headers = { 'x-request-id': options.requestId };
   if (request.method !== 'GET') return refuse(response, 405, 'METHOD_NOT_ALLOWED', 'the export is a GET', { ...headers, allow: 'GET' });
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  if (!match) return refuse(response, 401, 'UNAUTHENTICATED', 'a WARRANTY_ADMIN bearer token is required', { ...headers, 'www-authenticate': 'Bearer' });
-  let actor;
-  try {
-    actor = await options.verifyToken(match[1]);
-  } catch (error) {
-    if (error instanceof InvalidTokenError) return refuse(response, 401, 'UNAUTHENTICATED', error.message, headers);
-    throw error;
-  }
+  const { actor, authError } = await identify(request.headers.authorization, options.verifyToken);
+  if (!actor) return refuse(response, 401, 'UNAUTHENTICATED', authError ?? 'a WARRANTY_ADMIN bearer token is required', { ...headers, 'www-authenticate': 'Bearer' });
   if (!hasRole(actor, 'WARRANTY_ADMIN')) return refuse(response, 403, 'FORBIDDEN', 'your role may not export the fleet (needs WARRANTY_ADMIN)', headers);
   const at = url.searchParams.get('at');
-  if (at !== null && (!/^\d{4}-\d{2}-\d{2}$/.test(at) || new Date(`${at}T00:00:00Z`).toISOString?.().slice(0, 10) !== at)) {
+  if (at !== null && !isCalendarDate(at)) {
     return refuse(response, 400, 'BAD_USER_INPUT', `at must be a calendar date, YYYY-MM-DD (got ${at.slice(0, 40)})`, headers);
   }
   if (running > 0) return refuse(response, 503, 'SERVICE_UNAVAILABLE', 'an export is running already; try again when it is done', { ...headers, 'retry-after': '30' });

@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLError } from 'graphql';
-import type { Actor } from '../auth/actor';
-import { InvalidTokenError, type TokenVerifier } from '../auth/tokens';
+import type { TokenVerifier } from '../auth/tokens';
 import { logger, requestScope } from '../common/logger';
 import type { RequestLimits, WebhookConfig } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
@@ -16,7 +15,7 @@ import { recordSelectionPlugin } from '../records/record-selection';
 import { representationCheck } from '../federation/representations';
 import { buildWarrantySchema } from '../schema';
 import type { Services } from '../services';
-import { authenticationPlugin } from './authentication';
+import { authenticationPlugin, identify } from './authentication';
 import { formatError, graphqlErrorsPlugin } from './graphql-errors';
 import { limitRepresentations, operationLimits, stopWhenAborted } from './limits';
 import { isLoopback, playgroundHtml } from './playground';
@@ -147,18 +146,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const inFlight = new Set<ServerResponse>();
   let drained: (() => void) | null = null;
 
-  async function identify(authorization: string | undefined): Promise<{ actor: Actor | null; authError: string | null }> {
-    if (!authorization) return { actor: null, authError: null };
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match) return { actor: null, authError: 'the Authorization header must be "Bearer <token>"' };
-    try {
-      return { actor: await verifyToken(match[1]), authError: null };
-    } catch (error) {
-      if (error instanceof InvalidTokenError) return { actor: null, authError: error.message };
-      throw error;
-    }
-  }
-
   async function handle(request: IncomingMessage, response: ServerResponse, requestId: string, signal: AbortSignal): Promise<void> {
     const started = process.hrtime.bigint();
     const url = request.url === '/' ? ROOT_URL : new URL(request.url ?? '/', 'http://localhost');
@@ -216,7 +203,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // the rows it loaded are not read again.
     let context: Promise<RequestContext> | undefined;
     const contextOf = () =>
-      (context ??= identify(header('authorization')).then(({ actor, authError }) =>
+      (context ??= identify(header('authorization'), verifyToken).then(({ actor, authError }) =>
         createRequestContext(services, requestId, actor, authError, signal),
       ));
     const planned = verdict?.plan ? plannedRequest(verdict.plan, request.method, header, body) : null;

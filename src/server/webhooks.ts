@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, Transform } from 'node:stream';
 import split2 from 'split2';
 import { hasRole, type Actor } from '../auth/actor';
-import { InvalidTokenError, type TokenVerifier } from '../auth/tokens';
+import type { TokenVerifier } from '../auth/tokens';
 import { isDatabaseUnavailable } from '../common/db-errors';
 import { DomainError } from '../common/errors';
 import { logger, requestScope } from '../common/logger';
@@ -22,6 +22,7 @@ import {
 } from '../webhooks/webhook-rules';
 import type { Delivery, Receipt } from '../webhooks/webhooks.service';
 import { HttpError, readBodyBytes, sendJson } from './http-body';
+import { identify } from './authentication';
 import { recordWebhook } from './metrics';
 
 export interface WebhookHandlerOptions {
@@ -59,15 +60,8 @@ async function authenticate(request: IncomingMessage, source: WebhookSource, opt
   const timestampProblem = checkTimestamp(header(TIMESTAMP_HEADER), nowSeconds, options.config.toleranceSeconds);
   const authorization = header('authorization');
   if (authorization !== undefined) {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match) throw new WebhookRefusal(401, 'UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"', 'UNAUTHENTICATED');
-    let actor: Actor;
-    try {
-      actor = await options.verifyToken(match[1]);
-    } catch (error) {
-      if (error instanceof InvalidTokenError) throw new WebhookRefusal(401, 'UNAUTHENTICATED', error.message, 'UNAUTHENTICATED');
-      throw error;
-    }
+    const { actor, authError } = await identify(authorization, options.verifyToken);
+    if (!actor) throw new WebhookRefusal(401, 'UNAUTHENTICATED', authError ?? 'a SERVICE bearer token is required', 'UNAUTHENTICATED');
     if (!hasRole(actor, 'SERVICE')) throw new WebhookRefusal(403, 'FORBIDDEN', 'webhooks take SERVICE tokens only', 'FORBIDDEN');
     if (timestampProblem) throw timestampProblem;
     return { kind: 'token', actor };

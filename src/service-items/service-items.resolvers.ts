@@ -55,14 +55,10 @@ export const serviceItemResolvers: Resolvers = {
         return record ? serviceItemsOf(record, ignoreBrokerStock ?? true, asOf, context) : null;
       }),
     servicePlans: async (_, { productFamily }, context) => {
-      const { actor } = authenticated(context);
-      const family = productFamily?.trim().toUpperCase();
-      const rows: Array<{ product_family: string; sku: string }> = await context.services.dataSource.query(
-        `SELECT DISTINCT product_family, sku FROM service_plan WHERE org_id = $1 AND ($2::text IS NULL OR product_family = $2) ORDER BY product_family, sku`,
-        [actor.orgId, family ?? null],
-      );
+      const { actor, loaders } = authenticated(context);
       // Through the loader by exact key: a SKU's plan, or the family's ('' key).
-      const plans = await Promise.all(rows.map((row) => authenticated(context).loaders.serviceItems.planByUnit.load(planKey(row.product_family, row.sku))));
+      const keys = await context.services.serviceItems.planKeys(actor, productFamily);
+      const plans = await Promise.all(keys.map((key) => loaders.serviceItems.planByUnit.load(planKey(key.productFamily, key.sku))));
       return plans.filter((plan) => plan !== null);
     },
   },

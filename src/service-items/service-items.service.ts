@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { IsNull, QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService } from '../audit/audit.service';
+import { isUniqueViolation } from '../common/db-errors';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { priceProblem } from '../common/money';
+import { requiredReason } from '../common/validation';
 import { calendarDateOf, type IsoDate } from '../coverage/calendar';
-import { readingRegressions } from '../readings/readings-history';
+import { readingRegressions, recordedHistory } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
-import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-loaders';
+import { assertOneUnitKey, lockVisibleRecord, lockVisibleUnit } from '../records/record-loaders';
 import type { Clock } from '../records/records.service';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import { ServiceItemClaim } from './service-item-claim.entity';
@@ -85,6 +87,15 @@ export class ServiceItemsService {
     });
   }
 
+  /** The (family, SKU) of every plan of the caller's organisation, optionally of one family; '' is a family's own plan. */
+  async planKeys(actor: Actor, productFamily?: string | null): Promise<Array<{ productFamily: string; sku: string }>> {
+    const rows: Array<{ product_family: string; sku: string }> = await this.dataSource.query(
+      `SELECT DISTINCT product_family, sku FROM service_plan WHERE org_id = $1 AND ($2::text IS NULL OR product_family = $2) ORDER BY product_family, sku`,
+      [actor.orgId, productFamily?.trim().toUpperCase() ?? null],
+    );
+    return rows.map((row) => ({ productFamily: row.product_family, sku: row.sku }));
+  }
+
   /**
    * A unit's claim of one of its plan's items. Refused: an item its plan does not have, a date in the future (at the
    * site), an odometer lower than one already recorded for the unit, and a second claim of an item whose first is
@@ -96,18 +107,14 @@ export class ServiceItemsService {
     input: { warrantyId?: string | null; serialNumber?: string | null; itemCode: string; claimDate: IsoDate; odometerKm?: number | null },
   ): Promise<{ record: WarrantyRecord; claim: ServiceItemClaim }> {
     assertRole(actor, CLAIMERS, 'claim a service item');
-    if (Boolean(input.warrantyId) === Boolean(input.serialNumber?.trim())) {
-      throw new DomainError('BAD_USER_INPUT', 'give the unit by warrantyId or by serialNumber (one of them)', ['input', 'warrantyId']);
-    }
+    assertOneUnitKey(input);
     const odometerKm = input.odometerKm ?? null;
     if (odometerKm !== null && (!Number.isInteger(odometerKm) || odometerKm < 0 || odometerKm > 10_000_000)) {
       throw new DomainError('BAD_USER_INPUT', 'odometerKm is a whole number of km from 0 to 10,000,000', ['input', 'odometerKm']);
     }
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const record = input.warrantyId
-          ? await lockVisibleRecord(manager, actor, input.warrantyId, ['input', 'warrantyId'])
-          : await lockVisibleRecordBySerial(manager, actor, input.serialNumber ?? '');
+        const record = await lockVisibleUnit(manager, actor, input);
         const today = calendarDateOf(this.clock(), record.siteTimeZone ?? 'UTC');
         if (input.claimDate > today) throw new DomainError('BAD_USER_INPUT', `claimDate ${input.claimDate} is in the future (today is ${today} at the site)`, ['input', 'claimDate']);
         const plan = await planForUnit(manager, record);
@@ -120,7 +127,7 @@ export class ServiceItemsService {
         if (odometerKm !== null) {
           const history = await manager.find(UnitReading, { where: { orgId: record.orgId, warrantyRecordId: record.id }, order: { id: 'ASC' } });
           const regressions = readingRegressions(
-            history.map((row) => ({ odometerKm: row.odometerKm, engineHours: row.engineHours, throughputMwh: row.throughputMwh, sohPct: row.sohPct, readOn: row.readOn, sequence: Number(row.id) })),
+            recordedHistory(history),
             input.claimDate,
             { odometerKm },
           );
@@ -150,7 +157,7 @@ export class ServiceItemsService {
       });
     } catch (error) {
       // Two claims of one item at once: the partial unique index lets one through.
-      if (error instanceof QueryFailedError && (error.driverError as { constraint?: string }).constraint === 'ux_service_item_claim_live') throw alreadyClaimed(input.itemCode, null);
+      if (isUniqueViolation(error, 'ux_service_item_claim_live')) throw alreadyClaimed(input.itemCode, null);
       throw error;
     }
   }
@@ -158,7 +165,7 @@ export class ServiceItemsService {
   /** Deletes (softly) an item claim: it stays on file, and no longer counts for the item or the de facto date. */
   async deleteClaim(actor: Actor, input: { id: string; reason: string }): Promise<{ record: WarrantyRecord; claim: ServiceItemClaim }> {
     assertRole(actor, ['WARRANTY_ADMIN', 'AGENT'], 'delete a service item claim');
-    const reason = checkedReason(input.reason);
+    const reason = requiredReason(input.reason);
     return this.dataSource.transaction(async (manager) => {
       const claim = isUuid(input.id) ? await manager.findOne(ServiceItemClaim, { where: { id: input.id, orgId: actor.orgId }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!claim) throw new DomainError('NOT_FOUND', `no service item claim with id ${input.id}`, ['input', 'id']);
@@ -178,7 +185,7 @@ export class ServiceItemsService {
   /** An operator's free-service date shift (null clears it): the anchor of every item, over every other source. */
   async shiftFreeServiceDate(actor: Actor, input: { id: string; date: IsoDate | null; reason: string }): Promise<WarrantyRecord> {
     assertRole(actor, ['WARRANTY_ADMIN'], 'shift the free-service date');
-    const reason = checkedReason(input.reason);
+    const reason = requiredReason(input.reason);
     return this.dataSource.transaction(async (manager) => {
       const record = await lockVisibleRecord(manager, actor, input.id);
       const from = record.freeServiceDateShift;
@@ -210,12 +217,6 @@ export async function planForUnit(manager: EntityManager, record: Pick<WarrantyR
 
 function alreadyClaimed(code: string, on: IsoDate | null): DomainError {
   return new DomainError('ALREADY_CLAIMED', `item ${code} is already claimed for this unit${on ? ` (on ${on})` : ''}; delete that claim first to claim it again`, ['input', 'itemCode']);
-}
-
-function checkedReason(reason: string): string {
-  const trimmed = reason.trim();
-  if (!trimmed || trimmed.length > 2000) throw new DomainError('BAD_USER_INPUT', 'give a reason (1 to 2000 characters)', ['input', 'reason']);
-  return trimmed;
 }
 
 function planProblems(family: string, sku: string, items: ServicePlanItemInput[]): DomainError[] {

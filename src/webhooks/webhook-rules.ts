@@ -4,6 +4,7 @@
  * its body; the service (webhooks.service.ts) applies it.
  */
 import { isUuid } from '../common/ids';
+import { isCalendarDate } from '../coverage/calendar';
 import type { ProductReferenceInput } from '../products/product-reference-input';
 import { parseVersion } from '../telemetry/firmware-rules';
 
@@ -168,14 +169,11 @@ export const MAX_NDJSON_LINE_CHARS = 4096;
 const SERIAL = /^[^\u0000-\u001f\u007f]{1,100}$/;
 const COMPONENT = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 /** An instant with its offset: a time without one would mean a different moment on every machine. */
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
+const INSTANT = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
 
 function instant(value: unknown, field: string[]): Date {
-  const parts = typeof value === 'string' ? INSTANT.exec(value) : null;
   // JavaScript rolls 31 February over into March; PostgreSQL refuses it. Neither may happen silently here.
-  const [year, month, day] = parts ? [Number(parts[1]), Number(parts[2]), Number(parts[3])] : [0, 0, 0];
-  const calendarDay = parts !== null && month >= 1 && month <= 12 && day >= 1 && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
-  const at = calendarDay ? new Date(value as string) : null;
+  const at = typeof value === 'string' && INSTANT.test(value) && isCalendarDate(value.slice(0, 10)) ? new Date(value) : null;
   if (!at || Number.isNaN(at.getTime())) throw malformed('at must be an instant with its offset, e.g. 2026-11-24T08:15:00Z', field);
   return at;
 }

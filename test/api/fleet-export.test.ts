@@ -126,8 +126,10 @@ describe('the fleet export', () => {
 
     expect((await fetch(url)).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: `Bearer ${await tokenFor(org, ['AGENT'])}` } })).status).toBe(403);
-    const badDay = await fetch(new URL('/exports/fleet.parquet?at=2026-02-30', t.url), { headers: { authorization: `Bearer ${admin}` } });
-    expect([badDay.status, ((await badDay.json()) as any).errors[0].extensions.code]).toEqual([400, 'BAD_USER_INPUT']);
+    for (const day of ['2026-02-30', '2026-13-01']) {
+      const badDay = await fetch(new URL(`/exports/fleet.parquet?at=${day}`, t.url), { headers: { authorization: `Bearer ${admin}` } });
+      expect([badDay.status, ((await badDay.json()) as any).errors[0].extensions.code]).toEqual([400, 'BAD_USER_INPUT']);
+    }
   });
 
   it('fails before reading the database when the target cannot be written, and leaves nothing when the export fails', async () => {

@@ -1,4 +1,5 @@
 import {
+  isCalendarDate,
   addMonths,
   calendarDateOf,
   compareDates,
@@ -101,6 +102,23 @@ describe('addMonths (rule 3: calendar months, the 31st clamps to the last day of
     ['garbage', 'yesterday'],
   ])('throws a RangeError for %s as the date', (_name, date) => {
     expect(() => addMonths(date, 1)).toThrow(RangeError);
+  });
+});
+
+describe('isCalendarDate', () => {
+  it.each([
+    ['2026-11-24', true],
+    ['2028-02-29', true],
+    ['2026-02-29', false],
+    ['2026-02-31', false],
+    ['2026-13-01', false],
+    ['2026-00-10', false],
+    ['2026-04-31', false],
+    ['2026-04-00', false],
+    ['2026-4-01', false],
+    ['2026-11-24T00:00:00Z', false],
+  ])('%s: %s', (text, expected) => {
+    expect(isCalendarDate(text)).toBe(expected);
   });
 });
 
