@@ -4,7 +4,7 @@
  * For each fleet (100,000 and 1,000,000 units, one organisation each: the telemetry bench's fleets when that part
  * ran, else seeded the same way), with a free-service plan of two items published for its inverters and batteries:
  * 1. PostgreSQL's own `COPY (…) TO '<file>' (FORMAT csv)` of the very statement the export reads the units with, on
- *    the server, in the same run: the floor of reading those rows at all.
+ *    the server, in the same run, with the export's session setting (jit off): the floor of reading those rows at all.
  * 2. `npm run export` as production runs it (compiled, `node dist/scripts/export.js`), timed from spawn to exit, its
  *    resident memory sampled every 20 ms: rows, rows/s, the file's size, the peak.
  * The file must hold one row per item and coverage of every unit (checked against the database's counts).
@@ -95,6 +95,8 @@ export async function measureExport(options: { subgraphUrl: string; databaseUrl:
       const csv = join(tmpdir(), `bench-copy-${process.pid}-${org}.csv`);
       // COPY takes no parameters: the organisation goes into the statement (a bench name, not a caller's value).
       const statement = UNITS_SQL.replaceAll('$1::text[]', `ARRAY['${org}']::text[]`);
+      // With the session setting the export reads with (no JIT), so that both read the same way.
+      await client.query('SET jit = off');
       const copyStarted = performance.now();
       await client.query(`COPY (${statement}) TO '${csv}' (FORMAT csv)`);
       const copy = { seconds: (performance.now() - copyStarted) / 1000, bytes: statSync(csv).size };

@@ -1,7 +1,9 @@
 import type { Client } from 'pg';
 import type { IsoDate } from '../coverage/calendar';
+import { FleetGroupBuilder } from './fleet-group';
 import { FleetParquetWriter } from './fleet-parquet';
-import { fleetRowsOf, rememberingSchedule } from './fleet-rows';
+import { projectUnit, rememberingSchedule } from './fleet-rows';
+import { ROW_GROUP_ROWS } from './fleet-schema';
 import { countUnits, readPlans, readUnits } from './fleet-source';
 
 /** Units read per cursor round trip. */
@@ -31,9 +33,13 @@ export async function exportFleet(
     bytes += chunk.length;
     await options.sink(chunk);
   });
-  const summary = { units: 0, serviceItemRows: 0, coverageRows: 0 };
+  const builder = new FleetGroupBuilder(options.asOf, ROW_GROUP_ROWS + 1024);
+  let units = 0;
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
+    // PostgreSQL's JIT compiled the units statement for a third of a second before its first row and gained nothing
+    // over the whole fleet (measured with COPY of the statement: 1,000,000 units in the same time with it and without).
+    await client.query('SET LOCAL jit = off');
     options.onStart?.(await countUnits(client, options.orgIds));
     const plans = await readPlans(client, options.orgIds);
     const schedule = rememberingSchedule();
@@ -46,21 +52,20 @@ export async function exportFleet(
         const batch = await next;
         if (batch.done) break;
         next = batches.next();
-        const units = batch.value;
-        const rows = units.flatMap((unit) => fleetRowsOf(unit, plans.itemsFor(unit), options.asOf, schedule));
-        for (const row of rows) {
-          if (row.rowKind === 'SERVICE_ITEM') summary.serviceItemRows += 1;
-          else summary.coverageRows += 1;
+        for (const unit of batch.value) {
+          projectUnit(unit, plans.itemsFor(unit), options.asOf, builder, schedule);
+          // A group ends with a whole unit: its rows stay together.
+          if (builder.rows >= ROW_GROUP_ROWS) await writer.write(builder.take());
         }
-        await writer.write(rows);
-        summary.units += units.length;
-        options.onProgress?.(summary.units, writer.rows);
+        units += batch.value.length;
+        options.onProgress?.(units, writer.rows + builder.rows);
       }
     } finally {
       // A read still in flight ends before the cursor closes and the transaction does.
       await next.catch(() => undefined);
       await batches.return?.(undefined);
     }
+    await writer.write(builder.take());
     await writer.finish();
     await client.query('COMMIT');
   } catch (error) {
@@ -68,5 +73,5 @@ export async function exportFleet(
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
-  return { ...summary, bytes, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return { units, serviceItemRows: builder.serviceItemRows, coverageRows: builder.coverageRows, bytes, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }

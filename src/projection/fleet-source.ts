@@ -25,25 +25,26 @@ export const UNITS_SQL = `
   WHERE ($1::text[] IS NULL OR r.org_id = ANY($1::text[]))
   ORDER BY r.org_id, r.id`;
 
-function unitOf(row: Record<string, any>): FleetUnit {
+/** A row of UNITS_SQL (read as an array: no object per row for the driver to build) as the projection's unit. */
+function unitOf(row: any[]): FleetUnit {
   return {
-    warrantyId: row.id,
-    orgId: row.org_id,
-    serialNumber: row.serial_number,
-    productFamily: row.product_family,
-    sku: row.sku,
-    region: row.region,
-    startStatus: row.start_status,
-    startDate: row.start_date,
-    supplyChainStage: row.supply_chain_stage,
-    activationRecordDate: row.activation_record_date,
-    saleWarrantyActivationDate: row.sale_warranty_activation_date,
-    saleInvoiceDate: row.sale_invoice_date,
-    brokerInvoiceDate: row.broker_invoice_date,
-    freeServiceDateShift: row.free_service_date_shift,
-    coverages: row.coverages,
-    liveClaims: row.claims,
-    odometerKm: row.odometer_km,
+    warrantyId: row[0],
+    orgId: row[1],
+    serialNumber: row[2],
+    productFamily: row[3],
+    sku: row[4],
+    region: row[5],
+    startStatus: row[6],
+    startDate: row[7],
+    supplyChainStage: row[8],
+    activationRecordDate: row[9],
+    saleWarrantyActivationDate: row[10],
+    saleInvoiceDate: row[11],
+    brokerInvoiceDate: row[12],
+    freeServiceDateShift: row[13],
+    coverages: row[14],
+    liveClaims: row[15],
+    odometerKm: row[16],
   };
 }
 
@@ -55,7 +56,7 @@ export async function countUnits(client: Client, orgIds: readonly string[] | nul
 
 /** Batches of units, `batchSize` at a time, read through a cursor inside the caller's transaction (one snapshot). */
 export async function* readUnits(client: Client, orgIds: readonly string[] | null, batchSize: number): AsyncGenerator<FleetUnit[]> {
-  const cursor = client.query(new Cursor(UNITS_SQL, [orgIds]));
+  const cursor = client.query(new Cursor(UNITS_SQL, [orgIds], { rowMode: 'array' }));
   try {
     for (;;) {
       const rows = await cursor.read(batchSize);
@@ -79,8 +80,20 @@ export async function readPlans(client: Client, orgIds: readonly string[] | null
            ORDER BY org_id, product_family, sku, version DESC) p`,
     [orgIds],
   );
-  const plans = new Map<string, FleetPlanItem[]>(rows.map((row) => [`${row.org_id}\u0000${row.product_family}\u0000${row.sku}`, row.items]));
+  // organisation → family → SKU ('' for the family's own plan) → items: found per unit without building a key.
+  const plans = new Map<string, Map<string, Map<string, FleetPlanItem[]>>>();
+  for (const row of rows) {
+    let families = plans.get(row.org_id);
+    if (!families) plans.set(row.org_id, (families = new Map()));
+    let skus = families.get(row.product_family);
+    if (!skus) families.set(row.product_family, (skus = new Map()));
+    skus.set(row.sku, row.items);
+  }
+  const none: FleetPlanItem[] = [];
   return {
-    itemsFor: (unit) => plans.get(`${unit.orgId}\u0000${unit.productFamily}\u0000${unit.sku}`) ?? plans.get(`${unit.orgId}\u0000${unit.productFamily}\u0000`) ?? [],
+    itemsFor: (unit) => {
+      const skus = plans.get(unit.orgId)?.get(unit.productFamily);
+      return skus === undefined ? none : (skus.get(unit.sku) ?? skus.get('') ?? none);
+    },
   };
 }

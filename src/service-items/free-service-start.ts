@@ -81,7 +81,7 @@ function regularChain(facts: FreeServiceFacts): Found | null {
 export function deriveFreeServiceStart(facts: FreeServiceFacts, lookup: Lookup): FreeServiceStart {
   const deFacto = earliest(facts.itemClaimDates);
   const brokerStock = facts.supplyChainStage === 'BROKER' && !facts.brokerInvoiceDate;
-  const answer = (found: Found): FreeServiceStart => ({ ...found, deFactoServiceStartDate: deFacto, brokerStock });
+  const answer = (found: Found): FreeServiceStart => ({ date: found.date, source: found.source, deFactoServiceStartDate: deFacto, brokerStock, reason: found.reason });
   if (facts.freeServiceDateShift) {
     return answer({ date: facts.freeServiceDateShift, source: 'FREE_SERVICE_DATE_SHIFT', reason: 'anchored on an operator free-service date shift, which overrides every other source' });
   }

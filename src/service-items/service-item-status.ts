@@ -53,25 +53,41 @@ export function scheduleItem(terms: ServiceItemTerms, anchor: IsoDate): ServiceI
  *   reading above the distance window's top;
  * - CLAIMABLE: inside either window (its first and last day, its lowest and highest reading included);
  * - UPCOMING: before both windows.
+ * The status alone, with nothing allocated: the fleet export classifies millions of items.
  */
-export function itemStatus(schedule: ServiceItemSchedule, asOf: IsoDate, odometerKm: number | null, claimed: { claimDate: IsoDate } | null): ServiceItemState {
-  // The reasons are worded only when read: the fleet export projects millions of items and reads none of them.
-  if (claimed) return { ...schedule, status: 'CLAIMED', get reason() { return `claimed on ${claimed.claimDate}`; } };
+export function itemStatusCode(schedule: ServiceItemSchedule, asOf: IsoDate, odometerKm: number | null, claimed: { claimDate: IsoDate } | null): ServiceItemStatus {
+  if (claimed) return 'CLAIMED';
   const { windowStart, windowEnd, windowStartKm, windowEndKm } = schedule;
-  if (windowEnd !== null && compareDates(asOf, windowEnd) > 0) return { ...schedule, status: 'EXPIRED', get reason() { return `its window closed on ${windowEnd}`; } };
-  if (windowEndKm !== null && odometerKm !== null && odometerKm > windowEndKm) {
-    return { ...schedule, status: 'EXPIRED', get reason() { return `the odometer (${odometerKm} km) is past its window's ${windowEndKm} km`; } };
-  }
-  if (windowStart !== null && compareDates(asOf, windowStart) >= 0) return { ...schedule, status: 'CLAIMABLE', get reason() { return `inside its window, ${windowStart} to ${windowEnd}`; } };
-  if (windowStartKm !== null && odometerKm !== null && odometerKm >= windowStartKm) {
-    return { ...schedule, status: 'CLAIMABLE', get reason() { return `the odometer (${odometerKm} km) is inside its window, ${windowStartKm} to ${windowEndKm} km`; } };
-  }
-  return {
-    ...schedule,
-    status: 'UPCOMING',
-    get reason() {
+  if (windowEnd !== null && compareDates(asOf, windowEnd) > 0) return 'EXPIRED';
+  if (windowEndKm !== null && odometerKm !== null && odometerKm > windowEndKm) return 'EXPIRED';
+  if (windowStart !== null && compareDates(asOf, windowStart) >= 0) return 'CLAIMABLE';
+  if (windowStartKm !== null && odometerKm !== null && odometerKm >= windowStartKm) return 'CLAIMABLE';
+  return 'UPCOMING';
+}
+
+/** Why the item has the status `itemStatusCode` gave it, in words. */
+function statusReason(status: ServiceItemStatus, schedule: ServiceItemSchedule, asOf: IsoDate, odometerKm: number | null, claimed: { claimDate: IsoDate } | null): string {
+  const { windowStart, windowEnd, windowStartKm, windowEndKm } = schedule;
+  switch (status) {
+    case 'CLAIMED':
+      return `claimed on ${claimed!.claimDate}`;
+    case 'EXPIRED':
+      return windowEnd !== null && compareDates(asOf, windowEnd) > 0
+        ? `its window closed on ${windowEnd}`
+        : `the odometer (${odometerKm} km) is past its window's ${windowEndKm} km`;
+    case 'CLAIMABLE':
+      return windowStart !== null && compareDates(asOf, windowStart) >= 0
+        ? `inside its window, ${windowStart} to ${windowEnd}`
+        : `the odometer (${odometerKm} km) is inside its window, ${windowStartKm} to ${windowEndKm} km`;
+    case 'UPCOMING': {
       const when = [windowStart && `from ${windowStart}`, windowStartKm !== null && `from ${windowStartKm} km`].filter(Boolean).join(' or ');
       return `claimable ${when || 'once due'}`;
-    },
-  };
+    }
+  }
+}
+
+/** The item's schedule, its status (`itemStatusCode`) and why. */
+export function itemStatus(schedule: ServiceItemSchedule, asOf: IsoDate, odometerKm: number | null, claimed: { claimDate: IsoDate } | null): ServiceItemState {
+  const status = itemStatusCode(schedule, asOf, odometerKm, claimed);
+  return { ...schedule, status, reason: statusReason(status, schedule, asOf, odometerKm, claimed) };
 }

@@ -1,7 +1,7 @@
 import type { IsoDate } from '../coverage/calendar';
 import type { SupplyChainStage } from '../records/warranty-start';
 import { deriveFreeServiceStart, type FreeServiceFacts, type FreeServiceStart, type Lookup } from './free-service-start';
-import { itemStatus, scheduleItem, type ServiceItemSchedule, type ServiceItemState, type ServiceItemTerms } from './service-item-status';
+import { itemStatus, itemStatusCode, scheduleItem, type ServiceItemSchedule, type ServiceItemState, type ServiceItemStatus, type ServiceItemTerms } from './service-item-status';
 
 /**
  * A unit's free service items as one lookup answers them (rule 12): the anchor and its source, then each item of the
@@ -54,6 +54,34 @@ export interface ServiceItemsLookup<Item extends PlanItemTerms, Claim extends Li
   items: Array<{ item: Item; state: ServiceItemState; claim: Claim | null }>;
 }
 
+/** The unit's live claim of the item, if any (a unit has a handful of claims at most). */
+function claimOfItem<Claim extends LiveItemClaim>(liveClaims: readonly Claim[], code: string): Claim | null {
+  for (const claim of liveClaims) if (claim.itemCode === code) return claim;
+  return null;
+}
+
+/**
+ * Each item of the unit's plan from its anchor: its schedule, its status and the unit's claim of it, handed to `visit`
+ * in the plan's order; nothing without an anchor. The API's lookup and the fleet export both go through here.
+ */
+export function eachServiceItem<Item extends PlanItemTerms, Claim extends LiveItemClaim>(
+  start: Pick<FreeServiceStart, 'date'>,
+  planItems: readonly Item[],
+  liveClaims: readonly Claim[],
+  odometerKm: number | null,
+  asOf: IsoDate,
+  schedule: (item: Item, anchor: IsoDate) => ServiceItemSchedule,
+  visit: (item: Item, schedule: ServiceItemSchedule, status: ServiceItemStatus, claim: Claim | null) => void,
+): void {
+  const anchor = start.date;
+  if (anchor === null) return;
+  for (const item of planItems) {
+    const claim = claimOfItem(liveClaims, item.code);
+    const itemSchedule = schedule(item, anchor);
+    visit(item, itemSchedule, itemStatusCode(itemSchedule, asOf, odometerKm, claim), claim);
+  }
+}
+
 export function lookupServiceItems<Item extends PlanItemTerms, Claim extends LiveItemClaim>(
   record: RecordServiceFacts,
   planItems: readonly Item[],
@@ -64,14 +92,9 @@ export function lookupServiceItems<Item extends PlanItemTerms, Claim extends Liv
   schedule: (item: Item, anchor: IsoDate) => ServiceItemSchedule = scheduleItem,
 ): ServiceItemsLookup<Item, Claim> {
   const start = deriveFreeServiceStart(freeServiceFactsOf(record, liveClaims), lookup);
-  if (start.date === null) return { start, items: [] };
-  const anchor = start.date;
-  const claimOf = new Map(liveClaims.map((claim) => [claim.itemCode, claim]));
-  return {
-    start,
-    items: planItems.map((item) => {
-      const claim = claimOf.get(item.code) ?? null;
-      return { item, claim, state: itemStatus(schedule(item, anchor), asOf, odometerKm, claim) };
-    }),
-  };
+  const items: ServiceItemsLookup<Item, Claim>['items'] = [];
+  eachServiceItem(start, planItems, liveClaims, odometerKm, asOf, schedule, (item, itemSchedule, _status, claim) => {
+    items.push({ item, claim, state: itemStatus(itemSchedule, asOf, odometerKm, claim) });
+  });
+  return { start, items };
 }

@@ -1,4 +1,5 @@
-import { coverageStatus, fleetRowsOf, rememberingSchedule, type FleetPlanItem, type FleetUnit } from '../../src/projection/fleet-rows';
+import { coverageStatus, rememberingSchedule, type FleetPlanItem, type FleetUnit } from '../../src/projection/fleet-rows';
+import { fleetRowsOf } from '../../src/projection/fleet-schema';
 import { scheduleItem } from '../../src/service-items/service-item-status';
 
 const PLAN: FleetPlanItem[] = [
@@ -15,25 +16,25 @@ const UNIT: FleetUnit = {
 describe('fleetRowsOf', () => {
   it('one row per service item and one per coverage, with the anchor on every row', () => {
     const rows = fleetRowsOf(UNIT, PLAN, '2026-11-24');
-    expect(rows.map((r) => [r.rowKind, r.itemCode ?? r.coverageKind, r.status, r.dueDate ?? r.endDate])).toEqual([
+    expect(rows.map((r) => [r.row_kind, r.item_code ?? r.coverage_kind, r.status, r.due_date ?? r.end_date])).toEqual([
       ['SERVICE_ITEM', 'INSPECTION_12M', 'CLAIMABLE', '2026-12-01'],
       ['SERVICE_ITEM', 'INSPECTION_24M', 'UPCOMING', '2027-12-01'],
       ['COVERAGE', 'STANDARD', 'ACTIVE', '2028-12-01'],
     ]);
-    for (const row of rows) expect(row).toMatchObject({ anchorDate: '2025-12-01', anchorSource: 'SALE_INVOICE', asOf: '2026-11-24', serialNumber: 'VAN-1' });
-    expect(rows[0]).toMatchObject({ valueAmount: '149.0000', valueCurrency: 'EUR', windowStart: '2026-11-01', windowEnd: '2026-12-31', dueKm: 15000, claimDate: null });
-    expect(rows[2]).toMatchObject({ coverageId: 'c-1', startDate: '2025-12-01', labourEndDate: '2028-12-01', itemCode: null, valueAmount: null });
+    for (const row of rows) expect(row).toMatchObject({ anchor_date: '2025-12-01', anchor_source: 'SALE_INVOICE', as_of: '2026-11-24', serial_number: 'VAN-1', warranty_id: 'w-1' });
+    expect(rows[0]).toMatchObject({ value_amount: '149.0000', value_currency: 'EUR', window_start: '2026-11-01', window_end: '2026-12-31', due_km: 15000, claim_date: null, coverage_id: null });
+    expect(rows[2]).toMatchObject({ coverage_id: 'c-1', start_date: '2025-12-01', labour_end_date: '2028-12-01', item_code: null, value_amount: null, due_date: null });
   });
 
   it('broker stock without a claim: no item rows (no anchor in the bulk lookup), the coverage rows still', () => {
     const broker = { ...UNIT, supplyChainStage: 'BROKER' as const, saleInvoiceDate: '2025-11-01', startStatus: 'AWAITING_BROKER_INVOICE', startDate: null, coverages: [{ ...COVERAGE, startDate: null, endDate: null, labourEndDate: null }] };
-    expect(fleetRowsOf(broker, PLAN, '2026-11-24').map((r) => [r.rowKind, r.status, r.anchorDate, r.brokerStock])).toEqual([['COVERAGE', 'NOT_STARTED', null, true]]);
+    expect(fleetRowsOf(broker, PLAN, '2026-11-24').map((r) => [r.row_kind, r.status, r.anchor_date, r.broker_stock])).toEqual([['COVERAGE', 'NOT_STARTED', null, true]]);
     const claimed = fleetRowsOf({ ...broker, liveClaims: [{ itemCode: 'INSPECTION_12M', claimDate: '2026-10-01' }] }, PLAN, '2026-11-24');
-    expect(claimed[0]).toMatchObject({ rowKind: 'SERVICE_ITEM', anchorDate: '2026-10-01', anchorSource: 'DE_FACTO', deFactoDate: '2026-10-01', status: 'CLAIMED', claimDate: '2026-10-01' });
+    expect(claimed[0]).toMatchObject({ row_kind: 'SERVICE_ITEM', anchor_date: '2026-10-01', anchor_source: 'DE_FACTO', de_facto_date: '2026-10-01', status: 'CLAIMED', claim_date: '2026-10-01' });
   });
 
   it('a unit without a plan gives its coverage rows only', () => {
-    expect(fleetRowsOf(UNIT, [], '2026-11-24').map((r) => r.rowKind)).toEqual(['COVERAGE']);
+    expect(fleetRowsOf(UNIT, [], '2026-11-24').map((r) => r.row_kind)).toEqual(['COVERAGE']);
   });
 });
 
