@@ -6,12 +6,15 @@ import type { FromEncoder, ToEncoder } from './parquet-worker';
 /**
  * The fleet projection as Parquet (hyparquet-writer), a row group at a time: this thread builds a group
  * (fleet-group.ts), an encoder thread (parquet-worker.ts) spreads it into the file's columns and encodes it while the
- * next is built, and the bytes go to `sink` in order as each group is done. At most two groups are in the encoder's
- * hands; memory holds them and the group being built, never the file.
+ * next is built, and the bytes go to `sink` in order as each group is done. At most one group is in the encoder's
+ * hands; memory holds it and the group being built, never the file.
  */
 
-/** Groups handed to the encoder and not yet encoded before this thread waits. */
-const IN_FLIGHT = 2;
+/**
+ * Groups handed to the encoder and not yet encoded before this thread waits. One: the encoder is the slower of the
+ * two threads, so a second group waiting would only lengthen the wait for the last groups at the end.
+ */
+const IN_FLIGHT = 1;
 
 /** The encoder thread's young generation (V8's default is a few megabytes). */
 const ENCODER_YOUNG_GENERATION_MB = 96;
@@ -50,7 +53,7 @@ export class FleetParquetWriter {
     this.encoder.on('error', (error) => this.fail(error));
   }
 
-  /** Hands a row group to the encoder; waits while two are already there. */
+  /** Hands a row group to the encoder; waits while it still has one. */
   async write(group: FleetGroup): Promise<void> {
     this.check();
     if (group.rows === 0) return;
