@@ -12,6 +12,8 @@ import { projectUnit, type FleetPlanItem, type FleetUnit } from './fleet-rows';
 
 /** Rows per row group: big enough to compress well, small enough that memory stays flat. */
 export const ROW_GROUP_ROWS = 20_000;
+/** Rows of the file's first group, which is small so that the encoder gets to work early. */
+export const FIRST_ROW_GROUP_ROWS = 500;
 
 export type Kind = 'string' | 'date' | 'int' | 'bool' | 'decimal';
 interface Column {
