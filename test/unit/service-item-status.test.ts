@@ -1,4 +1,4 @@
-import { itemStatus, scheduleItem, type ServiceItemTerms } from '../../src/service-items/service-item-status';
+import { itemStatus, itemStatusCode, scheduleItem, type ServiceItemTerms } from '../../src/service-items/service-item-status';
 
 /** The free inspection at 12 months or 15,000 km, claimable a month before and after, or 1,500 km either side. */
 const INSPECTION: ServiceItemTerms = { dueMonths: 12, dueKm: 15_000, windowBeforeDays: 30, windowAfterDays: 30, windowBeforeKm: 1_500, windowAfterKm: 1_500 };
@@ -43,6 +43,7 @@ describe('itemStatus at the window edges', () => {
     ['no reading, inside the window', '2027-01-15', null, 'CLAIMABLE'],
   ] as const)('%s: %s', (_, asOf, odometer, status) => {
     expect(itemStatus(schedule, asOf, odometer, null).status).toBe(status);
+    expect(itemStatusCode(schedule, asOf, odometer, null)).toBe(status);
   });
 
   it('a claim makes it CLAIMED, whatever the window', () => {
