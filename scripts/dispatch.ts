@@ -10,14 +10,14 @@ import 'reflect-metadata';
 import { loadConfigOrExit } from '../src/config';
 import { logger } from '../src/common/logger';
 import { createDataSource } from '../src/db/data-source';
-import { EMBEDDED_PASSWORD } from '../src/db/embedded-postgres';
+import { embeddedDatabaseUrl } from '../src/db/embedded-postgres';
 import { OutboxDispatcher } from '../src/outbox/dispatcher';
 import { recordDelivery } from '../src/server/metrics';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   logger.setLevel(config.logLevel);
-  const url = config.databaseUrl ?? `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${config.embeddedPort}/postgres`;
+  const url = config.databaseUrl ?? embeddedDatabaseUrl(config.embeddedPort);
   const dataSource = createDataSource(url, { poolSize: 2, statementTimeoutMs: config.limits.statementTimeoutMs });
   await dataSource.initialize();
   const dispatcher = new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery });

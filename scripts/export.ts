@@ -14,7 +14,7 @@ import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { loadConfigOrExit } from '../src/config';
-import { EMBEDDED_PASSWORD } from '../src/db/embedded-postgres';
+import { embeddedDatabaseUrl } from '../src/db/embedded-postgres';
 import { isCalendarDate } from '../src/coverage/calendar';
 import { exportFleet } from '../src/projection/fleet-export';
 
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
     });
   }
 
-  const url = config.databaseUrl ?? `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${config.embeddedPort}/postgres`;
+  const url = config.databaseUrl ?? embeddedDatabaseUrl(config.embeddedPort);
   const client = new Client({ connectionString: url, application_name: 'sofar-warranty export' });
   const bar = new SingleBar({ format: 'export |{bar}| {percentage}% {value}/{total} units, {rows} rows, {rate} rows/s, ETA {eta_formatted}', stream: process.stderr, hideCursor: true });
   const started = Date.now();

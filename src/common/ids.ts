@@ -17,3 +17,10 @@ export function isExternalKey(value: string): boolean {
   return EXTERNAL_KEY.test(value);
 }
 const EXTERNAL_KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
+
+const MAX_BIGINT = 9223372036854775807n;
+
+/** A bigint identity (events, outbox messages) as TypeORM reads it: a digit string from 1 to PostgreSQL's bigint maximum. */
+export function isBigintId(value: string): boolean {
+  return /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= MAX_BIGINT;
+}

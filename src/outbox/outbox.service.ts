@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
+import { isBigintId } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { logger } from '../common/logger';
 import { OutboxMessage } from './outbox-message.entity';
@@ -39,7 +40,7 @@ export class OutboxService {
 
   async retry(actor: Actor, id: string): Promise<OutboxMessage> {
     assertRole(actor, ['WARRANTY_ADMIN'], 'retry an outbox message');
-    if (!/^[1-9]\d{0,18}$/.test(id)) throw new DomainError('BAD_USER_INPUT', 'not an outbox message id', ['input', 'id']);
+    if (!isBigintId(id)) throw new DomainError('BAD_USER_INPUT', 'not an outbox message id', ['input', 'id']);
     const repository = this.dataSource.getRepository(OutboxMessage);
     const [rows] = await this.dataSource.query(
       `UPDATE outbox_message SET parked_at = NULL, attempts = 0, next_attempt_at = now()

@@ -1,4 +1,4 @@
-import type { IsoDate } from '../coverage/calendar';
+import { epochDay, type IsoDate } from '../coverage/calendar';
 import type { FreeServiceStart } from '../service-items/free-service-start';
 import type { ServiceItemSchedule, ServiceItemStatus } from '../service-items/service-item-status';
 import type { LiveItemClaim } from '../service-items/service-lookup';
@@ -46,16 +46,15 @@ export const STATUSES: ReadonlyArray<ServiceItemStatus | CoverageStatus> = ['CLA
 const STATUS_CODE = new Map(STATUSES.map((status, code) => [status, code]));
 export const NO_DAY = -2_147_483_648;
 
-const DAY_MS = 86_400_000;
 /** Dates repeat across a fleet (a day's sales, a plan's due dates): each is converted once, up to this many kept. */
 const DAY_CACHE_LIMIT = 200_000;
 const dayCache = new Map<string, number>();
 
-/** 'YYYY-MM-DD' as days since 1970-01-01, exact (DATE's physical value). */
+/** 'YYYY-MM-DD' as days since 1970-01-01 (DATE's physical value), remembered. */
 export function days(date: IsoDate): number {
   let value = dayCache.get(date);
   if (value === undefined) {
-    value = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
+    value = epochDay(date);
     if (dayCache.size >= DAY_CACHE_LIMIT) dayCache.clear();
     dayCache.set(date, value);
   }
@@ -63,11 +62,6 @@ export function days(date: IsoDate): number {
 }
 
 const daysOrNull = (date: IsoDate | null): number | null => (date === null ? null : days(date));
-
-/** The day back as 'YYYY-MM-DD'. */
-export function isoDateOfDays(value: number): IsoDate {
-  return new Date(value * DAY_MS).toISOString().slice(0, 10);
-}
 
 /** DECIMAL(18,4): the scale of the value column. */
 export const VALUE_SCALE = 4;

@@ -1,7 +1,7 @@
 import type { SchemaElement } from 'hyparquet-writer';
-import type { IsoDate } from '../coverage/calendar';
+import { dateOfEpochDay, type IsoDate } from '../coverage/calendar';
 import { scheduleItem, type ServiceItemSchedule } from '../service-items/service-item-status';
-import { FleetGroupBuilder, isoDateOfDays, NO_DAY, STATUSES, VALUE_SCALE, type FleetGroup } from './fleet-group';
+import { FleetGroupBuilder, NO_DAY, STATUSES, VALUE_SCALE, type FleetGroup } from './fleet-group';
 import { projectUnit, type FleetPlanItem, type FleetUnit } from './fleet-rows';
 
 /**
@@ -123,7 +123,7 @@ export const FLEET_SCHEMA: SchemaElement[] = [{ name: 'root', num_children: FLEE
 /** A physical value as a reader shows it: a DATE as 'YYYY-MM-DD', the DECIMAL as '149.0000'. */
 function logical(kind: Kind, value: unknown): unknown {
   if (value === null) return null;
-  if (kind === 'date') return isoDateOfDays(value as number);
+  if (kind === 'date') return dateOfEpochDay(value as number);
   if (kind === 'decimal') {
     const unscaledValue = value as bigint;
     const digits = (unscaledValue < 0n ? -unscaledValue : unscaledValue).toString().padStart(VALUE_SCALE + 1, '0');

@@ -4,6 +4,7 @@
  * the rest: one export at a time per process (it holds a pooled connection while it runs), its own deadline, and a
  * client that goes away stops it.
  */
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { hasRole } from '../auth/actor';
@@ -19,14 +20,14 @@ export const FLEET_EXPORT_PATH = '/exports/fleet.parquet';
 
 let running = 0;
 
-function refuse(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(response, status, { errors: [{ message, extensions: { code } }] }, headers);
+function refuse(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}, field?: string[]): void {
+  sendJson(response, status, { errors: [{ message, extensions: field ? { code, field } : { code } }] }, headers);
 }
 
 export async function handleFleetExport(
   request: IncomingMessage,
   response: ServerResponse,
-  url: URL,
+  url: Readonly<URL>,
   options: { services: Services; verifyToken: TokenVerifier; signal: AbortSignal; requestId: string },
 ): Promise<void> {
   const headers = { 'x-request-id': options.requestId };
@@ -36,42 +37,47 @@ export async function handleFleetExport(
   if (!hasRole(actor, 'WARRANTY_ADMIN')) return refuse(response, 403, 'FORBIDDEN', 'your role may not export the fleet (needs WARRANTY_ADMIN)', headers);
   const at = url.searchParams.get('at');
   if (at !== null && !isCalendarDate(at)) {
-    return refuse(response, 400, 'BAD_USER_INPUT', `at must be a calendar date, YYYY-MM-DD (got ${at.slice(0, 40)})`, headers);
+    return refuse(response, 400, 'BAD_USER_INPUT', `at must be a calendar date, YYYY-MM-DD (got ${at.slice(0, 40)})`, headers, ['at']);
   }
   if (running > 0) return refuse(response, 503, 'SERVICE_UNAVAILABLE', 'an export is running already; try again when it is done', { ...headers, 'retry-after': '30' });
   running += 1;
-  const asOf = at ?? calendarDateOf(options.services.now(), 'UTC');
-  const driver = options.services.dataSource.driver as PostgresDriver;
+  try {
+    await streamExport(response, actor.orgId, at ?? calendarDateOf(options.services.now(), 'UTC'), options.services, options.signal, headers);
+  } finally {
+    running -= 1;
+  }
+}
+
+async function streamExport(response: ServerResponse, orgId: string, asOf: string, services: Services, signal: AbortSignal, headers: Record<string, string>): Promise<void> {
+  const driver = services.dataSource.driver as PostgresDriver;
   const [client, release] = await driver.obtainMasterConnection();
   let failed: Error | undefined;
   const stop = () => client.connection?.stream?.destroy?.();
-  options.signal.addEventListener('abort', stop, { once: true });
+  signal.addEventListener('abort', stop, { once: true });
   try {
     response.writeHead(200, {
       ...headers,
       'content-type': 'application/vnd.apache.parquet',
-      'content-disposition': `attachment; filename="fleet-${actor.orgId.replace(/[^A-Za-z0-9._-]/g, '_')}-${asOf}.parquet"`,
+      'content-disposition': `attachment; filename="fleet-${orgId.replace(/[^A-Za-z0-9._-]/g, '_')}-${asOf}.parquet"`,
     });
     const summary = await exportFleet(client, {
-      orgIds: [actor.orgId],
+      orgIds: [orgId],
       asOf,
-      sink: (bytes) =>
-        new Promise<void>((resolve, reject) => {
-          if (options.signal.aborted) return reject(new Error(`export stopped: ${String(options.signal.reason)}`));
-          if (response.write(bytes)) resolve();
-          else response.once('drain', resolve);
-        }),
+      sink: async (bytes) => {
+        if (signal.aborted) throw new Error(`export stopped: ${String(signal.reason)}`);
+        // Backpressure; a client that goes away (or the deadline) while the socket is full ends the wait too.
+        if (!response.write(bytes)) await once(response, 'drain', { signal });
+      },
     });
     response.end();
-    logger.info('fleet export', { orgId: actor.orgId, asOf, ...summary });
+    logger.info('fleet export', { orgId, asOf, ...summary });
   } catch (error) {
     failed = error as Error;
     // The status went out with the first bytes: breaking the connection is how the client learns the file is not whole.
-    logger.warn('fleet export failed', { orgId: actor.orgId, asOf, message: failed.message });
+    logger.warn('fleet export failed', { orgId, asOf, message: failed.message });
     response.destroy();
   } finally {
-    options.signal.removeEventListener('abort', stop);
+    signal.removeEventListener('abort', stop);
     release(failed);
-    running -= 1;
   }
 }

@@ -102,6 +102,16 @@ function plannedRequest(plan: PlannedRead, method: string | undefined, header: (
 /** Read only: most requests are POSTs to `/`, which need no parsing. */
 const ROOT_URL: Readonly<URL> = new URL('/', 'http://localhost');
 
+/** The request's target as a URL, parsed once; null for one that is not a path (`//`, `/\`), which Node's URL rejects. */
+function requestUrl(request: IncomingMessage): Readonly<URL> | null {
+  if (request.url === '/' || request.url === undefined) return ROOT_URL;
+  try {
+    return new URL(request.url, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && PLAIN_REQUEST_ID.test(given) ? given : randomUUID();
@@ -146,9 +156,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const inFlight = new Set<ServerResponse>();
   let drained: (() => void) | null = null;
 
-  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string, signal: AbortSignal): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse, url: Readonly<URL>, requestId: string, signal: AbortSignal): Promise<void> {
     const started = process.hrtime.bigint();
-    const url = request.url === '/' ? ROOT_URL : new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/metrics' && request.method === 'GET') {
       const body = await registry.metrics();
@@ -244,10 +253,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const server = createServer((request, response) => {
     const requestId = requestIdOf(request);
+    const url = requestUrl(request);
+    if (!url) {
+      return sendJson(response, 400, { errors: [{ message: 'the request target is not a valid path', extensions: { code: 'BAD_REQUEST' } }] }, { connection: 'close', 'x-request-id': requestId });
+    }
     if (draining) {
       // While in-flight requests finish, the listener stays open so that a load balancer sees /ready turn 503
       // and a client is told to retry elsewhere, rather than meeting a refused or reset connection.
-      const url = new URL(request.url ?? '/', 'http://localhost');
       const headers = { connection: 'close', 'retry-after': '1', 'x-request-id': requestId };
       if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' }, headers);
       if (url.pathname === '/ready') return sendJson(response, 503, { status: 'draining', reason: 'shutting down' }, headers);
@@ -261,9 +273,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     inFlight.add(response);
     // Work for this request stops at the deadline, or as soon as the client has gone. A streamed webhook delivery
     // has a budget of its own; a webhook's statements are bounded by its body, not by the per-request count.
-    const pathname = request.url === '/' ? '/' : new URL(request.url ?? '/', 'http://localhost').pathname;
-    const webhook = webhookRoute(pathname);
-    const exporting = pathname === FLEET_EXPORT_PATH;
+    const webhook = webhookRoute(url.pathname);
+    const exporting = url.pathname === FLEET_EXPORT_PATH;
     const abort = new AbortController();
     const timeoutMs = exporting ? options.exportTimeoutMs : webhook?.body === 'ndjson' ? options.webhooks.streamTimeoutMs : limits.requestTimeoutMs;
     const deadline = setTimeout(() => abort.abort('REQUEST_TIMEOUT'), timeoutMs);
@@ -274,7 +285,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (inFlight.size === 0) drained?.();
     });
     requestScope.run({ requestId, sqlQueries: 0, signal: abort.signal, maxSqlQueries: webhook ? undefined : limits.maxSqlStatements }, () => {
-      handle(request, response, requestId, abort.signal).catch((error: Error) => {
+      handle(request, response, url, requestId, abort.signal).catch((error: Error) => {
         if (error instanceof HttpError) {
           logger.warn('http request refused', { status: error.status, message: error.message });
           // A refused body is left unread: the connection cannot carry another request, so close it.

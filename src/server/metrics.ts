@@ -79,24 +79,31 @@ export function recordWebhook(source: string, result: string): void {
 /** The outbox as the database holds it, read when scraped (at most every OUTBOX_SAMPLE_MS, however often scraped). */
 const OUTBOX_SAMPLE_MS = 5_000;
 let outboxSource: DataSource | null = null;
-let sampled: { at: number; rows: Array<{ destination: string; pending: number; parked: number; oldest_seconds: number | null }> } | null = null;
+type OutboxSample = Array<{ destination: string; pending: number; parked: number; oldest_seconds: number | null }>;
+/** The last sample, as a promise: a scrape collects the three gauges at once, and they share one query. */
+let sampled: { at: number; rows: Promise<OutboxSample> } | null = null;
 
 export function watchOutbox(dataSource: DataSource | null): void {
   outboxSource = dataSource;
   sampled = null;
 }
 
-async function outboxRows() {
-  if (!outboxSource?.isInitialized) return [];
+function outboxRows(): Promise<OutboxSample> {
+  if (!outboxSource?.isInitialized) return Promise.resolve([]);
   if (!sampled || Date.now() - sampled.at > OUTBOX_SAMPLE_MS) {
-    const rows = await outboxSource.query(
+    const rows: Promise<OutboxSample> = outboxSource.query(
       `SELECT destination,
               count(*) FILTER (WHERE parked_at IS NULL)::int AS pending,
               count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked,
               extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL))::float8 AS oldest_seconds
        FROM outbox_message WHERE delivered_at IS NULL GROUP BY destination`,
     );
-    sampled = { at: Date.now(), rows };
+    const sample = { at: Date.now(), rows };
+    sampled = sample;
+    // A failed sample is not kept: the next scrape asks again.
+    rows.catch(() => {
+      if (sampled === sample) sampled = null;
+    });
   }
   return sampled.rows;
 }

@@ -10,6 +10,11 @@
 const VERSION = /^(0|[1-9]\d{0,8})(\.(0|[1-9]\d{0,8})){0,3}$/;
 
 /** The numbers of a version, or null when the text is not a version. */
+/** A firmware component's name, such as CELLS: a letter, then letters, digits and underscores, 40 at most. */
+export function isComponentName(text: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(text);
+}
+
 export function parseVersion(text: string): number[] | null {
   return VERSION.test(text) ? text.split('.').map(Number) : null;
 }

@@ -4,7 +4,7 @@ import { assertRole, type Actor } from '../auth/actor';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { inTransaction } from '../db/transactions';
-import { parseVersion } from './firmware-rules';
+import { isComponentName, parseVersion } from './firmware-rules';
 import { releaseOf } from './telemetry-loaders';
 import { evaluateChunk, type EvaluationResult } from './telemetry-evaluation';
 import { DEADLINE, OWES_RELEASE } from './telemetry-sql';
@@ -104,7 +104,7 @@ export class TelemetryService {
     const parts = reports.map((r, i) => {
       const p = versionParts(r.version);
       if (!p) problems.push(new DomainError('BAD_USER_INPUT', `${JSON.stringify(r.version.slice(0, 40))} is not a version`, ['input', 'reports', String(i), 'version']));
-      if (!/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(r.component)) problems.push(new DomainError('BAD_USER_INPUT', 'not a component (e.g. CELLS)', ['input', 'reports', String(i), 'component']));
+      if (!isComponentName(r.component)) problems.push(new DomainError('BAD_USER_INPUT', 'not a component (e.g. CELLS)', ['input', 'reports', String(i), 'component']));
       return p ? `{${p.join(',')}}` : '{}';
     });
     if (problems.length) throw new DomainErrors(problems.slice(0, 20));

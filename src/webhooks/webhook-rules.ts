@@ -6,7 +6,7 @@
 import { isUuid } from '../common/ids';
 import { isCalendarDate } from '../coverage/calendar';
 import type { ProductReferenceInput } from '../products/product-reference-input';
-import { parseVersion } from '../telemetry/firmware-rules';
+import { isComponentName, parseVersion } from '../telemetry/firmware-rules';
 
 export const WEBHOOK_SOURCES = ['OA', 'CLOUD', 'PRODUCTS'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
@@ -167,7 +167,6 @@ export type TelemetryLine =
 /** The longest line taken, in characters; a longer one is refused (a line is one small JSON object). */
 export const MAX_NDJSON_LINE_CHARS = 4096;
 const SERIAL = /^[^\u0000-\u001f\u007f]{1,100}$/;
-const COMPONENT = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 /** An instant with its offset: a time without one would mean a different moment on every machine. */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
 
@@ -198,7 +197,7 @@ export function readTelemetryLine(text: string, lineNumber: number): TelemetryLi
   if (type === 'heartbeat') return { type, serialNumber, at };
   if (type === 'firmware') {
     const { component, version } = value;
-    if (typeof component !== 'string' || !COMPONENT.test(component)) throw malformed(`line ${lineNumber}: component must be a component name such as CELLS`, field('component'));
+    if (typeof component !== 'string' || !isComponentName(component)) throw malformed(`line ${lineNumber}: component must be a component name such as CELLS`, field('component'));
     if (typeof version !== 'string' || version.length > 40 || !parseVersion(version)) throw malformed(`line ${lineNumber}: version must be 1 to 4 whole numbers separated by dots, e.g. 3.2.1`, field('version'));
     return { type, serialNumber, component, version, at };
   }

@@ -128,7 +128,7 @@ describe('the fleet export', () => {
     expect((await fetch(url, { headers: { authorization: `Bearer ${await tokenFor(org, ['AGENT'])}` } })).status).toBe(403);
     for (const day of ['2026-02-30', '2026-13-01']) {
       const badDay = await fetch(new URL(`/exports/fleet.parquet?at=${day}`, t.url), { headers: { authorization: `Bearer ${admin}` } });
-      expect([badDay.status, ((await badDay.json()) as any).errors[0].extensions.code]).toEqual([400, 'BAD_USER_INPUT']);
+      expect([badDay.status, ((await badDay.json()) as any).errors[0].extensions]).toEqual([400, { code: 'BAD_USER_INPUT', field: ['at'] }]);
     }
   });
 

@@ -263,6 +263,24 @@ describe('the HTTP edge', () => {
     }
   });
 
+  it('answers a request target that is not a path (//, /\\, //:99999) with 400, and goes on serving', async () => {
+    const { port } = new URL(t.url);
+    for (const target of ['//', '/\\', '//:99999']) {
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk.toString()));
+        socket.on('end', () => resolve(received));
+        socket.on('error', reject);
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      });
+      expect(text).toMatch(/^HTTP\/1.1 400/);
+      expect(text).toContain('"BAD_REQUEST"');
+    }
+    const after = await post(t.url, { query: '{ __typename }' }, { authorization: `Bearer ${agent}` });
+    expect(after.status).toBe(200);
+  });
+
   it('answers an oversized body with 413 and closes the connection, so the next request is not garbled', async () => {
     const { port } = new URL(t.url);
     const reply = await new Promise<{ text: string; closedByServer: boolean }>((resolve, reject) => {

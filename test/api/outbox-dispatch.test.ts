@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratch-database';
+import { watchOutbox } from '../../src/server/metrics';
 import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
 import { startFlakyReceiver, waitFor } from '../support/flaky-receiver';
 
@@ -40,19 +41,27 @@ describe('outbox dispatcher: a flaky receiver', () => {
   let scratch: ScratchDatabase;
   let t: TestApp;
   let receiver: Awaited<ReturnType<typeof startFlakyReceiver>>;
+  /** OA's receiver, which answers every delivery: a destination of its own, with its own order. */
+  let oa: Awaited<ReturnType<typeof startFlakyReceiver>>;
   let org: string;
   let admin: string;
 
   beforeAll(async () => {
     scratch = await createScratchDatabase(process.env.TEST_DATABASE_URL);
     receiver = await startFlakyReceiver({ secret: SECRET, seed: 20261124 });
-    t = await startTestApp({ databaseUrl: scratch.url, clock: clockAt('2026-11-24'), env: { ...FAST, OUTBOX_CSP_URL: receiver.url } });
+    oa = await startFlakyReceiver({ secret: SECRET, seed: 1, failRate: 0, hangRate: 0 });
+    t = await startTestApp({
+      databaseUrl: scratch.url,
+      clock: clockAt('2026-11-24'),
+      env: { ...FAST, OUTBOX_CSP_URL: receiver.url, OUTBOX_OA_URL: oa.url, OUTBOX_OA_SECRET: SECRET },
+    });
     org = await createTestOrg(t.dataSource, 'outbox');
     admin = await tokenFor(org, ['WARRANTY_ADMIN']);
   });
   afterAll(async () => {
     await t?.stop();
     await receiver?.stop();
+    await oa?.stop();
     await scratch?.dispose();
   });
 
@@ -113,16 +122,26 @@ describe('outbox dispatcher: a flaky receiver', () => {
     expect(await waitFor(async () => (await t.graphql(PARKED, {}, admin)).data.outboxMessages.totalCount === 1, 10_000)).toBe(true);
     const parked = (await t.graphql(PARKED, {}, admin)).data.outboxMessages.edges[0].node;
     expect(parked).toMatchObject({ aggregateId: aggregate, status: 'PARKED', attempts: 1, lastError: 'HTTP 422: {"error":"unknown claim"}' });
-    // Its two followers wait behind it, untried.
+    // The same claim's messages to OA are another queue: a parked CSP message does not hold them back.
+    await t.dataSource.query(
+      `INSERT INTO outbox_message (org_id, destination, topic, aggregate_id, payload)
+       SELECT $1, 'OA', 'claim.exception_requested', $2, jsonb_build_object('seq', n) FROM generate_series(1, 2) n ORDER BY n`,
+      [org, aggregate],
+    );
+    const toOa = `SELECT count(*)::int AS n FROM outbox_message WHERE aggregate_id = $1 AND destination = 'OA' AND delivered_at IS NOT NULL`;
+    expect(await waitFor(async () => (await t.dataSource.query(toOa, [aggregate]))[0].n === 2, 10_000)).toBe(true);
+    // Its two followers to CSP wait behind it, untried.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const waiting = await t.dataSource.query(`SELECT attempts, delivered_at FROM outbox_message WHERE aggregate_id = $1 ORDER BY id`, [aggregate]);
+    const waiting = await t.dataSource.query(`SELECT attempts, delivered_at FROM outbox_message WHERE aggregate_id = $1 AND destination = 'CSP' ORDER BY id`, [aggregate]);
     expect(waiting.slice(1)).toEqual([{ attempts: 0, delivered_at: null }, { attempts: 0, delivered_at: null }]);
 
     const agent = await tokenFor(org, ['AGENT']);
     const RETRY = `mutation($id: ID!) { retryOutboxMessage(input: { id: $id }) { message { status attempts } userErrors { code field message } } }`;
     expect((await t.graphql(RETRY, { id: parked.id }, agent)).data.retryOutboxMessage.userErrors[0].code).toBe('FORBIDDEN');
     expect((await t.graphql(RETRY, { id: '999999999' }, admin)).data.retryOutboxMessage.userErrors[0]).toMatchObject({ code: 'NOT_FOUND', field: ['input', 'id'] });
-    expect((await t.graphql(RETRY, { id: 'x' }, admin)).data.retryOutboxMessage.userErrors[0].code).toBe('BAD_USER_INPUT');
+    for (const id of ['x', '9999999999999999999']) {
+      expect((await t.graphql(RETRY, { id }, admin)).data.retryOutboxMessage.userErrors[0]).toMatchObject({ code: 'BAD_USER_INPUT', field: ['input', 'id'] });
+    }
     const other = await tokenFor(await createTestOrg(t.dataSource, 'outbox-other'), ['WARRANTY_ADMIN']);
     expect((await t.graphql(RETRY, { id: parked.id }, other)).data.retryOutboxMessage.userErrors[0].code).toBe('NOT_FOUND');
 
@@ -142,7 +161,12 @@ describe('outbox dispatcher: a flaky receiver', () => {
     await send(`query Weird { __typename }`, 'Lookup$Weird');
     // The previous test's last message: arrived, its round perhaps not yet recorded.
     expect(await waitFor(async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM outbox_message WHERE delivered_at IS NULL`))[0].n === 0, 10_000)).toBe(true);
+    // The three outbox gauges of one scrape share one query (a fresh sample: the sampling starts over).
+    const queries = jest.spyOn(t.dataSource, 'query');
+    watchOutbox(t.dataSource);
     const response = await fetch(new URL('/metrics', t.url));
+    expect(queries.mock.calls.filter(([sql]) => String(sql).includes('FROM outbox_message WHERE delivered_at IS NULL GROUP BY destination'))).toHaveLength(1);
+    queries.mockRestore();
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();

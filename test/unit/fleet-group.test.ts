@@ -1,4 +1,5 @@
-import { days, FleetGroupBuilder, isoDateOfDays, unscaled } from '../../src/projection/fleet-group';
+import { dateOfEpochDay } from '../../src/coverage/calendar';
+import { days, FleetGroupBuilder, unscaled } from '../../src/projection/fleet-group';
 import { projectUnit, rememberingSchedule, type FleetPlanItem, type FleetUnit } from '../../src/projection/fleet-rows';
 import { FLEET_COLUMNS, fleetRowsOf, rowsOfGroup } from '../../src/projection/fleet-schema';
 
@@ -99,7 +100,7 @@ describe('physical values', () => {
     ['2026-11-24', 20781],
   ])('%s is day %d and back', (date, day) => {
     expect(days(date)).toBe(day);
-    expect(isoDateOfDays(day)).toBe(date);
+    expect(dateOfEpochDay(day)).toBe(date);
   });
 
   it.each([
