@@ -31,7 +31,7 @@ export async function startFlakyReceiver(options: { secret: string; seed: number
   const hangRate = options.hangRate ?? 0.05;
   const seen = new Map<string, Arrival>();
   const byAggregate = new Map<string, string[]>();
-  const open = new Map<string, number>();
+  const open = new Map<string, Set<{ closed: boolean }>>();
   const refused = new Set<string>();
   const stats = { requests: 0, duplicates: 0, concurrent: 0, badSignatures: 0, failed: 0, hung: 0 };
 
@@ -65,13 +65,17 @@ export async function startFlakyReceiver(options: { secret: string; seed: number
       const message = JSON.parse(body.toString('utf8'));
       const deliveryId = request.headers[DELIVERY_HEADER] as string;
       if (deliveryId !== message.deliveryId) throw new Error('the delivery id header and body disagree');
-      if ((open.get(deliveryId) ?? 0) > 0) stats.concurrent += 1;
-      open.set(deliveryId, (open.get(deliveryId) ?? 0) + 1);
-      let closed = false;
+      // Two senders at once: another arrival of this delivery id still open. Checked a moment later, once the
+      // I/O already queued has been read: a sender that timed out a hung request closed it before retrying, but on a
+      // busy machine the receiver may read the retry before it reads that close.
+      const earlier = [...(open.get(deliveryId) ?? [])];
+      if (earlier.length > 0) setTimeout(() => { if (earlier.some((other) => !other.closed)) stats.concurrent += 1; }, 25);
+      const mine = { closed: false };
+      open.set(deliveryId, new Set([...(open.get(deliveryId) ?? []), mine]));
       const close = () => {
-        if (closed) return;
-        closed = true;
-        open.set(deliveryId, open.get(deliveryId)! - 1);
+        if (mine.closed) return;
+        mine.closed = true;
+        open.get(deliveryId)!.delete(mine);
       };
       response.on('close', close);
       const arrival: Arrival = { deliveryId, messageId: message.messageId, aggregateId: message.aggregateId, topic: message.topic, payload: message.payload };
