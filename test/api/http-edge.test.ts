@@ -169,7 +169,7 @@ describe('request bodies that trickle in or break off', () => {
     expect(reply.text.toLowerCase()).toContain('connection: close');
     expect(reply.closedByServer).toBe(true);
     expect(reply.ms).toBeLessThan(60_000);
-  });
+  }, 90_000);
 
   it('a client that goes away mid-body is one log line, without a stack, and nothing is answered', async () => {
     const { port } = new URL(t.url);
