@@ -18,11 +18,13 @@ import type { Services } from '../services';
 import { authenticationPlugin, identify } from './authentication';
 import { formatError, graphqlErrorsPlugin } from './graphql-errors';
 import { limitRepresentations, operationLimits, stopWhenAborted } from './limits';
-import { isLoopback, playgroundHtml } from './playground';
+import Negotiator from 'negotiator';
+import { aboutText, DEMO_BATTERY_SERIAL, isLoopback, PLAYGROUND_ORG, PlaygroundPages } from './playground';
+import { compressAnswer } from './http-compression';
 import { logRequest, requestLogPlugin } from './request-log';
 import { answerPlannedRead, planRead, type PlannedRead } from './planned-reads';
 import { createShapeGate } from './shape-gate';
-import { HttpError, readBodyBytes, sendJson } from './http-body';
+import { CLIENT_CLOSED_STATUS, HttpError, readBodyBytes, sendJson } from './http-body';
 import { handleWebhook, webhookRoute } from './webhooks';
 import { FLEET_EXPORT_PATH, handleFleetExport } from './exports';
 
@@ -99,6 +101,25 @@ function plannedRequest(plan: PlannedRead, method: string | undefined, header: (
   };
 }
 
+/** A browser's navigation: its Accept names text/html (curl's `*\/*` does not). */
+function wantsHtml(request: IncomingMessage): boolean {
+  return new Negotiator(request).mediaTypes().includes('text/html');
+}
+
+/**
+ * Node's own bounds on receiving a request, behind the per-request deadlines (which cut a body at the request's
+ * own deadline, with a 408): headers must arrive within the ordinary request budget (at most 60 s), and no request
+ * may take longer to arrive than the longest deadline of any route, plus a margin.
+ */
+function receiveTimeouts(limits: RequestLimits, webhooks: WebhookConfig) {
+  const headersTimeout = Math.min(limits.requestTimeoutMs, 60_000);
+  return {
+    headersTimeout,
+    requestTimeout: Math.max(headersTimeout, limits.requestTimeoutMs, webhooks.streamTimeoutMs) + 5_000,
+    connectionsCheckingInterval: 1_000,
+  };
+}
+
 /** Read only: most requests are POSTs to `/`, which need no parsing. */
 const ROOT_URL: Readonly<URL> = new URL('/', 'http://localhost');
 
@@ -152,6 +173,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   await apollo.start();
 
+  const playground = new PlaygroundPages(options.mintPlaygroundToken, async () => {
+    const [demo] = await services.dataSource.query(`SELECT id FROM warranty_record WHERE org_id = $1 AND serial_number = $2`, [PLAYGROUND_ORG, DEMO_BATTERY_SERIAL]);
+    return (demo?.id as string | undefined) ?? null;
+  });
+
   let draining = false;
   const inFlight = new Set<ServerResponse>();
   let drained: (() => void) | null = null;
@@ -160,8 +186,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const started = process.hrtime.bigint();
     if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/metrics' && request.method === 'GET') {
+      compressAnswer(request, response);
       const body = await registry.metrics();
-      response.writeHead(200, { 'content-type': registry.contentType });
+      response.writeHead(200, { 'content-type': registry.contentType, 'content-length': String(Buffer.byteLength(body)) });
       response.end(body);
       return;
     }
@@ -180,12 +207,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (url.pathname !== '/') {
       return sendJson(response, 404, { errors: [{ message: `no such path: ${url.pathname}`, extensions: { code: 'NOT_FOUND' } }] });
     }
-    if (request.method === 'GET' && options.playground && request.headers.accept?.includes('text/html')) {
-      const token = options.mintPlaygroundToken && isLoopback(request.socket.remoteAddress) ? await options.mintPlaygroundToken() : undefined;
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-request-id': requestId });
-      response.end(playgroundHtml(token));
+    const reading = request.method === 'GET' || request.method === 'HEAD';
+    if (reading && options.playground && wantsHtml(request)) {
+      const page = await playground.page(isLoopback(request.socket.remoteAddress));
+      return page.send(request, response, { 'x-request-id': requestId });
+    }
+    if (reading && !url.searchParams.has('query')) {
+      // Not a browser, and no query: say what this is rather than answer with Apollo's CSRF refusal.
+      const text = aboutText(`http://${request.headers.host ?? 'localhost'}/`, options.playground);
+      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), 'x-request-id': requestId });
+      response.end(request.method === 'HEAD' ? undefined : text);
       return;
     }
+    // GraphQL answers over the threshold are compressed when the client accepts it.
+    compressAnswer(request, response);
 
     const header = (name: string): string | undefined => {
       const value = request.headers[name];
@@ -193,7 +228,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     };
     let body: unknown = undefined;
     if (request.method === 'POST') {
-      const raw = (await readBodyBytes(request)).toString('utf8');
+      const raw = (await readBodyBytes(request, signal)).toString('utf8');
       if (header('content-type')?.includes('json') && raw.length > 0) {
         try {
           body = JSON.parse(raw);
@@ -223,8 +258,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       });
       if (data) {
         if (response.destroyed) return;
-        response.writeHead(200, { 'content-type': PLANNED_CONTENT_TYPE, 'x-request-id': requestId, ...(draining ? { connection: 'close' } : {}) });
-        response.end(`${JSON.stringify({ data })}\n`);
+        const text = `${JSON.stringify({ data })}\n`;
+        response.writeHead(200, {
+          'content-type': PLANNED_CONTENT_TYPE,
+          'content-length': String(Buffer.byteLength(text)),
+          'x-request-id': requestId,
+          ...(draining ? { connection: 'close' } : {}),
+        });
+        response.end(text);
         logRequest({ operation: planned.operationName, started, status: 200, planned: true });
         return;
       }
@@ -242,16 +283,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     for (const [key, value] of result.headers) responseHeaders[key] = value;
     if (result.status === 401) responseHeaders['www-authenticate'] = 'Bearer';
     if (draining) responseHeaders.connection = 'close';
-    response.writeHead(result.status ?? 200, responseHeaders);
     if (result.body.kind === 'complete') {
+      // With its length, so that the compression can tell a small answer (left as it is) from a large one.
+      responseHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+      response.writeHead(result.status ?? 200, responseHeaders);
       response.end(result.body.string);
     } else {
+      response.writeHead(result.status ?? 200, responseHeaders);
       for await (const chunk of result.body.asyncIterator) response.write(chunk);
       response.end();
     }
   }
 
-  const server = createServer((request, response) => {
+  const server = createServer(receiveTimeouts(limits, options.webhooks), (request, response) => {
     const requestId = requestIdOf(request);
     const url = requestUrl(request);
     if (!url) {
@@ -286,8 +330,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
     requestScope.run({ requestId, sqlQueries: 0, signal: abort.signal, maxSqlQueries: webhook ? undefined : limits.maxSqlStatements }, () => {
       handle(request, response, url, requestId, abort.signal).catch((error: Error) => {
+        if (error instanceof HttpError && error.status === CLIENT_CLOSED_STATUS) {
+          // Expected on any network: one line, no stack, nothing to answer.
+          logger.info('http request abandoned by the client', { method: request.method, path: url.pathname, code: error.code });
+          response.destroy();
+          return;
+        }
         if (error instanceof HttpError) {
-          logger.warn('http request refused', { status: error.status, message: error.message });
+          logger.warn('http request refused', { status: error.status, code: error.code, message: error.message });
           // A refused body is left unread: the connection cannot carry another request, so close it.
           if (!response.headersSent) {
             sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, { connection: 'close', 'x-request-id': requestId });

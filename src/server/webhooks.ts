@@ -4,9 +4,14 @@
  * secret, or a SERVICE bearer token), dated (x-sofar-timestamp within the tolerance), parsed, and handed to
  * WebhooksService, which applies it with its replay guard in one transaction. Anything refused is answered with
  * its 4xx and a message, and nothing is written. One log line per call, never with a secret, signature or token.
+ *
+ * A sender not yet known holds nothing scarce: a SERVICE token is checked before the body is read; a signature
+ * only can be checked after it, so a signed body is read first (into memory for JSON, within the ordinary body
+ * limit; into a spool file for a stream, webhook-spool.ts), and only a verified delivery takes a stream slot, a
+ * pooled connection and a transaction.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline, Transform } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import split2 from 'split2';
 import { hasRole, type Actor } from '../auth/actor';
 import type { TokenVerifier } from '../auth/tokens';
@@ -21,7 +26,8 @@ import {
   statusOfDomainCode, WEBHOOK_ROUTES, WebhookRefusal, type TelemetryLine, type WebhookResult, type WebhookSource,
 } from '../webhooks/webhook-rules';
 import type { Delivery, Receipt } from '../webhooks/webhooks.service';
-import { HttpError, readBodyBytes, sendJson } from './http-body';
+import { HttpError, isPeerGone, readBodyBytes, sendJson } from './http-body';
+import { spoolBody } from './webhook-spool';
 import { identify } from './authentication';
 import { recordWebhook } from './metrics';
 
@@ -34,9 +40,10 @@ export interface WebhookHandlerOptions {
 }
 
 /**
- * Telemetry streams open at once in this process. Each holds a transaction, and with it one of the pool's
- * connections, for as long as it runs: past WEBHOOK_MAX_STREAMS a stream is turned away (503, retry) rather than
- * leaving GraphQL requests without connections.
+ * Telemetry streams being ingested at once in this process. Each holds a transaction, and with it one of the
+ * pool's connections, for as long as it runs: past WEBHOOK_MAX_STREAMS a stream is turned away (503, retry) rather
+ * than leaving GraphQL requests without connections. Only an authenticated stream takes one (a SERVICE token, or a
+ * signature already checked over the whole, spooled body).
  */
 let openStreams = 0;
 
@@ -162,7 +169,7 @@ interface Sender {
 
 /** OA's decision or Products' SKU changes: the whole (small) body, its signature checked before it is parsed. */
 async function receiveJson(request: IncomingMessage, authentication: Authentication, sender: Sender, options: WebhookHandlerOptions): Promise<Receipt<unknown>> {
-  const raw = await readBodyBytes(request);
+  const raw = await readBodyBytes(request, options.signal);
   if (authentication.kind === 'signature') {
     authentication.update(raw);
     if (authentication.verify()) throw badSignature();
@@ -182,7 +189,10 @@ async function receiveJson(request: IncomingMessage, authentication: Authenticat
     : options.services.webhooks.skuChanges(delivery, readSkuChanges(fields));
 }
 
-/** CLOUD's telemetry: read line by line as it arrives; a signature is known only at the end, before the commit. */
+/**
+ * CLOUD's telemetry. With a SERVICE token: read line by line as it arrives. Signed: spooled to a file and its
+ * signature checked over the whole, holding nothing scarce meanwhile; then read line by line from the file.
+ */
 async function receiveStream(
   request: IncomingMessage,
   authentication: Authentication,
@@ -190,6 +200,36 @@ async function receiveStream(
   options: WebhookHandlerOptions,
   headers: Record<string, string>,
 ): Promise<Receipt<unknown>> {
+  if (authentication.kind === 'token') return ingestStream(request, sender, options, headers);
+  const { maxStreamBytes, maxStreams } = options.config;
+  let spool;
+  try {
+    spool = await spoolBody(request, {
+      maxBytes: maxStreamBytes,
+      // The unverified bodies of this process together: as much as the streams it ingests at once may carry.
+      budgetBytes: maxStreams * maxStreamBytes,
+      signal: options.signal,
+      hash: authentication.update,
+      tooLarge: () => streamTooLarge(maxStreamBytes),
+      overBudget: () => {
+        headers['retry-after'] = '5';
+        return new WebhookRefusal(503, 'SERVICE_UNAVAILABLE', 'too many unverified telemetry streams are being received; send it again shortly', 'UNAVAILABLE');
+      },
+      stopped: () => stoppedBy(options.signal),
+    });
+  } catch (error) {
+    throw isPeerGone(error) ? senderGone() : error;
+  }
+  try {
+    if (authentication.verify()) throw badSignature();
+    return await ingestStream(spool.open(), sender, options, headers);
+  } finally {
+    await spool.remove();
+  }
+}
+
+/** An authenticated stream (its sender known): takes a slot, and in one transaction, the lines as they are read. */
+async function ingestStream(body: Readable, sender: Sender, options: WebhookHandlerOptions, headers: Record<string, string>): Promise<Receipt<unknown>> {
   if (openStreams >= options.config.maxStreams) {
     headers['retry-after'] = '5';
     throw new WebhookRefusal(503, 'SERVICE_UNAVAILABLE', `${openStreams} telemetry streams are being taken already (WEBHOOK_MAX_STREAMS); send it again shortly`, 'UNAVAILABLE');
@@ -197,7 +237,7 @@ async function receiveStream(
   openStreams += 1;
   try {
     // On a refusal the rest of the stream is left unread: the answer closes the connection.
-    const stream = openLineStream(request, options.config.maxStreamBytes, authentication.kind === 'signature' ? authentication.update : null, options.signal);
+    const stream = openLineStream(body, options.config.maxStreamBytes, options.signal);
     const first = await stream.next();
     if (first === null) throw malformed('the stream is empty: its first line must be the envelope {"deliveryId", "orgId"}', ['line', '1']);
     let envelopeJson: unknown;
@@ -208,16 +248,8 @@ async function receiveStream(
     }
     const envelope = readEnvelope(envelopeJson, sender);
     sender.noteDelivery(envelope);
-    const verifyAtEnd = async () => {
-      if (authentication.kind === 'signature' && authentication.verify()) throw badSignature();
-    };
-    const receipt = await options.services.webhooks.telemetryStream({ source: sender.source, actorId: sender.actorId, ...envelope }, stream.telemetry(), verifyAtEnd);
-    if (receipt.replayed) {
-      // Nothing was written; the rest is read (not stored) only so that a replay is told apart from a forgery.
-      while ((await stream.next()) !== null);
-      await verifyAtEnd();
-    }
-    return receipt;
+    // The sender is known already (token, or a signature checked over the spooled body): nothing to check at the end.
+    return await options.services.webhooks.telemetryStream({ source: sender.source, actorId: sender.actorId, ...envelope }, stream.telemetry(), async () => undefined);
   } finally {
     openStreams -= 1;
   }
@@ -227,11 +259,18 @@ const timedOut = () =>
   new WebhookRefusal(408, 'REQUEST_TIMEOUT', 'the delivery did not finish within its deadline; nothing was written, send it again (a long stream in smaller parts)', 'UNAVAILABLE');
 /** The sender closed the connection before the end of its body: nobody hears the answer, but the log line says so. */
 const senderGone = () => new WebhookRefusal(400, 'CLIENT_CLOSED_REQUEST', 'the sender closed the connection before the end of the body; nothing was written', 'MALFORMED');
+const stoppedBy = (signal: AbortSignal) => (signal.reason === 'REQUEST_TIMEOUT' ? timedOut() : senderGone());
+const streamTooLarge = (maxBytes: number) =>
+  new WebhookRefusal(413, 'PAYLOAD_TOO_LARGE', `the stream is larger than ${maxBytes} bytes; send it in parts, each its own delivery`, 'MALFORMED');
 
 /** What any failure answers: a refusal as it is, a domain refusal by its code, an outage 503, anything else 500. */
 function asRefusal(error: unknown): WebhookRefusal {
   if (error instanceof WebhookRefusal) return error;
-  if (error instanceof HttpError) return new WebhookRefusal(error.status, error.code, error.message, 'MALFORMED');
+  if (error instanceof HttpError) {
+    if (error.code === 'REQUEST_TIMEOUT') return timedOut();
+    if (error.code === 'CLIENT_CLOSED_REQUEST') return senderGone();
+    return new WebhookRefusal(error.status, error.code, error.message, 'MALFORMED');
+  }
   if (error instanceof DomainError) {
     // The services name fields as the GraphQL input does (["input","claimId"]); a webhook body has no "input".
     const field = error.field?.[0] === 'input' ? error.field.slice(1) : error.field;
@@ -246,26 +285,25 @@ function asRefusal(error: unknown): WebhookRefusal {
 }
 
 /**
- * The request body as non-blank lines, read as they arrive: counted against the stream limit, fed to the
- * signature check, split at line breaks, no line longer than MAX_NDJSON_LINE_CHARS taken.
+ * The body (the request, or its spool file) as non-blank lines, read as they arrive: counted against the stream
+ * limit, split at line breaks, no line longer than MAX_NDJSON_LINE_CHARS taken.
  */
-function openLineStream(request: IncomingMessage, maxBytes: number, hash: ((chunk: Buffer) => void) | null, signal: AbortSignal) {
+function openLineStream(body: Readable, maxBytes: number, signal: AbortSignal) {
   let bytes = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
-      if (bytes > maxBytes) return done(new WebhookRefusal(413, 'PAYLOAD_TOO_LARGE', `the stream is larger than ${maxBytes} bytes; send it in parts, each its own delivery`, 'MALFORMED'));
-      hash?.(chunk);
+      if (bytes > maxBytes) return done(streamTooLarge(maxBytes));
       done(null, chunk);
     },
   });
   const lines = split2({ maxLength: MAX_NDJSON_LINE_CHARS });
   let failure: Error | null = null;
-  pipeline(request, meter, lines, (error) => {
+  pipeline(body, meter, lines, (error) => {
     if (error) failure = error;
   });
   // A sender that stops sending would otherwise hold the delivery's transaction until the socket times out.
-  const stop = () => lines.destroy(signal.reason === 'REQUEST_TIMEOUT' ? timedOut() : senderGone());
+  const stop = () => lines.destroy(stoppedBy(signal));
   if (signal.aborted) stop();
   else signal.addEventListener('abort', stop, { once: true });
   const iterator = lines[Symbol.asyncIterator]() as AsyncIterator<string>;
@@ -274,8 +312,7 @@ function openLineStream(request: IncomingMessage, maxBytes: number, hash: ((chun
   const explain = (error: unknown): Error => {
     const cause = failure ?? (error as Error);
     if (cause instanceof WebhookRefusal) return cause;
-    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || cause?.message === 'aborted') return senderGone();
+    if (isPeerGone(cause)) return senderGone();
     if (/maximum buffer/i.test(cause?.message ?? '')) {
       lineNumber += 1;
       return tooLong();

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import type { Pool } from 'pg';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { sign } from '../../src/outbox/delivery-rules';
 import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
 import { captureLogs } from '../support/log-capture';
@@ -371,6 +373,83 @@ describe('inbound webhooks', () => {
     });
   });
 
+  describe('senders not yet verified hold nothing scarce', () => {
+    /** A signed stream opened with a signature that cannot match, its lines trickling in until the caller ends it. */
+    function bogusStream(deliveryId: string) {
+      const timestamp = Math.floor(Date.now() / 1000);
+      const request = httpRequest(new URL(CLOUD, t.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', 'x-sofar-timestamp': String(timestamp), 'x-sofar-signature': sign('not-the-cloud-secret-00000', timestamp, 'something else') },
+      });
+      const answer = new Promise<{ status: number; body: any }>((resolve, reject) => {
+        request.on('response', (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+        });
+        request.on('error', reject);
+      });
+      answer.catch(() => undefined);
+      const line = () => `${JSON.stringify({ type: 'heartbeat', serialNumber: 'WH-CLOUD-1', at: '2027-03-01T00:00:00Z' })}\n`;
+      request.write(`${JSON.stringify({ deliveryId, orgId: org })}\n${line()}`);
+      const trickle = setInterval(() => request.write(line()), 200);
+      return {
+        answer,
+        end() {
+          clearInterval(trickle);
+          request.end(line());
+        },
+      };
+    }
+
+    it('two CLOUD streams with a bogus signature, trickling, hold no stream slot, pooled connection or transaction; a signed stream meanwhile is taken', async () => {
+      const pool = (t.dataSource.driver as PostgresDriver).master as Pool;
+      const checkedOut = () => pool.totalCount - pool.idleCount;
+      const before = checkedOut();
+      const deliveryIds = [randomUUID(), randomUUID()];
+      const bogus = deliveryIds.map(bogusStream);
+      try {
+        // Both have been read for a while (their envelope and lines): time enough to have taken whatever they would.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(checkedOut()).toBe(before);
+        const waiting = await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%' AND query ILIKE '%webhook_receipt%'`,
+        );
+        expect(waiting).toEqual([{ n: 0 }]);
+        // WEBHOOK_MAX_STREAMS is 2 here: a correctly signed stream finds a slot.
+        const good = await deliver(CLOUD, `${JSON.stringify({ deliveryId: randomUUID(), orgId: org })}\n${JSON.stringify({ type: 'heartbeat', serialNumber: 'WH-CLOUD-2', at: '2026-11-24T08:00:00Z' })}\n`, { secret: CLOUD_SECRET });
+        expect([good.status, good.body.result?.heartbeats]).toEqual([200, { received: 1, accepted: 1 }]);
+      } finally {
+        for (const stream of bogus) stream.end();
+      }
+      for (const stream of bogus) {
+        const { status, body } = await stream.answer;
+        expect([status, body.errors[0].extensions.code]).toEqual([401, 'BAD_SIGNATURE']);
+      }
+      expect(await count(`SELECT count(*)::int AS n FROM webhook_receipt WHERE delivery_id = ANY($1)`, [deliveryIds])).toBe(0);
+    });
+
+    it('a JSON delivery whose sender goes away mid-body is one log line without a stack, and writes nothing', async () => {
+      const requestId = `oa-gone-${randomUUID()}`;
+      const request = httpRequest(new URL(OA, t.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '5000', 'x-request-id': requestId, 'x-sofar-timestamp': String(Math.floor(Date.now() / 1000)), 'x-sofar-signature': sign(OA_SECRET, Math.floor(Date.now() / 1000), 'x') },
+      });
+      request.on('error', () => undefined);
+      request.write('{"deliveryId": "gone-');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      request.destroy();
+      const until = Date.now() + 10_000;
+      while (!logs.lines.some((line) => line.requestId === requestId) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const lines = logs.lines.filter((line) => line.requestId === requestId);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ level: 'info', msg: 'webhook', source: 'OA', code: 'CLIENT_CLOSED_REQUEST' });
+      expect(lines[0]).not.toHaveProperty('stack');
+    });
+  });
+
   describe('streams that stall, crowd or break off', () => {
     let small: TestApp;
     const STREAM_TIMEOUT_MS = 2_000;
@@ -380,11 +459,16 @@ describe('inbound webhooks', () => {
     });
     afterAll(() => small.stop());
 
-    /** A stream opened with a SERVICE token and its first lines sent; the caller ends or breaks it. */
-    function openStream(firstLines: string) {
+    /** A stream opened with a SERVICE token (or signed) and its first lines sent; the caller ends or breaks it. */
+    function openStream(firstLines: string, signedBy?: string) {
+      const timestamp = Math.floor(Date.now() / 1000);
       const request = httpRequest(new URL(CLOUD, small.url), {
         method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${service}`, 'x-sofar-timestamp': String(Math.floor(Date.now() / 1000)) },
+        headers: {
+          'content-type': 'application/x-ndjson',
+          'x-sofar-timestamp': String(timestamp),
+          ...(signedBy ? { 'x-sofar-signature': sign(signedBy, timestamp, firstLines) } : { authorization: `Bearer ${service}` }),
+        },
       });
       const answer = new Promise<{ status: number; body: any; headers: Record<string, unknown> }>((resolve, reject) => {
         request.on('response', (response) => {
@@ -409,6 +493,15 @@ describe('inbound webhooks', () => {
       request.destroy();
       expect(status).toBe(408);
       expect(body.errors[0].extensions.code).toBe('REQUEST_TIMEOUT');
+      expect(await contactOf()).toEqual(before);
+    });
+
+    it('a signed stream that stalls is cut at its deadline too (408), before its signature could be checked', async () => {
+      const before = await contactOf();
+      const { request, answer } = openStream(`${JSON.stringify({ deliveryId: randomUUID(), orgId: org })}\n${heartbeat('2027-01-01T00:00:00Z')}`, CLOUD_SECRET);
+      const { status, body } = await answer;
+      request.destroy();
+      expect([status, body.errors[0].extensions.code]).toEqual([408, 'REQUEST_TIMEOUT']);
       expect(await contactOf()).toEqual(before);
     });
 
