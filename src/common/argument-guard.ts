@@ -1,4 +1,6 @@
-import { defaultFieldResolver, getNamedType, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver, getNamedType, isNonNullType, isObjectType, type GraphQLFieldResolver, type GraphQLOutputType, type GraphQLSchema,
+} from 'graphql';
 import { DomainError, toGraphQLError, type UserError } from './errors';
 import { findBadInput } from './input-guards';
 
@@ -6,8 +8,12 @@ import { findBadInput } from './input-guards';
  * Wraps every resolver that takes arguments with the checks of input-guards.ts (strings, and the date range of
  * literals), on the coerced
  * arguments: one place covers variables and literals alike, every operation and every nested field, and the
- * field path is the argument path (["input", "sale", "invoiceDate"]). A mutation whose payload has `userErrors`
- * answers there, as its own DomainErrors do; any other field fails with a BAD_USER_INPUT GraphQL error.
+ * field path is the argument path (["input", "sale", "invoiceDate"]). The refusal is, for every field alike:
+ * - a payload of `{ userErrors: [the refusal] }` (every other field null), as the mutation's own DomainErrors
+ *   answer, when the payload type can be answered so: it has `userErrors` and no other non-null field;
+ * - otherwise a BAD_USER_INPUT GraphQL error on the field, with `field`. A payload with other non-null fields
+ *   (`accepted: Int!`, `dryRun: Boolean!`) cannot say "refused" without inventing values for them, and leaving
+ *   them out failed the response as an internal error. `refusesWithUserErrors` is the rule.
  * `skip` names fields that check their arguments themselves (`Query._entities`, per representation).
  */
 export function guardArguments(schema: GraphQLSchema, skip: ReadonlySet<string> = new Set()): void {
@@ -15,15 +21,14 @@ export function guardArguments(schema: GraphQLSchema, skip: ReadonlySet<string> 
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       if (field.args.length === 0 || skip.has(`${type.name}.${field.name}`)) continue;
-      const returnType = getNamedType(field.type);
-      const hasUserErrors = isObjectType(returnType) && 'userErrors' in returnType.getFields();
+      const answersWithUserErrors = refusesWithUserErrors(field.type);
       const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, context, info) => {
         const bad = findBadInput(args, []);
         if (!bad) return resolve(source, args, context, info);
         const path = bad.path.map(String);
         const refusal = new DomainError('BAD_USER_INPUT', `${path.join('.')} ${bad.problem}`, path);
-        if (hasUserErrors) {
+        if (answersWithUserErrors) {
           const userError: UserError = { code: refusal.code, field: path, message: refusal.message };
           return { userErrors: [userError] };
         }
@@ -31,4 +36,12 @@ export function guardArguments(schema: GraphQLSchema, skip: ReadonlySet<string> 
       };
     }
   }
+}
+
+/** Whether a field of this type can answer a refusal as `{ userErrors }` alone: see guardArguments. */
+export function refusesWithUserErrors(type: GraphQLOutputType): boolean {
+  const payload = getNamedType(type);
+  if (!isObjectType(payload)) return false;
+  const fields = payload.getFields();
+  return 'userErrors' in fields && Object.values(fields).every((field) => field.name === 'userErrors' || !isNonNullType(field.type));
 }
