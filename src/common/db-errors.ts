@@ -1,4 +1,6 @@
 import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { requestScope } from './logger';
+import { requestStopped } from './request-stopped';
 
 /**
  * Whether an error means "the database cannot be reached right now" rather than "this statement is wrong": the
@@ -81,6 +83,25 @@ export function databaseFailure(error: unknown): DatabaseFailure | null {
   if (isDatabaseUnavailable(error)) return 'UNAVAILABLE';
   if (isDatabaseTimeout(error)) return 'TIMEOUT';
   return null;
+}
+
+/** The code sent for a database outage or a lost connection: the request did nothing wrong; retry it later (503). */
+export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+/** The code sent when the database gave up on a statement (statement or lock timeout): retry it (504). */
+export const DATABASE_TIMEOUT = 'DATABASE_TIMEOUT';
+
+/**
+ * The code a database failure reaches the client with, for GraphQL (graphql-errors.ts) and the webhooks alike:
+ * SERVICE_UNAVAILABLE or DATABASE_TIMEOUT, unless the request being served had been stopped already (its
+ * deadline, its client gone): what the database says then is the echo of that stop (a statement cancelled for it,
+ * a connection closed for it), so the stop's own code. Null when the error is not a database failure.
+ */
+export function databaseFailureCode(error: unknown): string | null {
+  const failure = databaseFailure(error);
+  if (!failure) return null;
+  const signal = requestScope.getStore()?.signal;
+  if (signal?.aborted) return requestStopped(signal.reason).extensions.code as string;
+  return failure === 'TIMEOUT' ? DATABASE_TIMEOUT : SERVICE_UNAVAILABLE;
 }
 
 /** Whether a statement failed on the unique constraint or index `constraint` (SQLSTATE 23505). */

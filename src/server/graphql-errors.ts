@@ -2,14 +2,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import {
   coerceInputValue, GraphQLError, isInputType, isNonNullType, print, typeFromAST, type GraphQLFormattedError,
 } from 'graphql';
-import { databaseFailure } from '../common/db-errors';
-import { requestScope } from '../common/logger';
+import { DATABASE_TIMEOUT, databaseFailureCode, SERVICE_UNAVAILABLE } from '../common/db-errors';
 import { requestStopped } from '../common/request-stopped';
 
-/** The code sent for a database outage or a lost connection: the request did nothing wrong; retry it later (503). */
-export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
-/** The code sent when the database gave up on a statement (statement or lock timeout): retry it (504). */
-export const DATABASE_TIMEOUT = 'DATABASE_TIMEOUT';
+export { DATABASE_TIMEOUT, SERVICE_UNAVAILABLE };
 
 /**
  * What the client is told for a code that a cause (not our code) gave an error, and the HTTP status a response
@@ -31,21 +27,16 @@ const APOLLO_UNTYPED: ReadonlyMap<string, string> = new Map([
 
 /**
  * The code an error reaches the client with: the one we (or Apollo) gave it; for a database failure
- * SERVICE_UNAVAILABLE or DATABASE_TIMEOUT (db-errors.ts), unless the request had been stopped already (its
- * deadline, its client gone: what the database said then is the echo of that stop, e.g. a statement cancelled
- * for it); a typed code for Apollo's untyped client errors; else INTERNAL_SERVER_ERROR (a bug of ours). The
- * request log uses it too.
+ * SERVICE_UNAVAILABLE or DATABASE_TIMEOUT, or the request's stop code if it had been stopped already
+ * (`databaseFailureCode`); a typed code for Apollo's untyped client errors; else INTERNAL_SERVER_ERROR (a bug of
+ * ours). The request log uses it too.
  */
 export function errorCode(error: unknown): string {
   const graphqlError = error instanceof GraphQLError ? error : null;
   const code = graphqlError?.extensions?.code;
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return code;
-  const failure = databaseFailure(graphqlError ? (graphqlError.originalError ?? graphqlError) : error);
-  if (failure) {
-    const signal = requestScope.getStore()?.signal;
-    if (signal?.aborted) return requestStopped(signal.reason).extensions.code as string;
-    return failure === 'TIMEOUT' ? DATABASE_TIMEOUT : SERVICE_UNAVAILABLE;
-  }
+  const database = databaseFailureCode(graphqlError ? (graphqlError.originalError ?? graphqlError) : error);
+  if (database) return database;
   const apollo = graphqlError && !graphqlError.originalError ? APOLLO_UNTYPED.get(graphqlError.message) : undefined;
   return apollo ?? 'INTERNAL_SERVER_ERROR';
 }
