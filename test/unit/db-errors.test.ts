@@ -5,7 +5,8 @@ import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { databaseFailure, isDatabaseUnavailable } from '../../src/common/db-errors';
 import { requestScope } from '../../src/common/logger';
 import { createDataSource } from '../../src/db/data-source';
-import { errorCode, formatError } from '../../src/server/graphql-errors';
+import { HeaderMap } from '@apollo/server';
+import { errorCode, formatError, graphqlErrorsPlugin } from '../../src/server/graphql-errors';
 
 const pgError = (code: string, message = `server error ${code}`) => Object.assign(new Error(message), { code });
 const statement = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);
@@ -128,5 +129,33 @@ describe('errorCode and formatError: the code a database failure reaches the cli
       path: ['a'],
       extensions: { code: reason, retryable: true },
     });
+  });
+});
+
+describe('graphqlErrorsPlugin: the status of a response with retryable database errors, and one error per cause', () => {
+  const send = async (errors: Array<{ message: string; path?: string[]; extensions: Record<string, unknown> }>) => {
+    const listener = await graphqlErrorsPlugin.requestDidStart!({} as never);
+    const response = { body: { kind: 'single', singleResult: { data: null, errors } }, http: { status: undefined as number | undefined, headers: new HeaderMap() } };
+    await listener!.willSendResponse!({ response } as never);
+    return { status: response.http.status, retryAfter: response.http.headers.get('retry-after'), errors: response.body.singleResult.errors };
+  };
+  const timeout = (i: number) => ({ message: 'timeout', path: ['_entities', String(i)], extensions: { code: 'DATABASE_TIMEOUT', retryable: true } });
+  const outage = (i: number) => ({ message: 'outage', path: ['_entities', String(i)], extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } });
+  const input = { message: 'bad', path: ['x'], extensions: { code: 'BAD_USER_INPUT', field: ['x'] } };
+
+  it('500 timeouts: one error with its count, HTTP 504, no Retry-After', async () => {
+    const answer = await send(Array.from({ length: 500 }, (_, i) => timeout(i)));
+    expect(answer).toEqual({ status: 504, retryAfter: undefined, errors: [{ ...timeout(0), extensions: { code: 'DATABASE_TIMEOUT', retryable: true, count: 500 } }] });
+  });
+
+  it('an outage wins over a timeout (503, Retry-After); other errors are kept as they are, in order', async () => {
+    const answer = await send([input, timeout(0), outage(1), timeout(2), outage(3)]);
+    expect(answer.status).toBe(503);
+    expect(answer.retryAfter).toBe('5');
+    expect(answer.errors.map((e) => [e.extensions.code, e.extensions.count])).toEqual([['BAD_USER_INPUT', undefined], ['DATABASE_TIMEOUT', 2], ['SERVICE_UNAVAILABLE', 2]]);
+  });
+
+  it('leaves a response without them alone', async () => {
+    expect(await send([input])).toEqual({ status: undefined, retryAfter: undefined, errors: [input] });
   });
 });
