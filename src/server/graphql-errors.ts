@@ -60,17 +60,23 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 }
 
 /**
- * One error per retryable cause: when the database timed out or went away under many fields at once (500
- * `_entities`, a page of records), the response carries the first such error with `count` = how many fields
- * failed alike, instead of one error per field. Other errors are kept as they are, in order.
+ * The causes that hit a request as a whole rather than one field: the database timed out or went away, the
+ * request's deadline passed (limits.ts, statement-budget.ts), its client went away.
  */
-function collapseRetryable(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] | null {
+const REQUEST_WIDE = new Set([SERVICE_UNAVAILABLE, DATABASE_TIMEOUT, 'REQUEST_TIMEOUT', 'CLIENT_CLOSED_REQUEST']);
+
+/**
+ * One error per request-wide cause: when one hits many fields at once (500 `_entities`, a page of records),
+ * the response carries the first such error with `count` = how many fields failed alike, instead of one error
+ * per field (a deadline gave 119,225). Other errors are kept as they are, in order.
+ */
+function collapseRequestWide(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] | null {
   const first = new Map<string, number>();
   const counts = new Map<string, number>();
   const kept: GraphQLFormattedError[] = [];
   for (const error of errors) {
     const code = error.extensions?.code;
-    if (typeof code !== 'string' || !RETRYABLE[code]) {
+    if (typeof code !== 'string' || !REQUEST_WIDE.has(code)) {
       kept.push(error);
       continue;
     }
@@ -131,7 +137,7 @@ export const graphqlErrorsPlugin: ApolloServerPlugin = {
       async willSendResponse({ response }) {
         const result = response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult;
         if (!result.errors) return;
-        const collapsed = collapseRetryable(result.errors);
+        const collapsed = collapseRequestWide(result.errors);
         if (collapsed) result.errors = collapsed;
         // An outage (503) wins over a timeout (504): the first says when to come back.
         const worst = [SERVICE_UNAVAILABLE, DATABASE_TIMEOUT].find((code) => result.errors!.some((e) => e.extensions?.code === code));

@@ -132,7 +132,7 @@ describe('errorCode and formatError: the code a database failure reaches the cli
   });
 });
 
-describe('graphqlErrorsPlugin: the status of a response with retryable database errors, and one error per cause', () => {
+describe('graphqlErrorsPlugin: the status of a response with retryable database errors, and one error per request-wide cause', () => {
   const send = async (errors: Array<{ message: string; path?: string[]; extensions: Record<string, unknown> }>) => {
     const listener = await graphqlErrorsPlugin.requestDidStart!({} as never);
     const response = { body: { kind: 'single', singleResult: { data: null, errors } }, http: { status: undefined as number | undefined, headers: new HeaderMap() } };
@@ -153,6 +153,12 @@ describe('graphqlErrorsPlugin: the status of a response with retryable database 
     expect(answer.status).toBe(503);
     expect(answer.retryAfter).toBe('5');
     expect(answer.errors.map((e) => [e.extensions.code, e.extensions.count])).toEqual([['BAD_USER_INPUT', undefined], ['DATABASE_TIMEOUT', 2], ['SERVICE_UNAVAILABLE', 2]]);
+  });
+
+  it('a deadline that stopped many fields: one REQUEST_TIMEOUT with its count, the status left to others', async () => {
+    const stopped = (i: number) => ({ message: 'the request ran out of time; nothing more was done for it', path: ['w', String(i)], extensions: { code: 'REQUEST_TIMEOUT', retryable: true } });
+    const answer = await send([stopped(0), input, stopped(1), stopped(2)]);
+    expect(answer).toEqual({ status: undefined, retryAfter: undefined, errors: [{ ...stopped(0), extensions: { code: 'REQUEST_TIMEOUT', retryable: true, count: 3 } }, input] });
   });
 
   it('leaves a response without them alone', async () => {
