@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { startApp, type RunningApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createTestOrg, postGraphQL, tokenFor } from '../support/harness';
+import { postWebhook } from '../support/webhook-client';
 
 /**
  * A real outage, not a mock: the app runs on a database of its own on the test server, which is then taken
@@ -48,12 +49,13 @@ describe('a database outage', () => {
   describe('a statement the database gives up on (DB_STATEMENT_TIMEOUT_MS)', () => {
     // A second app on the same database whose connections have a tiny statement_timeout; another connection holds
     // the lock its statements need, so each of them waits until PostgreSQL cancels it.
+    const PRODUCTS_SECRET = 'outage-products-secret-0001';
     let tight: RunningApp;
     let locker: Client;
     beforeAll(async () => {
       const url = new URL(process.env.TEST_DATABASE_URL!);
       url.pathname = `/${name}`;
-      const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', PLAYGROUND: 'false', SEED_DEMO_DATA: 'false', JWT_SECRET: '', DB_STATEMENT_TIMEOUT_MS: '300', OUTBOX_DISPATCH: 'false' });
+      const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', PLAYGROUND: 'false', SEED_DEMO_DATA: 'false', JWT_SECRET: '', DB_STATEMENT_TIMEOUT_MS: '300', OUTBOX_DISPATCH: 'false', WEBHOOK_PRODUCTS_SECRET: PRODUCTS_SECRET });
       tight = await startApp({ ...config, databaseUrl: url.toString(), dbPoolSize: 2 });
       locker = new Client({ connectionString: url.toString() });
       await locker.connect();
@@ -98,6 +100,21 @@ describe('a database outage', () => {
         await locker.query('ROLLBACK');
       }
       expect((await postGraphQL(app.url, `query($s: String!) { warranty(serialNumber: $s) { status } }`, { s: 'OUT-1' }, token)).data.warranty.status).toBe('ACTIVE');
+    });
+    it('a webhook: HTTP 504 DATABASE_TIMEOUT, nothing written, send it again', async () => {
+      const org = `outage-wh-${process.pid}`;
+      const body = JSON.stringify({ deliveryId: `d-${Date.now()}`, orgId: org, changes: [{ sku: 'TO-1', productId: 'p-TO-1', productFamily: 'BATTERY', capacityKwh: 5 }] });
+      await locker.query('BEGIN');
+      try {
+        await locker.query('LOCK TABLE product_reference IN ACCESS EXCLUSIVE MODE');
+        const answer = await postWebhook(tight.url, '/webhooks/products/skus', body, { secret: PRODUCTS_SECRET });
+        expect(answer.status).toBe(504);
+        expect(JSON.stringify(answer.body)).toMatch(/"code":"DATABASE_TIMEOUT"/);
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+      expect((await locker.query('SELECT count(*)::int AS n FROM product_reference WHERE org_id = $1', [org])).rows[0].n).toBe(0);
+      expect((await locker.query('SELECT count(*)::int AS n FROM webhook_receipt WHERE org_id = $1', [org])).rows[0].n).toBe(0);
     });
   });
 
