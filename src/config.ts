@@ -88,14 +88,19 @@ export interface AuthConfig {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
-  /** A token without `exp`, or whose lifetime (exp − iat) is longer than this, is refused (default a day). */
+  /** A token without `exp`, or whose lifetime (exp − iat, or exp − now if that is longer) is longer than this, is refused (default a day). */
   maxAgeSeconds?: number;
+  /** How far a token's `iat` may be ahead of this server's clock (default 60 s); further ahead, it is refused. */
+  clockSkewSeconds?: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
-/** The development secret: only ever used when NODE_ENV is not production and no secret or JWKS is configured. */
+/**
+ * The development secret: used when NODE_ENV is not production and no secret or JWKS is configured. It is
+ * published (in this repository), so anyone can sign tokens with it: production refuses to start with it.
+ */
 export const DEVELOPMENT_JWT_SECRET = 'sofar-warranty-development-secret-change-me';
 
 export class ConfigError extends Error {
@@ -167,6 +172,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (production) problems.push('set JWT_SECRET or JWT_JWKS_URL in production');
     else jwtSecret = DEVELOPMENT_JWT_SECRET;
   }
+  if (production && jwtSecret?.trim() === DEVELOPMENT_JWT_SECRET) {
+    problems.push('JWT_SECRET is the development secret, which is published: anyone could sign tokens with it; set a secret of your own (or JWT_JWKS_URL) in production');
+  }
 
   const destinations: OutboxConfig['destinations'] = {};
   for (const destination of ['CSP', 'OA'] as const) {
@@ -202,6 +210,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       issuer: env.JWT_ISSUER || undefined,
       audience: env.JWT_AUDIENCE || undefined,
       maxAgeSeconds: integer('JWT_MAX_AGE_SECONDS', 24 * 3600, 60, 366 * 24 * 3600),
+      clockSkewSeconds: integer('JWT_CLOCK_SKEW_SECONDS', 60, 0, 600),
     },
     logLevel,
     playground: boolean('PLAYGROUND', !production),

@@ -15,6 +15,7 @@ export interface WarrantyClaims extends JWTPayload {
 export type TokenVerifier = (token: string) => Promise<Actor>;
 
 const DEFAULT_MAX_AGE_SECONDS = 24 * 3600;
+const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 
 function isPlainClaim(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 128 && !/[\u0000-\u001f]/.test(value);
@@ -31,6 +32,7 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     : createSecretKey(new TextEncoder().encode(config.jwtSecret));
   const algorithms = config.jwksUrl ? ['RS256', 'ES256', 'PS256', 'EdDSA'] : ['HS256'];
   const maxAgeSeconds = config.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
+  const clockSkewSeconds = config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
 
   const verify = async (token: string): Promise<{ actor: Actor; exp: number }> => {
     let payload: WarrantyClaims;
@@ -45,9 +47,15 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       throw new InvalidTokenError(`invalid token: ${(error as Error).message}`);
     }
     // jose has checked `exp` when present; a token must also carry one, and not live longer than the maximum age,
-    // so a leaked token stops working on its own.
+    // so a leaked token stops working on its own. Its lifetime runs from when it was issued, and never from later
+    // than now: an `iat` set ahead (by a skewed clock, or to stretch exp − iat) gains nothing, and one further ahead
+    // than the allowed clock skew is refused outright.
     if (typeof payload.exp !== 'number') throw new InvalidTokenError('invalid token: no exp claim (tokens must expire)');
-    const lifetime = payload.exp - (typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000));
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof payload.iat === 'number' && payload.iat > now + clockSkewSeconds) {
+      throw new InvalidTokenError(`invalid token: issued ${payload.iat - now} s in the future (iat), more than the ${clockSkewSeconds} s of clock skew allowed`);
+    }
+    const lifetime = payload.exp - Math.min(typeof payload.iat === 'number' ? payload.iat : now, now);
     if (lifetime > maxAgeSeconds) {
       throw new InvalidTokenError(`invalid token: it lives ${lifetime} s, longer than the ${maxAgeSeconds} s allowed`);
     }

@@ -1,4 +1,6 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { requestScope } from './logger';
+import { requestStopped } from './request-stopped';
 
 /**
  * Whether an error means "the database cannot be reached right now" rather than "this statement is wrong": the
@@ -42,6 +44,64 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   const { errors, cause } = error as ErrorLike;
   if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
   return cause !== undefined && isDatabaseUnavailable(cause, depth + 1);
+}
+
+/**
+ * Whether the database gave up on a statement because it waited or ran too long, not because it was wrong: the
+ * client may retry (DATABASE_TIMEOUT, HTTP 504). The transaction it was part of has been rolled back.
+ *
+ * - 57014 query_canceled: `statement_timeout` (DB_STATEMENT_TIMEOUT_MS), or a cancel sent to the backend.
+ * - 55P03 lock_not_available: `lock_timeout`.
+ * - 25P03 idle_in_transaction_session_timeout, 57P05 idle_session_timeout: the server closed a session that
+ *   waited too long between statements.
+ *
+ * A cancel that our own request deadline caused is not this: see `databaseFailure`, which names it after the
+ * request's stop reason (REQUEST_TIMEOUT, CLIENT_CLOSED_REQUEST).
+ */
+const TIMEOUT_CODES = new Set(['57014', '55P03', '25P03', '57P05']);
+
+export function isDatabaseTimeout(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 5) return false;
+  const found = (error instanceof QueryFailedError ? error.driverError : error) as ErrorLike | undefined;
+  if (typeof found?.code === 'string' && TIMEOUT_CODES.has(found.code)) return true;
+  const { cause } = error as ErrorLike;
+  return cause !== undefined && isDatabaseTimeout(cause, depth + 1);
+}
+
+/**
+ * How a database failure reaches the client, decided here once for GraphQL, the request log and the HTTP status:
+ * - UNAVAILABLE: the database cannot be reached or the connection was lost mid-request (`isDatabaseUnavailable`,
+ *   and TypeORM's "Query runner already released", which a transaction meets when its connection died between two
+ *   of its statements: our code never uses a query runner after releasing it). Retry later: HTTP 503.
+ * - TIMEOUT: `isDatabaseTimeout`. Retry: HTTP 504.
+ * - null: not a database failure the client can do anything about (a bug of ours, or not the database's at all).
+ */
+export type DatabaseFailure = 'UNAVAILABLE' | 'TIMEOUT';
+
+export function databaseFailure(error: unknown): DatabaseFailure | null {
+  if (error instanceof QueryRunnerAlreadyReleasedError) return 'UNAVAILABLE';
+  if (isDatabaseUnavailable(error)) return 'UNAVAILABLE';
+  if (isDatabaseTimeout(error)) return 'TIMEOUT';
+  return null;
+}
+
+/** The code sent for a database outage or a lost connection: the request did nothing wrong; retry it later (503). */
+export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+/** The code sent when the database gave up on a statement (statement or lock timeout): retry it (504). */
+export const DATABASE_TIMEOUT = 'DATABASE_TIMEOUT';
+
+/**
+ * The code a database failure reaches the client with, for GraphQL (graphql-errors.ts) and the webhooks alike:
+ * SERVICE_UNAVAILABLE or DATABASE_TIMEOUT, unless the request being served had been stopped already (its
+ * deadline, its client gone): what the database says then is the echo of that stop (a statement cancelled for it,
+ * a connection closed for it), so the stop's own code. Null when the error is not a database failure.
+ */
+export function databaseFailureCode(error: unknown): string | null {
+  const failure = databaseFailure(error);
+  if (!failure) return null;
+  const signal = requestScope.getStore()?.signal;
+  if (signal?.aborted) return requestStopped(signal.reason).extensions.code as string;
+  return failure === 'TIMEOUT' ? DATABASE_TIMEOUT : SERVICE_UNAVAILABLE;
 }
 
 /** Whether a statement failed on the unique constraint or index `constraint` (SQLSTATE 23505). */

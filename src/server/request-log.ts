@@ -3,7 +3,7 @@ import { recordRequest } from './metrics';
 import type { GraphQLError } from 'graphql';
 import { logger, requestScope } from '../common/logger';
 import type { RequestContext } from '../context';
-import { errorCode, SERVICE_UNAVAILABLE } from './graphql-errors';
+import { DATABASE_TIMEOUT, errorCode, SERVICE_UNAVAILABLE } from './graphql-errors';
 
 const MAX_MESSAGE = 1000;
 
@@ -29,7 +29,7 @@ export function logRequest(answer: { operation: string | null; started: bigint; 
  * One log line per GraphQL request, however many errors it had: operation, duration, SQL round trips, HTTP
  * status and the error codes with their counts (`{"BAD_USER_INPUT": 3}`). An unexpected error (a bug) makes
  * the line `error` level and adds the first one's message, path and stack, only the first: a batch of 1,000
- * `_entities` failing alike wrote 1,000 stacks before. A database outage makes it `warn` with the first cause.
+ * `_entities` failing alike wrote 1,000 stacks before. A database outage or timeout makes it `warn` with the first cause.
  */
 export const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart({ request }) {
@@ -43,7 +43,7 @@ export const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
           const code = errorCode(error);
           counts[code] = (counts[code] ?? 0) + 1;
           if (code === 'INTERNAL_SERVER_ERROR') firstUnexpected ??= error;
-          if (code === SERVICE_UNAVAILABLE) firstUnavailable ??= error;
+          if (code === SERVICE_UNAVAILABLE || code === DATABASE_TIMEOUT) firstUnavailable ??= error;
         }
       },
       async willSendResponse({ response }) {

@@ -15,7 +15,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import split2 from 'split2';
 import { hasRole, type Actor } from '../auth/actor';
 import type { TokenVerifier } from '../auth/tokens';
-import { isDatabaseUnavailable } from '../common/db-errors';
+import { DATABASE_TIMEOUT, databaseFailureCode, SERVICE_UNAVAILABLE } from '../common/db-errors';
 import { DomainError } from '../common/errors';
 import { logger, requestScope } from '../common/logger';
 import type { WebhookConfig } from '../config';
@@ -277,10 +277,11 @@ function asRefusal(error: unknown): WebhookRefusal {
     const status = statusOfDomainCode(error.code);
     return new WebhookRefusal(status, error.code, error.message, status === 403 ? 'FORBIDDEN' : 'REFUSED', field);
   }
-  const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
+  const code = (error as { extensions?: { code?: unknown } })?.extensions?.code ?? databaseFailureCode(error);
   if (code === 'REQUEST_TIMEOUT') return timedOut();
   if (code === 'CLIENT_CLOSED_REQUEST') return senderGone();
-  if (isDatabaseUnavailable(error)) return new WebhookRefusal(503, 'SERVICE_UNAVAILABLE', 'the database is unavailable; nothing was written, send the delivery again', 'UNAVAILABLE');
+  if (code === SERVICE_UNAVAILABLE) return new WebhookRefusal(503, SERVICE_UNAVAILABLE, 'the database is unavailable; nothing was written, send the delivery again', 'UNAVAILABLE');
+  if (code === DATABASE_TIMEOUT) return new WebhookRefusal(504, DATABASE_TIMEOUT, 'the database did not answer in time; nothing was written, send the delivery again', 'UNAVAILABLE');
   return new WebhookRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error', 'ERROR');
 }
 

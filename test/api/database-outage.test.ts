@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { startApp, type RunningApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createTestOrg, postGraphQL, tokenFor } from '../support/harness';
+import { postWebhook } from '../support/webhook-client';
 
 /**
  * A real outage, not a mock: the app runs on a database of its own on the test server, which is then taken
@@ -44,6 +45,78 @@ describe('a database outage', () => {
     await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
     await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
   }
+
+  describe('a statement the database gives up on (DB_STATEMENT_TIMEOUT_MS)', () => {
+    // A second app on the same database whose connections have a tiny statement_timeout; another connection holds
+    // the lock its statements need, so each of them waits until PostgreSQL cancels it.
+    const PRODUCTS_SECRET = 'outage-products-secret-0001';
+    let tight: RunningApp;
+    let locker: Client;
+    beforeAll(async () => {
+      const url = new URL(process.env.TEST_DATABASE_URL!);
+      url.pathname = `/${name}`;
+      const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', PLAYGROUND: 'false', SEED_DEMO_DATA: 'false', JWT_SECRET: '', DB_STATEMENT_TIMEOUT_MS: '300', OUTBOX_DISPATCH: 'false', WEBHOOK_PRODUCTS_SECRET: PRODUCTS_SECRET });
+      tight = await startApp({ ...config, databaseUrl: url.toString(), dbPoolSize: 2 });
+      locker = new Client({ connectionString: url.toString() });
+      await locker.connect();
+    });
+    afterAll(async () => {
+      await locker?.end();
+      await tight?.stop();
+    });
+
+    it('a read: HTTP 504 DATABASE_TIMEOUT, retryable, one error for every field it hit', async () => {
+      const representations = Array.from({ length: 20 }, () => ({ __typename: 'WarrantyRecord', id }));
+      await locker.query('BEGIN');
+      try {
+        await locker.query('LOCK TABLE warranty_record IN ACCESS EXCLUSIVE MODE');
+        const raw = await fetch(tight.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on WarrantyRecord { id status } } }`, variables: { r: representations } }),
+        });
+        const body = await raw.json();
+        expect(raw.status).toBe(504);
+        expect(body.errors).toEqual([
+          { message: 'the database did not answer in time; nothing was changed, retry', path: ['_entities', 0], extensions: { code: 'DATABASE_TIMEOUT', retryable: true, count: 20 } },
+        ]);
+        expect(JSON.stringify(body)).not.toMatch(/canceling|statement_timeout|typeorm|INTERNAL/i);
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+    });
+
+    it('a mutation waiting on a row lock: HTTP 504 DATABASE_TIMEOUT, nothing written', async () => {
+      const VOID = `mutation($id: ID!) { voidWarranty(input: { id: $id, reason: "locked" }) { warranty { status } userErrors { code } } }`;
+      await locker.query('BEGIN');
+      try {
+        await locker.query('SELECT id FROM warranty_record WHERE id = $1 FOR UPDATE', [id]);
+        const response = await postGraphQL(tight.url, VOID, { id }, token);
+        expect(response.status).toBe(504);
+        expect(response.errors).toEqual([
+          { message: 'the database did not answer in time; nothing was changed, retry', path: ['voidWarranty'], extensions: { code: 'DATABASE_TIMEOUT', retryable: true } },
+        ]);
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+      expect((await postGraphQL(app.url, `query($s: String!) { warranty(serialNumber: $s) { status } }`, { s: 'OUT-1' }, token)).data.warranty.status).toBe('ACTIVE');
+    });
+    it('a webhook: HTTP 504 DATABASE_TIMEOUT, nothing written, send it again', async () => {
+      const org = `outage-wh-${process.pid}`;
+      const body = JSON.stringify({ deliveryId: `d-${Date.now()}`, orgId: org, changes: [{ sku: 'TO-1', productId: 'p-TO-1', productFamily: 'BATTERY', capacityKwh: 5 }] });
+      await locker.query('BEGIN');
+      try {
+        await locker.query('LOCK TABLE product_reference IN ACCESS EXCLUSIVE MODE');
+        const answer = await postWebhook(tight.url, '/webhooks/products/skus', body, { secret: PRODUCTS_SECRET });
+        expect(answer.status).toBe(504);
+        expect(JSON.stringify(answer.body)).toMatch(/"code":"DATABASE_TIMEOUT"/);
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+      expect((await locker.query('SELECT count(*)::int AS n FROM product_reference WHERE org_id = $1', [org])).rows[0].n).toBe(0);
+      expect((await locker.query('SELECT count(*)::int AS n FROM webhook_receipt WHERE org_id = $1', [org])).rows[0].n).toBe(0);
+    });
+  });
 
   it('answers 503 SERVICE_UNAVAILABLE (retryable) while the database is away, and recovers when it is back', async () => {
     expect((await postGraphQL(app.url, QUERY, { s: 'OUT-1' }, token)).data.warranty.id).toBe(id);

@@ -1,6 +1,57 @@
+import { createHash } from 'node:crypto';
+import {
+  getNamedType, isEnumType, isInputObjectType, isLeafType, isListType, isNonNullType, isObjectType, isScalarType,
+  type GraphQLField, type GraphQLInputType,
+} from 'graphql';
+import { buildWarrantySchema } from '../../src/schema';
 import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** Values every scalar of the schema takes; a scalar not named here gets "1". */
+const SAMPLES: Record<string, unknown> = { Int: 1, Float: 1, Boolean: false, Date: '2026-01-01', DateTime: '2026-01-01T00:00:00Z', Decimal: '1', JSON: {} };
+
+/**
+ * A value of `type` that the schema accepts, with `bad` in exactly one string (the first required one, else the
+ * first optional one reachable), and the path to it; `placed` is null when the type holds no string at all.
+ */
+function sampleWith(type: GraphQLInputType, bad: string, path: string[]): { value: unknown; placed: string[] | null } {
+  if (isNonNullType(type)) return sampleWith(type.ofType, bad, path);
+  if (isListType(type)) {
+    const inner = sampleWith(type.ofType, bad, [...path, '0']);
+    return { value: [inner.value], placed: inner.placed };
+  }
+  if (isEnumType(type)) return { value: type.getValues()[0].name, placed: null };
+  if (isScalarType(type)) {
+    if (type.name === 'String' || type.name === 'ID') return { value: bad, placed: path };
+    return { value: type.name in SAMPLES ? SAMPLES[type.name] : '1', placed: null };
+  }
+  if (!isInputObjectType(type)) throw new Error(`no sample for ${String(type)}`);
+  const value: Record<string, unknown> = {};
+  let placed: string[] | null = null;
+  const fields = Object.values(type.getFields());
+  for (const field of fields.filter((f) => isNonNullType(f.type) && f.defaultValue === undefined)) {
+    const inner = sampleWith(field.type, placed ? 'x' : bad, [...path, field.name]);
+    value[field.name] = inner.value;
+    placed ??= inner.placed;
+  }
+  for (const field of fields.filter((f) => !(f.name in value))) {
+    if (placed) break;
+    const inner = sampleWith(field.type, bad, [...path, field.name]);
+    if (inner.placed) [value[field.name], placed] = [inner.value, inner.placed];
+  }
+  return { value, placed };
+}
+
+/** Every field of a payload, objects as `{ __typename }`, fields with required arguments left out. */
+function selectAll(field: GraphQLField<unknown, unknown>): string {
+  const type = getNamedType(field.type);
+  if (!isObjectType(type)) return '';
+  return `{ ${Object.values(type.getFields())
+    .filter((f) => f.args.every((arg) => !isNonNullType(arg.type)))
+    .map((f) => (f.name === 'userErrors' ? 'userErrors { code field message }' : isLeafType(getNamedType(f.type)) ? f.name : `${f.name} { __typename }`))
+    .join(' ')} }`;
+}
 
 /** What the fuzz test found, one case each: refused as the client's mistake, with the field at fault. */
 describe('malformed input is BAD_USER_INPUT with its field', () => {
@@ -50,6 +101,56 @@ describe('malformed input is BAD_USER_INPUT with its field', () => {
         warranty: null,
         userErrors: [{ code: 'BAD_USER_INPUT', field: ['input', 'reason'], message: 'input.reason must not contain the NUL character (U+0000)' }],
       });
+      expect(await events()).toBe(before);
+    });
+
+    describe('in every mutation, whatever its payload: a typed refusal naming the field, never an internal error', () => {
+      const schema = buildWarrantySchema();
+      const mutations = Object.values(schema.getMutationType()!.getFields());
+      const cases = mutations.flatMap((mutation) => [['a NUL byte', 'A\u0000B', 'must not contain the NUL character'], ['a lone surrogate', 'A\ud800B', 'well-formed Unicode']]
+        .map(([what, bad, message]) => [mutation.name, what, bad, message] as const));
+
+      it.each(cases)('%s, %s', async (name, _, bad, message) => {
+        const mutation = mutations.find((m) => m.name === name)!;
+        const variables: Record<string, unknown> = {};
+        let field: string[] | null = null;
+        for (const arg of mutation.args) {
+          if (!isNonNullType(arg.type) && field) continue;
+          const sample = sampleWith(arg.type, field ? 'x' : bad, [arg.name]);
+          if (!isNonNullType(arg.type) && !sample.placed) continue;
+          variables[arg.name] = sample.value;
+          field ??= sample.placed;
+        }
+        expect(field).not.toBeNull(); // every mutation takes some string
+        const declared = mutation.args.filter((arg) => arg.name in variables).map((arg) => `$${arg.name}: ${String(arg.type)}`).join(', ');
+        const passed = mutation.args.filter((arg) => arg.name in variables).map((arg) => `${arg.name}: $${arg.name}`).join(', ');
+        const response = await t.graphql(`mutation(${declared}) { ${name}(${passed}) ${selectAll(mutation)} }`, variables, admin);
+
+        expect(JSON.stringify(response)).not.toMatch(/INTERNAL_SERVER_ERROR/);
+        const refusal = { code: 'BAD_USER_INPUT', field, message: expect.stringContaining(message) };
+        // Either form of the one rule (argument-guard.ts): the payload's userErrors, every field of it answered, or
+        // a GraphQL error on the mutation where the payload cannot be read from userErrors alone.
+        if (response.errors === undefined) {
+          expect(response.data[name].userErrors).toEqual([refusal]);
+        } else {
+          expect(response.data).toBeNull();
+          expect(response.errors).toEqual([{ message: refusal.message, locations: expect.anything(), path: [name], extensions: { code: refusal.code, field } }]);
+        }
+      });
+    });
+
+    it.each([
+      ['recordHeartbeats', 'RecordHeartbeatsInput', { heartbeats: [{ serialNumber: 'GD-1', at: '2026-05-01T00:00:00Z' }, { serialNumber: 'GD-\u0000', at: '2026-05-01T00:00:00Z' }] }, ['input', 'heartbeats', '1', 'serialNumber']],
+      ['recordFirmwareReports', 'RecordFirmwareReportsInput', { reports: [{ serialNumber: 'GD-1', component: 'BMS', version: '1.0\ud800', at: '2026-05-01T00:00:00Z' }] }, ['input', 'reports', '0', 'version']],
+      ['evaluateTelemetry', 'EvaluateTelemetryInput', { dryRun: true, afterWarrantyId: 'w\u0000' }, ['input', 'afterWarrantyId']],
+    ])('%s with every payload field asked for: BAD_USER_INPUT on the field, nothing written', async (name, inputType, input, field) => {
+      const before = await events();
+      const selection = name === 'evaluateTelemetry'
+        ? '{ dryRun unitsConsidered lastWarrantyId done voided flagged decisions { warrantyId } userErrors { code field } }'
+        : '{ accepted unknownSerialNumbers userErrors { code field } }';
+      const response = await t.graphql(`mutation($input: ${inputType}!) { ${name}(input: $input) ${selection} }`, { input }, admin);
+      expect(response.data).toBeNull();
+      expect(response.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field }]);
       expect(await events()).toBe(before);
     });
 
@@ -144,6 +245,39 @@ describe('malformed input is BAD_USER_INPUT with its field', () => {
       );
       expect(errors).toBeUndefined();
       expect(data.checkWarranty.coverages.every((c: any) => c.projectedEnd === null)).toBe(true);
+    });
+  });
+
+  describe('requests this subgraph cannot serve: a typed client error, HTTP 400', () => {
+    const post = async (body: unknown) => {
+      const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
+      return { status: response.status, body: await response.json() };
+    };
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+    it.each(['subscription { __typename }', 'subscription S { _service { sdl } }'])('a subscription (%s) → BAD_REQUEST', async (query) => {
+      const { status, body } = await post({ query });
+      expect(status).toBe(400);
+      expect(body.errors).toEqual([{ message: expect.stringMatching(/^subscriptions are not supported/), locations: expect.anything(), extensions: { code: 'BAD_REQUEST' } }]);
+      expect(body.data).toBeUndefined();
+    });
+
+    it.each([
+      ['a hash that is not the query\'s', 'BAD_REQUEST', { version: 1, sha256Hash: sha256('{ other }') }],
+      ['no hash', 'BAD_REQUEST', { version: 1 }],
+      ['version 2', 'PERSISTED_QUERY_NOT_SUPPORTED', { version: 2, sha256Hash: sha256('{ __typename }') }],
+      ['not an object', 'PERSISTED_QUERY_NOT_SUPPORTED', 'x'],
+    ])('a persisted-query extension with %s → %s', async (_, code, persistedQuery) => {
+      const { status, body } = await post({ query: '{ __typename }', extensions: { persistedQuery } });
+      expect(status).toBe(400);
+      expect(body.errors).toEqual([{ message: expect.any(String), extensions: { code } }]);
+    });
+
+    it('a persisted query sent with its right hash is served, and then found by its hash alone', async () => {
+      const query = '{ __typename }';
+      expect((await post({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } })).body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+      expect((await post({ query, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } })).body).toEqual({ data: { __typename: 'Query' } });
+      expect((await post({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } })).body).toEqual({ data: { __typename: 'Query' } });
     });
   });
 

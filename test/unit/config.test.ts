@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
@@ -26,7 +28,39 @@ describe('loadConfig', () => {
     expect(config.auth.jwtSecret).toBe('a-long-enough-secret-value');
   });
 
+  it('in production refuses the published development secret, however it is given', () => {
+    for (const env of [{ JWT_SECRET: DEVELOPMENT_JWT_SECRET }, { JWT_SECRET: ` ${DEVELOPMENT_JWT_SECRET} ` }, { JWT_SECRET: DEVELOPMENT_JWT_SECRET, JWT_JWKS_URL: 'https://id.example/jwks' }]) {
+      expect(() => loadConfig({ NODE_ENV: 'production', ...env })).toThrow(/JWT_SECRET is the development secret, which is published/);
+    }
+    // Outside production it is what a newcomer gets.
+    expect(loadConfig({ JWT_SECRET: DEVELOPMENT_JWT_SECRET }).auth.jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
+  });
+
+  it('`npm start` with NODE_ENV=production and the development secret exits 2 with the reason, before connecting', async () => {
+    const root = resolve(__dirname, '../..');
+    // What `npm start` runs (ts-node), without npm; the database named cannot be reached, so a start that went on
+    // past the configuration would fail differently (exit 1, "failed to start").
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    expect(output).toMatch(/Invalid configuration:\n {2}- JWT_SECRET is the development secret, which is published/);
+    expect(output).not.toMatch(/ready|failed to start/);
+    expect(code).toBe(2);
+  }, 120_000);
+
+  it('allows a token 60 s of clock skew by default (JWT_CLOCK_SKEW_SECONDS)', () => {
+    expect(loadConfig({}).auth.clockSkewSeconds).toBe(60);
+    expect(loadConfig({ JWT_CLOCK_SKEW_SECONDS: '5' }).auth.clockSkewSeconds).toBe(5);
+  });
+
   it.each([
+    [{ JWT_CLOCK_SKEW_SECONDS: '-1' }, 'JWT_CLOCK_SKEW_SECONDS must be a whole number from 0 to 600'],
     [{ PORT: 'abc' }, 'PORT must be a whole number'],
     [{ PORT: '70000' }, 'PORT must be a whole number'],
     [{ DATABASE_URL: 'mysql://x@y/z' }, 'DATABASE_URL must be a postgres: or postgresql: URL'],

@@ -48,6 +48,27 @@ describe('bearer tokens', () => {
     await expect(hourly(await sign({ sub: 'x', org: 'o', roles: ['AGENT'] }, SECRET, '61m'))).rejects.toThrow(/longer than the 3600 s allowed/);
   });
 
+  describe('an iat in the future', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+    const signAt = (iat: number, exp: number) =>
+      new SignJWT({ sub: 'x', org: 'o', roles: ['AGENT'] }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(iat).setExpirationTime(exp).sign(new TextEncoder().encode(SECRET));
+    const hourly = createTokenVerifier({ jwtSecret: SECRET, maxAgeSeconds: 3600 });
+
+    it('further ahead than the clock skew is refused (it would stretch exp − iat past the maximum age)', async () => {
+      // Issued "tomorrow" for 12 h: exp − iat is 12 h, but it works from now for 36 h.
+      const stretched = await signAt(now() + 24 * 3600, now() + 36 * 3600);
+      await expect(verify(stretched)).rejects.toThrow(/issued \d+ s in the future \(iat\), more than the 60 s of clock skew allowed/);
+      const strict = createTokenVerifier({ jwtSecret: SECRET, clockSkewSeconds: 5 });
+      await expect(strict(await signAt(now() + 30, now() + 600))).rejects.toThrow(/more than the 5 s of clock skew/);
+    });
+
+    it('within the clock skew is taken, its lifetime measured from now, not from iat', async () => {
+      await expect(hourly(await signAt(now() + 30, now() + 1800))).resolves.toMatchObject({ id: 'x' });
+      // exp − iat = 3580 s fits the hour; exp − now = 3630 s does not.
+      await expect(hourly(await signAt(now() + 50, now() + 3630))).rejects.toThrow(/longer than the 3600 s allowed/);
+    });
+  });
+
   it('checks issuer and audience when configured', async () => {
     const strict = createTokenVerifier({ jwtSecret: SECRET, issuer: 'https://id.sofar', audience: 'warranty' });
     const good = await signToken(SECRET, { sub: 'x', org: 'o', roles: ['AGENT'] }, { issuer: 'https://id.sofar', audience: 'warranty' });
