@@ -15,7 +15,7 @@ import { postGraphQL, startTestApp, type TestApp } from '../support/harness';
  *    written. Every JSON answer it prints must have no `errors` and only empty `userErrors`.
  *  - a `graphql` block is what a reader pastes into the playground: its operations are sent in order with the
  *    playground's token (a WARRANTY_ADMIN of the demo organisation, as src/app.ts mints it), each `$id` bound to the
- *    first `id` an earlier answer gave.
+ *    first `id` an earlier answer gave and `$reference` to a new OA reference per run, as the README asks the reader.
  * The subgraph serves a database of its own, seeded with the demo units as `npm start` seeds them. The claim
  * walkthroughs run twice on the same unit and repair date, as a reader trying them again would: the second run
  * passes only once a goodwill coverage pays the one claim it was granted for (issue 17, item 1).
@@ -92,15 +92,20 @@ function runShell(t: TestApp, code: string): Promise<{ code: number; stdout: str
 }
 
 /** Sends a playground walkthrough's operations in order; `$id` is the first `id` an earlier answer gave. */
-async function runPlayground(t: TestApp, code: string): Promise<unknown[]> {
+async function runPlayground(t: TestApp, code: string, run: number): Promise<unknown[]> {
   const token = await signToken(DEVELOPMENT_JWT_SECRET, { sub: 'playground', org: 'sofar', roles: ['WARRANTY_ADMIN'] });
   const operations = parse(code).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const answers: unknown[] = [];
   let id: string | undefined;
   for (const operation of operations) {
-    const wantsId = operation.variableDefinitions?.some((v) => v.variable.name.value === 'id');
-    if (wantsId && !id) throw new Error(`${operation.name?.value} needs the id an earlier operation answered`);
-    const answer = await postGraphQL(t.url, print(operation), wantsId ? { id } : {}, token);
+    const variables: Record<string, string> = {};
+    for (const name of operation.variableDefinitions?.map((v) => v.variable.name.value) ?? []) {
+      if (name === 'id' && !id) throw new Error(`${operation.name?.value} needs the id an earlier operation answered`);
+      if (name === 'id') variables.id = id!;
+      else if (name === 'reference') variables.reference = `OA-${run}`;
+      else throw new Error(`the README's ${operation.name?.value} takes $${name}: say here what a reader gives it`);
+    }
+    const answer = await postGraphQL(t.url, print(operation), variables, token);
     answers.push(answer);
     id ??= JSON.stringify(answer.data ?? {}).match(/"id":"([^"]+)"/)?.[1];
   }
@@ -140,8 +145,8 @@ describe('the README walkthroughs, run as written', () => {
   describe('in the playground', () => {
     const subgraph = demoSubgraph();
 
-    it.each(RUNS)('a claim from intake to closure through an exception: %s', async () => {
-      const answers = await runPlayground(subgraph.get(), blockNamed('claim-playground').code);
+    it.each(RUNS)('a claim from intake to closure through an exception: %s', async (_, run) => {
+      const answers = await runPlayground(subgraph.get(), blockNamed('claim-playground').code, run);
       expect(problemsOf(answers)).toEqual([]);
       expect(answers.at(-1)).toMatchObject({ data: { claim: { status: 'CLOSED' } } });
     }, 300_000);
