@@ -21,7 +21,7 @@ import { fixed, rssMb } from './process-stats';
 import { graphql, multiply, seedThroughApi, type Fleet } from './seed';
 import { TELEMETRY_FLEETS } from './telemetry';
 
-export const exportSources = ['../scripts/export.ts'];
+export const exportSources = ['../scripts/export.ts', '../scripts/command-line.ts'];
 const exportScript = (root: string) => join(root, 'dist', 'scripts', 'export.js');
 const AS_OF = '2026-11-24';
 

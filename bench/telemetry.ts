@@ -283,5 +283,5 @@ export function telemetryReport(results: FleetResult[]): string {
   return lines.join('\n');
 }
 
-export const commandSources = ['../scripts/evaluate-telemetry.ts', '../scripts/subgraph-client.ts'];
+export const commandSources = ['../scripts/evaluate-telemetry.ts', '../scripts/subgraph-client.ts', '../scripts/command-line.ts'];
 export const commandScript = (root: string) => join(root, 'dist', 'scripts', 'evaluate-telemetry.js');

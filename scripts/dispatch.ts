@@ -10,15 +10,16 @@ import 'reflect-metadata';
 import { loadConfigOrExit } from '../src/config';
 import { logger } from '../src/common/logger';
 import { createDataSource } from '../src/db/data-source';
-import { embeddedDatabaseUrl } from '../src/db/embedded-postgres';
+import { databaseEndpoint, describeEndpoint } from '../src/endpoints';
 import { OutboxDispatcher } from '../src/outbox/dispatcher';
 import { recordDelivery } from '../src/server/metrics';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   logger.setLevel(config.logLevel);
-  const url = config.databaseUrl ?? embeddedDatabaseUrl(config.embeddedPort);
-  const dataSource = createDataSource(url, { poolSize: 2, statementTimeoutMs: config.limits.statementTimeoutMs });
+  const database = databaseEndpoint(config);
+  process.stderr.write(`dispatch: delivering the outbox of the database at ${describeEndpoint(database)}\n`);
+  const dataSource = createDataSource(database.url, { poolSize: 2, statementTimeoutMs: config.limits.statementTimeoutMs });
   await dataSource.initialize();
   const dispatcher = new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery });
   let stopping = false;

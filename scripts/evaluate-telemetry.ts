@@ -2,8 +2,10 @@
  * Applies rule 8 (§5.5.19) to every unit of an organisation, through a running subgraph's evaluateTelemetry
  * mutation, chunk by chunk in unit order, with a progress bar on stderr and a summary on stdout.
  *
- *   npm run evaluate-telemetry -- [--dry-run] [--url http://localhost:4001/] [--token <JWT> | --org <org>] [--chunk 50000]
+ *   npm run evaluate-telemetry -- [--dry-run] [--url <subgraph URL>] [--token <JWT> | --org <org>] [--chunk 50000]
  *
+ * The subgraph is --url, else SUBGRAPH_URL, else the one `npm start` runs with the same environment
+ * (http://localhost:$PORT/, PORT defaulting to 4001); the command says which on stderr before it calls.
  * The token comes from --token, else the TOKEN variable; outside production, --org mints a development
  * WARRANTY_ADMIN token for that organisation (like `npm run token`). Each chunk is one transaction: a unit decided in
  * a chunk is never decided again, so an interrupted run is simply run again. A dry run changes nothing and lists
@@ -12,41 +14,37 @@
  * Exit codes: 0 done, 1 refused (unreachable subgraph, refused call), 2 usage.
  */
 import { SingleBar } from 'cli-progress';
-import { adminToken, callSubgraph, CommandError, runCommand } from './subgraph-client';
+import { subgraphEndpoint, type Endpoint } from '../src/endpoints';
+import { announce, CommandError, parseCommandLine, resolveEndpoint, runCommand } from './command-line';
+import { adminToken, callSubgraph } from './subgraph-client';
 
-const USAGE = 'usage: npm run evaluate-telemetry -- [--dry-run] [--url http://localhost:4001/] [--token <JWT> | --org <org>] [--chunk 1..1000000]';
+const USAGE = 'usage: npm run evaluate-telemetry -- [--dry-run] [--url <subgraph URL>] [--token <JWT> | --org <org>] [--chunk 1..1000000]';
 
 interface Options {
   dryRun: boolean;
-  url: string;
+  subgraph: Endpoint;
   token: string | null;
   org: string | null;
   chunk: number;
 }
 
-export function parseArguments(argv: string[]): Options {
-  const values = new Map<string, string>();
-  let dryRun = false;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--dry-run') {
-      dryRun = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new CommandError(`unexpected argument ${arg}\n${USAGE}`, 2);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (!['url', 'token', 'org', 'chunk'].includes(name)) throw new CommandError(`unknown option --${name}\n${USAGE}`, 2);
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
-    values.set(name, value);
+export function parseArguments(argv: string[], env: Record<string, string | undefined> = process.env): Options {
+  const { values } = parseCommandLine(
+    argv,
+    { 'dry-run': { type: 'boolean' }, url: { type: 'string' }, token: { type: 'string' }, org: { type: 'string' }, chunk: { type: 'string' } },
+    USAGE,
+  );
+  for (const name of ['url', 'token', 'org', 'chunk'] as const) {
+    if (values[name] === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
   }
-  const chunk = Number(values.get('chunk') ?? 50_000);
+  const chunk = Number(values.chunk ?? 50_000);
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 1_000_000) throw new CommandError('--chunk must be a whole number from 1 to 1000000', 2);
-  const token = values.get('token') ?? (process.env.TOKEN || null);
-  const org = values.get('org') ?? null;
+  const token = values.token ?? (env.TOKEN || null);
+  const org = values.org ?? null;
   if (!token && !org) throw new CommandError(`give --token (or TOKEN), or --org to mint a development admin token\n${USAGE}`, 2);
-  if (!token && process.env.NODE_ENV === 'production') throw new CommandError('in production, give a token with --token or TOKEN; --org only mints development tokens', 2);
-  return { dryRun, url: values.get('url') ?? 'http://localhost:4001/', token, org, chunk };
+  if (!token && env.NODE_ENV === 'production') throw new CommandError('in production, give a token with --token or TOKEN; --org only mints development tokens', 2);
+  const subgraph = resolveEndpoint(() => subgraphEndpoint(env, values.url));
+  return { dryRun: values['dry-run'] ?? false, subgraph, token, org, chunk };
 }
 
 const COUNT = `query TelemetryFleet { warranties(first: 1) { totalCount } }`;
@@ -66,8 +64,10 @@ interface Chunk {
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   const token = await adminToken(options.token, options.org, 'evaluate-telemetry');
+  announce('evaluate-telemetry', 'calling the subgraph at', options.subgraph);
+  const url = options.subgraph.url;
   const started = Date.now();
-  const { totalCount } = await callSubgraph<{ totalCount: number }>(options.url, token, COUNT, {}, 'warranties', 'the count of units');
+  const { totalCount } = await callSubgraph<{ totalCount: number }>(url, token, COUNT, {}, 'warranties', 'the count of units');
   // A bar on a terminal; a line per chunk in a log (a bar redrawn in a file is noise).
   const bar = process.stderr.isTTY
     ? new SingleBar({ format: 'evaluate-telemetry [{bar}] {value}/{total} units | {voided} voided, {flagged} flagged', stream: process.stderr, hideCursor: true })
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   let after: string | null = null;
   try {
     for (;;) {
-      const chunk: Chunk = await callSubgraph<Chunk>(options.url, token, EVALUATE, { input: { dryRun: options.dryRun, afterWarrantyId: after, limit: options.chunk } }, 'evaluateTelemetry', 'the evaluation');
+      const chunk: Chunk = await callSubgraph<Chunk>(url, token, EVALUATE, { input: { dryRun: options.dryRun, afterWarrantyId: after, limit: options.chunk } }, 'evaluateTelemetry', 'the evaluation');
       if (chunk.userErrors.length > 0) throw new CommandError(`${chunk.userErrors[0].code} ${chunk.userErrors[0].message}`);
       totals.units += chunk.unitsConsidered;
       totals.voided += chunk.voided;

@@ -3,7 +3,8 @@
  * as one Parquet file, read from PostgreSQL through a cursor in one snapshot, in bounded memory. A progress bar on
  * stderr, a summary on stdout.
  *
- * The database is DATABASE_URL, else the embedded PostgreSQL that `npm start` runs (EMBEDDED_PG_PORT). The file is
+ * The database is DATABASE_URL, else the embedded PostgreSQL that `npm start` runs (on EMBEDDED_PG_PORT, 54329 by
+ * default): the same environment as `npm start` reads the same database. The command says which on stderr first. The file is
  * written under a temporary name beside the target and renamed when complete: an interrupted or failed export leaves
  * no half-written file under the target name. A target that cannot be written fails before the database is read.
  *
@@ -13,46 +14,34 @@ import { SingleBar } from 'cli-progress';
 import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { loadConfigOrExit } from '../src/config';
-import { embeddedDatabaseUrl } from '../src/db/embedded-postgres';
 import { isCalendarDate } from '../src/coverage/calendar';
+import { databaseEndpoint, type Endpoint } from '../src/endpoints';
 import { exportFleet } from '../src/projection/fleet-export';
+import { announce, CommandError, parseCommandLine, resolveEndpoint } from './command-line';
 
 const USAGE = 'usage: npm run export -- --out <file.parquet> [--at YYYY-MM-DD] [--org <orgId> ...]';
 
-class UsageError extends Error {}
-
 export function parseArguments(argv: string[], today: string): { out: string; asOf: string; orgIds: string[] | null } {
-  let out: string | null = null;
-  let asOf = today;
-  const orgIds: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    const [name, inline] = argv[i].startsWith('--') ? argv[i].slice(2).split(/=(.*)/s, 2) : [null, undefined];
-    if (name === null || !['out', 'at', 'org'].includes(name)) throw new UsageError(`unexpected argument ${argv[i]}\n${USAGE}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value\n${USAGE}`);
-    if (name === 'out') out = value;
-    if (name === 'org') orgIds.push(...value.split(',').map((org) => org.trim()).filter(Boolean));
-    if (name === 'at') {
-      if (!isCalendarDate(value)) {
-        throw new UsageError(`--at must be a calendar date, YYYY-MM-DD (got ${value})`);
-      }
-      asOf = value;
-    }
+  const { values } = parseCommandLine(argv, { out: { type: 'string' }, at: { type: 'string' }, org: { type: 'string', multiple: true } }, USAGE);
+  for (const name of ['out', 'at'] as const) {
+    if (values[name] === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
   }
-  if (!out) throw new UsageError(`--out is required\n${USAGE}`);
-  return { out: resolve(out), asOf, orgIds: orgIds.length ? orgIds : null };
+  if (!values.out) throw new CommandError(`--out is required\n${USAGE}`, 2);
+  if (values.at !== undefined && !isCalendarDate(values.at)) throw new CommandError(`--at must be a calendar date, YYYY-MM-DD (got ${values.at})`, 2);
+  const orgIds = (values.org ?? []).flatMap((value) => value.split(',').map((org) => org.trim()).filter(Boolean));
+  return { out: resolve(values.out), asOf: values.at ?? today, orgIds: orgIds.length ? orgIds : null };
 }
 
 async function main(): Promise<number> {
-  const config = loadConfigOrExit();
   let options: ReturnType<typeof parseArguments>;
+  let database: Endpoint;
   try {
     options = parseArguments(process.argv.slice(2), new Date().toISOString().slice(0, 10));
+    database = resolveEndpoint(() => databaseEndpoint());
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      return 2;
+    if (error instanceof CommandError) {
+      console.error(`export: ${error.message}`);
+      return error.exitCode;
     }
     throw error;
   }
@@ -82,8 +71,8 @@ async function main(): Promise<number> {
     });
   }
 
-  const url = config.databaseUrl ?? embeddedDatabaseUrl(config.embeddedPort);
-  const client = new Client({ connectionString: url, application_name: 'sofar-warranty export' });
+  announce('export', 'reading the database at', database);
+  const client = new Client({ connectionString: database.url, application_name: 'sofar-warranty export' });
   const bar = new SingleBar({ format: 'export |{bar}| {percentage}% {value}/{total} units, {rows} rows, {rate} rows/s, ETA {eta_formatted}', stream: process.stderr, hideCursor: true });
   const started = Date.now();
   let barStarted = false;

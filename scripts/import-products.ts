@@ -2,11 +2,15 @@
  * Imports product references from a CSV file into an organisation, through a running subgraph's
  * upsertProductReferences mutation (so the same validation, role check, tenancy and transaction apply).
  *
- *   npm run import-products -- products.csv [--url http://localhost:4001/] [--token <JWT> | --org <org> [--sub <who>]]
+ *   npm run import-products -- products.csv [--url <subgraph URL>] [--token <JWT> | --org <org> [--sub <who>]]
  *                                            [--batch-size 1000]
  *
+ * The subgraph is --url, else SUBGRAPH_URL, else the one `npm start` runs with the same environment
+ * (http://localhost:$PORT/, PORT defaulting to 4001); the command says which on stderr before it calls.
+ *
  * The CSV has a header row naming the columns sku, productId, productFamily and optionally capacityKwh (in any
- * order; capacityKwh may be empty). The whole file is checked before anything is sent; it is then sent in
+ * order; capacityKwh may be empty). The whole file is checked before anything is sent, and every bad line is
+ * reported (a bad header stops the check there: the rows cannot be read without it); a good file is then sent in
  * batches of at most 1,000 rows, each all or nothing. Re-running a file is harmless: rows already stored with
  * the same values are counted as unchanged.
  *
@@ -28,58 +32,54 @@ import {
   normaliseProductReference,
   type NormalisedProductReference,
 } from '../src/products/product-reference-input';
-import { adminToken, callSubgraph, CommandError, runCommand } from './subgraph-client';
+import { subgraphEndpoint, type Endpoint } from '../src/endpoints';
+import { announce, CommandError, parseCommandLine, resolveEndpoint, runCommand } from './command-line';
+import { adminToken, callSubgraph } from './subgraph-client';
 
 const REQUIRED_COLUMNS = ['sku', 'productId', 'productFamily'] as const;
 const COLUMNS = [...REQUIRED_COLUMNS, 'capacityKwh'] as const;
 type Column = (typeof COLUMNS)[number];
 
 const USAGE =
-  'usage: npm run import-products -- <file.csv> [--url http://localhost:4001/] [--token <JWT> | --org <org> [--sub <who>]] [--batch-size 1..1000]';
-
+  'usage: npm run import-products -- <file.csv> [--url <subgraph URL>] [--token <JWT> | --org <org> [--sub <who>]] [--batch-size 1..1000]';
 
 interface Options {
   file: string;
-  url: string;
+  subgraph: Endpoint;
   token: string | null;
   org: string | null;
   sub: string;
   batchSize: number;
 }
 
-function parseArguments(argv: string[]): Options {
-  const values = new Map<string, string>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (!['url', 'token', 'org', 'sub', 'batch-size'].includes(name)) throw new CommandError(`unknown option --${name}\n${USAGE}`, 2);
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
-    values.set(name, value);
+export function parseArguments(argv: string[], env: Record<string, string | undefined> = process.env): Options {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { url: { type: 'string' }, token: { type: 'string' }, org: { type: 'string' }, sub: { type: 'string' }, 'batch-size': { type: 'string' } },
+    USAGE,
+    true,
+  );
+  for (const name of ['url', 'token', 'org', 'sub', 'batch-size'] as const) {
+    if (values[name] === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
   }
-  if (positional.length !== 1) throw new CommandError(`give exactly one CSV file\n${USAGE}`, 2);
+  if (positionals.length !== 1) throw new CommandError(`give exactly one CSV file\n${USAGE}`, 2);
 
-  const batchSize = Number(values.get('batch-size') ?? MAX_REFERENCES_PER_CALL);
+  const batchSize = Number(values['batch-size'] ?? MAX_REFERENCES_PER_CALL);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_REFERENCES_PER_CALL) {
     throw new CommandError(`--batch-size must be a whole number from 1 to ${MAX_REFERENCES_PER_CALL}`, 2);
   }
-  const token = values.get('token') ?? (process.env.TOKEN || null);
-  const org = values.get('org') ?? null;
+  const token = values.token ?? (env.TOKEN || null);
+  const org = values.org ?? null;
   if (!token && !org) throw new CommandError(`give --token (or TOKEN), or --org to mint a development admin token\n${USAGE}`, 2);
-  if (!token && process.env.NODE_ENV === 'production') {
+  if (!token && env.NODE_ENV === 'production') {
     throw new CommandError('in production, give a WARRANTY_ADMIN token with --token or TOKEN; --org only mints development tokens', 2);
   }
   return {
-    file: positional[0],
-    url: values.get('url') ?? 'http://localhost:4001/',
+    file: positionals[0],
+    subgraph: resolveEndpoint(() => subgraphEndpoint(env, values.url)),
     token,
     org,
-    sub: values.get('sub') ?? 'import-products',
+    sub: values.sub ?? 'import-products',
     batchSize,
   };
 }
@@ -91,54 +91,92 @@ interface Row {
 
 const DECIMAL = /^[0-9]+(\.[0-9]+)?$/;
 
-/** Parses and checks the whole file; the first problem is refused as "line N, column C: ...". */
+/** One problem of the file, as "line N, column C: ..." (or "line N: ..." when no one column is at fault). */
+interface Problem {
+  line: number;
+  message: string;
+}
+
+/** The file's problems, every one, in line order: what the command prints before it exits 1 having sent nothing. */
+export class FileProblems extends CommandError {
+  constructor(readonly problems: Problem[]) {
+    const sorted = [...problems].sort((a, b) => a.line - b.line);
+    super(`${sorted.length} problem(s) in the file; nothing was sent:\n${sorted.map((p) => `  ${p.message}`).join('\n')}`);
+  }
+}
+
+/**
+ * Parses and checks the whole file, and returns its rows or refuses with every problem found (FileProblems): each
+ * malformed record, cell and repeated SKU, by line and column. Problems of the header row stop the check there.
+ */
 export function readReferences(text: string): Row[] {
+  const problems: Problem[] = [];
+  const problem = (line: number, column: string | null, message: string) =>
+    problems.push({ line, message: `line ${line}${column ? `, column ${column}` : ''}: ${message}` });
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { info: true, bom: true, skip_empty_lines: true }) as unknown as typeof records;
+    records = parse(text, {
+      info: true,
+      bom: true,
+      skip_empty_lines: true,
+      // A malformed record (a missing or extra cell) is noted and skipped, so that the rest is still checked.
+      skip_records_with_error: true,
+      on_skip: (error: { lines?: number; message: string } | undefined) => {
+        if (error) problem(error.lines ?? 0, null, error.message);
+      },
+    }) as unknown as typeof records;
   } catch (error) {
     const { lines, message } = error as { lines?: number; message: string };
     throw new CommandError(lines ? `line ${lines}: ${message}` : message);
   }
-  if (records.length === 0) throw new CommandError('the file is empty: it needs a header row and at least one product');
+  if (records.length === 0 && problems.length === 0) throw new CommandError('the file is empty: it needs a header row and at least one product');
+  if (records.length === 0) throw new FileProblems(problems);
 
   const header = records[0].record.map((name) => name.trim());
   const headerLine = records[0].info.lines;
+  const headerProblems: Problem[] = [];
   const unknown = header.filter((name) => !(COLUMNS as readonly string[]).includes(name));
-  if (unknown.length > 0) {
-    throw new CommandError(`line ${headerLine}: unknown column(s) ${unknown.join(', ')}; the columns are ${COLUMNS.join(', ')}`);
-  }
+  if (unknown.length > 0) headerProblems.push({ line: headerLine, message: `line ${headerLine}: unknown column(s) ${unknown.join(', ')}; the columns are ${COLUMNS.join(', ')}` });
   const missing = REQUIRED_COLUMNS.filter((name) => !header.includes(name));
-  if (missing.length > 0) throw new CommandError(`line ${headerLine}: missing column(s) ${missing.join(', ')}`);
-  const repeated = header.find((name, index) => header.indexOf(name) !== index);
-  if (repeated) throw new CommandError(`line ${headerLine}: column ${repeated} appears twice`);
-  if (records.length === 1) throw new CommandError('the file has a header but no product');
+  if (missing.length > 0) headerProblems.push({ line: headerLine, message: `line ${headerLine}: missing column(s) ${missing.join(', ')}` });
+  const repeated = [...new Set(header.filter((name, index) => header.indexOf(name) !== index))];
+  for (const name of repeated) headerProblems.push({ line: headerLine, message: `line ${headerLine}: column ${name} appears twice` });
+  if (headerProblems.length > 0) throw new FileProblems(headerProblems);
+  if (records.length === 1 && problems.length === 0) throw new CommandError('the file has a header but no product');
 
   const position = new Map(header.map((name, index) => [name as Column, index]));
   const firstLineOfSku = new Map<string, number>();
-  return records.slice(1).map(({ record, info }) => {
+  const rows: Row[] = [];
+  for (const { record, info } of records.slice(1)) {
     const line = info.lines;
     const cell = (column: Column) => (position.has(column) ? record[position.get(column)!] : '');
     const capacityText = cell('capacityKwh').trim();
-    if (capacityText !== '' && !DECIMAL.test(capacityText)) {
-      throw new CommandError(`line ${line}, column capacityKwh: "${capacityText}" is not a number such as 10.24 (leave it empty when there is none)`);
-    }
+    const capacityIsNumber = capacityText === '' || DECIMAL.test(capacityText);
+    if (!capacityIsNumber) problem(line, 'capacityKwh', `"${capacityText}" is not a number such as 10.24 (leave it empty when there is none)`);
     let reference: NormalisedProductReference;
     try {
       reference = normaliseProductReference(
-        { sku: cell('sku'), productId: cell('productId'), productFamily: cell('productFamily'), capacityKwh: capacityText === '' ? null : Number(capacityText) },
+        {
+          sku: cell('sku'),
+          productId: cell('productId'),
+          productFamily: cell('productFamily'),
+          capacityKwh: capacityText === '' || !capacityIsNumber ? null : Number(capacityText),
+        },
         [],
       );
     } catch (error) {
-      if (error instanceof DomainError) throw new CommandError(`line ${line}, column ${error.field?.at(-1)}: ${error.message}`);
-      throw error;
+      if (!(error instanceof DomainError)) throw error;
+      problem(line, error.field?.at(-1) ?? null, error.message);
+      continue;
     }
     // Batches are separate calls, so a SKU repeated across two of them would not be caught by the subgraph.
     const earlier = firstLineOfSku.get(reference.sku);
-    if (earlier !== undefined) throw new CommandError(`line ${line}, column sku: "${reference.sku}" is already on line ${earlier}`);
-    firstLineOfSku.set(reference.sku, line);
-    return { line, reference };
-  });
+    if (earlier !== undefined) problem(line, 'sku', `"${reference.sku}" is already on line ${earlier}`);
+    else firstLineOfSku.set(reference.sku, line);
+    rows.push({ line, reference });
+  }
+  if (problems.length > 0) throw new FileProblems(problems);
+  return rows;
 }
 
 const UPSERT = `mutation ImportProductReferences($input: UpsertProductReferencesInput!) {
@@ -166,18 +204,21 @@ async function main(): Promise<void> {
   }
   const rows = readReferences(text);
   const token = await adminToken(options.token, options.org, options.sub);
+  announce('import-products', 'sending to the subgraph at', options.subgraph);
 
   const totals = { created: 0, updated: 0, unchanged: 0 };
   const batches = Math.ceil(rows.length / options.batchSize);
   for (let b = 0; b < batches; b += 1) {
     const batch = rows.slice(b * options.batchSize, (b + 1) * options.batchSize);
-    const result = await sendBatch(options.url, token, batch);
-    const [problem] = result.userErrors;
-    if (problem) {
-      const [, , index, column] = problem.field ?? [];
-      const where = index !== undefined ? `line ${batch[Number(index)]?.line}${column ? `, column ${column}` : ''}: ` : '';
+    const result = await sendBatch(options.subgraph.url, token, batch);
+    if (result.userErrors.length > 0) {
+      const refused = result.userErrors.map((problem) => {
+        const [, , index, column] = problem.field ?? [];
+        const where = index !== undefined ? `line ${batch[Number(index)]?.line}${column ? `, column ${column}` : ''}: ` : '';
+        return `${where}${problem.code} ${problem.message}.`;
+      });
       const done = b > 0 ? ` Batches 1 to ${b} (up to line ${rows[b * options.batchSize - 1].line}) were imported: ${summary(totals)}.` : ' Nothing was imported.';
-      throw new CommandError(`${where}${problem.code} ${problem.message}.${done}`);
+      throw new CommandError(`${refused.join('\n')}${done}`);
     }
     totals.created += result.created;
     totals.updated += result.updated;

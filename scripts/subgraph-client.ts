@@ -5,13 +5,9 @@
  */
 import { signToken } from '../src/auth/tokens';
 import { DEVELOPMENT_JWT_SECRET } from '../src/config';
+import { CommandError } from './command-line';
 
-/** A refusal the user can fix; printed as is, exit code 1 (or 2 for usage). */
-export class CommandError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 = 1) {
-    super(message);
-  }
-}
+export { CommandError, runCommand } from './command-line';
 
 /** The token given, else (outside production) a development WARRANTY_ADMIN token minted for `org`. */
 export async function adminToken(given: string | null, org: string | null, sub: string): Promise<string> {
@@ -47,16 +43,4 @@ export async function callSubgraph<T>(url: string, token: string, query: string,
     throw new CommandError(`the subgraph refused ${what}: ${error?.extensions?.code ?? `HTTP ${response.status}`} ${error?.message ?? ''}`.trim());
   }
   return payload;
-}
-
-/** Runs a command's main: a CommandError prints its message and exits with its code; anything else is a bug (stack, 1). */
-export function runCommand(name: string, main: () => Promise<void>): void {
-  main().catch((error) => {
-    if (error instanceof CommandError) {
-      process.stderr.write(`${name}: ${error.message}\n`);
-      process.exit(error.exitCode);
-    }
-    process.stderr.write(`${name}: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
 }

@@ -5,32 +5,33 @@
 import { ROLES, type Role } from '../src/auth/actor';
 import { signToken } from '../src/auth/tokens';
 import { DEVELOPMENT_JWT_SECRET } from '../src/config';
+import { CommandError, parseCommandLine, runCommand } from './command-line';
 
-function argument(name: string): string[] {
-  const values: string[] = [];
-  process.argv.forEach((arg, index) => {
-    if (arg === `--${name}` && process.argv[index + 1]) values.push(process.argv[index + 1]);
-    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
-  });
-  return values;
-}
+const USAGE = 'usage: npm run token -- [--org sofar] [--role AGENT ...] [--sub <who>] [--customer <id>] [--expires 12h]';
 
 async function main(): Promise<void> {
-  const org = argument('org')[0] ?? 'sofar';
-  const roles = argument('role').flatMap((r) => r.split(',')).map((r) => r.trim().toUpperCase());
+  const { values } = parseCommandLine(
+    process.argv.slice(2),
+    {
+      org: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      sub: { type: 'string' },
+      customer: { type: 'string' },
+      expires: { type: 'string' },
+    },
+    USAGE,
+  );
+  const org = values.org || 'sofar';
+  const roles = (values.role ?? []).flatMap((r) => r.split(',')).map((r) => r.trim().toUpperCase()).filter(Boolean);
   if (roles.length === 0) roles.push('AGENT');
   const unknown = roles.filter((r) => !ROLES.includes(r as Role));
-  if (unknown.length > 0) {
-    process.stderr.write(`unknown role(s) ${unknown.join(', ')}; use ${ROLES.join(', ')}\n`);
-    process.exit(2);
-  }
-  const sub = argument('sub')[0] ?? `dev-${roles[0].toLowerCase()}`;
+  if (unknown.length > 0) throw new CommandError(`unknown role(s) ${unknown.join(', ')}; use ${ROLES.join(', ')}`, 2);
   const token = await signToken(
     process.env.JWT_SECRET || DEVELOPMENT_JWT_SECRET,
-    { sub, org, roles: roles as Role[], customerId: argument('customer')[0] },
-    { expiresIn: argument('expires')[0] ?? '12h', issuer: process.env.JWT_ISSUER, audience: process.env.JWT_AUDIENCE },
+    { sub: values.sub || `dev-${roles[0].toLowerCase()}`, org, roles: roles as Role[], customerId: values.customer || undefined },
+    { expiresIn: values.expires || '12h', issuer: process.env.JWT_ISSUER, audience: process.env.JWT_AUDIENCE },
   );
   process.stdout.write(`${token}\n`);
 }
 
-void main();
+runCommand('token', main);

@@ -1,4 +1,4 @@
-import { readReferences } from '../../scripts/import-products';
+import { FileProblems, readReferences } from '../../scripts/import-products';
 
 /** The file checks of `npm run import-products`, in process (test/api/import-products.test.ts runs the command). */
 describe('import-products file checks', () => {
@@ -31,4 +31,39 @@ describe('import-products file checks', () => {
   ])('refuses %s, naming the line and column', (_, text, message) => {
     expect(() => readReferences(text)).toThrow(message);
   });
+
+  it('reports every bad line of a file, in line order, not only the first (issue 17, item 13)', () => {
+    const text =
+      'sku,productId,productFamily,capacityKwh\n' +
+      'OK-1,p1,INVERTER,\n' +
+      'OK-2,p2,BATTERY,ten\n' + // line 3: capacity
+      'OK-3,p3\n' + // line 4: a missing cell
+      'OK-4,p4,,\n' + // line 5: empty family
+      'OK-1,p5,INVERTER,\n' + // line 6: repeated SKU
+      'OK-6,p6,BATTERY,0\n'; // line 7: zero capacity
+    let refusal: unknown;
+    try {
+      readReferences(text);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(FileProblems);
+    const lines = (refusal as FileProblems).message.split('\n');
+    expect(lines[0]).toBe('5 problem(s) in the file; nothing was sent:');
+    expect(lines.slice(1).map((line) => line.trim().replace(/:.*/s, ''))).toEqual([
+      'line 3, column capacityKwh',
+      'line 4',
+      'line 5, column productFamily',
+      'line 6, column sku',
+      'line 7, column capacityKwh',
+    ]);
+    expect(lines[4]).toContain('"OK-1" is already on line 2');
+  });
+
+  it('reports every problem of the header at once, and stops there', () => {
+    expect(() => readReferences('sku,sku,capacity_kwh\nA,B,5\nC\n')).toThrow(
+      /line 1: unknown column\(s\) capacity_kwh.*\n.*line 1: missing column\(s\) productId, productFamily\n.*line 1: column sku appears twice$/s,
+    );
+  });
 });
+
