@@ -6,7 +6,7 @@ import { addDays, compareDates, daysBetween, isWithin, minDate, type IsoDate } f
  * readings, which coverages pay, for what, and why. Pure: the caller loads the record and its coverages.
  */
 
-export type CheckKind = 'TIME' | 'MILEAGE' | 'ENGINE_HOURS' | 'THROUGHPUT' | 'SOH' | 'VOID' | 'REPLACED' | 'LABOUR_TERM';
+export type CheckKind = 'CLAIM' | 'TIME' | 'MILEAGE' | 'ENGINE_HOURS' | 'THROUGHPUT' | 'SOH' | 'VOID' | 'REPLACED' | 'LABOUR_TERM';
 export type CheckOutcome = 'PASS' | 'FAIL' | 'READING_REQUIRED';
 export type ReadingKind = 'odometerKm' | 'engineHours' | 'throughputMwh' | 'sohPct';
 export type CostType = 'PARTS' | 'LABOUR';
@@ -31,6 +31,11 @@ export interface CheckRequest {
   capacityClaim?: boolean;
   /** The unit's readings history per counter: its first and latest reading, for the projected end's rate. */
   history?: ReadingsHistory;
+  /**
+   * The claim being decided, when the check decides one (rule 11): only then may a coverage granted for that very
+   * claim pay. A check of a unit on a day, or any other claim, has none of its own, so no claim-bound coverage pays.
+   */
+  claimId?: string | null;
 }
 
 /** The first and the latest recorded value of each counter (the readings history, rule 10). */
@@ -58,6 +63,8 @@ export interface CheckableCoverage {
   voidReason: string | null;
   /** e.g. "BATTERY DE-AT-CH v1": cited in every reason. */
   policyLabel: string | null;
+  /** The claim a GOODWILL coverage was granted for (rule 11): it pays that claim and nothing else. */
+  claimId?: string | null;
 }
 
 export interface CheckableRecord {
@@ -163,10 +170,40 @@ export function judgedComponent(coverages: readonly CheckableCoverage[], request
   return guaranteeCarriers[0] ?? named;
 }
 
+/**
+ * Whether a coverage pays one claim only (rule 11): a GOODWILL coverage is granted for the claim an exception
+ * approved, and so is any coverage that names a claim. One without a claim (a goodwill row whose claim is not known)
+ * is bound too, to no claim: it pays nothing.
+ */
+export function isClaimBound(coverage: Pick<CheckableCoverage, 'kind' | 'claimId'>): boolean {
+  return coverage.kind === 'GOODWILL' || (coverage.claimId ?? null) !== null;
+}
+
+/** Whether a coverage may pay for the request at all: an ordinary one always, a claim-bound one for its own claim only. */
+export function paysForRequest(coverage: Pick<CheckableCoverage, 'kind' | 'claimId'>, request: Pick<CheckRequest, 'claimId'>): boolean {
+  if (!isClaimBound(coverage)) return true;
+  const own = coverage.claimId ?? null;
+  return own !== null && own === (request.claimId ?? null);
+}
+
+function claimCheck(coverage: CheckableCoverage, request: CheckRequest): CheckResult {
+  const name = label(coverage);
+  const own = coverage.claimId ?? null;
+  if (paysForRequest(coverage, request)) {
+    return { check: 'CLAIM', outcome: 'PASS', limit: own, reading: request.claimId ?? null, reason: `${name} was granted for claim ${own}, the claim decided here` };
+  }
+  const why = own === null ? 'was granted for no known claim, so it pays nothing' : `was granted for claim ${own} only`;
+  const asked = request.claimId ? `claim ${request.claimId}` : 'a warranty check';
+  return { check: 'CLAIM', outcome: 'FAIL', limit: own, reading: request.claimId ?? null, reason: `${name} ${why}: it does not pay ${asked}` };
+}
+
 function checkCoverage(record: CheckableRecord, coverage: CheckableCoverage, request: CheckRequest): CheckResult[] {
   const d = request.repairDate;
   const name = label(coverage);
   const checks: CheckResult[] = [];
+
+  // Claim (rule 11): a goodwill coverage pays the one claim it was granted for.
+  if (isClaimBound(coverage)) checks.push(claimCheck(coverage, request));
 
   // Time (rule 3: the end date itself is inside).
   if (coverage.startDate === null || coverage.endDate === null) {

@@ -81,6 +81,8 @@ export type Case = {
 };
 
 export type CheckKind =
+  /** A coverage granted for one claim (GOODWILL) pays that claim only. */
+  | 'CLAIM'
   | 'ENGINE_HOURS'
   | 'LABOUR_TERM'
   | 'MILEAGE'
@@ -330,6 +332,11 @@ export type CostType =
 /** One contract on a warranty record. */
 export type Coverage = {
   __typename?: 'Coverage';
+  /**
+   * The claim a GOODWILL coverage was granted for (an approved exception): it pays that claim and no other claim or
+   * check. Null for every other coverage, and where the caller may not see the claim.
+   */
+  claim?: Maybe<Claim>;
   /** Last covered day: a repair dated on it is still covered. */
   endDate?: Maybe<Scalars['Date']['output']>;
   id: Scalars['ID']['output'];
@@ -2360,6 +2367,7 @@ export type ClaimSlaResolvers<ContextType = RequestContext, ParentType extends R
 }>;
 
 export type CoverageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Coverage'] = ResolversParentTypes['Coverage']> = ResolversObject<{
+  claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType>;
   endDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['CoverageKind'], ParentType, ContextType>;
