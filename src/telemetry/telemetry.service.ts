@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
+import { observedProblem } from '../common/input-guards';
 import { inTransaction } from '../db/transactions';
 import { isComponentName, parseVersion } from './firmware-rules';
 import { releaseOf } from './telemetry-loaders';
@@ -31,7 +32,24 @@ export class TelemetryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: () => Date = () => new Date(),
+    /** How far a sender's clock may run ahead of ours (CLOCK_SKEW_SECONDS). */
+    private readonly clockSkewMs = 300_000,
   ) {}
+
+  /**
+   * Nothing is observed in the future: a heartbeat or report later than now plus the clock skew is refused, naming
+   * it. The `ObservedAt` scalar refuses it on the GraphQL surface already; this holds for every caller (the CLOUD
+   * stream too), so that a contact dated years ahead can never be kept and never outrun rule 8.
+   */
+  private checkObserved(items: ReadonlyArray<{ at: Date }>, field: string): void {
+    const notAfter = new Date(this.clock().getTime() + this.clockSkewMs);
+    const problems: DomainError[] = [];
+    items.forEach((item, i) => {
+      const problem = observedProblem(item.at, notAfter);
+      if (problem && problems.length < 20) problems.push(new DomainError('BAD_USER_INPUT', `${field}.${i}.at ${problem}`, ['input', field, String(i), 'at']));
+    });
+    if (problems.length) throw new DomainErrors(problems);
+  }
 
   async publishRelease(actor: Actor, input: { productFamily: string; component: string; version: string; releasedAt: Date; graceDays: number }): Promise<FirmwareRelease> {
     assertRole(actor, INGESTERS, 'publish a firmware release');
@@ -72,6 +90,7 @@ export class TelemetryService {
   ): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
     assertRole(actor, INGESTERS, 'record heartbeats');
     checkBatch(heartbeats.length, 'heartbeats');
+    this.checkObserved(heartbeats, 'heartbeats');
     const serials = heartbeats.map((h) => h.serialNumber);
     const ats = heartbeats.map((h) => h.at.toISOString());
     return inTransaction(this.dataSource, within, async (manager) => {
@@ -100,6 +119,7 @@ export class TelemetryService {
   ): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
     assertRole(actor, INGESTERS, 'record firmware reports');
     checkBatch(reports.length, 'reports');
+    this.checkObserved(reports, 'reports');
     const problems: DomainError[] = [];
     const parts = reports.map((r, i) => {
       const p = versionParts(r.version);

@@ -61,8 +61,8 @@ describe('goodwill pays its own claim only (properties)', () => {
       paysLabour: fc.boolean(),
       voidDays: fc.option(fc.integer({ min: 0, max: 4000 })),
     })
-    .map((g, i): CheckableCoverage => ({
-      ...base, id: `c${i}`, kind: g.kind, scope: g.scope, startDate: g.start, endDate: addMonths(g.start, g.months),
+    .map((g): CheckableCoverage => ({
+      ...base, id: `c-${g.kind}-${g.scope}-${g.start}-${g.months}`, kind: g.kind, scope: g.scope, startDate: g.start, endDate: addMonths(g.start, g.months),
       paysParts: g.paysParts, paysLabour: g.paysLabour, voidedOn: g.voidDays === null ? null : addDays(g.start, g.voidDays), voidReason: g.voidDays === null ? null : 'void',
     }));
   const goodwillArb = fc.record({
