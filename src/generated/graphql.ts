@@ -1766,8 +1766,11 @@ export type WarrantyRecord = {
   saleDocuments: Array<SaleDocument>;
   /** Serial number, or VIN for a vehicle; unique within the organisation. */
   serialNumber: Scalars['String']['output'];
-  /** The unit's free service items on `asOf` (default today at the site), in the UI lookup (default) or the bulk lookup. */
-  serviceItems: ServiceItems;
+  /**
+   * The unit's free service items on `asOf` (default today at the site), in the UI lookup (default) or the bulk lookup.
+   * Null, with an error for this field only, if they cannot be worked out for this unit: one unit never fails a page.
+   */
+  serviceItems?: Maybe<ServiceItems>;
   site: Site;
   sku: Scalars['String']['output'];
   start: WarrantyStart;
@@ -2974,7 +2977,7 @@ export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType ext
   replaces?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   saleDocuments?: Resolver<Array<ResolversTypes['SaleDocument']>, ParentType, ContextType, RequireFields<WarrantyRecordSaleDocumentsArgs, 'includeDeleted'>>;
   serialNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  serviceItems?: Resolver<ResolversTypes['ServiceItems'], ParentType, ContextType, RequireFields<WarrantyRecordServiceItemsArgs, 'ignoreBrokerStock'>>;
+  serviceItems?: Resolver<Maybe<ResolversTypes['ServiceItems']>, ParentType, ContextType, RequireFields<WarrantyRecordServiceItemsArgs, 'ignoreBrokerStock'>>;
   site?: Resolver<ResolversTypes['Site'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   start?: Resolver<ResolversTypes['WarrantyStart'], ParentType, ContextType>;

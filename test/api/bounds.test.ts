@@ -100,6 +100,19 @@ describe('bounds by type: dates, observed instants and amounts', () => {
       expect(nodes.map((n: any) => n.serialNumber).sort()).toEqual(['BD-INV-1', 'BD-VAN-1', 'BD-VAN-2']);
       expect(nodes.every((n: any) => n.serviceItems !== null)).toBe(true);
     });
+
+    it('a unit whose items cannot be worked out fails its own field only, not the page', async () => {
+      // A time zone no runtime knows: such a row can only have been written by hand, but the unit's "today" fails.
+      await t.dataSource.query(`UPDATE warranty_record SET site_time_zone = 'Mars/Olympus_Mons' WHERE id = $1`, [vanId]);
+      const page = await t.graphql(`query { warranties(first: 50) { edges { node { serialNumber serviceItems { items { dueDate } } } } } }`, {}, agent);
+      expect(page.data).not.toBeNull();
+      const nodes = page.data.warranties.edges.map((e: any) => e.node);
+      expect(nodes).toHaveLength(3);
+      expect(nodes.find((n: any) => n.serialNumber === 'BD-VAN-1').serviceItems).toBeNull();
+      expect(nodes.find((n: any) => n.serialNumber === 'BD-VAN-2').serviceItems).not.toBeNull();
+      expect(page.errors?.map((e) => e.path?.slice(-1)[0])).toEqual(['serviceItems']);
+      await t.dataSource.query(`UPDATE warranty_record SET site_time_zone = 'Europe/Berlin' WHERE id = $1`, [vanId]);
+    });
   });
 
   describe('observed instants: not later than now plus the clock skew', () => {
