@@ -1,5 +1,6 @@
 import { MAX_DATE } from '../common/input-guards';
 import { addDays, compareDates, daysBetween, isWithin, minDate, type IsoDate } from './calendar';
+import { claimCheck, isClaimBound } from './claim-bound';
 
 /**
  * The active-warranty check (rules 4, 5 and 6 of docs/RULES.md): for a repair on a date, with the unit's
@@ -170,40 +171,13 @@ export function judgedComponent(coverages: readonly CheckableCoverage[], request
   return guaranteeCarriers[0] ?? named;
 }
 
-/**
- * Whether a coverage pays one claim only (rule 11): a GOODWILL coverage is granted for the claim an exception
- * approved, and so is any coverage that names a claim. One without a claim (a goodwill row whose claim is not known)
- * is bound too, to no claim: it pays nothing.
- */
-export function isClaimBound(coverage: Pick<CheckableCoverage, 'kind' | 'claimId'>): boolean {
-  return coverage.kind === 'GOODWILL' || (coverage.claimId ?? null) !== null;
-}
-
-/** Whether a coverage may pay for the request at all: an ordinary one always, a claim-bound one for its own claim only. */
-export function paysForRequest(coverage: Pick<CheckableCoverage, 'kind' | 'claimId'>, request: Pick<CheckRequest, 'claimId'>): boolean {
-  if (!isClaimBound(coverage)) return true;
-  const own = coverage.claimId ?? null;
-  return own !== null && own === (request.claimId ?? null);
-}
-
-function claimCheck(coverage: CheckableCoverage, request: CheckRequest): CheckResult {
-  const name = label(coverage);
-  const own = coverage.claimId ?? null;
-  if (paysForRequest(coverage, request)) {
-    return { check: 'CLAIM', outcome: 'PASS', limit: own, reading: request.claimId ?? null, reason: `${name} was granted for claim ${own}, the claim decided here` };
-  }
-  const why = own === null ? 'was granted for no known claim, so it pays nothing' : `was granted for claim ${own} only`;
-  const asked = request.claimId ? `claim ${request.claimId}` : 'a warranty check';
-  return { check: 'CLAIM', outcome: 'FAIL', limit: own, reading: request.claimId ?? null, reason: `${name} ${why}: it does not pay ${asked}` };
-}
-
 function checkCoverage(record: CheckableRecord, coverage: CheckableCoverage, request: CheckRequest): CheckResult[] {
   const d = request.repairDate;
   const name = label(coverage);
   const checks: CheckResult[] = [];
 
   // Claim (rule 11): a goodwill coverage pays the one claim it was granted for.
-  if (isClaimBound(coverage)) checks.push(claimCheck(coverage, request));
+  if (isClaimBound(coverage)) checks.push(claimCheck(coverage, request, name));
 
   // Time (rule 3: the end date itself is inside).
   if (coverage.startDate === null || coverage.endDate === null) {

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import {
-  checkWarranty, isClaimBound, paysForRequest, type CheckableCoverage, type CheckableRecord, type CheckRequest,
-} from '../../src/coverage/active-check';
+import { checkWarranty, type CheckableCoverage, type CheckableRecord, type CheckRequest } from '../../src/coverage/active-check';
+import { isClaimBound, paysForRequest } from '../../src/coverage/claim-bound';
 import { addDays, addMonths, daysBetween, type IsoDate } from '../../src/coverage/calendar';
 
 /**
