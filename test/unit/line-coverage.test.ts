@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { lineProblems, minorUnits, priceClaim, type ComponentCover, type LineInput } from '../../src/claims/line-coverage';
+import { lineProblems, MAX_TRAVEL_HOURS, minorUnits, priceClaim, type ComponentCover, type LineInput } from '../../src/claims/line-coverage';
+import { addServiceHours, type ServiceCalendar } from '../../src/claims/sla-calendar';
 
 /** Claim lines: who pays each and what they add up to, exactly. */
 
@@ -145,5 +146,24 @@ describe('line problems', () => {
 
   it('names every bad line, not just the first', () => {
     expect(problems([part('0', '1'), labour('1', 'x')]).map(([field]) => field)).toEqual(['lines.0.quantity', 'lines.1.rate']);
+  });
+});
+
+describe('the travel bound keeps the SLA clock inside its horizon', () => {
+  it('the most travel a claim can log (200 trips of 72 hours, back to back) and the longest on-site target still find their hour', () => {
+    // The example policies' desk: Monday to Friday, 09:00–17:00, with ten closed days a year.
+    const closed = new Set<string>();
+    for (let year = 2026; year <= 2036; year++) for (let day = 1; day <= 10; day++) closed.add(`${year}-12-${String(day + 15).padStart(2, '0')}`);
+    const calendar: ServiceCalendar = { timeZone: 'Europe/Berlin', opensAtMinute: 540, closesAtMinute: 1020, workingDays: [1, 2, 3, 4, 5], closedDates: closed };
+    const now = new Date('2026-11-24T12:00:00Z');
+    const trips = Array.from({ length: 200 }, (_, i) => travel(
+      new Date(now.getTime() + i * MAX_TRAVEL_HOURS * 3_600_000).toISOString(),
+      new Date(now.getTime() + (i + 1) * MAX_TRAVEL_HOURS * 3_600_000).toISOString(),
+    ));
+    expect(lineProblems('EUR', trips, { maxLines: 200 })).toEqual([]);
+    const pauses = trips.map((t) => ({ start: (t as { startAt: Date }).startAt, end: (t as { endAt: Date }).endAt }));
+    // sla_onsite_hours is NUMERIC(6,2): 9,999.99 service hours at most.
+    const due = addServiceHours(calendar, now, 9999.99, pauses);
+    expect(due.getTime()).toBeGreaterThan(pauses[199].end.getTime());
   });
 });
