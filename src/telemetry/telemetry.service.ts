@@ -41,7 +41,7 @@ export class TelemetryService {
    * it. The `ObservedAt` scalar refuses it on the GraphQL surface already; this holds for every caller (the CLOUD
    * stream too), so that a contact dated years ahead can never be kept and never outrun rule 8.
    */
-  private checkObserved(items: ReadonlyArray<{ at: Date }>, field: string): void {
+  private checkObserved(items: ReadonlyArray<{ at: Date }>, field: string): Date {
     const notAfter = new Date(this.clock().getTime() + this.clockSkewMs);
     const problems: DomainError[] = [];
     items.forEach((item, i) => {
@@ -49,6 +49,7 @@ export class TelemetryService {
       if (problem && problems.length < 20) problems.push(new DomainError('BAD_USER_INPUT', `${field}.${i}.at ${problem}`, ['input', field, String(i), 'at']));
     });
     if (problems.length) throw new DomainErrors(problems);
+    return notAfter;
   }
 
   async publishRelease(actor: Actor, input: { productFamily: string; component: string; version: string; releasedAt: Date; graceDays: number }): Promise<FirmwareRelease> {
@@ -90,7 +91,7 @@ export class TelemetryService {
   ): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
     assertRole(actor, INGESTERS, 'record heartbeats');
     checkBatch(heartbeats.length, 'heartbeats');
-    this.checkObserved(heartbeats, 'heartbeats');
+    const notAfter = this.checkObserved(heartbeats, 'heartbeats');
     const serials = heartbeats.map((h) => h.serialNumber);
     const ats = heartbeats.map((h) => h.at.toISOString());
     return inTransaction(this.dataSource, within, async (manager) => {
@@ -101,11 +102,14 @@ export class TelemetryService {
               matched AS (SELECT i.sent, i.at, r.id, r.org_id FROM input i LEFT JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial),
               known AS (SELECT id, org_id, max(at) AS at FROM matched WHERE id IS NOT NULL GROUP BY id, org_id),
               written AS (INSERT INTO unit_telemetry (warranty_record_id, org_id, last_contact_at) SELECT id, org_id, at FROM known
-                ON CONFLICT (warranty_record_id) DO UPDATE SET last_contact_at = greatest(unit_telemetry.last_contact_at, excluded.last_contact_at)
+                ON CONFLICT (warranty_record_id) DO UPDATE SET last_contact_at = CASE
+                  -- A contact stored later than now + skew was never real (kept before heartbeats were bounded): the new one replaces it.
+                  WHEN unit_telemetry.last_contact_at > $4::timestamptz THEN excluded.last_contact_at
+                  ELSE greatest(unit_telemetry.last_contact_at, excluded.last_contact_at) END
                 RETURNING 1)
          SELECT (SELECT count(*)::int FROM written) AS accepted,
                 ARRAY(SELECT DISTINCT sent FROM matched WHERE id IS NULL ORDER BY sent LIMIT ${MAX_UNKNOWN_SHOWN}) AS unknown`,
-        [actor.orgId, serials, ats],
+        [actor.orgId, serials, ats, notAfter],
       );
       return { accepted, unknownSerialNumbers: unknown };
     });
@@ -178,7 +182,7 @@ export class TelemetryService {
     const after = options.afterWarrantyId ?? null;
     const limit = options.limit ?? null;
     return this.dataSource.transaction((manager) =>
-      evaluateChunk((sql, params) => manager.query(sql, params), { orgId: actor.orgId, actorId: actor.id, now, after, limit, dryRun: options.dryRun, sample }),
+      evaluateChunk((sql, params) => manager.query(sql, params), { orgId: actor.orgId, actorId: actor.id, now, after, limit, dryRun: options.dryRun, sample, contactNotAfter: new Date(now.getTime() + this.clockSkewMs) }),
     );
   }
 }

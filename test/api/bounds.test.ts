@@ -152,6 +152,34 @@ describe('bounds by type: dates, observed instants and amounts', () => {
     });
   });
 
+  describe('a contact stored in the future before the bound', () => {
+    it('does not keep an offline unit "online" for rule 8, and the next real heartbeat replaces it', async () => {
+      const batteryId = await register({ serialNumber: 'BD-BAT-1', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-01-10' });
+      const release = await t.graphql(
+        `mutation { publishFirmwareRelease(input: { productFamily: "BATTERY", component: "CELLS", version: "3.2", releasedAt: "2026-06-01T00:00:00Z", graceDays: 30 }) { userErrors { message } } }`,
+        {},
+        service,
+      );
+      expect(release.data.publishFirmwareRelease.userErrors).toEqual([]);
+      await t.dataSource.query(`INSERT INTO unit_telemetry (warranty_record_id, org_id, last_contact_at) VALUES ($1, $2, '2099-01-01T00:00:00Z')`, [batteryId, org]);
+
+      const evaluation = await t.graphql(`mutation { evaluateTelemetry(input: { dryRun: true }) { decisions { serialNumber outcome reason } userErrors { message } } }`, {}, service);
+      expect(evaluation.errors).toBeUndefined();
+      expect(evaluation.data.evaluateTelemetry.decisions).toEqual([
+        { serialNumber: 'BD-BAT-1', outcome: 'VOIDED', reason: expect.stringContaining('last cloud contact never') },
+      ]);
+
+      const heartbeat = await t.graphql(
+        `mutation { recordHeartbeats(input: { heartbeats: [{ serialNumber: "BD-BAT-1", at: "2026-06-15T00:00:00Z" }] }) { userErrors { message } } }`,
+        {},
+        service,
+      );
+      expect(heartbeat.data.recordHeartbeats.userErrors).toEqual([]);
+      const [row] = await t.dataSource.query(`SELECT last_contact_at FROM unit_telemetry WHERE warranty_record_id = $1`, [batteryId]);
+      expect(row.last_contact_at.toISOString()).toBe('2026-06-15T00:00:00.000Z');
+    });
+  });
+
   describe('claim lines: a trip of at most 72 hours, amounts and totals that fit NUMERIC(19,4)', () => {
     const SUBMIT = `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id total { amount } } userErrors { code field message } } }`;
     const claim = (lines: unknown[]) => ({ warrantyId: inverterId, kind: 'REPAIR', repairDate: TODAY, currency: 'EUR', lines });
