@@ -52,8 +52,11 @@ export function observedProblem(at: Date, notAfter: Date): string | null {
 }
 
 export interface InputBounds {
-  /** The latest an `ObservedAt` may be (now plus the clock skew); without it, observed instants are not held to it. */
-  observedNotAfter?: Date;
+  /**
+   * The latest an `ObservedAt` may be (now plus the clock skew), asked only when one is met (reading the clock is not
+   * free, and a test's clock ticks); without it, observed instants are not held to it.
+   */
+  observedNotAfter?: () => Date;
 }
 
 /**
@@ -70,7 +73,7 @@ export function findBadInput(value: unknown, path: Array<string | number>, bound
     if (inner instanceof RefusedValue) return inner.problem;
     if (inner instanceof Date) {
       if (!isInputInstant(inner)) return INPUT_DATE_PROBLEM;
-      return inner instanceof ObservedInstant && bounds.observedNotAfter ? observedProblem(inner, bounds.observedNotAfter) : null;
+      return inner instanceof ObservedInstant && bounds.observedNotAfter ? observedProblem(inner, bounds.observedNotAfter()) : null;
     }
     if (Array.isArray(inner)) {
       for (let index = 0; index < inner.length; index++) {
