@@ -19,6 +19,7 @@ const config: CodegenConfig = {
         scalars: {
           Date: { input: 'Date', output: 'Date | string' },
           DateTime: { input: 'Date', output: 'Date | string' },
+          ObservedAt: { input: 'Date', output: 'Date | string' },
           JSON: { input: 'unknown', output: 'unknown' },
           Decimal: { input: 'string', output: 'string' },
         },

@@ -11,6 +11,7 @@ import { OutboxDelivery1796100000000 } from './1796100000000-OutboxDelivery';
 import { WebhookReceipts1796200000000 } from './1796200000000-WebhookReceipts';
 import { ServiceItems1796300000000 } from './1796300000000-ServiceItems';
 import { SaleDocuments1796400000000 } from './1796400000000-SaleDocuments';
+import { GoodwillClaimAndMoney1796500000000 } from './1796500000000-GoodwillClaimAndMoney';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   WebhookReceipts1796200000000,
   ServiceItems1796300000000,
   SaleDocuments1796400000000,
+  GoodwillClaimAndMoney1796500000000,
 ];

@@ -27,7 +27,7 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
   try {
     const applied = await dataSource.runMigrations();
     if (applied.length > 0) logger.info('migrations applied', { migrations: applied.map((m) => m.name) });
-    const services = createServices(dataSource, options.clock);
+    const services = createServices(dataSource, options.clock, { clockSkewSeconds: config.clockSkewSeconds });
     if (config.seedDemoData) await seedDemoUnits(services);
 
     // With the built-in development secret, the playground fills in a ready-made admin token, for callers on

@@ -29,6 +29,8 @@ export interface AppConfig {
   webhooks: WebhookConfig;
   /** The deadline of one fleet export over HTTP (`GET /exports/fleet.parquet`). */
   exportTimeoutMs: number;
+  /** How far a sender's clock may run ahead of ours: an observed instant (a heartbeat) later than now + this is refused. */
+  clockSkewSeconds: number;
 }
 
 /** The inbound webhooks of Landray OA, Sofar CLOUD and Sofar Products (server/webhooks.ts). */
@@ -243,6 +245,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       batchSize: integer('OUTBOX_BATCH', 50, 1, 1_000),
     },
     exportTimeoutMs: integer('EXPORT_TIMEOUT_MS', 1_800_000, 1_000, 86_400_000),
+    clockSkewSeconds: integer('CLOCK_SKEW_SECONDS', 300, 0, 3_600),
     webhooks: {
       secrets: webhookSecrets,
       toleranceSeconds: integer('WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3_600),

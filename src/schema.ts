@@ -5,7 +5,9 @@ import gql from 'graphql-tag';
 import { JSONResolver } from 'graphql-scalars';
 import { claimResolvers } from './claims/claims.resolvers';
 import { guardArguments } from './common/argument-guard';
-import { DateScalar, DateTimeScalar, DecimalScalar } from './common/scalars';
+import type { InputBounds } from './common/input-guards';
+import { DateScalar, DateTimeScalar, DecimalScalar, ObservedAtScalar } from './common/scalars';
+import type { RequestContext } from './context';
 import { coverageCheckResolvers } from './coverage/coverage-check.resolvers';
 import { coverageResolvers } from './coverage/coverage.resolvers';
 import { federationResolvers } from './federation/federation.resolvers';
@@ -34,11 +36,23 @@ export function buildWarrantySchema(): GraphQLSchema {
   const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, outboxResolvers, federationResolvers);
   const schema = buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
-    resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,
+    resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, ObservedAt: ObservedAtScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,
   });
   // Client values are checked once, here, for every field: strings in arguments, and `_entities`
   // representations one by one (input-guards.ts explains what is refused and why).
   guardEntityRepresentations(schema);
-  guardArguments(schema, new Set(['Query._entities']));
+  // An ObservedAt is held to the request's now (the services' clock) plus the clock skew: one bound per request.
+  const boundsByRequest = new WeakMap<object, InputBounds>();
+  // Without the services (a schema executed on its own), the wall clock and the default skew.
+  const wallClock: InputBounds = { observedNotAfter: () => new Date(Date.now() + 300_000) };
+  guardArguments(schema, new Set(['Query._entities']), (context) => {
+    if (typeof context !== 'object' || context === null || !('services' in context)) return wallClock;
+    let bounds = boundsByRequest.get(context);
+    if (!bounds) {
+      const { services } = context as RequestContext;
+      boundsByRequest.set(context, (bounds = { observedNotAfter: () => new Date(services.now().getTime() + services.clockSkewMs) }));
+    }
+    return bounds;
+  });
   return schema;
 }

@@ -15,7 +15,9 @@ import { WebhooksService } from './webhooks/webhooks.service';
 import { ServiceItemsService } from './service-items/service-items.service';
 
 /** The application's services: stateless apart from the data source, built once per process. */
-export function createServices(dataSource: DataSource, clock?: Clock) {
+export function createServices(dataSource: DataSource, clock?: Clock, options: { clockSkewSeconds?: number } = {}) {
+  /** How far a sender's clock may run ahead of ours (CLOCK_SKEW_SECONDS): observed instants past now + this are refused. */
+  const clockSkewMs = (options.clockSkewSeconds ?? 300) * 1000;
   const audit = new AuditService(dataSource);
   const policies = new PoliciesService(dataSource);
   const records = new RecordsService(dataSource, policies, audit, clock);
@@ -27,7 +29,7 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
   const claims = new ClaimsService(dataSource, audit, coverageCheck, clock);
   const readings = new ReadingsService(dataSource, audit, clock);
   const extensions = new ExtensionsService(dataSource, audit, clock);
-  const telemetry = new TelemetryService(dataSource, clock);
+  const telemetry = new TelemetryService(dataSource, clock, clockSkewMs);
   const outbox = new OutboxService(dataSource);
   const webhooks = new WebhooksService(dataSource, claims, products, telemetry);
   const serviceItems = new ServiceItemsService(dataSource, audit, clock);
@@ -35,6 +37,7 @@ export function createServices(dataSource: DataSource, clock?: Clock) {
     dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
+    clockSkewMs,
   };
 }
 

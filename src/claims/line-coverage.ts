@@ -1,5 +1,5 @@
-import Decimal from 'decimal.js';
-import { minorUnits } from '../common/money';
+import DecimalJs from 'decimal.js';
+import { fitsStoredDecimal, MAX_STORED_DECIMAL, minorUnits, storedDecimalProblem } from '../common/money';
 import type { ClaimCover } from './claim-states';
 
 export { minorUnits };
@@ -73,9 +73,25 @@ export interface LineProblem {
   message: string;
 }
 
-const MAX_DIGITS = 15;
-const MAX_SCALE = 4;
+/**
+ * decimal.js rounds every result to 20 significant digits by default: a product of two 19-digit amounts needs 38, so
+ * a default Decimal would round it before the half-up to the minor unit (a double rounding). Ours keeps 80.
+ */
+const Decimal = DecimalJs.clone({ precision: 80 });
+type Decimal = DecimalJs;
 const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
+/**
+ * A travel line is one trip to the site: at most three days. Longer is a mistake (a wrong year), and it bounds the
+ * SLA clock's pauses: 200 lines of 72 hours pause it for at most 600 days, so the on-site target (at most 9,999.99
+ * service hours, about five years of a working week) is always found within the calendar's 3,660-day horizon.
+ */
+export const MAX_TRAVEL_HOURS = 72;
+const HOUR_MS = 3_600_000;
+
+/** The hours a travel line lasts, exact. */
+function travelHours(line: TravelLineInput): Decimal {
+  return new Decimal(line.endAt.getTime() - line.startAt.getTime()).dividedBy(HOUR_MS);
+}
 
 /** Every problem of the lines, each with its field; empty when they can be priced. */
 export function lineProblems(currency: string, lines: readonly LineInput[], options: { maxLines: number }): LineProblem[] {
@@ -97,20 +113,55 @@ export function lineProblems(currency: string, lines: readonly LineInput[], opti
     } else {
       if (!(line.endAt.getTime() > line.startAt.getTime())) {
         problems.push({ field: ['lines', index, 'endAt'], message: 'a trip must end after it starts' });
+      } else if (line.endAt.getTime() - line.startAt.getTime() > MAX_TRAVEL_HOURS * HOUR_MS) {
+        problems.push({ field: ['lines', index, 'endAt'], message: `a trip lasts at most ${MAX_TRAVEL_HOURS} hours (this one ${travelHours(line).toDecimalPlaces(1).toString()})` });
       }
       if (line.rate !== undefined && line.rate !== null) amount('rate', line.rate, false);
     }
   });
+  if (problems.length === 0) problems.push(...amountProblems(currency, lines));
   return problems;
+}
+
+/**
+ * The amounts computed from valid lines must fit their NUMERIC(19,4) columns too: each line's quantity × unit price
+ * (hours × rate), and the claim's total, although each factor fits on its own.
+ */
+function amountProblems(currency: string, lines: readonly LineInput[]): LineProblem[] {
+  const digits = minorUnits(currency) ?? 4;
+  const problems: LineProblem[] = [];
+  let total = new Decimal(0);
+  lines.forEach((line, index) => {
+    const amount = lineAmount(line, digits);
+    if (!fitsStoredDecimal(amount)) {
+      const what = line.kind === 'PART' ? 'quantity × unitPrice' : 'hours × rate';
+      problems.push({ field: ['lines', index], message: `${what} comes to ${amount.toFixed()}, more than the largest amount a claim line can hold (${MAX_STORED_DECIMAL.toFixed()})` });
+    }
+    total = total.plus(amount);
+  });
+  if (problems.length === 0 && !fitsStoredDecimal(total)) {
+    problems.push({ field: ['lines'], message: `the lines come to ${total.toFixed()}, more than the largest total a claim can hold (${MAX_STORED_DECIMAL.toFixed()})` });
+  }
+  return problems;
+}
+
+/** A line's amount: quantity × unit price (hours × rate; for travel, its duration × rate), rounded half-up to the minor unit. */
+function lineAmount(line: LineInput, digits: number): Decimal {
+  const raw =
+    line.kind === 'PART'
+      ? new Decimal(line.quantity).times(line.unitPrice)
+      : line.kind === 'LABOUR'
+        ? new Decimal(line.hours).times(line.rate)
+        : travelHours(line).times(line.rate ?? '0');
+  return raw.toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
 }
 
 function decimalProblem(value: string, positive: boolean): string | null {
   if (/^-\d/.test(value)) return positive ? 'must be more than zero' : 'must not be negative';
   if (!DECIMAL.test(value)) return `must be a decimal number written plainly, e.g. "12.50" (got ${JSON.stringify(value.slice(0, 40))})`;
-  const decimal = new Decimal(value);
-  if (decimal.decimalPlaces() > MAX_SCALE) return `has more than ${MAX_SCALE} decimal places`;
-  if (decimal.precision(true) > MAX_DIGITS) return `has more than ${MAX_DIGITS} digits`;
-  if (positive && decimal.isZero()) return 'must be more than zero';
+  const stored = storedDecimalProblem(value);
+  if (stored) return stored;
+  if (positive && new Decimal(value).isZero()) return 'must be more than zero';
   return null;
 }
 
@@ -126,22 +177,18 @@ export function priceClaim(
 ): PricedClaim {
   const digits = minorUnits(currency);
   if (digits === null) throw new Error(`unknown currency ${currency}`);
-  const round = (value: Decimal) => value.toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
   let covered = new Decimal(0);
   let selfPaid = new Decimal(0);
   const priced = lines.map((line, index): PricedLine => {
     const component = line.kind === 'PART' ? line.component?.trim() || claimComponent : claimComponent;
     const cover = coverFor(component);
-    let amount: Decimal;
+    const amount = lineAmount(line, digits);
     let paid: boolean;
     let reason: string;
     if (line.kind === 'PART') {
-      amount = round(new Decimal(line.quantity).times(line.unitPrice));
       paid = cover.paysParts;
       reason = paid ? `parts of ${component ?? 'the unit'} are covered: ${cover.reason}` : `parts of ${component ?? 'the unit'} are self-paid: ${cover.reason}`;
     } else {
-      const hours = line.kind === 'LABOUR' ? new Decimal(line.hours) : new Decimal(line.endAt.getTime() - line.startAt.getTime()).dividedBy(3_600_000);
-      amount = round(hours.times(line.kind === 'LABOUR' ? line.rate : (line.rate ?? '0')));
       paid = cover.paysLabour;
       const what = line.kind === 'LABOUR' ? 'labour' : 'travel (paid as labour)';
       reason = paid ? `${what} is covered: ${cover.reason}` : `${what} is self-paid: ${cover.reason}`;

@@ -2,12 +2,14 @@ import {
   defaultFieldResolver, getNamedType, isNonNullType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLOutputType, type GraphQLSchema,
 } from 'graphql';
 import { DomainError, toGraphQLError, type UserError } from './errors';
-import { findBadInput } from './input-guards';
+import { findBadInput, type InputBounds } from './input-guards';
+
+/** The request's bounds (now plus the clock skew for `ObservedAt`), from its context. */
+export type BoundsOf = (context: unknown) => InputBounds;
 
 /**
- * Wraps every resolver that takes arguments with the checks of input-guards.ts (strings, and the date range of
- * literals), on the coerced
- * arguments: one place covers variables and literals alike, every operation and every nested field, and the
+ * Wraps every resolver that takes arguments with the checks of input-guards.ts (strings, the date range, literals a
+ * scalar refused, observed instants against the request's now), on the coerced arguments: one place covers variables and literals alike, every operation and every nested field, and the
  * field path is the argument path (["input", "sale", "invoiceDate"]). The refusal is, by one rule for every field
  * (`refusesWithUserErrors`):
  * - a payload of `{ userErrors: [the refusal] }`, as the mutation's own DomainErrors answer, when the payload
@@ -19,7 +21,7 @@ import { findBadInput } from './input-guards';
  *   values; answering `{ userErrors }` there failed the response as an internal error.
  * `skip` names fields that check their arguments themselves (`Query._entities`, per representation).
  */
-export function guardArguments(schema: GraphQLSchema, skip: ReadonlySet<string> = new Set()): void {
+export function guardArguments(schema: GraphQLSchema, skip: ReadonlySet<string> = new Set(), boundsOf?: BoundsOf): void {
   const guarded: Array<{ field: GraphQLField<unknown, unknown>; answersWithUserErrors: boolean }> = [];
   // Decided for every field before any resolver is wrapped: wrapping gives a payload's fields resolvers too.
   for (const type of Object.values(schema.getTypeMap())) {
@@ -32,7 +34,7 @@ export function guardArguments(schema: GraphQLSchema, skip: ReadonlySet<string> 
   for (const { field, answersWithUserErrors } of guarded) {
     const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
     field.resolve = (source, args, context, info) => {
-      const bad = findBadInput(args, []);
+      const bad = findBadInput(args, [], boundsOf?.(context));
       if (!bad) return resolve(source, args, context, info);
       const path = bad.path.map(String);
       const refusal = new DomainError('BAD_USER_INPUT', `${path.join('.')} ${bad.problem}`, path);

@@ -1,59 +1,62 @@
 import { GraphQLError, Kind, type GraphQLScalarType, type ValueNode } from 'graphql';
 import { DateResolver, DateTimeResolver } from 'graphql-scalars';
-import { isDateInRange, isInstantInRange, MAX_DATE, MIN_DATE } from './input-guards';
+import { INPUT_DATE_PROBLEM, INPUT_INSTANT_PROBLEM, isInputInstant, ObservedInstant, RefusedValue } from './input-guards';
+import { storedDecimalProblem } from './money';
 
 /**
- * graphql-scalars' Date and DateTime with a range check: years 0001–9999 (see input-guards.ts). The formats,
- * and so every output, stay graphql-scalars' own. Only the functions are handed over (not the scalar objects):
- * the subgraph schema copies every property it is given, and the descriptions are the SDL's.
+ * The scalars carry the bounds of what they hold, so that every field of the type gets them (input-guards.ts and
+ * money.ts say why each bound is what it is):
+ * - `Date` and `DateTime`: graphql-scalars' formats, from 1900-01-01 to 2199-12-31 (dates a client may send);
+ * - `ObservedAt`: a DateTime that was observed, so not later than now plus the clock skew;
+ * - `Decimal`: what a NUMERIC(19,4) column holds, 15 digits before the point and 4 after.
+ * Outputs stay graphql-scalars' own. Only the functions are handed over (not the scalar objects): the subgraph
+ * schema copies every property it is given, and the descriptions are the SDL's.
  *
- * Variables are checked here, at coercion (the variable path is added by graphqlErrorsPlugin). Literals of the
- * document are not: a throw in parseLiteral fails document validation (GRAPHQL_VALIDATION_FAILED, no path), so
- * they are checked with the arguments instead (argument-guard.ts), as BAD_USER_INPUT with the argument path.
+ * Variables are refused here, at coercion (the variable path is added by graphqlErrorsPlugin). A literal of the
+ * document is not thrown at: a throw in parseLiteral fails document validation (GRAPHQL_VALIDATION_FAILED, no
+ * path), so the literal becomes a `RefusedValue` that the argument guard (argument-guard.ts) answers as
+ * BAD_USER_INPUT with the argument path. "Now" is the request's (the services' clock), so the guard, not the
+ * scalar, holds an `ObservedAt` to it, for variables and literals alike.
  */
-function outOfRange(message: string): GraphQLError {
+function refused(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
-function checkedDate(value: unknown): unknown {
-  if (value instanceof Date && !isDateInRange(value.toISOString().slice(0, 10))) {
-    throw outOfRange(`Date must be from ${MIN_DATE} to ${MAX_DATE}`);
-  }
-  return value;
-}
-
-function checkedDateTime(value: unknown): unknown {
-  if (value instanceof Date && !isInstantInRange(value)) {
-    throw outOfRange(`DateTime must be from ${MIN_DATE}T00:00:00Z to ${MAX_DATE}T23:59:59.999Z`);
-  }
-  return value;
-}
-
-function withRangeCheck(scalar: GraphQLScalarType, check: (value: unknown) => unknown) {
+function boundedInstant(scalar: GraphQLScalarType, name: string, range: string, wrap: (date: Date) => Date = (date) => date) {
+  const check = (value: unknown): string | null => (value instanceof Date && !isInputInstant(value) ? range : null);
   return {
     serialize: (value: unknown) => scalar.serialize(value),
-    parseValue: (value: unknown) => check(scalar.parseValue(value)),
-    parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => scalar.parseLiteral(ast, variables),
+    parseValue: (value: unknown) => {
+      const parsed = scalar.parseValue(value);
+      const problem = check(parsed);
+      if (problem) throw refused(`${name} ${problem}`);
+      return parsed instanceof Date ? wrap(parsed) : parsed;
+    },
+    parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => {
+      const parsed = scalar.parseLiteral(ast, variables);
+      const problem = check(parsed);
+      if (problem) return new RefusedValue(problem);
+      return parsed instanceof Date ? wrap(parsed) : parsed;
+    },
   };
 }
 
-export const DateScalar = withRangeCheck(DateResolver, checkedDate);
-export const DateTimeScalar = withRangeCheck(DateTimeResolver, checkedDateTime);
+export const DateScalar = boundedInstant(DateResolver, 'Date', INPUT_DATE_PROBLEM);
+export const DateTimeScalar = boundedInstant(DateTimeResolver, 'DateTime', INPUT_INSTANT_PROBLEM);
+export const ObservedAtScalar = boundedInstant(DateTimeResolver, 'ObservedAt', INPUT_INSTANT_PROBLEM, (date) => new ObservedInstant(date.getTime()));
 
 /**
- * Exact decimals travel as strings ("149.99"): a JSON number would already be a float on the way in. Only the
- * form is checked here (an optional minus, digits, one optional point; no exponent); the domain checks signs,
- * ranges and scale with the field at fault (claims/line-coverage.ts), as a mutation's userErrors.
+ * Exact decimals travel as strings ("149.99"): a JSON number would already be a float on the way in. The form is
+ * an optional minus, digits, one optional point, no exponent; the size is what NUMERIC(19,4) holds. The domain
+ * checks signs, and the values computed from several (claims/line-coverage.ts), as a mutation's userErrors.
  */
-const DECIMAL_FORM = /^-?\d{1,30}(\.\d{1,30})?$/;
+const DECIMAL_FORM = /^-?\d+(\.\d+)?$/;
 
-function parseDecimal(value: unknown): string {
-  if (typeof value !== 'string' || !DECIMAL_FORM.test(value)) {
-    throw new GraphQLError(`Decimal must be a string of digits with an optional sign and decimal point, e.g. "12.50" (got ${JSON.stringify(value)?.slice(0, 40)})`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+function decimalProblem(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length > 64 || !DECIMAL_FORM.test(value)) {
+    return `must be a string of digits with an optional sign and decimal point, e.g. "12.50" (got ${JSON.stringify(value)?.slice(0, 40)})`;
   }
-  return value;
+  return storedDecimalProblem(value);
 }
 
 export const DecimalScalar = {
@@ -61,6 +64,14 @@ export const DecimalScalar = {
     if (typeof value !== 'string') throw new Error(`Decimal values are strings inside the service (got ${typeof value})`);
     return value;
   },
-  parseValue: parseDecimal,
-  parseLiteral: (ast: ValueNode) => parseDecimal(ast.kind === Kind.STRING ? ast.value : undefined),
+  parseValue: (value: unknown) => {
+    const problem = decimalProblem(value);
+    if (problem) throw refused(`Decimal ${problem}`);
+    return value as string;
+  },
+  parseLiteral: (ast: ValueNode) => {
+    const value = ast.kind === Kind.STRING ? ast.value : undefined;
+    const problem = decimalProblem(value);
+    return problem ? new RefusedValue(problem) : value;
+  },
 };

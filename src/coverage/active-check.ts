@@ -1,12 +1,13 @@
 import { MAX_DATE } from '../common/input-guards';
 import { addDays, compareDates, daysBetween, isWithin, minDate, type IsoDate } from './calendar';
+import { claimCheck, isClaimBound } from './claim-bound';
 
 /**
  * The active-warranty check (rules 4, 5 and 6 of docs/RULES.md): for a repair on a date, with the unit's
  * readings, which coverages pay, for what, and why. Pure: the caller loads the record and its coverages.
  */
 
-export type CheckKind = 'TIME' | 'MILEAGE' | 'ENGINE_HOURS' | 'THROUGHPUT' | 'SOH' | 'VOID' | 'REPLACED' | 'LABOUR_TERM';
+export type CheckKind = 'CLAIM' | 'TIME' | 'MILEAGE' | 'ENGINE_HOURS' | 'THROUGHPUT' | 'SOH' | 'VOID' | 'REPLACED' | 'LABOUR_TERM';
 export type CheckOutcome = 'PASS' | 'FAIL' | 'READING_REQUIRED';
 export type ReadingKind = 'odometerKm' | 'engineHours' | 'throughputMwh' | 'sohPct';
 export type CostType = 'PARTS' | 'LABOUR';
@@ -31,6 +32,11 @@ export interface CheckRequest {
   capacityClaim?: boolean;
   /** The unit's readings history per counter: its first and latest reading, for the projected end's rate. */
   history?: ReadingsHistory;
+  /**
+   * The claim being decided, when the check decides one (rule 11): only then may a coverage granted for that very
+   * claim pay. A check of a unit on a day, or any other claim, has none of its own, so no claim-bound coverage pays.
+   */
+  claimId?: string | null;
 }
 
 /** The first and the latest recorded value of each counter (the readings history, rule 10). */
@@ -58,6 +64,8 @@ export interface CheckableCoverage {
   voidReason: string | null;
   /** e.g. "BATTERY DE-AT-CH v1": cited in every reason. */
   policyLabel: string | null;
+  /** The claim a GOODWILL coverage was granted for (rule 11): it pays that claim and nothing else. */
+  claimId?: string | null;
 }
 
 export interface CheckableRecord {
@@ -167,6 +175,9 @@ function checkCoverage(record: CheckableRecord, coverage: CheckableCoverage, req
   const d = request.repairDate;
   const name = label(coverage);
   const checks: CheckResult[] = [];
+
+  // Claim (rule 11): a goodwill coverage pays the one claim it was granted for.
+  if (isClaimBound(coverage)) checks.push(claimCheck(coverage, request, name));
 
   // Time (rule 3: the end date itself is inside).
   if (coverage.startDate === null || coverage.endDate === null) {

@@ -84,6 +84,7 @@ export class CoverageCheckService {
         voidedOn: c.voidedAt ? calendarDateOf(c.voidedAt, timeZone) : null,
         voidReason: c.voidReason,
         policyLabel: policy ? `${policy.productFamily} ${policy.region} v${policy.version}` : null,
+        claimId: c.claimId,
       };
     });
     const result = checkWarranty(

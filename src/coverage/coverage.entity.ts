@@ -1,5 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { numericTransformer } from '../db/transformers';
+import { WarrantyClaim } from '../claims/warranty-claim.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 
@@ -14,6 +15,8 @@ export const WHOLE_UNIT = 'UNIT';
 @Check('ck_coverage_kind', `"kind" IN ('STANDARD', 'EXTENDED', 'PART', 'GOODWILL')`)
 @Check('ck_coverage_dates', '"start_date" IS NULL OR "end_date" IS NULL OR "end_date" >= "start_date"')
 @Check('ck_coverage_void', '("voided_at" IS NULL) = ("void_reason" IS NULL)')
+@Check('ck_coverage_claim', `"claim_id" IS NULL OR "kind" = 'GOODWILL'`)
+@Index('ix_coverage_claim', ['orgId', 'claimId'], { where: '"claim_id" IS NOT NULL' })
 export class Coverage {
   @PrimaryColumn('uuid')
   id: string;
@@ -77,9 +80,16 @@ export class Coverage {
   @JoinColumn({ name: 'policy_id', foreignKeyConstraintName: 'fk_coverage_policy' })
   policy?: WarrantyPolicy;
 
-  /** A GOODWILL coverage's claim: the exception approval it was granted for (rule 11). */
+  /**
+   * A GOODWILL coverage's claim: the exception approval it was granted for (rule 11). It pays that claim and no
+   * other claim or check (active-check.ts); only GOODWILL coverages carry one.
+   */
   @Column({ name: 'claim_id', type: 'uuid', nullable: true })
   claimId: string | null;
+
+  @ManyToOne(() => WarrantyClaim, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'claim_id', foreignKeyConstraintName: 'fk_coverage_claim' })
+  claim?: WarrantyClaim;
 
   @Column({ name: 'voided_at', type: 'timestamptz', nullable: true })
   voidedAt: Date | null;

@@ -35,6 +35,8 @@ export const coverageResolvers: Resolvers = {
     limits: (coverage) => coverage,
     policy: (coverage, _, context) =>
       coverage.policyId ? authenticated(context).loaders.policyById.load(coverage.policyId) : null,
+    // The claim loader shows only claims the caller may see; another's claim is null, as an unknown one is.
+    claim: (coverage, _, context) => (coverage.claimId ? authenticated(context).loaders.claimById.load(coverage.claimId) : null),
   },
   UsageLimits: {
     odometerKm: (coverage: Coverage) => coverage.mileageLimitKm,

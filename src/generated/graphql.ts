@@ -35,23 +35,31 @@ export type Scalars = {
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
   /**
-   * A calendar date, `YYYY-MM-DD` (warranty starts, ends, repair dates), from 0001-01-01 to 9999-12-31; a date
-   * outside that range is refused as BAD_USER_INPUT.
+   * A calendar date, `YYYY-MM-DD` (warranty starts, ends, repair dates). A date sent is from 1900-01-01 to
+   * 2199-12-31 (what a warranty date can mean); one outside is refused as BAD_USER_INPUT. Dates the rules derive from
+   * them (end dates, service windows) may lie later.
    */
   Date: { input: Date; output: Date | string; }
   /**
-   * An instant, ISO 8601 with offset (registration, void and event times), from 0001-01-01T00:00:00Z to
-   * 9999-12-31T23:59:59.999Z; an instant outside that range is refused as BAD_USER_INPUT.
+   * An instant, ISO 8601 with offset (registration, void and event times). An instant sent is from
+   * 1900-01-01T00:00:00Z to 2199-12-31T23:59:59.999Z; one outside is refused as BAD_USER_INPUT.
    */
   DateTime: { input: Date; output: Date | string; }
   /**
    * An exact decimal number written as a string, e.g. "149.99" (money, quantities, hours): never a float. At most 15
-   * digits, 4 of them after the point; no exponent. Where a value must be positive, a negative one is refused with
-   * its field.
+   * digits before the point and 4 after (what its NUMERIC(19,4) columns hold); no exponent. A value outside is refused
+   * as BAD_USER_INPUT with its field; where a value must be positive, a negative one is refused with its field, and so
+   * is a computed amount (quantity × unit price, a claim's total) that would not fit.
    */
   Decimal: { input: string; output: string; }
   /** Free-form JSON (event details). */
   JSON: { input: unknown; output: unknown; }
+  /**
+   * An instant something was observed at (a heartbeat, a firmware report), ISO 8601 with offset: a DateTime that is
+   * not later than now plus the configured clock skew (CLOCK_SKEW_SECONDS, 5 minutes by default), since nothing is
+   * observed in the future. A later one is refused as BAD_USER_INPUT with its field.
+   */
+  ObservedAt: { input: Date; output: Date | string; }
   _FieldSet: { input: any; output: any; }
 };
 
@@ -81,6 +89,8 @@ export type Case = {
 };
 
 export type CheckKind =
+  /** A coverage granted for one claim (GOODWILL) pays that claim only. */
+  | 'CLAIM'
   | 'ENGINE_HOURS'
   | 'LABOUR_TERM'
   | 'MILEAGE'
@@ -330,6 +340,11 @@ export type CostType =
 /** One contract on a warranty record. */
 export type Coverage = {
   __typename?: 'Coverage';
+  /**
+   * The claim a GOODWILL coverage was granted for (an approved exception): it pays that claim and no other claim or
+   * check. Null for every other coverage, and where the caller may not see the claim.
+   */
+  claim?: Maybe<Claim>;
   /** Last covered day: a repair dated on it is still covered. */
   endDate?: Maybe<Scalars['Date']['output']>;
   id: Scalars['ID']['output'];
@@ -502,8 +517,8 @@ export type FirmwareReleasePayload = {
 };
 
 export type FirmwareReportInput = {
-  /** When the unit reported it. */
-  at: Scalars['DateTime']['input'];
+  /** When the unit reported it: not later than now plus the clock skew. */
+  at: Scalars['ObservedAt']['input'];
   component: Scalars['String']['input'];
   serialNumber: Scalars['String']['input'];
   version: Scalars['String']['input'];
@@ -527,8 +542,8 @@ export type FreeServiceStartSource =
   | 'SALE_WARRANTY_ACTIVATION';
 
 export type HeartbeatInput = {
-  /** When the unit was last in contact with Sofar CLOUD. */
-  at: Scalars['DateTime']['input'];
+  /** When the unit was last in contact with Sofar CLOUD: not later than now plus the clock skew. */
+  at: Scalars['ObservedAt']['input'];
   serialNumber: Scalars['String']['input'];
 };
 
@@ -1751,8 +1766,11 @@ export type WarrantyRecord = {
   saleDocuments: Array<SaleDocument>;
   /** Serial number, or VIN for a vehicle; unique within the organisation. */
   serialNumber: Scalars['String']['output'];
-  /** The unit's free service items on `asOf` (default today at the site), in the UI lookup (default) or the bulk lookup. */
-  serviceItems: ServiceItems;
+  /**
+   * The unit's free service items on `asOf` (default today at the site), in the UI lookup (default) or the bulk lookup.
+   * Null, with an error for this field only, if they cannot be worked out for this unit: one unit never fails a page.
+   */
+  serviceItems?: Maybe<ServiceItems>;
   site: Site;
   sku: Scalars['String']['output'];
   start: WarrantyStart;
@@ -2011,6 +2029,7 @@ export type ResolversTypes = ResolversObject<{
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<{}>;
+  ObservedAt: ResolverTypeWrapper<Scalars['ObservedAt']['output']>;
   OutboxMessage: ResolverTypeWrapper<OutboxMessageModel>;
   OutboxMessageConnection: ResolverTypeWrapper<Omit<OutboxMessageConnection, 'edges'> & { edges: Array<ResolversTypes['OutboxMessageEdge']> }>;
   OutboxMessageEdge: ResolverTypeWrapper<Omit<OutboxMessageEdge, 'node'> & { node: ResolversTypes['OutboxMessage'] }>;
@@ -2149,6 +2168,7 @@ export type ResolversParentTypes = ResolversObject<{
   Money: Money;
   MoneyInput: MoneyInput;
   Mutation: {};
+  ObservedAt: Scalars['ObservedAt']['output'];
   OutboxMessage: OutboxMessageModel;
   OutboxMessageConnection: Omit<OutboxMessageConnection, 'edges'> & { edges: Array<ResolversParentTypes['OutboxMessageEdge']> };
   OutboxMessageEdge: Omit<OutboxMessageEdge, 'node'> & { node: ResolversParentTypes['OutboxMessage'] };
@@ -2360,6 +2380,7 @@ export type ClaimSlaResolvers<ContextType = RequestContext, ParentType extends R
 }>;
 
 export type CoverageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Coverage'] = ResolversParentTypes['Coverage']> = ResolversObject<{
+  claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType>;
   endDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['CoverageKind'], ParentType, ContextType>;
@@ -2500,6 +2521,10 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   upsertProductReferences?: Resolver<ResolversTypes['UpsertProductReferencesPayload'], ParentType, ContextType, RequireFields<MutationUpsertProductReferencesArgs, 'input'>>;
   voidWarranty?: Resolver<ResolversTypes['VoidWarrantyPayload'], ParentType, ContextType, RequireFields<MutationVoidWarrantyArgs, 'input'>>;
 }>;
+
+export interface ObservedAtScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['ObservedAt'], any> {
+  name: 'ObservedAt';
+}
 
 export type OutboxMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OutboxMessage'] = ResolversParentTypes['OutboxMessage']> = ResolversObject<{
   aggregateId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2952,7 +2977,7 @@ export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType ext
   replaces?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   saleDocuments?: Resolver<Array<ResolversTypes['SaleDocument']>, ParentType, ContextType, RequireFields<WarrantyRecordSaleDocumentsArgs, 'includeDeleted'>>;
   serialNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  serviceItems?: Resolver<ResolversTypes['ServiceItems'], ParentType, ContextType, RequireFields<WarrantyRecordServiceItemsArgs, 'ignoreBrokerStock'>>;
+  serviceItems?: Resolver<Maybe<ResolversTypes['ServiceItems']>, ParentType, ContextType, RequireFields<WarrantyRecordServiceItemsArgs, 'ignoreBrokerStock'>>;
   site?: Resolver<ResolversTypes['Site'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   start?: Resolver<ResolversTypes['WarrantyStart'], ParentType, ContextType>;
@@ -3027,6 +3052,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  ObservedAt?: GraphQLScalarType;
   OutboxMessage?: OutboxMessageResolvers<ContextType>;
   OutboxMessageConnection?: OutboxMessageConnectionResolvers<ContextType>;
   OutboxMessageEdge?: OutboxMessageEdgeResolvers<ContextType>;

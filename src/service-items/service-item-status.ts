@@ -1,3 +1,4 @@
+import { isDateInRange } from '../common/input-guards';
 import { addDays, addMonths, compareDates, type IsoDate } from '../coverage/calendar';
 
 /**
@@ -33,17 +34,27 @@ export interface ServiceItemState extends ServiceItemSchedule {
   reason: string;
 }
 
-/** When and at what reading the item is due, and its windows, from the anchor. */
+/**
+ * When and at what reading the item is due, and its windows, from the anchor. Total: an anchor sent today is at most
+ * 2199-12-31 (the Date scalar), so its dates fall far inside what can be shown; for an anchor stored before that bound
+ * (a shift to 9998-12-31), a date past 9999-12-31 is none (null), as the projected end of a coverage is, instead of
+ * failing the unit, its page and the export.
+ */
 export function scheduleItem(terms: ServiceItemTerms, anchor: IsoDate): ServiceItemSchedule {
-  const dueDate = terms.dueMonths === null ? null : addMonths(anchor, terms.dueMonths);
+  const dueDate = terms.dueMonths === null ? null : shown(addMonths(anchor, terms.dueMonths));
   return {
     dueDate,
-    windowStart: dueDate === null ? null : addDays(dueDate, -terms.windowBeforeDays),
-    windowEnd: dueDate === null ? null : addDays(dueDate, terms.windowAfterDays),
+    windowStart: dueDate === null ? null : shown(addDays(dueDate, -terms.windowBeforeDays)),
+    windowEnd: dueDate === null ? null : shown(addDays(dueDate, terms.windowAfterDays)),
     dueKm: terms.dueKm,
     windowStartKm: terms.dueKm === null ? null : Math.max(0, terms.dueKm - terms.windowBeforeKm),
     windowEndKm: terms.dueKm === null ? null : terms.dueKm + terms.windowAfterKm,
   };
+}
+
+/** A derived date, or null past the last date that can be stored and shown (a five-digit year). */
+function shown(date: IsoDate): IsoDate | null {
+  return isDateInRange(date) ? date : null;
 }
 
 /**

@@ -83,7 +83,7 @@ export class ServicePlanItem {
   windowAfterKm: number;
 
   /** What the item is worth to finance, exact. */
-  @Column({ name: 'value_amount', type: 'numeric', precision: 14, scale: 4 })
+  @Column({ name: 'value_amount', type: 'numeric', precision: 19, scale: 4 })
   valueAmount: string;
 
   @Column({ name: 'value_currency', type: 'text' })

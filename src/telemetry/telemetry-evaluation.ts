@@ -36,6 +36,11 @@ export interface ChunkInput {
   dryRun: boolean;
   /** How many decisions the answer lists. */
   sample: number;
+  /**
+   * The latest a real contact can be: now plus the clock skew. A contact stored later (a heartbeat dated years ahead,
+   * kept before heartbeats were bounded) is no contact: it cannot make an offline unit "online". Default: now + 5 min.
+   */
+  contactNotAfter?: Date;
 }
 
 /** ISO 8601 of a timestamptz in SQL, as JavaScript's toISOString writes it (the reasons quote instants so). */
@@ -43,7 +48,7 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 
 /**
  * The chunk's units that owe a release past its deadline, with the outcome and the reason in words. Parameters:
- * $1 organisation, $2 now, $3 after, $4 limit.
+ * $1 organisation, $2 now, $3 after, $4 limit, $6 the latest a real contact can be.
  */
 const CANDIDATES = `
   WITH units AS (
@@ -62,7 +67,7 @@ const CANDIDATES = `
     END AS reason
   FROM releases rel
   JOIN units r ON r.product_family = rel.product_family
-  LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
+  LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id AND t.last_contact_at <= $6::timestamptz
   LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
   WHERE ${OWES_RELEASE}`;
 
@@ -79,7 +84,7 @@ const WOULD_DECIDE = `WITH decided AS MATERIALIZED (${CANDIDATES}) ${SUMMARY}`;
 
 /**
  * The decisions, the voids of the release's component coverage with one event each, a review event per flag, and the
- * version of every voided record moved, then the summary, in one statement. $6 is the actor. PostgreSQL runs every
+ * version of every voided record moved, then the summary, in one statement. $7 is the actor. PostgreSQL runs every
  * data-modifying part to completion on the statement's snapshot, whether or not the final SELECT reads it; the later
  * parts work from `decided` (the chunk's candidates), never from what another chunk wrote.
  */
@@ -95,11 +100,11 @@ const DECIDE = `
     RETURNING c.id, c.warranty_record_id, c.scope, d.reason),
   void_events AS (
     INSERT INTO warranty_event (org_id, warranty_record_id, actor_id, event, from_value, to_value, coverage_id, detail)
-    SELECT $1, v.warranty_record_id, $6, 'COVERAGE_VOIDED', NULL, v.scope, v.id, jsonb_build_object('reason', v.reason, 'evaluation', true)
+    SELECT $1, v.warranty_record_id, $7, 'COVERAGE_VOIDED', NULL, v.scope, v.id, jsonb_build_object('reason', v.reason, 'evaluation', true)
     FROM voided v),
   flag_events AS (
     INSERT INTO warranty_event (org_id, warranty_record_id, actor_id, event, to_value, detail)
-    SELECT $1, d.record_id, $6, 'TELEMETRY_REVIEW_FLAGGED', d.release_version, jsonb_build_object('reason', d.reason, 'release', d.release_id)
+    SELECT $1, d.record_id, $7, 'TELEMETRY_REVIEW_FLAGGED', d.release_version, jsonb_build_object('reason', d.reason, 'release', d.release_id)
     FROM decided d WHERE d.outcome = 'FLAGGED'),
   bumped AS (
     UPDATE warranty_record r SET row_version = r.row_version + 1, updated_at = $2
@@ -115,7 +120,8 @@ export async function evaluateChunk(run: RunSql, input: ChunkInput): Promise<Eva
     [input.orgId, input.after, input.limit],
   );
   const chunk = { unitsConsidered: units as number, lastWarrantyId: (last as string | null) ?? null, done: input.limit === null || units < input.limit };
-  const params = [input.orgId, input.now, input.after, input.limit, input.sample];
+  const contactNotAfter = input.contactNotAfter ?? new Date(input.now.getTime() + 300_000);
+  const params = [input.orgId, input.now, input.after, input.limit, input.sample, contactNotAfter];
   const [summary] = input.dryRun ? await run(WOULD_DECIDE, params) : await run(DECIDE, [...params, input.actorId]);
   return { dryRun: input.dryRun, voided: summary.voided, flagged: summary.flagged, decisions: summary.decisions, ...chunk };
 }

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
+import { observedProblem } from '../common/input-guards';
 import { inTransaction } from '../db/transactions';
 import { isComponentName, parseVersion } from './firmware-rules';
 import { releaseOf } from './telemetry-loaders';
@@ -31,7 +32,25 @@ export class TelemetryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: () => Date = () => new Date(),
+    /** How far a sender's clock may run ahead of ours (CLOCK_SKEW_SECONDS). */
+    private readonly clockSkewMs = 300_000,
   ) {}
+
+  /**
+   * Nothing is observed in the future: a heartbeat or report later than now plus the clock skew is refused, naming
+   * it. The `ObservedAt` scalar refuses it on the GraphQL surface already; this holds for every caller (the CLOUD
+   * stream too), so that a contact dated years ahead can never be kept and never outrun rule 8.
+   */
+  private checkObserved(items: ReadonlyArray<{ at: Date }>, field: string): Date {
+    const notAfter = new Date(this.clock().getTime() + this.clockSkewMs);
+    const problems: DomainError[] = [];
+    items.forEach((item, i) => {
+      const problem = observedProblem(item.at, notAfter);
+      if (problem && problems.length < 20) problems.push(new DomainError('BAD_USER_INPUT', `${field}.${i}.at ${problem}`, ['input', field, String(i), 'at']));
+    });
+    if (problems.length) throw new DomainErrors(problems);
+    return notAfter;
+  }
 
   async publishRelease(actor: Actor, input: { productFamily: string; component: string; version: string; releasedAt: Date; graceDays: number }): Promise<FirmwareRelease> {
     assertRole(actor, INGESTERS, 'publish a firmware release');
@@ -72,6 +91,7 @@ export class TelemetryService {
   ): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
     assertRole(actor, INGESTERS, 'record heartbeats');
     checkBatch(heartbeats.length, 'heartbeats');
+    const notAfter = this.checkObserved(heartbeats, 'heartbeats');
     const serials = heartbeats.map((h) => h.serialNumber);
     const ats = heartbeats.map((h) => h.at.toISOString());
     return inTransaction(this.dataSource, within, async (manager) => {
@@ -82,11 +102,14 @@ export class TelemetryService {
               matched AS (SELECT i.sent, i.at, r.id, r.org_id FROM input i LEFT JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial),
               known AS (SELECT id, org_id, max(at) AS at FROM matched WHERE id IS NOT NULL GROUP BY id, org_id),
               written AS (INSERT INTO unit_telemetry (warranty_record_id, org_id, last_contact_at) SELECT id, org_id, at FROM known
-                ON CONFLICT (warranty_record_id) DO UPDATE SET last_contact_at = greatest(unit_telemetry.last_contact_at, excluded.last_contact_at)
+                ON CONFLICT (warranty_record_id) DO UPDATE SET last_contact_at = CASE
+                  -- A contact stored later than now + skew was never real (kept before heartbeats were bounded): the new one replaces it.
+                  WHEN unit_telemetry.last_contact_at > $4::timestamptz THEN excluded.last_contact_at
+                  ELSE greatest(unit_telemetry.last_contact_at, excluded.last_contact_at) END
                 RETURNING 1)
          SELECT (SELECT count(*)::int FROM written) AS accepted,
                 ARRAY(SELECT DISTINCT sent FROM matched WHERE id IS NULL ORDER BY sent LIMIT ${MAX_UNKNOWN_SHOWN}) AS unknown`,
-        [actor.orgId, serials, ats],
+        [actor.orgId, serials, ats, notAfter],
       );
       return { accepted, unknownSerialNumbers: unknown };
     });
@@ -100,6 +123,7 @@ export class TelemetryService {
   ): Promise<{ accepted: number; unknownSerialNumbers: string[] }> {
     assertRole(actor, INGESTERS, 'record firmware reports');
     checkBatch(reports.length, 'reports');
+    this.checkObserved(reports, 'reports');
     const problems: DomainError[] = [];
     const parts = reports.map((r, i) => {
       const p = versionParts(r.version);
@@ -158,7 +182,7 @@ export class TelemetryService {
     const after = options.afterWarrantyId ?? null;
     const limit = options.limit ?? null;
     return this.dataSource.transaction((manager) =>
-      evaluateChunk((sql, params) => manager.query(sql, params), { orgId: actor.orgId, actorId: actor.id, now, after, limit, dryRun: options.dryRun, sample }),
+      evaluateChunk((sql, params) => manager.query(sql, params), { orgId: actor.orgId, actorId: actor.id, now, after, limit, dryRun: options.dryRun, sample, contactNotAfter: new Date(now.getTime() + this.clockSkewMs) }),
     );
   }
 }

@@ -81,14 +81,18 @@ describe('claim exceptions', () => {
 
     const goodwill = await t.dataSource.query(`SELECT kind, scope, claim_id, start_date::text, end_date::text FROM coverage WHERE warranty_record_id = $1 AND kind = 'GOODWILL'`, [batteryId]);
     expect(goodwill).toEqual([{ kind: 'GOODWILL', scope: 'CELLS', claim_id: claim.id, start_date: '2026-11-24', end_date: '2026-11-24' }]);
-    // It really pays: the cells of that repair are covered again, by the goodwill coverage alone.
+    // It pays that claim only (rule 11): a check of the cells on that day does not count it, and says why.
     const { data } = await t.graphql(
-      `query { checkWarranty(input: { serialNumber: "EX-BAT-1", repairDate: "2026-11-24", component: "CELLS", readings: { throughputMwh: 5, sohPct: 90 } }) { decision coverages { coverage { kind } active } } }`,
+      `query { checkWarranty(input: { serialNumber: "EX-BAT-1", repairDate: "2026-11-24", component: "CELLS", readings: { throughputMwh: 5, sohPct: 90 } }) {
+        decision reason coverages { coverage { kind claim { id } } active checks { check outcome reason } } } }`,
       {},
       agent,
     );
-    expect(data.checkWarranty.decision).toBe('COVERED');
-    expect(data.checkWarranty.coverages.filter((c: any) => c.active).map((c: any) => c.coverage.kind)).toEqual(['GOODWILL']);
+    expect(data.checkWarranty.decision).toBe('SELF_PAID');
+    expect(data.checkWarranty.coverages.filter((c: any) => c.active)).toEqual([]);
+    const shown = data.checkWarranty.coverages.find((c: any) => c.coverage.kind === 'GOODWILL');
+    expect(shown.coverage.claim).toEqual({ id: claim.id });
+    expect(shown.checks[0]).toMatchObject({ check: 'CLAIM', outcome: 'FAIL', reason: expect.stringContaining(`granted for claim ${claim.id} only`) });
 
     // The same decision again: nothing changes. Another outcome under the reference, or another reference: refused.
     const events = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM warranty_event WHERE claim_id = $1`, [claim.id]))[0].n;
@@ -100,6 +104,45 @@ describe('claim exceptions', () => {
     expect((await decide({ claimId: claim.id, outcome: 'APPROVED', approver: 'Li Wei', reference: 'OA-2026-0043' })).userErrors[0]).toMatchObject({ code: 'INVALID_TRANSITION', field: ['input', 'reference'] });
     expect(await events()).toBe(before);
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM coverage WHERE claim_id = $1`, [claim.id]))[0].n).toBe(1);
+  });
+
+  it('a goodwill coverage pays the claim it was granted for and nothing else: not a second claim on the same unit and day, not a check', async () => {
+    const cells = { warrantyId: batteryId, kind: 'REPAIR', component: 'CELLS', repairDate: '2026-11-24' };
+    const first = await submit({ ...cells, lines: [{ kind: 'PART', partNumber: 'CELL-MOD', quantity: '1', unitPrice: '500' }] });
+    await requestException(first.id);
+    const approved = await decide({ claimId: first.id, outcome: 'APPROVED', approver: 'Li Wei', reference: 'OA-2026-0077' });
+    expect(approved.userErrors).toEqual([]);
+    expect(approved.claim).toMatchObject({ status: 'APPROVED', cover: 'COVERED', coveredTotal: { amount: '500.00' }, selfPaidTotal: { amount: '0.00' } });
+
+    // Another fault of the cells on the same day, and the whole unit too: the first claim's goodwill pays neither.
+    const second = await submit({ ...cells, lines: [{ kind: 'PART', partNumber: 'CELL-MOD-2', quantity: '3', unitPrice: '900' }] });
+    expect(second.cover).toBe('NOT_COVERED');
+    const [stored] = await t.dataSource.query(`SELECT cover, covered_total::text, self_paid_total::text FROM warranty_claim WHERE id = $1`, [second.id]);
+    expect(stored).toEqual({ cover: 'NOT_COVERED', covered_total: '0.0000', self_paid_total: '2700.0000' });
+    const { data } = await t.graphql(
+      `query($id: ID!) { claim(id: $id) { check { decision coverages { coverageId kind active checks { check outcome } } } } }`,
+      { id: second.id },
+      agent,
+    );
+    expect(data.claim.check.decision).toBe('SELF_PAID');
+    const goodwill = data.claim.check.coverages.filter((c: any) => c.kind === 'GOODWILL');
+    expect(goodwill.length).toBeGreaterThan(0);
+    expect(goodwill.every((c: any) => !c.active && c.checks[0].check === 'CLAIM' && c.checks[0].outcome === 'FAIL')).toBe(true);
+    const [firstGoodwill] = await t.dataSource.query(`SELECT id FROM coverage WHERE claim_id = $1`, [first.id]);
+    expect(goodwill.map((c: any) => c.coverageId)).toContain(firstGoodwill.id);
+
+    const check = await t.graphql(
+      `query { checkWarranty(input: { serialNumber: "EX-BAT-1", repairDate: "2026-11-24", component: "CELLS", readings: { throughputMwh: 5, sohPct: 90 } }) { decision paysParts paysLabour } }`,
+      {},
+      agent,
+    );
+    expect(check.data.checkWarranty).toEqual({ decision: 'SELF_PAID', paysParts: false, paysLabour: false });
+
+    // The granted claim is still paid, in full, and says which coverage pays it.
+    const paid = await t.graphql(`query($id: ID!) { claim(id: $id) { cover coveredTotal { amount } lines { covered } } }`, { id: first.id }, agent);
+    expect(paid.data.claim).toEqual({ cover: 'COVERED', coveredTotal: { amount: '500.00' }, lines: [{ covered: true }] });
+    const rows = await t.dataSource.query(`SELECT kind, start_date::text FROM coverage WHERE claim_id = $1`, [first.id]);
+    expect(rows).toEqual([{ kind: 'GOODWILL', start_date: '2026-11-24' }]);
   });
 
   it('refusals: a covered claim needs no exception; a decision without a request, or from an agent, is refused', async () => {

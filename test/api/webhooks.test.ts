@@ -327,23 +327,24 @@ describe('inbound webhooks', () => {
     ] as const)('refuses a stream %s (%d %s), with nothing written', async (_, status, code, call) => {
       const before = await telemetryRows();
       const deliveryId = randomUUID();
-      // Later heartbeats than any stored, for units that have rows: anything written would show.
-      const body = stream(deliveryId, 15_000).replaceAll('2026-11-2', '2026-12-2');
+      // Later heartbeats than any stored, for units that have rows: anything written would show. (Not later than the
+      // test's clock: a heartbeat in the future is refused whatever the signature.)
+      const body = stream(deliveryId, 15_000).replaceAll('2026-11-20', '2026-11-23').replaceAll('2026-11-21', '2026-11-23');
       const answer = await deliver(CLOUD, body, { ...call, chunkBytes: 64 * 1024 });
       expect(answer.status).toBe(status);
       expect(answer.body.errors[0].extensions.code).toBe(code);
       expect(await telemetryRows()).toBe(before);
-      expect(await t.dataSource.query(`SELECT max(last_contact_at) < '2026-12-01' AS old FROM unit_telemetry WHERE org_id = $1`, [org])).toEqual([{ old: true }]);
+      expect(await t.dataSource.query(`SELECT max(last_contact_at) < '2026-11-23' AS old FROM unit_telemetry WHERE org_id = $1`, [org])).toEqual([{ old: true }]);
       expect(await count(`SELECT count(*)::int AS n FROM webhook_receipt WHERE org_id = $1 AND delivery_id = $2`, [org, deliveryId])).toBe(0);
     });
 
     it('a bad line after a written batch rolls the whole stream back, and names the line', async () => {
       const deliveryId = randomUUID();
-      const body = stream(deliveryId, 12_000, { extra: ['{"type":"firmware","serialNumber":"WH-CLOUD-1","component":"CELLS","version":"v3","at":"2026-12-01T00:00:00Z"}'] }).replaceAll('2026-11-2', '2026-12-2');
+      const body = stream(deliveryId, 12_000, { extra: ['{"type":"firmware","serialNumber":"WH-CLOUD-1","component":"CELLS","version":"v3","at":"2026-11-23T00:00:00Z"}'] }).replaceAll('2026-11-20', '2026-11-23').replaceAll('2026-11-21', '2026-11-23');
       const answer = await deliver(CLOUD, body, { secret: CLOUD_SECRET });
       expect(answer.status).toBe(400);
       expect(answer.body.errors[0].extensions).toEqual({ code: 'MALFORMED_BODY', field: ['line', '12005', 'version'] });
-      expect(await t.dataSource.query(`SELECT max(last_contact_at) < '2026-12-01' AS old FROM unit_telemetry WHERE org_id = $1`, [org])).toEqual([{ old: true }]);
+      expect(await t.dataSource.query(`SELECT max(last_contact_at) < '2026-11-23' AS old FROM unit_telemetry WHERE org_id = $1`, [org])).toEqual([{ old: true }]);
 
       // A line too long is refused whether it arrives whole in one piece or across several.
       const longLine = `${JSON.stringify({ deliveryId: randomUUID(), orgId: org })}\n{"type":"heartbeat","serialNumber":"${'X'.repeat(5000)}"}\n`;
@@ -520,7 +521,7 @@ describe('inbound webhooks', () => {
     it('a sender that breaks off mid-stream leaves nothing written, and the log says so', async () => {
       const before = await contactOf();
       const deliveryId = randomUUID();
-      const { request } = openStream(`${JSON.stringify({ deliveryId })}\n${heartbeat('2027-02-01T00:00:00Z').repeat(20_000)}`);
+      const { request } = openStream(`${JSON.stringify({ deliveryId })}\n${heartbeat('2026-11-24T11:00:00Z').repeat(20_000)}`);
       await new Promise((resolve) => setTimeout(resolve, 300));
       request.destroy();
       const deadline = Date.now() + 5_000;

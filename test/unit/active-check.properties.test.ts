@@ -43,6 +43,7 @@ const coverageArb: fc.Arbitrary<Omit<CheckableCoverage, 'id'>> = fc
     voidOffsetDays: optional(fc.integer({ min: -30, max: 16 * 366 }), 3),
     voidReason: fc.constantFrom('§5.5.19 cell firmware not updated', 'tampering', 'not installed by a certified installer'),
     policyLabel: optional(fc.constantFrom('INVERTER EU v1', 'BATTERY DE-AT-CH v1', 'VEHICLE EU v2')),
+    claimId: optional(fc.constantFrom('claim-1', 'claim-2'), 1),
   })
   .map((g) => {
     const startDate = g.started ? g.start : null;
@@ -64,6 +65,7 @@ const coverageArb: fc.Arbitrary<Omit<CheckableCoverage, 'id'>> = fc
       voidedOn,
       voidReason: voidedOn === null ? null : g.voidReason,
       policyLabel: g.policyLabel,
+      claimId: g.kind === 'GOODWILL' ? g.claimId : null,
     };
   });
 
@@ -149,6 +151,7 @@ function scenarioArb(readingsArb: (coverages: CheckableCoverage[]) => fc.Arbitra
         component: componentArb,
         costType: costTypeArb,
         capacityClaim: fc.boolean(),
+        claimId: fc.constantFrom<string | null | undefined>(undefined, null, 'claim-1', 'claim-2'),
       }),
     });
   });
@@ -163,6 +166,8 @@ const run = (s: Scenario): WarrantyCheckResult => checkWarranty(s.record, s.cove
  */
 function activeByRule(record: CheckableRecord, c: CheckableCoverage, req: CheckRequest): boolean {
   const d = req.repairDate;
+  // Rule 11: goodwill pays the claim it was granted for, and only that one.
+  if (c.kind === 'GOODWILL' && (!c.claimId || c.claimId !== req.claimId)) return false;
   if (c.startDate === null || c.endDate === null) return false;
   if (compareDates(d, c.startDate) < 0 || compareDates(d, c.endDate) > 0) return false;
   const within = (limit: number | null, reading: number | null | undefined) =>

@@ -103,6 +103,13 @@ describe('loadConfig', () => {
     expect(config.webhooks.secrets).toEqual({ OA: ['the-oa-secret-0000'], CLOUD: [], PRODUCTS: ['new-products-secret-1', 'old-products-secret-0'] });
   });
 
+  it('allows a sender\'s clock to run 5 minutes ahead by default (CLOCK_SKEW_SECONDS, 0 to 3600)', () => {
+    expect(loadConfig({}).clockSkewSeconds).toBe(300);
+    expect(loadConfig({ CLOCK_SKEW_SECONDS: '0' }).clockSkewSeconds).toBe(0);
+    expect(() => loadConfig({ CLOCK_SKEW_SECONDS: '3601' })).toThrow(/CLOCK_SKEW_SECONDS must be a whole number from 0 to 3600/);
+    expect(() => loadConfig({ CLOCK_SKEW_SECONDS: '-1' })).toThrow(ConfigError);
+  });
+
   it('lists every problem at once', () => {
     try {
       loadConfig({ PORT: 'x', LOG_LEVEL: 'y' });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { lineProblems, minorUnits, priceClaim, type ComponentCover, type LineInput } from '../../src/claims/line-coverage';
+import { lineProblems, MAX_TRAVEL_HOURS, minorUnits, priceClaim, type ComponentCover, type LineInput } from '../../src/claims/line-coverage';
+import { addServiceHours, type ServiceCalendar } from '../../src/claims/sla-calendar';
 
 /** Claim lines: who pays each and what they add up to, exactly. */
 
@@ -94,11 +95,48 @@ describe('line problems', () => {
     ['a trip ending before it starts', [travel('2026-11-23T10:00:00Z', '2026-11-23T09:00:00Z')], 'lines.0.endAt', 'a trip must end after it starts'],
     ['an empty part number', [{ kind: 'PART', partNumber: '  ', quantity: '1', unitPrice: '1' } as LineInput], 'lines.0.partNumber', 'must not be empty'],
     ['too many lines', [part('1', '1'), part('1', '1'), part('1', '1'), part('1', '1')], 'lines', 'at most 3 lines'],
+    ['a trip of 20 years', [travel('2026-11-20T08:00:00Z', '2046-11-20T08:00:00Z', '40')], 'lines.0.endAt', 'at most 72 hours'],
+    ['a trip one minute over 72 hours', [travel('2026-11-20T08:00:00Z', '2026-11-23T08:01:00Z')], 'lines.0.endAt', 'at most 72 hours'],
+    ['quantity × unitPrice past NUMERIC(19,4)', [part('99999999999', '99999999999')], 'lines.0', 'quantity × unitPrice comes to 9999999999800000000001'],
+    ['hours × rate past NUMERIC(19,4)', [labour('100', '99999999999999')], 'lines.0', 'hours × rate'],
+    ['travel hours × rate past NUMERIC(19,4)', [travel('2026-11-20T08:00:00Z', '2026-11-23T08:00:00Z', '999999999999999')], 'lines.0', 'hours × rate'],
+    ['a total past NUMERIC(19,4) of lines that each fit', [part('1', '600000000000000'), part('1', '600000000000000')], 'lines', 'the lines come to 1200000000000000'],
   ])('refuses %s', (_label, lines, field, message) => {
     const found = problems(lines as LineInput[]);
     expect(found).toHaveLength(1);
     expect(found[0][0]).toBe(field);
     expect(found[0][1]).toContain(message);
+  });
+
+  it('rounds a line once, exactly: 1.0001 × 1234567890150.9999 = 1234691346940.01499999 is 1234691346940.01, not .02', () => {
+    // decimal.js' default 20 significant digits would round the product to …940.015000 first, and half-up then to .02.
+    expect(priceClaim('EUR', [part('1.0001', '1234567890150.9999')], null, () => PAYS_ALL).lines[0].amount).toBe('1234691346940.01');
+  });
+
+  it('accepts the edges: a trip of exactly 72 hours, a line and a total of exactly the largest amount', () => {
+    expect(problems([travel('2026-11-20T08:00:00Z', '2026-11-23T08:00:00Z', '40')])).toEqual([]);
+    expect(problems([part('1', '999999999999999.99')])).toEqual([]);
+    expect(problems([part('1', '999999999999999'), part('1', '0.99')])).toEqual([]);
+  });
+
+  it('every line that passes can be priced into amounts and totals its columns hold (property)', () => {
+    const decimal = fc.tuple(fc.bigInt({ min: 0n, max: 999_999_999_999_999n }), fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 15 }))
+      .map(([whole, fraction, shift]) => `${(whole >> BigInt(shift * 3)).toString()}.${String(fraction).padStart(4, '0')}`);
+    const lineArb = fc.oneof(
+      fc.tuple(decimal, decimal).map(([q, p]) => part(q === '0.0000' ? '1' : q, p)),
+      fc.tuple(decimal, decimal).map(([h, r]) => labour(h === '0.0000' ? '1' : h, r)),
+      fc.tuple(fc.integer({ min: 1, max: 80 * 60 }), decimal).map(([minutes, r]) => travel('2026-11-20T08:00:00Z', new Date(Date.parse('2026-11-20T08:00:00Z') + minutes * 60_000).toISOString(), r)),
+    );
+    fc.assert(
+      fc.property(fc.array(lineArb, { minLength: 1, maxLength: 3 }), fc.constantFrom('EUR', 'JPY', 'BHD'), (lines, currency) => {
+        if (lineProblems(currency, lines, { maxLines: 3 }).length > 0) return;
+        const priced = priceClaim(currency, lines, null, () => PAYS_ALL);
+        const fits = (amount: string) => /^\d{1,15}(\.\d{1,4})?$/.test(amount);
+        expect(priced.lines.every((l) => fits(l.amount))).toBe(true);
+        expect([priced.total, priced.coveredTotal, priced.selfPaidTotal].every(fits)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('refuses an unknown currency', () => {
@@ -108,5 +146,24 @@ describe('line problems', () => {
 
   it('names every bad line, not just the first', () => {
     expect(problems([part('0', '1'), labour('1', 'x')]).map(([field]) => field)).toEqual(['lines.0.quantity', 'lines.1.rate']);
+  });
+});
+
+describe('the travel bound keeps the SLA clock inside its horizon', () => {
+  it('the most travel a claim can log (200 trips of 72 hours, back to back) and the longest on-site target still find their hour', () => {
+    // The example policies' desk: Monday to Friday, 09:00–17:00, with ten closed days a year.
+    const closed = new Set<string>();
+    for (let year = 2026; year <= 2036; year++) for (let day = 1; day <= 10; day++) closed.add(`${year}-12-${String(day + 15).padStart(2, '0')}`);
+    const calendar: ServiceCalendar = { timeZone: 'Europe/Berlin', opensAtMinute: 540, closesAtMinute: 1020, workingDays: [1, 2, 3, 4, 5], closedDates: closed };
+    const now = new Date('2026-11-24T12:00:00Z');
+    const trips = Array.from({ length: 200 }, (_, i) => travel(
+      new Date(now.getTime() + i * MAX_TRAVEL_HOURS * 3_600_000).toISOString(),
+      new Date(now.getTime() + (i + 1) * MAX_TRAVEL_HOURS * 3_600_000).toISOString(),
+    ));
+    expect(lineProblems('EUR', trips, { maxLines: 200 })).toEqual([]);
+    const pauses = trips.map((t) => ({ start: (t as { startAt: Date }).startAt, end: (t as { endAt: Date }).endAt }));
+    // sla_onsite_hours is NUMERIC(6,2): 9,999.99 service hours at most.
+    const due = addServiceHours(calendar, now, 9999.99, pauses);
+    expect(due.getTime()).toBeGreaterThan(pauses[199].end.getTime());
   });
 });

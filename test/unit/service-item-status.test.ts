@@ -11,6 +11,20 @@ describe('scheduleItem', () => {
     });
   });
 
+  it('is total: from an anchor stored before the input bound (9998-12-31), a date past 9999-12-31 is none', () => {
+    expect(scheduleItem({ ...INSPECTION, dueMonths: 24 }, '9998-12-31')).toEqual({
+      dueDate: null, windowStart: null, windowEnd: null, dueKm: 15_000, windowStartKm: 13_500, windowEndKm: 16_500,
+    });
+    expect(scheduleItem({ ...INSPECTION, dueMonths: 12, windowAfterDays: 30 }, '9998-12-15')).toMatchObject({ dueDate: '9999-12-15', windowStart: '9999-11-15', windowEnd: null });
+    expect(itemStatus(scheduleItem(INSPECTION, '9999-12-31'), '2026-11-24', null, null).status).toBe('UPCOMING');
+  });
+
+  it('from any anchor a client may send (up to 2199-12-31) and any plan term, every date can be shown', () => {
+    const worst = scheduleItem({ ...INSPECTION, dueMonths: 600, windowAfterDays: 3650 }, '2199-12-31');
+    expect(worst.dueDate).toBe('2249-12-31');
+    expect(worst.windowEnd).toMatch(/^22\d{2}-/);
+  });
+
   it('clamps the 31st to the month end, as every term does', () => {
     expect(scheduleItem({ ...INSPECTION, dueMonths: 1 }, ANCHOR).dueDate).toBe('2026-02-28');
   });
