@@ -9,7 +9,7 @@ import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '..
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Values every scalar of the schema takes; a scalar not named here gets "1". */
-const SAMPLES: Record<string, unknown> = { Int: 1, Float: 1, Boolean: false, Date: '2026-01-01', DateTime: '2026-01-01T00:00:00Z', Decimal: '1', JSON: {} };
+const SAMPLES: Record<string, unknown> = { Int: 1, Float: 1, Boolean: false, Date: '2026-01-01', DateTime: '2026-01-01T00:00:00Z', ObservedAt: '2026-01-01T00:00:00Z', Decimal: '1', JSON: {} };
 
 /**
  * A value of `type` that the schema accepts, with `bad` in exactly one string (the first required one, else the
