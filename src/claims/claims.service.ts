@@ -376,6 +376,19 @@ export class ClaimsService {
     if (!isExternalKey(input.reference)) throw new DomainError('BAD_USER_INPUT', 'an OA reference is 1 to 200 letters, digits and ._:/-', ['input', 'reference']);
     const approver = input.approver.trim();
     if (!approver || approver.length > 200) throw new DomainError('BAD_USER_INPUT', 'name the approver (1 to 200 characters)', ['input', 'approver']);
+    return this.decideException(actor, input, approver, within).catch((error: unknown) => {
+      // Two claims decided under one reference at once: the second meets the first in the unique index.
+      if (isUniqueViolation(error, 'ux_claim_exception_reference')) throw referenceTaken(input.reference, null);
+      throw error;
+    });
+  }
+
+  private decideException(
+    actor: Actor,
+    input: { claimId: string; outcome: 'APPROVED' | 'REJECTED'; approver: string; reference: string; reason?: string | null },
+    approver: string,
+    within?: EntityManager,
+  ): Promise<WarrantyClaim> {
     return inTransaction(this.dataSource, within, async (manager) => {
       const claim = await lockClaim(manager, actor, input.claimId, ['input', 'claimId']);
       if (claim.exceptionReference !== null) {
@@ -386,6 +399,9 @@ export class ClaimsService {
       }
       const action: ClaimAction = input.outcome === 'APPROVED' ? 'APPROVE_EXCEPTION' : 'REJECT_EXCEPTION';
       const to = nextStatus(claim, action, actor, ['input', 'claimId']);
+      // An OA reference decides one claim of the organisation (ux_claim_exception_reference).
+      const other = await manager.findOne(WarrantyClaim, { select: { id: true }, where: { orgId: claim.orgId, exceptionReference: input.reference } });
+      if (other) throw referenceTaken(input.reference, other.id);
       const now = this.clock();
       claim.exceptionReference = input.reference;
       claim.exceptionOutcome = input.outcome;
@@ -617,6 +633,12 @@ function checkCommand(command: SubmitClaimCommand): void {
 }
 
 /** Where `action` takes the claim (claim-states.ts), or its refusal (FORBIDDEN, INVALID_TRANSITION) at `field`. */
+/** An OA reference decides one claim of an organisation: another claim's decision under it is refused. */
+function referenceTaken(reference: string, claimId: string | null): DomainError {
+  const which = claimId ? `claim ${claimId}` : 'another claim';
+  return new DomainError('IDEMPOTENCY_CONFLICT', `OA reference ${reference} already decided ${which}; each exception decision has its own reference`, ['input', 'reference']);
+}
+
 function nextStatus(claim: WarrantyClaim, action: ClaimAction, actor: Actor, field: string[]): ClaimStatus {
   const decision = decideTransition({ status: claim.status, kind: claim.kind, cover: claim.cover, action, roles: actor.roles });
   if (!decision.ok) throw new DomainError(decision.code, decision.reason, field);

@@ -143,6 +143,14 @@ describe('claim exceptions', () => {
     expect(paid.data.claim).toEqual({ cover: 'COVERED', coveredTotal: { amount: '500.00' }, lines: [{ covered: true }] });
     const rows = await t.dataSource.query(`SELECT kind, start_date::text FROM coverage WHERE claim_id = $1`, [first.id]);
     expect(rows).toEqual([{ kind: 'GOODWILL', start_date: '2026-11-24' }]);
+
+    // The second claim's exception cannot be decided under the first's OA reference: a typed refusal, nothing written.
+    await requestException(second.id);
+    const reused = await decide({ claimId: second.id, outcome: 'APPROVED', approver: 'Li Wei', reference: 'OA-2026-0077' });
+    expect(reused.userErrors).toEqual([
+      { code: 'IDEMPOTENCY_CONFLICT', field: ['input', 'reference'], message: expect.stringContaining(`already decided claim ${first.id}`) },
+    ]);
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM coverage WHERE claim_id = $1`, [second.id]))[0].n).toBe(0);
   });
 
   it('refusals: a covered claim needs no exception; a decision without a request, or from an agent, is refused', async () => {
