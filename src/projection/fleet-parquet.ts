@@ -87,6 +87,11 @@ export class FleetParquetWriter {
     await this.encoder.terminate();
   }
 
+  /** The export was stopped (its deadline, its client gone): a wait for the encoder ends now, with `error`. */
+  stop(error: Error): void {
+    this.fail(error);
+  }
+
   private fail(error: Error): void {
     this.failure ??= error;
     for (const resolve of this.waiting.splice(0)) resolve();
