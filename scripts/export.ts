@@ -7,7 +7,10 @@
  * written under a temporary name beside the target and renamed when complete: an interrupted or failed export leaves
  * no half-written file under the target name. A target that cannot be written fails before the database is read.
  *
- * Exit codes: 0 done, 1 failed (database, disk), 2 usage or an unwritable target, 130 interrupted.
+ * The export has the same deadline as the endpoint's, EXPORT_TIMEOUT_MS (30 minutes unless set): past it the export
+ * stops, its transaction is rolled back and nothing is written.
+ *
+ * Exit codes: 0 done, 1 failed (database, disk, the deadline), 2 usage or an unwritable target, 130 interrupted.
  */
 import { SingleBar } from 'cli-progress';
 import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -84,14 +87,23 @@ async function main(): Promise<number> {
 
   const url = config.databaseUrl ?? embeddedDatabaseUrl(config.embeddedPort);
   const client = new Client({ connectionString: url, application_name: 'sofar-warranty export' });
+  // A connection lost between statements is an 'error' event of the client; the next statement fails with it and the
+  // export reports it below. Unheard, the event would end the process and leave the partial file behind.
+  client.on('error', () => undefined);
   const bar = new SingleBar({ format: 'export |{bar}| {percentage}% {value}/{total} units, {rows} rows, {rate} rows/s, ETA {eta_formatted}', stream: process.stderr, hideCursor: true });
   const started = Date.now();
+  let stopAt = Infinity;
   let barStarted = false;
   try {
     await client.connect();
+    // The export's own deadline (EXPORT_TIMEOUT_MS), as on the endpoint: this process stops there, and PostgreSQL
+    // ends the export's transaction there even if this process does not.
+    stopAt = Date.now() + config.exportTimeoutMs;
     const summary = await exportFleet(client, {
       orgIds: options.orgIds,
       asOf: options.asOf,
+      deadline: stopAt,
+      signal: AbortSignal.timeout(config.exportTimeoutMs),
       sink: async (bytes) => {
         writeSync(fd, bytes);
       },
@@ -113,7 +125,9 @@ async function main(): Promise<number> {
   } catch (error) {
     if (barStarted) bar.stop();
     discard();
-    console.error(`export: failed: ${(error as Error).message}; nothing was written under ${options.out}`);
+    const timedOut = Date.now() >= stopAt;
+    const why = timedOut ? `stopped at its deadline (EXPORT_TIMEOUT_MS=${config.exportTimeoutMs})` : `failed: ${(error as Error).message}`;
+    console.error(`export: ${why}; nothing was written under ${options.out}`);
     return 1;
   } finally {
     await client.end().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -151,6 +152,27 @@ describe('the fleet export endpoint over 100,000 units', () => {
     ]);
     // The pooled connections kept their own statement timeout: the export's was for its transaction only.
     expect(await t.dataSource.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '300ms' }]);
+  }, 240_000);
+
+  it('`npm run export` is not cut by a statement timeout the database sets for its sessions either', async () => {
+    // An operator's default for the role or the database (here through PGOPTIONS, as libpq's): 500 ms.
+    const out = join(dir, 'cli.parquet');
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/export.ts', '--out', out, '--org', org, '--at', AS_OF], {
+        cwd: join(__dirname, '..', '..'),
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: process.env.TEST_DATABASE_URL!, LOG_LEVEL: 'silent', PGOPTIONS: '-c statement_timeout=500' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect([run.code, run.stderr.includes('failed')]).toEqual([0, false]);
+    expect(run.stdout).toContain(`of ${SEEDS * COPIES} units`);
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const counts = (await duck.runAndReadAll(`SELECT count(DISTINCT serial_number)::int AS units FROM read_parquet('${out}')`)).getRowObjectsJson();
+    expect(counts).toEqual([{ units: SEEDS * COPIES }]);
   }, 240_000);
 
   it('stops the work at EXPORT_TIMEOUT_MS: the SQL ends, the connection is back in the pool, the download is cut, the server answers', async () => {
