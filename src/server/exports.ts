@@ -1,8 +1,9 @@
 /**
  * `GET /exports/fleet.parquet?at=YYYY-MM-DD`: the organisation's fleet projection (rule 13) streamed as Parquet to a
  * WARRANTY_ADMIN, a row group at a time as it is made: the same export as `npm run export`, over HTTP. Bounded like
- * the rest: one export at a time per process (it holds a pooled connection while it runs), its own deadline, and a
- * client that goes away stops it.
+ * the rest: one export at a time per process (it holds a pooled connection while it runs), its own deadline
+ * (EXPORT_TIMEOUT_MS, which also bounds its transaction in PostgreSQL: see exportFleet), and a client that goes away
+ * stops it. A stopped or failed export is one log line; its client gets a broken connection (the status was sent).
  */
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -64,8 +65,12 @@ async function streamExport(response: ServerResponse, orgId: string, asOf: strin
   const [client, release] = await driver.obtainMasterConnection();
   // The connection goes back to the pool only when the export left it clean (exportFleet says); else it is closed.
   let usable = true;
-  // A write to a socket that has gone reports its error here too; the export's own failure is logged below.
+  // A write to a socket that has gone reports its error here too, and a connection lost between statements is an
+  // 'error' event of the client (a checked-out client has no listener of the pool's): the statement that meets
+  // either fails the export, whose one line is logged below.
   response.on('error', () => undefined);
+  const lost = () => undefined;
+  client.on('error', lost);
   try {
     response.writeHead(200, {
       ...headers,
@@ -91,9 +96,10 @@ async function streamExport(response: ServerResponse, orgId: string, asOf: strin
     const cause = error instanceof ExportFailure ? error.cause : error;
     usable = error instanceof ExportFailure && error.connectionUsable;
     const reason = reasonOf(signal, cause);
-    // The status went out with the first bytes: breaking the connection is how the client learns the file is not
-    // whole (chunked without its last chunk, and a Parquet file without its footer does not open).
+    // The status went out when the export started: breaking the connection is how the client learns the file is
+    // not whole (chunked without its last chunk, and a Parquet file without its footer does not open).
     response.destroy();
+    client.off('error', lost);
     release(usable ? undefined : new Error('the fleet export left its connection unfit for the pool'));
     const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
     const fields = { orgId, asOf, reason, code, message: String(message ?? cause), connection: usable ? 'returned' : 'closed' };
@@ -101,5 +107,6 @@ async function streamExport(response: ServerResponse, orgId: string, asOf: strin
     else logger.warn('fleet export stopped', fields);
     return;
   }
+  client.off('error', lost);
   release();
 }
