@@ -93,6 +93,8 @@ export async function exportFleet(
     );
     options.onStart?.(await countUnits(client, options.orgIds));
     const plans = await readPlans(client, options.orgIds);
+    // A stop whose cancel came between two statements found nothing to cancel: it is seen here.
+    signal?.throwIfAborted();
     const schedule = rememberingSchedule();
     // The next batch is read while this one is turned into rows and encoded: PostgreSQL and this process work side
     // by side (the cursor answers one read at a time, so at most one batch waits). The read is handled from the
