@@ -55,8 +55,9 @@ export async function handleFleetExport(
 function reasonOf(signal: AbortSignal, cause: unknown): string {
   if (signal.aborted) return String(signal.reason);
   const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
-  // The transaction's statement timeout is the export's deadline (exportFleet sets it).
+  // The transaction's statement and idle timeouts are the export's deadline (exportFleet sets them).
   if (code === '57014' && typeof message === 'string' && message.includes('statement timeout')) return 'REQUEST_TIMEOUT';
+  if (code === '25P03') return 'REQUEST_TIMEOUT';
   return 'FAILED';
 }
 
