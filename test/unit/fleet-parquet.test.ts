@@ -25,18 +25,24 @@ describe('FleetParquetWriter', () => {
   it('hands the encoder no further group while the sink has not taken the bytes before', async () => {
     const events: string[] = [];
     let release!: () => void;
+    let called!: () => void;
+    const sinkCalled = new Promise<void>((resolve) => (called = resolve));
     let calls = 0;
     const writer = new FleetParquetWriter(async () => {
       calls += 1;
       if (calls > 1) return;
       events.push('sink waits');
-      await new Promise<void>((resolve) => (release = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      called();
+      await released;
       events.push('sink released');
     });
     await writer.write(group()); // nothing in the encoder's hands: it goes at once
     const second = writer.write(group()).then(() => events.push('second group handed over'));
-    // The sink is released when the second group is handed over, or after two seconds: the order below holds on any
-    // machine once the writer waits for the sink (without that, the second group goes as soon as the first is encoded).
+    // Once the sink has the first group's bytes, it is released when the second group is handed over, or after two
+    // seconds: the order below holds on any machine once the writer waits for the sink (without that, the second
+    // group goes as soon as the first is encoded, which is when its bytes come).
+    await sinkCalled;
     await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 2_000))]);
     release();
     await second;
