@@ -9,6 +9,7 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '../src/config';
 import { logger } from '../src/common/logger';
+import { installProcessSafetyNet } from '../src/common/process-safety';
 import { createDataSource } from '../src/db/data-source';
 import { databaseEndpoint, describeEndpoint } from '../src/endpoints';
 import { OutboxDispatcher } from '../src/outbox/dispatcher';
@@ -23,17 +24,19 @@ async function main(): Promise<void> {
   await dataSource.initialize();
   const dispatcher = new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery });
   let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      logger.info('outbox dispatcher stopping', { signal });
-      void dispatcher
-        .stop()
-        .then(() => dataSource.destroy())
-        .then(() => process.exit(0), () => process.exit(1));
-    });
-  }
+  const stop = (signal: string, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('outbox dispatcher stopping', { signal });
+    void dispatcher
+      .stop()
+      .then(() => dataSource.destroy())
+      .then(() => process.exit(exitCode), () => process.exit(1));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop(signal, 0));
+  // As the server's (src/common/process-safety.ts): a rejection or an I/O error is logged; a true uncaught exception
+  // finishes the round in progress and exits 1.
+  installProcessSafetyNet({ onFatal: () => stop('uncaughtException', 1) });
   dispatcher.start();
   logger.info('outbox dispatcher ready', { destinations: Object.keys(config.outbox.destinations), database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' });
 }

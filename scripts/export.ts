@@ -8,12 +8,16 @@
  * written under a temporary name beside the target and renamed when complete: an interrupted or failed export leaves
  * no half-written file under the target name. A target that cannot be written fails before the database is read.
  *
- * Exit codes: 0 done, 1 failed (database, disk), 2 usage or an unwritable target, 130 interrupted.
+ * The export has the same deadline as the endpoint's, EXPORT_TIMEOUT_MS (30 minutes unless set): past it the export
+ * stops, its transaction is rolled back and nothing is written.
+ *
+ * Exit codes: 0 done, 1 failed (database, disk, the deadline), 2 usage or an unwritable target, 130 interrupted.
  */
 import { SingleBar } from 'cli-progress';
 import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { ConfigError, loadConfig } from '../src/config';
 import { isCalendarDate } from '../src/coverage/calendar';
 import { databaseEndpoint, type Endpoint } from '../src/endpoints';
 import { exportFleet } from '../src/projection/fleet-export';
@@ -35,13 +39,20 @@ export function parseArguments(argv: string[], today: string): { out: string; as
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseArguments>;
   let database: Endpoint;
+  let exportTimeoutMs: number;
   try {
     options = parseArguments(process.argv.slice(2), new Date().toISOString().slice(0, 10));
     database = resolveEndpoint(() => databaseEndpoint());
+    // The deadline only, by config.ts's own check: the rest of the server's configuration is not this command's.
+    exportTimeoutMs = loadConfig({ EXPORT_TIMEOUT_MS: process.env.EXPORT_TIMEOUT_MS }).exportTimeoutMs;
   } catch (error) {
     if (error instanceof CommandError) {
       console.error(`export: ${error.message}`);
       return error.exitCode;
+    }
+    if (error instanceof ConfigError) {
+      console.error(`export: ${error.message}`);
+      return 2;
     }
     throw error;
   }
@@ -73,14 +84,23 @@ async function main(): Promise<number> {
 
   announce('export', 'reading the database at', database);
   const client = new Client({ connectionString: database.url, application_name: 'sofar-warranty export' });
+  // A connection lost between statements is an 'error' event of the client; the next statement fails with it and the
+  // export reports it below. Unheard, the event would end the process and leave the partial file behind.
+  client.on('error', () => undefined);
   const bar = new SingleBar({ format: 'export |{bar}| {percentage}% {value}/{total} units, {rows} rows, {rate} rows/s, ETA {eta_formatted}', stream: process.stderr, hideCursor: true });
   const started = Date.now();
+  let stopAt = Infinity;
   let barStarted = false;
   try {
     await client.connect();
+    // The export's own deadline (EXPORT_TIMEOUT_MS), as on the endpoint: this process stops there, and PostgreSQL
+    // ends the export's transaction there even if this process does not.
+    stopAt = Date.now() + exportTimeoutMs;
     const summary = await exportFleet(client, {
       orgIds: options.orgIds,
       asOf: options.asOf,
+      deadline: stopAt,
+      signal: AbortSignal.timeout(exportTimeoutMs),
       sink: async (bytes) => {
         writeSync(fd, bytes);
       },
@@ -102,7 +122,9 @@ async function main(): Promise<number> {
   } catch (error) {
     if (barStarted) bar.stop();
     discard();
-    console.error(`export: failed: ${(error as Error).message}; nothing was written under ${options.out}`);
+    const timedOut = Date.now() >= stopAt;
+    const why = timedOut ? `stopped at its deadline (EXPORT_TIMEOUT_MS=${exportTimeoutMs})` : `failed: ${(error as Error).message}`;
+    console.error(`export: ${why}; nothing was written under ${options.out}`);
     return 1;
   } finally {
     await client.end().catch(() => undefined);

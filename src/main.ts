@@ -2,7 +2,11 @@ import 'reflect-metadata';
 import { startApp, type RunningApp } from './app';
 import { DEVELOPMENT_JWT_SECRET, loadConfigOrExit } from './config';
 import { logger } from './common/logger';
+import { installProcessSafetyNet } from './common/process-safety';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres';
+
+/** After an uncaught exception: how long past the drain timeout the orderly stop may take before the process exits. */
+const FATAL_STOP_MARGIN_MS = 15_000;
 
 /**
  * `npm start`: with DATABASE_URL, serve from that PostgreSQL; without, start the embedded PostgreSQL (data kept
@@ -15,7 +19,7 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let app: RunningApp | undefined;
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
@@ -24,7 +28,7 @@ async function main(): Promise<void> {
       logger.info('server and pool stopped');
       await embedded?.stop();
       logger.info('stopped');
-      process.exit(0);
+      process.exit(exitCode);
     } catch (error) {
       logger.error('shutdown failed', { message: (error as Error).message });
       process.exit(1);
@@ -39,6 +43,14 @@ async function main(): Promise<void> {
     }
   };
   installSignalHandlers();
+  // No rejected promise and no stream error ends the process (one log line each); a true uncaught exception (a bug:
+  // the process's state is unknown) stops it in order and exits 1, within the drain timeout and a margin.
+  installProcessSafetyNet({
+    onFatal: () => {
+      setTimeout(() => process.exit(1), config.drainTimeoutMs + FATAL_STOP_MARGIN_MS).unref();
+      void shutdown('uncaughtException', 1);
+    },
+  });
 
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {

@@ -28,7 +28,7 @@ function startEncoder(): Worker {
   return new Worker(join(__dirname, `parquet-worker${typescript ? '.ts' : '.js'}`), typescript ? { resourceLimits, execArgv: ['-r', 'ts-node/register/transpile-only'] } : { resourceLimits });
 }
 
-/** Writes row groups as they come; `finish` writes the footer and stops the encoder. */
+/** Writes row groups as they come, as fast as the sink takes them; `finish` writes the footer and stops the encoder. */
 export class FleetParquetWriter {
   private readonly encoder = startEncoder();
   private inFlight = 0;
@@ -61,6 +61,10 @@ export class FleetParquetWriter {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       this.check();
     }
+    // What was encoded before has been taken by the sink: a client that reads slowly (or not at all) holds back the
+    // encoder and the reading, rather than every group encoded meanwhile waiting in memory.
+    await this.delivered.catch(() => undefined);
+    this.check();
     this.inFlight += 1;
     this.rows += group.rows;
     // The typed arrays are handed over, not copied.
@@ -85,6 +89,11 @@ export class FleetParquetWriter {
   /** Stops the encoder without a footer (the export failed). */
   async abandon(): Promise<void> {
     await this.encoder.terminate();
+  }
+
+  /** The export was stopped (its deadline, its client gone): a wait for the encoder ends now, with `error`. */
+  stop(error: Error): void {
+    this.fail(error);
   }
 
   private fail(error: Error): void {

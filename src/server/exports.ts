@@ -1,8 +1,9 @@
 /**
  * `GET /exports/fleet.parquet?at=YYYY-MM-DD`: the organisation's fleet projection (rule 13) streamed as Parquet to a
  * WARRANTY_ADMIN, a row group at a time as it is made: the same export as `npm run export`, over HTTP. Bounded like
- * the rest: one export at a time per process (it holds a pooled connection while it runs), its own deadline, and a
- * client that goes away stops it.
+ * the rest: one export at a time per process (it holds a pooled connection while it runs), its own deadline
+ * (EXPORT_TIMEOUT_MS, which also bounds its transaction in PostgreSQL: see exportFleet), and a client that goes away
+ * stops it. A stopped or failed export is one log line; its client gets a broken connection (the status was sent).
  */
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,7 +13,7 @@ import type { TokenVerifier } from '../auth/tokens';
 import { identify } from './authentication';
 import { logger } from '../common/logger';
 import { calendarDateOf, isCalendarDate } from '../coverage/calendar';
-import { exportFleet } from '../projection/fleet-export';
+import { ExportFailure, exportFleet } from '../projection/fleet-export';
 import type { Services } from '../services';
 import { sendJson } from './http-body';
 
@@ -28,8 +29,10 @@ export async function handleFleetExport(
   request: IncomingMessage,
   response: ServerResponse,
   url: Readonly<URL>,
-  options: { services: Services; verifyToken: TokenVerifier; signal: AbortSignal; requestId: string },
+  options: { services: Services; verifyToken: TokenVerifier; signal: AbortSignal; requestId: string; timeoutMs: number },
 ): Promise<void> {
+  // The export's budget (EXPORT_TIMEOUT_MS) counts from here; the HTTP server aborts `signal` at the same deadline.
+  const deadline = Date.now() + options.timeoutMs;
   const headers = { 'x-request-id': options.requestId };
   if (request.method !== 'GET') return refuse(response, 405, 'METHOD_NOT_ALLOWED', 'the export is a GET', { ...headers, allow: 'GET' });
   const { actor, authError } = await identify(request.headers.authorization, options.verifyToken);
@@ -42,29 +45,48 @@ export async function handleFleetExport(
   if (running > 0) return refuse(response, 503, 'SERVICE_UNAVAILABLE', 'an export is running already; try again when it is done', { ...headers, 'retry-after': '30' });
   running += 1;
   try {
-    await streamExport(response, actor.orgId, at ?? calendarDateOf(options.services.now(), 'UTC'), options.services, options.signal, headers);
+    await streamExport(response, actor.orgId, at ?? calendarDateOf(options.services.now(), 'UTC'), options.services, options.signal, deadline, headers);
   } finally {
     running -= 1;
   }
 }
 
-async function streamExport(response: ServerResponse, orgId: string, asOf: string, services: Services, signal: AbortSignal, headers: Record<string, string>): Promise<void> {
+/** Why an export ended early, for its log line: the HTTP server's abort reason, or PostgreSQL's own deadline. */
+function reasonOf(signal: AbortSignal, cause: unknown): string {
+  if (signal.aborted) return String(signal.reason);
+  const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
+  // The transaction's statement and idle timeouts are the export's deadline (exportFleet sets them).
+  if (code === '57014' && typeof message === 'string' && message.includes('statement timeout')) return 'REQUEST_TIMEOUT';
+  if (code === '25P03') return 'REQUEST_TIMEOUT';
+  return 'FAILED';
+}
+
+async function streamExport(response: ServerResponse, orgId: string, asOf: string, services: Services, signal: AbortSignal, deadline: number, headers: Record<string, string>): Promise<void> {
   const driver = services.dataSource.driver as PostgresDriver;
   const [client, release] = await driver.obtainMasterConnection();
-  let failed: Error | undefined;
-  const stop = () => client.connection?.stream?.destroy?.();
-  signal.addEventListener('abort', stop, { once: true });
+  // The connection goes back to the pool only when the export left it clean (exportFleet says); else it is closed.
+  let usable = true;
+  // A write to a socket that has gone reports its error here too, and a connection lost between statements is an
+  // 'error' event of the client (a checked-out client has no listener of the pool's): the statement that meets
+  // either fails the export, whose one line is logged below.
+  response.on('error', () => undefined);
+  const lost = () => undefined;
+  client.on('error', lost);
   try {
     response.writeHead(200, {
       ...headers,
       'content-type': 'application/vnd.apache.parquet',
       'content-disposition': `attachment; filename="fleet-${orgId.replace(/[^A-Za-z0-9._-]/g, '_')}-${asOf}.parquet"`,
     });
+    // The client hears at once that the export has started, not when the first row group is encoded.
+    response.flushHeaders();
     const summary = await exportFleet(client, {
       orgIds: [orgId],
       asOf,
+      signal,
+      deadline,
       sink: async (bytes) => {
-        if (signal.aborted) throw new Error(`export stopped: ${String(signal.reason)}`);
+        signal.throwIfAborted();
         // Backpressure; a client that goes away (or the deadline) while the socket is full ends the wait too.
         if (!response.write(bytes)) await once(response, 'drain', { signal });
       },
@@ -72,12 +94,20 @@ async function streamExport(response: ServerResponse, orgId: string, asOf: strin
     response.end();
     logger.info('fleet export', { orgId, asOf, ...summary });
   } catch (error) {
-    failed = error as Error;
-    // The status went out with the first bytes: breaking the connection is how the client learns the file is not whole.
-    logger.warn('fleet export failed', { orgId, asOf, message: failed.message });
+    const cause = error instanceof ExportFailure ? error.cause : error;
+    usable = error instanceof ExportFailure && error.connectionUsable;
+    const reason = reasonOf(signal, cause);
+    // The status went out when the export started: breaking the connection is how the client learns the file is
+    // not whole (chunked without its last chunk, and a Parquet file without its footer does not open).
     response.destroy();
-  } finally {
-    signal.removeEventListener('abort', stop);
-    release(failed);
+    client.off('error', lost);
+    release(usable ? undefined : new Error('the fleet export left its connection unfit for the pool'));
+    const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
+    const fields = { orgId, asOf, reason, code, message: String(message ?? cause), connection: usable ? 'returned' : 'closed' };
+    if (reason === 'FAILED') logger.error('fleet export failed', fields);
+    else logger.warn('fleet export stopped', fields);
+    return;
   }
+  client.off('error', lost);
+  release();
 }

@@ -201,7 +201,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return sendJson(response, 503, { status: 'unavailable', reason: 'database unreachable' });
       }
     }
-    if (url.pathname === FLEET_EXPORT_PATH) return handleFleetExport(request, response, url, { services, verifyToken, signal, requestId });
+    if (url.pathname === FLEET_EXPORT_PATH) return handleFleetExport(request, response, url, { services, verifyToken, signal, requestId, timeoutMs: options.exportTimeoutMs });
     const webhook = webhookRoute(url.pathname);
     if (webhook) return handleWebhook(webhook, request, response, requestId, { services, verifyToken, config: options.webhooks, signal });
     if (url.pathname !== '/') {
