@@ -9,6 +9,8 @@ import type { RepresentationCheck } from '../federation/representations';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { PLAIN_RECORD_FIELDS, recordSelectionFor, type RecordProperties, type RecordSelection } from '../records/record-selection';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
+import type { HeavySlots } from './heavy-slots';
+import { operationCost } from './operation-cost';
 
 /**
  * Planned reads: the few documents the gateway sends most, answered straight from the rows instead of through
@@ -49,6 +51,9 @@ export interface PlannedRead {
   root: Root;
   /** The record columns to read, as the record-selection plugin would work them out. */
   recordSelection: Required<RecordSelection>;
+  /** The document and its operation, for the cost estimate with the request's variables. */
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
 }
 
 const RECORD = 'WarrantyRecord';
@@ -119,7 +124,7 @@ export function planRead(schema: GraphQLSchema, document: DocumentNode): Planned
     for (const field of root.byType.get(CASE) ?? []) if (field.kind === 'record') addProperties(field.fields);
   }
   const recordSelection = { properties: properties as RecordProperties, checks: false };
-  return { operationName: operation.name?.value ?? null, root, recordSelection };
+  return { operationName: operation.name?.value ?? null, root, recordSelection, document, operation: operation as OperationDefinitionNode };
 }
 
 /**
@@ -223,6 +228,11 @@ const HAND_OVER = Symbol('hand over');
 export interface PlannedReadOptions {
   checkRepresentation: RepresentationCheck;
   maxRepresentations: number;
+  /** The general path's cost bounds (costPlugin in limits.ts), by the same estimate. */
+  schema: GraphQLSchema;
+  maxCost: number;
+  heavyCost: number;
+  slots: HeavySlots;
 }
 
 /**
@@ -237,6 +247,31 @@ export async function answerPlannedRead(
 ): Promise<Record<string, unknown> | null> {
   const { loaders } = context;
   if (!context.actor || !loaders) return null;
+  // The same estimate and bounds as the general path: over the limit, that path refuses the request; over the
+  // light limit, the plan answers only while it holds a heavy slot.
+  const cost = operationCost({ schema: options.schema, document: plan.document, operation: plan.operation, variables: variables ?? {} });
+  if (cost > options.maxCost) return null;
+  if (cost <= options.heavyCost) return answer(plan, variables, context, options);
+  let release: (() => void) | undefined;
+  try {
+    release = await options.slots.take(context.signal);
+  } catch {
+    return null;
+  }
+  try {
+    return await answer(plan, variables, context, options);
+  } finally {
+    release();
+  }
+}
+
+async function answer(
+  plan: PlannedRead,
+  variables: Record<string, unknown> | undefined,
+  context: RequestContext,
+  options: PlannedReadOptions,
+): Promise<Record<string, unknown> | null> {
+  const loaders = context.loaders!;
   Object.assign(context.recordSelection, plan.recordSelection);
   const { root } = plan;
   try {
