@@ -108,4 +108,25 @@ describe('CSP cases with their claims through the gateway', () => {
       logs.stop();
     }
   });
+
+  it('refuses a page of cases asking 100 claims each, by the estimate with its representations, before any SQL', async () => {
+    const logs = captureLogs('info');
+    try {
+      const response = await postGraphQL(
+        gateway.url,
+        `query CspCasesAllClaims { cases { id claims(first: 100) { edges { node { kind status cover total { amount currency } sla { response { dueAt state } onsite { dueAt state } } } } } } }`,
+        undefined,
+        token,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(response.data ?? null).toBeNull();
+      // 100 representations × 100 claims × their fields.
+      expect(JSON.stringify(response.errors)).toMatch(/Query Cost limit of 50000 exceeded, found \d+/);
+      const lines = logs.lines.filter((l) => l.msg === 'graphql' && l.operation !== null);
+      expect(lines).toHaveLength(1);
+      expect(lines[0].sqlQueries).toBe(0);
+    } finally {
+      logs.stop();
+    }
+  });
 });
