@@ -25,14 +25,12 @@ export class RequestBoundClient extends Client {
     const first = args[0];
     const text = typeof first === 'string' ? first : (first as { text?: unknown } | null)?.text;
     if (typeof text === 'string' && ENDS_TRANSACTION.test(text)) return result;
-    let cancelled: Promise<void> | undefined;
-    const onAbort = () => {
-      cancelled = cancelBackend(this);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    const busy = busyClients(signal);
+    const entry: Busy = { client: this, cancelled: undefined };
+    busy.add(entry);
     const settle = async () => {
-      signal.removeEventListener('abort', onAbort);
-      await cancelled;
+      busy.delete(entry);
+      await entry.cancelled;
     };
     return result.then(
       async (value) => {
@@ -45,6 +43,33 @@ export class RequestBoundClient extends Client {
       },
     );
   }
+}
+
+interface Busy {
+  client: Client;
+  cancelled: Promise<void> | undefined;
+}
+
+/**
+ * The statements in flight for one request, with one abort listener per request (not one per statement: an
+ * AbortSignal warns past ten listeners).
+ */
+const inFlight = new WeakMap<AbortSignal, Set<Busy>>();
+function busyClients(signal: AbortSignal): Set<Busy> {
+  let busy = inFlight.get(signal);
+  if (!busy) {
+    const entries = new Set<Busy>();
+    busy = entries;
+    inFlight.set(signal, entries);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const entry of entries) entry.cancelled ??= cancelBackend(entry.client);
+      },
+      { once: true },
+    );
+  }
+  return busy;
 }
 
 /** PostgreSQL's CancelRequest for this client's backend, on a connection of its own; resolves when delivered. */

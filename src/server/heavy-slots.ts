@@ -1,4 +1,13 @@
+import { GraphQLError } from 'graphql';
 import { requestStopped } from '../common/request-stopped';
+
+/** A request that waited for a slot until its deadline: the service is busy, retry (HTTP 503). */
+function stoppedWaiting(reason: unknown): GraphQLError {
+  const stop = requestStopped(reason);
+  return new GraphQLError(`${stop.message} (it waited for capacity for expensive requests)`, {
+    extensions: { ...stop.extensions, http: { status: 503, headers: new Map([['retry-after', '1']]) } } as Record<string, unknown>,
+  });
+}
 
 /**
  * A few slots for expensive requests. A request whose estimated cost is over the light limit (operation-cost.ts)
@@ -15,7 +24,7 @@ export class HeavySlots {
 
   /** Resolves with the release function once a slot is free; rejects with REQUEST_TIMEOUT when `signal` aborts first. */
   take(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(requestStopped(signal.reason));
+    if (signal?.aborted) return Promise.reject(stoppedWaiting(signal.reason));
     if (this.used < this.size) {
       this.used++;
       return Promise.resolve(this.releaser());
@@ -28,7 +37,7 @@ export class HeavySlots {
       const stop = () => {
         const index = this.waiting.indexOf(grant);
         if (index >= 0) this.waiting.splice(index, 1);
-        reject(requestStopped(signal?.reason));
+        reject(stoppedWaiting(signal?.reason));
       };
       signal?.addEventListener('abort', stop, { once: true });
       this.waiting.push(grant);

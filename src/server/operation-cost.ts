@@ -18,7 +18,7 @@ import { MAX_PAGE_SIZE } from '../common/pagination';
  * - Introspection (`__schema`, `__type`) costs nothing; `__typename` counts 1.
  *
  * Without variables (the shape gate, before a request's variables are read) the estimate is a lower bound: a
- * variable page size counts as its default or 1, a variable list of representations as one of each type. The
+ * variable page size counts as its default or 1, a variable list of representations as empty. The
  * exact estimate runs once the variables are known (costPlugin, and the planned reads before they answer), so
  * `first: $n` costs what `first: 100` costs.
  */
@@ -139,8 +139,8 @@ export function operationCost({ schema, document, operation, variables }: CostIn
     }
     let cost = 0;
     for (const object of isAbstractType(union) ? schema.getPossibleTypes(union) : []) {
-      // Unknown (no variables): one of each type, the lower bound.
-      const count = Array.isArray(value) ? (counts.get(object.name) ?? 0) : 1;
+      // Unknown (no variables): none, the lower bound (a request may send representations of one type only).
+      const count = Array.isArray(value) ? (counts.get(object.name) ?? 0) : 0;
       if (count > 0) cost += count * setCost(node.selectionSet!, object, false);
     }
     // A representation of no known type is refused when resolved; it still costs what its __typename would.
