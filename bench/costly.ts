@@ -16,6 +16,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'graphql';
+import { loadConfig } from '../src/config';
 import { buildWarrantySchema } from '../src/schema';
 import { operationCost, selectOperation } from '../src/server/operation-cost';
 import type { RoundResult, RunMessage } from './load-generator';
@@ -24,7 +25,7 @@ import { CASE_OPENED_AT, type BenchData } from './scenarios';
 
 export const COSTLY_CLIENTS = 3;
 /** The subgraph's default MAX_COST (src/config.ts); the bench starts it with the defaults. */
-const MAX_COST = 50_000;
+const MAX_COST = loadConfig({ NODE_ENV: 'test' }).limits.maxCost;
 
 const COSTLY_DOCUMENT = `query CostlyCases($representations: [_Any!]!) { _entities(representations: $representations) { ... on Case {
   __typename

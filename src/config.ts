@@ -215,7 +215,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxDepth: integer('MAX_DEPTH', 12, 1, 1_000),
       maxTokens: integer('MAX_TOKENS', 5_000, 10, 1_000_000),
       maxDirectives: integer('MAX_DIRECTIVES', 30, 1, 10_000),
-      maxCost: integer('MAX_COST', 50_000, 1, 100_000_000),
+      maxCost: integer('MAX_COST', 25_000, 1, 100_000_000),
       heavyCost: integer('HEAVY_COST', 2_000, 0, 100_000_000),
       maxHeavyRequests: integer('MAX_HEAVY_REQUESTS', 1, 1, 1_000),
       maxRepresentations: integer('MAX_REPRESENTATIONS', 500, 1, 100_000),

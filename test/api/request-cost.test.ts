@@ -55,8 +55,8 @@ describe('the cost estimate counts variables and representations', () => {
     expect(response.status).toBe(400);
     expect(response.body.data ?? null).toBeNull();
     expect(response.body.errors).toHaveLength(1);
-    expect(response.body.errors[0].message).toMatch(/Query Cost limit of 50000 exceeded, found \d+/);
-    expect(response.body.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 50000, cost: expect.any(Number) });
+    expect(response.body.errors[0].message).toMatch(/Query Cost limit of 25000 exceeded, found \d+/);
+    expect(response.body.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 25000, cost: expect.any(Number) });
     expect(response.log!.sqlQueries).toBe(0);
   };
 

@@ -121,7 +121,7 @@ describe('CSP cases with their claims through the gateway', () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(response.data ?? null).toBeNull();
       // 100 representations × 100 claims × their fields.
-      expect(JSON.stringify(response.errors)).toMatch(/Query Cost limit of 50000 exceeded, found \d+/);
+      expect(JSON.stringify(response.errors)).toMatch(/Query Cost limit of 25000 exceeded, found \d+/);
       const lines = logs.lines.filter((l) => l.msg === 'graphql' && l.operation !== null);
       expect(lines).toHaveLength(1);
       expect(lines[0].sqlQueries).toBe(0);
