@@ -225,7 +225,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       const data = await answerPlannedRead(planned.plan, planned.variables, await contextOf(), {
         checkRepresentation: checkRepresentation!,
         maxRepresentations: limits.maxRepresentations,
-        schema,
         maxCost: limits.maxCost,
         heavyCost: limits.heavyCost,
         slots: heavySlots,

@@ -1,6 +1,7 @@
 import { parse } from 'graphql';
 import { buildWarrantySchema } from '../../src/schema';
 import { operationCost, selectOperation, UNPAGED_LIST_SIZE } from '../../src/server/operation-cost';
+import { planRead } from '../../src/server/planned-reads';
 
 describe('the operation cost estimate', () => {
   const schema = buildWarrantySchema();
@@ -38,5 +39,21 @@ describe('the operation cost estimate', () => {
   it('flattens named fragments, and ignores introspection', () => {
     expect(cost(`{ warranties(first: 3) { ...Page } } fragment Page on WarrantyRecordConnection { edges { node { id } } }`, {})).toBe(1 + 3 * 3);
     expect(cost(`{ __schema { types { name fields { name } } } }`, {})).toBe(0);
+  });
+});
+
+describe('a planned read\'s cost', () => {
+  it('is what the estimate gives for the same representations', () => {
+    const schema = buildWarrantySchema();
+    const document = parse('query E($r: [_Any!]!) { _entities(representations: $r) { ... on WarrantyRecord { __typename id tier } ... on Case { id warranty { id expiresAt } } } }');
+    const plan = planRead(schema, document)!;
+    expect(plan).not.toBeNull();
+    const r = [
+      ...Array.from({ length: 7 }, (_, i) => ({ __typename: 'WarrantyRecord', id: `${i}` })),
+      ...Array.from({ length: 3 }, (_, i) => ({ __typename: 'Case', id: `${i}`, serialNumber: 'X' })),
+    ];
+    const estimate = operationCost({ schema, document, operation: selectOperation(document)!, variables: { r } });
+    const { base, perRepresentation } = plan.cost;
+    expect(base + 7 * perRepresentation.get('WarrantyRecord')! + 3 * perRepresentation.get('Case')!).toBe(estimate);
   });
 });
