@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { GraphQLError } from 'graphql';
 import { requestStopped } from '../common/request-stopped';
 
@@ -9,26 +10,44 @@ function stoppedWaiting(reason: unknown): GraphQLError {
   });
 }
 
+/** The longest pause between two heavy requests, however long the last one kept the event loop busy. */
+const MAX_COOL_DOWN_MS = 1_000;
+
+export interface HeavySlotOptions {
+  /**
+   * The share of the event loop's busy time heavy requests may take (0 < share ≤ 1; 1: no pause). After a heavy
+   * request that kept the loop busy for B ms while it held its slot, the slot is given out again only after
+   * B × (1 − share) / share ms, so light requests always have the rest.
+   */
+  loopShare?: number;
+}
+
 /**
  * A few slots for expensive requests. A request whose estimated cost is over the light limit (operation-cost.ts)
  * runs only while it holds one; a light one (a lookup, a page of references) never waits. So however many
  * clients send the most expensive request still accepted, at most `size` of them use the event loop and the
- * pool at once, and a lookup waits behind at most their slices of work, not behind all of them. Taken only by an
- * authenticated caller, after the cost is known; a request waiting for one stops waiting at its deadline.
+ * pool at once, and they get at most `loopShare` of the loop's busy time: a lookup waits behind at most one slice
+ * of their work, not behind all of them. Taken only by an authenticated caller, after the cost is known; a
+ * request waiting for one stops waiting at its deadline (HTTP 503, REQUEST_TIMEOUT, retryable).
  */
 export class HeavySlots {
   private used = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly loopShare: number;
+  /** No slot is given out before this time (performance.now()). */
+  private coolUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    options: HeavySlotOptions = {},
+  ) {
+    this.loopShare = Math.min(1, Math.max(0.01, options.loopShare ?? 1));
+  }
 
   /** Resolves with the release function once a slot is free; rejects with REQUEST_TIMEOUT when `signal` aborts first. */
   take(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(stoppedWaiting(signal.reason));
-    if (this.used < this.size) {
-      this.used++;
-      return Promise.resolve(this.releaser());
-    }
     return new Promise((resolve, reject) => {
       const grant = () => {
         signal?.removeEventListener('abort', stop);
@@ -41,6 +60,7 @@ export class HeavySlots {
       };
       signal?.addEventListener('abort', stop, { once: true });
       this.waiting.push(grant);
+      this.pump();
     });
   }
 
@@ -49,15 +69,32 @@ export class HeavySlots {
     return { running: this.used, waiting: this.waiting.length };
   }
 
+  private pump = (): void => {
+    this.timer = undefined;
+    while (this.used < this.size && this.waiting.length > 0) {
+      const wait = this.coolUntil - performance.now();
+      if (wait > 0) {
+        this.timer ??= setTimeout(this.pump, Math.ceil(wait));
+        return;
+      }
+      this.used++;
+      this.waiting.shift()!();
+    }
+  };
+
   private releaser(): () => void {
     let released = false;
+    const loopBefore = performance.eventLoopUtilization();
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
-      // The slot passes straight to the next in line.
-      if (next) next();
-      else this.used--;
+      this.used--;
+      if (this.loopShare < 1) {
+        const busyMs = performance.eventLoopUtilization(loopBefore).active;
+        const coolDown = Math.min(MAX_COOL_DOWN_MS, (busyMs * (1 - this.loopShare)) / this.loopShare);
+        this.coolUntil = Math.max(this.coolUntil, performance.now() + coolDown);
+      }
+      this.pump();
     };
   }
 }

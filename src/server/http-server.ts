@@ -123,7 +123,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const shape = operationLimits(limits, { hideFieldSuggestions: options.hideFieldSuggestions });
   const schema = stopWhenAborted(limitRepresentations(buildWarrantySchema(), limits.maxRepresentations));
   const checkRepresentation = representationCheck(schema);
-  const heavySlots = new HeavySlots(limits.maxHeavyRequests);
+  const heavySlots = new HeavySlots(limits.maxHeavyRequests, { loopShare: limits.heavyLoopShare });
   const gate = createShapeGate<PlannedRead>(schema, shape.validationRules, limits.maxTokens, {
     plan: options.plannedReads && checkRepresentation ? (document) => planRead(schema, document) : undefined,
   });

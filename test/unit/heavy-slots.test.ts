@@ -33,4 +33,17 @@ describe('heavy slots', () => {
     expect(slots.load).toEqual({ running: 0, waiting: 0 });
     await expect(slots.take(stop.signal)).rejects.toMatchObject({ extensions: { code: 'REQUEST_TIMEOUT' } });
   });
+
+  it('with a loop share, gives the slot out again only after a pause as long as the loop was busy (share 0.5)', async () => {
+    const slots = new HeavySlots(1, { loopShare: 0.5 });
+    const held = await slots.take();
+    const busyUntil = Date.now() + 30;
+    while (Date.now() < busyUntil); // the heavy request's work, on the event loop
+    const next = slots.take();
+    held();
+    // Not at once: light requests get the loop first.
+    expect(slots.load).toEqual({ running: 0, waiting: 1 });
+    (await next)();
+    expect(slots.load).toEqual({ running: 0, waiting: 0 });
+  });
 });
