@@ -129,6 +129,15 @@ async function seedClaims(client: Client, data: BenchData): Promise<number> {
   return total;
 }
 
+/**
+ * `BENCH_SUBGRAPH_ENV="MAX_HEAVY_REQUESTS=3 HEAVY_LOOP_SHARE_PERCENT=100"`: settings for the subgraph beyond the
+ * defaults, to compare (the report names them).
+ */
+function subgraphEnv(): Record<string, string> {
+  const pairs = process.env.BENCH_SUBGRAPH_ENV?.split(/\s+/).filter(Boolean) ?? [];
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]).filter(([name]) => /^[A-Z_]+$/.test(name)));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Child processes
 
@@ -555,7 +564,7 @@ async function main(): Promise<void> {
     const { child: subgraphChild, entry: subgraphReady } = await startChild(
       'subgraph',
       [...(process.env.BENCH_SUBGRAPH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/main.js'],
-      { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'false', WEBHOOK_CLOUD_SECRET: WEBHOOK_BENCH_SECRET },
+      { ...baseEnv, ...subgraphEnv(), DATABASE_URL: scratch.url, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'false', WEBHOOK_CLOUD_SECRET: WEBHOOK_BENCH_SECRET },
       (entry) => entry.msg === 'Sofar Warranty subgraph ready',
       onSubgraphLine,
     );
@@ -605,7 +614,7 @@ async function main(): Promise<void> {
       const costly = chosen.costly
         ? await measureCostly({ run: load.run, subgraphUrl, data, roundMs: 3 * ROUND_MS, progress: (line) => console.error(`bench: ${line}`) })
         : null;
-      if (costly) console.log(`${costlyReport(costly)}\n`);
+      if (costly) console.log(`${costlyReport(costly)}\n${process.env.BENCH_SUBGRAPH_ENV ? `- subgraph settings: ${process.env.BENCH_SUBGRAPH_ENV}\n` : ''}`);
       if (chosen.reads.length === 0) {
         if (costly && costly.lookupErrors + costly.heavyErrors > 0) throw new Error('costly: requests were answered wrongly (see above)');
       } else {
