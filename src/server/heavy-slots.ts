@@ -12,12 +12,15 @@ function stoppedWaiting(reason: unknown): GraphQLError {
 
 /** The longest pause between two heavy requests, however long the last one kept the event loop busy. */
 const MAX_COOL_DOWN_MS = 1_000;
+/** The pause is kept only while light requests come: one seen within this time. */
+const LIGHT_RECENT_MS = 100;
 
 export interface HeavySlotOptions {
   /**
    * The share of the event loop's busy time heavy requests may take (0 < share ≤ 1; 1: no pause). After a heavy
    * request that kept the loop busy for B ms while it held its slot, the slot is given out again only after
-   * B × (1 − share) / share ms, so light requests always have the rest.
+   * B × (1 − share) / share ms, so light requests always have the rest (only while there are light requests: with
+   * none seen for LIGHT_RECENT_MS, heavy requests follow one another at once).
    */
   loopShare?: number;
 }
@@ -37,6 +40,7 @@ export class HeavySlots {
   /** No slot is given out before this time (performance.now()). */
   private coolUntil = 0;
   private timer: NodeJS.Timeout | undefined;
+  private lastLight = -Infinity;
 
   constructor(
     readonly size: number,
@@ -64,6 +68,11 @@ export class HeavySlots {
     });
   }
 
+  /** A light request has arrived: the pauses between heavy ones are for it. */
+  noteLight(): void {
+    this.lastLight = performance.now();
+  }
+
   /** Requests holding a slot now, and waiting for one. */
   get load(): { running: number; waiting: number } {
     return { running: this.used, waiting: this.waiting.length };
@@ -72,8 +81,9 @@ export class HeavySlots {
   private pump = (): void => {
     this.timer = undefined;
     while (this.used < this.size && this.waiting.length > 0) {
-      const wait = this.coolUntil - performance.now();
-      if (wait > 0) {
+      const now = performance.now();
+      const wait = this.coolUntil - now;
+      if (wait > 0 && now - this.lastLight <= LIGHT_RECENT_MS) {
         this.timer ??= setTimeout(this.pump, Math.ceil(wait));
         return;
       }

@@ -53,7 +53,8 @@ export function costPlugin(limits: Pick<RequestLimits, 'maxCost' | 'heavyCost'>,
           const cost = operationCost({ schema, document, operation, variables: request.variables ?? {} });
           if (cost > limits.maxCost) throw tooCostly(cost, limits.maxCost);
           // An unauthenticated request is refused by the authentication plugin: it takes no slot.
-          if (cost <= limits.heavyCost || !contextValue.actor) return;
+          if (!contextValue.actor) return;
+          if (cost <= limits.heavyCost) return slots.noteLight();
           const granted = await slots.take(contextValue.signal);
           // Answered meanwhile (another plugin refused the request): the slot goes back at once.
           if (answered) granted();

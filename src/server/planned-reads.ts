@@ -256,7 +256,10 @@ export async function answerPlannedRead(
   // light limit, the plan answers only while it holds a heavy slot.
   const cost = plannedCost(plan, variables);
   if (cost === null || cost > options.maxCost) return null;
-  if (cost <= options.heavyCost) return answer(plan, variables, context, options);
+  if (cost <= options.heavyCost) {
+    options.slots.noteLight();
+    return answer(plan, variables, context, options);
+  }
   let release: (() => void) | undefined;
   try {
     release = await options.slots.take(context.signal);

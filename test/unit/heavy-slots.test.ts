@@ -40,10 +40,22 @@ describe('heavy slots', () => {
     const busyUntil = Date.now() + 30;
     while (Date.now() < busyUntil); // the heavy request's work, on the event loop
     const next = slots.take();
+    slots.noteLight();
     held();
     // Not at once: light requests get the loop first.
     expect(slots.load).toEqual({ running: 0, waiting: 1 });
     (await next)();
     expect(slots.load).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('without light requests around, does not pause between heavy ones', async () => {
+    const slots = new HeavySlots(1, { loopShare: 0.5 });
+    const held = await slots.take();
+    const busyUntil = Date.now() + 30;
+    while (Date.now() < busyUntil);
+    const next = slots.take();
+    held();
+    expect(slots.load).toEqual({ running: 1, waiting: 0 });
+    (await next)();
   });
 });
