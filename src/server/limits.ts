@@ -86,10 +86,16 @@ export const oneStopErrorPlugin: ApolloServerPlugin<RequestContext> = {
           else first ??= error;
         }
         if (!first) return;
-        // One error, at the first field where the work stopped (none when that was the whole request).
+        // One error, at the first field where the work stopped (none when that was the whole request), keeping
+        // the HTTP status the stop asked for (503 for a request that waited for a heavy slot until its deadline).
         const stop = requestStopped(contextValue.signal?.aborted ? contextValue.signal.reason : first.extensions?.code);
         const path = first.path?.length ? first.path : undefined;
-        const one = new GraphQLError(stop.message, { nodes: path ? first.nodes : undefined, path, extensions: stop.extensions });
+        const http = first.extensions?.http;
+        const one = new GraphQLError(first.path ? stop.message : first.message, {
+          nodes: path ? first.nodes : undefined,
+          path,
+          extensions: { ...stop.extensions, ...(http ? { http } : {}) },
+        });
         (errors as GraphQLError[]).splice(0, errors.length, ...kept, one);
       },
     };
