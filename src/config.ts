@@ -219,7 +219,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxDirectives: integer('MAX_DIRECTIVES', 30, 1, 10_000),
       maxCost: integer('MAX_COST', 25_000, 1, 100_000_000),
       heavyCost: integer('HEAVY_COST', 2_000, 0, 100_000_000),
-      maxHeavyRequests: integer('MAX_HEAVY_REQUESTS', 1, 1, 1_000),
+      maxHeavyRequests: integer('MAX_HEAVY_REQUESTS', 2, 1, 1_000),
       heavyLoopShare: integer('HEAVY_LOOP_SHARE_PERCENT', 50, 1, 100) / 100,
       maxRepresentations: integer('MAX_REPRESENTATIONS', 500, 1, 100_000),
       maxSqlStatements: integer('MAX_SQL_STATEMENTS', 300, 1, 1_000_000),
