@@ -28,17 +28,15 @@ export class RequestBoundClient extends Client {
     const busy = busyClients(signal);
     const entry: Busy = { client: this, cancelled: undefined };
     busy.add(entry);
-    const settle = async () => {
-      busy.delete(entry);
-      await entry.cancelled;
-    };
+    // No extra hop unless a cancel request was sent: the caller then waits for its delivery.
     return result.then(
-      async (value) => {
-        await settle();
-        return value;
+      (value) => {
+        busy.delete(entry);
+        return entry.cancelled ? entry.cancelled.then(() => value) : value;
       },
-      async (error) => {
-        await settle();
+      (error) => {
+        busy.delete(entry);
+        if (entry.cancelled) return entry.cancelled.then(() => Promise.reject(error));
         throw error;
       },
     );
