@@ -27,6 +27,8 @@ export interface RunMessage {
   requestIdPrefix: string;
   /** Seed of the request sequence; the same for the floor and the subgraph of a scenario. */
   seed: number;
+  /** Requests in flight (default CONCURRENCY). */
+  concurrency?: number;
 }
 
 export interface RoundResult {
@@ -127,7 +129,7 @@ async function runRound(message: RunMessage): Promise<RoundResult> {
       }
     }
   }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: message.concurrency ?? CONCURRENCY }, worker));
   return { requests: latenciesMs.length, errors, errorSamples, latenciesMs, elapsedMs: performance.now() - started };
 }
 

@@ -45,6 +45,7 @@ import { measureOutbox, outboxReport, outboxSources } from './outbox';
 import { measureWebhooks, WEBHOOK_BENCH_SECRET, webhooksReport } from './webhooks';
 import { exportReport, exportSources, measureExport } from './export';
 import { cpuMs, fixed, rssMb } from './process-stats';
+import { costlyReport, measureCostly } from './costly';
 
 logger.setLevel('warn');
 
@@ -81,20 +82,24 @@ const TELEMETRY = 'telemetry';
 const OUTBOX = 'outbox';
 const WEBHOOKS = 'webhooks';
 const EXPORT = 'export';
+const COSTLY = 'costly';
 
 /**
  * `BENCH_SCENARIOS=recordsBySerial,lookup` runs only those read scenarios (for profiling one path), `telemetry` the
  * telemetry part (telemetry.ts), `export` the fleet export against COPY (export.ts), `webhooks` the CLOUD stream
- * against the mutation (webhooks.ts), `outbox` the outbox part (outbox.ts); default all. The read bench's data, floor and gateway are made only for reads.
+ * against the mutation (webhooks.ts), `outbox` the outbox part (outbox.ts), `costly` a lookup while the most expensive
+ * accepted request arrives (costly.ts); default all. The read bench's data, floor and gateway are made only for
+ * reads and `costly`.
  */
-function selection(): { reads: Scenario[]; telemetry: boolean; export: boolean; webhooks: boolean; outbox: boolean } {
+function selection(): { reads: Scenario[]; costly: boolean; telemetry: boolean; export: boolean; webhooks: boolean; outbox: boolean } {
   const wanted = process.env.BENCH_SCENARIOS?.split(',').map((key) => key.trim()).filter(Boolean);
-  if (!wanted?.length) return { reads: SCENARIOS, telemetry: true, export: true, webhooks: true, outbox: true };
-  const parts = [TELEMETRY, EXPORT, WEBHOOKS, OUTBOX];
+  if (!wanted?.length) return { reads: SCENARIOS, costly: true, telemetry: true, export: true, webhooks: true, outbox: true };
+  const parts = [TELEMETRY, EXPORT, WEBHOOKS, OUTBOX, COSTLY];
   const unknown = wanted.filter((key) => !parts.includes(key) && !SCENARIOS.some((s) => s.key === key));
   if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.key), ...parts].join(', ')}`);
   return {
     reads: SCENARIOS.filter((s) => wanted.includes(s.key)),
+    costly: wanted.includes(COSTLY),
     telemetry: wanted.includes(TELEMETRY),
     export: wanted.includes(EXPORT),
     webhooks: wanted.includes(WEBHOOKS),
@@ -122,6 +127,15 @@ async function seedClaims(client: Client, data: BenchData): Promise<number> {
     total += rowCount ?? 0;
   }
   return total;
+}
+
+/**
+ * `BENCH_SUBGRAPH_ENV="MAX_HEAVY_REQUESTS=3 HEAVY_LOOP_SHARE_PERCENT=100"`: settings for the subgraph beyond the
+ * defaults, to compare (the report names them).
+ */
+function subgraphEnv(): Record<string, string> {
+  const pairs = process.env.BENCH_SUBGRAPH_ENV?.split(/\s+/).filter(Boolean) ?? [];
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]).filter(([name]) => /^[A-Z_]+$/.test(name)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -550,14 +564,14 @@ async function main(): Promise<void> {
     const { child: subgraphChild, entry: subgraphReady } = await startChild(
       'subgraph',
       [...(process.env.BENCH_SUBGRAPH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/main.js'],
-      { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'false', WEBHOOK_CLOUD_SECRET: WEBHOOK_BENCH_SECRET },
+      { ...baseEnv, ...subgraphEnv(), DATABASE_URL: scratch.url, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'false', WEBHOOK_CLOUD_SECRET: WEBHOOK_BENCH_SECRET },
       (entry) => entry.msg === 'Sofar Warranty subgraph ready',
       onSubgraphLine,
     );
     const subgraphUrl: string = subgraphReady.url;
     const chosen = selection();
 
-    if (chosen.reads.length) {
+    if (chosen.reads.length || chosen.costly) {
       console.error(`bench: seeding ${ORGS} organisations × ${UNITS_PER_ORG} units…`);
       const seedStarted = performance.now();
       const registered = await seedThroughApi(subgraphUrl, secret);
@@ -597,11 +611,18 @@ async function main(): Promise<void> {
         rows.push({ scenario, ...(await measureScenario(load, servers, scenario)) });
       }
 
+      const costly = chosen.costly
+        ? await measureCostly({ run: load.run, subgraphUrl, data, roundMs: 3 * ROUND_MS, progress: (line) => console.error(`bench: ${line}`) })
+        : null;
+      if (costly) console.log(`${costlyReport(costly)}\n${process.env.BENCH_SUBGRAPH_ENV ? `- subgraph settings: ${process.env.BENCH_SUBGRAPH_ENV}\n` : ''}`);
+      if (chosen.reads.length === 0) {
+        if (costly && costly.lookupErrors + costly.heavyErrors > 0) throw new Error('costly: requests were answered wrongly (see above)');
+      } else {
       console.error('bench: a lookup while hostile queries arrive…');
       const attack = await measureUnderAttack(load, servers, data.orgs[0].token);
 
       const cpu = cpus();
-      const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused);
+      const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused) + (costly ? costly.lookupErrors + costly.heavyErrors : 0);
       console.log('## Sofar Warranty bench: hot read paths against a raw floor\n');
       console.log(
         `${ORGS * UNITS_PER_ORG} units in ${ORGS} organisations (${registered} registered through the API, copied in SQL; ` +
@@ -651,6 +672,7 @@ async function main(): Promise<void> {
         console.log(`- the subgraph logged ${count} × ${key} (rounds: ${[...groups].slice(0, 6).join(', ')}${groups.size > 6 ? ', …' : ''}), e.g. \`${sample}…\``);
       }
       if (errors > 0) throw new Error(`${errors} requests were answered wrongly or not at all (see above)`);
+      }
     }
 
     if (chosen.telemetry) {

@@ -34,7 +34,7 @@ export const DOCUMENTS = {
     'mutation SubmitClaim($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id status cover total { amount currency } sla { response { dueAt state } } } userErrors { code message } } }',
   /** The CSP stub answers this operation with cases that have claims (claim-case-<serial>, seeded by run.ts). */
   gatewayClaims:
-    'query GatewayCaseClaims { cases { id serialNumber claims { status cover total { amount currency } sla { response { dueAt state } onsite { dueAt state } } } } }',
+    'query GatewayCaseClaims { cases { id serialNumber claims { edges { node { status cover total { amount currency } sla { response { dueAt state } onsite { dueAt state } } } } } } }',
 } as const;
 
 /** Units per organisation that get a seeded claim linked to the CSP case `claim-case-<serial>`. */
@@ -230,7 +230,8 @@ export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: numbe
             if (countError) return countError;
             for (const c of cases) {
               if (c?.id !== claimCaseId(c?.serialNumber)) return `case ${c?.id}: not a claimed case`;
-              if (!Array.isArray(c.claims) || c.claims.length !== 1 || c.claims[0].status !== 'SUBMITTED' || !c.claims[0].sla?.response?.dueAt) {
+              const claims = c.claims?.edges?.map((e: any) => e.node);
+              if (!Array.isArray(claims) || claims.length !== 1 || claims[0].status !== 'SUBMITTED' || !claims[0].sla?.response?.dueAt) {
                 return `case ${c.id}: claims ${JSON.stringify(c.claims)}`;
               }
             }

@@ -71,8 +71,13 @@ export interface RequestLimits {
   maxDepth: number;
   maxTokens: number;
   maxDirectives: number;
-  /** graphql-armor's estimate: objects 2, scalars 1, ×1.5 per level, × a literal `first`. */
+  /** The estimate of server/operation-cost.ts: fields the response may hold, × `first` (literal or variable), × representations. */
   maxCost: number;
+  /** Over this estimate a request runs only while it holds one of `maxHeavyRequests` slots (server/heavy-slots.ts). */
+  heavyCost: number;
+  maxHeavyRequests: number;
+  /** The share of the event loop's busy time heavy requests may take (0.5: after one, a pause as long as its busy time). */
+  heavyLoopShare: number;
   /** `_entities` representations in one request (the gateway sends one per parent). */
   maxRepresentations: number;
   /** SQL statements one request may run before it is stopped. */
@@ -223,7 +228,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxDepth: integer('MAX_DEPTH', 12, 1, 1_000),
       maxTokens: integer('MAX_TOKENS', 5_000, 10, 1_000_000),
       maxDirectives: integer('MAX_DIRECTIVES', 30, 1, 10_000),
-      maxCost: integer('MAX_COST', 20_000, 1, 100_000_000),
+      maxCost: integer('MAX_COST', 25_000, 1, 100_000_000),
+      heavyCost: integer('HEAVY_COST', 2_000, 0, 100_000_000),
+      maxHeavyRequests: integer('MAX_HEAVY_REQUESTS', 2, 1, 1_000),
+      heavyLoopShare: integer('HEAVY_LOOP_SHARE_PERCENT', 50, 1, 100) / 100,
       maxRepresentations: integer('MAX_REPRESENTATIONS', 500, 1, 100_000),
       maxSqlStatements: integer('MAX_SQL_STATEMENTS', 300, 1, 1_000_000),
       requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),

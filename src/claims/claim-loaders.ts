@@ -28,6 +28,15 @@ export interface ClaimPageKey {
   after?: string | null;
 }
 
+export interface CaseClaimPageKey {
+  caseId: string;
+  first?: number | null;
+  after?: string | null;
+}
+
+/** `Case.claims` without `first`: as the schema's default. */
+const CASE_CLAIMS_PAGE = 10;
+
 export type LatestReadings = Record<ReadingKind, number | null>;
 
 /**
@@ -128,13 +137,57 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
     });
   });
 
-  /** The claims of many CSP cases in one statement, oldest first. */
-  const claimsByCaseId = new DataLoader<string, WarrantyClaim[]>(async (caseIds) => {
-    const rows = await claims().andWhere('c.csp_case_id IN (:...caseIds)', { caseIds: [...caseIds] }).orderBy('c.created_at').addOrderBy('c.id').getMany();
-    const byCase = new Map<string, WarrantyClaim[]>(caseIds.map((id) => [id, []]));
-    for (const claim of rows) byCase.get(claim.cspCaseId!)?.push(claim);
-    return caseIds.map((id) => byCase.get(id) ?? []);
-  });
+  /**
+   * A page of each CSP case's claims, oldest first: the page's rows in one statement (ranked per case in SQL, so a
+   * busy case costs its page, not all its claims), and the cases' counts in a second; pages of one size and
+   * cursor share them.
+   */
+  const claimsByCaseId = new DataLoader<CaseClaimPageKey, Connection<WarrantyClaim>, string>(
+    async (keys) => {
+      const groups = new Map<string, CaseClaimPageKey[]>();
+      for (const key of keys) {
+        const group = `${key.first ?? ''}|${key.after ?? ''}`;
+        groups.set(group, [...(groups.get(group) ?? []), key]);
+      }
+      const pages = new Map<string, Connection<WarrantyClaim> | Error>();
+      for (const group of groups.values()) {
+        try {
+          const size = pageSize(group[0].first, CASE_CLAIMS_PAGE);
+          const after = decodeCursor(group[0].after, ['timestamp', 'uuid']);
+          const caseIds = [...new Set(group.map((k) => k.caseId))];
+          const visible = isCustomerOnly(actor)
+            ? 'AND EXISTS (SELECT 1 FROM warranty_record r WHERE r.id = w.warranty_record_id AND r.customer_id = :customerId)'
+            : '';
+          const afterCondition = after ? 'AND (w.created_at, w.id) > (:afterAt, :afterId)' : '';
+          const rows = await claims()
+            .andWhere(
+              `c.id IN (SELECT p.id FROM (SELECT w.id, row_number() OVER (PARTITION BY w.csp_case_id ORDER BY w.created_at, w.id) AS rank
+                 FROM warranty_claim w WHERE w.org_id = :orgId AND w.csp_case_id IN (:...caseIds) ${visible} ${afterCondition}) p
+               WHERE p.rank <= :limit)`,
+              { caseIds, limit: size + 1, customerId: actor.customerId ?? '', ...(after ? { afterAt: after[0], afterId: after[1] } : {}) },
+            )
+            .orderBy('c.created_at')
+            .addOrderBy('c.id')
+            .getMany();
+          const counts = await claims()
+            .select('c.csp_case_id', 'caseId')
+            .addSelect('count(*)::int', 'count')
+            .andWhere('c.csp_case_id IN (:...caseIds)', { caseIds })
+            .groupBy('c.csp_case_id')
+            .getRawMany<{ caseId: string; count: number }>();
+          const countOf = new Map(counts.map((c) => [c.caseId, c.count]));
+          for (const key of group) {
+            const mine = rows.filter((c) => c.cspCaseId === key.caseId);
+            pages.set(casePageKey(key), toConnection(mine, size, countOf.get(key.caseId) ?? 0, (c) => [c.createdAt.toISOString(), c.id], after !== null));
+          }
+        } catch (error) {
+          for (const key of group) pages.set(casePageKey(key), error as Error);
+        }
+      }
+      return keys.map((key) => pages.get(casePageKey(key))!);
+    },
+    { cacheKeyFn: (key) => casePageKey(key) },
+  );
 
   /** The organisation's company days per country (its own and those for every country), one statement. */
   const companyDaysByCountry = new DataLoader<string, IsoDate[]>(async (countries) => {
@@ -165,6 +218,7 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
   return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId, companyDaysByCountry, messagesByClaimId, calendars };
 }
 
+const casePageKey = (key: CaseClaimPageKey) => `${key.first ?? ''}|${key.after ?? ''}|${key.caseId}`;
 const pageKey = (key: ClaimPageKey) => `${key.first ?? ''}|${key.after ?? ''}|${key.recordId}`;
 
 export type ClaimLoaders = ReturnType<typeof createClaimLoaders>;

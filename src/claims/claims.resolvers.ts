@@ -207,7 +207,8 @@ export const claimResolvers: Resolvers = {
   },
 
   Case: {
-    claims: (caseRef, _, context) => authenticated(context).loaders.claimsByCase.load(caseRef.id),
+    claims: (caseRef, { first, after }, context) =>
+      queryResult(() => authenticated(context).loaders.claimsByCase.load({ caseId: caseRef.id, first, after })),
   },
 
   WarrantyRecord: {

@@ -3,6 +3,7 @@ import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { logger } from '../common/logger';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
+import { RequestBoundClient } from './request-bound-client';
 import { chargeStatement } from './statement-budget';
 
 /**
@@ -51,7 +52,8 @@ export function createDataSource(url: string, options: DataSourceOptions | numbe
     maxQueryExecutionTime: 500,
     poolSize,
     applicationName: 'sofar-warranty',
-    // Set at connect time, so every pooled connection has it without a round trip per request.
-    extra: statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {},
+    // Set at connect time, so every pooled connection has it without a round trip per request. Statements of a
+    // stopped request are cancelled in PostgreSQL (request-bound-client.ts).
+    extra: { Client: RequestBoundClient, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) },
   });
 }

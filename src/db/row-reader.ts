@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { types, type CustomTypesConfig, type Pool } from 'pg';
 import { QueryFailedError, type DataSource, type EntityTarget } from 'typeorm';
 import { logger } from '../common/logger';
-import { chargeStatement } from './statement-budget';
+import { chargeStatement, refuseIfStopped } from './statement-budget';
 
 /**
  * The hot read paths (entity references, lookups by serial number, the active-warranty check) read rows with
@@ -44,6 +44,13 @@ export class RowReader {
     // connections, is unreachable) passes through as it is, one the server reports about the statement is
     // wrapped as TypeORM wraps it, so the error mapping (db-errors.ts) treats both paths alike.
     const client = await this.pool.connect();
+    // Stopped while waiting for a connection: the statement is not sent.
+    try {
+      refuseIfStopped();
+    } catch (error) {
+      client.release();
+      throw error;
+    }
     const started = performance.now();
     let broken: Error | undefined;
     try {

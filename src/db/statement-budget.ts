@@ -25,6 +25,12 @@ export function chargeStatement(query?: string): void {
   if (!ending && scope.maxSqlQueries !== undefined && scope.sqlQueries > scope.maxSqlQueries) throw tooManyStatements(scope.maxSqlQueries);
 }
 
+/** Throws the request's stop error if it has been stopped (a connection obtained after the deadline sends nothing). */
+export function refuseIfStopped(): void {
+  const signal = requestScope.getStore()?.signal;
+  if (signal?.aborted) throw requestStopped(signal.reason);
+}
+
 function tooManyStatements(limit: number): GraphQLError {
   return new GraphQLError(`the request needed more than ${limit} SQL statements; ask for fewer fields or smaller pages`, {
     extensions: { code: 'QUERY_TOO_COSTLY', limit },

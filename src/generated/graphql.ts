@@ -78,14 +78,21 @@ export type AddPartCoverageInput = {
 /** A CSP case; this subgraph resolves the warranty of the case's unit inline. */
 export type Case = {
   __typename?: 'Case';
-  /** The claims linked to this CSP case, oldest first. */
-  claims: Array<Claim>;
+  /** The claims linked to this CSP case, oldest first, a page at a time (at most 100). */
+  claims: ClaimConnection;
   id: Scalars['ID']['output'];
   openedAt?: Maybe<Scalars['DateTime']['output']>;
   serialNumber?: Maybe<Scalars['String']['output']>;
   warranty?: Maybe<WarrantyRecord>;
   /** The active-warranty check for the case's unit on the day the case was opened (site time zone), whole unit. */
   warrantyCheck?: Maybe<WarrantyCheck>;
+};
+
+
+/** A CSP case; this subgraph resolves the warranty of the case's unit inline. */
+export type CaseClaimsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type CheckKind =
@@ -2251,7 +2258,7 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type CaseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Case'] = ResolversParentTypes['Case']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Case']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
-  claims?: Resolver<Array<ResolversTypes['Claim']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
+  claims?: Resolver<ResolversTypes['ClaimConnection'], { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType, RequireFields<CaseClaimsArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
 
 

@@ -17,7 +17,8 @@ import { buildWarrantySchema } from '../schema';
 import type { Services } from '../services';
 import { authenticationPlugin, identify } from './authentication';
 import { formatError, graphqlErrorsPlugin } from './graphql-errors';
-import { limitRepresentations, operationLimits, stopWhenAborted } from './limits';
+import { costPlugin, limitRepresentations, oneStopErrorPlugin, operationLimits, stopWhenAborted } from './limits';
+import { HeavySlots } from './heavy-slots';
 import Negotiator from 'negotiator';
 import { aboutText, DEMO_BATTERY_SERIAL, isLoopback, PLAYGROUND_ORG, PlaygroundPages } from './playground';
 import { compressAnswer } from './http-compression';
@@ -143,6 +144,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const shape = operationLimits(limits, { hideFieldSuggestions: options.hideFieldSuggestions });
   const schema = stopWhenAborted(limitRepresentations(buildWarrantySchema(), limits.maxRepresentations));
   const checkRepresentation = representationCheck(schema);
+  const heavySlots = new HeavySlots(limits.maxHeavyRequests, { loopShare: limits.heavyLoopShare });
   const gate = createShapeGate<PlannedRead>(schema, shape.validationRules, limits.maxTokens, {
     plan: options.plannedReads && checkRepresentation ? (document) => planRead(schema, document) : undefined,
   });
@@ -158,11 +160,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // main.ts owns the signals and stops everything in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
     plugins: [
+      // First: the log line and the status see the one stop error, not one per field.
+      oneStopErrorPlugin,
       // Before the log, so that the log line shows the status this plugin sets (503).
       graphqlErrorsPlugin,
       requestLogPlugin,
       authenticationPlugin,
       recordSelectionPlugin,
+      costPlugin(limits, heavySlots),
       ...shape.plugins,
       ApolloServerPluginInlineTraceDisabled(),
       // No field sets cache hints; the plugin only cost CPU on every field.
@@ -255,6 +260,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       const data = await answerPlannedRead(planned.plan, planned.variables, await contextOf(), {
         checkRepresentation: checkRepresentation!,
         maxRepresentations: limits.maxRepresentations,
+        maxCost: limits.maxCost,
+        heavyCost: limits.heavyCost,
+        slots: heavySlots,
       });
       if (data) {
         if (response.destroyed) return;

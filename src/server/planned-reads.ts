@@ -9,6 +9,8 @@ import type { RepresentationCheck } from '../federation/representations';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { PLAIN_RECORD_FIELDS, recordSelectionFor, type RecordProperties, type RecordSelection } from '../records/record-selection';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
+import type { HeavySlots } from './heavy-slots';
+import { operationCost } from './operation-cost';
 
 /**
  * Planned reads: the few documents the gateway sends most, answered straight from the rows instead of through
@@ -49,6 +51,11 @@ export interface PlannedRead {
   root: Root;
   /** The record columns to read, as the record-selection plugin would work them out. */
   recordSelection: Required<RecordSelection>;
+  /**
+   * The operation's cost estimate (operation-cost.ts), worked out once from the same function: a planned read
+   * selects no pages, so its cost is a base plus a fixed amount per representation of each type.
+   */
+  cost: { base: number; perRepresentation: ReadonlyMap<string, number> };
 }
 
 const RECORD = 'WarrantyRecord';
@@ -119,7 +126,11 @@ export function planRead(schema: GraphQLSchema, document: DocumentNode): Planned
     for (const field of root.byType.get(CASE) ?? []) if (field.kind === 'record') addProperties(field.fields);
   }
   const recordSelection = { properties: properties as RecordProperties, checks: false };
-  return { operationName: operation.name?.value ?? null, root, recordSelection };
+  const costWith = (variables: Record<string, unknown>) => operationCost({ schema, document, operation: operation as OperationDefinitionNode, variables });
+  const base = root.kind === 'entities' ? costWith({ [root.variable]: [] }) : costWith({});
+  const perRepresentation = new Map<string, number>();
+  if (root.kind === 'entities') for (const name of ENTITY_TYPES) perRepresentation.set(name, costWith({ [root.variable]: [{ __typename: name }] }) - base);
+  return { operationName: operation.name?.value ?? null, root, recordSelection, cost: { base, perRepresentation } };
 }
 
 /**
@@ -223,6 +234,10 @@ const HAND_OVER = Symbol('hand over');
 export interface PlannedReadOptions {
   checkRepresentation: RepresentationCheck;
   maxRepresentations: number;
+  /** The general path's cost bounds (costPlugin in limits.ts), by the same estimate. */
+  maxCost: number;
+  heavyCost: number;
+  slots: HeavySlots;
 }
 
 /**
@@ -237,6 +252,49 @@ export async function answerPlannedRead(
 ): Promise<Record<string, unknown> | null> {
   const { loaders } = context;
   if (!context.actor || !loaders) return null;
+  // The same estimate and bounds as the general path: over the limit, that path refuses the request; over the
+  // light limit, the plan answers only while it holds a heavy slot.
+  const cost = plannedCost(plan, variables);
+  if (cost === null || cost > options.maxCost) return null;
+  if (cost <= options.heavyCost) {
+    options.slots.noteLight();
+    return answer(plan, variables, context, options);
+  }
+  let release: (() => void) | undefined;
+  try {
+    release = await options.slots.take(context.signal);
+  } catch {
+    return null;
+  }
+  try {
+    return await answer(plan, variables, context, options);
+  } finally {
+    release();
+  }
+}
+
+/** The estimate with the request's representations; null for one of a type the plan has no cost for (it hands over). */
+function plannedCost(plan: PlannedRead, variables: Record<string, unknown> | undefined): number | null {
+  const { base, perRepresentation } = plan.cost;
+  if (plan.root.kind !== 'entities') return base;
+  const representations = variables?.[plan.root.variable];
+  if (!Array.isArray(representations)) return null;
+  let cost = base;
+  for (const representation of representations) {
+    const each = perRepresentation.get((representation as { __typename?: string } | null)?.__typename as string);
+    if (each === undefined) return null;
+    cost += each;
+  }
+  return cost;
+}
+
+async function answer(
+  plan: PlannedRead,
+  variables: Record<string, unknown> | undefined,
+  context: RequestContext,
+  options: PlannedReadOptions,
+): Promise<Record<string, unknown> | null> {
+  const loaders = context.loaders!;
   Object.assign(context.recordSelection, plan.recordSelection);
   const { root } = plan;
   try {

@@ -226,9 +226,9 @@ describe('the desk end to end: intake to closure through an approved exception',
 
     // The CSP case shows the claim and its SLA: both targets met.
     const cases = await gql(
-      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { claims { status sla { response { state } onsite { state } } } } } }`,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { claims { edges { node { status sla { response { state } onsite { state } } } } } } } }`,
       { r: [{ __typename: 'Case', id: 'CASE-DESK-1' }] },
     );
-    expect(cases._entities).toEqual([{ claims: [{ status: 'CLOSED', sla: { response: { state: 'MET' }, onsite: { state: 'MET' } } }] }]);
+    expect(cases._entities).toEqual([{ claims: { edges: [{ node: { status: 'CLOSED', sla: { response: { state: 'MET' }, onsite: { state: 'MET' } } } }] } }]);
   });
 });

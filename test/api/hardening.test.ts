@@ -59,7 +59,7 @@ describe('request limits', () => {
       expect(response.status).toBe(400);
       const messages = response.body.errors.map((e: any) => e.message).join('\n');
       expect(messages).toMatch(/Aliases limit of 30 exceeded, found 100/);
-      expect(messages).toMatch(/Cost limit of 20000 exceeded, found \d+/);
+      expect(messages).toMatch(/Cost limit of 25000 exceeded, found \d+/);
       expect(response.body.errors.every((e: any) => e.extensions.code === 'GRAPHQL_VALIDATION_FAILED')).toBe(true);
       expect(response.body.data).toBeUndefined();
       expect(response.log!.sqlQueries).toBe(0);

@@ -16,7 +16,7 @@ const CASES = Array.from({ length: 100 }, (_, i) => ({
 const PAGE = `query CspCasesWithClaims {
   cases {
     id
-    claims { kind status cover total { amount currency } sla { response { dueAt state serviceHoursLeft } onsite { dueAt state } } warranty { serialNumber } }
+    claims { totalCount edges { node { kind status cover total { amount currency } sla { response { dueAt state serviceHoursLeft } onsite { dueAt state } } warranty { serialNumber } } } }
   }
 }`;
 
@@ -67,8 +67,9 @@ describe('CSP cases with their claims through the gateway', () => {
       const cases = response.data.cases;
       expect(cases).toHaveLength(100);
       cases.forEach((c: any, i: number) => {
-        if (i % 5 === 0) return expect(c.claims).toEqual([]);
-        expect(c.claims).toEqual([
+        if (i % 5 === 0) return expect(c.claims).toEqual({ totalCount: 0, edges: [] });
+        expect(c.claims.totalCount).toBe(1);
+        expect(c.claims.edges.map((e: any) => e.node)).toEqual([
           {
             kind: 'REPAIR',
             status: 'SUBMITTED',
@@ -79,30 +80,51 @@ describe('CSP cases with their claims through the gateway', () => {
           },
         ]);
         // Submitted at most a few minutes (of the test clock) ago: nearly all 8 service hours are left.
-        expect(c.claims[0].sla.response.serviceHoursLeft).toBeGreaterThan(7);
-        expect(c.claims[0].sla.response.serviceHoursLeft).toBeLessThanOrEqual(8);
+        expect(c.claims.edges[0].node.sla.response.serviceHoursLeft).toBeGreaterThan(7);
+        expect(c.claims.edges[0].node.sla.response.serviceHoursLeft).toBeLessThanOrEqual(8);
       });
       const lines = logs.lines.filter((l) => l.msg === 'graphql' && l.operation !== null);
       // One request from the gateway to this subgraph (the _entities fetch for the cases).
       expect(lines).toHaveLength(1);
-      // However many cases: their claims, and for the service hours left of running targets, the claims' units,
-      // their policies and the company days, one statement each.
-      expect(lines[0].sqlQueries).toBe(4);
+      // However many cases: their claims' page and counts, and for the service hours left of running targets, the
+      // claims' units, their policies and the company days, one statement each.
+      expect(lines[0].sqlQueries).toBe(5);
     } finally {
       logs.stop();
     }
   });
 
-  it('without the service hours left, a page of cases with their claims and SLA states costs one statement', async () => {
+  it('without the service hours left, a page of cases with their claims and SLA states costs two statements (page and counts)', async () => {
     const logs = captureLogs('info');
     try {
-      const response = await postGraphQL(gateway.url, `query CspCaseStates { cases { id claims { status sla { response { dueAt state } onsite { state } } } } }`, undefined, token);
+      const response = await postGraphQL(gateway.url, `query CspCaseStates { cases { id claims { edges { node { status sla { response { dueAt state } onsite { state } } } } } } }`, undefined, token);
       await new Promise((resolve) => setImmediate(resolve));
       expect(response.errors).toBeUndefined();
-      expect(response.data.cases.filter((c: any) => c.claims.length === 1)).toHaveLength(80);
+      expect(response.data.cases.filter((c: any) => c.claims.edges.length === 1)).toHaveLength(80);
       const lines = logs.lines.filter((l) => l.msg === 'graphql' && l.operation !== null);
       expect(lines).toHaveLength(1);
-      expect(lines[0].sqlQueries).toBe(1);
+      expect(lines[0].sqlQueries).toBe(2);
+    } finally {
+      logs.stop();
+    }
+  });
+
+  it('refuses a page of cases asking 100 claims each, by the estimate with its representations, before any SQL', async () => {
+    const logs = captureLogs('info');
+    try {
+      const response = await postGraphQL(
+        gateway.url,
+        `query CspCasesAllClaims { cases { id claims(first: 100) { edges { node { kind status cover total { amount currency } sla { response { dueAt state } onsite { dueAt state } } } } } } }`,
+        undefined,
+        token,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(response.data ?? null).toBeNull();
+      // 100 representations × 100 claims × their fields.
+      expect(JSON.stringify(response.errors)).toMatch(/Query Cost limit of 25000 exceeded, found \d+/);
+      const lines = logs.lines.filter((l) => l.msg === 'graphql' && l.operation !== null);
+      expect(lines).toHaveLength(1);
+      expect(lines[0].sqlQueries).toBe(0);
     } finally {
       logs.stop();
     }

@@ -4,7 +4,7 @@ import { createShapeGate } from '../../src/server/shape-gate';
 
 describe('shape gate', () => {
   const schema = buildWarrantySchema();
-  const limits = { maxAliases: 30, maxDepth: 12, maxTokens: 5000, maxDirectives: 30, maxCost: 20000, maxRepresentations: 500, maxSqlStatements: 300, requestTimeoutMs: 10000, statementTimeoutMs: 5000 };
+  const limits = { maxAliases: 30, maxDepth: 12, maxTokens: 5000, maxDirectives: 30, maxCost: 20000, heavyCost: 2000, maxHeavyRequests: 1, heavyLoopShare: 0.5, maxRepresentations: 500, maxSqlStatements: 300, requestTimeoutMs: 10000, statementTimeoutMs: 5000 };
   const { validationRules } = operationLimits(limits, { hideFieldSuggestions: true });
   const hostile = `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: warranties(first: 100) { edges { node { id history { totalCount } } } }`).join(' ')} }`;
 
