@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { Client } from 'pg';
 import { logger, requestScope } from '../common/logger';
+import { cancelRunningStatement } from './cancel-statement';
 
 /** The statements that end a transaction: never cancelled (a cancelled COMMIT leaves its outcome unknown). */
 const ENDS_TRANSACTION = /^\s*(COMMIT|ROLLBACK|RELEASE)\b/i;
@@ -70,39 +70,16 @@ function busyClients(signal: AbortSignal): Set<Busy> {
   return busy;
 }
 
-/** PostgreSQL's CancelRequest for this client's backend, on a connection of its own; resolves when delivered. */
+/**
+ * PostgreSQL's CancelRequest for this client's backend (cancel-statement.ts); resolves once delivered. One that could
+ * not be delivered in time might still arrive later and cancel whatever the connection runs next, so the connection
+ * is closed then (the pool drops it) rather than handed to another request.
+ */
 function cancelBackend(client: Client): Promise<void> {
-  const { processID, secretKey, connectionParameters } = client as unknown as {
-    processID: number | null;
-    secretKey: number | null;
-    connectionParameters: { host?: string; port?: number };
-  };
-  if (processID === null || secretKey === null) return Promise.resolve();
-  const message = Buffer.alloc(16);
-  message.writeInt32BE(16, 0);
-  message.writeInt32BE(80877102, 4); // the cancel request code
-  message.writeInt32BE(processID, 8);
-  message.writeInt32BE(secretKey, 12);
-  const host = connectionParameters.host ?? 'localhost';
-  const port = connectionParameters.port ?? 5432;
-  return new Promise((resolve) => {
-    const socket = host.startsWith('/') ? connect(`${host}/.s.PGSQL.${port}`) : connect(port, host);
-    let timer: NodeJS.Timeout | undefined;
-    const done = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve();
-    };
-    timer = setTimeout(() => {
-      logger.warn('sql cancel request unanswered', { pid: processID, ms: CANCEL_WAIT_MS });
-      done();
-    }, CANCEL_WAIT_MS);
-    socket.once('connect', () => socket.end(message));
-    // PostgreSQL closes the connection once it has passed the request on to the backend.
-    socket.once('close', done);
-    socket.once('error', (error) => {
-      logger.warn('sql cancel request failed', { pid: processID, error: error.message });
-      done();
-    });
+  return cancelRunningStatement(client, CANCEL_WAIT_MS).then((delivered) => {
+    if (delivered) return;
+    const { processID } = client as unknown as { processID: number | null };
+    logger.warn('sql cancel request not delivered; closing the connection', { pid: processID, ms: CANCEL_WAIT_MS });
+    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   });
 }
