@@ -161,7 +161,7 @@ async function columnsOf(client: Client, table: string): Promise<string[]> {
 }
 
 /** `INSERT INTO table (every column) SELECT ...`, copying each column from `alias` unless `overrides` says otherwise. */
-async function copyStatement(client: Client, table: string, alias: string, overrides: Record<string, string>, from: string): Promise<string> {
+export async function copyStatement(client: Client, table: string, alias: string, overrides: Record<string, string>, from: string): Promise<string> {
   const columns = await columnsOf(client, table);
   const unknown = Object.keys(overrides).filter((c) => !columns.includes(c));
   if (unknown.length) throw new Error(`seeding: ${table} has no column ${unknown.join(', ')}`);

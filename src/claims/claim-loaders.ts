@@ -72,13 +72,8 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
   /** A page of each record's claims, newest first; pages of one size and cursor share one statement. */
   const claimsByRecord = new DataLoader<ClaimPageKey, Connection<WarrantyClaim>, string>(
     async (keys) => {
-      const groups = new Map<string, ClaimPageKey[]>();
-      for (const key of keys) {
-        const group = `${key.first ?? ''}|${key.after ?? ''}`;
-        groups.set(group, [...(groups.get(group) ?? []), key]);
-      }
       const pages = new Map<string, Connection<WarrantyClaim> | Error>();
-      for (const group of groups.values()) {
+      for (const group of samePage(keys)) {
         try {
           const size = pageSize(group[0].first, 20);
           const after = decodeCursor(group[0].after, ['timestamp', 'uuid']);
@@ -144,13 +139,8 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
    */
   const claimsByCaseId = new DataLoader<CaseClaimPageKey, Connection<WarrantyClaim>, string>(
     async (keys) => {
-      const groups = new Map<string, CaseClaimPageKey[]>();
-      for (const key of keys) {
-        const group = `${key.first ?? ''}|${key.after ?? ''}`;
-        groups.set(group, [...(groups.get(group) ?? []), key]);
-      }
       const pages = new Map<string, Connection<WarrantyClaim> | Error>();
-      for (const group of groups.values()) {
+      for (const group of samePage(keys)) {
         try {
           const size = pageSize(group[0].first, CASE_CLAIMS_PAGE);
           const after = decodeCursor(group[0].after, ['timestamp', 'uuid']);
@@ -222,3 +212,15 @@ const casePageKey = (key: CaseClaimPageKey) => `${key.first ?? ''}|${key.after ?
 const pageKey = (key: ClaimPageKey) => `${key.first ?? ''}|${key.after ?? ''}|${key.recordId}`;
 
 export type ClaimLoaders = ReturnType<typeof createClaimLoaders>;
+
+/** Keys asking for the same page (size and cursor), which one statement serves together. */
+function samePage<K extends { first?: number | null; after?: string | null }>(keys: readonly K[]): K[][] {
+  const groups = new Map<string, K[]>();
+  for (const key of keys) {
+    const group = `${key.first ?? ''}|${key.after ?? ''}`;
+    const members = groups.get(group);
+    if (members) members.push(key);
+    else groups.set(group, [key]);
+  }
+  return [...groups.values()];
+}

@@ -11,6 +11,7 @@ import type { Pool } from 'pg';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { captureLogs } from '../support/log-capture';
 import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
+import { copyStatement } from '../../bench/seed';
 
 /**
  * GET /exports/fleet.parquet over 100,000 units, with a pooled statement timeout far shorter than the export (300 ms):
@@ -23,22 +24,9 @@ const AS_OF = '2026-11-24';
 const COPIES = 10_000; // of each of the 10 registered units: 100,000 units
 const SEEDS = 10;
 
-/** The columns of a table that an INSERT names (every stored one). */
-async function columnsOf(client: Client, table: string): Promise<string[]> {
-  const { rows } = await client.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' AND identity_generation IS NULL
-      ORDER BY ordinal_position`,
-    [table],
-  );
-  return rows.map((r) => r.column_name);
-}
-
-/** `INSERT INTO table (…) SELECT …`: each column copied from `alias` unless overridden. */
+/** `INSERT INTO table (…) SELECT …`: each column copied from `alias` unless overridden (the bench's seeding statement). */
 async function copyInto(client: Client, table: string, alias: string, overrides: Record<string, string>, from: string, params: unknown[]): Promise<number> {
-  const columns = await columnsOf(client, table);
-  const values = columns.map((c) => overrides[c] ?? `${alias}."${c}"`);
-  const result = await client.query(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} ${from}`, params);
+  const result = await client.query(await copyStatement(client, table, alias, overrides, from), params);
   return result.rowCount ?? 0;
 }
 

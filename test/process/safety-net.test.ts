@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { transpiledPath } from '../support/transpiled';
 
 /**
  * The process-wide safety net, for real: `npm start`'s entry point in its own process, with a preloaded fault
@@ -17,7 +18,7 @@ interface Server {
 }
 
 function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', './test/support/fault-injection.ts', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', './test/support/fault-injection.ts', transpiledPath('src/main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
