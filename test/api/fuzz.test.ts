@@ -178,6 +178,6 @@ describe('fuzzing every operation over HTTP', () => {
       expect(operations.filter((o) => !perOperation.has(o.name)).map((o) => o.name)).toEqual([]);
     }
     // One line per cause: what, where, how often, and the request that shows it.
-    expect(causes.map((c) => `×${c.count} ${c.kind} in ${c.operation}${c.path ? ` at ${c.path}` : ''}: ${c.message} — ${c.example.slice(0, 600)}`)).toEqual([]);
+    expect(causes.map((c) => `×${c.count} ${c.kind} in ${c.operation}${c.path ? ` at ${c.path}` : ''}: ${c.raw} — ${c.example.slice(0, 600)}`)).toEqual([]);
   }, 120_000 + RUNS * 60);
 });

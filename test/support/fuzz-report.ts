@@ -21,7 +21,10 @@ export interface Problem {
   operation: string;
   /** The field path at fault, list indexes folded (`submitClaim.claim.lines`). */
   path: string;
+  /** Normalized (ids, numbers and quoted values folded), so that one cause is one group. */
   message: string;
+  /** As it was, for the first of its group. */
+  raw: string;
 }
 
 /** The HTTP statuses a client's request may get for reasons that are not a bug: overload and timeout. */
@@ -42,7 +45,8 @@ export function normalize(message: string): string {
 
 export function problemsOf(request: FuzzRequest, answer: Answer, oversize: boolean): Problem[] {
   const problems: Problem[] = [];
-  const add = (kind: string, message: string, path = '') => problems.push({ kind, operation: request.operation, path, message: normalize(message) });
+  const add = (kind: string, message: string, path = '') =>
+    problems.push({ kind, operation: request.operation, path, message: normalize(message), raw: message.slice(0, 300) });
   if (answer.failure) {
     // A body over the limit may be cut off while it is still being sent: the 413 is answered, the upload fails.
     if (!oversize) add('no answer', answer.failure);
@@ -119,6 +123,7 @@ export interface Cause {
   operation: string;
   path: string;
   message: string;
+  raw: string;
   count: number;
   /** The first request that showed it. */
   example: string;
@@ -146,7 +151,7 @@ export class CauseBook {
   /** One paragraph per cause: count, kind, operation and path, message, and the request that reproduces it. */
   format(): string {
     return this.list()
-      .map((c, i) => `${i + 1}. ×${c.count} ${c.kind} in ${c.operation}${c.path ? ` at ${c.path}` : ''}: ${c.message}\n   ${c.example.slice(0, 1500)}`)
+      .map((c, i) => `${i + 1}. ×${c.count} ${c.kind} in ${c.operation}${c.path ? ` at ${c.path}` : ''}: ${c.raw}\n   ${c.example.slice(0, 1500)}`)
       .join('\n');
   }
 }
