@@ -21,7 +21,7 @@ function valuesFor(document: Document, factory: ValueFactory, entities: GraphQLO
 /** Each request's mode: mostly well-typed values, so that most requests get past coercion into the services. */
 const mode: fc.Arbitrary<Mode> = fc.oneof(
   { weight: 2, arbitrary: fc.constant('valid' as const) },
-  { weight: 5, arbitrary: fc.constant('edge' as const) },
+  { weight: 6, arbitrary: fc.constant('edge' as const) },
   { weight: 3, arbitrary: fc.constant('mixed' as const) },
 );
 

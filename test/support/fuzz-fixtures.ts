@@ -79,7 +79,13 @@ export async function seedFuzzOrganisation(t: TestApp): Promise<{ tokens: Record
     { warrantyId: inverter, kind: 'REPAIR', repairDate: '2026-05-20', currency: 'EUR', cspCaseId: 'FZ-CASE-2', lines: [{ kind: 'LABOUR', hours: '2', rate: '60' }] },
     { warrantyId: van, kind: 'REFUND', repairDate: '2026-05-25', currency: 'EUR', cspCaseId: 'FZ-CASE-2', readings: { odometerKm: 15000 } },
   ];
-  for (const input of claims) pools.claimIds.push((await gql(submit, { input })).submitClaim.claim.id);
+  // Three of each, so that the claims the fuzz cancels or rejects early leave others to approve, repair, close.
+  for (let round = 0; round < 3; round++) {
+    for (const [index, input] of claims.entries()) {
+      const repairDate = `2026-0${3 + round}-1${index}`;
+      pools.claimIds.push((await gql(submit, { input: { ...input, repairDate } })).submitClaim.claim.id);
+    }
+  }
   pools.caseIds.push('FZ-CASE-1', 'FZ-CASE-2', 'FZ-CASE-NONE');
 
   await gql(`mutation { publishFirmwareRelease(input: { productFamily: "BATTERY", component: "CELLS", version: "3.2", releasedAt: "2026-04-01T00:00:00Z", graceDays: 30 }) { userErrors { message } } }`);

@@ -97,9 +97,17 @@ class Builder {
   private count = 0;
   readonly slots: Slot[] = [];
 
+  private readonly byArgument = new Map<string, Slot>();
+
+  /** The variable of an argument: one per argument of a field, however often the field is selected. */
   slot(owner: string, name: string, type: GraphQLInputType): Slot {
-    const slot = { variable: `v${this.count++}`, type, owner, name };
-    this.slots.push(slot);
+    const key = `${owner}.${name}`;
+    let slot = this.byArgument.get(key);
+    if (!slot) {
+      slot = { variable: `v${this.count++}`, type, owner, name };
+      this.byArgument.set(key, slot);
+      this.slots.push(slot);
+    }
     return slot;
   }
 
@@ -193,16 +201,16 @@ function renderNode(node: Node, write: (slot: Slot) => string | null): string {
  */
 export function render(document: Document, values: Record<string, unknown>, literals: boolean): { query: string; variables: Record<string, unknown> } {
   const variables: Record<string, unknown> = {};
-  const definitions: string[] = [];
+  const definitions = new Set<string>();
   const write = (slot: Slot): string | null => {
     const value = values[slot.variable];
     if (literals) return value === undefined ? null : literalOf(value, slot.type);
-    definitions.push(`$${slot.variable}: ${String(slot.type)}`);
+    definitions.add(`$${slot.variable}: ${String(slot.type)}`);
     if (value !== undefined) variables[slot.variable] = value;
     return `$${slot.variable}`;
   };
   const body = document.root.sub!.map((n) => renderNode(n, write)).join(' ');
-  const query = `${document.kind}${definitions.length > 0 ? `(${definitions.join(', ')})` : ''} { ${body} }`;
+  const query = `${document.kind}${definitions.size > 0 ? `(${[...definitions].join(', ')})` : ''} { ${body} }`;
   return { query, variables };
 }
 
@@ -313,6 +321,8 @@ const ABSENT = Symbol('absent');
 interface Leaf {
   path: Array<string | number>;
   edge: fc.Arbitrary<unknown>;
+  /** The scalar's name; none for a list. */
+  scalar?: string;
 }
 
 function setIn(target: Record<string, unknown>, path: Array<string | number>, value: unknown): void {
@@ -413,7 +423,11 @@ export class ValueFactory {
     return fc.tuple(item, fc.constantFrom(1_000, 5_000, 10_000, 10_001)).map(([v, n]) => Array.from({ length: n }, () => v));
   }
 
-  /** Valid values for the slots, then one value (sometimes two) anywhere inside them replaced by an extreme one. */
+  /**
+   * Valid values for the slots, then one value anywhere inside them replaced by an extreme one; sometimes with
+   * every value of the same type beside it too (a line's quantity and unit price both huge, whose product
+   * overflows where neither does alone), or with a second value elsewhere.
+   */
   edgeValues(slots: Slot[], entityTypes: GraphQLObjectType[]): fc.Arbitrary<Record<string, unknown>> {
     const base = fc.record(Object.fromEntries(slots.map((slot) => [slot.variable, this.forSlot(slot, entityTypes, 'edge')])));
     return base.chain((values) => {
@@ -423,14 +437,17 @@ export class ValueFactory {
       }
       if (leaves.length === 0) return fc.constant(values);
       const index = fc.nat(leaves.length - 1);
-      return fc.tuple(index, index, fc.integer({ min: 1, max: 10 })).chain(([i, j, two]) =>
-        fc.tuple(leaves[i].edge, leaves[j].edge).map(([a, b]) => {
+      return fc.tuple(index, index, fc.constantFrom('one', 'one', 'siblings', 'two')).chain(([i, j, how]) => {
+        const chosen = [leaves[i]];
+        const parent = (leaf: Leaf) => JSON.stringify(leaf.path.slice(0, -1));
+        if (how === 'siblings') chosen.push(...leaves.filter((l, k) => k !== i && l.scalar !== undefined && l.scalar === leaves[i].scalar && parent(l) === parent(leaves[i])));
+        if (how === 'two' && j !== i) chosen.push(leaves[j]);
+        return fc.tuple(...chosen.map((leaf) => leaf.edge)).map((replacements) => {
           const out = structuredClone(values);
-          setIn(out, leaves[i].path, a);
-          if (two <= 3) setIn(out, leaves[j].path, b);
+          chosen.forEach((leaf, k) => setIn(out, leaf.path, replacements[k]));
           return out;
-        }),
-      );
+        });
+      });
     });
   }
 
@@ -451,7 +468,7 @@ export class ValueFactory {
       }
       return;
     }
-    if (isScalarType(type)) out.push({ path, edge: this.pair(type.name, owner, name).edge });
+    if (isScalarType(type)) out.push({ path, edge: this.pair(type.name, owner, name).edge, scalar: type.name });
   }
 
   /** One representation of an entity type: its `@key` fields and the `@requires` fields, drawn from their types. */

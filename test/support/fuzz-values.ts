@@ -173,7 +173,15 @@ const junk = fc.oneof(fc.double(), fc.boolean(), fc.constant([]), fc.constant({}
 
 const text = (...values: string[]) => fc.constantFrom(...values);
 /** Words as a person writes them: no leading, trailing or doubled spaces. */
-const words = fc.stringMatching(/^[A-Z][a-z0-9]{0,8}( [a-z0-9-]{1,8}){0,2}$/);
+// Built from characters rather than fc.stringMatching, which took most of the time the cases are drawn in.
+const chars = (set: string, minLength: number, maxLength: number) => fc.string({ unit: fc.constantFrom(...set), minLength, maxLength });
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const words = fc
+  .tuple(chars(UPPER, 1, 1), chars(LOWER, 0, 8), fc.array(chars(LOWER, 1, 8), { maxLength: 2 }))
+  .map(([first, rest, more]) => [`${first}${rest}`, ...more].join(' '));
+/** A key of another system (an OA reference, an order): letters, digits and ._:/- only. */
+const key = fc.tuple(chars(UPPER, 1, 1), chars(`${UPPER}0123456789._:/-`, 1, 15)).map(([a, b]) => `${a}${b}`);
 
 /** Fields whose name says which numbers make sense, whatever their type (Int or Float). */
 const NUMBERS: Record<string, fc.Arbitrary<number>> = {
@@ -210,7 +218,7 @@ export function hintFor(owner: string, field: string, scalar: string, pools: Fuz
     case 'serialNumber':
     case 'replacementSerialNumber':
       return {
-        valid: fc.oneof(fromPool(pools.serials, text('FZ-1')), fc.stringMatching(/^FZ-[A-Z0-9]{6}$/)),
+        valid: fc.oneof(fromPool(pools.serials, text('FZ-1')), chars(`${UPPER}0123456789`, 6, 6).map((s) => `FZ-${s}`)),
         edge: fc.oneof(weirdString, fromPool(pools.serials.map((s) => ` ${s.toLowerCase()} `), text(' x '))),
         hostile: fc.oneof(fc.integer(), junk),
       };
@@ -268,11 +276,13 @@ export function hintFor(owner: string, field: string, scalar: string, pools: Fuz
     case 'description':
     case 'name':
     case 'approver':
+      return { valid: words, edge: weirdString, hostile: junk };
     case 'reference':
     case 'orderReference':
     case 'partNumber':
     case 'idempotencyKey':
-      return { valid: words, edge: weirdString, hostile: junk };
+      // Keys of other systems: letters, digits and ._:/- only.
+      return { valid: key, edge: fc.oneof(weirdString, text('a b', 'x'.repeat(201))), hostile: junk };
     default:
       return null;
   }
