@@ -317,6 +317,7 @@ export type Mode = 'valid' | 'edge' | 'mixed';
 export const MODES: Mode[] = ['valid', 'edge', 'mixed'];
 
 const ABSENT = Symbol('absent');
+const NUMERIC = new Set(['Int', 'Float', 'Decimal', 'Date', 'DateTime']);
 
 interface Leaf {
   path: Array<string | number>;
@@ -397,7 +398,7 @@ export class ValueFactory {
         .map((values) => Object.fromEntries(fields.map((f, i) => [f.name, values[i]]).filter(([, v]) => v !== ABSENT)));
       if (mode !== 'mixed') {
         const templates = templatesFor(type.name, this.pools);
-        return templates && templates.length > 0 ? fc.oneof(fc.constantFrom(...templates), complete) : complete;
+        return templates && templates.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...templates) }, { weight: 1, arbitrary: complete }) : complete;
       }
       return fc.oneof(
         { weight: 40, arbitrary: complete },
@@ -436,8 +437,11 @@ export class ValueFactory {
         if (slot.owner !== `Query.${ENTITIES_FIELD}`) this.leaves(values[slot.variable], slot.type, slot.owner, slot.name, [slot.variable], leaves);
       }
       if (leaves.length === 0) return fc.constant(values);
-      const index = fc.nat(leaves.length - 1);
-      return fc.tuple(index, index, fc.constantFrom('one', 'one', 'siblings', 'two')).chain(([i, j, how]) => {
+      // Numbers, amounts, dates and instants three times in four: their extremes reach the arithmetic, the
+      // calendar and the columns, where a string's (NUL, a lone surrogate) meets the one guard every string does.
+      const numeric = leaves.map((leaf, k) => (leaf.scalar && NUMERIC.has(leaf.scalar) ? k : -1)).filter((k) => k >= 0);
+      const index = numeric.length > 0 ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...numeric) }, { weight: 1, arbitrary: fc.nat(leaves.length - 1) }) : fc.nat(leaves.length - 1);
+      return fc.tuple(index, index, fc.constantFrom('one', 'siblings', 'siblings', 'two')).chain(([i, j, how]) => {
         const chosen = [leaves[i]];
         const parent = (leaf: Leaf) => JSON.stringify(leaf.path.slice(0, -1));
         if (how === 'siblings') chosen.push(...leaves.filter((l, k) => k !== i && l.scalar !== undefined && l.scalar === leaves[i].scalar && parent(l) === parent(leaves[i])));
@@ -463,8 +467,9 @@ export class ValueFactory {
     if (isInputObjectType(type)) {
       if (value === null || typeof value !== 'object') return;
       for (const field of Object.values(type.getFields())) {
+        // Only the fields given: one the value left out is often one its other fields exclude (a PART line's hours).
         const inner = (value as Record<string, unknown>)[field.name];
-        if (inner !== undefined || isScalarType(getNamedType(field.type))) this.leaves(inner, field.type, type.name, field.name, [...path, field.name], out);
+        if (inner !== undefined) this.leaves(inner, field.type, type.name, field.name, [...path, field.name], out);
       }
       return;
     }
