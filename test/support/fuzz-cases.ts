@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { httpCases, token, type FuzzRequest } from './fuzz-http';
-import { entityTypes, render, ValueFactory, type Document, type FuzzOperation, type Mode, type OperationSet } from './fuzz-operations';
+import { ValueFactory, type Mode } from './fuzz-draw';
+import { entityTypes, render, type Document, type FuzzOperation, type OperationSet } from './fuzz-operations';
 import type { FuzzPools } from './fuzz-values';
 
 /** Values written into the document instead of variables, for this share of the requests (when short enough). */

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 
 /**
- * The values the schema-driven fuzz (fuzz-operations.ts) puts into arguments: for each scalar a mix of values
- * that look valid (so that the request reaches the services and the SQL) and hostile ones (NUL, lone surrogates,
- * dates and instants past what can be stored or meant, amounts past the columns, numbers past Int). Values that
- * look valid come from the test organisation's own rows (FuzzPools) where a field's name says what it holds.
+ * The values the schema-driven fuzz (fuzz-draw.ts) puts into arguments: for each scalar values that look valid
+ * (so that the request reaches the services and the SQL), extreme ones of the right type (dates and instants
+ * past what can be stored or meant, amounts past the columns, numbers at Int's ends, NUL and lone surrogates in
+ * strings) and hostile ones of the wrong type. Values that look valid come from the test organisation's own
+ * rows (FuzzPools) where a field's name says what it holds.
  */
 
 /** Real ids, serials and cursors of the test organisation, filled in by the fixtures before any case is drawn. */
