@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { extendSchema, parse } from 'graphql';
 import { loadConfig } from '../../src/config';
@@ -32,6 +32,7 @@ import { clockAt, startTestApp, type TestApp } from '../support/harness';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 const ONLY = process.env.FUZZ_ONLY ? new Set(process.env.FUZZ_ONLY.split(',').map(Number)) : null;
+const TRACE = process.env.FUZZ_TRACE;
 const IN_FLIGHT = 6;
 /** A request unanswered this long is a bug (the request deadline is 10 s), however busy the machine. */
 const CLIENT_TIMEOUT_MS = 120_000;
@@ -115,8 +116,37 @@ describe('fuzzing every operation over HTTP', () => {
 
   it(`answers ${RUNS} fuzzed requests (seed ${SEED}) with no internal error, no 5xx but 503/504, no untyped error`, async () => {
     const logs = captureLogs('warn');
-    const answers: Array<{ index: number; answer: Answer }> = [];
+    // The server's own message of each request's first unexpected error, by request id: the request log line's,
+    // else the HTTP handler's, else the failed statement's. Warnings and errors are written before the answer is
+    // sent, so each answer is judged as it comes, and nothing but the causes is kept.
+    const logged = new Map<string, Answer['log'] & { rank: number }>();
+    const readLogs = () => {
+      for (const line of logs.lines.splice(0)) {
+        if (typeof line.requestId !== 'string') continue;
+        const found =
+          line.msg === 'graphql' && line.error?.message ? { rank: 3, message: line.error.message, path: line.error.path }
+            : line.msg === 'http handler failed' ? { rank: 2, message: line.message }
+              : line.msg === 'sql error' && typeof line.error === 'string' ? { rank: 1, message: line.error }
+                : null;
+        if (found && found.rank > (logged.get(line.requestId)?.rank ?? 0)) logged.set(line.requestId, found);
+      }
+    };
+    const book = new CauseBook();
+    const statuses = new Map<number, number>();
+    const outcomes: Record<string, Record<string, number>> = {};
     const perOperation = new Map<string, number>();
+    let sent = 0;
+    const judge = (request: FuzzRequest, index: number, answer: Answer) => {
+      readLogs();
+      const id = `fz-${index}`;
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+      const outcome = outcomeOf(answer);
+      const counts = (outcomes[request.operation] ??= {});
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+      const oversize = Buffer.byteLength(request.body ?? '') > MAX_BODY_BYTES;
+      book.add(problemsOf(request, { ...answer, log: logged.get(id) }, oversize), request, index);
+      logged.delete(id);
+    };
     const started = Date.now();
     let next = 0;
     const worker = async () => {
@@ -125,7 +155,10 @@ describe('fuzzing every operation over HTTP', () => {
         if (ONLY && !ONLY.has(index)) continue;
         const request = cases[index];
         perOperation.set(request.operation, (perOperation.get(request.operation) ?? 0) + 1);
-        answers.push({ index, answer: await send(request, index) });
+        // FUZZ_TRACE=<file>: each request's number before it is sent, to find the one in flight if the process dies.
+        if (TRACE) appendFileSync(TRACE, `${index}\n`);
+        judge(request, index, await send(request, index));
+        sent++;
       }
     };
     try {
@@ -134,36 +167,11 @@ describe('fuzzing every operation over HTTP', () => {
       logs.stop();
     }
     const seconds = (Date.now() - started) / 1000;
-
-    // The server's own message of each request's first unexpected error, by request id: the request log line's,
-    // else the HTTP handler's, else the failed statement's.
-    const logged = new Map<string, Answer['log'] & { rank: number }>();
-    for (const line of logs.lines) {
-      if (typeof line.requestId !== 'string') continue;
-      const found =
-        line.msg === 'graphql' && line.error?.message ? { rank: 3, message: line.error.message, path: line.error.path }
-          : line.msg === 'http handler failed' ? { rank: 2, message: line.message }
-            : line.msg === 'sql error' && typeof line.error === 'string' ? { rank: 1, message: line.error }
-              : null;
-      if (found && found.rank > (logged.get(line.requestId)?.rank ?? 0)) logged.set(line.requestId, found);
-    }
-    const book = new CauseBook();
-    const statuses = new Map<number, number>();
-    const outcomes: Record<string, Record<string, number>> = {};
-    for (const { index, answer } of answers) {
-      const request = cases[index];
-      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-      const outcome = outcomeOf(answer);
-      const counts = (outcomes[request.operation] ??= {});
-      counts[outcome] = (counts[outcome] ?? 0) + 1;
-      const oversize = Buffer.byteLength(request.body ?? '') > MAX_BODY_BYTES;
-      book.add(problemsOf(request, { ...answer, log: logged.get(`fz-${index}`) }, oversize), request, index);
-    }
     const causes = book.list();
     // How many got past coercion into the resolvers (answered with data or a refusal in the payload).
     const reached = Object.values(outcomes).flatMap((o) => Object.entries(o)).filter(([k]) => k === 'ok' || k.startsWith('userError')).reduce((n, [, c]) => n + c, 0);
     process.stdout.write(
-      `fuzz: ${answers.length} requests (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}) in ${seconds.toFixed(1)} s over ${perOperation.size} operations, ` +
+      `fuzz: ${sent} requests (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}) in ${seconds.toFixed(1)} s over ${perOperation.size} operations, ` +
         `${reached} answered with data or userErrors; statuses ${JSON.stringify(Object.fromEntries(statuses))}; ` +
         `${book.total} problems from ${causes.length} causes\n${book.format()}\n`,
     );

@@ -154,6 +154,9 @@ export class ValueFactory {
         const parent = (leaf: Leaf) => JSON.stringify(leaf.path.slice(0, -1));
         if (how === 'siblings') chosen.push(...leaves.filter((l, k) => k !== i && l.scalar !== undefined && l.scalar === leaves[i].scalar && parent(l) === parent(leaves[i])));
         if (how === 'two' && j !== i) chosen.push(leaves[j]);
+        // Lists made huge last: their copies are of the value as drawn, so that a value made extreme inside the
+        // list (a 50,000-character string) is not repeated 10,001 times into a 500 MB body.
+        chosen.sort((a, b) => Number(a.scalar === undefined) - Number(b.scalar === undefined));
         return fc.tuple(...chosen.map((leaf) => leaf.edge)).map((replacements) => {
           const out = structuredClone(values);
           chosen.forEach((leaf, k) => setIn(out, leaf.path, replacements[k]));

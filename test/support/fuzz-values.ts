@@ -78,7 +78,7 @@ export const dateValue: ValuePair = {
   valid: fc.oneof({ weight: 4, arbitrary: plausibleDate }, { weight: 1, arbitrary: fc.constantFrom('2026-06-01', '2025-01-01', '2024-06-01') }),
   // Well-formed, and past what a column, the calendar maths or the domain can take.
   edge: fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom('2027-06-01', '0001-01-01', '9998-12-31', '9999-12-31', '9999-01-01', '2099-12-31', '2199-01-01', '1900-01-01', '1969-12-31', '2024-02-29', '2026-06-02', '2046-06-01') },
+    { weight: 4, arbitrary: fc.constantFrom('1899-12-31', '2199-12-31', '2200-01-01', '2027-06-01', '0001-01-01', '9998-12-31', '9999-12-31', '9999-01-01', '2099-12-31', '2199-01-01', '1900-01-01', '1969-12-31', '2024-02-29', '2026-06-02', '2046-06-01') },
     { weight: 1, arbitrary: fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true }).map(isoDate) },
   ),
   hostile: fc.oneof(
@@ -97,7 +97,8 @@ export const dateTimeValue: ValuePair = {
       arbitrary: fc.constantFrom(
         '0001-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59-01:00', '2024-01-01T00:00:00+14:00',
         '2024-06-01T12:00:00.123456789+02:00', '2099-01-01T00:00:00Z', '2030-01-01T00:00:00Z', '2026-06-02T12:00:00Z', '2026-06-01T13:00:00Z',
-        '1970-01-01T00:00:00Z', '1900-01-01T00:00:00Z', '2006-06-01T08:00:00Z',
+        '1970-01-01T00:00:00Z', '1900-01-01T00:00:00Z', '2006-06-01T08:00:00Z', '1899-12-31T23:59:59.999Z', '2199-12-31T23:59:59.999Z',
+        '2200-01-01T00:00:00Z', '2026-06-01T12:04:00Z', '2026-06-01T12:06:00Z',
       ),
     },
     { weight: 1, arbitrary: fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()) },
@@ -129,7 +130,7 @@ export const floatValue: ValuePair = {
 export const decimalValue: ValuePair = {
   valid: fc.oneof(fc.constantFrom('0', '1', '2', '12.50', '149.99', '0.5', '1000'), fc.integer({ min: 0, max: 5000 }).map(String)),
   edge: fc.constantFrom(
-    '99999999999', '99999999999.9999', '999999999999999', '99999999999999.9999', '10000000000', '10000000000.0000', '-99999999999', '-1', '-0', '0.0001',
+    '99999999999', '99999999999.9999', '999999999999999', '99999999999999.9999', '999999999999999.9999', '1000000000000000', '10000000000', '10000000000.0000', '-99999999999', '-1', '-0', '0.0001',
     '0.00001', '0.0000', '1.99999',
   ),
   hostile: fc.oneof(
@@ -367,6 +368,9 @@ export function scalarValues(name: string): ValuePair | null {
     case 'Date':
       return dateValue;
     case 'DateTime':
+      return dateTimeValue;
+    // An instant something was observed at (a heartbeat): a DateTime not later than now plus the clock skew.
+    case 'ObservedAt':
       return dateTimeValue;
     case 'Decimal':
       return decimalValue;
