@@ -6,6 +6,8 @@ export const MAX_SKU_LENGTH = 100;
 export const MAX_PRODUCT_ID_LENGTH = 200;
 /** numeric(8,2): six digits before the point, two after. */
 export const MAX_CAPACITY_KWH = 999999.99;
+/** The least capacity the column keeps above 0 (its check): anything smaller would be stored as 0.00. */
+export const MIN_CAPACITY_KWH = 0.01;
 
 /** Same shape as policy families, so every family a reference names can have a policy published for it. */
 const FAMILY = /^[A-Z][A-Z0-9_]{1,31}$/;
@@ -52,8 +54,8 @@ export function normaliseProductReference(input: ProductReferenceInput, path: st
   const capacityKwh = input.capacityKwh ?? null;
   if (capacityKwh !== null) {
     const field = [...path, 'capacityKwh'];
-    if (typeof capacityKwh !== 'number' || !Number.isFinite(capacityKwh) || capacityKwh <= 0 || capacityKwh > MAX_CAPACITY_KWH) {
-      throw new DomainError('BAD_USER_INPUT', `capacityKwh must be a number above 0 and at most ${MAX_CAPACITY_KWH} (got ${String(capacityKwh)})`, field);
+    if (typeof capacityKwh !== 'number' || !Number.isFinite(capacityKwh) || capacityKwh < MIN_CAPACITY_KWH || capacityKwh > MAX_CAPACITY_KWH) {
+      throw new DomainError('BAD_USER_INPUT', `capacityKwh must be a number from ${MIN_CAPACITY_KWH} to ${MAX_CAPACITY_KWH} (got ${String(capacityKwh)})`, field);
     }
     // The column keeps two decimals; refusing more is better than storing a capacity nobody sent.
     if (Math.abs(capacityKwh * 100 - Math.round(capacityKwh * 100)) > 1e-6) {
