@@ -30,9 +30,9 @@ export const telemetryResolvers: Resolvers = {
         if (!Number.isInteger(withinDays) || withinDays < 0 || withinDays > 3650) throw new DomainError('BAD_USER_INPUT', 'withinDays must be from 0 to 3650', ['withinDays']);
         const size = pageSize(first, 100);
         const rows = await unitsAtRisk(context.services.dataSource, actor, withinDays, size, context.services.now());
-        return Promise.all(
-          rows.map(async (row) => ({ ...row, warranty: (await loaders.recordById.load(row.warrantyId))! })),
-        );
+        // The rows are the caller's already; a record the loader cannot show them is left out, never a null.
+        const withRecords = await Promise.all(rows.map(async (row) => ({ ...row, warranty: await loaders.recordById.load(row.warrantyId) })));
+        return withRecords.filter((row): row is typeof row & { warranty: NonNullable<typeof row.warranty> } => row.warranty != null);
       }),
   },
   Mutation: {

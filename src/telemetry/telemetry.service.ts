@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { assertRole, type Actor } from '../auth/actor';
+import { assertRole, isCustomerOnly, type Actor } from '../auth/actor';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { observedProblem } from '../common/input-guards';
@@ -175,7 +175,7 @@ export class TelemetryService {
     const sample = options.sample ?? 100;
     // A chunk: the units after `afterWarrantyId` in id order, at most `limit` (the command walks the fleet so, with
     // progress); without them, every unit at once.
-    if (options.afterWarrantyId && !isUuid(options.afterWarrantyId)) throw new DomainError('BAD_USER_INPUT', 'not a warranty id', ['input', 'afterWarrantyId']);
+    if (options.afterWarrantyId != null && !isUuid(options.afterWarrantyId)) throw new DomainError('BAD_USER_INPUT', 'not a warranty id', ['input', 'afterWarrantyId']);
     if (options.limit !== undefined && options.limit !== null && !(Number.isInteger(options.limit) && options.limit >= 1 && options.limit <= 1_000_000)) {
       throw new DomainError('BAD_USER_INPUT', 'limit must be from 1 to 1000000', ['input', 'limit']);
     }
@@ -203,10 +203,12 @@ export async function unitsAtRisk(
      LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
      LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
      WHERE rel.org_id = $1
+       AND ($5::text IS NULL OR r.customer_id = $5)
        AND ${DEADLINE} BETWEEN $2 AND $2::timestamptz + $3 * interval '1 day'
        AND ${OWES_RELEASE}
      ORDER BY deadline, r.serial_number LIMIT $4`,
-    [actor.orgId, now, days, first],
+    // A customer sees only their own units, as everywhere else (isCustomerOnly).
+    [actor.orgId, now, days, first, isCustomerOnly(actor) ? actor.customerId : null],
   );
   return rows.map((row: any) => ({ warrantyId: row.warranty_id as string, release: releaseOf(row), voidsOn: new Date(row.deadline), lastContactAt: row.last_contact_at as Date | null }));
 }

@@ -153,4 +153,26 @@ describe('telemetry and rule 8', () => {
     const refused = await t.graphql(AT_RISK, { d: -1 }, agent);
     expect(refused.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: ['withinDays'] });
   });
+
+  it('a customer sees only their own units at risk', async () => {
+    const org = (JSON.parse(Buffer.from(agent.split('.')[1], 'base64url').toString()) as { org: string }).org;
+    const { registerWarranty } = await gql(
+      `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { message } } }`,
+      { input: { serialNumber: 'TM-CUSTOMER-A', sku: 'SOFAR-PM-V2-10', customerId: 'tm-cust-a', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-01-10' } },
+      admin,
+    );
+    expect(registerWarranty.userErrors).toEqual([]);
+    const AT_RISK = `query { unitsAtRisk(withinDays: 10) { warranty { serialNumber } } }`;
+    // Every unit of the organisation for an agent, the new one among them; a customer's own only, and none of another's.
+    expect((await gql(AT_RISK, {}, agent)).unitsAtRisk.map((u: any) => u.warranty.serialNumber)).toContain('TM-CUSTOMER-A');
+    const mine = await gql(AT_RISK, {}, await tokenFor(org, ['CUSTOMER'], { customerId: 'tm-cust-a' }));
+    expect(mine.unitsAtRisk).toEqual([{ warranty: { serialNumber: 'TM-CUSTOMER-A' } }]);
+    expect((await gql(AT_RISK, {}, await tokenFor(org, ['CUSTOMER'], { customerId: 'tm-cust-b' }))).unitsAtRisk).toEqual([]);
+  });
+
+  it('an empty evaluation cursor is refused with its field', async () => {
+    const { data, errors } = await t.graphql(`mutation { evaluateTelemetry(input: { dryRun: true, afterWarrantyId: "" }) { dryRun userErrors { code field } } }`, {}, service);
+    expect(errors).toBeUndefined();
+    expect(data.evaluateTelemetry.userErrors).toEqual([{ code: 'BAD_USER_INPUT', field: ['input', 'afterWarrantyId'] }]);
+  });
 });
