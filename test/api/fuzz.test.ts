@@ -71,11 +71,13 @@ describe('fuzzing every operation over HTTP', () => {
   let t: TestApp;
   let tokens: Record<TokenKind, string | null>;
   let cases: FuzzRequest[];
+  let othersUnits: string[];
 
   beforeAll(async () => {
     t = await startTestApp({ clock: clockAt('2026-06-01') });
     const seeded = await seedFuzzOrganisation(t);
     tokens = seeded.tokens;
+    othersUnits = seeded.othersUnits;
     const schema = buildWarrantySchema();
     const { arbitrary } = fuzzCases(schema, buildOperations(schema, shapeRules, limits.maxTokens), seeded.pools);
     cases = fc.sample(arbitrary, { seed: SEED, numRuns: RUNS });
@@ -144,7 +146,7 @@ describe('fuzzing every operation over HTTP', () => {
       const counts = (outcomes[request.operation] ??= {});
       counts[outcome] = (counts[outcome] ?? 0) + 1;
       const oversize = Buffer.byteLength(request.body ?? '') > MAX_BODY_BYTES;
-      book.add(problemsOf(request, { ...answer, log: logged.get(id) }, oversize), request, index);
+      book.add(problemsOf(request, { ...answer, log: logged.get(id) }, oversize, othersUnits), request, index);
       logged.delete(id);
     };
     const started = Date.now();

@@ -8,7 +8,11 @@ import { emptyPools, type FuzzPools } from './fuzz-values';
  * the outbox messages they wrote. Their ids, serials and cursors are the values that look valid, so that a fuzzed
  * request gets past "not found" and into the services and the SQL.
  */
-export async function seedFuzzOrganisation(t: TestApp): Promise<{ tokens: Record<TokenKind, string | null>; pools: FuzzPools }> {
+/**
+ * The fuzz's customer token is fz-cust-1's. `othersUnits` are the serials and ids of the units it must never be
+ * shown (fz-cust-2's, and a unit with no customer yet).
+ */
+export async function seedFuzzOrganisation(t: TestApp): Promise<{ tokens: Record<TokenKind, string | null>; pools: FuzzPools; othersUnits: string[] }> {
   const org = await createTestOrg(t.dataSource, 'fuzz');
   const admin = await tokenFor(org, ['WARRANTY_ADMIN', 'AGENT', 'SERVICE']);
   const tokens: Record<TokenKind, string | null> = {
@@ -43,6 +47,7 @@ export async function seedFuzzOrganisation(t: TestApp): Promise<{ tokens: Record
     { serialNumber: 'WVWZZZ1KZFZ000001', sku: 'DEMO-VAN-36', customerId: 'fz-cust-2', site: { countryCode: 'DE' }, productionDate: '2025-01-15', sale: { invoiceDate: '2025-01-31' } },
     { serialNumber: 'WVWZZZ1KZFZ000002', sku: 'DEMO-VAN-36', site: { countryCode: 'DE' }, productionDate: '2025-01-15', supplyChainStage: 'BROKER', sale: { invoiceDate: '2025-09-01' } },
   ];
+  const othersUnits: string[] = [];
   for (const input of units) {
     const data = await gql(
       `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { warranty { id product { id } coverages { id } } userErrors { code message } } }`,
@@ -51,6 +56,7 @@ export async function seedFuzzOrganisation(t: TestApp): Promise<{ tokens: Record
     const warranty = data.registerWarranty.warranty;
     pools.warrantyIds.push(warranty.id);
     pools.serials.push(input.serialNumber);
+    if (input.customerId !== 'fz-cust-1') othersUnits.push(input.serialNumber, warranty.id);
     pools.skus.push(input.sku);
     pools.productIds.push(warranty.product.id);
     pools.coverageIds.push(...warranty.coverages.map((c: { id: string }) => c.id));
@@ -109,5 +115,5 @@ export async function seedFuzzOrganisation(t: TestApp): Promise<{ tokens: Record
   for (const connection of Object.values(pages) as Array<{ pageInfo: { endCursor: string | null } }>) {
     if (connection.pageInfo.endCursor) pools.cursors.push(connection.pageInfo.endCursor);
   }
-  return { tokens, pools };
+  return { tokens, pools, othersUnits };
 }

@@ -43,7 +43,16 @@ export function normalize(message: string): string {
     .slice(0, 200);
 }
 
-export function problemsOf(request: FuzzRequest, answer: Answer, oversize: boolean): Problem[] {
+/** What an answer shows, without what merely echoes the request (refusals, serials reported unknown). */
+function shown(data: unknown): string {
+  return JSON.stringify(data ?? null, (key, value) => (key === 'userErrors' || key === 'unknownSerialNumbers' ? undefined : value));
+}
+
+/**
+ * `othersUnits`: serials and ids the customer token must never be shown (tenancy within an organisation: a
+ * customer sees only their own units, on every surface).
+ */
+export function problemsOf(request: FuzzRequest, answer: Answer, oversize: boolean, othersUnits: readonly string[] = []): Problem[] {
   const problems: Problem[] = [];
   const add = (kind: string, message: string, path = '') =>
     problems.push({ kind, operation: request.operation, path, message: normalize(message), raw: message.slice(0, 300) });
@@ -69,6 +78,14 @@ export function problemsOf(request: FuzzRequest, answer: Answer, oversize: boole
     } else if (code === undefined) add('error without code', String(error?.message ?? ''), path);
     else if (code === 'BAD_USER_INPUT' && !Array.isArray(error.extensions.field)) add('BAD_USER_INPUT without field', String(error?.message ?? ''), path);
     if (STACK.test(JSON.stringify(error))) add('stack trace to client', String(error?.message ?? ''), path);
+  }
+  if (request.token === 'customer' && body.data) {
+    const seen = shown(body.data);
+    // A value the request itself carried is an echo (a Case representation's own serialNumber), not a leak; the
+    // unit's id, which the request did not carry, still shows one.
+    const sent = `${request.search}${request.body ?? ''}`;
+    const leaked = othersUnits.find((unit) => seen.includes(`"${unit}"`) && !sent.includes(unit));
+    if (leaked) add("another customer's unit shown", `a CUSTOMER token was shown ${leaked}`);
   }
   for (const [field, payload] of Object.entries(body.data ?? {})) {
     const userErrors = (payload as { userErrors?: unknown } | null)?.userErrors;
