@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { postGraphQL, SEEDED_ORG, tokenFor } from '../support/harness';
-import { transpiledPath } from '../support/transpiled';
+import { spawnedServerEnv, transpiledPath } from '../support/transpiled';
 
 /**
  * SIGTERM drains, for real: `npm start`'s entry point in its own process, requests held in flight by a row lock
@@ -27,18 +27,7 @@ interface Server {
 function startServer(): Promise<Server> {
   const child = spawn(process.execPath, [transpiledPath('src/main.ts')], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: process.env.TEST_DATABASE_URL,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      PLAYGROUND: 'false',
-      SEED_DEMO_DATA: 'false',
-      DRAIN_TIMEOUT_MS: '120000',
-      DB_STATEMENT_TIMEOUT_MS: '120000',
-      REQUEST_TIMEOUT_MS: '120000',
-    },
+    env: spawnedServerEnv({ DRAIN_TIMEOUT_MS: '120000', DB_STATEMENT_TIMEOUT_MS: '120000', REQUEST_TIMEOUT_MS: '120000' }),
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { transpiledPath } from '../support/transpiled';
+import { spawnedServerEnv, transpiledPath } from '../support/transpiled';
 
 /**
  * The process-wide safety net, for real: `npm start`'s entry point in its own process, with a preloaded fault
@@ -20,16 +20,7 @@ interface Server {
 function startServer(): Promise<Server> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', './test/support/fault-injection.ts', transpiledPath('src/main.ts')], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: process.env.TEST_DATABASE_URL,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      PLAYGROUND: 'false',
-      SEED_DEMO_DATA: 'false',
-      DRAIN_TIMEOUT_MS: '5000',
-    },
+    env: spawnedServerEnv({ DRAIN_TIMEOUT_MS: '5000' }),
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines: Array<Record<string, any>> = [];

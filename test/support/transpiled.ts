@@ -90,3 +90,20 @@ function pruneOldBuilds(keep: string): void {
     }
   }
 }
+
+/**
+ * The environment a test gives the real server it spawns: the test run's database, any free port on loopback, the
+ * info-level log on stdout (which the test reads), no playground or demo data; `overrides` on top.
+ */
+export function spawnedServerEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    PLAYGROUND: 'false',
+    SEED_DEMO_DATA: 'false',
+    ...overrides,
+  };
+}
