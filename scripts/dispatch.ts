@@ -2,7 +2,7 @@
  * `npm run dispatch`: the outbox dispatcher alone, beside (or instead of) the servers' own. Any number may run against
  * one database: each round locks the messages it takes and skips those another holds.
  *
- * Configuration is the server's (see the README): DATABASE_URL (without it, the embedded PostgreSQL `npm start`
+ * Configuration is the server's (docs/OPERATIONS.md, Configuration): DATABASE_URL (without it, the embedded PostgreSQL `npm start`
  * runs on EMBEDDED_PG_PORT), OUTBOX_CSP_URL / OUTBOX_CSP_SECRET, OUTBOX_OA_URL / OUTBOX_OA_SECRET and the OUTBOX_*
  * timings. It does not migrate: the server does. SIGTERM or SIGINT finishes the round in progress, then exits 0.
  */

@@ -330,7 +330,7 @@ export type ClaimSla = {
   response?: Maybe<SlaTarget>;
 };
 
-/** Where a claim stands (the state machine is in the README). */
+/** Where a claim stands (the state machine is in docs/CLAIMS.md). */
 export type ClaimStatus =
   | 'APPROVED'
   | 'CANCELLED'

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
  * (docs/RULES.md) and point at nothing outside it.
  */
 const ROOT = join(__dirname, '..', '..');
-const CHECKED = ['README.md', 'schema.graphql', 'docs', 'src', 'migrations', 'scripts', 'bench', 'test'];
+const CHECKED = ['README.md', 'CONTRIBUTING.md', 'schema.graphql', 'docs', 'src', 'migrations', 'scripts', 'bench', 'test'];
 const OUTSIDE = [/\.\.\/shared/, /DOMAIN\.md/, /\bseed 0\d\d\b/];
 
 function files(path: string): string[] {
