@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../common/db-errors';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isExternalKey, isUuid } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
-import { calendarDateOf, type IsoDate } from '../coverage/calendar';
+import { calendarDateOf, type IsoDate } from '../common/calendar';
 import { inTransaction } from '../db/transactions';
 import type { CoverageCheckService, WarrantyCheckView } from '../coverage/coverage-check.service';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';

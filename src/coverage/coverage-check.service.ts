@@ -5,7 +5,7 @@ import type { WarrantyRecord } from '../records/warranty-record.entity';
 import {
   checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type Readings, type WarrantyCheckResult,
 } from './active-check';
-import { calendarDateOf, type IsoDate } from './calendar';
+import { calendarDateOf, type IsoDate } from '../common/calendar';
 import { readingRangeProblems } from '../readings/readings-history';
 import type { CheckBundle } from './coverage-loaders';
 import type { Coverage } from './coverage.entity';

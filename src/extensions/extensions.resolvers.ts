@@ -1,7 +1,7 @@
 import { mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import { moneyOf } from '../common/money';
-import { calendarDateOf } from '../coverage/calendar';
+import { calendarDateOf } from '../common/calendar';
 import { authenticated } from '../context';
 import type { Resolvers } from '../generated/graphql';
 import type { ExtensionPurchase } from './extension-purchase.entity';

@@ -5,7 +5,7 @@ import type { AuditService, EventInput } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { isExternalKey } from '../common/ids';
 import { priceProblem } from '../common/money';
-import { calendarDateOf, compareDates, maxDate, type IsoDate } from '../coverage/calendar';
+import { calendarDateOf, compareDates, maxDate, type IsoDate } from '../common/calendar';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { lockVisibleRecord } from '../records/record-loaders';

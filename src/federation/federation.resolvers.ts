@@ -1,7 +1,7 @@
 import { authenticated } from '../context';
 import { queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
-import { calendarDateOf } from '../coverage/calendar';
+import { calendarDateOf } from '../common/calendar';
 import type { Resolvers } from '../generated/graphql';
 import { choosePolicy } from '../policies/region';
 import type { WarrantyPolicy } from '../policies/warranty-policy.entity';

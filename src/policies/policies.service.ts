@@ -4,7 +4,7 @@ import { assertRole, type Actor } from '../auth/actor';
 import { priceProblem } from '../common/money';
 import { DomainError } from '../common/errors';
 import { assertValid } from '../common/validation';
-import { compareDates } from '../coverage/calendar';
+import { compareDates } from '../common/calendar';
 import { PublishPolicyDto } from './publish-policy';
 import { isUuid, newId } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';

@@ -1,7 +1,7 @@
 import { authenticated, type RequestContext } from '../context';
 import { DomainError, mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
-import { calendarDateOf } from '../coverage/calendar';
+import { calendarDateOf } from '../common/calendar';
 import { warrantyStatusOn } from '../coverage/coverage-terms';
 import type { Resolvers, SaleDocumentKind } from '../generated/graphql';
 import type { SaleDocument } from './sale-document.entity';

@@ -8,7 +8,7 @@ import { isUuid, newId } from '../common/ids';
 import { isDateInRange, MAX_DATE } from '../common/input-guards';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { assertValid, requiredReason } from '../common/validation';
-import { calendarDateOf, compareDates, type IsoDate } from '../coverage/calendar';
+import { calendarDateOf, compareDates, type IsoDate } from '../common/calendar';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import {
   CapacityRequiredError, coverageDates, latestCoverageEnd, standardCoverageTerms, type WarrantyStatus,

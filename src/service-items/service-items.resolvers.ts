@@ -1,7 +1,7 @@
 import { mutationPayload, queryResult } from '../common/errors';
 import { moneyOf } from '../common/money';
 import { isoDate } from '../common/validation';
-import { calendarDateOf } from '../coverage/calendar';
+import { calendarDateOf } from '../common/calendar';
 import { authenticated, type RequestContext } from '../context';
 import type { Resolvers, ServiceItems as ServiceItemsType } from '../generated/graphql';
 import type { WarrantyRecord } from '../records/warranty-record.entity';

@@ -7,7 +7,7 @@ import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { priceProblem } from '../common/money';
 import { requiredReason } from '../common/validation';
-import { calendarDateOf, type IsoDate } from '../coverage/calendar';
+import { calendarDateOf, type IsoDate } from '../common/calendar';
 import { readingRegressions, recordedHistory } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { assertOneUnitKey, lockVisibleRecord, lockVisibleUnit } from '../records/record-loaders';
