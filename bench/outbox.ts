@@ -28,7 +28,7 @@ import { EntityManager } from 'typeorm';
 import type { Actor } from '../src/auth/actor';
 import { signToken } from '../src/auth/tokens';
 import { createDataSource } from '../src/db/data-source';
-import { sign } from '../src/outbox/delivery-rules';
+import { sign } from '../src/common/signing';
 import { OutboxMessage } from '../src/outbox/outbox-message.entity';
 import { createServices } from '../src/services';
 import { fixed, rssMb } from './process-stats';

@@ -4,7 +4,7 @@ import { DEVELOPMENT_JWT_SECRET, type AppConfig } from './config';
 import { logger } from './common/logger';
 import { createDataSource } from './db/data-source';
 import { seedDemoUnits } from './db/demo-data';
-import type { Clock } from './records/records.service';
+import type { Clock } from './common/clock';
 import { OutboxDispatcher } from './outbox/dispatcher';
 import { startHttpServer, type RunningServer } from './server/http-server';
 import { recordDelivery, watchOutbox } from './server/metrics';

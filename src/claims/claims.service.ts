@@ -19,7 +19,7 @@ import {
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-loaders';
-import type { Clock } from '../records/records.service';
+import type { Clock } from '../common/clock';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { visibleClaims } from './claim-loaders';

@@ -9,7 +9,7 @@ import { calendarDateOf, compareDates, maxDate, type IsoDate } from '../common/c
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { lockVisibleRecord } from '../records/record-loaders';
-import type { Clock } from '../records/records.service';
+import type { Clock } from '../common/clock';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { ExtensionPurchase } from './extension-purchase.entity';

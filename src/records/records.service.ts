@@ -9,6 +9,7 @@ import { isDateInRange, MAX_DATE } from '../common/input-guards';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { assertValid, requiredReason } from '../common/validation';
 import { calendarDateOf, compareDates, type IsoDate } from '../common/calendar';
+import type { Clock } from '../common/clock';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import {
   CapacityRequiredError, coverageDates, latestCoverageEnd, standardCoverageTerms, type WarrantyStatus,
@@ -29,8 +30,6 @@ import {
 import { deriveWarrantyStart, type WarrantyStartFacts } from './warranty-start';
 import { activationRecordAtRegistration, registrantRoleFor, type RegistrantRole } from './registration';
 import { WarrantyRecord, type SupplyChainStage } from './warranty-record.entity';
-
-export type Clock = () => Date;
 
 export interface RegisterWarrantyCommand {
   serialNumber: string;

@@ -11,7 +11,7 @@ import { calendarDateOf, type IsoDate } from '../common/calendar';
 import { readingRegressions, recordedHistory } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { assertOneUnitKey, lockVisibleRecord, lockVisibleUnit } from '../records/record-loaders';
-import type { Clock } from '../records/records.service';
+import type { Clock } from '../common/clock';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import { ServiceItemClaim } from './service-item-claim.entity';
 import { ServicePlan, ServicePlanItem } from './service-plan.entity';
