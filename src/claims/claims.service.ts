@@ -18,7 +18,7 @@ import {
 } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
-import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-loaders';
+import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-access';
 import type { Clock } from '../common/clock';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { WarrantyRecord } from '../records/warranty-record.entity';

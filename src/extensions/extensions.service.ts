@@ -8,7 +8,7 @@ import { priceProblem } from '../common/money';
 import { calendarDateOf, compareDates, maxDate, type IsoDate } from '../common/calendar';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
-import { lockVisibleRecord } from '../records/record-loaders';
+import { lockVisibleRecord } from '../records/record-access';
 import type { Clock } from '../common/clock';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { WarrantyRecord } from '../records/warranty-record.entity';

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { WarrantyRecord } from '../records/warranty-record.entity';
-import { visibleRecordsWhere } from '../records/record-loaders';
+import { visibleRecordsWhere } from '../records/record-access';
 import { ProductReference } from './product-reference.entity';
 
 /** Per-request loaders behind the fields this subgraph adds to `Product`. */

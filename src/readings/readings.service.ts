@@ -3,7 +3,7 @@ import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrors } from '../common/errors';
 import { calendarDateOf, type IsoDate } from '../common/calendar';
-import { assertOneUnitKey, lockVisibleUnit } from '../records/record-loaders';
+import { assertOneUnitKey, lockVisibleUnit } from '../records/record-access';
 import type { Clock } from '../common/clock';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import {

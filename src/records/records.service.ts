@@ -22,7 +22,7 @@ import {
   normaliseSerialNumber, RegisterWarrantyDto, toSiteDto, UpdateWarrantyDto, VoidDto,
 } from './record-inputs';
 import { nextExpiry, refreshExpiry, writeRecord } from './record-expiry';
-import { assertOneUnitKey, lockVisibleRecord, lockVisibleUnit, visibleRecordsWhere } from './record-loaders';
+import { assertOneUnitKey, lockVisibleRecord, lockVisibleUnit, visibleRecordsWhere } from './record-access';
 import { SaleDocument } from './sale-document.entity';
 import {
   CHAIN_FACT_FIELDS, documentConflict, documentsOfFacts, foldSaleDocuments, KINDS_WITH_ACTIVATION, type SaleDocumentFacts, type SaleDocumentKind,

@@ -10,7 +10,7 @@ import { requiredReason } from '../common/validation';
 import { calendarDateOf, type IsoDate } from '../common/calendar';
 import { readingRegressions, recordedHistory } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
-import { assertOneUnitKey, lockVisibleRecord, lockVisibleUnit } from '../records/record-loaders';
+import { assertOneUnitKey, lockVisibleRecord, lockVisibleUnit } from '../records/record-access';
 import type { Clock } from '../common/clock';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import { ServiceItemClaim } from './service-item-claim.entity';
