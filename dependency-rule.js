@@ -27,8 +27,8 @@ const LAYERS = [
   ['webhooks/'],
   ['projection/'],
   ['federation/'],
-  // The composition root: builds the services and each request's loaders, the entity list, the schema.
-  ['context.ts', 'services.ts', 'schema-parts.ts', 'schema.ts'],
+  // The composition root: the services, each request's loaders, the entity list and the DataSource, the schema.
+  ['context.ts', 'services.ts', 'entities.ts', 'data-source.ts', 'demo-data.ts', 'schema-parts.ts', 'schema.ts'],
   ['server/'],
   // The process: configuration from the environment, the app, main.
   ['endpoints.ts', 'app.ts', 'main.ts'],

@@ -27,7 +27,7 @@ import { Client } from 'pg';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../src/auth/actor';
 import { signToken } from '../src/auth/tokens';
-import { createDataSource } from '../src/db/data-source';
+import { createDataSource } from '../src/data-source';
 import { sign } from '../src/common/signing';
 import { OutboxMessage } from '../src/outbox/outbox-message.entity';
 import { createServices } from '../src/services';
