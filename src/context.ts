@@ -2,7 +2,6 @@ import type { Actor } from './auth/actor';
 import { createHistoryLoader } from './audit/history-loader';
 import { createClaimLoaders, type ClaimLoaders } from './claims/claim-loaders';
 import { createCoverageLoaders, type CoverageLoaders } from './coverage/coverage-loaders';
-import { unauthenticated } from './common/errors';
 import { createPolicyLoaders, type PolicyLoaders } from './policies/policies.service';
 import { createProductLoaders, type ProductLoaders } from './products/product-loaders';
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
@@ -137,10 +136,4 @@ export function createRequestContext(
   const recordSelection: RecordSelection = {};
   const loaders = actor ? createLoaders(services, actor, recordSelection) : undefined;
   return { requestId, actor, authError, services, loaders, signal, recordSelection };
-}
-
-/** The caller and their loaders, or UNAUTHENTICATED. Every resolver that touches data starts here. */
-export function authenticated(context: RequestContext): { actor: Actor; loaders: Loaders } {
-  if (!context.actor || !context.loaders) throw unauthenticated(context.authError ?? undefined);
-  return { actor: context.actor, loaders: context.loaders };
 }

@@ -1,4 +1,4 @@
-import { authenticated } from '../context';
+import { authenticated } from '../auth/authenticated';
 import { queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import { calendarDateOf } from '../common/calendar';

@@ -1,9 +1,9 @@
-import { authenticated, type RequestContext } from '../context';
+import { authenticated } from '../auth/authenticated';
 import { DomainError, mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import { calendarDateOf } from '../common/calendar';
 import { warrantyStatusOn } from '../coverage/coverage-terms';
-import type { Resolvers, SaleDocumentKind } from '../generated/graphql';
+import type { Resolvers, SaleDocumentKind, RequestContext } from '../generated/graphql';
 import type { SaleDocument } from './sale-document.entity';
 import type { WarrantyRecord } from './warranty-record.entity';
 import { deriveWarrantyStart } from './warranty-start';
