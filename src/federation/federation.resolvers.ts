@@ -19,7 +19,7 @@ export const federationResolvers: Resolvers = {
       const reference = await loaders.referenceByProductId.load(product.id);
       if (!reference) return [];
       const versions = await loaders.policiesByFamily.load(reference.productFamily);
-      const today = calendarDateOf(new Date());
+      const today = calendarDateOf(context.services.now());
       const regions = region ? [region] : [...new Set(versions.map((p) => p.region))].sort();
       return regions
         .map((r) => choosePolicy(versions, reference.productFamily, r, today))
