@@ -2,7 +2,7 @@ import type { Actor } from './auth/actor';
 import { createHistoryLoader } from './audit/history-loader';
 import { createClaimLoaders, type ClaimLoaders } from './claims/claim-loaders';
 import { createCoverageLoaders, type CoverageLoaders } from './coverage/coverage-loaders';
-import { createPolicyLoaders, type PolicyLoaders } from './policies/policies.service';
+import { createPolicyLoaders, type PolicyLoaders } from './policies/policy-loaders';
 import { createProductLoaders, type ProductLoaders } from './products/product-loaders';
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
 import { createTelemetryLoader } from './telemetry/telemetry-loaders';

@@ -1,5 +1,5 @@
 import { DomainError } from '../common/errors';
-import type { PolicyLoaders } from '../policies/policies.service';
+import type { PolicyLoaders } from '../policies/policy-loaders';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import {
