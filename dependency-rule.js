@@ -39,7 +39,6 @@ const ALLOWED_UPWARD = [
   ['audit/', 'records/', 'the event row names its record (a TypeORM relation of warranty-event.entity.ts)'],
   ['coverage/', 'claims/', 'a replacement coverage names the claim that granted it (a relation of coverage.entity.ts)'],
   ['records/', 'coverage/', 'registering and changing a record writes its coverage rows (coverage.entity.ts, coverage-terms.ts)'],
-  ['products/', 'records/', "a product's registered units are counted over the records the caller may see"],
 ];
 
 const MAX_UPWARD = 12;

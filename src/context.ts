@@ -8,6 +8,7 @@ import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders
 import { createTelemetryLoader } from './telemetry/telemetry-loaders';
 import { createServiceItemLoaders, type ServiceItemLoaders } from './service-items/service-item-loaders';
 import { createSaleDocumentLoader } from './records/sale-document-loader';
+import { createRegisteredUnitsLoader } from './records/registered-units-loader';
 import type { RecordSelection, RecordSelectionHolder } from './records/record-selection';
 import type { WarrantyRecord } from './records/warranty-record.entity';
 import type { Services } from './services';
@@ -28,6 +29,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let telemetry: ReturnType<typeof createTelemetryLoader> | undefined;
   let serviceItems: ServiceItemLoaders | undefined;
   let saleDocuments: ReturnType<typeof createSaleDocumentLoader> | undefined;
+  let registeredUnits: ReturnType<typeof createRegisteredUnitsLoader> | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
@@ -64,7 +66,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
       return productLoaders().referenceByProductId;
     },
     get registeredUnitsByProductId() {
-      return productLoaders().registeredUnitsByProductId;
+      return (registeredUnits ??= createRegisteredUnitsLoader(services.dataSource, actor));
     },
     get customerWarranties() {
       return (customerWarranties ??= createCustomerWarrantiesLoader(services.records, actor));
