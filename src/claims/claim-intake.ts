@@ -9,7 +9,10 @@ import { calendarDateOf, type IsoDate } from '../common/calendar';
 import type { WarrantyCheckView } from '../coverage/coverage-check.service';
 import { Coverage } from '../coverage/coverage.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
-import { counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, recordedHistory, type ReadingValues } from '../readings/readings-history';
+import {
+  counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, recordedHistory,
+  type ReadingValues,
+} from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-access';

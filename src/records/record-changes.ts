@@ -1,6 +1,6 @@
 /** Changing a record: update, the re-derived start and coverages after a fact changes, void and reinstatement. */
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditService, type EventInput } from '../audit/audit.service';
+import type { AuditService, EventInput } from '../audit/audit.service';
 import { assertRole, hasRole, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
 import { isDateInRange, MAX_DATE } from '../common/input-guards';
@@ -9,7 +9,7 @@ import { calendarDateOf, compareDates, type IsoDate } from '../common/calendar';
 import type { Clock } from '../common/clock';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { coverageDates } from '../coverage/coverage-terms';
-import { PoliciesService } from '../policies/policies.service';
+import type { PoliciesService } from '../policies/policies.service';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { toSiteDto, UpdateWarrantyDto, VoidDto } from './record-inputs';
 import { nextExpiry, refreshExpiry, writeRecord } from './record-expiry';
