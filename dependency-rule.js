@@ -1,5 +1,5 @@
 /**
- * The dependency rule (docs/decisions/0002-dependency-rule.md): the layers of src/, bottom first. A file may import
+ * The dependency rule (docs/decisions/0008-dependency-rule.md): the layers of src/, bottom first. A file may import
  * from its own layer and from the layers below it; an import that runs back up is an error unless its pair of rooms
  * is in ALLOWED_UPWARD below, with the reason. Import circles are errors everywhere. `.dependency-cruiser.js` turns
  * this into rules; `npm run deps:check` and test/unit/dependency-rule.test.ts enforce them.

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-// The dependency rule of docs/decisions/0002-dependency-rule.md, held in CI: dependency-cruiser reads src/ with the
+// The dependency rule of docs/decisions/0008-dependency-rule.md, held in CI: dependency-cruiser reads src/ with the
 // rules that .dependency-cruiser.js draws from dependency-rule.js (the layers and the allowed upward arrows).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const rule = require('../../dependency-rule') as {
