@@ -107,7 +107,7 @@ function filteredRecords(deps: RecordsDeps, actor: Actor, filter: WarrantyListFi
     query.andWhere("r.serial_number LIKE :prefix ESCAPE '\\'", { prefix: `${escapeLike(normaliseSerialNumber(filter.serialNumberPrefix))}%` });
   }
   if (filter.status) {
-    // A replacement is decided like a void: by its flag, the day taken in UTC (see README, "Noticed").
+    // A replacement is decided like a void: by its flag, the day taken in UTC (see docs/LEFT-FOR-LATER.md).
     const replaced = "(r.replaced_at IS NOT NULL AND (r.replaced_at AT TIME ZONE 'UTC')::date <= :statusDate)";
     const conditions: Record<WarrantyStatus, string> = {
       VOIDED: 'r.voided_at IS NOT NULL',
