@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { verifySignature } from '../src/outbox/delivery-rules';
+import { verifySignature } from '../src/common/signing';
 
 const secret = process.env.RECEIVER_SECRET ?? '';
 const seen = new Set<string>();

@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { loadConfigOrExit } from '../src/config';
 import { logger } from '../src/common/logger';
 import { installProcessSafetyNet } from '../src/common/process-safety';
-import { createDataSource } from '../src/db/data-source';
+import { createDataSource } from '../src/data-source';
 import { databaseEndpoint, describeEndpoint } from '../src/endpoints';
 import { OutboxDispatcher } from '../src/outbox/dispatcher';
 import { recordDelivery } from '../src/server/metrics';

@@ -18,7 +18,7 @@ import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../src/config';
-import { isCalendarDate } from '../src/coverage/calendar';
+import { isCalendarDate } from '../src/common/calendar';
 import { databaseEndpoint, type Endpoint } from '../src/endpoints';
 import { exportFleet } from '../src/projection/fleet-export';
 import { announce, CommandError, parseCommandLine, resolveEndpoint } from './command-line';

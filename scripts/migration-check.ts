@@ -5,7 +5,7 @@
  *   npm run migration:check -- --generate Name   # writes migrations/<timestamp>-Name.ts with the missing SQL
  */
 import { writeFileSync } from 'node:fs';
-import { createDataSource } from '../src/db/data-source';
+import { createDataSource } from '../src/data-source';
 import { createScratchDatabase } from '../src/db/scratch-database';
 
 async function main(): Promise<void> {

@@ -2,13 +2,13 @@ import type { Actor } from './auth/actor';
 import { createHistoryLoader } from './audit/history-loader';
 import { createClaimLoaders, type ClaimLoaders } from './claims/claim-loaders';
 import { createCoverageLoaders, type CoverageLoaders } from './coverage/coverage-loaders';
-import { unauthenticated } from './common/errors';
-import { createPolicyLoaders, type PolicyLoaders } from './policies/policies.service';
+import { createPolicyLoaders, type PolicyLoaders } from './policies/policy-loaders';
 import { createProductLoaders, type ProductLoaders } from './products/product-loaders';
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
 import { createTelemetryLoader } from './telemetry/telemetry-loaders';
 import { createServiceItemLoaders, type ServiceItemLoaders } from './service-items/service-item-loaders';
 import { createSaleDocumentLoader } from './records/sale-document-loader';
+import { createRegisteredUnitsLoader } from './records/registered-units-loader';
 import type { RecordSelection, RecordSelectionHolder } from './records/record-selection';
 import type { WarrantyRecord } from './records/warranty-record.entity';
 import type { Services } from './services';
@@ -29,6 +29,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let telemetry: ReturnType<typeof createTelemetryLoader> | undefined;
   let serviceItems: ServiceItemLoaders | undefined;
   let saleDocuments: ReturnType<typeof createSaleDocumentLoader> | undefined;
+  let registeredUnits: ReturnType<typeof createRegisteredUnitsLoader> | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
@@ -65,7 +66,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
       return productLoaders().referenceByProductId;
     },
     get registeredUnitsByProductId() {
-      return productLoaders().registeredUnitsByProductId;
+      return (registeredUnits ??= createRegisteredUnitsLoader(services.dataSource, actor));
     },
     get customerWarranties() {
       return (customerWarranties ??= createCustomerWarrantiesLoader(services.records, actor));
@@ -137,10 +138,4 @@ export function createRequestContext(
   const recordSelection: RecordSelection = {};
   const loaders = actor ? createLoaders(services, actor, recordSelection) : undefined;
   return { requestId, actor, authError, services, loaders, signal, recordSelection };
-}
-
-/** The caller and their loaders, or UNAUTHENTICATED. Every resolver that touches data starts here. */
-export function authenticated(context: RequestContext): { actor: Actor; loaders: Loaders } {
-  if (!context.actor || !context.loaders) throw unauthenticated(context.authError ?? undefined);
-  return { actor: context.actor, loaders: context.loaders };
 }

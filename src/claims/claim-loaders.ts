@@ -7,7 +7,7 @@ import { latestReadings, type ReadingKind, type RecordedReading } from '../readi
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
-import type { IsoDate } from '../coverage/calendar';
+import type { IsoDate } from '../common/calendar';
 import { ClaimLine } from './claim-line.entity';
 import type { ServiceCalendar } from './sla-calendar';
 import { CompanyDay, EVERY_COUNTRY } from './company-day.entity';

@@ -3,8 +3,8 @@ import { DomainError, DomainErrors, mutationPayload, queryResult } from '../comm
 import { isoDate } from '../common/validation';
 import { isCustomerOnly } from '../auth/actor';
 import { moneyOf } from '../common/money';
-import { authenticated, type RequestContext } from '../context';
-import type { ClaimLineInput, Resolvers } from '../generated/graphql';
+import { authenticated } from '../auth/authenticated';
+import type { ClaimLineInput, Resolvers, RequestContext } from '../generated/graphql';
 import type { ClaimAction, ClaimKind } from './claim-states';
 import type { LineInput } from './line-coverage';
 import { serviceHoursBetween } from './sla-calendar';

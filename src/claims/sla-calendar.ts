@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { addDays, calendarDateOf, type IsoDate } from '../coverage/calendar';
+import { addDays, calendarDateOf, type IsoDate } from '../common/calendar';
 
 /**
  * Service-hour arithmetic for the claim SLAs (rule 9): response and on-site targets count only the hours the

@@ -1,6 +1,6 @@
 import type Holidays from 'date-holidays';
 import type { EntityManager } from 'typeorm';
-import type { IsoDate } from '../coverage/calendar';
+import type { IsoDate } from '../common/calendar';
 import type { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { CompanyDay, EVERY_COUNTRY } from './company-day.entity';
 import type { ServiceCalendar } from './sla-calendar';

@@ -1,5 +1,5 @@
 import { MAX_DATE } from '../common/input-guards';
-import { addDays, compareDates, daysBetween, isWithin, minDate, type IsoDate } from './calendar';
+import { addDays, compareDates, daysBetween, isWithin, minDate, type IsoDate } from '../common/calendar';
 import { claimCheck, isClaimBound } from './claim-bound';
 
 /**

@@ -1,13 +1,13 @@
 import { DomainError } from '../common/errors';
-import type { Loaders } from '../context';
+import type { PolicyLoaders } from '../policies/policy-loaders';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import {
   checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type Readings, type WarrantyCheckResult,
 } from './active-check';
-import { calendarDateOf, type IsoDate } from './calendar';
+import { calendarDateOf, type IsoDate } from '../common/calendar';
 import { readingRangeProblems } from '../readings/readings-history';
-import type { CheckBundle } from './coverage-loaders';
+import type { CheckBundle, CoverageLoaders } from './coverage-loaders';
 import type { Coverage } from './coverage.entity';
 
 /** What the GraphQL layer shows: the engine's answer with the stored rows it speaks about. */
@@ -29,13 +29,16 @@ function definedReadings(values: Readings): Readings {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined)) as Readings;
 }
 
+/** The request's loaders the check reads through (the composition root's context.ts hands it its own). */
+export type CheckLoaders = Pick<CoverageLoaders, 'checkBundleBySerialNumber' | 'coveragesByRecordId'> & Pick<PolicyLoaders, 'policyById'>;
+
 /**
  * Loads a unit's record, coverages and policy versions (one batched statement) through the request's loaders and asks the pure engine
  * (active-check.ts). Used by `checkWarranty` and by `Case.warrantyCheck`.
  */
 export class CoverageCheckService {
   async check(
-    loaders: Loaders,
+    loaders: CheckLoaders,
     input: { serialNumber: string } & CheckRequest,
   ): Promise<WarrantyCheckView> {
     const [outOfRange] = readingRangeProblems(input.readings);

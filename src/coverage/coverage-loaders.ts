@@ -4,7 +4,7 @@ import type { Actor } from '../auth/actor';
 import { instantProperties, selectList, type RowReader } from '../db/row-reader';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
-import { visibleRecordsSql } from '../records/record-loaders';
+import { visibleRecordsSql } from '../records/record-access';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { Coverage } from './coverage.entity';
 import { counterSpans, latestReadings, READING_KINDS, type ReadingValues, type RecordedReading } from '../readings/readings-history';

@@ -1,4 +1,4 @@
-import { addMonths, compareDates, maxDate, type IsoDate } from './calendar';
+import { addMonths, compareDates, maxDate, type IsoDate } from '../common/calendar';
 
 /** The parts of a policy version that shape a STANDARD coverage. */
 export interface CoveragePolicyTerms {

@@ -1,13 +1,13 @@
-import { authenticated } from '../context';
+import { authenticated } from '../auth/authenticated';
 import { mutationPayload, type UserError } from '../common/errors';
 import { isoDate } from '../common/validation';
-import type { Resolvers } from '../generated/graphql';
+import type { RequestContext, Resolvers } from '../generated/graphql';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import type { Coverage } from './coverage.entity';
 
 /** A part contract changed: the payload shows the record and coverage as written. */
 async function partPayload(
-  context: Parameters<typeof authenticated>[0],
+  context: RequestContext,
   change: () => Promise<{ record: WarrantyRecord; coverage: Coverage }>,
 ): Promise<{ warranty: WarrantyRecord | null; coverage: Coverage | null; userErrors: UserError[] }> {
   const payload = await mutationPayload('result', async () => {

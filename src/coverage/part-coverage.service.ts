@@ -7,9 +7,9 @@ import { isUuid, newId } from '../common/ids';
 import { isDateInRange, MAX_DATE } from '../common/input-guards';
 import { assertValid } from '../common/validation';
 import { refreshExpiry } from '../records/record-expiry';
-import { lockVisibleRecord } from '../records/record-loaders';
+import { lockVisibleRecord } from '../records/record-access';
 import { WarrantyRecord } from '../records/warranty-record.entity';
-import type { IsoDate } from './calendar';
+import type { IsoDate } from '../common/calendar';
 import { Coverage, WHOLE_UNIT } from './coverage.entity';
 import { coverageDates } from './coverage-terms';
 

@@ -1,4 +1,4 @@
-import { addDays, addMonths, compareDates, type IsoDate } from '../coverage/calendar';
+import { addDays, addMonths, compareDates, type IsoDate } from '../common/calendar';
 
 /**
  * Rule 7, pure: whether a record may buy an extension tier on a date, and if not why, in one function that both

@@ -1,8 +1,8 @@
 import { mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import { moneyOf } from '../common/money';
-import { calendarDateOf } from '../coverage/calendar';
-import { authenticated } from '../context';
+import { calendarDateOf } from '../common/calendar';
+import { authenticated } from '../auth/authenticated';
 import type { Resolvers } from '../generated/graphql';
 import type { ExtensionPurchase } from './extension-purchase.entity';
 import { extensionOffer } from './extensions.service';

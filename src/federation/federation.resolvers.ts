@@ -1,7 +1,7 @@
-import { authenticated } from '../context';
+import { authenticated } from '../auth/authenticated';
 import { queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
-import { calendarDateOf } from '../coverage/calendar';
+import { calendarDateOf } from '../common/calendar';
 import type { Resolvers } from '../generated/graphql';
 import { choosePolicy } from '../policies/region';
 import type { WarrantyPolicy } from '../policies/warranty-policy.entity';
@@ -19,7 +19,7 @@ export const federationResolvers: Resolvers = {
       const reference = await loaders.referenceByProductId.load(product.id);
       if (!reference) return [];
       const versions = await loaders.policiesByFamily.load(reference.productFamily);
-      const today = calendarDateOf(new Date());
+      const today = calendarDateOf(context.services.now());
       const regions = region ? [region] : [...new Set(versions.map((p) => p.region))].sort();
       return regions
         .map((r) => choosePolicy(versions, reference.productFamily, r, today))

@@ -3115,3 +3115,5 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   WarrantyStartFacts?: WarrantyStartFactsResolvers<ContextType>;
 }>;
 
+
+export type { RequestContext };

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { logger } from '../common/logger';
-import { DELIVERY_HEADER, judgeAttempt, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER, type AttemptResult, type Outcome, type RetryPolicy } from './delivery-rules';
+import { DELIVERY_HEADER, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../common/signing';
+import { judgeAttempt, type AttemptResult, type Outcome, type RetryPolicy } from './delivery-rules';
 
 export type Destination = 'CSP' | 'OA';
 

@@ -1,5 +1,5 @@
 import { mutationPayload, queryResult } from '../common/errors';
-import { authenticated } from '../context';
+import { authenticated } from '../auth/authenticated';
 import type { Resolvers } from '../generated/graphql';
 import { outboxStatusOf } from './outbox.service';
 

@@ -1,5 +1,5 @@
 import { moneyOf } from '../common/money';
-import { authenticated } from '../context';
+import { authenticated } from '../auth/authenticated';
 import { mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import type { Resolvers } from '../generated/graphql';

@@ -1,16 +1,14 @@
-import DataLoader from 'dataloader';
 import { In, QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { priceProblem } from '../common/money';
 import { DomainError } from '../common/errors';
 import { assertValid } from '../common/validation';
-import { compareDates } from '../coverage/calendar';
+import { compareDates } from '../common/calendar';
 import { PublishPolicyDto } from './publish-policy';
-import { isUuid, newId } from '../common/ids';
+import { newId } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
 import { choosePolicy, FALLBACK_REGION } from './region';
 import { WarrantyPolicy } from './warranty-policy.entity';
-import { selectList, type RowReader } from '../db/row-reader';
 
 export interface PolicyFilter {
   productFamily?: string | null;
@@ -142,27 +140,3 @@ export class PoliciesService {
     return toConnection(rows, size, totalCount, (_, index) => [start + index + 1], start > 0);
   }
 }
-
-/** Per-request policy loaders, scoped to the caller's organisation; rows read by the row reader. */
-export function createPolicyLoaders(dataSource: DataSource, reader: RowReader, actor: Actor) {
-  const select = selectList(dataSource, WarrantyPolicy, 'p');
-  const policyById = new DataLoader<string, WarrantyPolicy | null>(async (ids) => {
-    const valid = ids.filter(isUuid);
-    const rows = valid.length
-      ? await reader.rows<WarrantyPolicy>(`SELECT ${select} FROM warranty_policy p WHERE p.org_id = $1 AND p.id = ANY($2::uuid[])`, [actor.orgId, valid])
-      : [];
-    const found = new Map(rows.map((p) => [p.id, p]));
-    return ids.map((id) => found.get(id) ?? null);
-  });
-  /** Every version of the families asked for, in one query; callers pick the version in force. */
-  const policiesByFamily = new DataLoader<string, WarrantyPolicy[]>(async (families) => {
-    const rows = await reader.rows<WarrantyPolicy>(
-      `SELECT ${select} FROM warranty_policy p WHERE p.org_id = $1 AND p.product_family = ANY($2::text[])`,
-      [actor.orgId, [...families]],
-    );
-    return families.map((family) => rows.filter((p) => p.productFamily === family));
-  });
-  return { policyById, policiesByFamily };
-}
-
-export type PolicyLoaders = ReturnType<typeof createPolicyLoaders>;

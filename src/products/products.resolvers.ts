@@ -1,4 +1,4 @@
-import { authenticated } from '../context';
+import { authenticated } from '../auth/authenticated';
 import { mutationPayload, queryResult } from '../common/errors';
 import type { Resolvers } from '../generated/graphql';
 

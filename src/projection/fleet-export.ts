@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import type { IsoDate } from '../coverage/calendar';
+import type { IsoDate } from '../common/calendar';
 import { FleetGroupBuilder } from './fleet-group';
 import { FleetParquetWriter } from './fleet-parquet';
 import { projectUnit, rememberingSchedule } from './fleet-rows';

@@ -1,4 +1,4 @@
-import { epochDay, type IsoDate } from '../coverage/calendar';
+import { epochDay, type IsoDate } from '../common/calendar';
 import type { FreeServiceStart } from '../service-items/free-service-start';
 import type { ServiceItemSchedule, ServiceItemStatus } from '../service-items/service-item-status';
 import type { LiveItemClaim } from '../service-items/service-lookup';

@@ -1,4 +1,4 @@
-import { compareDates, type IsoDate } from '../coverage/calendar';
+import { compareDates, type IsoDate } from '../common/calendar';
 import { deriveFreeServiceStart, type FreeServiceStart, type Lookup } from '../service-items/free-service-start';
 import { scheduleItem, type ServiceItemSchedule, type ServiceItemStatus } from '../service-items/service-item-status';
 import { eachServiceItem, freeServiceFactsOf, type LiveItemClaim, type PlanItemTerms, type RecordServiceFacts } from '../service-items/service-lookup';

@@ -1,5 +1,5 @@
 import type { SchemaElement } from 'hyparquet-writer';
-import { dateOfEpochDay, type IsoDate } from '../coverage/calendar';
+import { dateOfEpochDay, type IsoDate } from '../common/calendar';
 import { scheduleItem, type ServiceItemSchedule } from '../service-items/service-item-status';
 import { FleetGroupBuilder, NO_DAY, STATUSES, VALUE_SCALE, type FleetGroup } from './fleet-group';
 import { projectUnit, type FleetPlanItem, type FleetUnit } from './fleet-rows';

@@ -1,4 +1,4 @@
-import type { IsoDate } from '../coverage/calendar';
+import type { IsoDate } from '../common/calendar';
 
 /**
  * The rules of a unit's readings history (rule 10), pure. Odometer, engine hours and energy throughput only ever

@@ -1,6 +1,6 @@
 import { mutationPayload } from '../common/errors';
 import { isoDate } from '../common/validation';
-import { authenticated } from '../context';
+import { authenticated } from '../auth/authenticated';
 import type { Resolvers } from '../generated/graphql';
 
 export const readingResolvers: Resolvers = {

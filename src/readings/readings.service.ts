@@ -2,9 +2,9 @@ import type { DataSource } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import type { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrors } from '../common/errors';
-import { calendarDateOf, type IsoDate } from '../coverage/calendar';
-import { assertOneUnitKey, lockVisibleUnit } from '../records/record-loaders';
-import type { Clock } from '../records/records.service';
+import { calendarDateOf, type IsoDate } from '../common/calendar';
+import { assertOneUnitKey, lockVisibleUnit } from '../records/record-access';
+import type { Clock } from '../common/clock';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import {
   definedReadings, hasReadings, pickReadings, readingRangeProblems, readingRegressions, recordedHistory, type ReadingValues,

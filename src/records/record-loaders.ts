@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
-import type { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
-import { isCustomerOnly, type Actor } from '../auth/actor';
+import type { DataSource } from 'typeorm';
+import type { Actor } from '../auth/actor';
 import { WarrantyRecord } from './warranty-record.entity';
-import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { selectList, type RowReader } from '../db/row-reader';
 import type { Connection } from '../common/pagination';
@@ -10,23 +9,7 @@ import type { WarrantyStatus } from '../coverage/coverage-terms';
 import { normaliseSerialNumber } from './record-inputs';
 import type { RecordSelection } from './record-selection';
 import type { RecordsService } from './records.service';
-
-
-
-/** The rows a caller may see: their organisation's, and for a customer only their own units. */
-export function visibleRecordsWhere(actor: Actor): FindOptionsWhere<WarrantyRecord> {
-  return isCustomerOnly(actor) ? { orgId: actor.orgId, customerId: actor.customerId ?? '' } : { orgId: actor.orgId };
-}
-
-/**
- * The same rule as SQL for the row reader: `alias.org_id = $1`, and for a customer `alias.customer_id = $3`,
- * with the values to pass after the statement's own `$2`.
- */
-export function visibleRecordsSql(actor: Actor, alias: string): { where: string; values: string[] } {
-  return isCustomerOnly(actor)
-    ? { where: `${alias}.org_id = $1 AND ${alias}.customer_id = $3`, values: [actor.orgId, actor.customerId ?? ''] }
-    : { where: `${alias}.org_id = $1`, values: [actor.orgId] };
-}
+import { visibleRecordsSql } from './record-access';
 
 /**
  * Per-request batching: however many representations or parents a request resolves, each loader issues one
@@ -94,49 +77,6 @@ export function createRecordLoaders(dataSource: DataSource, reader: RowReader, a
 }
 
 export type RecordLoaders = ReturnType<typeof createRecordLoaders>;
-
-/** Locks a visible record for the rest of the transaction; invisible and missing records are both NOT_FOUND. */
-export async function lockVisibleRecord(
-  manager: EntityManager,
-  actor: Actor,
-  id: string,
-  field: string[] = ['input', 'id'],
-): Promise<WarrantyRecord> {
-  const record = isUuid(id)
-    ? await manager.findOne(WarrantyRecord, { where: { ...visibleRecordsWhere(actor), id }, lock: { mode: 'pessimistic_write' } })
-    : null;
-  if (!record) throw new DomainError('NOT_FOUND', `no warranty with id ${id}`, field);
-  return record;
-}
-
-/** The same by serial number (trimmed and upper-cased, as stored): a unit given by id or by serial, locked alike. */
-export async function lockVisibleRecordBySerial(
-  manager: EntityManager,
-  actor: Actor,
-  serialNumber: string,
-  field: string[] = ['input', 'serialNumber'],
-): Promise<WarrantyRecord> {
-  const serial = normaliseSerialNumber(serialNumber);
-  const record = await manager.findOne(WarrantyRecord, { where: { ...visibleRecordsWhere(actor), serialNumber: serial }, lock: { mode: 'pessimistic_write' } });
-  if (!record) throw new DomainError('NOT_FOUND', `no warranty for serial number ${serial}`, field);
-  return record;
-}
-
-/** A unit named by `warrantyId` or by `serialNumber`, exactly one of them: BAD_USER_INPUT otherwise, before any work. */
-export function assertOneUnitKey(input: { warrantyId?: string | null; serialNumber?: string | null }): void {
-  if (Boolean(input.warrantyId) === Boolean(input.serialNumber?.trim())) {
-    throw new DomainError('BAD_USER_INPUT', 'give the unit by warrantyId or by serialNumber (one of them)', ['input', 'warrantyId']);
-  }
-}
-
-/** That unit, locked like the two above: readings, item claims and sale documents all take their unit this way. */
-export async function lockVisibleUnit(
-  manager: EntityManager,
-  actor: Actor,
-  input: { warrantyId?: string | null; serialNumber?: string | null },
-): Promise<WarrantyRecord> {
-  return input.warrantyId ? lockVisibleRecord(manager, actor, input.warrantyId, ['input', 'warrantyId']) : lockVisibleRecordBySerial(manager, actor, input.serialNumber ?? '');
-}
 
 export interface CustomerPageKey {
   customerId: string;

@@ -1,9 +1,9 @@
-import { authenticated, type RequestContext } from '../context';
+import { authenticated } from '../auth/authenticated';
 import { DomainError, mutationPayload, queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
-import { calendarDateOf } from '../coverage/calendar';
+import { calendarDateOf } from '../common/calendar';
 import { warrantyStatusOn } from '../coverage/coverage-terms';
-import type { Resolvers, SaleDocumentKind } from '../generated/graphql';
+import type { Resolvers, SaleDocumentKind, RequestContext } from '../generated/graphql';
 import type { SaleDocument } from './sale-document.entity';
 import type { WarrantyRecord } from './warranty-record.entity';
 import { deriveWarrantyStart } from './warranty-start';
@@ -128,7 +128,7 @@ export const recordResolvers: Resolvers = {
       if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
       return policy;
     },
-    status: (record, { asOf }) =>
+    status: (record, { asOf }, context) =>
       warrantyStatusOn(
         {
           startDate: record.startDate,
@@ -136,7 +136,7 @@ export const recordResolvers: Resolvers = {
           voidedOn: record.voidedAt ? calendarDateOf(record.voidedAt, record.siteTimeZone ?? 'UTC') : null,
           replacedOn: record.replacedAt ? calendarDateOf(record.replacedAt, record.siteTimeZone ?? 'UTC') : null,
         },
-        isoDate(asOf) ?? calendarDateOf(new Date(), record.siteTimeZone ?? 'UTC'),
+        isoDate(asOf) ?? calendarDateOf(context.services.now(), record.siteTimeZone ?? 'UTC'),
       ),
     replacedBy: (record, _, context) => (record.replacedByRecordId ? authenticated(context).loaders.recordById.load(record.replacedByRecordId) : null),
     replaces: (record, _, context) => (record.replacesRecordId ? authenticated(context).loaders.recordById.load(record.replacesRecordId) : null),

@@ -1,4 +1,4 @@
-import type { IsoDate } from '../coverage/calendar';
+import type { IsoDate } from '../common/calendar';
 
 /**
  * Who registers a unit: data about the registration, not evidence of what happened to the unit. Only an

@@ -1,4 +1,4 @@
-import { compareDates, type IsoDate } from '../coverage/calendar';
+import { compareDates, type IsoDate } from '../common/calendar';
 import type { SupplyChainStage } from './warranty-start';
 
 /**

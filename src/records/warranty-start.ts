@@ -1,4 +1,4 @@
-import { addMonths, compareDates, type IsoDate } from '../coverage/calendar';
+import { addMonths, compareDates, type IsoDate } from '../common/calendar';
 
 /**
  * Rule 2 (docs/RULES.md): when a unit's warranty starts. Supply-chain movements (manufacturer→distributor,

@@ -12,7 +12,7 @@ import { hasRole } from '../auth/actor';
 import type { TokenVerifier } from '../auth/tokens';
 import { identify } from './authentication';
 import { logger } from '../common/logger';
-import { calendarDateOf, isCalendarDate } from '../coverage/calendar';
+import { calendarDateOf, isCalendarDate } from '../common/calendar';
 import { ExportFailure, exportFleet } from '../projection/fleet-export';
 import type { Services } from '../services';
 import { sendJson } from './http-body';

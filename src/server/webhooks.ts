@@ -19,7 +19,7 @@ import { DATABASE_TIMEOUT, databaseFailureCode, SERVICE_UNAVAILABLE } from '../c
 import { DomainError } from '../common/errors';
 import { logger, requestScope } from '../common/logger';
 import type { WebhookConfig } from '../config';
-import { DELIVERY_HEADER, SIGNATURE_HEADER, startSignatureCheck, TIMESTAMP_HEADER } from '../outbox/delivery-rules';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, startSignatureCheck, TIMESTAMP_HEADER } from '../common/signing';
 import type { Services } from '../services';
 import {
   checkTimestamp, malformed, MAX_NDJSON_LINE_CHARS, readEnvelope, readExceptionDecision, readSkuChanges, readTelemetryLine,

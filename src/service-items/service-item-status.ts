@@ -1,5 +1,5 @@
 import { isDateInRange } from '../common/input-guards';
-import { addDays, addMonths, compareDates, type IsoDate } from '../coverage/calendar';
+import { addDays, addMonths, compareDates, type IsoDate } from '../common/calendar';
 
 /**
  * A free service item's due date, its window and its status (rule 12): pure, from the item's terms, the unit's

@@ -1,9 +1,9 @@
 import { mutationPayload, queryResult } from '../common/errors';
 import { moneyOf } from '../common/money';
 import { isoDate } from '../common/validation';
-import { calendarDateOf } from '../coverage/calendar';
-import { authenticated, type RequestContext } from '../context';
-import type { Resolvers, ServiceItems as ServiceItemsType } from '../generated/graphql';
+import { calendarDateOf } from '../common/calendar';
+import { authenticated } from '../auth/authenticated';
+import type { Resolvers, ServiceItems as ServiceItemsType, RequestContext } from '../generated/graphql';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import type { ServiceItemClaim } from './service-item-claim.entity';
 import { planKey } from './service-item-loaders';

@@ -1,4 +1,4 @@
-import type { IsoDate } from '../coverage/calendar';
+import type { IsoDate } from '../common/calendar';
 import type { SupplyChainStage } from '../records/warranty-start';
 import { deriveFreeServiceStart, type FreeServiceFacts, type FreeServiceStart, type Lookup } from './free-service-start';
 import { itemStatus, itemStatusCode, scheduleItem, type ServiceItemSchedule, type ServiceItemState, type ServiceItemStatus, type ServiceItemTerms } from './service-item-status';

@@ -1,6 +1,6 @@
 import { DomainError, queryResult, userErrorsOf, type UserError } from '../common/errors';
 import { pageSize } from '../common/pagination';
-import { authenticated } from '../context';
+import { authenticated } from '../auth/authenticated';
 import type { Resolvers } from '../generated/graphql';
 import { DAY_MS } from './firmware-rules';
 import type { FirmwareRelease } from './telemetry.entities';

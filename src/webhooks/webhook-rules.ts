@@ -4,7 +4,7 @@
  * its body; the service (webhooks.service.ts) applies it.
  */
 import { isUuid } from '../common/ids';
-import { isCalendarDate } from '../coverage/calendar';
+import { isCalendarDate } from '../common/calendar';
 import type { ProductReferenceInput } from '../products/product-reference-input';
 import { isComponentName, parseVersion } from '../telemetry/firmware-rules';
 

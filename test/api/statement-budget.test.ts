@@ -1,5 +1,5 @@
 import { requestScope } from '../../src/common/logger';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource } from '../../src/data-source';
 import type { DataSource } from 'typeorm';
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { Pool } from 'pg';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { sign } from '../../src/outbox/delivery-rules';
+import { sign } from '../../src/common/signing';
 import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
 import { captureLogs } from '../support/log-capture';
 import { postWebhook, type WebhookCall } from '../support/webhook-client';

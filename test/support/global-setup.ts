@@ -1,4 +1,4 @@
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource } from '../../src/data-source';
 import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratch-database';
 
 declare global {

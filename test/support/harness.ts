@@ -4,7 +4,7 @@ import { startApp, type RunningApp } from '../../src/app';
 import type { Role } from '../../src/auth/actor';
 import { signToken } from '../../src/auth/tokens';
 import { DEVELOPMENT_JWT_SECRET, loadConfig } from '../../src/config';
-import type { Clock } from '../../src/records/records.service';
+import type { Clock } from '../../src/common/clock';
 
 /** The organisation the example policies are seeded for; test organisations copy its policies and SKUs. */
 export const SEEDED_ORG = 'sofar';

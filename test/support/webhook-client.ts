@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { DELIVERY_HEADER, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/outbox/delivery-rules';
+import { DELIVERY_HEADER, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/common/signing';
 
 export interface WebhookAnswer {
   status: number;

@@ -10,7 +10,7 @@ import {
   type Readings,
   type WarrantyCheckResult,
 } from '../../src/coverage/active-check';
-import { addDays, addMonths, compareDates, daysBetween, type IsoDate } from '../../src/coverage/calendar';
+import { addDays, addMonths, compareDates, daysBetween, type IsoDate } from '../../src/common/calendar';
 
 /* ------------------------------------------------------------------ generators */
 

@@ -14,7 +14,7 @@ import {
   type Readings,
   type WarrantyCheckResult,
 } from '../../src/coverage/active-check';
-import { addMonths, daysBetween } from '../../src/coverage/calendar';
+import { addMonths, daysBetween } from '../../src/common/calendar';
 
 /* ------------------------------------------------------------------ factories */
 

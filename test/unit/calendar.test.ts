@@ -7,7 +7,7 @@ import {
   isWithin,
   maxDate,
   minDate,
-} from '../../src/coverage/calendar';
+} from '../../src/common/calendar';
 
 describe('addMonths (rule 3: calendar months, the 31st clamps to the last day of the month)', () => {
   it.each([

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { databaseFailure, isDatabaseUnavailable } from '../../src/common/db-errors';
 import { requestScope } from '../../src/common/logger';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource } from '../../src/data-source';
 import { HeaderMap } from '@apollo/server';
 import { errorCode, formatError, graphqlErrorsPlugin } from '../../src/server/graphql-errors';
 

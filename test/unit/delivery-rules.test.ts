@@ -1,4 +1,5 @@
-import { judgeAttempt, retryDelayMs, sign, verifySignature, type RetryPolicy } from '../../src/outbox/delivery-rules';
+import { judgeAttempt, retryDelayMs, type RetryPolicy } from '../../src/outbox/delivery-rules';
+import { sign, verifySignature } from '../../src/common/signing';
 
 const policy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 60_000 };
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { addDays, addMonths, compareDates, daysBetween } from '../../src/coverage/calendar';
+import { addDays, addMonths, compareDates, daysBetween } from '../../src/common/calendar';
 import { extensionDates, judgeTier, lastPurchaseDay, type ExtensionPolicy, type ExtensionRecord } from '../../src/extensions/extension-rules';
 
 /** Rule 7 at its boundaries, and as a property. */

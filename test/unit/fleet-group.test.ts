@@ -1,4 +1,4 @@
-import { dateOfEpochDay } from '../../src/coverage/calendar';
+import { dateOfEpochDay } from '../../src/common/calendar';
 import { days, FleetGroupBuilder, unscaled } from '../../src/projection/fleet-group';
 import { projectUnit, rememberingSchedule, type FleetPlanItem, type FleetUnit } from '../../src/projection/fleet-rows';
 import { FLEET_COLUMNS, fleetRowsOf, rowsOfGroup } from '../../src/projection/fleet-schema';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { checkWarranty, type CheckableCoverage, type CheckableRecord, type CheckRequest } from '../../src/coverage/active-check';
 import { isClaimBound, paysForRequest } from '../../src/coverage/claim-bound';
-import { addDays, addMonths, daysBetween, type IsoDate } from '../../src/coverage/calendar';
+import { addDays, addMonths, daysBetween, type IsoDate } from '../../src/common/calendar';
 
 /**
  * Rule 11: a GOODWILL coverage pays the one claim it was granted for. A check of the unit on a day, or any other

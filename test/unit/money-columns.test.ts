@@ -1,5 +1,5 @@
 import { getMetadataArgsStorage } from 'typeorm';
-import { ENTITIES } from '../../src/db/entities';
+import { ENTITIES } from '../../src/entities';
 import { DECIMAL_INTEGER_DIGITS, DECIMAL_SCALE } from '../../src/common/money';
 
 /**

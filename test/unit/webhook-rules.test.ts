@@ -1,4 +1,4 @@
-import { sign, startSignatureCheck, verifySignature } from '../../src/outbox/delivery-rules';
+import { sign, startSignatureCheck, verifySignature } from '../../src/common/signing';
 import {
   checkTimestamp, readEnvelope, readExceptionDecision, readSkuChanges, readTelemetryLine, statusOfDomainCode, WEBHOOK_ROUTES, WebhookRefusal,
 } from '../../src/webhooks/webhook-rules';

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
-import { logger } from '../common/logger';
-import { MIGRATIONS } from '../../migrations';
+import { logger } from './common/logger';
+import { MIGRATIONS } from '../migrations';
 import { ENTITIES } from './entities';
-import { RequestBoundClient } from './request-bound-client';
-import { chargeStatement } from './statement-budget';
+import { RequestBoundClient } from './db/request-bound-client';
+import { chargeStatement } from './db/statement-budget';
 
 /**
  * Counts every SQL statement against the request being served (see RequestScope), so logs and tests can show

@@ -1,7 +1,7 @@
-import type { Actor } from '../auth/actor';
-import { DomainError } from '../common/errors';
-import { logger } from '../common/logger';
-import type { Services } from '../services';
+import type { Actor } from './auth/actor';
+import { DomainError } from './common/errors';
+import { logger } from './common/logger';
+import type { Services } from './services';
 
 /**
  * A few registered units for the demo organisation, so a newcomer's first lookup finds something. Registered

@@ -1,0 +1,317 @@
+/** Claim intake (rule 10): the command checked, the unit's warranty checked, the lines priced, the claim written. */
+import { createHash, randomUUID } from 'node:crypto';
+import { In, type EntityManager } from 'typeorm';
+import { assertRole, type Actor } from '../auth/actor';
+import { isUniqueViolation } from '../common/db-errors';
+import { DomainError, DomainErrors } from '../common/errors';
+import { isExternalKey } from '../common/ids';
+import { calendarDateOf, type IsoDate } from '../common/calendar';
+import type { WarrantyCheckView } from '../coverage/coverage-check.service';
+import { Coverage } from '../coverage/coverage.entity';
+import { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import {
+  counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, recordedHistory,
+  type ReadingValues,
+} from '../readings/readings-history';
+import { UnitReading } from '../readings/unit-reading.entity';
+import { normaliseSerialNumber } from '../records/record-inputs';
+import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-access';
+import { deriveWarrantyStart } from '../records/warranty-start';
+import { WarrantyRecord } from '../records/warranty-record.entity';
+import { ClaimLine } from './claim-line.entity';
+import type { ClaimKind } from './claim-states';
+import { lineProblems, priceClaim, type ComponentCover, type LineInput } from './line-coverage';
+import { addServiceHours, type Interval } from './sla-calendar';
+import { serviceCalendarFor } from './sla-calendars';
+import { WarrantyClaim } from './warranty-claim.entity';
+import { MAX_DESCRIPTION, writeStatusMessage, type ClaimsDeps } from './claim-transitions';
+
+export interface SubmitClaimCommand {
+  /** The unit: its record id or its serial number (exactly one). */
+  warrantyId?: string | null;
+  serialNumber?: string | null;
+  kind: ClaimKind;
+  repairDate: IsoDate;
+  component?: string | null;
+  capacityClaim?: boolean | null;
+  description?: string | null;
+  readings?: ReadingValues | null;
+  currency: string;
+  lines: LineInput[];
+  cspCaseId?: string | null;
+  idempotencyKey?: string | null;
+  replacementSerialNumber?: string | null;
+}
+
+/** Roles that open claims: installers (RMA), the service desk, administrators, and CSP's integration. */
+const SUBMITTERS = ['INSTALLER', 'AGENT', 'WARRANTY_ADMIN', 'SERVICE'] as const;
+const MAX_LINES = 200;
+
+/**
+ * Intake (rule 10): the active-warranty check runs on the unit as it is now, its full result is stored with
+ * the claim, each line is priced and said to be covered or self-paid, the readings go into the unit's history,
+ * and the SLA clocks start. A retry with the same idempotency key and request returns the first claim.
+ */
+export async function submitClaim(deps: ClaimsDeps, actor: Actor, command: SubmitClaimCommand): Promise<WarrantyClaim> {
+  assertRole(actor, SUBMITTERS, 'submit a claim');
+  checkCommand(command);
+  const requestHash = hashRequest(command);
+  if (command.idempotencyKey) {
+    const earlier = await byIdempotencyKey(deps, actor, command.idempotencyKey, requestHash);
+    if (earlier) return earlier;
+  }
+  try {
+    return await deps.dataSource.transaction((manager) => intake(deps, manager, actor, command, requestHash));
+  } catch (error) {
+    // Two identical retries at once: the second meets the first's key in the unique index.
+    if (command.idempotencyKey && isUniqueViolation(error, 'ux_claim_idempotency')) {
+      const earlier = await byIdempotencyKey(deps, actor, command.idempotencyKey, requestHash);
+      if (earlier) return earlier;
+    }
+    throw error;
+  }
+}
+
+async function byIdempotencyKey(deps: ClaimsDeps, actor: Actor, key: string, requestHash: string): Promise<WarrantyClaim | null> {
+  const earlier = await deps.dataSource.getRepository(WarrantyClaim).findOne({ where: { orgId: actor.orgId, idempotencyKey: key } });
+  if (!earlier) return null;
+  if (earlier.requestHash !== requestHash) {
+    throw new DomainError('IDEMPOTENCY_CONFLICT', `idempotency key ${key} was used for another claim request (claim ${earlier.id})`, ['input', 'idempotencyKey']);
+  }
+  return earlier;
+}
+
+async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, command: SubmitClaimCommand, requestHash: string): Promise<WarrantyClaim> {
+  const record = await lockUnit(deps, manager, actor, command);
+  const timeZone = record.siteTimeZone ?? 'UTC';
+  const now = deps.clock();
+  const today = calendarDateOf(now, timeZone);
+  if (command.repairDate > today) {
+    throw new DomainError('BAD_USER_INPUT', `repairDate ${command.repairDate} is in the future (today is ${today} at the site)`, ['input', 'repairDate']);
+  }
+  if (command.cspCaseId) await assertCaseOfOrganisation(manager, actor, command.cspCaseId);
+
+  const coverages = await manager.find(Coverage, { where: { orgId: record.orgId, warrantyRecordId: record.id }, order: { createdAt: 'ASC', scope: 'ASC' } });
+  const policyIds = [...new Set([record.policyId, ...coverages.map((c) => c.policyId).filter((id): id is string => Boolean(id))])];
+  const policies = await manager.find(WarrantyPolicy, { where: { orgId: record.orgId, id: In(policyIds) } });
+  const policy = policies.find((p) => p.id === record.policyId);
+  if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
+  const start = deriveWarrantyStart(record, { lateStartCapMonths: policy.lateStartCapMonths });
+  if (start.status === 'STARTED' && start.date && command.repairDate < start.date) {
+    throw new DomainError('BAD_USER_INPUT', `repairDate ${command.repairDate} is before the warranty start ${start.date}`, ['input', 'repairDate']);
+  }
+
+  // Readings: refused when lower than the history; a claim without readings is judged on the latest recorded.
+  const history = await manager.find(UnitReading, { where: { orgId: record.orgId, warrantyRecordId: record.id }, order: { id: 'ASC' } });
+  const recorded = recordedHistory(history);
+  const given = pickReadings(command.readings ?? {});
+  const regressions = readingRegressions(recorded, command.repairDate, given);
+  if (regressions.length > 0) {
+    throw new DomainErrors(regressions.map((r) => new DomainError('BAD_USER_INPUT', r.message, ['input', 'readings', r.reading])));
+  }
+  const latest = latestReadings(recorded);
+  const readings: ReadingValues = hasReadings(given)
+    ? given
+    : Object.fromEntries(READING_KINDS.map((kind) => [kind, latest[kind]?.value ?? null]));
+
+  const bundle = { record, coverages, policies };
+  const request = { repairDate: command.repairDate, readings: definedReadings(readings), capacityClaim: command.capacityClaim ?? false, history: counterSpans(recorded) };
+  const check = deps.coverageCheck.judge(bundle, { ...request, component: command.component ?? null });
+  const covers = new Map<string | null, ComponentCover>([[check.component, coverOf(check)]]);
+  const coverFor = (component: string | null): ComponentCover => {
+    let cover = covers.get(component);
+    if (!cover) covers.set(component, (cover = coverOf(deps.coverageCheck.judge(bundle, { ...request, component, capacityClaim: false }))));
+    return cover;
+  };
+  const priced = priceClaim(command.currency, command.lines, check.component, coverFor);
+
+  // The SLA clocks start at submission, in service hours of the site; travel logged with the claim pauses the
+  // on-site clock. A refund has nobody to send on site.
+  const calendar = await serviceCalendarFor(
+    manager,
+    { orgId: record.orgId, countryCode: record.siteCountry, timeZone },
+    policy,
+    Number(today.slice(0, 4)),
+  );
+  const travel: Interval[] = command.lines.flatMap((l) => (l.kind === 'TRAVEL' ? [{ start: l.startAt, end: l.endAt }] : []));
+  const responseDueAt = policy.slaResponseHours !== null ? addServiceHours(calendar, now, policy.slaResponseHours) : null;
+  const onsiteDueAt =
+    command.kind !== 'REFUND' && policy.slaOnsiteHours !== null ? addServiceHours(calendar, now, policy.slaOnsiteHours, travel) : null;
+
+  const claim = manager.create(WarrantyClaim, {
+    id: randomUUID(),
+    orgId: record.orgId,
+    warrantyRecordId: record.id,
+    cspCaseId: command.cspCaseId ?? null,
+    kind: command.kind,
+    status: 'SUBMITTED',
+    submittedById: actor.id,
+    decidedById: null,
+    decisionReason: null,
+    repairDate: command.repairDate,
+    component: check.component,
+    description: command.description ?? '',
+    odometerKm: given.odometerKm ?? null,
+    engineHours: given.engineHours ?? null,
+    throughputMwh: given.throughputMwh ?? null,
+    sohPct: given.sohPct ?? null,
+    validation: snapshot(check, readings, hasReadings(given) ? 'REQUEST' : history.length > 0 ? 'HISTORY' : 'NONE', covers),
+    currency: priced.currency,
+    cover: priced.cover,
+    coveredTotal: priced.coveredTotal,
+    selfPaidTotal: priced.selfPaidTotal,
+    total: priced.total,
+    idempotencyKey: command.idempotencyKey ?? null,
+    requestHash,
+    replacementSerialNumber: command.replacementSerialNumber ? normaliseSerialNumber(command.replacementSerialNumber) : null,
+    replacementRecordId: null,
+    responseDueAt,
+    respondedAt: null,
+    onsiteDueAt,
+    onsiteAt: null,
+    closedAt: null,
+    rowVersion: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await manager.insert(WarrantyClaim, claim);
+  if (priced.lines.length > 0) {
+    await manager.insert(
+      ClaimLine,
+      priced.lines.map((line) => {
+        const input = command.lines[line.index];
+        return {
+          id: randomUUID(),
+          orgId: record.orgId,
+          claimId: claim.id,
+          position: line.index,
+          kind: line.kind,
+          partNumber: input.kind === 'PART' ? input.partNumber.trim() : null,
+          component: line.component,
+          quantity: input.kind === 'PART' ? input.quantity : null,
+          unitPrice: input.kind === 'PART' ? input.unitPrice : null,
+          hours: input.kind === 'LABOUR' ? input.hours : null,
+          rate: input.kind === 'LABOUR' ? input.rate : input.kind === 'TRAVEL' ? (input.rate ?? null) : null,
+          startAt: input.kind === 'TRAVEL' ? input.startAt : null,
+          endAt: input.kind === 'TRAVEL' ? input.endAt : null,
+          amount: line.amount,
+          covered: line.covered,
+          reason: line.reason,
+        };
+      }),
+    );
+  }
+  if (hasReadings(given)) {
+    await manager.insert(UnitReading, {
+      orgId: record.orgId,
+      warrantyRecordId: record.id,
+      readOn: command.repairDate,
+      ...definedReadings(given),
+      source: 'CLAIM',
+      claimId: claim.id,
+      recordedById: actor.id,
+    });
+  }
+  await deps.audit.append(manager, [
+    {
+      orgId: record.orgId,
+      warrantyRecordId: record.id,
+      actorId: actor.id,
+      event: 'CLAIM_SUBMITTED',
+      toValue: 'SUBMITTED',
+      claimId: claim.id,
+      detail: {
+        kind: claim.kind,
+        cover: claim.cover,
+        decision: check.decision,
+        coveredTotal: claim.coveredTotal,
+        selfPaidTotal: claim.selfPaidTotal,
+        currency: claim.currency,
+        cspCaseId: claim.cspCaseId,
+      },
+    },
+  ]);
+  await writeStatusMessage(manager, claim, null);
+  return claim;
+}
+
+function lockUnit(deps: ClaimsDeps, manager: EntityManager, actor: Actor, command: SubmitClaimCommand): Promise<WarrantyRecord> {
+  return command.warrantyId
+    ? lockVisibleRecord(manager, actor, command.warrantyId, ['input', 'warrantyId'])
+    : lockVisibleRecordBySerial(manager, actor, command.serialNumber ?? '');
+}
+
+/** Everything about the command that can be refused without reading the database, each problem with its field. */
+function checkCommand(command: SubmitClaimCommand): void {
+  const problems: DomainError[] = [];
+  const refuse = (field: string[], message: string) => problems.push(new DomainError('BAD_USER_INPUT', message, ['input', ...field]));
+  if (Boolean(command.warrantyId) === Boolean(command.serialNumber?.trim())) refuse(['warrantyId'], 'give the unit by warrantyId or by serialNumber (one of them)');
+  if (command.kind === 'REPLACE' && !command.replacementSerialNumber?.trim()) refuse(['replacementSerialNumber'], 'a REPLACE claim names the replacement unit');
+  if (command.kind !== 'REPLACE' && command.replacementSerialNumber) refuse(['replacementSerialNumber'], `a ${command.kind} claim has no replacement unit`);
+  if ((command.description ?? '').length > MAX_DESCRIPTION) refuse(['description'], `at most ${MAX_DESCRIPTION} characters`);
+  if (command.idempotencyKey !== null && command.idempotencyKey !== undefined && !isExternalKey(command.idempotencyKey)) {
+    refuse(['idempotencyKey'], 'an idempotency key is 1 to 200 letters, digits and ._:/- (starting with a letter or digit)');
+  }
+  if (command.cspCaseId !== null && command.cspCaseId !== undefined && !isExternalKey(command.cspCaseId)) refuse(['cspCaseId'], 'not a CSP case id');
+  for (const problem of lineProblems(command.currency, command.lines, { maxLines: MAX_LINES })) refuse(problem.field.map(String), problem.message);
+  for (const problem of readingRangeProblems(command.readings ?? {})) refuse(['readings', problem.reading], problem.message);
+  if (problems.length > 0) throw new DomainErrors(problems);
+}
+
+/** A claim's case is the case of one organisation: a case id another organisation's claims use is not ours. */
+async function assertCaseOfOrganisation(manager: EntityManager, actor: Actor, cspCaseId: string): Promise<void> {
+  const other = await manager
+    .createQueryBuilder(WarrantyClaim, 'c')
+    .where('c.csp_case_id = :cspCaseId AND c.org_id <> :orgId', { cspCaseId, orgId: actor.orgId })
+    .getExists();
+  if (other) throw new DomainError('BAD_USER_INPUT', `CSP case ${cspCaseId} belongs to another organisation`, ['input', 'cspCaseId']);
+}
+
+export function coverOf(check: WarrantyCheckView): ComponentCover {
+  return { paysParts: check.paysParts, paysLabour: check.paysLabour, reason: check.reason };
+}
+
+/** The check as stored with the claim: the decision, every coverage's checks and the policy versions behind them. */
+function snapshot(check: WarrantyCheckView, readings: ReadingValues, readingsFrom: 'REQUEST' | 'HISTORY' | 'NONE', covers: Map<string | null, ComponentCover>) {
+  return {
+    decision: check.decision,
+    paysParts: check.paysParts,
+    paysLabour: check.paysLabour,
+    reason: check.reason,
+    component: check.component,
+    repairDate: check.repairDate,
+    readings: definedReadings(readings),
+    readingsFrom,
+    coverages: check.coverages.map((c) => ({
+      coverageId: c.coverage.id,
+      kind: c.coverage.kind,
+      scope: c.coverage.scope,
+      policyId: c.coverage.policyId,
+      startDate: c.coverage.startDate,
+      endDate: c.coverage.endDate,
+      active: c.active,
+      paysParts: c.paysParts,
+      paysLabour: c.paysLabour,
+      checks: c.checks,
+    })),
+    componentCovers: Object.fromEntries([...covers].map(([component, cover]) => [component ?? '', cover])),
+  };
+}
+
+/** SHA-256 of the request with its keys sorted, so that a retry serialised differently is still the same request. */
+export function hashRequest(command: SubmitClaimCommand): string {
+  const canonical = (value: unknown): unknown => {
+    if (value instanceof Date) return value.toISOString();
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value as Record<string, unknown>)
+          .filter(([, v]) => v !== undefined && v !== null)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => [k, canonical(v)]),
+      );
+    }
+    return value;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(command))).digest('hex');
+}

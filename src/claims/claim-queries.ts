@@ -1,0 +1,116 @@
+/** Reading claims: the filtered list and the claims whose SLA runs out soonest. */
+import { In } from 'typeorm';
+import type { Actor } from '../auth/actor';
+import { DomainError } from '../common/errors';
+import { isUuid } from '../common/ids';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
+import { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import { WarrantyRecord } from '../records/warranty-record.entity';
+import { visibleClaims } from './claim-loaders';
+import { serviceHoursBetween, type ServiceCalendar } from './sla-calendar';
+import { calendarOf, companyDaysOf } from './sla-calendars';
+import { WarrantyClaim } from './warranty-claim.entity';
+import type { ClaimsDeps } from './claim-transitions';
+
+export interface ClaimListFilter {
+  status?: string | null;
+  kind?: string | null;
+  slaState?: 'RUNNING' | 'MET' | 'BREACHED' | 'STOPPED' | null;
+  warrantyId?: string | null;
+  cspCaseId?: string | null;
+}
+
+const MAX_AT_RISK_HOURS = 1_000;
+/** At most this many claims due soonest are measured for one `claimsAtRisk` call. */
+const MAX_AT_RISK_CANDIDATES = 5_000;
+
+/** The organisation's claims, newest first, filtered; a customer sees their own units' claims only. */
+export async function listClaims(deps: ClaimsDeps, actor: Actor, filter: ClaimListFilter, page: { first?: number | null; after?: string | null }): Promise<Connection<WarrantyClaim>> {
+  const size = pageSize(page.first, 20);
+  const after = decodeCursor(page.after, ['timestamp', 'uuid']);
+  const now = deps.clock();
+  const query = visibleClaims(deps.dataSource.manager, actor);
+  if (filter.status) query.andWhere('c.status = :status', { status: filter.status });
+  if (filter.kind) query.andWhere('c.kind = :kind', { kind: filter.kind });
+  if (filter.cspCaseId) query.andWhere('c.csp_case_id = :cspCaseId', { cspCaseId: filter.cspCaseId });
+  if (filter.warrantyId) query.andWhere('c.warranty_record_id = :warrantyId', { warrantyId: isUuid(filter.warrantyId) ? filter.warrantyId : '00000000-0000-0000-0000-000000000000' });
+  if (filter.slaState) {
+    const response = targetStateSql('response_due_at', 'responded_at');
+    const onsite = targetStateSql('onsite_due_at', 'onsite_at');
+    const either = (state: string) => `(${response} = '${state}' OR ${onsite} = '${state}')`;
+    const condition = {
+      BREACHED: either('BREACHED'),
+      RUNNING: `NOT ${either('BREACHED')} AND ${either('RUNNING')}`,
+      MET: `NOT ${either('BREACHED')} AND NOT ${either('RUNNING')} AND ${either('MET')}`,
+      STOPPED: either('STOPPED'),
+    }[filter.slaState];
+    query.andWhere(`coalesce(${condition}, false)`, { now });
+  }
+  const totalCount = await query.clone().getCount();
+  if (after) query.andWhere('(c.created_at, c.id) < (:afterAt, :afterId)', { afterAt: after[0], afterId: after[1] });
+  const rows = await query.orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC').limit(size + 1).getMany();
+  return toConnection(rows, size, totalCount, (c) => [c.createdAt.toISOString(), c.id], after !== null);
+}
+
+/**
+ * Claims whose running response or on-site target falls due within `hours` service hours of their site, most
+ * urgent first. Candidates are read by due instant within a window every policy's service week fits (the
+ * shortest service week of the organisation's policies, two weeks added for holidays), then each is measured on
+ * its own site's calendar.
+ */
+export async function claimsAtRisk(deps: ClaimsDeps, actor: Actor, hours: number, first: number | null | undefined): Promise<Array<{ claim: WarrantyClaim; target: 'RESPONSE' | 'ONSITE'; dueAt: Date; serviceHoursLeft: number }>> {
+  if (!(hours > 0 && hours <= MAX_AT_RISK_HOURS)) throw new DomainError('BAD_USER_INPUT', `withinServiceHours must be more than 0 and at most ${MAX_AT_RISK_HOURS}`, ['withinServiceHours']);
+  const size = pageSize(first, 50);
+  const now = deps.clock();
+  const manager = deps.dataSource.manager;
+  const [{ minutes }] = await manager.query(
+    `SELECT coalesce(min((service_closes_minute - service_opens_minute) * cardinality(service_days)), 0)::int AS minutes FROM warranty_policy WHERE org_id = $1`,
+    [actor.orgId],
+  );
+  if (!minutes) return [];
+  const windowEnd = new Date(now.getTime() + (Math.ceil((hours * 60) / minutes) + 2) * 7 * 24 * 3_600_000);
+  const candidates = await visibleClaims(manager, actor)
+    .andWhere(
+      `((c.response_due_at IS NOT NULL AND c.responded_at IS NULL AND c.response_due_at BETWEEN :now AND :windowEnd)
+        OR (c.onsite_due_at IS NOT NULL AND c.onsite_at IS NULL AND c.onsite_due_at BETWEEN :now AND :windowEnd))`,
+      { now, windowEnd },
+    )
+    .andWhere(`c.status NOT IN ('REJECTED', 'CANCELLED', 'CLOSED')`)
+    .orderBy('least(coalesce(c.response_due_at, c.onsite_due_at), coalesce(c.onsite_due_at, c.response_due_at))')
+    .limit(MAX_AT_RISK_CANDIDATES)
+    .getMany();
+  const records = new Map(
+    (candidates.length ? await manager.find(WarrantyRecord, { where: { orgId: actor.orgId, id: In([...new Set(candidates.map((c) => c.warrantyRecordId))]) } }) : []).map((r) => [r.id, r]),
+  );
+  const policies = new Map(
+    (records.size ? await manager.find(WarrantyPolicy, { where: { orgId: actor.orgId, id: In([...new Set([...records.values()].map((r) => r.policyId))]) } }) : []).map((p) => [p.id, p]),
+  );
+  const calendars = new Map<string, ServiceCalendar>();
+  const atRisk: Array<{ claim: WarrantyClaim; target: 'RESPONSE' | 'ONSITE'; dueAt: Date; serviceHoursLeft: number }> = [];
+  for (const claim of candidates) {
+    const record = records.get(claim.warrantyRecordId)!;
+    const policy = policies.get(record.policyId)!;
+    const site = { orgId: actor.orgId, countryCode: record.siteCountry, timeZone: record.siteTimeZone ?? 'UTC' };
+    const key = `${site.countryCode}|${site.timeZone}|${policy.id}`;
+    let calendar = calendars.get(key);
+    if (!calendar) calendars.set(key, (calendar = calendarOf(site, policy, await companyDaysOf(manager, actor.orgId, site.countryCode), now.getUTCFullYear())));
+    const targets: Array<['RESPONSE' | 'ONSITE', Date | null, Date | null]> = [
+      ['RESPONSE', claim.responseDueAt, claim.respondedAt],
+      ['ONSITE', claim.onsiteDueAt, claim.onsiteAt],
+    ];
+    for (const [target, dueAt, metAt] of targets) {
+      if (!dueAt || metAt || dueAt.getTime() < now.getTime()) continue;
+      const left = serviceHoursBetween(calendar, now, dueAt);
+      if (left <= hours) atRisk.push({ claim, target, dueAt, serviceHoursLeft: Math.round(left * 100) / 100 });
+    }
+  }
+  return atRisk.sort((a, b) => a.serviceHoursLeft - b.serviceHoursLeft || a.dueAt.getTime() - b.dueAt.getTime()).slice(0, size);
+}
+
+/** The state of one SLA target as SQL (see Claim.sla): NULL when the claim has no such target. */
+function targetStateSql(due: string, met: string): string {
+  return `(CASE WHEN c.${due} IS NULL THEN NULL
+    WHEN c.${met} IS NOT NULL THEN CASE WHEN c.${met} <= c.${due} THEN 'MET' ELSE 'BREACHED' END
+    WHEN c.status IN ('REJECTED', 'CANCELLED', 'CLOSED') THEN 'STOPPED'
+    WHEN :now > c.${due} THEN 'BREACHED' ELSE 'RUNNING' END)`;
+}

@@ -1,0 +1,22 @@
+import { WarrantyEvent } from './audit/warranty-event.entity';
+import { ClaimLine } from './claims/claim-line.entity';
+import { CompanyDay } from './claims/company-day.entity';
+import { WarrantyClaim } from './claims/warranty-claim.entity';
+import { Coverage } from './coverage/coverage.entity';
+import { ExtensionPurchase } from './extensions/extension-purchase.entity';
+import { OutboxMessage } from './outbox/outbox-message.entity';
+import { WarrantyPolicy } from './policies/warranty-policy.entity';
+import { ProductReference } from './products/product-reference.entity';
+import { UnitReading } from './readings/unit-reading.entity';
+import { WarrantyRecord } from './records/warranty-record.entity';
+import { SaleDocument } from './records/sale-document.entity';
+import { WebhookReceipt } from './webhooks/webhook-receipt.entity';
+import { ServiceItemClaim } from './service-items/service-item-claim.entity';
+import { ServicePlan, ServicePlanItem } from './service-items/service-plan.entity';
+import { FirmwareRelease, TelemetryDecision, UnitFirmware, UnitTelemetryRow } from './telemetry/telemetry.entities';
+
+export const ENTITIES = [
+  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
+  FirmwareRelease, UnitTelemetryRow, UnitFirmware, TelemetryDecision,
+  WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim, SaleDocument,
+];
