@@ -67,9 +67,11 @@ export async function startFlakyReceiver(options: { secret: string; seed: number
       if (deliveryId !== message.deliveryId) throw new Error('the delivery id header and body disagree');
       // Two senders at once: another arrival of this delivery id still open. Checked a moment later, once the
       // I/O already queued has been read: a sender that timed out a hung request closed it before retrying, but on a
-      // busy machine the receiver may read the retry before it reads that close.
+      // busy machine the receiver may read the retry before it reads that close. A timer alone is not enough (on a
+      // loaded loop it can fire before the poll phase reads the close), so the check also waits a few turns of the
+      // loop, each with its poll and close-callback phases; a real second sender's request stays open far longer.
       const earlier = [...(open.get(deliveryId) ?? [])];
-      if (earlier.length > 0) setTimeout(() => { if (earlier.some((other) => !other.closed)) stats.concurrent += 1; }, 25);
+      if (earlier.length > 0) setTimeout(() => afterTurns(5, () => { if (earlier.some((other) => !other.closed)) stats.concurrent += 1; }), 25);
       const mine = { closed: false };
       open.set(deliveryId, new Set([...(open.get(deliveryId) ?? []), mine]));
       const close = () => {
@@ -128,4 +130,10 @@ export async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs:
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   return done();
+}
+
+/** Runs `then` after `turns` turns of the event loop (each setImmediate waits for the next check phase). */
+function afterTurns(turns: number, then: () => void): void {
+  if (turns <= 0) then();
+  else setImmediate(() => afterTurns(turns - 1, then));
 }
