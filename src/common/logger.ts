@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel } from '../config';
 
 /**
- * One JSON object per line on stdout. The request id travels in async-local storage so that every line written
- * while serving a request (SQL counts included) can be joined back to that request.
+ * One JSON object per line on stdout, written by pino. The request id travels in async-local storage so that every
+ * line written while serving a request (SQL counts included) can be joined back to that request.
  */
 export interface RequestScope {
   requestId: string;
@@ -16,49 +17,42 @@ export interface RequestScope {
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+/**
+ * Secrets never reach a log line: a bearer token, a cookie, a webhook signature, a secret, a password or a token,
+ * as a line's own field or where the code keeps them (request headers, the configuration). Explicit paths, no
+ * wildcards: pino's redaction with wildcards cost more than the rest of a request's log line.
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  'secret',
+  'password',
+  'token',
+  'jwtSecret',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-sofar-signature"]',
+  'config.secret',
+  'config.password',
+  'config.jwtSecret',
+  'auth.jwtSecret',
+  'webhook.secret',
+];
 
-export class Logger {
-  constructor(private level: LogLevel = 'info') {}
-
-  setLevel(level: LogLevel): void {
-    this.level = level;
-  }
-
-  debug(message: string, fields?: Record<string, unknown>): void {
-    this.write('debug', message, fields);
-  }
-  info(message: string, fields?: Record<string, unknown>): void {
-    this.write('info', message, fields);
-  }
-  warn(message: string, fields?: Record<string, unknown>): void {
-    this.write('warn', message, fields);
-  }
-  error(message: string, fields?: Record<string, unknown>): void {
-    this.write('error', message, fields);
-  }
-
-  /**
-   * Info and debug lines wait for the end of the current turn of the event loop and go out in one write: stdout
-   * is a pipe or a file, written synchronously, and one write per request was a tenth of a planned read's CPU
-   * (a system call and a wake-up of the reader each). Warnings and errors go out at once, with anything waiting
-   * before them, and whatever waits is written when the process exits.
-   */
+/**
+ * Where the lines go: stdout, looked up per write (a test may replace `process.stdout.write`). Info and debug lines
+ * wait for the end of the current turn of the event loop and go out in one write: stdout is a pipe or a file,
+ * written synchronously, and one write per request was a tenth of a planned read's CPU (a system call and a wake-up
+ * of the reader each). Warnings and errors go out at once, with anything waiting before them, and whatever waits
+ * is written when the process exits.
+ */
+class BatchedStdout implements DestinationStream {
   private pending: string[] = [];
   private flushScheduled = false;
 
-  private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
-    if (ORDER[level] < ORDER[this.level]) return;
-    const scope = requestScope.getStore();
-    const line = {
-      time: new Date().toISOString(),
-      level,
-      msg: message,
-      ...(scope ? { requestId: scope.requestId } : {}),
-      ...fields,
-    };
-    this.pending.push(`${JSON.stringify(line)}\n`);
-    if (ORDER[level] >= ORDER.warn) {
+  write(line: string): void {
+    this.pending.push(line);
+    // pino writes the level as its label first: `{"level":"warn"` or `{"level":"error"`.
+    if (line.startsWith('{"level":"warn"') || line.startsWith('{"level":"error"')) {
       this.flush();
     } else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -66,7 +60,6 @@ export class Logger {
     }
   }
 
-  /** Writes the lines waiting, if any. */
   readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
@@ -74,6 +67,64 @@ export class Logger {
     this.pending = [];
     process.stdout.write(text);
   };
+}
+
+/** pino, as the subgraph uses it: level labels, ISO times, no pid/hostname, the request id of the current scope. */
+export function createPino(level: LogLevel, destination: DestinationStream): PinoLogger {
+  return pino(
+    {
+      level,
+      base: undefined,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin() {
+        const scope = requestScope.getStore();
+        return scope ? { requestId: scope.requestId } : {};
+      },
+    },
+    destination,
+  );
+}
+
+const frameworkLevel = (level: LogLevel): LogLevel => (level === 'error' || level === 'silent' ? level : 'warn');
+
+/** The subgraph's logger: a message and its fields, the API the code has always used, over one pino instance. */
+export class Logger {
+  private readonly destination = new BatchedStdout();
+  readonly pino: PinoLogger;
+  /**
+   * Fastify's logger: its own lines are warnings and errors only (a framework failure); the request lines are ours
+   * (request-log.ts), with the operation, the SQL count and the status.
+   */
+  readonly framework: PinoLogger;
+
+  constructor(level: LogLevel = 'info') {
+    this.pino = createPino(level, this.destination);
+    this.framework = this.pino.child({ component: 'http' }, { level: frameworkLevel(level) });
+  }
+
+  setLevel(level: LogLevel): void {
+    this.pino.level = level;
+    this.framework.level = frameworkLevel(level);
+  }
+
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.pino.debug(fields ?? {}, message);
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.pino.info(fields ?? {}, message);
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.pino.warn(fields ?? {}, message);
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.pino.error(fields ?? {}, message);
+  }
+
+  /** Writes the lines waiting, if any. */
+  readonly flush = (): void => this.destination.flush();
 }
 
 export const logger = new Logger((process.env.LOG_LEVEL as LogLevel) || 'info');
