@@ -34,6 +34,9 @@ function refuseShape(response: ServerResponse, requestId: string, errors: readon
   sendJson(response, 400, { errors: formatted }, { 'x-request-id': requestId });
 }
 
+/** The header with which a gateway asks a subgraph for its federated trace (`ftv1`) of a request. */
+const TRACE_HEADER = 'apollo-federation-include-trace';
+
 /** What Apollo Server answers a single result with, for the `accept` headers a planned read takes. */
 const PLANNED_CONTENT_TYPE = 'application/json; charset=utf-8';
 /** `accept` values for which Apollo Server's negotiation gives PLANNED_CONTENT_TYPE, spelled plainly. */
@@ -46,6 +49,8 @@ const PLAIN_ACCEPT = new Set(['*/*', 'application/json']);
  */
 function plannedRequest(plan: PlannedRead, method: string | undefined, header: (name: string) => string | undefined, body: unknown) {
   if (method !== 'POST' || !header('content-type')?.startsWith('application/json')) return null;
+  // A gateway that asks for federated traces gets them from Apollo's inline-trace plugin, which a plan cannot run.
+  if (header(TRACE_HEADER) !== undefined) return null;
   const accept = header('accept');
   if (accept !== undefined && !accept.split(',').every((range) => PLAIN_ACCEPT.has(range.trim()))) return null;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;

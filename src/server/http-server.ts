@@ -1,7 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { registry } from './metrics';
 import {
-  ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -131,7 +132,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       recordSelectionPlugin,
       costPlugin(limits, heavySlots),
       ...shape.plugins,
-      ApolloServerPluginInlineTraceDisabled(),
+      // Federated traces (ftv1) for a gateway that asks for them by header; nothing for any other request. Error
+      // messages are masked in the trace, as they are to clients for internal errors.
+      ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
       // No field sets cache hints; the plugin only cost CPU on every field.
       ApolloServerPluginCacheControlDisabled(),
       // The playground is served below, where the caller's address is known (the token is for loopback only).
