@@ -1,0 +1,90 @@
+import { captureLogs } from '../support/log-capture';
+import { clockAt, createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from '../support/harness';
+
+/**
+ * What a claim costs in SQL statements (the request log's sqlQueries): intake reads the unit's coverages and
+ * policies through the coverage check's loaders, in the claim's transaction, and a REPLACE completion registers
+ * the replacement through records. The counts are a ceiling: a change that adds a statement shows up here.
+ */
+describe('claim SQL statements', () => {
+  let t: TestApp;
+  let agent: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock: clockAt('2026-11-24') });
+    const org = await createTestOrg(t.dataSource, 'claim-statements');
+    agent = await tokenFor(org, ['AGENT']);
+    admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    for (const serialNumber of ['CS-1', 'CS-2']) {
+      const { data } = await t.graphql(
+        `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { message } } }`,
+        { input: { serialNumber, sku: 'SOFAR-INV-10KTL-X-G2', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-01-10' } },
+        admin,
+      );
+      expect(data.registerWarranty.userErrors).toEqual([]);
+    }
+  });
+
+  afterAll(() => t?.stop());
+
+  async function measured<T>(run: () => Promise<T>): Promise<{ result: T; sqlQueries: number }> {
+    const logs = captureLogs('info');
+    try {
+      const result = await run();
+      await new Promise((resolve) => setImmediate(resolve));
+      const lines = logs.lines.filter((l) => l.msg === 'graphql');
+      expect(lines).toHaveLength(1);
+      return { result, sqlQueries: lines[0].sqlQueries };
+    } finally {
+      logs.stop();
+    }
+  }
+
+  it('a claim with a part and a labour line costs at most 11 statements (the locked record, coverages and policies, readings, calendar, claim, lines, event, outbox)', async () => {
+    const { result, sqlQueries } = await measured(() =>
+      postGraphQL(
+        t.url,
+        `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id cover } userErrors { message } } }`,
+        {
+          input: {
+            serialNumber: 'CS-1', kind: 'REPAIR', repairDate: '2026-11-20', component: 'POWER_BOARD', currency: 'EUR',
+            lines: [{ kind: 'PART', partNumber: 'PB-10K', quantity: '1', unitPrice: '249.99' }, { kind: 'LABOUR', hours: '2', rate: '70' }],
+          },
+        },
+        agent,
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.submitClaim).toMatchObject({ claim: { cover: 'COVERED' }, userErrors: [] });
+    expect(sqlQueries).toBeLessThanOrEqual(11);
+  });
+
+  it('completing a REPLACE claim moves the coverages to the replacement, at the same statement count', async () => {
+    const submitted = await t.graphql(
+      `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id } userErrors { message } } }`,
+      { input: { serialNumber: 'CS-2', kind: 'REPLACE', repairDate: '2026-11-20', currency: 'EUR', replacementSerialNumber: 'CS-2-NEW', lines: [] } },
+      agent,
+    );
+    expect(submitted.data.submitClaim.userErrors).toEqual([]);
+    const id = submitted.data.submitClaim.claim.id;
+    for (const name of ['approveClaim', 'startClaimRepair']) {
+      const { data } = await t.graphql(`mutation($input: ClaimDecisionInput!) { ${name}(input: $input) { userErrors { message } } }`, { input: { id, reason: 'ok' } }, agent);
+      expect(data[name].userErrors).toEqual([]);
+    }
+    const { result, sqlQueries } = await measured(() =>
+      postGraphQL(t.url, `mutation($input: ClaimDecisionInput!) { completeClaim(input: $input) { claim { status } userErrors { message } } }`, { input: { id, reason: 'swapped' } }, agent),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.completeClaim).toEqual({ claim: { status: 'CLOSED' }, userErrors: [] });
+    expect(sqlQueries).toBeLessThanOrEqual(15);
+    const rows = await t.dataSource.query(
+      `SELECT r.serial_number, r.replaces_record_id IS NOT NULL AS replaces, count(c.id)::int AS coverages
+         FROM warranty_record r LEFT JOIN coverage c ON c.warranty_record_id = r.id WHERE r.serial_number IN ('CS-2', 'CS-2-NEW') GROUP BY 1, 2 ORDER BY 1`,
+    );
+    expect(rows.length).toBe(2);
+    expect(rows[1]).toMatchObject({ serial_number: 'CS-2-NEW', replaces: true });
+    expect(rows[1].coverages).toBe(rows[0].coverages);
+    expect(rows[1].coverages).toBeGreaterThan(0);
+  });
+});
