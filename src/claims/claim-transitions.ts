@@ -1,17 +1,13 @@
 /** A claim's moves along the state machine (claim-states.ts), the REPLACE completion, and what every move writes. */
-import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import type { AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
 import type { CoverageCheckService } from '../coverage/coverage-check.service';
-import { Coverage } from '../coverage/coverage.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
-import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import type { Clock } from '../common/clock';
-import { deriveWarrantyStart } from '../records/warranty-start';
-import { WarrantyRecord } from '../records/warranty-record.entity';
+import { registerReplacement } from '../records/record-replacement';
 import { decideTransition, FINAL_STATUSES, type ClaimAction, type ClaimStatus } from './claim-states';
 import { WarrantyClaim } from './warranty-claim.entity';
 
@@ -43,50 +39,20 @@ export async function transitionClaim(deps: ClaimsDeps, actor: Actor, input: { i
 }
 
 /**
- * Completing a REPLACE claim (rule 10): the replacement unit gets a record of its own carrying the rest of the
- * old unit's warranty (the same policy version, start, tier and end dates: each coverage not voided is copied
- * with its dates, terms and limits), the two records are linked both ways, the old one is marked replaced (its
- * status REPLACED, its checks refused from that day), and both histories get an event. A replacement serial
- * that is already registered refuses the completion (DUPLICATE_SERIAL), writing nothing.
+ * Completing a REPLACE claim (rule 10): records registers the replacement unit (record-replacement.ts: its record
+ * carrying the rest of the old unit's warranty, the two linked both ways, the old one marked replaced, or a refusal
+ * writing nothing), in this transaction; the claim names the replacement and both histories get an event.
  */
 async function replaceUnit(deps: ClaimsDeps, manager: EntityManager, actor: Actor, claim: WarrantyClaim): Promise<Record<string, unknown>> {
-  const old = await manager.findOne(WarrantyRecord, { where: { id: claim.warrantyRecordId, orgId: claim.orgId }, lock: { mode: 'pessimistic_write' } });
-  if (!old) throw new Error(`record ${claim.warrantyRecordId} of claim ${claim.id} is missing`);
-  if (old.replacedAt) throw new DomainError('INVALID_TRANSITION', `unit ${old.serialNumber} was already replaced by ${old.replacedBySerialNumber}`, ['input', 'id']);
   const serialNumber = claim.replacementSerialNumber!;
-  if (await manager.exists(WarrantyRecord, { where: { orgId: claim.orgId, serialNumber } })) {
-    throw new DomainError('DUPLICATE_SERIAL', `the replacement ${serialNumber} is already registered`, ['input', 'id']);
-  }
-  const now = deps.clock();
-  const policy = await manager.findOneOrFail(WarrantyPolicy, { where: { id: old.policyId, orgId: old.orgId } });
-  const start = deriveWarrantyStart(old, { lateStartCapMonths: policy.lateStartCapMonths });
-  const replacement = manager.create(WarrantyRecord, {
-    ...old,
-    id: randomUUID(),
+  const { old, replacement, coverages } = await registerReplacement(manager, {
+    orgId: claim.orgId,
+    recordId: claim.warrantyRecordId,
     serialNumber,
     registeredById: actor.id,
-    registeredAt: now,
-    // The replacement's warranty starts when the old one did: the operator date shift (which wins over every other
-    // start fact) holds the old start, so the same rule gives the same dates.
-    warrantyDateShift: start.date,
-    replacedAt: null,
-    replacedByRecordId: null,
-    replacedBySerialNumber: null,
-    replacesRecordId: old.id,
-    rowVersion: 1,
-    createdAt: now,
-    updatedAt: now,
+    clock: deps.clock,
+    field: ['input', 'id'],
   });
-  await manager.insert(WarrantyRecord, replacement);
-  const coverages = await manager.find(Coverage, { where: { orgId: old.orgId, warrantyRecordId: old.id }, order: { createdAt: 'ASC', scope: 'ASC' } });
-  const moved = coverages.filter((c) => !c.voidedAt).map((c) => ({ ...c, id: randomUUID(), warrantyRecordId: replacement.id, createdAt: now }));
-  if (moved.length > 0) await manager.insert(Coverage, moved);
-  await manager.update(
-    WarrantyRecord,
-    { id: old.id, orgId: old.orgId },
-    // TypeORM's update adds the record's version and update time (its @VersionColumn and @UpdateDateColumn).
-    { replacedAt: now, replacedByRecordId: replacement.id, replacedBySerialNumber: serialNumber },
-  );
   claim.replacementRecordId = replacement.id;
   await manager.update(WarrantyClaim, { id: claim.id, orgId: claim.orgId }, { replacementRecordId: replacement.id });
   await deps.audit.append(manager, [
@@ -98,7 +64,7 @@ async function replaceUnit(deps: ClaimsDeps, manager: EntityManager, actor: Acto
       event: 'WARRANTY_REGISTERED',
       toValue: serialNumber,
       claimId: claim.id,
-      detail: { replaces: old.id, replacesSerialNumber: old.serialNumber, coverages: moved.length, expiresAt: replacement.expiresAt },
+      detail: { replaces: old.id, replacesSerialNumber: old.serialNumber, coverages, expiresAt: replacement.expiresAt },
     },
   ]);
   return { replacementId: replacement.id, replacementSerialNumber: serialNumber };
