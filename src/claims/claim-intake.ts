@@ -1,13 +1,15 @@
 /** Claim intake (rule 10): the command checked, the unit's warranty checked, the lines priced, the claim written. */
 import { createHash, randomUUID } from 'node:crypto';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { isUniqueViolation } from '../common/db-errors';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isExternalKey } from '../common/ids';
 import { calendarDateOf, type IsoDate } from '../common/calendar';
 import type { WarrantyCheckView } from '../coverage/coverage-check.service';
-import { Coverage } from '../coverage/coverage.entity';
+import { createCoverageLoaders } from '../coverage/coverage-loaders';
+import { transactionRows } from '../db/row-reader';
+import { createPolicyLoaders } from '../policies/policy-loaders';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import {
   counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, recordedHistory,
@@ -91,9 +93,12 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   }
   if (command.cspCaseId) await assertCaseOfOrganisation(manager, actor, command.cspCaseId);
 
-  const coverages = await manager.find(Coverage, { where: { orgId: record.orgId, warrantyRecordId: record.id }, order: { createdAt: 'ASC', scope: 'ASC' } });
+  // The unit's coverages and policy versions through the check's own loaders (one batched statement each), on this
+  // transaction's connection: the rows `checkWarranty` judges, read as it reads them.
+  const loaders = transactionCheckLoaders(deps, manager, actor);
+  const coverages = await loaders.coveragesByRecordId.load(record.id);
   const policyIds = [...new Set([record.policyId, ...coverages.map((c) => c.policyId).filter((id): id is string => Boolean(id))])];
-  const policies = await manager.find(WarrantyPolicy, { where: { orgId: record.orgId, id: In(policyIds) } });
+  const policies = (await loaders.policyById.loadMany(policyIds)).filter((p): p is WarrantyPolicy => p !== null && !(p instanceof Error));
   const policy = policies.find((p) => p.id === record.policyId);
   if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
   const start = deriveWarrantyStart(record, { lateStartCapMonths: policy.lateStartCapMonths });
@@ -233,6 +238,15 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   ]);
   await writeStatusMessage(manager, claim, null);
   return claim;
+}
+
+/** The coverage check's loaders (coverages by record, policies by id) reading in the claim's transaction. */
+function transactionCheckLoaders(deps: ClaimsDeps, manager: EntityManager, actor: Actor) {
+  const rows = transactionRows(manager);
+  return {
+    coveragesByRecordId: createCoverageLoaders(deps.dataSource, rows, actor).coveragesByRecordId,
+    policyById: createPolicyLoaders(deps.dataSource, rows, actor).policyById,
+  };
 }
 
 function lockUnit(deps: ClaimsDeps, manager: EntityManager, actor: Actor, command: SubmitClaimCommand): Promise<WarrantyRecord> {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../auth/actor';
-import { instantProperties, selectList, type RowReader } from '../db/row-reader';
+import { instantProperties, selectList, type RowSource } from '../db/row-reader';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { visibleRecordsSql } from '../records/record-access';
@@ -50,7 +50,7 @@ function historyOf(rows: ReadingRow[] | null): { latestReadings: ReadingValues; 
  * record, coverages and policy versions in one statement for all the units a request checks (a CSP page of 100
  * cases, or one `checkWarranty`), instead of one statement each for records, coverages and policies.
  */
-export function createCoverageLoaders(dataSource: DataSource, reader: RowReader, actor: Actor) {
+export function createCoverageLoaders(dataSource: DataSource, reader: RowSource, actor: Actor) {
   const coveragesByRecordId = new DataLoader<string, Coverage[]>(async (recordIds) => {
     const rows = await reader.rows<Coverage>(
       `SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c

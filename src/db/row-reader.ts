@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { types, type CustomTypesConfig, type Pool } from 'pg';
-import { QueryFailedError, type DataSource, type EntityTarget } from 'typeorm';
+import { types, type CustomTypesConfig, type Pool, type PoolClient } from 'pg';
+import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget } from 'typeorm';
 import { logger } from '../common/logger';
 import { chargeStatement, refuseIfStopped } from './statement-budget';
 
@@ -28,7 +28,12 @@ const SLOW_MS = 500;
  * texts (column sets vary with what operations select), new ones run unnamed instead. */
 const MAX_NAMED_STATEMENTS = 200;
 
-export class RowReader {
+/** Where the loaders read their rows: the pool (RowReader) or a transaction's own connection (transactionRows). */
+export interface RowSource {
+  rows<Row>(text: string, values: unknown[]): Promise<Row[]>;
+}
+
+export class RowReader implements RowSource {
   private pool?: Pool;
   private readonly names = new Map<string, string>();
 
@@ -51,17 +56,12 @@ export class RowReader {
       client.release();
       throw error;
     }
-    const started = performance.now();
     let broken: Error | undefined;
     try {
-      const result = await client.query({ name, text, values, types: ROW_TYPES });
-      const ms = performance.now() - started;
-      if (ms > SLOW_MS) logger.warn('slow sql', { ms: Math.round(ms), query: text });
-      return result.rows as Row[];
+      return await query<Row>(client, name, text, values);
     } catch (error) {
-      logger.warn('sql error', { error: (error as Error).message, query: text });
-      if (typeof (error as { severity?: unknown }).severity !== 'string') broken = error as Error;
-      throw new QueryFailedError(text, values, error as Error);
+      if (error instanceof QueryFailedError && typeof (error.driverError as { severity?: unknown }).severity !== 'string') broken = error.driverError as Error;
+      throw error;
     } finally {
       // A connection that failed below the SQL level is dropped rather than handed to the next request.
       client.release(broken);
@@ -76,6 +76,38 @@ export class RowReader {
     }
     return name;
   }
+}
+
+async function query<Row>(client: PoolClient, name: string | undefined, text: string, values: unknown[]): Promise<Row[]> {
+  const started = performance.now();
+  try {
+    const result = await client.query({ name, text, values, types: ROW_TYPES });
+    const ms = performance.now() - started;
+    if (ms > SLOW_MS) logger.warn('slow sql', { ms: Math.round(ms), query: text });
+    return result.rows as Row[];
+  } catch (error) {
+    logger.warn('sql error', { error: (error as Error).message, query: text });
+    throw new QueryFailedError(text, values, error as Error);
+  }
+}
+
+/**
+ * The row reader's statements, rows and value types on the connection of a TypeORM transaction (the manager of
+ * `dataSource.transaction`), so that a command reads through the same loaders as the queries, sees its own
+ * transaction's rows and locks, and holds one connection, not two. Counted and refused like every statement.
+ */
+export function transactionRows(manager: EntityManager): RowSource {
+  const runner = manager.queryRunner;
+  if (!runner) throw new Error('transactionRows needs the manager of a transaction');
+  return {
+    async rows<Row>(text: string, values: unknown[]): Promise<Row[]> {
+      chargeStatement();
+      logger.debug('sql', { query: text });
+      // TypeORM's postgres query runner holds the transaction's pg client.
+      const client = (await runner.connect()) as PoolClient;
+      return query<Row>(client, undefined, text, values);
+    },
+  };
 }
 
 /**

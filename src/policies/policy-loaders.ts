@@ -2,11 +2,11 @@ import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { isUuid } from '../common/ids';
-import { selectList, type RowReader } from '../db/row-reader';
+import { selectList, type RowSource } from '../db/row-reader';
 import { WarrantyPolicy } from './warranty-policy.entity';
 
 /** Per-request policy loaders, scoped to the caller's organisation; rows read by the row reader. */
-export function createPolicyLoaders(dataSource: DataSource, reader: RowReader, actor: Actor) {
+export function createPolicyLoaders(dataSource: DataSource, reader: RowSource, actor: Actor) {
   const select = selectList(dataSource, WarrantyPolicy, 'p');
   const policyById = new DataLoader<string, WarrantyPolicy | null>(async (ids) => {
     const valid = ids.filter(isUuid);

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
 import { requestScope } from '../../src/common/logger';
 import { isDatabaseUnavailable } from '../../src/common/db-errors';
+import { transactionRows } from '../../src/db/row-reader';
 import { startTestApp, type TestApp } from '../support/harness';
 
 /**
@@ -29,6 +30,21 @@ describe('row reader', () => {
     );
     expect(scope.sqlQueries).toBe(1);
     expect(rows).toEqual([{ day: '2026-02-28', amount: 12.5, at: new Date('2026-02-28T10:00:00Z') }]);
+  });
+
+  it('reads on a transaction\'s own connection: counted, same value types, and it sees the transaction\'s own rows', async () => {
+    const scope = { requestId: 'rr-tx', sqlQueries: 0 };
+    const seen = await requestScope.run(scope, () =>
+      app.dataSource.transaction(async (manager) => {
+        await manager.query('CREATE TEMPORARY TABLE rr_tx (day date, amount numeric) ON COMMIT DROP');
+        await manager.query("INSERT INTO rr_tx VALUES ('2026-02-28', 12.50)");
+        return transactionRows(manager).rows<{ day: string; amount: number }>('SELECT day, amount FROM rr_tx', []);
+      }),
+    );
+    // The temporary table exists on the transaction's connection only: the pool's reader would not find it.
+    expect(seen).toEqual([{ day: '2026-02-28', amount: 12.5 }]);
+    // START TRANSACTION, CREATE, INSERT, the read, COMMIT.
+    expect(scope.sqlQueries).toBe(5);
   });
 
   it('sends nothing for a request that has been stopped', async () => {
