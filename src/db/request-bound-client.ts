@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 import { logger, requestScope } from '../common/logger';
 import { cancelRunningStatement } from './cancel-statement';
+// The statements that end a transaction are never cancelled either (a cancelled COMMIT leaves its outcome unknown).
+import { ENDS_TRANSACTION } from './statement-budget';
 
-/** The statements that end a transaction: never cancelled (a cancelled COMMIT leaves its outcome unknown). */
-const ENDS_TRANSACTION = /^\s*(COMMIT|ROLLBACK|RELEASE)\b/i;
 /** How long a cancel request may take before the statement's caller is let go anyway. */
 const CANCEL_WAIT_MS = 2_000;
 
@@ -28,7 +28,7 @@ export class RequestBoundClient extends Client {
     const busy = busyClients(signal);
     const entry: Busy = { client: this, cancelled: undefined };
     busy.add(entry);
-    // No extra hop unless a cancel request was sent: the caller then waits for its delivery.
+    // One more promise hop per statement; only a statement whose request was stopped waits for its cancel's delivery.
     return result.then(
       (value) => {
         busy.delete(entry);

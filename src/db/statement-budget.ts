@@ -3,7 +3,7 @@ import { requestScope } from '../common/logger';
 import { requestStopped } from '../common/request-stopped';
 
 /** The statements that end a transaction (or undo part of one). */
-const ENDS_TRANSACTION = /^\s*(COMMIT|ROLLBACK|RELEASE)\b/i;
+export const ENDS_TRANSACTION = /^\s*(COMMIT|ROLLBACK|RELEASE)\b/i;
 
 /**
  * Called just before every SQL statement is sent, by TypeORM's logger and by the row reader alike: counts the

@@ -12,6 +12,7 @@ import { hasRole } from '../auth/actor';
 import type { TokenVerifier } from '../auth/tokens';
 import { identify } from './authentication';
 import { logger } from '../common/logger';
+import { isDatabaseTimeout } from '../common/db-errors';
 import { calendarDateOf, isCalendarDate } from '../common/calendar';
 import { ExportFailure, exportFleet } from '../projection/fleet-export';
 import type { Services } from '../services';
@@ -54,11 +55,8 @@ export async function handleFleetExport(
 /** Why an export ended early, for its log line: the HTTP server's abort reason, or PostgreSQL's own deadline. */
 function reasonOf(signal: AbortSignal, cause: unknown): string {
   if (signal.aborted) return String(signal.reason);
-  const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
   // The transaction's statement and idle timeouts are the export's deadline (exportFleet sets them).
-  if (code === '57014' && typeof message === 'string' && message.includes('statement timeout')) return 'REQUEST_TIMEOUT';
-  if (code === '25P03') return 'REQUEST_TIMEOUT';
-  return 'FAILED';
+  return isDatabaseTimeout(cause) ? 'REQUEST_TIMEOUT' : 'FAILED';
 }
 
 async function streamExport(response: ServerResponse, orgId: string, asOf: string, services: Services, signal: AbortSignal, deadline: number, headers: Record<string, string>): Promise<void> {
@@ -100,14 +98,12 @@ async function streamExport(response: ServerResponse, orgId: string, asOf: strin
     // The status went out when the export started: breaking the connection is how the client learns the file is
     // not whole (chunked without its last chunk, and a Parquet file without its footer does not open).
     response.destroy();
-    client.off('error', lost);
-    release(usable ? undefined : new Error('the fleet export left its connection unfit for the pool'));
     const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
     const fields = { orgId, asOf, reason, code, message: String(message ?? cause), connection: usable ? 'returned' : 'closed' };
     if (reason === 'FAILED') logger.error('fleet export failed', fields);
     else logger.warn('fleet export stopped', fields);
-    return;
+  } finally {
+    client.off('error', lost);
+    release(usable ? undefined : new Error('the fleet export left its connection unfit for the pool'));
   }
-  client.off('error', lost);
-  release();
 }

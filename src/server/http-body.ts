@@ -67,7 +67,7 @@ export function readBodyBytes(request: IncomingMessage, signal: AbortSignal, max
   });
 }
 
-/** A JSON answer with its length (so that the compression in http-server.ts can tell a small one from a large one). */
+/** A JSON answer with its length (so that the compression in http-compression.ts can tell a small one from a large one). */
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });

@@ -23,7 +23,7 @@ import { DELIVERY_HEADER, SIGNATURE_HEADER, startSignatureCheck, TIMESTAMP_HEADE
 import type { Services } from '../services';
 import {
   checkTimestamp, malformed, MAX_NDJSON_LINE_CHARS, readEnvelope, readExceptionDecision, readSkuChanges, readTelemetryLine,
-  statusOfDomainCode, WEBHOOK_ROUTES, WebhookRefusal, type TelemetryLine, type WebhookResult, type WebhookSource,
+  statusOfDomainCode, WebhookRefusal, type TelemetryLine, type WebhookResult, type WebhookSource,
 } from '../webhooks/webhook-rules';
 import type { Delivery, Receipt } from '../webhooks/webhooks.service';
 import { HttpError, isPeerGone, readBodyBytes, sendJson } from './http-body';
@@ -47,9 +47,6 @@ export interface WebhookHandlerOptions {
  */
 let openStreams = 0;
 
-export function webhookRoute(pathname: string) {
-  return Object.prototype.hasOwnProperty.call(WEBHOOK_ROUTES, pathname) ? WEBHOOK_ROUTES[pathname] : undefined;
-}
 
 const CONTENT_TYPES = { json: ['application/json'], ndjson: ['application/x-ndjson', 'application/ndjson'] };
 
@@ -220,10 +217,17 @@ async function receiveStream(
   } catch (error) {
     throw isPeerGone(error) ? senderGone() : error;
   }
+  if (authentication.verify()) {
+    await spool.remove();
+    throw badSignature();
+  }
+  // A refusal or a replay leaves the file partly read: its descriptor is closed before the file is removed, or the
+  // disk would not be given back.
+  const body = spool.open();
   try {
-    if (authentication.verify()) throw badSignature();
-    return await ingestStream(spool.open(), sender, options, headers);
+    return await ingestStream(body, sender, options, headers);
   } finally {
+    body.destroy();
     await spool.remove();
   }
 }
@@ -249,7 +253,7 @@ async function ingestStream(body: Readable, sender: Sender, options: WebhookHand
     const envelope = readEnvelope(envelopeJson, sender);
     sender.noteDelivery(envelope);
     // The sender is known already (token, or a signature checked over the spooled body): nothing to check at the end.
-    return await options.services.webhooks.telemetryStream({ source: sender.source, actorId: sender.actorId, ...envelope }, stream.telemetry(), async () => undefined);
+    return await options.services.webhooks.telemetryStream({ source: sender.source, actorId: sender.actorId, ...envelope }, stream.telemetry());
   } finally {
     openStreams -= 1;
   }

@@ -60,11 +60,11 @@ export class WebhooksService {
    * Sofar CLOUD's telemetry as it streams in: heartbeats and firmware reports gathered into batches of
    * MAX_TELEMETRY_BATCH and written by `recordHeartbeats` / `recordFirmware` as each fills, so memory holds a batch
    * of each being gathered and one being written, however long the stream. A full batch is written while the next
-   * one is read and parsed (one statement at a time: the transaction has one connection). `beforeCommit` runs once
-   * the stream has ended (a signed stream's signature is known only then); if it throws, everything the stream
-   * wrote is rolled back.
+   * one is read and parsed (one statement at a time: the transaction has one connection). The sender is known
+   * before the first line (a SERVICE token, or a signature checked over the spooled body): a line that fails rolls
+   * back everything the stream wrote.
    */
-  telemetryStream(delivery: Delivery, lines: AsyncIterable<TelemetryLine>, beforeCommit: () => Promise<void>) {
+  telemetryStream(delivery: Delivery, lines: AsyncIterable<TelemetryLine>) {
     return this.receive<TelemetryResult>(delivery, async (manager, actor) => {
       const result: TelemetryResult = { heartbeats: { received: 0, accepted: 0 }, firmwareReports: { received: 0, accepted: 0 }, unknownSerialNumbers: [] };
       const unknown = new Set<string>();
@@ -119,7 +119,6 @@ export class WebhooksService {
         await writing.catch(() => undefined);
       }
       await writing;
-      await beforeCommit();
       result.unknownSerialNumbers = [...unknown].sort();
       return result;
     });

@@ -47,8 +47,11 @@ describe('federated traces (ftv1)', () => {
       body: JSON.stringify(body),
     });
     const json = await response.json();
-    await new Promise((resolve) => setImmediate(resolve)); // the log line goes out at the end of the turn
-    return { status: response.status, json, planned: logs.request(requestId)?.planned === true };
+    // The log line goes out at the end of a turn: wait for it, so that a missing line fails rather than reads false.
+    for (let turn = 0; turn < 1000 && !logs.request(requestId); turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+    const line = logs.request(requestId);
+    expect(line).toBeDefined();
+    return { status: response.status, json, planned: line!.planned === true };
   }
 
   it.each([

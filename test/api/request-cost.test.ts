@@ -161,7 +161,8 @@ describe('the deadline stops the work', () => {
 
   beforeAll(async () => {
     // A statement timeout far beyond the deadline: only the deadline can stop the lock wait below.
-    t = await startTestApp({ env: { REQUEST_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '120000' } });
+    // The deadline leaves a busy machine time to reach the lock before it passes.
+    t = await startTestApp({ env: { REQUEST_TIMEOUT_MS: '5000', DB_STATEMENT_TIMEOUT_MS: '120000' } });
     const org = await createTestOrg(t.dataSource, 'cost-deadline');
     admin = await tokenFor(org, ['WARRANTY_ADMIN']);
     const input = { serialNumber: 'COST-DL-1', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE' }, commissioningDate: '2024-01-01' };

@@ -87,8 +87,13 @@ describe('graceful drain on SIGTERM', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       // Inside a transaction PostgreSQL keeps the first snapshot of pg_stat_activity; drop it to see new waiters.
       await lock.query('SELECT pg_stat_clear_snapshot()');
+      // Only this lock's waiters (the other test worker's servers wait on locks of their own under the same name):
+      // the first waits for this session, the others for the first, so the chain is followed.
       const { rows: [row] } = await lock.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sofar-warranty' AND wait_event_type = 'Lock'",
+        `WITH RECURSIVE chain(pid) AS (
+           SELECT pg_backend_pid()
+           UNION SELECT a.pid FROM pg_stat_activity a JOIN chain c ON c.pid = ANY(pg_blocking_pids(a.pid))
+         ) SELECT count(*)::int - 1 AS n FROM chain`,
       );
       waiting = row.n;
     }
