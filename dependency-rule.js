@@ -37,7 +37,7 @@ const LAYERS = [
 /** Arrows that run back up and are allowed, as [from room, to room, why]. At most 12 (the test holds the bound). */
 const ALLOWED_UPWARD = [
   ['audit/', 'records/', 'the event row names its record (a TypeORM relation of warranty-event.entity.ts)'],
-  ['coverage/', 'claims/', 'a replacement coverage names the claim that granted it (a relation of coverage.entity.ts)'],
+  ['coverage/', 'claims/', 'a goodwill coverage names the claim it was granted for (a relation of coverage.entity.ts)'],
   ['records/', 'coverage/', 'registering and changing a record writes its coverage rows (coverage.entity.ts, coverage-terms.ts)'],
 ];
 

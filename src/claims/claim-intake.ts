@@ -17,9 +17,8 @@ import {
 } from '../readings/readings-history';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
-import { lockVisibleRecord, lockVisibleRecordBySerial } from '../records/record-access';
+import { lockVisibleUnit } from '../records/record-access';
 import { deriveWarrantyStart } from '../records/warranty-start';
-import { WarrantyRecord } from '../records/warranty-record.entity';
 import { ClaimLine } from './claim-line.entity';
 import type { ClaimKind } from './claim-states';
 import { lineProblems, priceClaim, type ComponentCover, type LineInput } from './line-coverage';
@@ -84,7 +83,7 @@ async function byIdempotencyKey(deps: ClaimsDeps, actor: Actor, key: string, req
 }
 
 async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, command: SubmitClaimCommand, requestHash: string): Promise<WarrantyClaim> {
-  const record = await lockUnit(deps, manager, actor, command);
+  const record = await lockVisibleUnit(manager, actor, command);
   const timeZone = record.siteTimeZone ?? 'UTC';
   const now = deps.clock();
   const today = calendarDateOf(now, timeZone);
@@ -98,7 +97,11 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   const loaders = transactionCheckLoaders(deps, manager, actor);
   const coverages = await loaders.coveragesByRecordId.load(record.id);
   const policyIds = [...new Set([record.policyId, ...coverages.map((c) => c.policyId).filter((id): id is string => Boolean(id))])];
-  const policies = (await loaders.policyById.loadMany(policyIds)).filter((p): p is WarrantyPolicy => p !== null && !(p instanceof Error));
+  const loaded = await loaders.policyById.loadMany(policyIds);
+  // A failed read is the cause to report, not a policy that seems missing.
+  const failed = loaded.find((p): p is Error => p instanceof Error);
+  if (failed) throw failed;
+  const policies = loaded.filter((p): p is WarrantyPolicy => p !== null);
   const policy = policies.find((p) => p.id === record.policyId);
   if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
   const start = deriveWarrantyStart(record, { lateStartCapMonths: policy.lateStartCapMonths });
@@ -247,12 +250,6 @@ function transactionCheckLoaders(deps: ClaimsDeps, manager: EntityManager, actor
     coveragesByRecordId: createCoverageLoaders(deps.dataSource, rows, actor).coveragesByRecordId,
     policyById: createPolicyLoaders(deps.dataSource, rows, actor).policyById,
   };
-}
-
-function lockUnit(deps: ClaimsDeps, manager: EntityManager, actor: Actor, command: SubmitClaimCommand): Promise<WarrantyRecord> {
-  return command.warrantyId
-    ? lockVisibleRecord(manager, actor, command.warrantyId, ['input', 'warrantyId'])
-    : lockVisibleRecordBySerial(manager, actor, command.serialNumber ?? '');
 }
 
 /** Everything about the command that can be refused without reading the database, each problem with its field. */
