@@ -1,13 +1,12 @@
 /** Corporate exceptions (rule 11): the request to Landray OA and OA's decision. */
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { isUniqueViolation } from '../common/db-errors';
 import { DomainError } from '../common/errors';
 import { isExternalKey } from '../common/ids';
 import { inTransaction } from '../db/transactions';
-import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { grantGoodwill } from '../records/record-goodwill';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { ClaimLine } from './claim-line.entity';
 import type { ClaimAction } from './claim-states';
@@ -93,27 +92,19 @@ function decideException(
     claim.exceptionApprover = approver;
     claim.exceptionDecidedAt = now;
     const reason = input.reason?.trim() || `exception ${input.outcome.toLowerCase()} in Landray OA by ${approver} (${input.reference})`;
-    let goodwill: Coverage | null = null;
     if (input.outcome === 'APPROVED') {
-      goodwill = manager.create(Coverage, {
-        id: randomUUID(),
+      // Records writes the coverage and its event (record-goodwill.ts); the claim's lines are paid by it.
+      await grantGoodwill(manager, deps.audit, {
         orgId: claim.orgId,
-        warrantyRecordId: claim.warrantyRecordId,
-        kind: 'GOODWILL',
-        scope: claim.component ?? WHOLE_UNIT,
-        startDate: claim.repairDate,
-        endDate: claim.repairDate,
-        labourEndDate: claim.repairDate,
-        termMonths: 0,
-        labourMonths: 0,
-        paysParts: true,
-        paysLabour: true,
-        policyId: null,
+        recordId: claim.warrantyRecordId,
         claimId: claim.id,
-        voidedAt: null,
-        voidReason: null,
+        component: claim.component,
+        repairDate: claim.repairDate,
+        reference: input.reference,
+        approver,
+        amount: { amount: claim.total, currency: claim.currency },
+        actorId: actor.id,
       });
-      await manager.insert(Coverage, goodwill);
       const paidBy = `paid as goodwill: exception ${input.reference} approved by ${approver}`;
       await manager.update(ClaimLine, { claimId: claim.id, orgId: claim.orgId }, { covered: true, reason: paidBy });
       claim.cover = 'COVERED';
@@ -133,20 +124,6 @@ function decideException(
         selfPaidTotal: claim.selfPaidTotal,
       },
     );
-    if (goodwill) {
-      await deps.audit.append(manager, [
-        {
-          orgId: claim.orgId,
-          warrantyRecordId: claim.warrantyRecordId,
-          actorId: actor.id,
-          event: 'COVERAGE_ADDED',
-          coverageId: goodwill.id,
-          claimId: claim.id,
-          toValue: `GOODWILL ${goodwill.scope}`,
-          detail: { kind: 'GOODWILL', scope: goodwill.scope, reference: input.reference, approver, amount: { amount: claim.total, currency: claim.currency } },
-        },
-      ]);
-    }
     return applyTransition(deps, manager, actor, claim, to, action, reason, { reference: input.reference, approver });
   });
 }
