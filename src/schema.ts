@@ -20,6 +20,7 @@ import { readingResolvers } from './readings/readings.resolvers';
 import { telemetryResolvers } from './telemetry/telemetry.resolvers';
 import { outboxResolvers } from './outbox/outbox.resolvers';
 import { serviceItemResolvers } from './service-items/service-items.resolvers';
+import { describeRecordFields } from './records/record-fields';
 import { recordResolvers } from './records/records.resolvers';
 import { loadContractSchema } from './schema-parts';
 
@@ -38,6 +39,9 @@ export function buildWarrantySchema(): GraphQLSchema {
     typeDefs: gql(loadContractSchema()),
     resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, ObservedAt: ObservedAtScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,
   });
+  // What each WarrantyRecord field reads, from the modules' recordField declarations, before the guards below
+  // wrap the resolvers (records/record-fields.ts).
+  describeRecordFields(schema);
   // Client values are checked once, here, for every field: strings in arguments, and `_entities`
   // representations one by one (input-guards.ts explains what is refused and why).
   guardEntityRepresentations(schema);

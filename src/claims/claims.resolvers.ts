@@ -11,6 +11,7 @@ import { serviceHoursBetween } from './sla-calendar';
 import { calendarOf } from './sla-calendars';
 import type { ClaimLine } from './claim-line.entity';
 import type { WarrantyClaim } from './warranty-claim.entity';
+import { readsWholeRecords, recordField } from '../records/record-fields';
 
 
 /** A line's currency: its claim's, which the lines loader reads with it. */
@@ -189,12 +190,12 @@ export const claimResolvers: Resolvers = {
   },
 
   SlaTarget: {
-    serviceHoursLeft: async (target, _, context) => {
+    serviceHoursLeft: readsWholeRecords(async (target, _, context) => {
       const { claim, now, dueAt, state } = target as ReturnType<typeof slaTarget> & object;
       if (state !== 'RUNNING') return null;
       const calendar = await calendarOfClaim(context, claim, now);
       return Math.round(serviceHoursBetween(calendar, now, dueAt) * 100) / 100;
-    },
+    }),
   },
 
   ClaimLine: {
@@ -212,8 +213,8 @@ export const claimResolvers: Resolvers = {
   },
 
   WarrantyRecord: {
-    claims: (record, { first, after }, context) =>
-      queryResult(() => authenticated(context).loaders.claimsByRecord.load({ recordId: record.id, first, after })),
-    latestReadings: (record, _, context) => authenticated(context).loaders.latestReadings.load(record.id),
+    claims: recordField([], (record, { first, after }, context) =>
+      queryResult(() => authenticated(context).loaders.claimsByRecord.load({ recordId: record.id, first, after }))),
+    latestReadings: recordField([], (record, _, context) => authenticated(context).loaders.latestReadings.load(record.id)),
   },
 };

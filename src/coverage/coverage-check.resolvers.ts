@@ -2,10 +2,11 @@ import { queryResult } from '../common/errors';
 import { isoDate } from '../common/validation';
 import { authenticated } from '../auth/authenticated';
 import type { Resolvers } from '../generated/graphql';
+import { runsActiveCheck } from '../records/record-fields';
 
 export const coverageCheckResolvers: Resolvers = {
   Query: {
-    checkWarranty: (_, { input }, context) => {
+    checkWarranty: runsActiveCheck((_, { input }, context) => {
       const { loaders } = authenticated(context);
       return queryResult(() =>
         context.services.coverageCheck.check(loaders, {
@@ -17,6 +18,6 @@ export const coverageCheckResolvers: Resolvers = {
           capacityClaim: input.capacityClaim ?? false,
         }),
       );
-    },
+    }),
   },
 };

@@ -6,11 +6,12 @@ import { authenticated } from '../auth/authenticated';
 import type { Resolvers } from '../generated/graphql';
 import type { ExtensionPurchase } from './extension-purchase.entity';
 import { extensionOffer } from './extensions.service';
+import { recordField, START_FACTS } from '../records/record-fields';
 
 
 export const extensionResolvers: Resolvers = {
   WarrantyRecord: {
-    extensionOffer: (record, { asOf }, context) =>
+    extensionOffer: recordField([...START_FACTS, 'startStatus', 'startDate', 'expiresAt', 'voidedAt', 'tier'], (record, { asOf }, context) =>
       queryResult(async () => {
         const { loaders } = authenticated(context);
         const [policy, coverages] = await Promise.all([loaders.policyById.load(record.policyId), loaders.coveragesByRecordId.load(record.id)]);
@@ -24,7 +25,7 @@ export const extensionResolvers: Resolvers = {
           code: verdict.purchasable ? null : verdict.code,
           reason: verdict.reason,
         }));
-      }),
+      })),
   },
   Mutation: {
     purchaseExtension: async (_, { input }, context) => {

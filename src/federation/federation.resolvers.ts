@@ -6,6 +6,7 @@ import type { Resolvers } from '../generated/graphql';
 import { choosePolicy } from '../policies/region';
 import type { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import type { CaseRef } from './references';
+import { runsActiveCheck } from '../records/record-fields';
 
 /**
  * Fields this subgraph adds to entities owned elsewhere. Their references carry only keys, so resolving a
@@ -47,7 +48,7 @@ export const federationResolvers: Resolvers = {
       }
       return loaders.recordBySerialNumber.load(caseRef.serialNumber);
     },
-    warrantyCheck: async (caseRef, _, context) => {
+    warrantyCheck: runsActiveCheck(async (caseRef, _, context) => {
       const { loaders } = authenticated(context);
       if (!caseRef.serialNumber || !caseRef.openedAt) return null;
       const record = (await loaders.checkBundleBySerialNumber.load(caseRef.serialNumber))?.record;
@@ -56,6 +57,6 @@ export const federationResolvers: Resolvers = {
       return queryResult(() =>
         context.services.coverageCheck.check(loaders, { serialNumber: caseRef.serialNumber!, repairDate: openedOn, readings: {} }),
       );
-    },
+    }),
   },
 };

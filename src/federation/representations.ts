@@ -131,7 +131,7 @@ function withTypename(value: unknown, typename: string): unknown {
 }
 
 /** The field names of each `@key(fields: "...")` of an entity type; this subgraph's keys are all flat. */
-function keyFieldSets(type: GraphQLObjectType): string[][] {
+export function keyFieldSets(type: GraphQLObjectType): string[][] {
   const sets: string[][] = [];
   for (const node of [type.astNode, ...type.extensionASTNodes]) {
     for (const directive of node?.directives ?? []) {

@@ -8,6 +8,7 @@ import type { SaleDocument } from './sale-document.entity';
 import type { WarrantyRecord } from './warranty-record.entity';
 import { deriveWarrantyStart } from './warranty-start';
 import type { UpdateWarrantyCommand } from './records.service';
+import { recordField, START_FACTS } from './record-fields';
 
 /** Copies only the keys the client sent, turning GraphQL Dates into ISO strings: absent ≠ null in a PATCH. */
 function updateCommand(input: Record<string, unknown>): UpdateWarrantyCommand {
@@ -101,10 +102,10 @@ export const recordResolvers: Resolvers = {
     deleted: (document) => document.deletedAt !== null,
   },
   WarrantyRecord: {
-    saleDocuments: async (record, { includeDeleted }, context) => {
+    saleDocuments: recordField([], async (record, { includeDeleted }, context) => {
       const documents = await authenticated(context).loaders.saleDocuments.load(record.id);
       return includeDeleted ? documents : documents.filter((d) => d.deletedAt === null);
-    },
+    }),
     __resolveReference: (reference, context) => {
       const { loaders } = authenticated(context);
       if ('id' in reference && reference.id) return loaders.recordById.load(reference.id);
@@ -113,22 +114,22 @@ export const recordResolvers: Resolvers = {
       }
       return null;
     },
-    product: (record) => ({ id: record.productId }),
-    customer: (record) => (record.customerId ? { id: record.customerId } : null),
-    site: (record) => record,
-    version: (record) => record.rowVersion,
-    startFacts: (record) => record,
-    start: async (record, _, context) => {
+    product: recordField(['productId'], (record) => ({ id: record.productId })),
+    customer: recordField([], (record) => (record.customerId ? { id: record.customerId } : null)),
+    site: recordField(['siteCountry'], (record) => record),
+    version: recordField(['rowVersion'], (record) => record.rowVersion),
+    startFacts: recordField(START_FACTS, (record) => record),
+    start: recordField([...START_FACTS, 'startStatus', 'startDate', 'startSource'], async (record, _, context) => {
       // The reason is worded from the facts; only the start itself is stored.
       const policy = await authenticated(context).loaders.policyById.load(record.policyId);
       return deriveWarrantyStart(record, { lateStartCapMonths: policy?.lateStartCapMonths ?? null });
-    },
-    policy: async (record, _, context) => {
+    }),
+    policy: recordField([], async (record, _, context) => {
       const policy = await authenticated(context).loaders.policyById.load(record.policyId);
       if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
       return policy;
-    },
-    status: (record, { asOf }, context) =>
+    }),
+    status: recordField(['startDate', 'expiresAt', 'voidedAt', 'replacedAt'], (record, { asOf }, context) =>
       warrantyStatusOn(
         {
           startDate: record.startDate,
@@ -137,12 +138,12 @@ export const recordResolvers: Resolvers = {
           replacedOn: record.replacedAt ? calendarDateOf(record.replacedAt, record.siteTimeZone ?? 'UTC') : null,
         },
         isoDate(asOf) ?? calendarDateOf(context.services.now(), record.siteTimeZone ?? 'UTC'),
-      ),
-    replacedBy: (record, _, context) => (record.replacedByRecordId ? authenticated(context).loaders.recordById.load(record.replacedByRecordId) : null),
-    replaces: (record, _, context) => (record.replacesRecordId ? authenticated(context).loaders.recordById.load(record.replacesRecordId) : null),
-    coverages: (record, _, context) => authenticated(context).loaders.coveragesByRecordId.load(record.id),
-    history: (record, { first, after }, context) =>
-      queryResult(() => authenticated(context).loaders.history.load({ recordId: record.id, first, after })),
+      )),
+    replacedBy: recordField(['replacedByRecordId'], (record, _, context) => (record.replacedByRecordId ? authenticated(context).loaders.recordById.load(record.replacedByRecordId) : null)),
+    replaces: recordField(['replacesRecordId'], (record, _, context) => (record.replacesRecordId ? authenticated(context).loaders.recordById.load(record.replacesRecordId) : null)),
+    coverages: recordField([], (record, _, context) => authenticated(context).loaders.coveragesByRecordId.load(record.id)),
+    history: recordField([], (record, { first, after }, context) =>
+      queryResult(() => authenticated(context).loaders.history.load({ recordId: record.id, first, after }))),
   },
 
   Site: {

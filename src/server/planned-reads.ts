@@ -5,9 +5,10 @@ import {
 } from 'graphql';
 import { findBadInput } from '../common/input-guards';
 import type { Loaders, RequestContext } from '../context';
-import type { RepresentationCheck } from '../federation/representations';
+import { keyFieldSets, type RepresentationCheck } from '../federation/representations';
 import { normaliseSerialNumber } from '../records/record-inputs';
-import { PLAIN_RECORD_FIELDS, recordSelectionFor, type RecordProperties, type RecordSelection } from '../records/record-selection';
+import { recordFieldsOf } from '../records/record-fields';
+import { recordSelectionFor, type RecordProperties, type RecordSelection } from '../records/record-selection';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import type { HeavySlots } from './heavy-slots';
 import { operationCost } from './operation-cost';
@@ -17,10 +18,10 @@ import { operationCost } from './operation-cost';
  * graphql-js's general executor and Apollo Server's request pipeline.
  *
  * `_entities` for `WarrantyRecord` references (by id or serial number) and for `Case → warranty`, and
- * `warranty(serialNumber:)`, selecting only plain record columns (PLAIN_RECORD_FIELDS), `__typename` and a Case's
- * `id`. For these the executor's work per request (coercing 100 representations, resolving and completing 300
- * fields, building paths and promises for each) was about half the subgraph's CPU, with the answer fully decided
- * by the rows. A plan is worked out once per query text, from a document that passed the same validation Apollo
+ * `warranty(serialNumber:)`, selecting only plain record fields (stored columns without a resolver, derived
+ * from the schema by records/record-fields.ts), `__typename` and a Case's key fields. For these the executor's
+ * work per request (coercing 100 representations, resolving and completing 300 fields, building paths and
+ * promises for each) was about half the subgraph's CPU, with the answer fully decided by the rows. A plan is worked out once per query text, from a document that passed the same validation Apollo
  * runs (the standard rules and the shape limits), and says for each entity type which response keys to fill
  * from which properties, serialised by the schema's own scalar and enum types.
  *
@@ -62,7 +63,6 @@ const RECORD = 'WarrantyRecord';
 const CASE = 'Case';
 /** Entity types a plan can answer for, with the fields of theirs it fills. */
 const ENTITY_TYPES = [RECORD, CASE];
-const PLAIN_CASE_FIELDS: ReadonlySet<string> = new Set(['id']);
 
 /** A plan for a document, or null when it is not one of the planned shapes (the general path runs it). */
 export function planRead(schema: GraphQLSchema, document: DocumentNode): PlannedRead | null {
@@ -163,6 +163,16 @@ function appliesTo(schema: GraphQLSchema, condition: string, type: GraphQLObject
   return isAbstractType(conditionType) && schema.isSubType(conditionType, type);
 }
 
+/**
+ * The fields a plan fills straight from its object, derived from the schema: a record's plain fields (stored
+ * columns without a resolver: records/record-fields.ts) and a case's key fields (from its representation).
+ */
+function plainFields(schema: GraphQLSchema, type: GraphQLObjectType): ReadonlySet<string> {
+  if (type.name === RECORD) return recordFieldsOf(schema)?.plain ?? new Set();
+  if (type.name === CASE) return new Set(keyFieldSets(type).flat().filter((name) => !type.getFields()[name]?.resolve));
+  return new Set();
+}
+
 function project(schema: GraphQLSchema, type: GraphQLObjectType, sets: readonly SelectionSetNode[]): Projection[] | null {
   const fields = new Map<string, FieldNode[]>();
   for (const set of sets) if (!collectFields(schema, type, set, fields)) return null;
@@ -176,7 +186,7 @@ function project(schema: GraphQLSchema, type: GraphQLObjectType, sets: readonly 
     }
     const definition = type.getFields()[name];
     if (!definition) return null;
-    const plain = type.name === RECORD ? PLAIN_RECORD_FIELDS.has(name) : type.name === CASE && PLAIN_CASE_FIELDS.has(name);
+    const plain = plainFields(schema, type).has(name);
     const named = getNamedType(definition.type);
     if (plain && isLeafType(named)) {
       projections.push({ kind: 'leaf', key, property: name, type: named, nonNull: isNonNullType(definition.type) });

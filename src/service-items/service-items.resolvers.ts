@@ -9,6 +9,7 @@ import type { ServiceItemClaim } from './service-item-claim.entity';
 import { planKey } from './service-item-loaders';
 import { lookupServiceItems } from './service-lookup';
 import type { ServicePlanItem } from './service-plan.entity';
+import { readsWholeRecords, recordField, START_FACTS } from '../records/record-fields';
 
 /** A unit's free service on `asOf` (default today at the site): three loaders, batched across every unit of the request. */
 async function serviceItemsOf(record: WarrantyRecord, ignoreBrokerStock: boolean, asOf: Date | string | null | undefined, context: RequestContext) {
@@ -49,11 +50,11 @@ async function serviceItemsOf(record: WarrantyRecord, ignoreBrokerStock: boolean
 
 export const serviceItemResolvers: Resolvers = {
   Query: {
-    serviceItems: (_, { serialNumber, ignoreBrokerStock, asOf }, context) =>
+    serviceItems: readsWholeRecords((_, { serialNumber, ignoreBrokerStock, asOf }, context) =>
       queryResult(async () => {
         const record = await authenticated(context).loaders.recordBySerialNumber.load(serialNumber);
         return record ? serviceItemsOf(record, ignoreBrokerStock ?? true, asOf, context) : null;
-      }),
+      })),
     servicePlans: async (_, { productFamily }, context) => {
       const { actor, loaders } = authenticated(context);
       // Through the loader by exact key: a SKU's plan, or the family's ('' key).
@@ -63,7 +64,7 @@ export const serviceItemResolvers: Resolvers = {
     },
   },
   WarrantyRecord: {
-    serviceItems: (record, { ignoreBrokerStock, asOf }, context) => queryResult(() => serviceItemsOf(record, ignoreBrokerStock ?? true, asOf, context)),
+    serviceItems: recordField([...START_FACTS, 'freeServiceDateShift', 'productFamily', 'sku'], (record, { ignoreBrokerStock, asOf }, context) => queryResult(() => serviceItemsOf(record, ignoreBrokerStock ?? true, asOf, context))),
   },
   ServicePlan: {
     sku: (plan) => plan.sku || null,

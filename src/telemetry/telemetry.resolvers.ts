@@ -5,6 +5,7 @@ import type { Resolvers } from '../generated/graphql';
 import { DAY_MS } from './firmware-rules';
 import type { FirmwareRelease } from './telemetry.entities';
 import { unitsAtRisk } from './telemetry.service';
+import { recordField } from '../records/record-fields';
 
 /** The payload of a service call whose result has several fields: its refusals as `userErrors`, nothing written. */
 async function payload<T extends object>(run: () => Promise<T>, empty: T): Promise<T & { userErrors: UserError[] }> {
@@ -21,7 +22,7 @@ export const telemetryResolvers: Resolvers = {
     deadline: (release) => new Date(new Date(release.releasedAt).getTime() + release.graceDays * DAY_MS),
   },
   WarrantyRecord: {
-    telemetry: (record, _, context) => authenticated(context).loaders.telemetry.load(record.id),
+    telemetry: recordField([], (record, _, context) => authenticated(context).loaders.telemetry.load(record.id)),
   },
   Query: {
     unitsAtRisk: (_, { withinDays, first }, context) =>

@@ -1,6 +1,7 @@
 import { isObjectType, parse, type OperationDefinitionNode } from 'graphql';
 import { buildWarrantySchema } from '../../src/schema';
-import { RECORD_FIELD_PROPERTIES, recordSelectionFor } from '../../src/records/record-selection';
+import { describeRecordFields, recordFieldsOf } from '../../src/records/record-fields';
+import { recordSelectionFor } from '../../src/records/record-selection';
 
 /** Which record columns an operation reads: too few would answer wrong values, so every path is pinned here. */
 describe('record column selection', () => {
@@ -13,10 +14,33 @@ describe('record column selection', () => {
   };
   const KEYS = ['customerId', 'id', 'orgId', 'policyId', 'serialNumber', 'siteTimeZone'];
 
-  it('knows what every field of WarrantyRecord reads (a new field must be added to the map)', () => {
+  it('knows what every field of WarrantyRecord reads: a stored column, or a resolver declared with recordField', () => {
     const type = schema.getType('WarrantyRecord');
     if (!isObjectType(type)) throw new Error('WarrantyRecord is not an object type');
-    expect(Object.keys(type.getFields()).filter((field) => !(field in RECORD_FIELD_PROPERTIES))).toEqual([]);
+    const fields = recordFieldsOf(schema)!;
+    // A field listed here makes every request that selects it read every column: declare its reads where it is resolved.
+    expect(fields.undeclared).toEqual([]);
+    expect(Object.keys(type.getFields()).filter((field) => !fields.reads.has(field))).toEqual([]);
+  });
+
+  it('knows the fields elsewhere that read whole records or run the check, from their resolvers', () => {
+    const fields = recordFieldsOf(schema)!;
+    expect([...fields.checks].sort()).toEqual(['Case.warrantyCheck', 'Query.checkWarranty']);
+    expect([...fields.wholeRecords].sort()).toEqual(['Query.serviceItems', 'SlaTarget.serviceHoursLeft']);
+  });
+
+  it('reads every column for a field whose resolver declares nothing', () => {
+    // A schema of its own where WarrantyRecord.sku has a resolver with no recordField declaration.
+    const bare = buildWarrantySchema();
+    const type = bare.getType('WarrantyRecord');
+    if (!isObjectType(type)) throw new Error('WarrantyRecord is not an object type');
+    type.getFields().sku.resolve = (record: { sku: string }) => record.sku;
+    describeRecordFields(bare);
+    expect(recordFieldsOf(bare)!.undeclared).toContain('sku');
+    expect(recordFieldsOf(bare)!.reads.has('sku')).toBe(false);
+    const document = parse('{ warranty(serialNumber: "X") { id sku } }');
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    expect(recordSelectionFor(bare, document, operation).properties).toBeNull();
   });
 
   it('reads the keys and the selected fields of an _entities page', () => {
