@@ -14,6 +14,7 @@ describe('claim exceptions', () => {
   let t: TestApp;
   let agent: string;
   let service: string;
+  let admin: string;
   let batteryId: string;
 
   async function submit(input: Record<string, unknown>) {
@@ -37,7 +38,7 @@ describe('claim exceptions', () => {
     const org = await createTestOrg(t.dataSource, 'exceptions');
     agent = await tokenFor(org, ['AGENT']);
     service = await tokenFor(org, ['SERVICE']);
-    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    admin = await tokenFor(org, ['WARRANTY_ADMIN']);
     const { data } = await t.graphql(
       `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { warranty { id } userErrors { code message } } }`,
       { input: { serialNumber: 'EX-BAT-1', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-01-10' } },
@@ -151,6 +152,56 @@ describe('claim exceptions', () => {
       { code: 'IDEMPOTENCY_CONFLICT', field: ['input', 'reference'], message: expect.stringContaining(`already decided claim ${first.id}`) },
     ]);
     expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM coverage WHERE claim_id = $1`, [second.id]))[0].n).toBe(0);
+  });
+
+  it('a replacement unit carries the goodwill copy, still bound to the old unit\'s claim: it does not pay a check of the new unit (rules 10, 11)', async () => {
+    const registered = await t.graphql(
+      `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { warranty { id } userErrors { code message } } }`,
+      { input: { serialNumber: 'EX-BAT-R-OLD', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-01-10' } },
+      admin,
+    );
+    expect(registered.data.registerWarranty.userErrors).toEqual([]);
+    const oldId = registered.data.registerWarranty.warranty.id;
+    const voided = await t.graphql(`mutation($id: ID!) { voidWarranty(input: { id: $id, component: "CELLS", reason: "§5.5.19: offline, missed cell firmware 3.2" }) { userErrors { code } } }`, { id: oldId }, admin);
+    expect(voided.data.voidWarranty.userErrors).toEqual([]);
+
+    // A swap of the battery for its voided cells: not covered, so OA's goodwill pays it.
+    const claim = await submit({ warrantyId: oldId, kind: 'REPLACE', component: 'CELLS', replacementSerialNumber: 'EX-BAT-R-NEW', lines: [{ kind: 'PART', partNumber: 'PM-V2-10', quantity: '1', unitPrice: '2400' }] });
+    expect(claim.cover).toBe('NOT_COVERED');
+    await requestException(claim.id);
+    const approved = await decide({ claimId: claim.id, outcome: 'APPROVED', approver: 'Li Wei', reference: 'OA-2026-0090' });
+    expect(approved.userErrors).toEqual([]);
+    expect(approved.claim).toMatchObject({ status: 'APPROVED', cover: 'COVERED' });
+    for (const [name, status] of [['startClaimRepair', 'IN_REPAIR'], ['completeClaim', 'CLOSED']]) {
+      const { data } = await t.graphql(`mutation($input: ClaimDecisionInput!) { ${name}(input: $input) { claim { status } userErrors { code message } } }`, { input: { id: claim.id, reason: 'battery swapped' } }, agent);
+      expect(data[name]).toEqual({ claim: { status }, userErrors: [] });
+    }
+
+    // The replacement lists the goodwill copy, and it names the old unit's claim.
+    const { data } = await t.graphql(
+      `query { warranty(serialNumber: "EX-BAT-R-NEW") { replaces { serialNumber } coverages { id kind scope startDate endDate claim { id } } } }`,
+      {},
+      agent,
+    );
+    expect(data.warranty.replaces).toEqual({ serialNumber: 'EX-BAT-R-OLD' });
+    const copies = data.warranty.coverages.filter((c: any) => c.kind === 'GOODWILL');
+    expect(copies).toEqual([{ id: expect.any(String), kind: 'GOODWILL', scope: 'CELLS', startDate: '2026-11-24', endDate: '2026-11-24', claim: { id: claim.id } }]);
+    const [original] = await t.dataSource.query(`SELECT id FROM coverage WHERE warranty_record_id = $1 AND kind = 'GOODWILL'`, [oldId]);
+    expect(copies[0].id).not.toBe(original.id);
+
+    // A check of the new unit's cells on the repair day is not paid by it: its CLAIM check fails, naming the claim.
+    // (The cells void was the old unit's and is not copied, so the new unit's STANDARD coverage pays the check.)
+    const check = await t.graphql(
+      `query { checkWarranty(input: { serialNumber: "EX-BAT-R-NEW", repairDate: "2026-11-24", component: "CELLS", readings: { throughputMwh: 5, sohPct: 90 } }) {
+        coverages { coverage { id kind claim { id } } active checks { check outcome reason } } } }`,
+      {},
+      agent,
+    );
+    const coverages = check.data.checkWarranty.coverages;
+    expect(coverages.filter((c: any) => c.active).map((c: any) => c.coverage.kind)).toEqual(['STANDARD']);
+    const shown = coverages.find((c: any) => c.coverage.id === copies[0].id);
+    expect(shown).toMatchObject({ coverage: { kind: 'GOODWILL', claim: { id: claim.id } }, active: false });
+    expect(shown.checks[0]).toMatchObject({ check: 'CLAIM', outcome: 'FAIL', reason: expect.stringContaining(`granted for claim ${claim.id} only: it does not pay a warranty check`) });
   });
 
   it('refusals: a covered claim needs no exception; a decision without a request, or from an agent, is refused', async () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // The dependency rule of docs/decisions/0008-dependency-rule.md, held in CI: dependency-cruiser reads src/ with the
@@ -11,10 +12,17 @@ const rule = require('../../dependency-rule') as {
   measure(result: unknown): { circles: string[][]; upward: Map<string, string[]>; rooms: number };
 };
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const docs = require('../../dependency-docs') as {
+  docsBlock(result: unknown): string;
+  readBlock(markdown: string): string;
+  COMMAND: string;
+};
+
 const root = join(__dirname, '..', '..');
 
 interface CruiseResult {
-  modules: { source: string; dependencies: { resolved: string }[] }[];
+  modules: { source: string; dependencies: { resolved: string; dependencyTypes: string[] }[] }[];
   summary: { violations: { rule: { name: string }; from: string; to: string; cycle?: { name: string }[] }[]; totalCruised: number };
 }
 
@@ -65,5 +73,16 @@ describe('the dependency rule (npm run deps:check)', () => {
   it('gives every room of src/ one floor', () => {
     const rooms = rule.LAYERS.flat();
     expect(new Set(rooms).size).toBe(rooms.length);
+  });
+
+  it('has docs/ARCHITECTURE.md draw the imports between modules as they are', () => {
+    const written = docs.readBlock(readFileSync(join(root, 'docs', 'ARCHITECTURE.md'), 'utf8'));
+    try {
+      expect(written).toBe(docs.docsBlock(result));
+    } catch (error) {
+      const stale = `docs/ARCHITECTURE.md ("Who imports whom") is stale: run \`${docs.COMMAND}\` and commit it.`;
+      (error as Error).message = `${stale}\n\n${(error as Error).message}`;
+      throw error;
+    }
   });
 });
