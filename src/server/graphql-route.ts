@@ -21,6 +21,7 @@ import { compressAnswer } from './http-compression';
 import { answerPlannedRead, type PlannedRead } from './planned-reads';
 import { aboutText, isLoopback, type PlaygroundPages } from './playground';
 import { logRequest } from './request-log';
+import { needsGeneralPath, type DeclaredPlugin, type HeaderOf } from './server-plugins';
 import type { createShapeGate } from './shape-gate';
 
 /** An operation over a shape limit, refused before Apollo Server: the answer and the log line Apollo would give. */
@@ -34,9 +35,6 @@ function refuseShape(response: ServerResponse, requestId: string, errors: readon
   sendJson(response, 400, { errors: formatted }, { 'x-request-id': requestId });
 }
 
-/** The header with which a gateway asks a subgraph for its federated trace (`ftv1`) of a request. */
-const TRACE_HEADER = 'apollo-federation-include-trace';
-
 /** What Apollo Server answers a single result with, for the `accept` headers a planned read takes. */
 const PLANNED_CONTENT_TYPE = 'application/json; charset=utf-8';
 /** `accept` values for which Apollo Server's negotiation gives PLANNED_CONTENT_TYPE, spelled plainly. */
@@ -47,10 +45,10 @@ const PLAIN_ACCEPT = new Set(['*/*', 'application/json']);
  * extensions, an operationName that names the plan's operation if given) and whose `accept` gets the plain JSON
  * answer. Anything else goes through Apollo, which knows every other case.
  */
-function plannedRequest(plan: PlannedRead, method: string | undefined, header: (name: string) => string | undefined, body: unknown) {
+function plannedRequest(plan: PlannedRead, plugins: readonly DeclaredPlugin[], method: string | undefined, header: HeaderOf, body: unknown) {
   if (method !== 'POST' || !header('content-type')?.startsWith('application/json')) return null;
-  // A gateway that asks for federated traces gets them from Apollo's inline-trace plugin, which a plan cannot run.
-  if (header(TRACE_HEADER) !== undefined) return null;
+  // A plugin that must see this request (the federated trace a gateway asks for) takes it through Apollo.
+  if (needsGeneralPath(plugins, header)) return null;
   const accept = header('accept');
   if (accept !== undefined && !accept.split(',').every((range) => PLAIN_ACCEPT.has(range.trim()))) return null;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
@@ -76,6 +74,8 @@ export interface GraphqlRouteOptions {
   verifyToken: TokenVerifier;
   limits: RequestLimits;
   apollo: ApolloServer<RequestContext>;
+  /** Apollo's plugins as declared (server-plugins.ts): a planned read hands over a request one of them needs. */
+  plugins: readonly DeclaredPlugin[];
   gate: ReturnType<typeof createShapeGate<PlannedRead>>;
   checkRepresentation: RepresentationCheck | null;
   heavySlots: HeavySlots;
@@ -133,7 +133,7 @@ export function graphqlRoute(options: GraphqlRouteOptions): RawRoute {
       (context ??= identify(header('authorization'), verifyToken).then(({ actor, authError }) =>
         createRequestContext(services, requestId, actor, authError, signal),
       ));
-    const planned = verdict?.plan ? plannedRequest(verdict.plan, request.method, header, body) : null;
+    const planned = verdict?.plan ? plannedRequest(verdict.plan, options.plugins, request.method, header, body) : null;
     if (planned) {
       const data = await answerPlannedRead(planned.plan, planned.variables, await contextOf(), {
         checkRepresentation: options.checkRepresentation!,

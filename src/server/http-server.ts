@@ -1,9 +1,5 @@
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
+import { ApolloServer } from '@apollo/server';
 import { registry } from './metrics';
-import {
-  ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled,
-} from '@apollo/server/plugin/disabled';
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,17 +8,15 @@ import type { TokenVerifier } from '../auth/tokens';
 import { logger, requestScope } from '../common/logger';
 import type { RequestLimits, WebhookConfig } from '../config';
 import type { RequestContext } from '../context';
-import { recordSelectionPlugin } from '../records/record-selection';
 import { representationCheck } from '../federation/representations';
 import { buildWarrantySchema } from '../schema';
 import type { Services } from '../services';
-import { authenticationPlugin } from './authentication';
-import { formatError, graphqlErrorsPlugin } from './graphql-errors';
-import { costPlugin, limitRepresentations, oneStopErrorPlugin, operationLimits, stopWhenAborted } from './limits';
+import { formatError } from './graphql-errors';
+import { limitRepresentations, operationLimits, stopWhenAborted } from './limits';
 import { HeavySlots } from './heavy-slots';
 import { DEMO_BATTERY_SERIAL, PLAYGROUND_ORG, PlaygroundPages } from './playground';
 import { compressAnswer } from './http-compression';
-import { requestLogPlugin } from './request-log';
+import { assertOnlyDeclaredPlugins, serverPlugins } from './server-plugins';
 import { planRead, type PlannedRead } from './planned-reads';
 import { graphqlRoute, type RawRoute } from './graphql-route';
 import { createShapeGate } from './shape-gate';
@@ -111,6 +105,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const gate = createShapeGate<PlannedRead>(schema, shape.validationRules, limits.maxTokens, {
     plan: options.plannedReads && checkRepresentation ? (document) => planRead(schema, document) : undefined,
   });
+  const plugins = serverPlugins(limits, heavySlots, shape.plugins);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
@@ -122,26 +117,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     parseOptions: { maxTokens: limits.maxTokens },
     // main.ts owns the signals and stops everything in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
-    plugins: [
-      // First: the log line and the status see the one stop error, not one per field.
-      oneStopErrorPlugin,
-      // Before the log, so that the log line shows the status this plugin sets (503).
-      graphqlErrorsPlugin,
-      requestLogPlugin,
-      authenticationPlugin,
-      recordSelectionPlugin,
-      costPlugin(limits, heavySlots),
-      ...shape.plugins,
-      // Federated traces (ftv1) for a gateway that asks for them by header; nothing for any other request. Error
-      // messages are masked in the trace, as they are to clients for internal errors.
-      ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
-      // No field sets cache hints; the plugin only cost CPU on every field.
-      ApolloServerPluginCacheControlDisabled(),
-      // The playground is served below, where the caller's address is known (the token is for loopback only).
-      ApolloServerPluginLandingPageDisabled(),
-    ] as ApolloServerPlugin<BaseContext>[],
+    // Every plugin with what a planned read does in its place (server-plugins.ts).
+    plugins: plugins.map((declared) => declared.plugin),
   });
   await apollo.start();
+  assertOnlyDeclaredPlugins(apollo, plugins);
 
   const playground = options.playground
     ? new PlaygroundPages(options.mintPlaygroundToken, async () => {
@@ -154,7 +134,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const inFlight = new Set<ServerResponse>();
   let drained: (() => void) | null = null;
 
-  const handleGraphql = graphqlRoute({ services, verifyToken, limits, apollo, gate, checkRepresentation, heavySlots, playground, draining: () => draining });
+  const handleGraphql = graphqlRoute({ services, verifyToken, limits, apollo, plugins, gate, checkRepresentation, heavySlots, playground, draining: () => draining });
 
   /**
    * One request on a route, on its raw request and response (the reply is hijacked: the handlers stream, and answer
