@@ -5,7 +5,7 @@ import { assertRole, type Actor } from '../auth/actor';
 import { calendarDateOf } from '../common/calendar';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
-import { minorUnits } from '../common/money';
+import { minorUnits, moneyOf } from '../common/money';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
@@ -116,8 +116,8 @@ export async function amendClaimLines(deps: ClaimsDeps, actor: Actor, command: A
         warrantyRecordId: claim.warrantyRecordId,
         actorId: actor.id,
         event: 'CLAIM_LINES_AMENDED',
-        fromValue: before.total,
-        toValue: after.total,
+        fromValue: moneyOf(before.total, claim.currency).amount,
+        toValue: moneyOf(after.total, claim.currency).amount,
         claimId: claim.id,
         detail: {
           reason,
@@ -132,7 +132,7 @@ export async function amendClaimLines(deps: ClaimsDeps, actor: Actor, command: A
         },
       },
     ]);
-    const money = (amount: string) => ({ amount, currency: claim.currency });
+    const money = (amount: string) => moneyOf(amount, claim.currency);
     const payload: Record<string, any> = {
       claimId: claim.id,
       warrantyId: claim.warrantyRecordId,
