@@ -25,7 +25,12 @@ import { lineProblems, priceClaim, type ComponentCover, type LineInput } from '.
 import { addServiceHours, type Interval } from './sla-calendar';
 import { serviceCalendarFor } from './sla-calendars';
 import { WarrantyClaim } from './warranty-claim.entity';
-import { MAX_DESCRIPTION, writeStatusMessage, type ClaimsDeps } from './claim-transitions';
+import { MAX_DESCRIPTION, onClaimApproved, statusMessage, type ClaimsDeps } from './claim-transitions';
+import { autoApproval } from './approval-rules';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+
+/** Who approves a claim at intake under rule 16: the system, not a person. */
+export const SYSTEM_ACTOR_ID = 'SYSTEM';
 
 export interface SubmitClaimCommand {
   /** The unit: its record id or its serial number (exactly one). */
@@ -46,7 +51,7 @@ export interface SubmitClaimCommand {
 
 /** Roles that open claims: installers (RMA), the service desk, administrators, and CSP's integration. */
 const SUBMITTERS = ['INSTALLER', 'AGENT', 'WARRANTY_ADMIN', 'SERVICE'] as const;
-const MAX_LINES = 200;
+export const MAX_LINES = 200;
 
 /**
  * Intake (rule 10): the active-warranty check runs on the unit as it is now, its full result is stored with
@@ -146,16 +151,21 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   const onsiteDueAt =
     command.kind !== 'REFUND' && policy.slaOnsiteHours !== null ? addServiceHours(calendar, now, policy.slaOnsiteHours, travel) : null;
 
+  // Rule 16: a fully covered claim within the policy's limit for its currency is approved here, by the system, in
+  // this transaction and these statements (the claim row is written approved; the two events and the two status
+  // messages each go in one insert); any other claim waits for an agent, and no repair starts before approval.
+  const policyName = `${policy.productFamily} ${policy.region} v${policy.version}`;
+  const approval = autoApproval(priced, policy, policyName);
   const claim = manager.create(WarrantyClaim, {
     id: randomUUID(),
     orgId: record.orgId,
     warrantyRecordId: record.id,
     cspCaseId: command.cspCaseId ?? null,
     kind: command.kind,
-    status: 'SUBMITTED',
+    status: approval.approve ? 'APPROVED' : 'SUBMITTED',
     submittedById: actor.id,
-    decidedById: null,
-    decisionReason: null,
+    decidedById: approval.approve ? SYSTEM_ACTOR_ID : null,
+    decisionReason: approval.approve ? approval.reason : null,
     repairDate: command.repairDate,
     component: check.component,
     description: command.description ?? '',
@@ -169,16 +179,21 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     coveredTotal: priced.coveredTotal,
     selfPaidTotal: priced.selfPaidTotal,
     total: priced.total,
+    estimateCoveredTotal: priced.coveredTotal,
+    estimateSelfPaidTotal: priced.selfPaidTotal,
+    estimateTotal: priced.total,
+    approvedCoveredTotal: approval.approve ? priced.coveredTotal : null,
     idempotencyKey: command.idempotencyKey ?? null,
     requestHash,
     replacementSerialNumber: command.replacementSerialNumber ? normaliseSerialNumber(command.replacementSerialNumber) : null,
     replacementRecordId: null,
     responseDueAt,
-    respondedAt: null,
+    // The system's approval is the claim's first answer: the response target is met at intake.
+    respondedAt: approval.approve ? now : null,
     onsiteDueAt,
     onsiteAt: null,
     closedAt: null,
-    rowVersion: 1,
+    rowVersion: approval.approve ? 2 : 1,
     createdAt: now,
     updatedAt: now,
   });
@@ -220,6 +235,8 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
       recordedById: actor.id,
     });
   }
+  const approvedDetail = approval.approve ? await onClaimApproved(deps, manager, claim, SYSTEM_ACTOR_ID) : {};
+  const ruleDetail = { rule: 16, limit: approval.limit === null ? null : { amount: approval.limit, currency: claim.currency }, reason: approval.reason };
   await deps.audit.append(manager, [
     {
       orgId: record.orgId,
@@ -236,10 +253,31 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
         selfPaidTotal: claim.selfPaidTotal,
         currency: claim.currency,
         cspCaseId: claim.cspCaseId,
+        autoApproval: { approved: approval.approve, ...ruleDetail },
       },
     },
+    ...(approval.approve
+      ? [{
+          orgId: record.orgId,
+          warrantyRecordId: record.id,
+          actorId: SYSTEM_ACTOR_ID,
+          event: 'CLAIM_STATUS_CHANGED',
+          fromValue: 'SUBMITTED',
+          toValue: 'APPROVED',
+          claimId: claim.id,
+          detail: { action: 'APPROVE', ...ruleDetail, ...approvedDetail },
+        }]
+      : []),
   ]);
-  await writeStatusMessage(manager, claim, null);
+  await manager.insert(
+    OutboxMessage,
+    approval.approve
+      ? [
+          statusMessage({ ...claim, status: 'SUBMITTED', rowVersion: 1 }, null, { autoApproval: { approved: true, ...ruleDetail } }),
+          statusMessage(claim, 'SUBMITTED', { decidedBy: SYSTEM_ACTOR_ID, decision: ruleDetail }),
+        ]
+      : [statusMessage(claim, null, { autoApproval: { approved: false, ...ruleDetail } })],
+  );
   return claim;
 }
 

@@ -1,6 +1,6 @@
 /** Reading claims: the filtered list and the claims whose SLA runs out soonest. */
 import { In } from 'typeorm';
-import type { Actor } from '../auth/actor';
+import { isCustomerOnly, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
@@ -50,6 +50,33 @@ export async function listClaims(deps: ClaimsDeps, actor: Actor, filter: ClaimLi
   if (after) query.andWhere('(c.created_at, c.id) < (:afterAt, :afterId)', { afterAt: after[0], afterId: after[1] });
   const rows = await query.orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC').limit(size + 1).getMany();
   return toConnection(rows, size, totalCount, (c) => [c.createdAt.toISOString(), c.id], after !== null);
+}
+
+/** The statuses in which a claim waits for an agent's decision (rules 15 and 16). */
+export const AWAITING_DECISION = ['SUBMITTED', 'REAPPROVAL_REQUIRED'] as const;
+
+/**
+ * The approval queue (rules 15, 16): the claims waiting for an agent's decision, the oldest response target first
+ * (a claim without one by its submission), then by id. One statement a page whatever its size: the count is a
+ * subquery of the page's statement (only a page after the last, which has no row to carry it, counts apart).
+ */
+export async function claimsAwaitingDecision(deps: ClaimsDeps, actor: Actor, page: { first?: number | null; after?: string | null }): Promise<Connection<WarrantyClaim>> {
+  const size = pageSize(page.first, 20);
+  const after = decodeCursor(page.after, ['timestamp', 'uuid']);
+  const waiting = (alias: string) => `${alias}.status IN ('${AWAITING_DECISION.join("', '")}')`;
+  const customer = isCustomerOnly(actor)
+    ? 'AND EXISTS (SELECT 1 FROM warranty_record r WHERE r.id = w.warranty_record_id AND r.customer_id = :customerId)'
+    : '';
+  const due = 'coalesce(c.response_due_at, c.created_at)';
+  const query = visibleClaims(deps.dataSource.manager, actor)
+    .andWhere(waiting('c'))
+    .addSelect(`(SELECT count(*)::int FROM warranty_claim w WHERE w.org_id = :orgId AND ${waiting('w')} ${customer})`, 'total')
+    .addSelect(due, 'due')
+    .setParameter('customerId', actor.customerId ?? '');
+  if (after) query.andWhere(`(${due}, c.id) > (:afterDue, :afterId)`, { afterDue: after[0], afterId: after[1] });
+  const { entities, raw } = await query.orderBy(due, 'ASC').addOrderBy('c.id', 'ASC').limit(size + 1).getRawAndEntities<{ total: number }>();
+  const totalCount = raw.length > 0 ? raw[0].total : after ? await visibleClaims(deps.dataSource.manager, actor).andWhere(waiting('c')).getCount() : 0;
+  return toConnection(entities, size, totalCount, (c) => [(c.responseDueAt ?? c.createdAt).toISOString(), c.id], after !== null);
 }
 
 /**

@@ -11,20 +11,23 @@ import type { Role } from '../auth/actor';
  *   APPROVED             → IN_REPAIR (START_REPAIR: a repair or a replacement) | CLOSED (COMPLETE: a refund, which
  *                          has nothing to repair) | CANCELLED (CANCEL, before any work)
  *   IN_REPAIR            → CLOSED (COMPLETE)
+ *   APPROVED, IN_REPAIR  → REAPPROVAL_REQUIRED (REQUIRE_REAPPROVAL: amended lines raised the covered total past the
+ *                          policy's tolerance, rule 15; taken by the amendment, never asked for alone)
+ *   REAPPROVAL_REQUIRED  → APPROVED, or IN_REPAIR when the repair had started (APPROVE) | REJECTED (REJECT)
  *   REJECTED, CLOSED, CANCELLED are final.
  *
  * An agent approves only what the check covers (COVERED or PARTLY_COVERED: the covered lines are paid, the rest
  * stays self-paid); an uncovered claim is approved only through an approved exception, which adds the goodwill
  * coverage that pays it. An exception is asked for only when something is not covered.
  */
-export const CLAIM_STATUSES = ['SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED', 'REJECTED', 'IN_REPAIR', 'CLOSED', 'CANCELLED'] as const;
+export const CLAIM_STATUSES = ['SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED', 'REJECTED', 'IN_REPAIR', 'CLOSED', 'CANCELLED', 'REAPPROVAL_REQUIRED'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 
 export const CLAIM_KINDS = ['REPAIR', 'REPLACE', 'REFUND'] as const;
 export type ClaimKind = (typeof CLAIM_KINDS)[number];
 
 export const CLAIM_ACTIONS = [
-  'APPROVE', 'REJECT', 'REQUEST_EXCEPTION', 'APPROVE_EXCEPTION', 'REJECT_EXCEPTION', 'START_REPAIR', 'COMPLETE', 'CANCEL',
+  'APPROVE', 'REJECT', 'REQUEST_EXCEPTION', 'APPROVE_EXCEPTION', 'REJECT_EXCEPTION', 'START_REPAIR', 'COMPLETE', 'CANCEL', 'REQUIRE_REAPPROVAL',
 ] as const;
 export type ClaimAction = (typeof CLAIM_ACTIONS)[number];
 
@@ -43,6 +46,8 @@ interface Rule {
 }
 
 const DESK: readonly Role[] = ['AGENT', 'WARRANTY_ADMIN'];
+/** Who may amend a claim's lines (rule 15), and so take it back for approval: the repairer and the desk. */
+export const AMENDERS: readonly Role[] = ['INSTALLER', 'AGENT', 'WARRANTY_ADMIN', 'SERVICE'];
 /** Exception decisions come back from Landray OA (a SERVICE token) or are keyed in by an administrator. */
 const EXCEPTION_DECIDERS: readonly Role[] = ['SERVICE', 'WARRANTY_ADMIN'];
 
@@ -50,13 +55,13 @@ const EXCEPTION_DECIDERS: readonly Role[] = ['SERVICE', 'WARRANTY_ADMIN'];
 const RULES: Record<ClaimAction, readonly Rule[]> = {
   APPROVE: [
     {
-      from: ['SUBMITTED'],
+      from: ['SUBMITTED', 'REAPPROVAL_REQUIRED'],
       to: 'APPROVED',
       roles: DESK,
       cover: (cover) => (cover === 'NOT_COVERED' ? 'nothing on it is covered: request an exception (goodwill) instead' : null),
     },
   ],
-  REJECT: [{ from: ['SUBMITTED'], to: 'REJECTED', roles: DESK }],
+  REJECT: [{ from: ['SUBMITTED', 'REAPPROVAL_REQUIRED'], to: 'REJECTED', roles: DESK }],
   REQUEST_EXCEPTION: [
     {
       from: ['SUBMITTED'],
@@ -73,6 +78,10 @@ const RULES: Record<ClaimAction, readonly Rule[]> = {
     { from: ['APPROVED'], to: 'CLOSED', roles: DESK, kinds: ['REFUND'] },
   ],
   CANCEL: [{ from: ['SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED'], to: 'CANCELLED', roles: DESK }],
+  REQUIRE_REAPPROVAL: [
+    { from: ['APPROVED'], to: 'REAPPROVAL_REQUIRED', roles: AMENDERS },
+    { from: ['IN_REPAIR'], to: 'REAPPROVAL_REQUIRED', roles: AMENDERS, kinds: ['REPAIR', 'REPLACE'] },
+  ],
 };
 
 export interface TransitionRequest {
@@ -81,6 +90,8 @@ export interface TransitionRequest {
   cover: ClaimCover;
   action: ClaimAction;
   roles: readonly Role[];
+  /** Whether the technician has been on site (IN_REPAIR was entered): an approval again resumes the repair. */
+  repairStarted?: boolean;
 }
 
 export type TransitionDecision =
@@ -96,18 +107,21 @@ export function decideTransition(request: TransitionRequest): TransitionDecision
   }
   const rule = rules.find((r) => r.from.includes(request.status) && (!r.kinds || r.kinds.includes(request.kind)));
   if (!rule) {
-    const allowed = actionsFrom(request.status, request.kind);
+    // REQUIRE_REAPPROVAL is taken by an amendment, never asked for: not offered as a way on.
+    const allowed = actionsFrom(request.status, request.kind).filter((a) => a !== 'REQUIRE_REAPPROVAL');
     return {
       ok: false,
       code: 'INVALID_TRANSITION',
       reason:
         `a ${request.kind} claim that is ${request.status} cannot be ${pastTense(request.action)}` +
-        (allowed.length ? ` (possible now: ${allowed.join(', ')})` : ' (it is final)'),
+        (allowed.length ? ` (possible now: ${allowed.join(', ')})` : FINAL_STATUSES.has(request.status) ? ' (it is final)' : ''),
     };
   }
   const refusal = rule.cover?.(request.cover);
   if (refusal) return { ok: false, code: 'INVALID_TRANSITION', reason: `the claim cannot be ${pastTense(request.action)}: ${refusal}` };
-  return { ok: true, from: request.status, to: rule.to };
+  // Approved again after an amendment (rule 15): the repair goes on where it was.
+  const to = request.status === 'REAPPROVAL_REQUIRED' && rule.to === 'APPROVED' && request.repairStarted ? 'IN_REPAIR' : rule.to;
+  return { ok: true, from: request.status, to };
 }
 
 /** The actions a claim in `status` can take, whoever asks and whatever its cover. */
@@ -129,6 +143,7 @@ function pastTense(action: ClaimAction): string {
     START_REPAIR: 'put in repair',
     COMPLETE: 'completed',
     CANCEL: 'cancelled',
+    REQUIRE_REAPPROVAL: 'sent back for approval',
   };
   return words[action];
 }

@@ -80,6 +80,8 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
   if (from === 'SUBMITTED' && !claim.respondedAt) claim.respondedAt = now;
   if (to === 'IN_REPAIR' && !claim.onsiteAt) claim.onsiteAt = now;
   if (FINAL_STATUSES.has(to)) claim.closedAt = now;
+  const approval = APPROVALS.has(action) && to !== 'REJECTED';
+  if (approval) claim.approvedCoveredTotal = claim.coveredTotal;
   claim.rowVersion += 1;
   claim.updatedAt = now;
   await manager.update(
@@ -92,10 +94,12 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
       respondedAt: claim.respondedAt,
       onsiteAt: claim.onsiteAt,
       closedAt: claim.closedAt,
+      approvedCoveredTotal: claim.approvedCoveredTotal,
       rowVersion: claim.rowVersion,
       updatedAt: now,
     },
   );
+  if (approval) Object.assign(detail, await onClaimApproved(deps, manager, claim, actor.id));
   await deps.audit.append(manager, [
     {
       orgId: claim.orgId,
@@ -112,8 +116,26 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
   return claim;
 }
 
+/** The actions that approve a claim: an agent's (first or again after an amendment) and OA's exception. */
+const APPROVALS: ReadonlySet<ClaimAction> = new Set(['APPROVE', 'APPROVE_EXCEPTION']);
+
+/**
+ * What every approval does besides its status change, whoever approves: an agent or OA (applyTransition) or the
+ * system at intake (rule 16, claim-intake.ts), in the approval's transaction, after the claim (and at intake its
+ * lines) are written with `approvedCoveredTotal` set. The one place later rules hook into approval (rule 18 will
+ * give return-required parts their RMA numbers here). Returns what the approval event should say about it.
+ */
+export async function onClaimApproved(_deps: ClaimsDeps, _manager: EntityManager, _claim: WarrantyClaim, _actorId: string): Promise<Record<string, unknown>> {
+  return {};
+}
+
 /** The message CSP gets for every status a claim takes (its first included), written in the change's transaction. */
 export async function writeStatusMessage(manager: EntityManager, claim: WarrantyClaim, from: string | null): Promise<void> {
+  await manager.insert(OutboxMessage, statusMessage(claim, from));
+}
+
+/** The outbox row of a status message (several can go in one insert: submitted and approved at intake, rule 16). */
+export function statusMessage(claim: WarrantyClaim, from: string | null, extra: Record<string, unknown> = {}) {
   const payload: Record<string, any> = {
     claimId: claim.id,
     warrantyId: claim.warrantyRecordId,
@@ -125,13 +147,14 @@ export async function writeStatusMessage(manager: EntityManager, claim: Warranty
     coveredTotal: { amount: claim.coveredTotal, currency: claim.currency },
     selfPaidTotal: { amount: claim.selfPaidTotal, currency: claim.currency },
     version: claim.rowVersion,
+    ...extra,
   };
-  await manager.insert(OutboxMessage, { orgId: claim.orgId, destination: 'CSP', topic: 'claim.status_changed', aggregateId: claim.id, payload });
+  return { orgId: claim.orgId, destination: 'CSP', topic: 'claim.status_changed', aggregateId: claim.id, payload };
 }
 
 /** Where `action` takes the claim (claim-states.ts), or its refusal (FORBIDDEN, INVALID_TRANSITION) at `field`. */
 export function nextStatus(claim: WarrantyClaim, action: ClaimAction, actor: Actor, field: string[]): ClaimStatus {
-  const decision = decideTransition({ status: claim.status, kind: claim.kind, cover: claim.cover, action, roles: actor.roles });
+  const decision = decideTransition({ status: claim.status, kind: claim.kind, cover: claim.cover, action, roles: actor.roles, repairStarted: claim.onsiteAt !== null });
   if (!decision.ok) throw new DomainError(decision.code, decision.reason, field);
   return decision.to;
 }

@@ -59,10 +59,10 @@ async function calendarOfClaim(context: RequestContext, claim: WarrantyClaim, no
 }
 
 /** The lines as the service prices them; a field a line's kind needs and lacks is the client's mistake, named. */
-function lineInputs(lines: readonly ClaimLineInput[]): LineInput[] {
+function lineInputs(lines: readonly ClaimLineInput[], at: (index: number) => string[] = (index) => ['input', 'lines', String(index)]): LineInput[] {
   const problems: DomainError[] = [];
   const need = (index: number, name: string, value: unknown) => {
-    if (value === null || value === undefined) problems.push(new DomainError('BAD_USER_INPUT', `a ${lines[index].kind} line needs ${name}`, ['input', 'lines', String(index), name]));
+    if (value === null || value === undefined) problems.push(new DomainError('BAD_USER_INPUT', `a ${lines[index].kind} line needs ${name}`, [...at(index), name]));
   };
   const converted = lines.map((line, index): LineInput => {
     if (line.kind === 'PART') {
@@ -98,6 +98,8 @@ export const claimResolvers: Resolvers = {
     claim: (_, { id }, context) => authenticated(context).loaders.claimById.load(id),
     claims: (_, { filter, first, after }, context) =>
       queryResult(() => context.services.claims.list(authenticated(context).actor, { ...filter }, { first, after })),
+    claimsAwaitingDecision: (_, { first, after }, context) =>
+      queryResult(() => context.services.claims.awaitingDecision(authenticated(context).actor, { first, after })),
     claimsAtRisk: (_, { withinServiceHours, first }, context) =>
       queryResult(() => context.services.claims.atRisk(authenticated(context).actor, withinServiceHours, first)),
   },
@@ -136,6 +138,35 @@ export const claimResolvers: Resolvers = {
         return claim;
       });
     },
+    amendClaimLines: (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return mutationPayload('claim', async () => {
+        const problems: DomainError[] = [];
+        const convert = <T,>(run: () => T): T | null => {
+          try {
+            return run();
+          } catch (error) {
+            if (error instanceof DomainErrors) problems.push(...error.errors);
+            else throw error;
+            return null;
+          }
+        };
+        const add = convert(() => lineInputs(input.add ?? [], (i) => ['input', 'add', String(i)])) ?? [];
+        const change = (input.change ?? []).map((c, i) => ({ lineId: c.lineId, line: convert(() => lineInputs([c.line], () => ['input', 'change', String(i), 'line'])[0]) }));
+        if (problems.length > 0) throw new DomainErrors(problems);
+        const claim = await context.services.claims.amendLines(actor, {
+          claimId: input.claimId,
+          currency: input.currency,
+          add,
+          change: change.map((c) => ({ lineId: c.lineId, line: c.line! })),
+          remove: input.remove ?? [],
+          reason: input.reason,
+        });
+        loaders.claimById.clear(claim.id).prime(claim.id, claim);
+        loaders.claimLines.clear(claim.id);
+        return claim;
+      });
+    },
     recordExceptionDecision: (_, { input }, context) => {
       const { actor, loaders } = authenticated(context);
       return mutationPayload('claim', async () => {
@@ -170,6 +201,17 @@ export const claimResolvers: Resolvers = {
     coveredTotal: (claim) => moneyOf(claim.coveredTotal, claim.currency),
     selfPaidTotal: (claim) => moneyOf(claim.selfPaidTotal, claim.currency),
     total: (claim) => moneyOf(claim.total, claim.currency),
+    estimate: (claim) => ({
+      coveredTotal: moneyOf(claim.estimateCoveredTotal, claim.currency),
+      selfPaidTotal: moneyOf(claim.estimateSelfPaidTotal, claim.currency),
+      total: moneyOf(claim.estimateTotal, claim.currency),
+    }),
+    actual: (claim) => ({
+      coveredTotal: moneyOf(claim.coveredTotal, claim.currency),
+      selfPaidTotal: moneyOf(claim.selfPaidTotal, claim.currency),
+      total: moneyOf(claim.total, claim.currency),
+    }),
+    approvedCoveredTotal: (claim) => (claim.approvedCoveredTotal === null ? null : moneyOf(claim.approvedCoveredTotal, claim.currency)),
     sla: (claim, _, context) => {
       const now = context.services.now();
       return {

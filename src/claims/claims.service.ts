@@ -7,7 +7,8 @@ import type { CoverageCheckService } from '../coverage/coverage-check.service';
 import type { ClaimAction } from './claim-states';
 import { recordExceptionDecision, requestException } from './claim-exceptions';
 import { submitClaim, type SubmitClaimCommand } from './claim-intake';
-import { claimsAtRisk, listClaims, type ClaimListFilter } from './claim-queries';
+import { claimsAtRisk, claimsAwaitingDecision, listClaims, type ClaimListFilter } from './claim-queries';
+import { amendClaimLines, type AmendClaimLinesCommand } from './claim-amendments';
 import { transitionClaim, type ClaimsDeps } from './claim-transitions';
 import type { WarrantyClaim } from './warranty-claim.entity';
 
@@ -56,6 +57,16 @@ export class ClaimsService {
   /** listClaims in claim-queries.ts. */
   list(actor: Actor, filter: ClaimListFilter, page: { first?: number | null; after?: string | null }): Promise<Connection<WarrantyClaim>> {
     return listClaims(this.deps, actor, filter, page);
+  }
+
+  /** claimsAwaitingDecision in claim-queries.ts. */
+  awaitingDecision(actor: Actor, page: { first?: number | null; after?: string | null }): Promise<Connection<WarrantyClaim>> {
+    return claimsAwaitingDecision(this.deps, actor, page);
+  }
+
+  /** amendClaimLines in claim-amendments.ts. */
+  amendLines(actor: Actor, command: AmendClaimLinesCommand): Promise<WarrantyClaim> {
+    return amendClaimLines(this.deps, actor, command);
   }
 
   /** claimsAtRisk in claim-queries.ts. */

@@ -12,10 +12,11 @@ import type { ClaimCover, ClaimKind, ClaimStatus } from './claim-states';
 @Index('ix_claim_record', ['warrantyRecordId'])
 @Index('ix_claim_case', ['orgId', 'cspCaseId'])
 @Index('ix_claim_org_created', ['orgId', 'createdAt', 'id'])
+@Index('ix_claim_awaiting_decision', ['orgId', 'responseDueAt', 'id'], { where: `"status" IN ('SUBMITTED', 'REAPPROVAL_REQUIRED')` })
 @Index('ux_claim_exception_reference', ['orgId', 'exceptionReference'], { unique: true, where: '"exception_reference" IS NOT NULL' })
 @Index('ux_claim_idempotency', ['orgId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
 @Check('ck_claim_kind', `"kind" IN ('REPAIR', 'REPLACE', 'REFUND')`)
-@Check('ck_claim_status', `"status" IN ('SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED', 'REJECTED', 'IN_REPAIR', 'CLOSED', 'CANCELLED')`)
+@Check('ck_claim_status', `"status" IN ('SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED', 'REJECTED', 'IN_REPAIR', 'CLOSED', 'CANCELLED', 'REAPPROVAL_REQUIRED')`)
 @Check('ck_claim_exception_outcome', `"exception_outcome" IS NULL OR "exception_outcome" IN ('APPROVED', 'REJECTED')`)
 @Check('ck_claim_cover', `"cover" IN ('COVERED', 'PARTLY_COVERED', 'NOT_COVERED')`)
 export class WarrantyClaim {
@@ -91,6 +92,20 @@ export class WarrantyClaim {
 
   @Column({ type: 'numeric', precision: 19, scale: 4, default: 0 })
   total: string;
+
+  /** Rule 15: the totals of the lines sent at intake (the estimate), kept as they were; the totals above are the actuals. */
+  @Column({ name: 'estimate_covered_total', type: 'numeric', precision: 19, scale: 4, default: 0 })
+  estimateCoveredTotal: string;
+
+  @Column({ name: 'estimate_self_paid_total', type: 'numeric', precision: 19, scale: 4, default: 0 })
+  estimateSelfPaidTotal: string;
+
+  @Column({ name: 'estimate_total', type: 'numeric', precision: 19, scale: 4, default: 0 })
+  estimateTotal: string;
+
+  /** The covered total at the last approval (by an agent, an exception or the system); null until approved. */
+  @Column({ name: 'approved_covered_total', type: 'numeric', precision: 19, scale: 4, nullable: true })
+  approvedCoveredTotal: string | null;
 
   /** A retry with the same key and the same request returns this claim. */
   @Column({ name: 'idempotency_key', type: 'text', nullable: true })

@@ -75,6 +75,22 @@ export type AddPartCoverageInput = {
   warrantyId: Scalars['ID']['input'];
 };
 
+/**
+ * Rule 15: the lines actually used, until the claim is completed. Every amount is in `currency`, which must be the
+ * claim's. Each change is priced against the check frozen at intake.
+ */
+export type AmendClaimLinesInput = {
+  add?: Array<ClaimLineInput>;
+  change?: Array<ClaimLineChangeInput>;
+  claimId: Scalars['ID']['input'];
+  /** ISO 4217 code of every amount in the changes: the claim's currency. */
+  currency: Scalars['String']['input'];
+  /** Why, kept in the claim's event. */
+  reason: Scalars['String']['input'];
+  /** Ids of lines to remove. */
+  remove?: Array<Scalars['ID']['input']>;
+};
+
 /** A CSP case; this subgraph resolves the warranty of the case's unit inline. */
 export type Case = {
   __typename?: 'Case';
@@ -140,11 +156,16 @@ export type CheckWarrantyInput = {
  */
 export type Claim = {
   __typename?: 'Claim';
+  /** Rule 15: the totals of the lines as they are now (amended or not). */
+  actual: ClaimTotals;
+  /** The covered total when the claim was last approved (by an agent, an exception or the system); null until then. */
+  approvedCoveredTotal?: Maybe<Money>;
   /** The active-warranty check as it was at submission. */
   check: ClaimCheck;
   /** The component repaired (for a capacity claim on a battery: the cells). */
   component?: Maybe<Scalars['String']['output']>;
   cover: ClaimCover;
+  /** The actual totals: the lines as they are now (the same as `actual`). */
   coveredTotal: Money;
   createdAt: Scalars['DateTime']['output'];
   /** The CSP case the claim belongs to, if any. */
@@ -153,6 +174,8 @@ export type Claim = {
   decidedById?: Maybe<Scalars['ID']['output']>;
   decisionReason?: Maybe<Scalars['String']['output']>;
   description: Scalars['String']['output'];
+  /** Rule 15: the totals of the lines sent at intake, kept as they were. */
+  estimate: ClaimTotals;
   /** The Landray OA decision on an exception, once it has come back. */
   exception?: Maybe<ClaimException>;
   id: Scalars['ID']['output'];
@@ -273,6 +296,8 @@ export type ClaimLine = {
   endAt?: Maybe<Scalars['DateTime']['output']>;
   /** LABOUR lines. */
   hours?: Maybe<Scalars['Decimal']['output']>;
+  /** Names the line in amendClaimLines. */
+  id: Scalars['ID']['output'];
   kind: ClaimLineKind;
   /** PART lines. */
   partNumber?: Maybe<Scalars['String']['output']>;
@@ -283,6 +308,12 @@ export type ClaimLine = {
   /** TRAVEL lines: the trip, which also pauses the on-site clock. */
   startAt?: Maybe<Scalars['DateTime']['output']>;
   unitPrice?: Maybe<Money>;
+};
+
+/** A line replaced by a new version of itself (same id). */
+export type ClaimLineChangeInput = {
+  line: ClaimLineInput;
+  lineId: Scalars['ID']['input'];
 };
 
 /**
@@ -337,8 +368,18 @@ export type ClaimStatus =
   | 'CLOSED'
   | 'EXCEPTION_REQUESTED'
   | 'IN_REPAIR'
+  /** Amended lines raised the covered total past the policy's tolerance (rule 15): it waits for approval again. */
+  | 'REAPPROVAL_REQUIRED'
   | 'REJECTED'
   | 'SUBMITTED';
+
+/** Totals of a claim's lines: covered, self-paid and both. */
+export type ClaimTotals = {
+  __typename?: 'ClaimTotals';
+  coveredTotal: Money;
+  selfPaidTotal: Money;
+  total: Money;
+};
 
 export type CostType =
   | 'LABOUR'
@@ -576,7 +617,12 @@ export type Mutation = {
    * powertrain contract bought when the vehicle's warranty ends. WARRANTY_ADMIN only.
    */
   addPartCoverage: PartCoveragePayload;
-  /** SUBMITTED → APPROVED, for what the check covers (AGENT, WARRANTY_ADMIN); an uncovered claim needs an exception. */
+  /**
+   * Rule 15: add, change and remove lines until the claim is completed (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE).
+   * Past the policy's tolerance above the approved covered total, the claim goes to REAPPROVAL_REQUIRED.
+   */
+  amendClaimLines: ClaimPayload;
+  /** SUBMITTED or REAPPROVAL_REQUIRED → APPROVED (IN_REPAIR when the repair had started), for what the check covers (AGENT, WARRANTY_ADMIN); an uncovered claim needs an exception. */
   approveClaim: ClaimPayload;
   /** SUBMITTED, EXCEPTION_REQUESTED or APPROVED → CANCELLED, before any work (AGENT, WARRANTY_ADMIN). */
   cancelClaim: ClaimPayload;
@@ -619,7 +665,7 @@ export type Mutation = {
   registerWarranty: RegisterWarrantyPayload;
   /** Undo a void of the whole unit or of one component. */
   reinstateWarranty: ReinstateWarrantyPayload;
-  /** SUBMITTED → REJECTED (AGENT, WARRANTY_ADMIN). */
+  /** SUBMITTED or REAPPROVAL_REQUIRED → REJECTED (AGENT, WARRANTY_ADMIN). */
   rejectClaim: ClaimPayload;
   /** Remove a part contract (WARRANTY_ADMIN only); the event keeps what it was. */
   removePartCoverage: PartCoveragePayload;
@@ -631,7 +677,10 @@ export type Mutation = {
   shiftFreeServiceDate: ShiftFreeServiceDatePayload;
   /** APPROVED → IN_REPAIR for a repair or replacement: the technician is on site, which meets the on-site target. */
   startClaimRepair: ClaimPayload;
-  /** Opens a claim on a unit (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE). */
+  /**
+   * Opens a claim on a unit (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE). A fully covered claim within the policy's
+   * auto-approval limit for its currency is APPROVED at once by the system (rule 16); any other waits as SUBMITTED.
+   */
   submitClaim: ClaimPayload;
   /** Change the fields that may change (PATCH /api/warranty/:id). A changed start recomputes the coverage dates. */
   updateWarranty: UpdateWarrantyPayload;
@@ -650,6 +699,11 @@ export type Mutation = {
 
 export type MutationAddPartCoverageArgs = {
   input: AddPartCoverageInput;
+};
+
+
+export type MutationAmendClaimLinesArgs = {
+  input: AmendClaimLinesInput;
 };
 
 
@@ -869,6 +923,12 @@ export type PendingRelease = {
 /** One version of the warranty terms for a product family in a region. Versions are never edited. */
 export type Policy = {
   __typename?: 'Policy';
+  /** Rule 15: per currency, the amount amended lines may raise the covered total above the approved one. */
+  amendmentToleranceAmounts: Array<Money>;
+  /** Rule 15: amended lines may raise the covered total this percentage above the approved one (at most the amount below). */
+  amendmentTolerancePct?: Maybe<Scalars['Float']['output']>;
+  /** Rule 16: per currency, the covered total up to which a fully covered claim is approved at intake by the system. */
+  autoApprovalLimits: Array<Money>;
   /** Components that get a STANDARD coverage of their own (e.g. CELLS), so they can be voided alone. */
   componentScopes: Array<Scalars['String']['output']>;
   effectiveFrom: Scalars['Date']['output'];
@@ -1007,6 +1067,11 @@ export type PublishServicePlanPayload = {
 };
 
 export type PublishWarrantyPolicyInput = {
+  amendmentToleranceAmounts?: InputMaybe<Array<MoneyInput>>;
+  /** Rule 15: 0 to 100; with an amount for the claim's currency, the smaller of the two applies; neither: any rise needs approval. */
+  amendmentTolerancePct?: InputMaybe<Scalars['Float']['input']>;
+  /** Rule 16: one limit per currency; a currency without one is never approved automatically. */
+  autoApprovalLimits?: InputMaybe<Array<MoneyInput>>;
   componentScopes?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Not before the latest version's effectiveFrom for the same family and region. */
   effectiveFrom: Scalars['Date']['input'];
@@ -1068,6 +1133,11 @@ export type Query = {
    * most urgent first, so the desk can act before the breach.
    */
   claimsAtRisk: Array<ClaimAtRisk>;
+  /**
+   * The claims waiting for an agent's decision (rule 16: pre-authorization; rule 15: approval again after an
+   * amendment), the oldest response target first (a claim without one: by submission), one statement a page.
+   */
+  claimsAwaitingDecision: ClaimConnection;
   /** The organisation's outbox messages, newest first, by status and destination (WARRANTY_ADMIN). */
   outboxMessages: OutboxMessageConnection;
   /**
@@ -1115,6 +1185,12 @@ export type QueryClaimsArgs = {
 export type QueryClaimsAtRiskArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   withinServiceHours: Scalars['Float']['input'];
+};
+
+
+export type QueryClaimsAwaitingDecisionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1983,6 +2059,7 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AmendClaimLinesInput: AmendClaimLinesInput;
   Case: ResolverTypeWrapper<CaseRefModel>;
   CheckKind: CheckKind;
   CheckOutcome: CheckOutcome;
@@ -2002,12 +2079,14 @@ export type ResolversTypes = ResolversObject<{
   ClaimFilter: ClaimFilter;
   ClaimKind: ClaimKind;
   ClaimLine: ResolverTypeWrapper<ClaimLineModel>;
+  ClaimLineChangeInput: ClaimLineChangeInput;
   ClaimLineInput: ClaimLineInput;
   ClaimLineKind: ClaimLineKind;
   ClaimPayload: ResolverTypeWrapper<Omit<ClaimPayload, 'claim'> & { claim?: Maybe<ResolversTypes['Claim']> }>;
   ClaimServiceItemInput: ClaimServiceItemInput;
   ClaimSla: ResolverTypeWrapper<ClaimSla>;
   ClaimStatus: ClaimStatus;
+  ClaimTotals: ResolverTypeWrapper<ClaimTotals>;
   CostType: CostType;
   Coverage: ResolverTypeWrapper<CoverageModel>;
   CoverageCheck: ResolverTypeWrapper<CoverageCheckViewModel>;
@@ -2134,6 +2213,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
+  AmendClaimLinesInput: AmendClaimLinesInput;
   Case: CaseRefModel;
   CheckResult: CheckResult;
   CheckWarrantyInput: CheckWarrantyInput;
@@ -2149,10 +2229,12 @@ export type ResolversParentTypes = ResolversObject<{
   ClaimException: ClaimException;
   ClaimFilter: ClaimFilter;
   ClaimLine: ClaimLineModel;
+  ClaimLineChangeInput: ClaimLineChangeInput;
   ClaimLineInput: ClaimLineInput;
   ClaimPayload: Omit<ClaimPayload, 'claim'> & { claim?: Maybe<ResolversParentTypes['Claim']> };
   ClaimServiceItemInput: ClaimServiceItemInput;
   ClaimSla: ClaimSla;
+  ClaimTotals: ClaimTotals;
   Coverage: CoverageModel;
   CoverageCheck: CoverageCheckViewModel;
   Customer: CustomerRefModel;
@@ -2277,6 +2359,8 @@ export type CheckResultResolvers<ContextType = RequestContext, ParentType extend
 }>;
 
 export type ClaimResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Claim'] = ResolversParentTypes['Claim']> = ResolversObject<{
+  actual?: Resolver<ResolversTypes['ClaimTotals'], ParentType, ContextType>;
+  approvedCoveredTotal?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   check?: Resolver<ResolversTypes['ClaimCheck'], ParentType, ContextType>;
   component?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   cover?: Resolver<ResolversTypes['ClaimCover'], ParentType, ContextType>;
@@ -2286,6 +2370,7 @@ export type ClaimResolvers<ContextType = RequestContext, ParentType extends Reso
   decidedById?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   decisionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  estimate?: Resolver<ResolversTypes['ClaimTotals'], ParentType, ContextType>;
   exception?: Resolver<Maybe<ResolversTypes['ClaimException']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ClaimKind'], ParentType, ContextType>;
@@ -2364,6 +2449,7 @@ export type ClaimLineResolvers<ContextType = RequestContext, ParentType extends 
   covered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   endAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   hours?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ClaimLineKind'], ParentType, ContextType>;
   partNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   quantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
@@ -2383,6 +2469,13 @@ export type ClaimPayloadResolvers<ContextType = RequestContext, ParentType exten
 export type ClaimSlaResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimSla'] = ResolversParentTypes['ClaimSla']> = ResolversObject<{
   onsite?: Resolver<Maybe<ResolversTypes['SlaTarget']>, ParentType, ContextType>;
   response?: Resolver<Maybe<ResolversTypes['SlaTarget']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ClaimTotalsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ClaimTotals'] = ResolversParentTypes['ClaimTotals']> = ResolversObject<{
+  coveredTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  selfPaidTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -2499,6 +2592,7 @@ export type MoneyResolvers<ContextType = RequestContext, ParentType extends Reso
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addPartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationAddPartCoverageArgs, 'input'>>;
+  amendClaimLines?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationAmendClaimLinesArgs, 'input'>>;
   approveClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationApproveClaimArgs, 'input'>>;
   cancelClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCancelClaimArgs, 'input'>>;
   claimServiceItem?: Resolver<ResolversTypes['ServiceItemClaimPayload'], ParentType, ContextType, RequireFields<MutationClaimServiceItemArgs, 'input'>>;
@@ -2587,6 +2681,9 @@ export type PendingReleaseResolvers<ContextType = RequestContext, ParentType ext
 
 export type PolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Policy'] = ResolversParentTypes['Policy']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Policy']>, { __typename: 'Policy' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
+  amendmentToleranceAmounts?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
+  amendmentTolerancePct?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  autoApprovalLimits?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   componentScopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   effectiveFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   engineHoursLimit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -2687,6 +2784,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType, RequireFields<QueryClaimArgs, 'id'>>;
   claims?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsArgs, 'first'>>;
   claimsAtRisk?: Resolver<Array<ResolversTypes['ClaimAtRisk']>, ParentType, ContextType, RequireFields<QueryClaimsAtRiskArgs, 'first' | 'withinServiceHours'>>;
+  claimsAwaitingDecision?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsAwaitingDecisionArgs, 'first'>>;
   outboxMessages?: Resolver<ResolversTypes['OutboxMessageConnection'], ParentType, ContextType, RequireFields<QueryOutboxMessagesArgs, 'first'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
   serviceItems?: Resolver<Maybe<ResolversTypes['ServiceItems']>, ParentType, ContextType, RequireFields<QueryServiceItemsArgs, 'ignoreBrokerStock' | 'serialNumber'>>;
@@ -3044,6 +3142,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ClaimLine?: ClaimLineResolvers<ContextType>;
   ClaimPayload?: ClaimPayloadResolvers<ContextType>;
   ClaimSla?: ClaimSlaResolvers<ContextType>;
+  ClaimTotals?: ClaimTotalsResolvers<ContextType>;
   Coverage?: CoverageResolvers<ContextType>;
   CoverageCheck?: CoverageCheckResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;

@@ -23,6 +23,8 @@ export const policyResolvers: Resolvers = {
           componentScopes: input.componentScopes?.map((scope) => scope.toUpperCase()) ?? [],
           extensionTiers: input.extensionTiers ?? [],
           extensionPrices: input.extensionPrices ?? [],
+          autoApprovalLimits: input.autoApprovalLimits ?? [],
+          amendmentToleranceAmounts: input.amendmentToleranceAmounts ?? [],
         }),
       );
     },
@@ -31,6 +33,8 @@ export const policyResolvers: Resolvers = {
     publishedAt: (policy) => policy.createdAt,
     __resolveReference: (reference, context) => authenticated(context).loaders.policyById.load(reference.id),
     labourMonths: (policy) => policy.labourMonths ?? policy.termMonths,
+    autoApprovalLimits: (policy) => Object.entries(policy.autoApprovalLimits ?? {}).map(([currency, amount]) => moneyOf(amount, currency)),
+    amendmentToleranceAmounts: (policy) => Object.entries(policy.amendmentToleranceAmounts ?? {}).map(([currency, amount]) => moneyOf(amount, currency)),
     extensionPrices: (policy) =>
       Object.entries(policy.extensionPrices ?? {}).map(([tier, price]) => ({
         tier: tier as 'EXTENDED_5Y',

@@ -41,6 +41,8 @@ export class PoliciesService {
       const problem = priceProblem(entry.price);
       if (problem) throw new DomainError('BAD_USER_INPUT', problem.message, at(`price.${problem.field}`));
     });
+    const autoApprovalLimits = perCurrency(command.autoApprovalLimits, 'autoApprovalLimits');
+    const amendmentToleranceAmounts = perCurrency(command.amendmentToleranceAmounts, 'amendmentToleranceAmounts');
     try {
       return await this.dataSource.transaction(async (manager) => {
         const latest = await manager.findOne(WarrantyPolicy, {
@@ -76,6 +78,9 @@ export class PoliciesService {
           lateStartCapMonths: command.lateStartCapMonths ?? null,
           slaResponseHours: command.slaResponseHours ?? null,
           slaOnsiteHours: command.slaOnsiteHours ?? null,
+          autoApprovalLimits,
+          amendmentTolerancePct: command.amendmentTolerancePct ?? null,
+          amendmentToleranceAmounts,
           publishedById: actor.id,
         });
         await manager.insert(WarrantyPolicy, policy);
@@ -139,4 +144,16 @@ export class PoliciesService {
       .getMany();
     return toConnection(rows, size, totalCount, (_, index) => [start + index + 1], start > 0);
   }
+}
+
+/** Amounts given one per currency (rules 15, 16) as the policy stores them: `{ "EUR": "1500.00" }`. */
+function perCurrency(amounts: Array<{ amount: string; currency: string }> | null | undefined, name: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  (amounts ?? []).forEach((entry, index) => {
+    const problem = priceProblem(entry);
+    if (problem) throw new DomainError('BAD_USER_INPUT', problem.message, ['input', name, String(index), problem.field]);
+    if (entry.currency in result) throw new DomainError('BAD_USER_INPUT', `${entry.currency} is given twice`, ['input', name, String(index), 'currency']);
+    result[entry.currency] = entry.amount;
+  });
+  return result;
 }

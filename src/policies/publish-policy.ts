@@ -89,6 +89,16 @@ export class PublishPolicyDto {
   @Max(8760)
   slaOnsiteHours?: number | null;
 
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  amendmentTolerancePct?: number | null;
+
+  /** Checked in the service (policies.service.ts: one per currency, a known currency, a plain amount). */
+  autoApprovalLimits?: Array<{ amount: string; currency: string }> | null;
+  amendmentToleranceAmounts?: Array<{ amount: string; currency: string }> | null;
+
   /** Checked in the service (policies.service.ts: a tier offered, a known currency, a plain amount). */
   extensionPrices?: Array<{ tier: string; price: { amount: string; currency: string } }> | null;
 }

@@ -13,6 +13,7 @@ import { numericTransformer } from '../db/transformers';
 @Check('ck_policy_labour', '"labour_months" IS NULL OR ("labour_months" >= 0 AND "labour_months" <= "term_months")')
 @Check('ck_policy_soh', '"soh_guarantee_pct" IS NULL OR ("soh_guarantee_pct" > 0 AND "soh_guarantee_pct" <= 100)')
 @Check('ck_policy_region', `"region" ~ '^[A-Z]{2}(-[A-Z]{2})*$'`)
+@Check('ck_policy_amendment_tolerance', '"amendment_tolerance_pct" IS NULL OR ("amendment_tolerance_pct" >= 0 AND "amendment_tolerance_pct" <= 100)')
 @Check('ck_policy_tiers', `"extension_tiers" <@ ARRAY['EXTENDED_5Y','EXTENDED_10Y']::text[]`)
 export class WarrantyPolicy {
   @PrimaryColumn('uuid')
@@ -92,6 +93,24 @@ export class WarrantyPolicy {
   /** ISO weekdays of service (1 Monday … 7 Sunday). */
   @Column({ name: 'service_days', type: 'smallint', array: true, default: () => "'{1,2,3,4,5}'" })
   serviceDays: number[];
+
+  /**
+   * Rule 16: the covered total up to which a fully covered claim is approved at intake by the system, per currency
+   * (`{ "EUR": "1500.00" }`, exact decimals). A currency without a limit is never approved automatically.
+   */
+  @Column({ name: 'auto_approval_limits', type: 'jsonb', default: () => "'{}'" })
+  autoApprovalLimits: Record<string, string>;
+
+  /**
+   * Rule 15: how far amended lines may raise the covered total above the approved one before the claim needs
+   * approval again: a percentage of the approved covered total and/or an amount per currency (the smaller of the
+   * two when both are set; none set: any rise needs approval).
+   */
+  @Column({ name: 'amendment_tolerance_pct', type: 'numeric', precision: 5, scale: 2, nullable: true, transformer: numericTransformer })
+  amendmentTolerancePct: number | null;
+
+  @Column({ name: 'amendment_tolerance_amounts', type: 'jsonb', default: () => "'{}'" })
+  amendmentToleranceAmounts: Record<string, string>;
 
   /** Who published this version; null for the seeded example rows. */
   @Column({ name: 'published_by_id', type: 'text', nullable: true })

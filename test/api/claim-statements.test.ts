@@ -10,13 +10,14 @@ describe('claim SQL statements', () => {
   let t: TestApp;
   let agent: string;
   let admin: string;
+  let org: string;
 
   beforeAll(async () => {
     t = await startTestApp({ clock: clockAt('2026-11-24') });
-    const org = await createTestOrg(t.dataSource, 'claim-statements');
+    org = await createTestOrg(t.dataSource, 'claim-statements');
     agent = await tokenFor(org, ['AGENT']);
     admin = await tokenFor(org, ['WARRANTY_ADMIN']);
-    for (const serialNumber of ['CS-1', 'CS-2']) {
+    for (const serialNumber of ['CS-1', 'CS-2', 'CS-3', 'CS-4']) {
       const { data } = await t.graphql(
         `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { message } } }`,
         { input: { serialNumber, sku: 'SOFAR-INV-10KTL-X-G2', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2025-01-10' } },
@@ -58,6 +59,32 @@ describe('claim SQL statements', () => {
     expect(result.errors).toBeUndefined();
     expect(result.data.submitClaim).toMatchObject({ claim: { cover: 'COVERED' }, userErrors: [] });
     expect(sqlQueries).toBeLessThanOrEqual(11);
+  });
+
+  it('a claim approved at intake by the system (rule 16) costs no more statements than one that waits', async () => {
+    await t.dataSource.query(`UPDATE warranty_policy SET auto_approval_limits = '{"EUR": "300.00"}' WHERE org_id = $1 AND product_family = 'INVERTER'`, [org]);
+    const submit = (serialNumber: string, unitPrice: string) =>
+      measured(() =>
+        postGraphQL(
+          t.url,
+          `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id status } userErrors { message } } }`,
+          {
+            input: {
+              serialNumber, kind: 'REPAIR', repairDate: '2026-11-20', component: 'POWER_BOARD', currency: 'EUR',
+              lines: [{ kind: 'PART', partNumber: 'PB-10K', quantity: '1', unitPrice }, { kind: 'LABOUR', hours: '2', rate: '70' }],
+            },
+          },
+          agent,
+        ),
+      );
+    const waiting = await submit('CS-3', '249.99');
+    const approved = await submit('CS-4', '9.99');
+    expect(waiting.result.data.submitClaim.claim.status).toBe('SUBMITTED');
+    expect(approved.result.data.submitClaim.claim.status).toBe('APPROVED');
+    expect(waiting.sqlQueries).toBeLessThanOrEqual(11);
+    expect(approved.sqlQueries).toBeLessThanOrEqual(waiting.sqlQueries);
+    process.stdout.write(`submitClaim statements: waiting ${waiting.sqlQueries}, approved at intake ${approved.sqlQueries}\n`);
+    await t.dataSource.query(`UPDATE warranty_policy SET auto_approval_limits = '{}' WHERE org_id = $1`, [org]);
   });
 
   it('completing a REPLACE claim moves the coverages to the replacement, at the same statement count', async () => {

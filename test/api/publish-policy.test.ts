@@ -75,4 +75,37 @@ describe('publishWarrantyPolicy', () => {
     // Refused by the Decimal type (what NUMERIC(19,4) holds), on its variable's field.
     expect([tooLarge.status, tooLarge.errors?.[0].extensions]).toEqual([400, { code: 'BAD_USER_INPUT', field: ['input', 'extensionPrices', '0', 'price', 'amount'] }]);
   });
+
+  it('publishes the auto-approval limits and the amendment tolerance with the version (rules 15, 16), refusing a bad amount or a currency twice', async () => {
+    const input = {
+      productFamily: 'VEHICLE', region: 'EU', effectiveFrom: '2026-06-01', termMonths: 36,
+      autoApprovalLimits: [{ amount: '800', currency: 'EUR' }, { amount: '700.50', currency: 'GBP' }],
+      amendmentTolerancePct: 5, amendmentToleranceAmounts: [{ amount: '40', currency: 'EUR' }],
+    };
+    const { data } = await t.graphql(
+      `mutation($input: PublishWarrantyPolicyInput!) { publishWarrantyPolicy(input: $input) {
+        policy { version autoApprovalLimits { amount currency } amendmentTolerancePct amendmentToleranceAmounts { amount currency } } userErrors { code field message } } }`,
+      { input },
+      admin,
+    );
+    expect(data.publishWarrantyPolicy).toEqual({
+      policy: {
+        version: 2,
+        autoApprovalLimits: [{ amount: '800.00', currency: 'EUR' }, { amount: '700.50', currency: 'GBP' }],
+        amendmentTolerancePct: 5,
+        amendmentToleranceAmounts: [{ amount: '40.00', currency: 'EUR' }],
+      },
+      userErrors: [],
+    });
+    const refusals: Array<[Record<string, unknown>, string[]]> = [
+      [{ autoApprovalLimits: [{ amount: '-1', currency: 'EUR' }] }, ['input', 'autoApprovalLimits', '0', 'amount']],
+      [{ autoApprovalLimits: [{ amount: '1', currency: 'XXY' }] }, ['input', 'autoApprovalLimits', '0', 'currency']],
+      [{ amendmentToleranceAmounts: [{ amount: '1', currency: 'EUR' }, { amount: '2', currency: 'EUR' }] }, ['input', 'amendmentToleranceAmounts', '1', 'currency']],
+      [{ amendmentTolerancePct: 101 }, ['input', 'amendmentTolerancePct']],
+    ];
+    for (const [change, field] of refusals) {
+      const refused = await t.graphql(PUBLISH, { input: { ...input, ...change } }, admin);
+      expect(refused.data.publishWarrantyPolicy).toEqual({ policy: null, userErrors: [expect.objectContaining({ code: 'BAD_USER_INPUT', field })] });
+    }
+  });
 });

@@ -20,6 +20,10 @@ const LEGAL: Array<[ClaimStatus, ClaimAction, ClaimStatus, ClaimKind[]]> = [
   ['APPROVED', 'COMPLETE', 'CLOSED', ['REFUND']],
   ['APPROVED', 'CANCEL', 'CANCELLED', ['REPAIR', 'REPLACE', 'REFUND']],
   ['IN_REPAIR', 'COMPLETE', 'CLOSED', ['REPAIR', 'REPLACE']],
+  ['APPROVED', 'REQUIRE_REAPPROVAL', 'REAPPROVAL_REQUIRED', ['REPAIR', 'REPLACE', 'REFUND']],
+  ['IN_REPAIR', 'REQUIRE_REAPPROVAL', 'REAPPROVAL_REQUIRED', ['REPAIR', 'REPLACE']],
+  ['REAPPROVAL_REQUIRED', 'APPROVE', 'APPROVED', ['REPAIR', 'REPLACE', 'REFUND']],
+  ['REAPPROVAL_REQUIRED', 'REJECT', 'REJECTED', ['REPAIR', 'REPLACE', 'REFUND']],
 ];
 const ROLES_OF: Record<ClaimAction, Role[]> = {
   APPROVE: ['AGENT', 'WARRANTY_ADMIN'],
@@ -30,6 +34,7 @@ const ROLES_OF: Record<ClaimAction, Role[]> = {
   START_REPAIR: ['AGENT', 'WARRANTY_ADMIN'],
   COMPLETE: ['AGENT', 'WARRANTY_ADMIN'],
   CANCEL: ['AGENT', 'WARRANTY_ADMIN'],
+  REQUIRE_REAPPROVAL: ['INSTALLER', 'AGENT', 'WARRANTY_ADMIN', 'SERVICE'],
 };
 const COVERS: ClaimCover[] = ['COVERED', 'PARTLY_COVERED', 'NOT_COVERED'];
 
@@ -70,6 +75,18 @@ describe('the claim state machine', () => {
     expect(uncovered).toMatchObject({ code: 'INVALID_TRANSITION', reason: expect.stringContaining('request an exception') });
     const customer = decideTransition({ status: 'SUBMITTED', kind: 'REPAIR', cover: 'COVERED', action: 'APPROVE', roles: ['CUSTOMER'] });
     expect(customer).toMatchObject({ code: 'FORBIDDEN', reason: expect.stringContaining('AGENT, WARRANTY_ADMIN') });
+  });
+
+  it('approved again after an amendment, a repair that had started goes on (rule 15)', () => {
+    const request = { status: 'REAPPROVAL_REQUIRED', kind: 'REPAIR', cover: 'COVERED', action: 'APPROVE', roles: ['AGENT'] } as const;
+    expect(decideTransition({ ...request, repairStarted: true })).toMatchObject({ ok: true, to: 'IN_REPAIR' });
+    expect(decideTransition({ ...request, repairStarted: false })).toMatchObject({ ok: true, to: 'APPROVED' });
+    // Repair cannot start before an approval (rule 16): a claim waiting for one cannot be put in repair or completed.
+    for (const status of ['SUBMITTED', 'EXCEPTION_REQUESTED', 'REAPPROVAL_REQUIRED'] as const) {
+      for (const action of ['START_REPAIR', 'COMPLETE'] as const) {
+        expect(decideTransition({ status, kind: 'REPAIR', cover: 'COVERED', action, roles: ['WARRANTY_ADMIN'] })).toMatchObject({ ok: false, code: 'INVALID_TRANSITION' });
+      }
+    }
   });
 
   it('any one of several roles is enough', () => {
