@@ -14,8 +14,8 @@ export interface Arrival {
  * A receiver as CSP or OA would run one, that misbehaves on purpose: per request, by a seeded random draw, it answers
  * 503, takes the message and then answers 500 (the sender cannot know it arrived), hangs without answering, or takes
  * it and answers 200. It verifies every signature, drops a second arrival of a delivery id (counted), keeps the
- * first arrivals in order per aggregate, and counts any request that arrives while another of the same delivery id
- * is still open (two senders at once).
+ * first arrivals in order per aggregate, and counts any request that repeats an attempt of a delivery while the
+ * earlier one is still open (two senders at once).
  */
 export async function startFlakyReceiver(options: { secret: string; seed: number; failRate?: number; hangRate?: number; delayMs?: number }) {
   let state = options.seed >>> 0;
@@ -32,6 +32,7 @@ export async function startFlakyReceiver(options: { secret: string; seed: number
   const seen = new Map<string, Arrival>();
   const byAggregate = new Map<string, string[]>();
   const open = new Map<string, Set<{ closed: boolean }>>();
+  const attemptsOf = new Map<string, Set<number>>();
   const refused = new Set<string>();
   const stats = { requests: 0, duplicates: 0, concurrent: 0, badSignatures: 0, failed: 0, hung: 0 };
 
@@ -70,8 +71,20 @@ export async function startFlakyReceiver(options: { secret: string; seed: number
       // busy machine the receiver may read the retry before it reads that close. A timer alone is not enough (on a
       // loaded loop it can fire before the poll phase reads the close), so the check also waits a few turns of the
       // loop, each with its poll and close-callback phases; a real second sender's request stays open far longer.
+      //
+      // And only when this attempt of the delivery arrived before: the dispatcher numbers each attempt of a message
+      // (`attempt`, one more than the attempts recorded) and records its outcome before the next under the message's
+      // row lock, so a retry after a timeout carries a higher number and is never counted, however late the receiver
+      // reads the close. The same number again is two senders on one row, or a sender killed mid-attempt whose row
+      // another took over (its request closed with the process), or a message parked on a refusal and retried by an
+      // admin (attempts start again at 1; the refusal closed the first).
+      const attempt = Number(message.attempt);
+      const attempts = attemptsOf.get(deliveryId) ?? new Set<number>();
+      attemptsOf.set(deliveryId, attempts);
+      const repeated = attempts.has(attempt);
+      attempts.add(attempt);
       const earlier = [...(open.get(deliveryId) ?? [])];
-      if (earlier.length > 0) setTimeout(() => afterTurns(5, () => { if (earlier.some((other) => !other.closed)) stats.concurrent += 1; }), 25);
+      if (repeated && earlier.length > 0) setTimeout(() => afterTurns(5, () => { if (earlier.some((other) => !other.closed)) stats.concurrent += 1; }), 25);
       const mine = { closed: false };
       open.set(deliveryId, new Set([...(open.get(deliveryId) ?? []), mine]));
       const close = () => {
