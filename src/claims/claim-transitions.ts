@@ -20,6 +20,8 @@ export interface ClaimsDeps {
   audit: AuditService;
   coverageCheck: CoverageCheckService;
   clock: Clock;
+  /** How far a sender's clock may run ahead of ours (CLOCK_SKEW_SECONDS): a case opened later than now plus this is in the future. */
+  clockSkewMs: number;
 }
 
 /**
@@ -114,6 +116,11 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
 
 /** The message CSP gets for every status a claim takes (its first included), written in the change's transaction. */
 export async function writeStatusMessage(manager: EntityManager, claim: WarrantyClaim, from: string | null): Promise<void> {
+  await manager.insert(OutboxMessage, statusMessage(claim, from));
+}
+
+/** The status message's row (intake writes it in one statement with the claim's case request). */
+export function statusMessage(claim: WarrantyClaim, from: string | null): Partial<OutboxMessage> {
   const payload: Record<string, any> = {
     claimId: claim.id,
     warrantyId: claim.warrantyRecordId,
@@ -126,7 +133,7 @@ export async function writeStatusMessage(manager: EntityManager, claim: Warranty
     selfPaidTotal: { amount: claim.selfPaidTotal, currency: claim.currency },
     version: claim.rowVersion,
   };
-  await manager.insert(OutboxMessage, { orgId: claim.orgId, destination: 'CSP', topic: 'claim.status_changed', aggregateId: claim.id, payload });
+  return { orgId: claim.orgId, destination: 'CSP', topic: 'claim.status_changed', aggregateId: claim.id, payload };
 }
 
 /** Where `action` takes the claim (claim-states.ts), or its refusal (FORBIDDEN, INVALID_TRANSITION) at `field`. */

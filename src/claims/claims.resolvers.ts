@@ -118,6 +118,7 @@ export const claimResolvers: Resolvers = {
           currency: input.currency,
           lines: lineInputs(input.lines ?? []),
           cspCaseId: input.cspCaseId,
+          caseOpenedAt: input.caseOpenedAt,
           idempotencyKey: input.idempotencyKey,
           replacementSerialNumber: input.replacementSerialNumber,
         }),
@@ -132,6 +133,14 @@ export const claimResolvers: Resolvers = {
       const { actor, loaders } = authenticated(context);
       return mutationPayload('claim', async () => {
         const claim = await context.services.claims.requestException(actor, input);
+        loaders.claimById.clear(claim.id).prime(claim.id, claim);
+        return claim;
+      });
+    },
+    linkClaimCase: (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return mutationPayload('claim', async () => {
+        const claim = await context.services.claims.linkCase(actor, { claimId: input.claimId, caseId: input.caseId, openedAt: input.openedAt });
         loaders.claimById.clear(claim.id).prime(claim.id, claim);
         return claim;
       });
