@@ -33,13 +33,13 @@ export interface AppConfig {
   clockSkewSeconds: number;
 }
 
-/** The inbound webhooks of Landray OA, Sofar CLOUD and Sofar Products (server/webhooks.ts). */
+/** The inbound webhooks of Landray OA, Sofar CSP, Sofar CLOUD and Sofar Products (server/webhooks.ts). */
 export interface WebhookConfig {
   /**
    * Per source, the shared secrets its signed requests may be signed with (two during a rotation); a source with
    * none takes SERVICE bearer tokens only.
    */
-  secrets: Record<'OA' | 'CLOUD' | 'PRODUCTS', string[]>;
+  secrets: Record<'OA' | 'CLOUD' | 'PRODUCTS' | 'CSP', string[]>;
   /** How far a request's x-sofar-timestamp may be from now, either way. */
   toleranceSeconds: number;
   /** The most a streamed (NDJSON) delivery may carry; JSON deliveries have the ordinary body limit. */
@@ -193,7 +193,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const webhookSecrets = {} as WebhookConfig['secrets'];
-  for (const source of ['OA', 'CLOUD', 'PRODUCTS'] as const) {
+  for (const source of ['OA', 'CLOUD', 'PRODUCTS', 'CSP'] as const) {
     const name = `WEBHOOK_${source}_SECRET`;
     const secrets = (env[name] ?? '').split(',').map((secret) => secret.trim()).filter((secret) => secret !== '');
     if (secrets.some((secret) => secret.length < 16)) problems.push(`${name} must hold secrets of at least 16 characters each (comma-separated during a rotation)`);

@@ -1,4 +1,5 @@
 import { WarrantyEvent } from './audit/warranty-event.entity';
+import { ClaimCase } from './claims/claim-case.entity';
 import { ClaimLine } from './claims/claim-line.entity';
 import { CompanyDay } from './claims/company-day.entity';
 import { WarrantyClaim } from './claims/warranty-claim.entity';
@@ -16,7 +17,7 @@ import { ServicePlan, ServicePlanItem } from './service-items/service-plan.entit
 import { FirmwareRelease, TelemetryDecision, UnitFirmware, UnitTelemetryRow } from './telemetry/telemetry.entities';
 
 export const ENTITIES = [
-  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
+  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, ClaimCase, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
   FirmwareRelease, UnitTelemetryRow, UnitFirmware, TelemetryDecision,
   WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim, SaleDocument,
 ];

@@ -27,7 +27,7 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   // The hot read paths' loaders read through this one reader, which keeps its prepared statements' names.
   const reader = new RowReader(dataSource);
   const coverageCheck = new CoverageCheckService();
-  const claims = new ClaimsService(dataSource, audit, coverageCheck, clock);
+  const claims = new ClaimsService(dataSource, audit, coverageCheck, clock, clockSkewMs);
   const readings = new ReadingsService(dataSource, audit, clock);
   const extensions = new ExtensionsService(dataSource, audit, clock);
   const telemetry = new TelemetryService(dataSource, clock, clockSkewMs);

@@ -15,9 +15,11 @@ import {
   counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, recordedHistory,
   type ReadingValues,
 } from '../readings/readings-history';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { lockVisibleUnit } from '../records/record-access';
+import { assertReplacementSerialFree } from '../records/record-replacement';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { ClaimLine } from './claim-line.entity';
 import type { ClaimKind } from './claim-states';
@@ -27,7 +29,7 @@ import { serviceCalendarFor } from './sla-calendars';
 import { WarrantyClaim } from './warranty-claim.entity';
 import { MAX_DESCRIPTION, onClaimApproved, statusMessage, type ClaimsDeps } from './claim-transitions';
 import { autoApproval } from './approval-rules';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { CASE_REQUESTED, caseOpenedProblem, caseRequestPayload, responseClockStart, takeCase } from './claim-cases';
 
 /** Who approves a claim at intake under rule 16: the system, not a person. */
 export const SYSTEM_ACTOR_ID = 'SYSTEM';
@@ -45,6 +47,8 @@ export interface SubmitClaimCommand {
   currency: string;
   lines: LineInput[];
   cspCaseId?: string | null;
+  /** A claim taken from an existing case: when the case was opened (its response clock starts there). */
+  caseOpenedAt?: Date | null;
   idempotencyKey?: string | null;
   replacementSerialNumber?: string | null;
 }
@@ -95,7 +99,13 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   if (command.repairDate > today) {
     throw new DomainError('BAD_USER_INPUT', `repairDate ${command.repairDate} is in the future (today is ${today} at the site)`, ['input', 'repairDate']);
   }
-  if (command.cspCaseId) await assertCaseOfOrganisation(manager, actor, command.cspCaseId);
+  const openedProblem = command.caseOpenedAt ? caseOpenedProblem(command.caseOpenedAt, now, deps.clockSkewMs) : null;
+  if (openedProblem) throw new DomainError('BAD_USER_INPUT', openedProblem, ['input', 'caseOpenedAt']);
+  // Rule 14: the case id becomes the organisation's, or is refused as another's (one statement).
+  if (command.cspCaseId) await takeCase(manager, record.orgId, command.cspCaseId, ['input', 'cspCaseId']);
+  // A replacement already registered would only be refused at completion, after the repair: refused here.
+  const replacementSerialNumber = command.replacementSerialNumber ? normaliseSerialNumber(command.replacementSerialNumber) : null;
+  if (replacementSerialNumber) await assertReplacementSerialFree(manager, record.orgId, replacementSerialNumber, ['input', 'replacementSerialNumber']);
 
   // The unit's coverages and policy versions through the check's own loaders (one batched statement each), on this
   // transaction's connection: the rows `checkWarranty` judges, read as it reads them.
@@ -138,16 +148,18 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   };
   const priced = priceClaim(command.currency, command.lines, check.component, coverFor);
 
-  // The SLA clocks start at submission, in service hours of the site; travel logged with the claim pauses the
-  // on-site clock. A refund has nobody to send on site.
+  // The SLA clocks start at submission, in service hours of the site; a claim taken from an existing case starts
+  // its response clock when the case was opened (rule 14). Travel logged with the claim pauses the on-site clock.
+  // A refund has nobody to send on site.
+  const responseStart = responseClockStart(now, command.caseOpenedAt);
   const calendar = await serviceCalendarFor(
     manager,
     { orgId: record.orgId, countryCode: record.siteCountry, timeZone },
     policy,
-    Number(today.slice(0, 4)),
+    Number(calendarDateOf(responseStart, timeZone).slice(0, 4)),
   );
   const travel: Interval[] = command.lines.flatMap((l) => (l.kind === 'TRAVEL' ? [{ start: l.startAt, end: l.endAt }] : []));
-  const responseDueAt = policy.slaResponseHours !== null ? addServiceHours(calendar, now, policy.slaResponseHours) : null;
+  const responseDueAt = policy.slaResponseHours !== null ? addServiceHours(calendar, responseStart, policy.slaResponseHours) : null;
   const onsiteDueAt =
     command.kind !== 'REFUND' && policy.slaOnsiteHours !== null ? addServiceHours(calendar, now, policy.slaOnsiteHours, travel) : null;
 
@@ -161,6 +173,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     orgId: record.orgId,
     warrantyRecordId: record.id,
     cspCaseId: command.cspCaseId ?? null,
+    caseOpenedAt: command.caseOpenedAt ? responseStart : null,
     kind: command.kind,
     status: approval.approve ? 'APPROVED' : 'SUBMITTED',
     submittedById: actor.id,
@@ -185,7 +198,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     approvedCoveredTotal: approval.approve ? priced.coveredTotal : null,
     idempotencyKey: command.idempotencyKey ?? null,
     requestHash,
-    replacementSerialNumber: command.replacementSerialNumber ? normaliseSerialNumber(command.replacementSerialNumber) : null,
+    replacementSerialNumber,
     replacementRecordId: null,
     responseDueAt,
     // The system's approval is the claim's first answer: the response target is met at intake.
@@ -254,6 +267,8 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
         currency: claim.currency,
         cspCaseId: claim.cspCaseId,
         autoApproval: { approved: approval.approve, ...ruleDetail },
+        ...(claim.caseOpenedAt ? { caseOpenedAt: claim.caseOpenedAt.toISOString() } : {}),
+        ...(claim.cspCaseId ? {} : { caseRequested: true }),
       },
     },
     ...(approval.approve
@@ -269,14 +284,20 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
         }]
       : []),
   ]);
+  // CSP's messages in one statement: without a case, the request to open one (rule 14) ahead of the status; a claim
+  // approved at intake (rule 16) has two statuses, submitted then approved.
+  const caseRequest: Partial<OutboxMessage>[] = claim.cspCaseId
+    ? []
+    : [{ orgId: claim.orgId, destination: 'CSP', topic: CASE_REQUESTED, aggregateId: claim.id, payload: caseRequestPayload(claim, record) }];
   await manager.insert(
     OutboxMessage,
     approval.approve
       ? [
+          ...caseRequest,
           statusMessage({ ...claim, status: 'SUBMITTED', rowVersion: 1 }, null, { autoApproval: { approved: true, ...ruleDetail } }),
           statusMessage(claim, 'SUBMITTED', { decidedBy: SYSTEM_ACTOR_ID, decision: ruleDetail }),
         ]
-      : [statusMessage(claim, null, { autoApproval: { approved: false, ...ruleDetail } })],
+      : [...caseRequest, statusMessage(claim, null, { autoApproval: { approved: false, ...ruleDetail } })],
   );
   return claim;
 }
@@ -302,18 +323,10 @@ function checkCommand(command: SubmitClaimCommand): void {
     refuse(['idempotencyKey'], 'an idempotency key is 1 to 200 letters, digits and ._:/- (starting with a letter or digit)');
   }
   if (command.cspCaseId !== null && command.cspCaseId !== undefined && !isExternalKey(command.cspCaseId)) refuse(['cspCaseId'], 'not a CSP case id');
+  if (command.caseOpenedAt && !command.cspCaseId) refuse(['caseOpenedAt'], 'the opening of a case goes with its cspCaseId (a claim without one asks CSP to open a case)');
   for (const problem of lineProblems(command.currency, command.lines, { maxLines: MAX_LINES })) refuse(problem.field.map(String), problem.message);
   for (const problem of readingRangeProblems(command.readings ?? {})) refuse(['readings', problem.reading], problem.message);
   if (problems.length > 0) throw new DomainErrors(problems);
-}
-
-/** A claim's case is the case of one organisation: a case id another organisation's claims use is not ours. */
-async function assertCaseOfOrganisation(manager: EntityManager, actor: Actor, cspCaseId: string): Promise<void> {
-  const other = await manager
-    .createQueryBuilder(WarrantyClaim, 'c')
-    .where('c.csp_case_id = :cspCaseId AND c.org_id <> :orgId', { cspCaseId, orgId: actor.orgId })
-    .getExists();
-  if (other) throw new DomainError('BAD_USER_INPUT', `CSP case ${cspCaseId} belongs to another organisation`, ['input', 'cspCaseId']);
 }
 
 export function coverOf(check: WarrantyCheckView): ComponentCover {

@@ -20,6 +20,8 @@ export interface ClaimsDeps {
   audit: AuditService;
   coverageCheck: CoverageCheckService;
   clock: Clock;
+  /** How far a sender's clock may run ahead of ours (CLOCK_SKEW_SECONDS): a case opened later than now plus this is in the future. */
+  clockSkewMs: number;
 }
 
 /**
@@ -134,8 +136,9 @@ export async function writeStatusMessage(manager: EntityManager, claim: Warranty
   await manager.insert(OutboxMessage, statusMessage(claim, from));
 }
 
-/** The outbox row of a status message (several can go in one insert: submitted and approved at intake, rule 16). */
-export function statusMessage(claim: WarrantyClaim, from: string | null, extra: Record<string, unknown> = {}) {
+/** The outbox row of a status message (several go in one insert: the case request and the status at intake, rule 14;
+ * submitted and approved at intake, rule 16). */
+export function statusMessage(claim: WarrantyClaim, from: string | null, extra: Record<string, unknown> = {}): Partial<OutboxMessage> {
   const payload: Record<string, any> = {
     claimId: claim.id,
     warrantyId: claim.warrantyRecordId,

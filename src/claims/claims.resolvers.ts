@@ -120,6 +120,7 @@ export const claimResolvers: Resolvers = {
           currency: input.currency,
           lines: lineInputs(input.lines ?? []),
           cspCaseId: input.cspCaseId,
+          caseOpenedAt: input.caseOpenedAt,
           idempotencyKey: input.idempotencyKey,
           replacementSerialNumber: input.replacementSerialNumber,
         }),
@@ -164,6 +165,14 @@ export const claimResolvers: Resolvers = {
         });
         loaders.claimById.clear(claim.id).prime(claim.id, claim);
         loaders.claimLines.clear(claim.id);
+        return claim;
+      });
+    },
+    linkClaimCase: (_, { input }, context) => {
+      const { actor, loaders } = authenticated(context);
+      return mutationPayload('claim', async () => {
+        const claim = await context.services.claims.linkCase(actor, { claimId: input.claimId, caseId: input.caseId, openedAt: input.openedAt });
+        loaders.claimById.clear(claim.id).prime(claim.id, claim);
         return claim;
       });
     },

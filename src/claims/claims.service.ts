@@ -5,6 +5,7 @@ import type { Clock } from '../common/clock';
 import type { Connection } from '../common/pagination';
 import type { CoverageCheckService } from '../coverage/coverage-check.service';
 import type { ClaimAction } from './claim-states';
+import { linkClaimCase, type LinkCaseInput } from './claim-cases';
 import { recordExceptionDecision, requestException } from './claim-exceptions';
 import { submitClaim, type SubmitClaimCommand } from './claim-intake';
 import { claimsAtRisk, claimsAwaitingDecision, listClaims, type ClaimListFilter } from './claim-queries';
@@ -20,14 +21,14 @@ export { writeStatusMessage } from './claim-transitions';
 
 /**
  * The claims desk: intake (claim-intake.ts), transitions and replacements (claim-transitions.ts), exceptions
- * (claim-exceptions.ts) and queries (claim-queries.ts), on the same transaction shape. Every change writes the
+ * (claim-exceptions.ts), CSP cases (claim-cases.ts) and queries (claim-queries.ts), on the same transaction shape. Every change writes the
  * claim, its event on the record's history and its outbox message for CSP in one transaction, or nothing.
  */
 export class ClaimsService {
   private readonly deps: ClaimsDeps;
 
-  constructor(dataSource: DataSource, audit: AuditService, coverageCheck: CoverageCheckService, clock: Clock = () => new Date()) {
-    this.deps = { dataSource, audit, coverageCheck, clock };
+  constructor(dataSource: DataSource, audit: AuditService, coverageCheck: CoverageCheckService, clock: Clock = () => new Date(), clockSkewMs = 300_000) {
+    this.deps = { dataSource, audit, coverageCheck, clock, clockSkewMs };
   }
 
   /** submitClaim in claim-intake.ts. */
@@ -52,6 +53,11 @@ export class ClaimsService {
     within?: EntityManager,
   ): Promise<WarrantyClaim> {
     return recordExceptionDecision(this.deps, actor, input, within);
+  }
+
+  /** linkClaimCase in claim-cases.ts. */
+  linkCase(actor: Actor, input: LinkCaseInput, within?: EntityManager): Promise<WarrantyClaim> {
+    return linkClaimCase(this.deps, actor, input, within);
   }
 
   /** listClaims in claim-queries.ts. */

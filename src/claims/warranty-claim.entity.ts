@@ -33,8 +33,13 @@ export class WarrantyClaim {
   @JoinColumn({ name: 'warranty_record_id', foreignKeyConstraintName: 'fk_claim_record' })
   record?: WarrantyRecord;
 
+  /** The CSP case (rule 14): given at intake, or linked when CSP answers the claim's request to open one. */
   @Column({ name: 'csp_case_id', type: 'text', nullable: true })
   cspCaseId: string | null;
+
+  /** When the claim's case was opened, if it was taken from an existing case: the response clock starts there. */
+  @Column({ name: 'case_opened_at', type: 'timestamptz', nullable: true })
+  caseOpenedAt: Date | null;
 
   @Column({ type: 'text' })
   kind: ClaimKind;

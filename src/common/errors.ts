@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'READING_REQUIRED'
   | 'IDEMPOTENCY_CONFLICT'
   | 'WARRANTY_NOT_STARTED'
-  | 'ALREADY_CLAIMED';
+  | 'ALREADY_CLAIMED'
+  | 'CASE_TAKEN'
+  | 'CASE_ALREADY_LINKED';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then

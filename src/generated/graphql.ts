@@ -160,6 +160,11 @@ export type Claim = {
   actual: ClaimTotals;
   /** The covered total when the claim was last approved (by an agent, an exception or the system); null until then. */
   approvedCoveredTotal?: Maybe<Money>;
+  /**
+   * When the claim's case was opened: given at submission for a claim taken from an existing case (its response
+   * clock started there), or sent with CSP's answer for a case the claim asked for.
+   */
+  caseOpenedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The active-warranty check as it was at submission. */
   check: ClaimCheck;
   /** The component repaired (for a capacity claim on a battery: the cells). */
@@ -168,7 +173,10 @@ export type Claim = {
   /** The actual totals: the lines as they are now (the same as `actual`). */
   coveredTotal: Money;
   createdAt: Scalars['DateTime']['output'];
-  /** The CSP case the claim belongs to, if any. */
+  /**
+   * The CSP case the claim belongs to: given at submission, or linked when CSP answers the claim's request to open
+   * one (null until then).
+   */
   cspCaseId?: Maybe<Scalars['String']['output']>;
   /** Who took the last decision, and why. */
   decidedById?: Maybe<Scalars['ID']['output']>;
@@ -467,6 +475,10 @@ export type ErrorCode =
   | 'ALREADY_CLAIMED'
   | 'ALREADY_EXTENDED'
   | 'BAD_USER_INPUT'
+  /** The claim is linked to another CSP case already (a claim has one case). */
+  | 'CASE_ALREADY_LINKED'
+  /** A CSP case id another organisation's claims use (a case belongs to one organisation). */
+  | 'CASE_TAKEN'
   | 'DUPLICATE_SERIAL'
   | 'EXTENSION_CLIFF'
   | 'EXTENSION_WINDOW_CLOSED'
@@ -595,6 +607,15 @@ export type HeartbeatInput = {
   serialNumber: Scalars['String']['input'];
 };
 
+/** CSP's answer to a claim's request to open a case: the case it opened. */
+export type LinkClaimCaseInput = {
+  /** The case id CSP gave the case; a case belongs to one organisation. */
+  caseId: Scalars['String']['input'];
+  claimId: Scalars['ID']['input'];
+  /** When CSP opened the case (not in the future). */
+  openedAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 /** An exact amount of money in one currency. */
 export type Money = {
   __typename?: 'Money';
@@ -636,6 +657,12 @@ export type Mutation = {
   deleteServiceItemClaim: ServiceItemClaimPayload;
   /** Applies rule 8 (§5.5.19) to every unit of the organisation (WARRANTY_ADMIN, SERVICE); a second run changes nothing new. */
   evaluateTelemetry: EvaluateTelemetryPayload;
+  /**
+   * CSP's answer to a claim's case request (SERVICE, WARRANTY_ADMIN): links the claim to the case. The same answer
+   * again changes nothing; another case for a linked claim (CASE_ALREADY_LINKED) or another organisation's case
+   * (CASE_TAKEN) is refused.
+   */
+  linkClaimCase: ClaimPayload;
   /** A mandatory firmware release (SERVICE, WARRANTY_ADMIN); publishing the same one again changes nothing. */
   publishFirmwareRelease: FirmwareReleasePayload;
   /** Publishes a new version of a family's or SKU's service plan (WARRANTY_ADMIN). */
@@ -739,6 +766,11 @@ export type MutationDeleteServiceItemClaimArgs = {
 
 export type MutationEvaluateTelemetryArgs = {
   input: EvaluateTelemetryInput;
+};
+
+
+export type MutationLinkClaimCaseArgs = {
+  input: LinkClaimCaseInput;
 };
 
 
@@ -1609,8 +1641,14 @@ export type SlaTarget = {
 export type SubmitClaimInput = {
   /** A claim on a battery's capacity: judged on the coverage that carries the SOH guarantee (the cells). */
   capacityClaim?: InputMaybe<Scalars['Boolean']['input']>;
+  /**
+   * With cspCaseId: when that case was opened. The response clock starts there instead of at submission; not later
+   * than now (plus the allowed clock skew).
+   */
+  caseOpenedAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** The component repaired; a part line may name its own. */
   component?: InputMaybe<Scalars['String']['input']>;
+  /** The CSP case the claim is taken from; without one, the claim asks CSP to open a case (through the outbox). */
   cspCaseId?: InputMaybe<Scalars['String']['input']>;
   /** ISO 4217 code of every amount on the claim. */
   currency: Scalars['String']['input'];
@@ -2112,6 +2150,7 @@ export type ResolversTypes = ResolversObject<{
   FreeServiceStartSource: FreeServiceStartSource;
   HeartbeatInput: HeartbeatInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  LinkClaimCaseInput: LinkClaimCaseInput;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<{}>;
@@ -2254,6 +2293,7 @@ export type ResolversParentTypes = ResolversObject<{
   FirmwareReportInput: FirmwareReportInput;
   HeartbeatInput: HeartbeatInput;
   JSON: Scalars['JSON']['output'];
+  LinkClaimCaseInput: LinkClaimCaseInput;
   Money: Money;
   MoneyInput: MoneyInput;
   Mutation: {};
@@ -2361,6 +2401,7 @@ export type CheckResultResolvers<ContextType = RequestContext, ParentType extend
 export type ClaimResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Claim'] = ResolversParentTypes['Claim']> = ResolversObject<{
   actual?: Resolver<ResolversTypes['ClaimTotals'], ParentType, ContextType>;
   approvedCoveredTotal?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  caseOpenedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   check?: Resolver<ResolversTypes['ClaimCheck'], ParentType, ContextType>;
   component?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   cover?: Resolver<ResolversTypes['ClaimCover'], ParentType, ContextType>;
@@ -2600,6 +2641,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   deleteSaleDocument?: Resolver<ResolversTypes['SaleDocumentPayload'], ParentType, ContextType, RequireFields<MutationDeleteSaleDocumentArgs, 'input'>>;
   deleteServiceItemClaim?: Resolver<ResolversTypes['ServiceItemClaimPayload'], ParentType, ContextType, RequireFields<MutationDeleteServiceItemClaimArgs, 'input'>>;
   evaluateTelemetry?: Resolver<ResolversTypes['EvaluateTelemetryPayload'], ParentType, ContextType, RequireFields<MutationEvaluateTelemetryArgs, 'input'>>;
+  linkClaimCase?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationLinkClaimCaseArgs, 'input'>>;
   publishFirmwareRelease?: Resolver<ResolversTypes['FirmwareReleasePayload'], ParentType, ContextType, RequireFields<MutationPublishFirmwareReleaseArgs, 'input'>>;
   publishServicePlan?: Resolver<ResolversTypes['PublishServicePlanPayload'], ParentType, ContextType, RequireFields<MutationPublishServicePlanArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;

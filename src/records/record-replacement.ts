@@ -37,14 +37,19 @@ export interface Replacement {
  * already replaced refuses (INVALID_TRANSITION), a replacement serial already registered refuses
  * (DUPLICATE_SERIAL), writing nothing. The events are the caller's to write.
  */
+/** A replacement's serial number must be no unit of the organisation yet: DUPLICATE_SERIAL at `field` if it is. */
+export async function assertReplacementSerialFree(manager: EntityManager, orgId: string, serialNumber: string, field: string[]): Promise<void> {
+  if (await manager.exists(WarrantyRecord, { where: { orgId, serialNumber } })) {
+    throw new DomainError('DUPLICATE_SERIAL', `the replacement ${serialNumber} is already registered`, field);
+  }
+}
+
 export async function registerReplacement(manager: EntityManager, command: ReplacementCommand): Promise<Replacement> {
   const { orgId, serialNumber, field } = command;
   const old = await manager.findOne(WarrantyRecord, { where: { id: command.recordId, orgId }, lock: { mode: 'pessimistic_write' } });
   if (!old) throw new Error(`record ${command.recordId} to replace is missing`);
   if (old.replacedAt) throw new DomainError('INVALID_TRANSITION', `unit ${old.serialNumber} was already replaced by ${old.replacedBySerialNumber}`, field);
-  if (await manager.exists(WarrantyRecord, { where: { orgId, serialNumber } })) {
-    throw new DomainError('DUPLICATE_SERIAL', `the replacement ${serialNumber} is already registered`, field);
-  }
+  await assertReplacementSerialFree(manager, orgId, serialNumber, field);
   const now = command.clock();
   const policy = await manager.findOneOrFail(WarrantyPolicy, { where: { id: old.policyId, orgId: old.orgId } });
   const start = deriveWarrantyStart(old, { lateStartCapMonths: policy.lateStartCapMonths });

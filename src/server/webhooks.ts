@@ -1,5 +1,6 @@
 /**
- * The inbound webhooks over HTTP: Landray OA's exception decisions, Sofar Products' SKU changes (JSON bodies) and
+ * The inbound webhooks over HTTP: Landray OA's exception decisions, CSP's answers to case requests, Sofar Products'
+ * SKU changes (JSON bodies) and
  * Sofar CLOUD's telemetry (an NDJSON stream). Each request is authenticated (a signature with the source's shared
  * secret, or a SERVICE bearer token), dated (x-sofar-timestamp within the tolerance), parsed, and handed to
  * WebhooksService, which applies it with its replay guard in one transaction. Anything refused is answered with
@@ -22,7 +23,7 @@ import type { WebhookConfig } from '../config';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, startSignatureCheck, TIMESTAMP_HEADER } from '../common/signing';
 import type { Services } from '../services';
 import {
-  checkTimestamp, malformed, MAX_NDJSON_LINE_CHARS, readEnvelope, readExceptionDecision, readSkuChanges, readTelemetryLine,
+  checkTimestamp, malformed, MAX_NDJSON_LINE_CHARS, readCaseLink, readEnvelope, readExceptionDecision, readSkuChanges, readTelemetryLine,
   statusOfDomainCode, WebhookRefusal, type TelemetryLine, type WebhookResult, type WebhookSource,
 } from '../webhooks/webhook-rules';
 import type { Delivery, Receipt } from '../webhooks/webhooks.service';
@@ -164,7 +165,7 @@ interface Sender {
   noteDelivery(envelope: Pick<Delivery, 'deliveryId' | 'orgId'>): void;
 }
 
-/** OA's decision or Products' SKU changes: the whole (small) body, its signature checked before it is parsed. */
+/** OA's decision, CSP's case or Products' SKU changes: the whole (small) body, its signature checked before it is parsed. */
 async function receiveJson(request: IncomingMessage, authentication: Authentication, sender: Sender, options: WebhookHandlerOptions): Promise<Receipt<unknown>> {
   const raw = await readBodyBytes(request, options.signal);
   if (authentication.kind === 'signature') {
@@ -181,9 +182,9 @@ async function receiveJson(request: IncomingMessage, authentication: Authenticat
   sender.noteDelivery(envelope);
   const delivery: Delivery = { source: sender.source, actorId: sender.actorId, ...envelope };
   const fields = body as Record<string, unknown>;
-  return sender.source === 'OA'
-    ? options.services.webhooks.exceptionDecision(delivery, readExceptionDecision(fields))
-    : options.services.webhooks.skuChanges(delivery, readSkuChanges(fields));
+  if (sender.source === 'OA') return options.services.webhooks.exceptionDecision(delivery, readExceptionDecision(fields));
+  if (sender.source === 'CSP') return options.services.webhooks.caseLink(delivery, readCaseLink(fields));
+  return options.services.webhooks.skuChanges(delivery, readSkuChanges(fields));
 }
 
 /**

@@ -8,7 +8,7 @@ import { isCalendarDate } from '../common/calendar';
 import type { ProductReferenceInput } from '../products/product-reference-input';
 import { isComponentName, parseVersion } from '../telemetry/firmware-rules';
 
-export const WEBHOOK_SOURCES = ['OA', 'CLOUD', 'PRODUCTS'] as const;
+export const WEBHOOK_SOURCES = ['OA', 'CLOUD', 'PRODUCTS', 'CSP'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 
 /** The webhook endpoints: what each takes and from whom. */
@@ -16,6 +16,7 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, { source: WebhookSource; bo
   '/webhooks/oa/exception-decisions': { source: 'OA', body: 'json' },
   '/webhooks/products/skus': { source: 'PRODUCTS', body: 'json' },
   '/webhooks/cloud/telemetry': { source: 'CLOUD', body: 'ndjson' },
+  '/webhooks/csp/cases': { source: 'CSP', body: 'json' },
 };
 
 /**
@@ -52,14 +53,15 @@ export const malformed = (message: string, field?: string[]) => new WebhookRefus
 
 /**
  * The HTTP status of a domain refusal (the services' DomainError codes): the claim or unit is not there (404), the
- * caller may not (403), the claim is not in a state for it or was decided otherwise (409), anything else the body's
+ * caller may not (403), the claim is not in a state for it, was decided otherwise or has another case, or the case is
+ * another organisation's (409), anything else the body's
  * values (422).
  */
 export function statusOfDomainCode(code: string): number {
   if (code === 'NOT_FOUND') return 404;
   if (code === 'FORBIDDEN') return 403;
   if (code === 'UNAUTHENTICATED') return 401;
-  if (code === 'INVALID_TRANSITION' || code === 'IDEMPOTENCY_CONFLICT') return 409;
+  if (code === 'INVALID_TRANSITION' || code === 'IDEMPOTENCY_CONFLICT' || code === 'CASE_TAKEN' || code === 'CASE_ALREADY_LINKED') return 409;
   return 422;
 }
 
@@ -143,6 +145,21 @@ export function readExceptionDecision(body: Record<string, unknown>): ExceptionD
   return { claimId, outcome, approver, reference, reason: (reason as string | null | undefined) ?? null };
 }
 
+export interface CaseLinkInput {
+  claimId: string;
+  caseId: string;
+  openedAt: Date | null;
+}
+
+/** CSP's answer to a claim's case request (rule 14): the claim, the case id CSP gave it and, optionally, when it opened. */
+export function readCaseLink(body: Record<string, unknown>): CaseLinkInput {
+  const { claimId, caseId, openedAt } = body;
+  if (typeof claimId !== 'string' || !isUuid(claimId)) throw malformed('claimId must be the claim id (a UUID)', ['claimId']);
+  if (typeof caseId !== 'string') throw malformed("caseId must be text: CSP's id of the case it opened", ['caseId']);
+  const opened = openedAt === undefined || openedAt === null ? null : instant(openedAt, ['openedAt'], 'openedAt');
+  return { claimId, caseId, openedAt: opened };
+}
+
 /**
  * Products' SKU changes: `changes`, a list of { sku, productId, productFamily, capacityKwh? } objects. Their
  * values are checked by the same rules as the admin mutation and the CSV import (product-reference-input.ts).
@@ -170,10 +187,10 @@ const SERIAL = /^[^\u0000-\u001f\u007f]{1,100}$/;
 /** An instant with its offset: a time without one would mean a different moment on every machine. */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
 
-function instant(value: unknown, field: string[]): Date {
+function instant(value: unknown, field: string[], name = 'at'): Date {
   // JavaScript rolls 31 February over into March; PostgreSQL refuses it. Neither may happen silently here.
   const at = typeof value === 'string' && INSTANT.test(value) && isCalendarDate(value.slice(0, 10)) ? new Date(value) : null;
-  if (!at || Number.isNaN(at.getTime())) throw malformed('at must be an instant with its offset, e.g. 2026-11-24T08:15:00Z', field);
+  if (!at || Number.isNaN(at.getTime())) throw malformed(`${name} must be an instant with its offset, e.g. 2026-11-24T08:15:00Z`, field);
   return at;
 }
 

@@ -4,7 +4,7 @@ import type { ClaimsService } from '../claims/claims.service';
 import type { ProductsService } from '../products/products.service';
 import type { ProductReferenceInput } from '../products/product-reference-input';
 import { MAX_TELEMETRY_BATCH, type TelemetryService } from '../telemetry/telemetry.service';
-import type { ExceptionDecisionInput, TelemetryLine, WebhookSource } from './webhook-rules';
+import type { CaseLinkInput, ExceptionDecisionInput, TelemetryLine, WebhookSource } from './webhook-rules';
 
 /** An authenticated delivery: where from, its id, the organisation it is for and who sent it. */
 export interface Delivery {
@@ -45,6 +45,14 @@ export class WebhooksService {
     return this.receive(delivery, async (manager, actor) => {
       const claim = await this.claims.recordExceptionDecision(actor, input, manager);
       return { claimId: claim.id, status: claim.status, outcome: claim.exceptionOutcome, reference: claim.exceptionReference };
+    });
+  }
+
+  /** CSP's answer to a claim's case request (rule 14): `linkClaimCase`. */
+  caseLink(delivery: Delivery, input: CaseLinkInput) {
+    return this.receive(delivery, async (manager, actor) => {
+      const claim = await this.claims.linkCase(actor, input, manager);
+      return { claimId: claim.id, caseId: claim.cspCaseId, status: claim.status };
     });
   }
 

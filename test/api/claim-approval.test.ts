@@ -115,6 +115,8 @@ describe('straight-through approval and amended lines (rules 15, 16)', () => {
     expect(events[1].detail).toMatchObject({ action: 'APPROVE', rule: 16, limit: { amount: '500.00', currency: 'EUR' } });
     const messages = await t.dataSource.query(`SELECT topic, payload FROM outbox_message WHERE aggregate_id = $1 ORDER BY id`, [claim.id]);
     expect(messages.map((m: any) => [m.topic, m.payload.from, m.payload.status, m.payload.version])).toEqual([
+      // Without a case id, CSP is first asked to open one (rule 14).
+      ['claim.case_requested', undefined, 'APPROVED', undefined],
       ['claim.status_changed', null, 'SUBMITTED', 1],
       ['claim.status_changed', 'SUBMITTED', 'APPROVED', 2],
     ]);

@@ -87,6 +87,19 @@ describe('claim SQL statements', () => {
     await t.dataSource.query(`UPDATE warranty_policy SET auto_approval_limits = '{}' WHERE org_id = $1`, [org]);
   });
 
+  it('a claim taken from a CSP case, and a REPLACE claim, cost one statement more each (the case taken for the organisation; the replacement serial checked)', async () => {
+    const submit = (input: Record<string, unknown>) =>
+      measured(() =>
+        postGraphQL(t.url, `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id } userErrors { message } } }`, { input: { serialNumber: 'CS-1', repairDate: '2026-11-20', currency: 'EUR', lines: [{ kind: 'LABOUR', hours: '2', rate: '70' }], ...input } }, agent),
+      );
+    const withCase = await submit({ kind: 'REPAIR', cspCaseId: 'CS-CASE-1', caseOpenedAt: '2026-11-24T08:00:00Z' });
+    expect(withCase.result.data.submitClaim.userErrors).toEqual([]);
+    const replace = await submit({ kind: 'REPLACE', replacementSerialNumber: 'CS-1-NEW' });
+    expect(replace.result.data.submitClaim.userErrors).toEqual([]);
+    expect(withCase.sqlQueries).toBeLessThanOrEqual(12);
+    expect(replace.sqlQueries).toBeLessThanOrEqual(12);
+  });
+
   it('completing a REPLACE claim moves the coverages to the replacement, at the same statement count', async () => {
     const submitted = await t.graphql(
       `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id } userErrors { message } } }`,

@@ -35,7 +35,8 @@ describe('claim transitions', () => {
 
   async function writes(claimId: string) {
     const [{ events }] = await t.dataSource.query(`SELECT count(*)::int AS events FROM warranty_event WHERE claim_id = $1`, [claimId]);
-    const [{ messages }] = await t.dataSource.query(`SELECT count(*)::int AS messages FROM outbox_message WHERE aggregate_id = $1`, [claimId]);
+    // The status messages (a claim without a case also asks CSP to open one: rule 14, test/api/claim-cases.test.ts).
+    const [{ messages }] = await t.dataSource.query(`SELECT count(*)::int AS messages FROM outbox_message WHERE aggregate_id = $1 AND topic = 'claim.status_changed'`, [claimId]);
     const [{ status, row_version }] = await t.dataSource.query(`SELECT status, row_version FROM warranty_claim WHERE id = $1`, [claimId]);
     return { events, messages, status, version: row_version };
   }
@@ -83,13 +84,16 @@ describe('claim transitions', () => {
       ['CLAIM_STATUS_CHANGED', 'APPROVED', 'IN_REPAIR'],
       ['CLAIM_STATUS_CHANGED', 'IN_REPAIR', 'CLOSED'],
     ]);
-    const payloads = await t.dataSource.query(`SELECT payload->>'from' AS "from", payload->>'status' AS status FROM outbox_message WHERE aggregate_id = $1 ORDER BY id`, [claim.id]);
-    expect(payloads).toEqual([
+    const payloads = await t.dataSource.query(`SELECT topic, payload->>'from' AS "from", payload->>'status' AS status FROM outbox_message WHERE aggregate_id = $1 ORDER BY id`, [claim.id]);
+    expect(payloads.map(({ from, status }: any) => ({ from, status }))).toEqual([
+      // Submitted without a case: the request to open one goes first (rule 14).
+      { from: null, status: 'SUBMITTED' },
       { from: null, status: 'SUBMITTED' },
       { from: 'SUBMITTED', status: 'APPROVED' },
       { from: 'APPROVED', status: 'IN_REPAIR' },
       { from: 'IN_REPAIR', status: 'CLOSED' },
     ]);
+    expect(payloads.map((p: any) => p.topic)).toEqual(['claim.case_requested', ...Array(4).fill('claim.status_changed')]);
   });
 
   it('a refund is closed from APPROVED: nothing to repair', async () => {
@@ -136,13 +140,14 @@ describe('claim transitions', () => {
 describe('replacement (rule 10)', () => {
   let t: TestApp;
   let agent: string;
+  let admin: string;
   let oldId: string;
 
   beforeAll(async () => {
     t = await startTestApp({ clock: clockAt('2026-11-24') });
     const org = await createTestOrg(t.dataSource, 'replacement');
     agent = await tokenFor(org, ['AGENT']);
-    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    admin = await tokenFor(org, ['WARRANTY_ADMIN']);
     const { data } = await t.graphql(
       `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { warranty { id } userErrors { code } } }`,
       { input: { serialNumber: 'RP-BAT-OLD', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE', timeZone: 'Europe/Berlin' }, commissioningDate: '2024-03-15', customerId: 'rp-cust' } },
@@ -156,7 +161,7 @@ describe('replacement (rule 10)', () => {
 
   const RECORD = 'id version serialNumber status expiresAt tier customer { id } policy { id version } coverages { kind scope startDate endDate labourEndDate } replacedAt replacedBy { serialNumber } replaces { serialNumber }';
 
-  async function replaceWith(replacementSerialNumber: string) {
+  async function replaceWith(replacementSerialNumber: string, beforeCompletion?: () => Promise<void>) {
     const submitted = await t.graphql(
       `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id } userErrors { code message } } }`,
       { input: { warrantyId: oldId, kind: 'REPLACE', repairDate: '2026-11-20', currency: 'EUR', replacementSerialNumber, readings: { throughputMwh: 3, sohPct: 95 } } },
@@ -168,6 +173,7 @@ describe('replacement (rule 10)', () => {
       const { data } = await t.graphql(MUTATION(name), { input: { id, reason: 'battery swap' } }, agent);
       expect(data[name].userErrors).toEqual([]);
     }
+    await beforeCompletion?.();
     const { data } = await t.graphql(
       `mutation($input: ClaimDecisionInput!) { completeClaim(input: $input) { claim { status replacement { ${RECORD} } } userErrors { code field message } } }`,
       { input: { id, reason: 'replacement installed' } },
@@ -176,8 +182,26 @@ describe('replacement (rule 10)', () => {
     return { id, answer: data.completeClaim };
   }
 
-  it('a serial already registered refuses the completion, writing nothing', async () => {
-    const { id, answer } = await replaceWith('RP-TAKEN');
+  it('a serial already registered is refused at intake, writing nothing', async () => {
+    const count = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM warranty_claim WHERE warranty_record_id = $1`, [oldId]))[0].n;
+    const before = await count();
+    const submitted = await t.graphql(
+      `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id } userErrors { code field message } } }`,
+      { input: { warrantyId: oldId, kind: 'REPLACE', repairDate: '2026-11-20', currency: 'EUR', replacementSerialNumber: ' rp-taken ', readings: { throughputMwh: 3, sohPct: 95 } } },
+      agent,
+    );
+    expect(submitted.data.submitClaim).toEqual({
+      claim: null,
+      userErrors: [{ code: 'DUPLICATE_SERIAL', field: ['input', 'replacementSerialNumber'], message: 'the replacement RP-TAKEN is already registered' }],
+    });
+    expect(await count()).toBe(before);
+  });
+
+  it('a serial registered after intake still refuses the completion, writing nothing', async () => {
+    const { id, answer } = await replaceWith('RP-LATE', async () => {
+      const { data } = await t.graphql(`mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { code } } }`, { input: { serialNumber: 'RP-LATE', sku: 'SOFAR-PM-V2-10', site: { countryCode: 'DE' }, commissioningDate: '2024-03-15' } }, admin);
+      expect(data.registerWarranty.userErrors).toEqual([]);
+    });
     expect(answer.userErrors).toEqual([expect.objectContaining({ code: 'DUPLICATE_SERIAL' })]);
     const [{ status }] = await t.dataSource.query(`SELECT status FROM warranty_claim WHERE id = $1`, [id]);
     expect(status).toBe('IN_REPAIR');

@@ -247,7 +247,7 @@ describe('submitClaim', () => {
       const theirs = await t.graphql(SUBMIT, { input: { serialNumber: 'CL-UK-1', kind: 'REPAIR', repairDate: '2026-11-20', currency: 'EUR', cspCaseId: 'CSP-OTHER-9' } }, otherAgent);
       expect(theirs.data.submitClaim.userErrors).toEqual([]);
       const ours = await submit({ serialNumber: 'CL-DE-1', kind: 'REPAIR', repairDate: '2026-11-20', currency: 'EUR', cspCaseId: 'CSP-OTHER-9' });
-      expect(ours.userErrors).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT', field: ['input', 'cspCaseId'] })]);
+      expect(ours.userErrors).toEqual([expect.objectContaining({ code: 'CASE_TAKEN', field: ['input', 'cspCaseId'] })]);
     });
 
     it('a customer may not submit; an installer may', async () => {

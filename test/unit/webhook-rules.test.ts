@@ -178,6 +178,8 @@ describe('statusOfDomainCode and the routes', () => {
     ['FORBIDDEN', 403],
     ['INVALID_TRANSITION', 409],
     ['IDEMPOTENCY_CONFLICT', 409],
+    ['CASE_TAKEN', 409],
+    ['CASE_ALREADY_LINKED', 409],
     ['BAD_USER_INPUT', 422],
     ['WARRANTY_VOIDED', 422],
   ])('%s answers %d', (code, status) => {
@@ -185,6 +187,6 @@ describe('statusOfDomainCode and the routes', () => {
   });
 
   it('one route per source; only CLOUD streams', () => {
-    expect(Object.values(WEBHOOK_ROUTES).map((route) => `${route.source}:${route.body}`).sort()).toEqual(['CLOUD:ndjson', 'OA:json', 'PRODUCTS:json']);
+    expect(Object.values(WEBHOOK_ROUTES).map((route) => `${route.source}:${route.body}`).sort()).toEqual(['CLOUD:ndjson', 'CSP:json', 'OA:json', 'PRODUCTS:json']);
   });
 });
