@@ -120,7 +120,7 @@ describe('straight-through approval and amended lines (rules 15, 16)', () => {
       ['claim.status_changed', null, 'SUBMITTED', 1],
       ['claim.status_changed', 'SUBMITTED', 'APPROVED', 2],
     ]);
-    expect(messages[1].payload).toMatchObject({ decidedBy: 'SYSTEM', decision: { rule: 16, limit: { amount: '500.00', currency: 'EUR' }, reason: expect.stringContaining('rule 16') } });
+    expect(messages[2].payload).toMatchObject({ decidedBy: 'SYSTEM', decision: { rule: 16, limit: { amount: '500.00', currency: 'EUR' }, reason: expect.stringContaining('rule 16') } });
     // Approved: the repair may start at once.
     expect((await act('startClaimRepair', claim.id)).claim.status).toBe('IN_REPAIR');
   });
