@@ -9,6 +9,9 @@ import { calendarDateOf, type IsoDate } from '../common/calendar';
 import type { WarrantyCheckView } from '../coverage/coverage-check.service';
 import { createCoverageLoaders } from '../coverage/coverage-loaders';
 import { transactionRows } from '../db/row-reader';
+import { normaliseOperationCode } from '../labour/labour-input';
+import { flatRateTermsOf, type FlatRateTerms } from '../labour/labour-rules';
+import { flatRateTermsIn } from '../labour/labour-terms';
 import { createPolicyLoaders } from '../policies/policy-loaders';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import {
@@ -18,6 +21,7 @@ import {
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { lockVisibleUnit } from '../records/record-access';
+import type { WarrantyRecord } from '../records/warranty-record.entity';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { ClaimLine } from './claim-line.entity';
 import type { ClaimKind } from './claim-states';
@@ -91,6 +95,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     throw new DomainError('BAD_USER_INPUT', `repairDate ${command.repairDate} is in the future (today is ${today} at the site)`, ['input', 'repairDate']);
   }
   if (command.cspCaseId) await assertCaseOfOrganisation(manager, actor, command.cspCaseId);
+  const flatRates = await flatRateTermsOfLines(manager, record, command);
 
   // The unit's coverages and policy versions through the check's own loaders (one batched statement each), on this
   // transaction's connection: the rows `checkWarranty` judges, read as it reads them.
@@ -131,7 +136,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     if (!cover) covers.set(component, (cover = coverOf(deps.coverageCheck.judge(bundle, { ...request, component, capacityClaim: false }))));
     return cover;
   };
-  const priced = priceClaim(command.currency, command.lines, check.component, coverFor);
+  const priced = priceClaim(command.currency, command.lines, check.component, coverFor, flatRates);
 
   // The SLA clocks start at submission, in service hours of the site; travel logged with the claim pauses the
   // on-site clock. A refund has nobody to send on site.
@@ -204,6 +209,9 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
           endAt: input.kind === 'TRAVEL' ? input.endAt : null,
           amount: line.amount,
           covered: line.covered,
+          // Only a line the warranty pays in part keeps its covered part (rule 17); a whole one is its amount.
+          coveredAmount: line.covered && line.coveredAmount !== line.amount ? line.coveredAmount : null,
+          operationId: line.operationId,
           reason: line.reason,
         };
       }),
@@ -241,6 +249,26 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   ]);
   await writeStatusMessage(manager, claim, null);
   return claim;
+}
+
+/**
+ * Flat-rate labour (rule 17): the terms of each LABOUR line that names an operation, read in one statement of the
+ * claim's transaction (none when no line names one); an unknown operation, or one for another family or SKU, is
+ * refused on its line before anything is written.
+ */
+async function flatRateTermsOfLines(manager: EntityManager, record: WarrantyRecord, command: SubmitClaimCommand): Promise<Map<number, FlatRateTerms>> {
+  const named = command.lines.flatMap((line, index) => (line.kind === 'LABOUR' && line.operationCode ? [{ index, code: normaliseOperationCode(line.operationCode)! }] : []));
+  if (named.length === 0) return new Map();
+  const found = await flatRateTermsIn(transactionRows(manager), {
+    orgId: record.orgId,
+    codes: [...new Set(named.map((n) => n.code))],
+    asOf: command.repairDate,
+    region: record.region,
+    currency: command.currency,
+  });
+  const { terms, refusals } = flatRateTermsOf(named, found.operations, record, found.approvedRate, command.currency, command.repairDate);
+  if (refusals.length > 0) throw new DomainErrors(refusals.map((r) => new DomainError(r.code, r.message, ['input', 'lines', String(r.index), 'operationCode'])));
+  return terms;
 }
 
 /** The coverage check's loaders (coverages by record, policies by id) reading in the claim's transaction. */

@@ -18,7 +18,10 @@ export type ErrorCode =
   | 'READING_REQUIRED'
   | 'IDEMPOTENCY_CONFLICT'
   | 'WARRANTY_NOT_STARTED'
-  | 'ALREADY_CLAIMED';
+  | 'ALREADY_CLAIMED'
+  | 'DUPLICATE_VERSION'
+  | 'UNKNOWN_LABOUR_OPERATION'
+  | 'LABOUR_OPERATION_NOT_FOR_UNIT';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then
