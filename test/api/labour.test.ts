@@ -116,6 +116,18 @@ describe('flat-rate labour (rule 17)', () => {
     expect(data.labourOperations.edges).toEqual([{ node: { version: 1, standardHours: '2' } }]);
   });
 
+  it('two admins publishing the next version of a code at once: one is written, the other sees it', async () => {
+    await publish([op('T-RACE')]);
+    const [a, b] = await Promise.all([
+      publish([op('T-RACE', { version: 2, standardHours: '3', validFrom: '2025-01-01' })]),
+      publish([op('T-RACE', { version: 2, standardHours: '4', validFrom: '2025-01-01' })]),
+    ]);
+    expect([a.created + b.created]).toEqual([1]);
+    expect([...a.userErrors, ...b.userErrors]).toEqual([expect.objectContaining({ code: 'DUPLICATE_VERSION' })]);
+    const rows = await t.dataSource.query(`SELECT version FROM labour_operation WHERE org_id = $1 AND code = 'T-RACE' ORDER BY version`, [org]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+  });
+
   it('caps the hours at the standard hours of the version in force on the repair date', async () => {
     // T-PB-SWAP v2 (1.5 h, from 2026-01-01) is in force on 2026-11-20; the rate 60 is under the approved 65.
     const { claim, userErrors } = await submit([{ kind: 'LABOUR', hours: '2.5', rate: '60', operationCode: 't-pb-swap' }]);
