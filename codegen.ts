@@ -42,6 +42,8 @@ const config: CodegenConfig = {
           CoverageCheck: '../coverage/coverage-check.service#CoverageCheckView',
           Claim: '../claims/warranty-claim.entity#WarrantyClaim',
           ClaimLine: '../claims/claim-line.entity#ClaimLine',
+          LabourOperation: '../labour/labour-operation.entity#LabourOperation',
+          LabourRate: '../labour/labour-rate.entity#LabourRate',
           OutboxMessage: '../outbox/outbox-message.entity#OutboxMessage',
           FirmwareRelease: '../telemetry/telemetry.entities#FirmwareRelease',
           SaleDocument: '../records/sale-document.entity#SaleDocument',

@@ -17,6 +17,7 @@ const DOMAIN_MODULES = [
   'readings/',
   'coverage/',
   'telemetry/',
+  'labour/',
   'claims/',
   'service-items/',
   'extensions/',

@@ -14,6 +14,7 @@ import { SaleDocuments1796400000000 } from './1796400000000-SaleDocuments';
 import { GoodwillClaimAndMoney1796500000000 } from './1796500000000-GoodwillClaimAndMoney';
 import { ClaimCases1796600000000 } from './1796600000000-ClaimCases';
 import { ApprovalAndAmendments1796610000000 } from './1796610000000-ApprovalAndAmendments';
+import { LabourOperations1796620000000 } from './1796620000000-LabourOperations';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   GoodwillClaimAndMoney1796500000000,
   ClaimCases1796600000000,
   ApprovalAndAmendments1796610000000,
+  LabourOperations1796620000000,
 ];

@@ -25,7 +25,6 @@
  * the token's organisation and role like every other write.
  */
 import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
 import { DomainError } from '../src/common/errors';
 import {
   MAX_REFERENCES_PER_CALL,
@@ -35,10 +34,12 @@ import {
 import { subgraphEndpoint, type Endpoint } from '../src/endpoints';
 import { announce, CommandError, parseCommandLine, resolveEndpoint, runCommand } from './command-line';
 import { adminToken, callSubgraph } from './subgraph-client';
+import { readCsv } from './csv-file';
+
+export { FileProblems } from './csv-file';
 
 const REQUIRED_COLUMNS = ['sku', 'productId', 'productFamily'] as const;
 const COLUMNS = [...REQUIRED_COLUMNS, 'capacityKwh'] as const;
-type Column = (typeof COLUMNS)[number];
 
 const USAGE =
   'usage: npm run import-products -- <file.csv> [--url <subgraph URL>] [--token <JWT> | --org <org> [--sub <who>]] [--batch-size 1..1000]';
@@ -91,68 +92,18 @@ interface Row {
 
 const DECIMAL = /^[0-9]+(\.[0-9]+)?$/;
 
-/** One problem of the file, as "line N, column C: ..." (or "line N: ..." when no one column is at fault). */
-interface Problem {
-  line: number;
-  message: string;
-}
-
-/** The file's problems, every one, in line order: what the command prints before it exits 1 having sent nothing. */
-export class FileProblems extends CommandError {
-  constructor(readonly problems: Problem[]) {
-    const sorted = [...problems].sort((a, b) => a.line - b.line);
-    super(`${sorted.length} problem(s) in the file; nothing was sent:\n${sorted.map((p) => `  ${p.message}`).join('\n')}`);
-  }
-}
-
 /**
  * Parses and checks the whole file, and returns its rows or refuses with every problem found (FileProblems): each
  * malformed record, cell and repeated SKU, by line and column. Problems of the header row stop the check there.
  */
 export function readReferences(text: string): Row[] {
-  const problems: Problem[] = [];
-  const problem = (line: number, column: string | null, message: string) =>
-    problems.push({ line, message: `line ${line}${column ? `, column ${column}` : ''}: ${message}` });
-  let records: Array<{ record: string[]; info: { lines: number } }>;
-  try {
-    records = parse(text, {
-      info: true,
-      bom: true,
-      skip_empty_lines: true,
-      // A malformed record (a missing or extra cell) is noted and skipped, so that the rest is still checked.
-      skip_records_with_error: true,
-      on_skip: (error: { lines?: number; message: string } | undefined) => {
-        if (error) problem(error.lines ?? 0, null, error.message);
-      },
-    }) as unknown as typeof records;
-  } catch (error) {
-    const { lines, message } = error as { lines?: number; message: string };
-    throw new CommandError(lines ? `line ${lines}: ${message}` : message);
-  }
-  if (records.length === 0 && problems.length === 0) throw new CommandError('the file is empty: it needs a header row and at least one product');
-  if (records.length === 0) throw new FileProblems(problems);
-
-  const header = records[0].record.map((name) => name.trim());
-  const headerLine = records[0].info.lines;
-  const headerProblems: Problem[] = [];
-  const unknown = header.filter((name) => !(COLUMNS as readonly string[]).includes(name));
-  if (unknown.length > 0) headerProblems.push({ line: headerLine, message: `line ${headerLine}: unknown column(s) ${unknown.join(', ')}; the columns are ${COLUMNS.join(', ')}` });
-  const missing = REQUIRED_COLUMNS.filter((name) => !header.includes(name));
-  if (missing.length > 0) headerProblems.push({ line: headerLine, message: `line ${headerLine}: missing column(s) ${missing.join(', ')}` });
-  const repeated = [...new Set(header.filter((name, index) => header.indexOf(name) !== index))];
-  for (const name of repeated) headerProblems.push({ line: headerLine, message: `line ${headerLine}: column ${name} appears twice` });
-  if (headerProblems.length > 0) throw new FileProblems(headerProblems);
-  if (records.length === 1 && problems.length === 0) throw new CommandError('the file has a header but no product');
-
-  const position = new Map(header.map((name, index) => [name as Column, index]));
+  const file = readCsv(text, COLUMNS, REQUIRED_COLUMNS, 'product');
   const firstLineOfSku = new Map<string, number>();
   const rows: Row[] = [];
-  for (const { record, info } of records.slice(1)) {
-    const line = info.lines;
-    const cell = (column: Column) => (position.has(column) ? record[position.get(column)!] : '');
+  for (const { line, cell } of file.records) {
     const capacityText = cell('capacityKwh').trim();
     const capacityIsNumber = capacityText === '' || DECIMAL.test(capacityText);
-    if (!capacityIsNumber) problem(line, 'capacityKwh', `"${capacityText}" is not a number such as 10.24 (leave it empty when there is none)`);
+    if (!capacityIsNumber) file.problem(line, 'capacityKwh', `"${capacityText}" is not a number such as 10.24 (leave it empty when there is none)`);
     let reference: NormalisedProductReference;
     try {
       reference = normaliseProductReference(
@@ -166,16 +117,16 @@ export function readReferences(text: string): Row[] {
       );
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      problem(line, error.field?.at(-1) ?? null, error.message);
+      file.problem(line, error.field?.at(-1) ?? null, error.message);
       continue;
     }
     // Batches are separate calls, so a SKU repeated across two of them would not be caught by the subgraph.
     const earlier = firstLineOfSku.get(reference.sku);
-    if (earlier !== undefined) problem(line, 'sku', `"${reference.sku}" is already on line ${earlier}`);
+    if (earlier !== undefined) file.problem(line, 'sku', `"${reference.sku}" is already on line ${earlier}`);
     else firstLineOfSku.set(reference.sku, line);
     rows.push({ line, reference });
   }
-  if (problems.length > 0) throw new FileProblems(problems);
+  file.finish();
   return rows;
 }
 

@@ -2,6 +2,7 @@ import type { Actor } from './auth/actor';
 import { createHistoryLoader } from './audit/history-loader';
 import { createClaimLoaders, type ClaimLoaders } from './claims/claim-loaders';
 import { createCoverageLoaders, type CoverageLoaders } from './coverage/coverage-loaders';
+import { createLabourLoaders, type LabourLoaders } from './labour/labour-loaders';
 import { createPolicyLoaders, type PolicyLoaders } from './policies/policy-loaders';
 import { createProductLoaders, type ProductLoaders } from './products/product-loaders';
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
@@ -23,6 +24,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let coverages: CoverageLoaders | undefined;
   let policies: PolicyLoaders | undefined;
   let products: ProductLoaders | undefined;
+  let labour: LabourLoaders | undefined;
   let customerWarranties: ReturnType<typeof createCustomerWarrantiesLoader> | undefined;
   let history: ReturnType<typeof createHistoryLoader> | undefined;
   let claims: ClaimLoaders | undefined;
@@ -61,6 +63,10 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     },
     get policiesByFamily() {
       return policyLoaders().policiesByFamily;
+    },
+    /** The labour operation versions claim lines were priced under (rule 17). */
+    get labourOperationById() {
+      return (labour ??= createLabourLoaders(services.dataSource, actor)).operationById;
     },
     get referenceByProductId() {
       return productLoaders().referenceByProductId;

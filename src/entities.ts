@@ -5,6 +5,8 @@ import { CompanyDay } from './claims/company-day.entity';
 import { WarrantyClaim } from './claims/warranty-claim.entity';
 import { Coverage } from './coverage/coverage.entity';
 import { ExtensionPurchase } from './extensions/extension-purchase.entity';
+import { LabourOperation } from './labour/labour-operation.entity';
+import { LabourRate } from './labour/labour-rate.entity';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { WarrantyPolicy } from './policies/warranty-policy.entity';
 import { ProductReference } from './products/product-reference.entity';
@@ -19,5 +21,5 @@ import { FirmwareRelease, TelemetryDecision, UnitFirmware, UnitTelemetryRow } fr
 export const ENTITIES = [
   WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, ClaimCase, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
   FirmwareRelease, UnitTelemetryRow, UnitFirmware, TelemetryDecision,
-  WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim, SaleDocument,
+  WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim, SaleDocument, LabourOperation, LabourRate,
 ];

@@ -13,6 +13,7 @@ export const SCHEMA_PARTS = [
   'src/coverage/schema.graphql',
   'src/audit/schema.graphql',
   'src/outbox/schema.graphql',
+  'src/labour/schema.graphql',
   'src/claims/schema.graphql',
   'src/readings/schema.graphql',
   'src/extensions/schema.graphql',

@@ -13,6 +13,7 @@ import { coverageResolvers } from './coverage/coverage.resolvers';
 import { federationResolvers } from './federation/federation.resolvers';
 import { guardEntityRepresentations } from './federation/representations';
 import type { Resolvers } from './generated/graphql';
+import { labourResolvers } from './labour/labour.resolvers';
 import { policyResolvers } from './policies/policies.resolvers';
 import { productResolvers } from './products/products.resolvers';
 import { extensionResolvers } from './extensions/extensions.resolvers';
@@ -34,7 +35,7 @@ function mergeResolvers(...maps: Resolvers[]): Resolvers {
 }
 
 export function buildWarrantySchema(): GraphQLSchema {
-  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, outboxResolvers, federationResolvers);
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, labourResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, outboxResolvers, federationResolvers);
   const schema = buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
     resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, ObservedAt: ObservedAtScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,

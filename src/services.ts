@@ -4,6 +4,7 @@ import { ClaimsService } from './claims/claims.service';
 import { CoverageCheckService } from './coverage/coverage-check.service';
 import { PartCoverageService } from './coverage/part-coverage.service';
 import { RowReader } from './db/row-reader';
+import { LabourService } from './labour/labour.service';
 import { ExtensionsService } from './extensions/extensions.service';
 import { PoliciesService } from './policies/policies.service';
 import { ReadingsService } from './readings/readings.service';
@@ -24,6 +25,7 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   const records = new RecordsService(dataSource, policies, audit, clock);
   const partCoverages = new PartCoverageService(dataSource, audit);
   const products = new ProductsService(dataSource);
+  const labour = new LabourService(dataSource);
   // The hot read paths' loaders read through this one reader, which keeps its prepared statements' names.
   const reader = new RowReader(dataSource);
   const coverageCheck = new CoverageCheckService();
@@ -35,7 +37,7 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   const webhooks = new WebhooksService(dataSource, claims, products, telemetry);
   const serviceItems = new ServiceItemsService(dataSource, audit, clock);
   return {
-    dataSource, reader, audit, policies, products, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems,
+    dataSource, reader, audit, policies, products, labour, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
     clockSkewMs,

@@ -14,6 +14,7 @@ import { ClaimLine } from './claim-line.entity';
 import { AMENDERS, type ClaimStatus } from './claim-states';
 import { applyTransition, checkedReason, lockClaim, nextStatus, type ClaimsDeps } from './claim-transitions';
 import { MAX_LINES } from './claim-intake';
+import { flatRateTermsOfLines } from './flat-rate-lines';
 import { lineProblems, priceClaim, type ComponentCover, type LineInput, type PricedLine } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
 import { serviceCalendarFor } from './sla-calendars';
@@ -70,14 +71,16 @@ export async function amendClaimLines(deps: ClaimsDeps, actor: Actor, command: A
       throw new DomainError('BAD_USER_INPUT', `the claim is in ${claim.currency}; every amount of an amendment is in the claim's currency (got ${command.currency})`, ['input', 'currency']);
     }
     const lines = await manager.find(ClaimLine, { where: { orgId: claim.orgId, claimId: claim.id }, order: { position: 'ASC' } });
-    const slots = finalLines(command, lines);
+    const slots = finalLines(command, lines, await operationCodesOf(manager, claim.orgId, lines));
     const coverFor = frozenCovers(claim, slots);
-    const priced = priceClaim(claim.currency, slots.map((s) => s.input), claim.component, coverFor);
+    const record = await manager.findOneOrFail(WarrantyRecord, { where: { id: claim.warrantyRecordId, orgId: claim.orgId } });
+    // Flat-rate labour (rule 17) as at intake: the operation versions in force on the claim's repair date.
+    const flatRates = await flatRateTermsOfLines(manager, record, { lines: slots.map((s) => s.input), currency: claim.currency, repairDate: claim.repairDate }, (index: number) => [...(slots[index].field ?? ['input']), 'operationCode']);
+    const priced = priceClaim(claim.currency, slots.map((s) => s.input), claim.component, coverFor, flatRates);
     const digits = minorUnits(claim.currency) ?? 2;
 
     await writeLines(manager, claim, command, slots, priced.lines);
     const before = { coveredTotal: claim.coveredTotal, selfPaidTotal: claim.selfPaidTotal, total: claim.total, cover: claim.cover };
-    const record = await manager.findOneOrFail(WarrantyRecord, { where: { id: claim.warrantyRecordId, orgId: claim.orgId } });
     const policy = await manager.findOneOrFail(WarrantyPolicy, { where: { id: record.policyId, orgId: claim.orgId } });
     const onsiteDueBefore = claim.onsiteDueAt;
     if (claim.onsiteDueAt && policy.slaOnsiteHours !== null && travelChanged(lines, slots)) {
@@ -181,7 +184,7 @@ function checkCommand(command: AmendClaimLinesCommand): void {
 }
 
 /** The lines after the amendment, in order: kept and changed lines where they were, added lines after them. */
-function finalLines(command: AmendClaimLinesCommand, lines: ClaimLine[]): Slot[] {
+function finalLines(command: AmendClaimLinesCommand, lines: ClaimLine[], operationCodes: ReadonlyMap<string, string>): Slot[] {
   const byId = new Map(lines.map((l) => [l.id, l]));
   const missing: DomainError[] = [];
   command.change.forEach((c, i) => byId.has(c.lineId) || missing.push(new DomainError('NOT_FOUND', `the claim has no line ${c.lineId}`, ['input', 'change', String(i), 'lineId'])));
@@ -191,7 +194,7 @@ function finalLines(command: AmendClaimLinesCommand, lines: ClaimLine[]): Slot[]
   const removed = new Set(command.remove);
   let position = lines.reduce((max, l) => Math.max(max, l.position), -1) + 1;
   const slots: Slot[] = [
-    ...lines.filter((l) => !removed.has(l.id)).map((l) => ({ id: l.id, position: l.position, input: changed.get(l.id)?.line ?? inputOf(l), before: l, field: changed.get(l.id)?.field ?? null })),
+    ...lines.filter((l) => !removed.has(l.id)).map((l) => ({ id: l.id, position: l.position, input: changed.get(l.id)?.line ?? inputOf(l, operationCodes), before: l, field: changed.get(l.id)?.field ?? null })),
     ...command.add.map((input, i) => ({ id: randomUUID(), position: position++, input, before: null, field: ['input', 'add', String(i)] })),
   ];
   // The whole claim must still fit: its number of lines and its total (each line was checked on its own before).
@@ -230,19 +233,46 @@ async function writeLines(manager: EntityManager, claim: WarrantyClaim, command:
   const changed = new Set(command.change.map((c) => c.lineId));
   const inserts: Array<Partial<ClaimLine>> = [];
   for (const [i, slot] of slots.entries()) {
-    const row = { ...columnsOf(slot.input), component: priced[i].component, amount: priced[i].amount, covered: priced[i].covered, reason: priced[i].reason };
+    const line = priced[i];
+    const row = {
+      ...columnsOf(slot.input),
+      component: line.component,
+      amount: line.amount,
+      covered: line.covered,
+      // As intake stores it: only a line the warranty pays in part keeps its covered part (rule 17).
+      coveredAmount: line.covered && line.coveredAmount !== line.amount ? line.coveredAmount : null,
+      operationId: line.operationId,
+      reason: line.reason,
+    };
     if (!slot.before) inserts.push({ id: slot.id, orgId: claim.orgId, claimId: claim.id, position: slot.position, kind: slot.input.kind, ...row });
-    else if (changed.has(slot.id) || slot.before.covered !== row.covered || slot.before.reason !== row.reason || Number(slot.before.amount) !== Number(row.amount)) {
+    else if (
+      changed.has(slot.id) || slot.before.covered !== row.covered || slot.before.reason !== row.reason || Number(slot.before.amount) !== Number(row.amount) ||
+      slot.before.coveredAmount !== row.coveredAmount || slot.before.operationId !== row.operationId
+    ) {
       await manager.update(ClaimLine, { id: slot.id, orgId: claim.orgId }, { kind: slot.input.kind, ...row });
     }
   }
   if (inserts.length > 0) await manager.insert(ClaimLine, inserts);
 }
 
+/**
+ * The operation codes of the stored lines that named a flat-rate operation (rule 17), so that a kept line is priced
+ * again under the same operation: one statement, none when no line names one.
+ */
+async function operationCodesOf(manager: EntityManager, orgId: string, lines: readonly ClaimLine[]): Promise<Map<string, string>> {
+  const ids = [...new Set(lines.flatMap((l) => (l.operationId ? [l.operationId] : [])))];
+  if (ids.length === 0) return new Map();
+  const rows: Array<{ id: string; code: string }> = await manager.query(`SELECT id, code FROM labour_operation WHERE org_id = $1 AND id = ANY($2::uuid[])`, [orgId, ids]);
+  return new Map(rows.map((r) => [r.id, r.code]));
+}
+
 /** A stored line as the pricing reads it. */
-function inputOf(line: ClaimLine): LineInput {
+function inputOf(line: ClaimLine, operationCodes: ReadonlyMap<string, string>): LineInput {
   if (line.kind === 'PART') return { kind: 'PART', partNumber: line.partNumber ?? '', component: line.component, quantity: line.quantity ?? '0', unitPrice: line.unitPrice ?? '0' };
-  if (line.kind === 'LABOUR') return { kind: 'LABOUR', hours: line.hours ?? '0', rate: line.rate ?? '0' };
+  if (line.kind === 'LABOUR') {
+    const operationCode = line.operationId ? (operationCodes.get(line.operationId) ?? null) : null;
+    return { kind: 'LABOUR', hours: line.hours ?? '0', rate: line.rate ?? '0', operationCode };
+  }
   return { kind: 'TRAVEL', startAt: line.startAt ?? new Date(0), endAt: line.endAt ?? new Date(0), rate: line.rate };
 }
 
@@ -261,11 +291,12 @@ function columnsOf(input: LineInput) {
 
 function summaryOf(input: LineInput): Record<string, unknown> {
   const { partNumber, quantity, unitPrice, hours, rate, startAt, endAt } = columnsOf(input);
-  return Object.fromEntries(Object.entries({ kind: input.kind, partNumber, quantity, unitPrice, hours, rate, startAt, endAt }).filter(([, v]) => v !== null));
+  const operationCode = input.kind === 'LABOUR' ? (input.operationCode ?? null) : null;
+  return Object.fromEntries(Object.entries({ kind: input.kind, partNumber, quantity, unitPrice, hours, rate, operationCode, startAt, endAt }).filter(([, v]) => v !== null));
 }
 
 function lineSummary(line: ClaimLine): Record<string, unknown> {
-  return { id: line.id, ...summaryOf(inputOf(line)), amount: line.amount, covered: line.covered };
+  return { id: line.id, ...summaryOf(inputOf(line, new Map())), ...(line.operationId ? { operationId: line.operationId } : {}), amount: line.amount, covered: line.covered };
 }
 
 function travelOf(slots: Slot[]): Interval[] {

@@ -106,7 +106,7 @@ function decideException(
         actorId: actor.id,
       });
       const paidBy = `paid as goodwill: exception ${input.reference} approved by ${approver}`;
-      await manager.update(ClaimLine, { claimId: claim.id, orgId: claim.orgId }, { covered: true, reason: paidBy });
+      await manager.update(ClaimLine, { claimId: claim.id, orgId: claim.orgId }, { covered: true, coveredAmount: null, reason: paidBy });
       claim.cover = 'COVERED';
       claim.coveredTotal = claim.total;
       claim.selfPaidTotal = '0';

@@ -23,6 +23,7 @@ import { assertReplacementSerialFree } from '../records/record-replacement';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { ClaimLine } from './claim-line.entity';
 import type { ClaimKind } from './claim-states';
+import { flatRateTermsOfLines } from './flat-rate-lines';
 import { lineProblems, priceClaim, type ComponentCover, type LineInput } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
 import { serviceCalendarFor } from './sla-calendars';
@@ -106,6 +107,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   // A replacement already registered would only be refused at completion, after the repair: refused here.
   const replacementSerialNumber = command.replacementSerialNumber ? normaliseSerialNumber(command.replacementSerialNumber) : null;
   if (replacementSerialNumber) await assertReplacementSerialFree(manager, record.orgId, replacementSerialNumber, ['input', 'replacementSerialNumber']);
+  const flatRates = await flatRateTermsOfLines(manager, record, command);
 
   // The unit's coverages and policy versions through the check's own loaders (one batched statement each), on this
   // transaction's connection: the rows `checkWarranty` judges, read as it reads them.
@@ -146,7 +148,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     if (!cover) covers.set(component, (cover = coverOf(deps.coverageCheck.judge(bundle, { ...request, component, capacityClaim: false }))));
     return cover;
   };
-  const priced = priceClaim(command.currency, command.lines, check.component, coverFor);
+  const priced = priceClaim(command.currency, command.lines, check.component, coverFor, flatRates);
 
   // The SLA clocks start at submission, in service hours of the site; a claim taken from an existing case starts
   // its response clock when the case was opened (rule 14). Travel logged with the claim pauses the on-site clock.
@@ -232,6 +234,9 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
           endAt: input.kind === 'TRAVEL' ? input.endAt : null,
           amount: line.amount,
           covered: line.covered,
+          // Only a line the warranty pays in part keeps its covered part (rule 17); a whole one is its amount.
+          coveredAmount: line.covered && line.coveredAmount !== line.amount ? line.coveredAmount : null,
+          operationId: line.operationId,
           reason: line.reason,
         };
       }),

@@ -1,4 +1,5 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { LabourOperation } from '../labour/labour-operation.entity';
 import { WarrantyClaim } from './warranty-claim.entity';
 
 /** One priced line of a claim: a part, labour, or a trip; who pays it and why (line-coverage.ts). */
@@ -53,8 +54,25 @@ export class ClaimLine {
   @Column({ type: 'numeric', precision: 19, scale: 4 })
   amount: string;
 
+  /** Whether the warranty pays the line, in whole or (a flat-rate labour line over its caps) in part. */
   @Column({ type: 'boolean' })
   covered: boolean;
+
+  /**
+   * The part of a covered line the warranty pays when it is less than the whole (rule 17: hours above the
+   * operation's standard hours, a rate above the approved one); null when a covered line is paid whole. A line
+   * that is not covered pays nothing, whatever this holds.
+   */
+  @Column({ name: 'covered_amount', type: 'numeric', precision: 19, scale: 4, nullable: true })
+  coveredAmount: string | null;
+
+  /** LABOUR lines: the flat-rate operation version the line was priced under (rule 17). */
+  @Column({ name: 'operation_id', type: 'uuid', nullable: true })
+  operationId: string | null;
+
+  @ManyToOne(() => LabourOperation, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'operation_id', foreignKeyConstraintName: 'fk_claim_line_operation' })
+  operation?: LabourOperation;
 
   @Column({ type: 'text' })
   reason: string;

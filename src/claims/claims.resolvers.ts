@@ -25,6 +25,11 @@ function decimal(value: string | null): string | null {
   return value === null ? null : new Decimal(value).toString();
 }
 
+/** What the warranty pays of a line: nothing when not covered, else its covered part (rule 17) or the whole. */
+function coveredPart(line: ClaimLine): string {
+  return line.covered ? (line.coveredAmount ?? line.amount) : '0';
+}
+
 const ENDED = new Set(['REJECTED', 'CANCELLED', 'CLOSED']);
 
 /**
@@ -65,6 +70,9 @@ function lineInputs(lines: readonly ClaimLineInput[], at: (index: number) => str
     if (value === null || value === undefined) problems.push(new DomainError('BAD_USER_INPUT', `a ${lines[index].kind} line needs ${name}`, [...at(index), name]));
   };
   const converted = lines.map((line, index): LineInput => {
+    if (line.kind !== 'LABOUR' && line.operationCode !== null && line.operationCode !== undefined) {
+      problems.push(new DomainError('BAD_USER_INPUT', 'only a LABOUR line names an operation', ['input', 'lines', String(index), 'operationCode']));
+    }
     if (line.kind === 'PART') {
       need(index, 'partNumber', line.partNumber);
       need(index, 'quantity', line.quantity);
@@ -74,8 +82,9 @@ function lineInputs(lines: readonly ClaimLineInput[], at: (index: number) => str
     if (line.kind === 'LABOUR') {
       need(index, 'hours', line.hours);
       need(index, 'rate', line.rate);
-      return { kind: 'LABOUR', hours: line.hours ?? '0', rate: line.rate ?? '0' };
+      return { kind: 'LABOUR', hours: line.hours ?? '0', rate: line.rate ?? '0', operationCode: line.operationCode };
     }
+
     need(index, 'startAt', line.startAt);
     need(index, 'endAt', line.endAt);
     return { kind: 'TRAVEL', startAt: line.startAt ?? new Date(0), endAt: line.endAt ?? new Date(0), rate: line.rate };
@@ -256,6 +265,9 @@ export const claimResolvers: Resolvers = {
     unitPrice: (line) => (line.unitPrice === null ? null : moneyOf(line.unitPrice, currencyOf(line))),
     rate: (line) => (line.rate === null ? null : moneyOf(line.rate, currencyOf(line))),
     amount: (line) => moneyOf(line.amount, currencyOf(line)),
+    coveredAmount: (line) => moneyOf(coveredPart(line), currencyOf(line)),
+    selfPaidAmount: (line) => moneyOf(new Decimal(line.amount).minus(coveredPart(line)).toFixed(), currencyOf(line)),
+    operation: (line, _, context) => (line.operationId === null ? null : authenticated(context).loaders.labourOperationById.load(line.operationId)),
   },
 
   Case: {

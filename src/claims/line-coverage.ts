@@ -1,5 +1,7 @@
 import DecimalJs from 'decimal.js';
 import { fitsStoredDecimal, MAX_STORED_DECIMAL, minorUnits, storedDecimalProblem } from '../common/money';
+import { normaliseOperationCode } from '../labour/labour-input';
+import { flatRateReason, flatRateSplit, type FlatRateTerms } from '../labour/labour-rules';
 import type { ClaimCover } from './claim-states';
 
 export { minorUnits };
@@ -30,6 +32,8 @@ export interface LabourLineInput {
   kind: 'LABOUR';
   hours: string;
   rate: string;
+  /** A flat-rate labour operation (rule 17), upper-case: its standard hours and the approved rate cap the line. */
+  operationCode?: string | null;
 }
 export interface TravelLineInput {
   kind: 'TRAVEL';
@@ -54,7 +58,13 @@ export interface PricedLine {
   component: string | null;
   /** Exact decimal, rounded to the currency's minor unit. */
   amount: string;
+  /** Whether the warranty pays the line, in whole or in part. */
   covered: boolean;
+  /** The part the warranty pays, and the rest (exact, at the minor unit): they add up to `amount`. */
+  coveredAmount: string;
+  selfPaidAmount: string;
+  /** A flat-rate LABOUR line: the operation version it was capped by. */
+  operationId: string | null;
   reason: string;
 }
 
@@ -110,6 +120,9 @@ export function lineProblems(currency: string, lines: readonly LineInput[], opti
     } else if (line.kind === 'LABOUR') {
       amount('hours', line.hours, true);
       amount('rate', line.rate, false);
+      if (line.operationCode !== null && line.operationCode !== undefined && normaliseOperationCode(line.operationCode) === null) {
+        problems.push({ field: ['lines', index, 'operationCode'], message: 'an operation code is 1 to 40 letters, digits and . _ - (starting with a letter or digit)' });
+      }
     } else {
       if (!(line.endAt.getTime() > line.startAt.getTime())) {
         problems.push({ field: ['lines', index, 'endAt'], message: 'a trip must end after it starts' });
@@ -167,24 +180,30 @@ function decimalProblem(value: string, positive: boolean): string | null {
 
 /**
  * Prices the lines and says who pays each. `coverFor(component)` gives the check's decision for a component
- * (the claim's own is `claimComponent`). Lines must have passed `lineProblems`.
+ * (the claim's own is `claimComponent`). Lines must have passed `lineProblems`. `flatRates` holds, by line index,
+ * the terms of each LABOUR line that names an operation (rule 17): the warranty pays such a line only up to the
+ * operation's standard hours and the approved rate, and the rest is self-paid.
  */
 export function priceClaim(
   currency: string,
   lines: readonly LineInput[],
   claimComponent: string | null,
   coverFor: (component: string | null) => ComponentCover,
+  flatRates: ReadonlyMap<number, FlatRateTerms> = new Map(),
 ): PricedClaim {
   const digits = minorUnits(currency);
   if (digits === null) throw new Error(`unknown currency ${currency}`);
   let covered = new Decimal(0);
   let selfPaid = new Decimal(0);
+  const zero = new Decimal(0).toFixed(digits);
   const priced = lines.map((line, index): PricedLine => {
     const component = line.kind === 'PART' ? line.component?.trim() || claimComponent : claimComponent;
     const cover = coverFor(component);
     const amount = lineAmount(line, digits);
+    const terms = line.kind === 'LABOUR' ? flatRates.get(index) : undefined;
     let paid: boolean;
     let reason: string;
+    let coveredAmount = amount.toFixed(digits);
     if (line.kind === 'PART') {
       paid = cover.paysParts;
       reason = paid ? `parts of ${component ?? 'the unit'} are covered: ${cover.reason}` : `parts of ${component ?? 'the unit'} are self-paid: ${cover.reason}`;
@@ -192,14 +211,28 @@ export function priceClaim(
       paid = cover.paysLabour;
       const what = line.kind === 'LABOUR' ? 'labour' : 'travel (paid as labour)';
       reason = paid ? `${what} is covered: ${cover.reason}` : `${what} is self-paid: ${cover.reason}`;
+      if (terms && line.kind === 'LABOUR') {
+        if (paid) {
+          const split = flatRateSplit(line.hours, line.rate, terms, digits);
+          coveredAmount = split.covered;
+          reason = `${reason}; ${flatRateReason(split, terms, digits)}`;
+        } else {
+          reason = `${reason} (operation ${terms.code} v${terms.version})`;
+        }
+      }
     }
-    if (paid) covered = covered.plus(amount);
-    else selfPaid = selfPaid.plus(amount);
-    return { index, kind: line.kind, component, amount: amount.toFixed(digits), covered: paid, reason };
+    if (!paid) coveredAmount = zero;
+    const rest = amount.minus(coveredAmount);
+    covered = covered.plus(coveredAmount);
+    selfPaid = selfPaid.plus(rest);
+    return {
+      index, kind: line.kind, component, amount: amount.toFixed(digits), covered: paid, coveredAmount, selfPaidAmount: rest.toFixed(digits),
+      operationId: terms?.operationId ?? null, reason,
+    };
   });
   const claimCover = coverFor(claimComponent);
   const anyPaid = priced.some((l) => l.covered);
-  const allPaid = priced.every((l) => l.covered);
+  const allPaid = priced.every((l) => l.covered && new Decimal(l.selfPaidAmount).isZero());
   // A claim without lines is as covered as its component.
   const cover: ClaimCover =
     priced.length === 0

@@ -20,7 +20,10 @@ export type ErrorCode =
   | 'WARRANTY_NOT_STARTED'
   | 'ALREADY_CLAIMED'
   | 'CASE_TAKEN'
-  | 'CASE_ALREADY_LINKED';
+  | 'CASE_ALREADY_LINKED'
+  | 'DUPLICATE_VERSION'
+  | 'UNKNOWN_LABOUR_OPERATION'
+  | 'LABOUR_OPERATION_NOT_FOR_UNIT';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then

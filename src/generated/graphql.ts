@@ -11,6 +11,8 @@ import { WarrantyStart as WarrantyStartModel } from '../records/warranty-start';
 import { WarrantyCheckView as WarrantyCheckViewModel, CoverageCheckView as CoverageCheckViewModel } from '../coverage/coverage-check.service';
 import { WarrantyClaim as WarrantyClaimModel } from '../claims/warranty-claim.entity';
 import { ClaimLine as ClaimLineModel } from '../claims/claim-line.entity';
+import { LabourOperation as LabourOperationModel } from '../labour/labour-operation.entity';
+import { LabourRate as LabourRateModel } from '../labour/labour-rate.entity';
 import { OutboxMessage as OutboxMessageModel } from '../outbox/outbox-message.entity';
 import { FirmwareRelease as FirmwareReleaseModel } from '../telemetry/telemetry.entities';
 import { SaleDocument as SaleDocumentModel } from '../records/sale-document.entity';
@@ -300,19 +302,25 @@ export type ClaimLine = {
   __typename?: 'ClaimLine';
   amount: Money;
   component?: Maybe<Scalars['String']['output']>;
+  /** Whether the warranty pays the line, in whole or (a flat-rate labour line over its caps) in part. */
   covered: Scalars['Boolean']['output'];
+  /** The part the warranty pays and the rest; they add up to amount. */
+  coveredAmount: Money;
   endAt?: Maybe<Scalars['DateTime']['output']>;
   /** LABOUR lines. */
   hours?: Maybe<Scalars['Decimal']['output']>;
   /** Names the line in amendClaimLines. */
   id: Scalars['ID']['output'];
   kind: ClaimLineKind;
+  /** LABOUR lines priced at a flat rate: the operation version in force on the repair date. */
+  operation?: Maybe<LabourOperation>;
   /** PART lines. */
   partNumber?: Maybe<Scalars['String']['output']>;
   quantity?: Maybe<Scalars['Decimal']['output']>;
   /** LABOUR lines: per hour; TRAVEL lines: per hour of travel. */
   rate?: Maybe<Money>;
   reason: Scalars['String']['output'];
+  selfPaidAmount: Money;
   /** TRAVEL lines: the trip, which also pauses the on-site clock. */
   startAt?: Maybe<Scalars['DateTime']['output']>;
   unitPrice?: Maybe<Money>;
@@ -325,14 +333,20 @@ export type ClaimLineChangeInput = {
 };
 
 /**
- * A claim line: PART (partNumber, quantity, unitPrice; component optional), LABOUR (hours, rate) or TRAVEL
- * (startAt, endAt; rate optional).
+ * A claim line: PART (partNumber, quantity, unitPrice; component optional), LABOUR (hours, rate; operationCode
+ * optional) or TRAVEL (startAt, endAt; rate optional).
  */
 export type ClaimLineInput = {
   component?: InputMaybe<Scalars['String']['input']>;
   endAt?: InputMaybe<Scalars['DateTime']['input']>;
   hours?: InputMaybe<Scalars['Decimal']['input']>;
   kind: ClaimLineKind;
+  /**
+   * LABOUR lines: a flat-rate labour operation (rule 17). The warranty pays at most its standard hours, at most at
+   * the approved rate for the unit's region and the claim's currency; the rest is self-paid. An unknown code, or one
+   * not for this unit's family or SKU, is refused.
+   */
+  operationCode?: InputMaybe<Scalars['String']['input']>;
   partNumber?: InputMaybe<Scalars['String']['input']>;
   quantity?: InputMaybe<Scalars['Decimal']['input']>;
   rate?: InputMaybe<Scalars['Decimal']['input']>;
@@ -480,16 +494,19 @@ export type ErrorCode =
   /** A CSP case id another organisation's claims use (a case belongs to one organisation). */
   | 'CASE_TAKEN'
   | 'DUPLICATE_SERIAL'
+  | 'DUPLICATE_VERSION'
   | 'EXTENSION_CLIFF'
   | 'EXTENSION_WINDOW_CLOSED'
   | 'FORBIDDEN'
   | 'IDEMPOTENCY_CONFLICT'
   | 'INVALID_TRANSITION'
+  | 'LABOUR_OPERATION_NOT_FOR_UNIT'
   | 'NOT_FOUND'
   | 'NO_POLICY'
   | 'READING_REQUIRED'
   | 'TIER_NOT_OFFERED'
   | 'UNAUTHENTICATED'
+  | 'UNKNOWN_LABOUR_OPERATION'
   | 'WARRANTY_EXPIRED'
   | 'WARRANTY_NOT_STARTED'
   | 'WARRANTY_VOIDED';
@@ -607,6 +624,99 @@ export type HeartbeatInput = {
   serialNumber: Scalars['String']['input'];
 };
 
+/**
+ * One version of a flat-rate labour operation: a job on a product family or one SKU, and the standard hours the
+ * warranty pays for it. Versions are never edited; a claim uses the version in force on its repair date.
+ */
+export type LabourOperation = {
+  __typename?: 'LabourOperation';
+  /** Upper-case, e.g. INV-PB-SWAP: what a LABOUR claim line names. */
+  code: Scalars['String']['output'];
+  description: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** The family the operation is for; null when it is for one SKU. */
+  productFamily?: Maybe<Scalars['String']['output']>;
+  publishedAt: Scalars['DateTime']['output'];
+  /** Who published this version (null for the seeded examples). */
+  publishedById?: Maybe<Scalars['ID']['output']>;
+  /** From validFrom on, the code may no longer be named on a claim (until a later version publishes it again). */
+  retired: Scalars['Boolean']['output'];
+  /** The SKU the operation is for; null when it is for a whole family. */
+  sku?: Maybe<Scalars['String']['output']>;
+  /** Decimal hours ("1.5" = an hour and a half); null for a retirement. */
+  standardHours?: Maybe<Scalars['Decimal']['output']>;
+  validFrom: Scalars['Date']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type LabourOperationConnection = {
+  __typename?: 'LabourOperationConnection';
+  edges: Array<LabourOperationEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type LabourOperationEdge = {
+  __typename?: 'LabourOperationEdge';
+  cursor: Scalars['String']['output'];
+  node: LabourOperation;
+};
+
+export type LabourOperationInput = {
+  /** 1 to 40 letters, digits, '.', '_' or '-'; stored upper-case. */
+  code: Scalars['String']['input'];
+  /** 1 to 500 characters. */
+  description: Scalars['String']['input'];
+  /** The family the operation is for (a family with a product reference or a policy); exactly one of productFamily and sku. */
+  productFamily?: InputMaybe<Scalars['String']['input']>;
+  /** A SKU with a product reference; exactly one of productFamily and sku. */
+  sku?: InputMaybe<Scalars['String']['input']>;
+  /** Decimal hours above 0, at most 1000, at most two decimals. */
+  standardHours: Scalars['Decimal']['input'];
+  validFrom: Scalars['Date']['input'];
+  /** 1 for a new code, else the next version of the code. */
+  version: Scalars['Int']['input'];
+};
+
+export type LabourOperationPayload = {
+  __typename?: 'LabourOperationPayload';
+  operation?: Maybe<LabourOperation>;
+  userErrors: Array<UserError>;
+};
+
+/** One version of the approved hourly labour rate for a warranty region in a currency. */
+export type LabourRate = {
+  __typename?: 'LabourRate';
+  /** The most the warranty pays per hour of a flat-rate operation there, in its currency. */
+  hourlyRate: Money;
+  id: Scalars['ID']['output'];
+  publishedAt: Scalars['DateTime']['output'];
+  publishedById?: Maybe<Scalars['ID']['output']>;
+  /** A warranty region (EU, DE-AT-CH, PL, UK-IE). */
+  region: Scalars['String']['output'];
+  validFrom: Scalars['Date']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type LabourRateConnection = {
+  __typename?: 'LabourRateConnection';
+  edges: Array<LabourRateEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type LabourRateEdge = {
+  __typename?: 'LabourRateEdge';
+  cursor: Scalars['String']['output'];
+  node: LabourRate;
+};
+
+export type LabourRatePayload = {
+  __typename?: 'LabourRatePayload';
+  rate?: Maybe<LabourRate>;
+  userErrors: Array<UserError>;
+};
+
 /** CSP's answer to a claim's request to open a case: the case it opened. */
 export type LinkClaimCaseInput = {
   /** The case id CSP gave the case; a case belongs to one organisation. */
@@ -665,6 +775,17 @@ export type Mutation = {
   linkClaimCase: ClaimPayload;
   /** A mandatory firmware release (SERVICE, WARRANTY_ADMIN); publishing the same one again changes nothing. */
   publishFirmwareRelease: FirmwareReleasePayload;
+  /**
+   * Publish labour operation versions (WARRANTY_ADMIN), at most 1,000 per call, all or nothing. A code's versions
+   * are 1, 2, 3 ... in order, each valid from a date not before the previous one's; a version already published with
+   * the same values is left as it is (counted unchanged), with other values refused as DUPLICATE_VERSION.
+   */
+  publishLabourOperations: PublishLabourOperationsPayload;
+  /**
+   * Publish a new version of the approved hourly labour rate for a region and currency (WARRANTY_ADMIN), in force
+   * from validFrom (not before the latest version's).
+   */
+  publishLabourRate: LabourRatePayload;
   /** Publishes a new version of a family's or SKU's service plan (WARRANTY_ADMIN). */
   publishServicePlan: PublishServicePlanPayload;
   /**
@@ -698,6 +819,11 @@ export type Mutation = {
   removePartCoverage: PartCoveragePayload;
   /** SUBMITTED → EXCEPTION_REQUESTED for a claim not fully covered; the request goes to Landray OA (AGENT, WARRANTY_ADMIN). */
   requestClaimException: ClaimPayload;
+  /**
+   * Retire a labour operation from a date (WARRANTY_ADMIN): publishes its next version as a retirement, so claims
+   * repaired from that date on can no longer name it. Publishing a later version makes it usable again.
+   */
+  retireLabourOperation: LabourOperationPayload;
   /** Sends a parked message again (WARRANTY_ADMIN): due now, attempts from zero, the same delivery id. */
   retryOutboxMessage: RetryOutboxMessagePayload;
   /** Sets or removes an operator's free-service date shift, with its reason and event (WARRANTY_ADMIN). */
@@ -779,6 +905,16 @@ export type MutationPublishFirmwareReleaseArgs = {
 };
 
 
+export type MutationPublishLabourOperationsArgs = {
+  input: PublishLabourOperationsInput;
+};
+
+
+export type MutationPublishLabourRateArgs = {
+  input: PublishLabourRateInput;
+};
+
+
 export type MutationPublishServicePlanArgs = {
   input: PublishServicePlanInput;
 };
@@ -841,6 +977,11 @@ export type MutationRemovePartCoverageArgs = {
 
 export type MutationRequestClaimExceptionArgs = {
   input: ClaimDecisionInput;
+};
+
+
+export type MutationRetireLabourOperationArgs = {
+  input: RetireLabourOperationInput;
 };
 
 
@@ -1085,6 +1226,29 @@ export type PublishFirmwareReleaseInput = {
   version: Scalars['String']['input'];
 };
 
+export type PublishLabourOperationsInput = {
+  /** From 1 to 1,000 operation versions, each code and version at most once. */
+  operations: Array<LabourOperationInput>;
+};
+
+export type PublishLabourOperationsPayload = {
+  __typename?: 'PublishLabourOperationsPayload';
+  /** How many versions were new (0 when refused). */
+  created: Scalars['Int']['output'];
+  /** Every version sent, as stored after the call, in the order sent; null when refused. */
+  operations?: Maybe<Array<LabourOperation>>;
+  /** How many were already published with the values sent (0 when refused). */
+  unchanged: Scalars['Int']['output'];
+  userErrors: Array<UserError>;
+};
+
+export type PublishLabourRateInput = {
+  /** Above 0, with at most the currency's minor unit digits (2 for EUR). */
+  hourlyRate: MoneyInput;
+  region: Scalars['String']['input'];
+  validFrom: Scalars['Date']['input'];
+};
+
 export type PublishServicePlanInput = {
   items: Array<ServicePlanItemInput>;
   productFamily: Scalars['String']['input'];
@@ -1170,6 +1334,16 @@ export type Query = {
    * amendment), the oldest response target first (a claim without one: by submission), one statement a page.
    */
   claimsAwaitingDecision: ClaimConnection;
+  /**
+   * Flat-rate labour operation versions of the organisation (rule 17), by code then version. With `asOf`, only the
+   * version in force on that date for each code (a retired code shows its retirement). Any role of the organisation.
+   */
+  labourOperations: LabourOperationConnection;
+  /**
+   * Approved hourly labour rates (rule 17), by region, currency, version. With `asOf`, only the version in force on
+   * that date for each region and currency. Any role of the organisation.
+   */
+  labourRates: LabourRateConnection;
   /** The organisation's outbox messages, newest first, by status and destination (WARRANTY_ADMIN). */
   outboxMessages: OutboxMessageConnection;
   /**
@@ -1223,6 +1397,25 @@ export type QueryClaimsAtRiskArgs = {
 export type QueryClaimsAwaitingDecisionArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryLabourOperationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  code?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  productFamily?: InputMaybe<Scalars['String']['input']>;
+  sku?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryLabourRatesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  currency?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  region?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1425,6 +1618,12 @@ export type ReportedFirmware = {
   /** When the unit first reported this version. */
   reportedAt: Scalars['DateTime']['output'];
   version: Scalars['String']['output'];
+};
+
+export type RetireLabourOperationInput = {
+  code: Scalars['String']['input'];
+  /** Not before the latest version's validFrom. */
+  validFrom: Scalars['Date']['input'];
 };
 
 export type RetryOutboxMessageInput = {
@@ -2150,6 +2349,15 @@ export type ResolversTypes = ResolversObject<{
   FreeServiceStartSource: FreeServiceStartSource;
   HeartbeatInput: HeartbeatInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  LabourOperation: ResolverTypeWrapper<LabourOperationModel>;
+  LabourOperationConnection: ResolverTypeWrapper<Omit<LabourOperationConnection, 'edges'> & { edges: Array<ResolversTypes['LabourOperationEdge']> }>;
+  LabourOperationEdge: ResolverTypeWrapper<Omit<LabourOperationEdge, 'node'> & { node: ResolversTypes['LabourOperation'] }>;
+  LabourOperationInput: LabourOperationInput;
+  LabourOperationPayload: ResolverTypeWrapper<Omit<LabourOperationPayload, 'operation'> & { operation?: Maybe<ResolversTypes['LabourOperation']> }>;
+  LabourRate: ResolverTypeWrapper<LabourRateModel>;
+  LabourRateConnection: ResolverTypeWrapper<Omit<LabourRateConnection, 'edges'> & { edges: Array<ResolversTypes['LabourRateEdge']> }>;
+  LabourRateEdge: ResolverTypeWrapper<Omit<LabourRateEdge, 'node'> & { node: ResolversTypes['LabourRate'] }>;
+  LabourRatePayload: ResolverTypeWrapper<Omit<LabourRatePayload, 'rate'> & { rate?: Maybe<ResolversTypes['LabourRate']> }>;
   LinkClaimCaseInput: LinkClaimCaseInput;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
@@ -2172,6 +2380,9 @@ export type ResolversTypes = ResolversObject<{
   ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ResolverTypeWrapper<ProjectedEnd>;
   PublishFirmwareReleaseInput: PublishFirmwareReleaseInput;
+  PublishLabourOperationsInput: PublishLabourOperationsInput;
+  PublishLabourOperationsPayload: ResolverTypeWrapper<Omit<PublishLabourOperationsPayload, 'operations'> & { operations?: Maybe<Array<ResolversTypes['LabourOperation']>> }>;
+  PublishLabourRateInput: PublishLabourRateInput;
   PublishServicePlanInput: PublishServicePlanInput;
   PublishServicePlanPayload: ResolverTypeWrapper<Omit<PublishServicePlanPayload, 'plan'> & { plan?: Maybe<ResolversTypes['ServicePlan']> }>;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
@@ -2195,6 +2406,7 @@ export type ResolversTypes = ResolversObject<{
   ReinstateWarrantyPayload: ResolverTypeWrapper<Omit<ReinstateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RemovePartCoverageInput: RemovePartCoverageInput;
   ReportedFirmware: ResolverTypeWrapper<ReportedFirmware>;
+  RetireLabourOperationInput: RetireLabourOperationInput;
   RetryOutboxMessageInput: RetryOutboxMessageInput;
   RetryOutboxMessagePayload: ResolverTypeWrapper<Omit<RetryOutboxMessagePayload, 'message'> & { message?: Maybe<ResolversTypes['OutboxMessage']> }>;
   SaleDocument: ResolverTypeWrapper<SaleDocumentModel>;
@@ -2293,6 +2505,15 @@ export type ResolversParentTypes = ResolversObject<{
   FirmwareReportInput: FirmwareReportInput;
   HeartbeatInput: HeartbeatInput;
   JSON: Scalars['JSON']['output'];
+  LabourOperation: LabourOperationModel;
+  LabourOperationConnection: Omit<LabourOperationConnection, 'edges'> & { edges: Array<ResolversParentTypes['LabourOperationEdge']> };
+  LabourOperationEdge: Omit<LabourOperationEdge, 'node'> & { node: ResolversParentTypes['LabourOperation'] };
+  LabourOperationInput: LabourOperationInput;
+  LabourOperationPayload: Omit<LabourOperationPayload, 'operation'> & { operation?: Maybe<ResolversParentTypes['LabourOperation']> };
+  LabourRate: LabourRateModel;
+  LabourRateConnection: Omit<LabourRateConnection, 'edges'> & { edges: Array<ResolversParentTypes['LabourRateEdge']> };
+  LabourRateEdge: Omit<LabourRateEdge, 'node'> & { node: ResolversParentTypes['LabourRate'] };
+  LabourRatePayload: Omit<LabourRatePayload, 'rate'> & { rate?: Maybe<ResolversParentTypes['LabourRate']> };
   LinkClaimCaseInput: LinkClaimCaseInput;
   Money: Money;
   MoneyInput: MoneyInput;
@@ -2314,6 +2535,9 @@ export type ResolversParentTypes = ResolversObject<{
   ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ProjectedEnd;
   PublishFirmwareReleaseInput: PublishFirmwareReleaseInput;
+  PublishLabourOperationsInput: PublishLabourOperationsInput;
+  PublishLabourOperationsPayload: Omit<PublishLabourOperationsPayload, 'operations'> & { operations?: Maybe<Array<ResolversParentTypes['LabourOperation']>> };
+  PublishLabourRateInput: PublishLabourRateInput;
   PublishServicePlanInput: PublishServicePlanInput;
   PublishServicePlanPayload: Omit<PublishServicePlanPayload, 'plan'> & { plan?: Maybe<ResolversParentTypes['ServicePlan']> };
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
@@ -2335,6 +2559,7 @@ export type ResolversParentTypes = ResolversObject<{
   ReinstateWarrantyPayload: Omit<ReinstateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   RemovePartCoverageInput: RemovePartCoverageInput;
   ReportedFirmware: ReportedFirmware;
+  RetireLabourOperationInput: RetireLabourOperationInput;
   RetryOutboxMessageInput: RetryOutboxMessageInput;
   RetryOutboxMessagePayload: Omit<RetryOutboxMessagePayload, 'message'> & { message?: Maybe<ResolversParentTypes['OutboxMessage']> };
   SaleDocument: SaleDocumentModel;
@@ -2488,14 +2713,17 @@ export type ClaimLineResolvers<ContextType = RequestContext, ParentType extends 
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   component?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   covered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  coveredAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   endAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   hours?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ClaimLineKind'], ParentType, ContextType>;
+  operation?: Resolver<Maybe<ResolversTypes['LabourOperation']>, ParentType, ContextType>;
   partNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   quantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   rate?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  selfPaidAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   startAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   unitPrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -2625,6 +2853,70 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type LabourOperationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LabourOperation'] = ResolversParentTypes['LabourOperation']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  productFamily?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  publishedById?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  retired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  sku?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  standardHours?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  validFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type LabourOperationConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LabourOperationConnection'] = ResolversParentTypes['LabourOperationConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['LabourOperationEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type LabourOperationEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LabourOperationEdge'] = ResolversParentTypes['LabourOperationEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['LabourOperation'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type LabourOperationPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LabourOperationPayload'] = ResolversParentTypes['LabourOperationPayload']> = ResolversObject<{
+  operation?: Resolver<Maybe<ResolversTypes['LabourOperation']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type LabourRateResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LabourRate'] = ResolversParentTypes['LabourRate']> = ResolversObject<{
+  hourlyRate?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  publishedById?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  validFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type LabourRateConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LabourRateConnection'] = ResolversParentTypes['LabourRateConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['LabourRateEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type LabourRateEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LabourRateEdge'] = ResolversParentTypes['LabourRateEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['LabourRate'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type LabourRatePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LabourRatePayload'] = ResolversParentTypes['LabourRatePayload']> = ResolversObject<{
+  rate?: Resolver<Maybe<ResolversTypes['LabourRate']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type MoneyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2643,6 +2935,8 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   evaluateTelemetry?: Resolver<ResolversTypes['EvaluateTelemetryPayload'], ParentType, ContextType, RequireFields<MutationEvaluateTelemetryArgs, 'input'>>;
   linkClaimCase?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationLinkClaimCaseArgs, 'input'>>;
   publishFirmwareRelease?: Resolver<ResolversTypes['FirmwareReleasePayload'], ParentType, ContextType, RequireFields<MutationPublishFirmwareReleaseArgs, 'input'>>;
+  publishLabourOperations?: Resolver<ResolversTypes['PublishLabourOperationsPayload'], ParentType, ContextType, RequireFields<MutationPublishLabourOperationsArgs, 'input'>>;
+  publishLabourRate?: Resolver<ResolversTypes['LabourRatePayload'], ParentType, ContextType, RequireFields<MutationPublishLabourRateArgs, 'input'>>;
   publishServicePlan?: Resolver<ResolversTypes['PublishServicePlanPayload'], ParentType, ContextType, RequireFields<MutationPublishServicePlanArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
   purchaseExtension?: Resolver<ResolversTypes['PurchaseExtensionPayload'], ParentType, ContextType, RequireFields<MutationPurchaseExtensionArgs, 'input'>>;
@@ -2656,6 +2950,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   rejectClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRejectClaimArgs, 'input'>>;
   removePartCoverage?: Resolver<ResolversTypes['PartCoveragePayload'], ParentType, ContextType, RequireFields<MutationRemovePartCoverageArgs, 'input'>>;
   requestClaimException?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRequestClaimExceptionArgs, 'input'>>;
+  retireLabourOperation?: Resolver<ResolversTypes['LabourOperationPayload'], ParentType, ContextType, RequireFields<MutationRetireLabourOperationArgs, 'input'>>;
   retryOutboxMessage?: Resolver<ResolversTypes['RetryOutboxMessagePayload'], ParentType, ContextType, RequireFields<MutationRetryOutboxMessageArgs, 'input'>>;
   shiftFreeServiceDate?: Resolver<ResolversTypes['ShiftFreeServiceDatePayload'], ParentType, ContextType, RequireFields<MutationShiftFreeServiceDateArgs, 'input'>>;
   startClaimRepair?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationStartClaimRepairArgs, 'input'>>;
@@ -2802,6 +3097,14 @@ export type ProjectedEndResolvers<ContextType = RequestContext, ParentType exten
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type PublishLabourOperationsPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishLabourOperationsPayload'] = ResolversParentTypes['PublishLabourOperationsPayload']> = ResolversObject<{
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  operations?: Resolver<Maybe<Array<ResolversTypes['LabourOperation']>>, ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type PublishServicePlanPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishServicePlanPayload'] = ResolversParentTypes['PublishServicePlanPayload']> = ResolversObject<{
   plan?: Resolver<Maybe<ResolversTypes['ServicePlan']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -2827,6 +3130,8 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   claims?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsArgs, 'first'>>;
   claimsAtRisk?: Resolver<Array<ResolversTypes['ClaimAtRisk']>, ParentType, ContextType, RequireFields<QueryClaimsAtRiskArgs, 'first' | 'withinServiceHours'>>;
   claimsAwaitingDecision?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsAwaitingDecisionArgs, 'first'>>;
+  labourOperations?: Resolver<ResolversTypes['LabourOperationConnection'], ParentType, ContextType, RequireFields<QueryLabourOperationsArgs, 'first'>>;
+  labourRates?: Resolver<ResolversTypes['LabourRateConnection'], ParentType, ContextType, RequireFields<QueryLabourRatesArgs, 'first'>>;
   outboxMessages?: Resolver<ResolversTypes['OutboxMessageConnection'], ParentType, ContextType, RequireFields<QueryOutboxMessagesArgs, 'first'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
   serviceItems?: Resolver<Maybe<ResolversTypes['ServiceItems']>, ParentType, ContextType, RequireFields<QueryServiceItemsArgs, 'ignoreBrokerStock' | 'serialNumber'>>;
@@ -3198,6 +3503,14 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   FirmwareRelease?: FirmwareReleaseResolvers<ContextType>;
   FirmwareReleasePayload?: FirmwareReleasePayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  LabourOperation?: LabourOperationResolvers<ContextType>;
+  LabourOperationConnection?: LabourOperationConnectionResolvers<ContextType>;
+  LabourOperationEdge?: LabourOperationEdgeResolvers<ContextType>;
+  LabourOperationPayload?: LabourOperationPayloadResolvers<ContextType>;
+  LabourRate?: LabourRateResolvers<ContextType>;
+  LabourRateConnection?: LabourRateConnectionResolvers<ContextType>;
+  LabourRateEdge?: LabourRateEdgeResolvers<ContextType>;
+  LabourRatePayload?: LabourRatePayloadResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   ObservedAt?: GraphQLScalarType;
@@ -3215,6 +3528,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ProductReferenceConnection?: ProductReferenceConnectionResolvers<ContextType>;
   ProductReferenceEdge?: ProductReferenceEdgeResolvers<ContextType>;
   ProjectedEnd?: ProjectedEndResolvers<ContextType>;
+  PublishLabourOperationsPayload?: PublishLabourOperationsPayloadResolvers<ContextType>;
   PublishServicePlanPayload?: PublishServicePlanPayloadResolvers<ContextType>;
   PublishWarrantyPolicyPayload?: PublishWarrantyPolicyPayloadResolvers<ContextType>;
   PurchaseExtensionPayload?: PurchaseExtensionPayloadResolvers<ContextType>;

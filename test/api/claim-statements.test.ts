@@ -25,6 +25,18 @@ describe('claim SQL statements', () => {
       );
       expect(data.registerWarranty.userErrors).toEqual([]);
     }
+    const operations = [
+      { code: 'CS-PB-SWAP', version: 1, description: 'Replace the power board', productFamily: 'INVERTER', standardHours: '2', validFrom: '2024-01-01' },
+      { code: 'CS-DIAG', version: 1, description: 'Diagnose', productFamily: 'INVERTER', standardHours: '1', validFrom: '2024-01-01' },
+    ];
+    const published = await t.graphql(
+      `mutation($input: PublishLabourOperationsInput!) { publishLabourOperations(input: $input) { userErrors { message } } }`, { input: { operations } }, admin,
+    );
+    expect(published.data.publishLabourOperations.userErrors).toEqual([]);
+    const rate = await t.graphql(
+      `mutation { publishLabourRate(input: { region: "DE-AT-CH", hourlyRate: { amount: "75", currency: "EUR" }, validFrom: "2024-01-01" }) { userErrors { message } } }`, {}, admin,
+    );
+    expect(rate.data.publishLabourRate.userErrors).toEqual([]);
   });
 
   afterAll(() => t?.stop());
@@ -98,6 +110,29 @@ describe('claim SQL statements', () => {
     expect(replace.result.data.submitClaim.userErrors).toEqual([]);
     expect(withCase.sqlQueries).toBeLessThanOrEqual(12);
     expect(replace.sqlQueries).toBeLessThanOrEqual(12);
+  });
+
+  it('a claim whose labour line names a flat-rate operation costs one statement more (the operations and the approved rate, read together)', async () => {
+    const { result, sqlQueries } = await measured(() =>
+      postGraphQL(
+        t.url,
+        `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id cover } userErrors { message } } }`,
+        {
+          input: {
+            serialNumber: 'CS-1', kind: 'REPAIR', repairDate: '2026-11-20', component: 'POWER_BOARD', currency: 'EUR',
+            lines: [
+              { kind: 'PART', partNumber: 'PB-10K', quantity: '1', unitPrice: '249.99' },
+              { kind: 'LABOUR', hours: '3', rate: '90', operationCode: 'CS-PB-SWAP' },
+              { kind: 'LABOUR', hours: '1', rate: '90', operationCode: 'CS-DIAG' },
+            ],
+          },
+        },
+        agent,
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.submitClaim).toMatchObject({ claim: { cover: 'PARTLY_COVERED' }, userErrors: [] });
+    expect(sqlQueries).toBeLessThanOrEqual(12);
   });
 
   it('completing a REPLACE claim moves the coverages to the replacement, at the same statement count', async () => {

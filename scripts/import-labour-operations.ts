@@ -1,0 +1,173 @@
+/**
+ * Imports flat-rate labour operation versions (rule 17) from a CSV file into an organisation, through a running
+ * subgraph's publishLabourOperations mutation (so the same validation, role check, tenancy and transaction apply).
+ *
+ *   npm run import-labour-operations -- operations.csv [--url <subgraph URL>] [--token <JWT> | --org <org> [--sub <who>]]
+ *                                                      [--batch-size 1000]
+ *
+ * The subgraph is --url, else SUBGRAPH_URL, else the one `npm start` runs with the same environment
+ * (http://localhost:$PORT/, PORT defaulting to 4001); the command says which on stderr before it calls.
+ *
+ * The CSV has a header row naming the columns code, version, description, standardHours, validFrom, and
+ * productFamily and/or sku (in any order; each row fills exactly one of the two). The whole file is checked before
+ * anything is sent, and every bad line is reported; a good file is then sent in batches of at most 1,000 rows,
+ * each all or nothing, the versions of one code kept in one batch where they fit. Re-running a file is harmless:
+ * versions already published with the same values are counted as unchanged.
+ *
+ * The token comes from --token, else the TOKEN variable; outside production, --org mints a WARRANTY_ADMIN token
+ * for that organisation with JWT_SECRET or the development secret (like `npm run token`).
+ *
+ * Exit codes: 0 imported, 1 refused (bad file, refused batch, unreachable subgraph), 2 usage.
+ */
+import { readFileSync } from 'node:fs';
+import { DomainError, DomainErrors } from '../src/common/errors';
+import { MAX_OPERATIONS_PER_CALL, normaliseLabourOperation, type NormalisedLabourOperation } from '../src/labour/labour-input';
+import { subgraphEndpoint, type Endpoint } from '../src/endpoints';
+import { announce, CommandError, parseCommandLine, resolveEndpoint, runCommand } from './command-line';
+import { readCsv } from './csv-file';
+import { adminToken, callSubgraph } from './subgraph-client';
+
+const REQUIRED_COLUMNS = ['code', 'version', 'description', 'standardHours', 'validFrom'] as const;
+const COLUMNS = [...REQUIRED_COLUMNS, 'productFamily', 'sku'] as const;
+
+const USAGE =
+  'usage: npm run import-labour-operations -- <file.csv> [--url <subgraph URL>] [--token <JWT> | --org <org> [--sub <who>]] [--batch-size 1..1000]';
+
+interface Options {
+  file: string;
+  subgraph: Endpoint;
+  token: string | null;
+  org: string | null;
+  sub: string;
+  batchSize: number;
+}
+
+export function parseArguments(argv: string[], env: Record<string, string | undefined> = process.env): Options {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { url: { type: 'string' }, token: { type: 'string' }, org: { type: 'string' }, sub: { type: 'string' }, 'batch-size': { type: 'string' } },
+    USAGE,
+    true,
+  );
+  for (const name of ['url', 'token', 'org', 'sub', 'batch-size'] as const) {
+    if (values[name] === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
+  }
+  if (positionals.length !== 1) throw new CommandError(`give exactly one CSV file\n${USAGE}`, 2);
+  const batchSize = Number(values['batch-size'] ?? MAX_OPERATIONS_PER_CALL);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_OPERATIONS_PER_CALL) {
+    throw new CommandError(`--batch-size must be a whole number from 1 to ${MAX_OPERATIONS_PER_CALL}`, 2);
+  }
+  const token = values.token ?? (env.TOKEN || null);
+  const org = values.org ?? null;
+  if (!token && !org) throw new CommandError(`give --token (or TOKEN), or --org to mint a development admin token\n${USAGE}`, 2);
+  if (!token && env.NODE_ENV === 'production') {
+    throw new CommandError('in production, give a WARRANTY_ADMIN token with --token or TOKEN; --org only mints development tokens', 2);
+  }
+  return {
+    file: positionals[0],
+    subgraph: resolveEndpoint(() => subgraphEndpoint(env, values.url)),
+    token,
+    org,
+    sub: values.sub ?? 'import-labour-operations',
+    batchSize,
+  };
+}
+
+export interface Row {
+  line: number;
+  operation: NormalisedLabourOperation;
+}
+
+const WHOLE = /^[0-9]{1,9}$/;
+
+/**
+ * Parses and checks the whole file, and returns its rows in code and version order, or refuses with every problem
+ * found (FileProblems): each malformed record and cell, and a code and version on two lines.
+ */
+export function readOperations(text: string): Row[] {
+  const file = readCsv(text, COLUMNS, REQUIRED_COLUMNS, 'labour operation');
+  const firstLine = new Map<string, number>();
+  const rows: Row[] = [];
+  for (const { line, cell } of file.records) {
+    const versionText = cell('version').trim();
+    if (!WHOLE.test(versionText)) file.problem(line, 'version', `"${versionText}" is not a whole number such as 1`);
+    let operation: NormalisedLabourOperation;
+    try {
+      operation = normaliseLabourOperation(
+        {
+          code: cell('code'),
+          version: WHOLE.test(versionText) ? Number(versionText) : 1,
+          description: cell('description'),
+          productFamily: cell('productFamily'),
+          sku: cell('sku'),
+          standardHours: cell('standardHours'),
+          validFrom: cell('validFrom').trim(),
+        },
+        [],
+      );
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      for (const e of error instanceof DomainErrors ? error.errors : [error]) file.problem(line, e.field?.at(-1) ?? null, e.message);
+      continue;
+    }
+    if (!WHOLE.test(versionText)) continue;
+    const key = `${operation.code}@${operation.version}`;
+    const earlier = firstLine.get(key);
+    if (earlier !== undefined) file.problem(line, 'version', `${operation.code} version ${operation.version} is already on line ${earlier}`);
+    else firstLine.set(key, line);
+    rows.push({ line, operation });
+  }
+  file.finish();
+  // A code's versions in order, so that each batch publishes the next version after the one before it.
+  return rows.sort((a, b) => (a.operation.code < b.operation.code ? -1 : a.operation.code > b.operation.code ? 1 : a.operation.version - b.operation.version));
+}
+
+const PUBLISH = `mutation ImportLabourOperations($input: PublishLabourOperationsInput!) {
+  publishLabourOperations(input: $input) { created unchanged userErrors { code field message } }
+}`;
+
+interface BatchResult {
+  created: number;
+  unchanged: number;
+  userErrors: Array<{ code: string; field: string[] | null; message: string }>;
+}
+
+async function main(): Promise<void> {
+  const options = parseArguments(process.argv.slice(2));
+  let text: string;
+  try {
+    text = readFileSync(options.file, 'utf8');
+  } catch (error) {
+    throw new CommandError(`cannot read ${options.file}: ${(error as Error).message}`, 2);
+  }
+  const rows = readOperations(text);
+  const token = await adminToken(options.token, options.org, options.sub);
+  announce('import-labour-operations', 'sending to the subgraph at', options.subgraph);
+
+  const totals = { created: 0, unchanged: 0 };
+  const batches = Math.ceil(rows.length / options.batchSize);
+  for (let b = 0; b < batches; b += 1) {
+    const batch = rows.slice(b * options.batchSize, (b + 1) * options.batchSize);
+    const result = await callSubgraph<BatchResult>(
+      options.subgraph.url, token, PUBLISH, { input: { operations: batch.map((row) => row.operation) } }, 'publishLabourOperations', 'the import',
+    );
+    if (result.userErrors.length > 0) {
+      const refused = result.userErrors.map((problem) => {
+        const [, , index, column] = problem.field ?? [];
+        const where = index !== undefined ? `line ${batch[Number(index)]?.line}${column ? `, column ${column}` : ''}: ` : '';
+        return `${where}${problem.code} ${problem.message}.`;
+      });
+      const done = b > 0 ? ` Batches 1 to ${b} were imported: ${summary(totals)}.` : ' Nothing was imported.';
+      throw new CommandError(`${refused.join('\n')}${done}`);
+    }
+    totals.created += result.created;
+    totals.unchanged += result.unchanged;
+  }
+  process.stdout.write(`imported ${rows.length} labour operation version(s) in ${batches} batch(es): ${summary(totals)}\n`);
+}
+
+function summary(totals: { created: number; unchanged: number }): string {
+  return `${totals.created} created, ${totals.unchanged} unchanged`;
+}
+
+if (require.main === module) runCommand('import-labour-operations', main);
