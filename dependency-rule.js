@@ -18,6 +18,7 @@ const DOMAIN_MODULES = [
   'coverage/',
   'telemetry/',
   'claims/',
+  'returns/',
   'service-items/',
   'extensions/',
   'webhooks/',

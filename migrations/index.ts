@@ -12,6 +12,7 @@ import { WebhookReceipts1796200000000 } from './1796200000000-WebhookReceipts';
 import { ServiceItems1796300000000 } from './1796300000000-ServiceItems';
 import { SaleDocuments1796400000000 } from './1796400000000-SaleDocuments';
 import { GoodwillClaimAndMoney1796500000000 } from './1796500000000-GoodwillClaimAndMoney';
+import { PartReturns1796630000000 } from './1796630000000-PartReturns';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ServiceItems1796300000000,
   SaleDocuments1796400000000,
   GoodwillClaimAndMoney1796500000000,
+  PartReturns1796630000000,
 ];

@@ -8,6 +8,7 @@ import type { CoverageCheckService } from '../coverage/coverage-check.service';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import type { Clock } from '../common/clock';
 import { registerReplacement } from '../records/record-replacement';
+import type { ClaimApprovedHook } from './claim-charge-back';
 import { decideTransition, FINAL_STATUSES, type ClaimAction, type ClaimStatus } from './claim-states';
 import { WarrantyClaim } from './warranty-claim.entity';
 
@@ -20,6 +21,11 @@ export interface ClaimsDeps {
   audit: AuditService;
   coverageCheck: CoverageCheckService;
   clock: Clock;
+  /**
+   * What other modules do when a claim becomes APPROVED, in the approval's transaction (returns/ authorises the
+   * parts to return): given at composition (services.ts), so claims calls them without importing those modules.
+   */
+  onApproved: ClaimApprovedHook[];
 }
 
 /**
@@ -109,6 +115,8 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
     },
   ]);
   await writeStatusMessage(manager, claim, from);
+  // The one place a claim becomes APPROVED (by an agent, by an exception, or by the system at intake).
+  if (to === 'APPROVED') for (const hook of deps.onApproved) await hook(manager, claim, actor.id);
   return claim;
 }
 

@@ -10,12 +10,14 @@ import { submitClaim, type SubmitClaimCommand } from './claim-intake';
 import { claimsAtRisk, listClaims, type ClaimListFilter } from './claim-queries';
 import { transitionClaim, type ClaimsDeps } from './claim-transitions';
 import type { WarrantyClaim } from './warranty-claim.entity';
+import type { ClaimApprovedHook } from './claim-charge-back';
 
 // The claims' public types and helpers, where they were before the split.
 export type { SubmitClaimCommand } from './claim-intake';
 export { hashRequest } from './claim-intake';
 export type { ClaimListFilter } from './claim-queries';
 export { writeStatusMessage } from './claim-transitions';
+export { chargeBackLines, type ClaimApprovedHook, type LineChargeBack } from './claim-charge-back';
 
 /**
  * The claims desk: intake (claim-intake.ts), transitions and replacements (claim-transitions.ts), exceptions
@@ -26,7 +28,12 @@ export class ClaimsService {
   private readonly deps: ClaimsDeps;
 
   constructor(dataSource: DataSource, audit: AuditService, coverageCheck: CoverageCheckService, clock: Clock = () => new Date()) {
-    this.deps = { dataSource, audit, coverageCheck, clock };
+    this.deps = { dataSource, audit, coverageCheck, clock, onApproved: [] };
+  }
+
+  /** Adds a hook every approval runs in its transaction (claim-transitions.ts, applyTransition); set at composition. */
+  whenApproved(hook: ClaimApprovedHook): void {
+    this.deps.onApproved.push(hook);
   }
 
   /** submitClaim in claim-intake.ts. */

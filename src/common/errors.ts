@@ -18,7 +18,10 @@ export type ErrorCode =
   | 'READING_REQUIRED'
   | 'IDEMPOTENCY_CONFLICT'
   | 'WARRANTY_NOT_STARTED'
-  | 'ALREADY_CLAIMED';
+  | 'ALREADY_CLAIMED'
+  | 'RETURN_NOT_AUTHORISED'
+  | 'RETURN_NOT_RECEIVED'
+  | 'RETURN_STEP_CONFLICT';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then

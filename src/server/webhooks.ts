@@ -22,7 +22,7 @@ import type { WebhookConfig } from '../config';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, startSignatureCheck, TIMESTAMP_HEADER } from '../common/signing';
 import type { Services } from '../services';
 import {
-  checkTimestamp, malformed, MAX_NDJSON_LINE_CHARS, readEnvelope, readExceptionDecision, readSkuChanges, readTelemetryLine,
+  checkTimestamp, malformed, MAX_NDJSON_LINE_CHARS, readEnvelope, readExceptionDecision, readPartReturnStep, readSkuChanges, readTelemetryLine,
   statusOfDomainCode, WebhookRefusal, type TelemetryLine, type WebhookResult, type WebhookSource,
 } from '../webhooks/webhook-rules';
 import type { Delivery, Receipt } from '../webhooks/webhooks.service';
@@ -164,7 +164,7 @@ interface Sender {
   noteDelivery(envelope: Pick<Delivery, 'deliveryId' | 'orgId'>): void;
 }
 
-/** OA's decision or Products' SKU changes: the whole (small) body, its signature checked before it is parsed. */
+/** OA's decision, Products' SKU changes or the warehouse's return steps: the whole (small) body, its signature checked before it is parsed. */
 async function receiveJson(request: IncomingMessage, authentication: Authentication, sender: Sender, options: WebhookHandlerOptions): Promise<Receipt<unknown>> {
   const raw = await readBodyBytes(request, options.signal);
   if (authentication.kind === 'signature') {
@@ -181,9 +181,9 @@ async function receiveJson(request: IncomingMessage, authentication: Authenticat
   sender.noteDelivery(envelope);
   const delivery: Delivery = { source: sender.source, actorId: sender.actorId, ...envelope };
   const fields = body as Record<string, unknown>;
-  return sender.source === 'OA'
-    ? options.services.webhooks.exceptionDecision(delivery, readExceptionDecision(fields))
-    : options.services.webhooks.skuChanges(delivery, readSkuChanges(fields));
+  if (sender.source === 'OA') return options.services.webhooks.exceptionDecision(delivery, readExceptionDecision(fields));
+  if (sender.source === 'WAREHOUSE') return options.services.webhooks.partReturnStep(delivery, readPartReturnStep(fields));
+  return options.services.webhooks.skuChanges(delivery, readSkuChanges(fields));
 }
 
 /**
