@@ -280,6 +280,8 @@ export type ClaimLine = {
   endAt?: Maybe<Scalars['DateTime']['output']>;
   /** LABOUR lines. */
   hours?: Maybe<Scalars['Decimal']['output']>;
+  /** The line's id (a part return names it). */
+  id: Scalars['ID']['output'];
   kind: ClaimLineKind;
   /** PART lines. */
   partNumber?: Maybe<Scalars['String']['output']>;
@@ -2593,6 +2595,7 @@ export type ClaimLineResolvers<ContextType = RequestContext, ParentType extends 
   covered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   endAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   hours?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ClaimLineKind'], ParentType, ContextType>;
   partNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   partReturn?: Resolver<Maybe<ResolversTypes['PartReturn']>, ParentType, ContextType>;

@@ -68,7 +68,9 @@ export const MARK_OVERDUE = `
     WHERE pr.received_at IS NULL AND pr.charged_back_at IS NULL AND c.status = 'CLOSED'
       AND c.closed_at + pr.window_days * interval '1 day' < $1::timestamptz AND ($2::text IS NULL OR pr.org_id = $2)
     ORDER BY pr.id LIMIT $3
-    FOR UPDATE OF pr SKIP LOCKED)
-  UPDATE part_return pr SET charged_back_at = $1, charge_back_reason = 'NOT_RECEIVED', row_version = pr.row_version + 1
-  FROM overdue o WHERE pr.id = o.id AND pr.received_at IS NULL AND pr.charged_back_at IS NULL
-  RETURNING pr.id, pr.org_id, pr.claim_id, pr.claim_line_id, pr.rma_number, pr.part_number, pr.window_days`;
+    FOR UPDATE OF pr SKIP LOCKED),
+  marked AS (
+    UPDATE part_return pr SET charged_back_at = $1, charge_back_reason = 'NOT_RECEIVED', row_version = pr.row_version + 1
+    FROM overdue o WHERE pr.id = o.id AND pr.received_at IS NULL AND pr.charged_back_at IS NULL
+    RETURNING pr.id, pr.org_id, pr.claim_id, pr.claim_line_id, pr.rma_number, pr.part_number, pr.window_days)
+  SELECT * FROM marked`;
