@@ -50,6 +50,8 @@ const config: CodegenConfig = {
           ServicePlan: '../service-items/service-items.service#PlanWithItems',
           ServicePlanItem: '../service-items/service-plan.entity#ServicePlanItem',
           ServiceItemClaim: '../service-items/service-item-claim.entity#ServiceItemClaim',
+          PartReturn: '../returns/returns.service#ReturnView',
+          PartReturnRule: '../returns/returns.service#PartReturnRuleView',
         },
       },
     },

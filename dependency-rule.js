@@ -19,6 +19,7 @@ const DOMAIN_MODULES = [
   'telemetry/',
   'labour/',
   'claims/',
+  'returns/',
   'service-items/',
   'extensions/',
   'webhooks/',

@@ -15,6 +15,7 @@ import { GoodwillClaimAndMoney1796500000000 } from './1796500000000-GoodwillClai
 import { ClaimCases1796600000000 } from './1796600000000-ClaimCases';
 import { ApprovalAndAmendments1796610000000 } from './1796610000000-ApprovalAndAmendments';
 import { LabourOperations1796620000000 } from './1796620000000-LabourOperations';
+import { PartReturns1796630000000 } from './1796630000000-PartReturns';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   ClaimCases1796600000000,
   ApprovalAndAmendments1796610000000,
   LabourOperations1796620000000,
+  PartReturns1796630000000,
 ];

@@ -7,7 +7,7 @@ import { signToken } from '../src/auth/tokens';
 import { DEVELOPMENT_JWT_SECRET } from '../src/config';
 import { CommandError, parseCommandLine, runCommand } from './command-line';
 
-const USAGE = 'usage: npm run token -- [--org sofar] [--role AGENT ...] [--sub <who>] [--customer <id>] [--expires 12h]';
+const USAGE = 'usage: npm run token -- [--org sofar] [--role AGENT|WAREHOUSE|... ...] [--sub <who>] [--customer <id>] [--expires 12h]';
 
 async function main(): Promise<void> {
   const { values } = parseCommandLine(

@@ -6,6 +6,7 @@ import { createDataSource } from './data-source';
 import { seedDemoUnits } from './demo-data';
 import type { Clock } from './common/clock';
 import { OutboxDispatcher } from './outbox/dispatcher';
+import { ReturnsEvaluator } from './returns/returns-evaluator';
 import { startHttpServer, type RunningServer } from './server/http-server';
 import { recordDelivery, watchOutbox } from './server/metrics';
 import { createServices, type Services } from './services';
@@ -54,6 +55,8 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
     watchOutbox(dataSource);
     const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery }) : null;
     dispatcher?.start();
+    const returnsEvaluator = new ReturnsEvaluator(services.returns, config.returnsEvaluationIntervalMs);
+    returnsEvaluator.start();
     return {
       url: http.url,
       dataSource,
@@ -63,6 +66,7 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       async stop() {
         await http.stop();
         await dispatcher?.stop();
+        await returnsEvaluator.stop();
         await dataSource.destroy();
       },
     };

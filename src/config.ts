@@ -31,6 +31,12 @@ export interface AppConfig {
   exportTimeoutMs: number;
   /** How far a sender's clock may run ahead of ours: an observed instant (a heartbeat) later than now + this is refused. */
   clockSkewSeconds: number;
+  /**
+   * How often the server charges back overdue part returns (rule 18, returns.service.ts evaluateOverdue), in ms; 0 is
+   * never (`npm run evaluate-returns` runs it alone either way). RETURNS_EVALUATION_INTERVAL_MS: an hour by default,
+   * off under NODE_ENV=test unless set.
+   */
+  returnsEvaluationIntervalMs: number;
 }
 
 /** The inbound webhooks of Landray OA, Sofar CSP, Sofar CLOUD and Sofar Products (server/webhooks.ts). */
@@ -39,7 +45,7 @@ export interface WebhookConfig {
    * Per source, the shared secrets its signed requests may be signed with (two during a rotation); a source with
    * none takes SERVICE bearer tokens only.
    */
-  secrets: Record<'OA' | 'CLOUD' | 'PRODUCTS' | 'CSP', string[]>;
+  secrets: Record<'OA' | 'CLOUD' | 'PRODUCTS' | 'CSP' | 'WAREHOUSE', string[]>;
   /** How far a request's x-sofar-timestamp may be from now, either way. */
   toleranceSeconds: number;
   /** The most a streamed (NDJSON) delivery may carry; JSON deliveries have the ordinary body limit. */
@@ -193,7 +199,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const webhookSecrets = {} as WebhookConfig['secrets'];
-  for (const source of ['OA', 'CLOUD', 'PRODUCTS', 'CSP'] as const) {
+  for (const source of ['OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE'] as const) {
     const name = `WEBHOOK_${source}_SECRET`;
     const secrets = (env[name] ?? '').split(',').map((secret) => secret.trim()).filter((secret) => secret !== '');
     if (secrets.some((secret) => secret.length < 16)) problems.push(`${name} must hold secrets of at least 16 characters each (comma-separated during a rotation)`);
@@ -254,6 +260,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     exportTimeoutMs: integer('EXPORT_TIMEOUT_MS', 1_800_000, 1_000, 86_400_000),
     clockSkewSeconds: integer('CLOCK_SKEW_SECONDS', 300, 0, 3_600),
+    returnsEvaluationIntervalMs: integer('RETURNS_EVALUATION_INTERVAL_MS', nodeEnv === 'test' ? 0 : 3_600_000, 0, 7 * 86_400_000),
     webhooks: {
       secrets: webhookSecrets,
       toleranceSeconds: integer('WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3_600),

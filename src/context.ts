@@ -7,6 +7,7 @@ import { createPolicyLoaders, type PolicyLoaders } from './policies/policy-loade
 import { createProductLoaders, type ProductLoaders } from './products/product-loaders';
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
 import { createTelemetryLoader } from './telemetry/telemetry-loaders';
+import { createPartReturnLoader } from './returns/returns-loaders';
 import { createServiceItemLoaders, type ServiceItemLoaders } from './service-items/service-item-loaders';
 import { createSaleDocumentLoader } from './records/sale-document-loader';
 import { createRegisteredUnitsLoader } from './records/registered-units-loader';
@@ -32,6 +33,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let serviceItems: ServiceItemLoaders | undefined;
   let saleDocuments: ReturnType<typeof createSaleDocumentLoader> | undefined;
   let registeredUnits: ReturnType<typeof createRegisteredUnitsLoader> | undefined;
+  let partReturns: ReturnType<typeof createPartReturnLoader> | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
@@ -111,6 +113,10 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     /** Free service: plans by unit, live item claims and odometers by record. */
     get serviceItems() {
       return (serviceItems ??= createServiceItemLoaders(services.dataSource, actor));
+    },
+    /** A claim line's part return, by line id. */
+    get partReturns() {
+      return (partReturns ??= createPartReturnLoader(services.dataSource, actor));
     },
     /** Service calendars built for this request, by site, policy and year. */
     get calendars() {

@@ -19,6 +19,7 @@ export const SCHEMA_PARTS = [
   'src/extensions/schema.graphql',
   'src/telemetry/schema.graphql',
   'src/service-items/schema.graphql',
+  'src/returns/schema.graphql',
   'src/federation/schema.graphql',
 ];
 

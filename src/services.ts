@@ -14,6 +14,7 @@ import type { Clock } from './common/clock';
 import { TelemetryService } from './telemetry/telemetry.service';
 import { OutboxService } from './outbox/outbox.service';
 import { WebhooksService } from './webhooks/webhooks.service';
+import { ReturnsService } from './returns/returns.service';
 import { ServiceItemsService } from './service-items/service-items.service';
 
 /** The application's services: stateless apart from the data source, built once per process. */
@@ -30,14 +31,17 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   const reader = new RowReader(dataSource);
   const coverageCheck = new CoverageCheckService();
   const claims = new ClaimsService(dataSource, audit, coverageCheck, clock, clockSkewMs);
+  // Returns hears of every approval through the claims' hook list: claims never imports returns (returns/ sits above).
+  const returns = new ReturnsService(dataSource, audit, clock);
+  claims.whenApproved(returns.authoriseReturns);
   const readings = new ReadingsService(dataSource, audit, clock);
   const extensions = new ExtensionsService(dataSource, audit, clock);
   const telemetry = new TelemetryService(dataSource, clock, clockSkewMs);
   const outbox = new OutboxService(dataSource);
-  const webhooks = new WebhooksService(dataSource, claims, products, telemetry);
+  const webhooks = new WebhooksService(dataSource, claims, products, telemetry, returns);
   const serviceItems = new ServiceItemsService(dataSource, audit, clock);
   return {
-    dataSource, reader, audit, policies, products, labour, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems,
+    dataSource, reader, audit, policies, products, labour, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems, returns,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
     clockSkewMs,

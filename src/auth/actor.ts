@@ -1,6 +1,7 @@
 import { DomainError } from '../common/errors';
 
-export const ROLES = ['INSTALLER', 'CUSTOMER', 'AGENT', 'WARRANTY_ADMIN', 'SERVICE'] as const;
+/** WAREHOUSE: receives and inspects returned parts (rule 18). */
+export const ROLES = ['INSTALLER', 'CUSTOMER', 'AGENT', 'WARRANTY_ADMIN', 'SERVICE', 'WAREHOUSE'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling, from the verified bearer token. Every read and write is scoped to `orgId`. */

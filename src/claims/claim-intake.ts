@@ -253,7 +253,6 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
       recordedById: actor.id,
     });
   }
-  const approvedDetail = approval.approve ? await onClaimApproved(deps, manager, claim, SYSTEM_ACTOR_ID) : {};
   const ruleDetail = { rule: 16, limit: approval.limit === null ? null : { amount: approval.limit, currency: claim.currency }, reason: approval.reason };
   await deps.audit.append(manager, [
     {
@@ -285,7 +284,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
           fromValue: 'SUBMITTED',
           toValue: 'APPROVED',
           claimId: claim.id,
-          detail: { action: 'APPROVE', ...ruleDetail, ...approvedDetail },
+          detail: { action: 'APPROVE', ...ruleDetail },
         }]
       : []),
   ]);
@@ -304,6 +303,11 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
         ]
       : [...caseRequest, statusMessage(claim, null, { autoApproval: { approved: false, ...ruleDetail } })],
   );
+  // What every approval does besides its status (rule 18's part returns), after the claim's messages.
+  if (approval.approve) {
+    const coveredPartNumbers = command.lines.flatMap((line, i) => (line.kind === 'PART' && priced.lines[i].covered ? [line.partNumber.trim()] : []));
+    await onClaimApproved(deps, manager, claim, SYSTEM_ACTOR_ID, { coveredPartNumbers });
+  }
   return claim;
 }
 

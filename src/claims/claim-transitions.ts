@@ -8,6 +8,7 @@ import type { CoverageCheckService } from '../coverage/coverage-check.service';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import type { Clock } from '../common/clock';
 import { registerReplacement } from '../records/record-replacement';
+import type { ClaimApprovedHook } from './claim-charge-back';
 import { decideTransition, FINAL_STATUSES, type ClaimAction, type ClaimStatus } from './claim-states';
 import { WarrantyClaim } from './warranty-claim.entity';
 
@@ -22,6 +23,11 @@ export interface ClaimsDeps {
   clock: Clock;
   /** How far a sender's clock may run ahead of ours (CLOCK_SKEW_SECONDS): a case opened later than now plus this is in the future. */
   clockSkewMs: number;
+  /**
+   * What other modules do when a claim becomes APPROVED, in the approval's transaction (returns/ authorises the
+   * parts to return): given at composition (services.ts), so claims calls them without importing those modules.
+   */
+  onApproved: ClaimApprovedHook[];
 }
 
 /**
@@ -101,7 +107,6 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
       updatedAt: now,
     },
   );
-  if (approval) Object.assign(detail, await onClaimApproved(deps, manager, claim, actor.id));
   await deps.audit.append(manager, [
     {
       orgId: claim.orgId,
@@ -115,6 +120,7 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
     },
   ]);
   await writeStatusMessage(manager, claim, from);
+  if (approval) await onClaimApproved(deps, manager, claim, actor.id);
   return claim;
 }
 
@@ -122,13 +128,13 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
 const APPROVALS: ReadonlySet<ClaimAction> = new Set(['APPROVE', 'APPROVE_EXCEPTION']);
 
 /**
- * What every approval does besides its status change, whoever approves: an agent or OA (applyTransition) or the
- * system at intake (rule 16, claim-intake.ts), in the approval's transaction, after the claim (and at intake its
- * lines) are written with `approvedCoveredTotal` set. The one place later rules hook into approval (rule 18 will
- * give return-required parts their RMA numbers here). Returns what the approval event should say about it.
+ * What every approval does besides its status change, whoever approves: an agent (first, or again after an
+ * amendment) or OA (applyTransition), or the system at intake (rule 16, claim-intake.ts), in the approval's
+ * transaction, after the claim, its event and its status message are written. The hooks are other modules' (rule 18:
+ * returns authorises the return-required parts), given at composition (services.ts), so claims imports none of them.
  */
-export async function onClaimApproved(_deps: ClaimsDeps, _manager: EntityManager, _claim: WarrantyClaim, _actorId: string): Promise<Record<string, unknown>> {
-  return {};
+export async function onClaimApproved(deps: ClaimsDeps, manager: EntityManager, claim: WarrantyClaim, actorId: string, known?: { coveredPartNumbers: readonly string[] }): Promise<void> {
+  for (const hook of deps.onApproved) await hook(manager, claim, actorId, known);
 }
 
 /** The message CSP gets for every status a claim takes (its first included), written in the change's transaction. */

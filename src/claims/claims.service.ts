@@ -12,12 +12,14 @@ import { claimsAtRisk, claimsAwaitingDecision, listClaims, type ClaimListFilter 
 import { amendClaimLines, type AmendClaimLinesCommand } from './claim-amendments';
 import { transitionClaim, type ClaimsDeps } from './claim-transitions';
 import type { WarrantyClaim } from './warranty-claim.entity';
+import type { ClaimApprovedHook } from './claim-charge-back';
 
 // The claims' public types and helpers, where they were before the split.
 export type { SubmitClaimCommand } from './claim-intake';
 export { hashRequest } from './claim-intake';
 export type { ClaimListFilter } from './claim-queries';
 export { writeStatusMessage } from './claim-transitions';
+export { chargeBackLines, type ClaimApprovedHook, type LineChargeBack } from './claim-charge-back';
 
 /**
  * The claims desk: intake (claim-intake.ts), transitions and replacements (claim-transitions.ts), exceptions
@@ -28,7 +30,12 @@ export class ClaimsService {
   private readonly deps: ClaimsDeps;
 
   constructor(dataSource: DataSource, audit: AuditService, coverageCheck: CoverageCheckService, clock: Clock = () => new Date(), clockSkewMs = 300_000) {
-    this.deps = { dataSource, audit, coverageCheck, clock, clockSkewMs };
+    this.deps = { dataSource, audit, coverageCheck, clock, clockSkewMs, onApproved: [] };
+  }
+
+  /** Adds a hook every approval runs in its transaction (claim-transitions.ts, onClaimApproved); set at composition. */
+  whenApproved(hook: ClaimApprovedHook): void {
+    this.deps.onApproved.push(hook);
   }
 
   /** submitClaim in claim-intake.ts. */

@@ -23,7 +23,10 @@ export type ErrorCode =
   | 'CASE_ALREADY_LINKED'
   | 'DUPLICATE_VERSION'
   | 'UNKNOWN_LABOUR_OPERATION'
-  | 'LABOUR_OPERATION_NOT_FOR_UNIT';
+  | 'LABOUR_OPERATION_NOT_FOR_UNIT'
+  | 'RETURN_NOT_AUTHORISED'
+  | 'RETURN_NOT_RECEIVED'
+  | 'RETURN_STEP_CONFLICT';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then

@@ -19,6 +19,7 @@ import { SaleDocument as SaleDocumentModel } from '../records/sale-document.enti
 import { PlanWithItems as PlanWithItemsModel } from '../service-items/service-items.service';
 import { ServicePlanItem as ServicePlanItemModel } from '../service-items/service-plan.entity';
 import { ServiceItemClaim as ServiceItemClaimModel } from '../service-items/service-item-claim.entity';
+import { ReturnView as ReturnViewModel, PartReturnRuleView as PartReturnRuleViewModel } from '../returns/returns.service';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -112,6 +113,12 @@ export type CaseClaimsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
+
+/** Why a line was charged back to the customer: the part never came back in time, or its inspection cleared the product. */
+export type ChargeBackReason =
+  | 'CUSTOMER_DAMAGE'
+  | 'NOT_RECEIVED'
+  | 'NO_FAULT_FOUND';
 
 export type CheckKind =
   /** A coverage granted for one claim (GOODWILL) pays that claim only. */
@@ -309,13 +316,15 @@ export type ClaimLine = {
   endAt?: Maybe<Scalars['DateTime']['output']>;
   /** LABOUR lines. */
   hours?: Maybe<Scalars['Decimal']['output']>;
-  /** Names the line in amendClaimLines. */
+  /** The line's id: amendClaimLines names the line by it, and so does its part return. */
   id: Scalars['ID']['output'];
   kind: ClaimLineKind;
   /** LABOUR lines priced at a flat rate: the operation version in force on the repair date. */
   operation?: Maybe<LabourOperation>;
   /** PART lines. */
   partNumber?: Maybe<Scalars['String']['output']>;
+  /** The return authorisation of this line's part, if it must come back. */
+  partReturn?: Maybe<PartReturn>;
   quantity?: Maybe<Scalars['Decimal']['output']>;
   /** LABOUR lines: per hour; TRAVEL lines: per hour of travel. */
   rate?: Maybe<Money>;
@@ -504,6 +513,12 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'NO_POLICY'
   | 'READING_REQUIRED'
+  /** A part return step for an RMA number that was never authorised (or is another organisation's). */
+  | 'RETURN_NOT_AUTHORISED'
+  /** An inspection of a returned part before its receipt was recorded. */
+  | 'RETURN_NOT_RECEIVED'
+  /** A return step already recorded with other facts (another tracking number, another inspection outcome). */
+  | 'RETURN_STEP_CONFLICT'
   | 'TIER_NOT_OFFERED'
   | 'UNAUTHENTICATED'
   | 'UNKNOWN_LABOUR_OPERATION'
@@ -623,6 +638,12 @@ export type HeartbeatInput = {
   at: Scalars['ObservedAt']['input'];
   serialNumber: Scalars['String']['input'];
 };
+
+/** What the warehouse found in a returned part: the fault confirmed, no fault found, or damage by the customer. */
+export type InspectionOutcome =
+  | 'CONFIRMED'
+  | 'CUSTOMER_DAMAGE'
+  | 'NO_FAULT_FOUND';
 
 /**
  * One version of a flat-rate labour operation: a job on a product family or one SKU, and the standard hours the
@@ -802,6 +823,15 @@ export type Mutation = {
   /** Last cloud contacts from Sofar CLOUD (SERVICE, WARRANTY_ADMIN); an older heartbeat never moves a contact back. */
   recordHeartbeats: TelemetryIngestPayload;
   /**
+   * The warehouse's finding (WAREHOUSE, SERVICE, WARRANTY_ADMIN): NO_FAULT_FOUND or CUSTOMER_DAMAGE charges the line
+   * back to the customer (self-paid, the claim re-priced, CSP told), in the same transaction.
+   */
+  recordPartInspection: PartReturnPayload;
+  /** The warehouse has the part (WAREHOUSE, SERVICE, WARRANTY_ADMIN). */
+  recordPartReceipt: PartReturnPayload;
+  /** The part is on its way back (WAREHOUSE, SERVICE, WARRANTY_ADMIN). */
+  recordPartShipment: PartReturnPayload;
+  /**
    * Adds readings to the unit's history outside a claim (INSTALLER, AGENT, WARRANTY_ADMIN, SERVICE): a check on site,
    * a CSP case. A counter lower than one recorded on or before `readOn` is refused, naming it. Checks sent without
    * readings are then judged on these.
@@ -826,6 +856,8 @@ export type Mutation = {
   retireLabourOperation: LabourOperationPayload;
   /** Sends a parked message again (WARRANTY_ADMIN): due now, attempts from zero, the same delivery id. */
   retryOutboxMessage: RetryOutboxMessagePayload;
+  /** Sets (or removes) a part's return rule for a family or a SKU (WARRANTY_ADMIN). */
+  setPartReturnRule: PartReturnRulePayload;
   /** Sets or removes an operator's free-service date shift, with its reason and event (WARRANTY_ADMIN). */
   shiftFreeServiceDate: ShiftFreeServiceDatePayload;
   /** APPROVED → IN_REPAIR for a repair or replacement: the technician is on site, which meets the on-site target. */
@@ -945,6 +977,21 @@ export type MutationRecordHeartbeatsArgs = {
 };
 
 
+export type MutationRecordPartInspectionArgs = {
+  input: RecordPartInspectionInput;
+};
+
+
+export type MutationRecordPartReceiptArgs = {
+  input: RecordPartReceiptInput;
+};
+
+
+export type MutationRecordPartShipmentArgs = {
+  input: RecordPartShipmentInput;
+};
+
+
 export type MutationRecordReadingsArgs = {
   input: RecordReadingsInput;
 };
@@ -987,6 +1034,11 @@ export type MutationRetireLabourOperationArgs = {
 
 export type MutationRetryOutboxMessageArgs = {
   input: RetryOutboxMessageInput;
+};
+
+
+export type MutationSetPartReturnRuleArgs = {
+  input: SetPartReturnRuleInput;
 };
 
 
@@ -1084,6 +1136,99 @@ export type PartCoveragePayload = {
   userErrors: Array<UserError>;
   warranty?: Maybe<WarrantyRecord>;
 };
+
+/**
+ * The return authorisation of one covered PART line of an approved claim (rule 18): its RMA number, its window, each
+ * step of its return, and the charge-back of the line if the part did not come back in time or was not faulty.
+ */
+export type PartReturn = {
+  __typename?: 'PartReturn';
+  authorisedAt: Scalars['DateTime']['output'];
+  carrier?: Maybe<Scalars['String']['output']>;
+  chargeBackReason?: Maybe<ChargeBackReason>;
+  /** When and why the line was charged back, if it was. */
+  chargedBackAt?: Maybe<Scalars['DateTime']['output']>;
+  claim: Claim;
+  /** The claim's completion plus the window; null while the claim is not completed. */
+  dueAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  inspectedAt?: Maybe<Scalars['DateTime']['output']>;
+  inspectionNote?: Maybe<Scalars['String']['output']>;
+  inspectionOutcome?: Maybe<InspectionOutcome>;
+  /** The claim line whose part comes back. */
+  lineId: Scalars['ID']['output'];
+  /** Not received and past its due instant. */
+  overdue: Scalars['Boolean']['output'];
+  partNumber: Scalars['String']['output'];
+  receivedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** RMA-<year>-<number>, unique within the organisation. */
+  rmaNumber: Scalars['String']['output'];
+  shippedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: PartReturnStatus;
+  trackingNumber?: Maybe<Scalars['String']['output']>;
+  version: Scalars['Int']['output'];
+  windowDays: Scalars['Int']['output'];
+};
+
+export type PartReturnConnection = {
+  __typename?: 'PartReturnConnection';
+  edges: Array<PartReturnEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type PartReturnEdge = {
+  __typename?: 'PartReturnEdge';
+  cursor: Scalars['String']['output'];
+  node: PartReturn;
+};
+
+export type PartReturnPayload = {
+  __typename?: 'PartReturnPayload';
+  /** False when the step had been recorded already (a retry): nothing changed. */
+  changed: Scalars['Boolean']['output'];
+  partReturn?: Maybe<PartReturn>;
+  userErrors: Array<UserError>;
+};
+
+/** A part number that must be returned when paid under warranty, for a product family or one SKU (a SKU's rule wins). */
+export type PartReturnRule = {
+  __typename?: 'PartReturnRule';
+  id: Scalars['ID']['output'];
+  partNumber: Scalars['String']['output'];
+  productFamily?: Maybe<Scalars['String']['output']>;
+  sku?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Days after the claim's completion by which the part must be received. */
+  windowDays: Scalars['Int']['output'];
+};
+
+export type PartReturnRuleConnection = {
+  __typename?: 'PartReturnRuleConnection';
+  edges: Array<PartReturnRuleEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type PartReturnRuleEdge = {
+  __typename?: 'PartReturnRuleEdge';
+  cursor: Scalars['String']['output'];
+  node: PartReturnRule;
+};
+
+export type PartReturnRulePayload = {
+  __typename?: 'PartReturnRulePayload';
+  /** The rule as set; null when it was removed or refused. */
+  rule?: Maybe<PartReturnRule>;
+  userErrors: Array<UserError>;
+};
+
+/** Where a part's return stands (rule 18): authorised on approval, shipped, received by the warehouse, inspected. */
+export type PartReturnStatus =
+  | 'AUTHORISED'
+  | 'INSPECTED'
+  | 'RECEIVED'
+  | 'SHIPPED';
 
 /** A mandatory release a unit has not reported yet, and when its component's coverage would be voided if it stays offline. */
 export type PendingRelease = {
@@ -1335,6 +1480,12 @@ export type Query = {
    */
   claimsAwaitingDecision: ClaimConnection;
   /**
+   * The returns the warehouse expects, soonest due first, those whose claim is not completed yet last: by default the
+   * parts not received yet (AUTHORISED, SHIPPED), or those of `status`; with `dueWithinDays`, only those overdue or due
+   * within that many days. One SQL statement a page (WAREHOUSE, AGENT, WARRANTY_ADMIN, SERVICE).
+   */
+  expectedReturns: PartReturnConnection;
+  /**
    * Flat-rate labour operation versions of the organisation (rule 17), by code then version. With `asOf`, only the
    * version in force on that date for each code (a retired code shows its retirement). Any role of the organisation.
    */
@@ -1346,6 +1497,10 @@ export type Query = {
   labourRates: LabourRateConnection;
   /** The organisation's outbox messages, newest first, by status and destination (WARRANTY_ADMIN). */
   outboxMessages: OutboxMessageConnection;
+  /** A part return by its RMA number (WAREHOUSE, AGENT, WARRANTY_ADMIN, SERVICE). */
+  partReturn?: Maybe<PartReturn>;
+  /** The organisation's part return rules, by part number (any role of the organisation). */
+  partReturnRules: PartReturnRuleConnection;
   /**
    * The organisation's product references (SKU → product, family, capacity) that registration reads, by SKU in
    * ascending order. `skuPrefix` keeps only SKUs that start with it (case-sensitive). Any role of the organisation.
@@ -1400,6 +1555,14 @@ export type QueryClaimsAwaitingDecisionArgs = {
 };
 
 
+export type QueryExpectedReturnsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  dueWithinDays?: InputMaybe<Scalars['Int']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<PartReturnStatus>;
+};
+
+
 export type QueryLabourOperationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   asOf?: InputMaybe<Scalars['Date']['input']>;
@@ -1424,6 +1587,18 @@ export type QueryOutboxMessagesArgs = {
   destination?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<OutboxStatus>;
+};
+
+
+export type QueryPartReturnArgs = {
+  rmaNumber: Scalars['String']['input'];
+};
+
+
+export type QueryPartReturnRulesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  partNumber?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1523,6 +1698,22 @@ export type RecordFirmwareReportsInput = {
 export type RecordHeartbeatsInput = {
   /** At most 10,000 per call. */
   heartbeats: Array<HeartbeatInput>;
+};
+
+export type RecordPartInspectionInput = {
+  note?: InputMaybe<Scalars['String']['input']>;
+  outcome: InspectionOutcome;
+  rmaNumber: Scalars['String']['input'];
+};
+
+export type RecordPartReceiptInput = {
+  rmaNumber: Scalars['String']['input'];
+};
+
+export type RecordPartShipmentInput = {
+  carrier?: InputMaybe<Scalars['String']['input']>;
+  rmaNumber: Scalars['String']['input'];
+  trackingNumber?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type RecordReadingsInput = {
@@ -1790,6 +1981,17 @@ export type ServicePlanItemInput = {
   windowAfterKm?: InputMaybe<Scalars['Int']['input']>;
   windowBeforeDays?: InputMaybe<Scalars['Int']['input']>;
   windowBeforeKm?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type SetPartReturnRuleInput = {
+  partNumber: Scalars['String']['input'];
+  /** One of productFamily and sku. */
+  productFamily?: InputMaybe<Scalars['String']['input']>;
+  /** False removes the rule (default true). */
+  required?: InputMaybe<Scalars['Boolean']['input']>;
+  sku?: InputMaybe<Scalars['String']['input']>;
+  /** Days after completion to receive the part, 1 to 3650; required unless `required` is false. */
+  windowDays?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type ShiftFreeServiceDateInput = {
@@ -2298,6 +2500,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AmendClaimLinesInput: AmendClaimLinesInput;
   Case: ResolverTypeWrapper<CaseRefModel>;
+  ChargeBackReason: ChargeBackReason;
   CheckKind: CheckKind;
   CheckOutcome: CheckOutcome;
   CheckResult: ResolverTypeWrapper<CheckResult>;
@@ -2348,6 +2551,7 @@ export type ResolversTypes = ResolversObject<{
   FirmwareReportInput: FirmwareReportInput;
   FreeServiceStartSource: FreeServiceStartSource;
   HeartbeatInput: HeartbeatInput;
+  InspectionOutcome: InspectionOutcome;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LabourOperation: ResolverTypeWrapper<LabourOperationModel>;
   LabourOperationConnection: ResolverTypeWrapper<Omit<LabourOperationConnection, 'edges'> & { edges: Array<ResolversTypes['LabourOperationEdge']> }>;
@@ -2369,6 +2573,15 @@ export type ResolversTypes = ResolversObject<{
   OutboxStatus: OutboxStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PartCoveragePayload: ResolverTypeWrapper<Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversTypes['Coverage']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
+  PartReturn: ResolverTypeWrapper<ReturnViewModel>;
+  PartReturnConnection: ResolverTypeWrapper<Omit<PartReturnConnection, 'edges'> & { edges: Array<ResolversTypes['PartReturnEdge']> }>;
+  PartReturnEdge: ResolverTypeWrapper<Omit<PartReturnEdge, 'node'> & { node: ResolversTypes['PartReturn'] }>;
+  PartReturnPayload: ResolverTypeWrapper<Omit<PartReturnPayload, 'partReturn'> & { partReturn?: Maybe<ResolversTypes['PartReturn']> }>;
+  PartReturnRule: ResolverTypeWrapper<PartReturnRuleViewModel>;
+  PartReturnRuleConnection: ResolverTypeWrapper<Omit<PartReturnRuleConnection, 'edges'> & { edges: Array<ResolversTypes['PartReturnRuleEdge']> }>;
+  PartReturnRuleEdge: ResolverTypeWrapper<Omit<PartReturnRuleEdge, 'node'> & { node: ResolversTypes['PartReturnRule'] }>;
+  PartReturnRulePayload: ResolverTypeWrapper<Omit<PartReturnRulePayload, 'rule'> & { rule?: Maybe<ResolversTypes['PartReturnRule']> }>;
+  PartReturnStatus: PartReturnStatus;
   PendingRelease: ResolverTypeWrapper<Omit<PendingRelease, 'release'> & { release: ResolversTypes['FirmwareRelease'] }>;
   Policy: ResolverTypeWrapper<WarrantyPolicyModel>;
   PolicyConnection: ResolverTypeWrapper<Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversTypes['PolicyEdge']> }>;
@@ -2396,6 +2609,9 @@ export type ResolversTypes = ResolversObject<{
   RecordExceptionDecisionInput: RecordExceptionDecisionInput;
   RecordFirmwareReportsInput: RecordFirmwareReportsInput;
   RecordHeartbeatsInput: RecordHeartbeatsInput;
+  RecordPartInspectionInput: RecordPartInspectionInput;
+  RecordPartReceiptInput: RecordPartReceiptInput;
+  RecordPartShipmentInput: RecordPartShipmentInput;
   RecordReadingsInput: RecordReadingsInput;
   RecordReadingsPayload: ResolverTypeWrapper<Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RecordSaleDocumentInput: RecordSaleDocumentInput;
@@ -2421,6 +2637,7 @@ export type ResolversTypes = ResolversObject<{
   ServicePlan: ResolverTypeWrapper<PlanWithItemsModel>;
   ServicePlanItem: ResolverTypeWrapper<ServicePlanItemModel>;
   ServicePlanItemInput: ServicePlanItemInput;
+  SetPartReturnRuleInput: SetPartReturnRuleInput;
   ShiftFreeServiceDateInput: ShiftFreeServiceDateInput;
   ShiftFreeServiceDatePayload: ResolverTypeWrapper<Omit<ShiftFreeServiceDatePayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   Site: ResolverTypeWrapper<WarrantyRecordModel>;
@@ -2524,6 +2741,14 @@ export type ResolversParentTypes = ResolversObject<{
   OutboxMessageEdge: Omit<OutboxMessageEdge, 'node'> & { node: ResolversParentTypes['OutboxMessage'] };
   PageInfo: PageInfo;
   PartCoveragePayload: Omit<PartCoveragePayload, 'coverage' | 'warranty'> & { coverage?: Maybe<ResolversParentTypes['Coverage']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
+  PartReturn: ReturnViewModel;
+  PartReturnConnection: Omit<PartReturnConnection, 'edges'> & { edges: Array<ResolversParentTypes['PartReturnEdge']> };
+  PartReturnEdge: Omit<PartReturnEdge, 'node'> & { node: ResolversParentTypes['PartReturn'] };
+  PartReturnPayload: Omit<PartReturnPayload, 'partReturn'> & { partReturn?: Maybe<ResolversParentTypes['PartReturn']> };
+  PartReturnRule: PartReturnRuleViewModel;
+  PartReturnRuleConnection: Omit<PartReturnRuleConnection, 'edges'> & { edges: Array<ResolversParentTypes['PartReturnRuleEdge']> };
+  PartReturnRuleEdge: Omit<PartReturnRuleEdge, 'node'> & { node: ResolversParentTypes['PartReturnRule'] };
+  PartReturnRulePayload: Omit<PartReturnRulePayload, 'rule'> & { rule?: Maybe<ResolversParentTypes['PartReturnRule']> };
   PendingRelease: Omit<PendingRelease, 'release'> & { release: ResolversParentTypes['FirmwareRelease'] };
   Policy: WarrantyPolicyModel;
   PolicyConnection: Omit<PolicyConnection, 'edges'> & { edges: Array<ResolversParentTypes['PolicyEdge']> };
@@ -2550,6 +2775,9 @@ export type ResolversParentTypes = ResolversObject<{
   RecordExceptionDecisionInput: RecordExceptionDecisionInput;
   RecordFirmwareReportsInput: RecordFirmwareReportsInput;
   RecordHeartbeatsInput: RecordHeartbeatsInput;
+  RecordPartInspectionInput: RecordPartInspectionInput;
+  RecordPartReceiptInput: RecordPartReceiptInput;
+  RecordPartShipmentInput: RecordPartShipmentInput;
   RecordReadingsInput: RecordReadingsInput;
   RecordReadingsPayload: Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   RecordSaleDocumentInput: RecordSaleDocumentInput;
@@ -2572,6 +2800,7 @@ export type ResolversParentTypes = ResolversObject<{
   ServicePlan: PlanWithItemsModel;
   ServicePlanItem: ServicePlanItemModel;
   ServicePlanItemInput: ServicePlanItemInput;
+  SetPartReturnRuleInput: SetPartReturnRuleInput;
   ShiftFreeServiceDateInput: ShiftFreeServiceDateInput;
   ShiftFreeServiceDatePayload: Omit<ShiftFreeServiceDatePayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   Site: WarrantyRecordModel;
@@ -2720,6 +2949,7 @@ export type ClaimLineResolvers<ContextType = RequestContext, ParentType extends 
   kind?: Resolver<ResolversTypes['ClaimLineKind'], ParentType, ContextType>;
   operation?: Resolver<Maybe<ResolversTypes['LabourOperation']>, ParentType, ContextType>;
   partNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  partReturn?: Resolver<Maybe<ResolversTypes['PartReturn']>, ParentType, ContextType>;
   quantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   rate?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2943,6 +3173,9 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   recordExceptionDecision?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRecordExceptionDecisionArgs, 'input'>>;
   recordFirmwareReports?: Resolver<ResolversTypes['TelemetryIngestPayload'], ParentType, ContextType, RequireFields<MutationRecordFirmwareReportsArgs, 'input'>>;
   recordHeartbeats?: Resolver<ResolversTypes['TelemetryIngestPayload'], ParentType, ContextType, RequireFields<MutationRecordHeartbeatsArgs, 'input'>>;
+  recordPartInspection?: Resolver<ResolversTypes['PartReturnPayload'], ParentType, ContextType, RequireFields<MutationRecordPartInspectionArgs, 'input'>>;
+  recordPartReceipt?: Resolver<ResolversTypes['PartReturnPayload'], ParentType, ContextType, RequireFields<MutationRecordPartReceiptArgs, 'input'>>;
+  recordPartShipment?: Resolver<ResolversTypes['PartReturnPayload'], ParentType, ContextType, RequireFields<MutationRecordPartShipmentArgs, 'input'>>;
   recordReadings?: Resolver<ResolversTypes['RecordReadingsPayload'], ParentType, ContextType, RequireFields<MutationRecordReadingsArgs, 'input'>>;
   recordSaleDocument?: Resolver<ResolversTypes['SaleDocumentPayload'], ParentType, ContextType, RequireFields<MutationRecordSaleDocumentArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
@@ -2952,6 +3185,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   requestClaimException?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRequestClaimExceptionArgs, 'input'>>;
   retireLabourOperation?: Resolver<ResolversTypes['LabourOperationPayload'], ParentType, ContextType, RequireFields<MutationRetireLabourOperationArgs, 'input'>>;
   retryOutboxMessage?: Resolver<ResolversTypes['RetryOutboxMessagePayload'], ParentType, ContextType, RequireFields<MutationRetryOutboxMessageArgs, 'input'>>;
+  setPartReturnRule?: Resolver<ResolversTypes['PartReturnRulePayload'], ParentType, ContextType, RequireFields<MutationSetPartReturnRuleArgs, 'input'>>;
   shiftFreeServiceDate?: Resolver<ResolversTypes['ShiftFreeServiceDatePayload'], ParentType, ContextType, RequireFields<MutationShiftFreeServiceDateArgs, 'input'>>;
   startClaimRepair?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationStartClaimRepairArgs, 'input'>>;
   submitClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationSubmitClaimArgs, 'input'>>;
@@ -3007,6 +3241,79 @@ export type PartCoveragePayloadResolvers<ContextType = RequestContext, ParentTyp
   coverage?: Resolver<Maybe<ResolversTypes['Coverage']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartReturnResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartReturn'] = ResolversParentTypes['PartReturn']> = ResolversObject<{
+  authorisedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  carrier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  chargeBackReason?: Resolver<Maybe<ResolversTypes['ChargeBackReason']>, ParentType, ContextType>;
+  chargedBackAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  claim?: Resolver<ResolversTypes['Claim'], ParentType, ContextType>;
+  dueAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inspectedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  inspectionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  inspectionOutcome?: Resolver<Maybe<ResolversTypes['InspectionOutcome']>, ParentType, ContextType>;
+  lineId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  partNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  receivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  rmaNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shippedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['PartReturnStatus'], ParentType, ContextType>;
+  trackingNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  windowDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartReturnConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartReturnConnection'] = ResolversParentTypes['PartReturnConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['PartReturnEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartReturnEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartReturnEdge'] = ResolversParentTypes['PartReturnEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['PartReturn'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartReturnPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartReturnPayload'] = ResolversParentTypes['PartReturnPayload']> = ResolversObject<{
+  changed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  partReturn?: Resolver<Maybe<ResolversTypes['PartReturn']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartReturnRuleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartReturnRule'] = ResolversParentTypes['PartReturnRule']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  partNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  productFamily?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sku?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  windowDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartReturnRuleConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartReturnRuleConnection'] = ResolversParentTypes['PartReturnRuleConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['PartReturnRuleEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartReturnRuleEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartReturnRuleEdge'] = ResolversParentTypes['PartReturnRuleEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['PartReturnRule'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type PartReturnRulePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PartReturnRulePayload'] = ResolversParentTypes['PartReturnRulePayload']> = ResolversObject<{
+  rule?: Resolver<Maybe<ResolversTypes['PartReturnRule']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -3130,9 +3437,12 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   claims?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsArgs, 'first'>>;
   claimsAtRisk?: Resolver<Array<ResolversTypes['ClaimAtRisk']>, ParentType, ContextType, RequireFields<QueryClaimsAtRiskArgs, 'first' | 'withinServiceHours'>>;
   claimsAwaitingDecision?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsAwaitingDecisionArgs, 'first'>>;
+  expectedReturns?: Resolver<ResolversTypes['PartReturnConnection'], ParentType, ContextType, RequireFields<QueryExpectedReturnsArgs, 'first'>>;
   labourOperations?: Resolver<ResolversTypes['LabourOperationConnection'], ParentType, ContextType, RequireFields<QueryLabourOperationsArgs, 'first'>>;
   labourRates?: Resolver<ResolversTypes['LabourRateConnection'], ParentType, ContextType, RequireFields<QueryLabourRatesArgs, 'first'>>;
   outboxMessages?: Resolver<ResolversTypes['OutboxMessageConnection'], ParentType, ContextType, RequireFields<QueryOutboxMessagesArgs, 'first'>>;
+  partReturn?: Resolver<Maybe<ResolversTypes['PartReturn']>, ParentType, ContextType, RequireFields<QueryPartReturnArgs, 'rmaNumber'>>;
+  partReturnRules?: Resolver<ResolversTypes['PartReturnRuleConnection'], ParentType, ContextType, RequireFields<QueryPartReturnRulesArgs, 'first'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
   serviceItems?: Resolver<Maybe<ResolversTypes['ServiceItems']>, ParentType, ContextType, RequireFields<QueryServiceItemsArgs, 'ignoreBrokerStock' | 'serialNumber'>>;
   servicePlans?: Resolver<Array<ResolversTypes['ServicePlan']>, ParentType, ContextType, Partial<QueryServicePlansArgs>>;
@@ -3519,6 +3829,14 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   OutboxMessageEdge?: OutboxMessageEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PartCoveragePayload?: PartCoveragePayloadResolvers<ContextType>;
+  PartReturn?: PartReturnResolvers<ContextType>;
+  PartReturnConnection?: PartReturnConnectionResolvers<ContextType>;
+  PartReturnEdge?: PartReturnEdgeResolvers<ContextType>;
+  PartReturnPayload?: PartReturnPayloadResolvers<ContextType>;
+  PartReturnRule?: PartReturnRuleResolvers<ContextType>;
+  PartReturnRuleConnection?: PartReturnRuleConnectionResolvers<ContextType>;
+  PartReturnRuleEdge?: PartReturnRuleEdgeResolvers<ContextType>;
+  PartReturnRulePayload?: PartReturnRulePayloadResolvers<ContextType>;
   PendingRelease?: PendingReleaseResolvers<ContextType>;
   Policy?: PolicyResolvers<ContextType>;
   PolicyConnection?: PolicyConnectionResolvers<ContextType>;

@@ -8,7 +8,7 @@ import { isCalendarDate } from '../common/calendar';
 import type { ProductReferenceInput } from '../products/product-reference-input';
 import { isComponentName, parseVersion } from '../telemetry/firmware-rules';
 
-export const WEBHOOK_SOURCES = ['OA', 'CLOUD', 'PRODUCTS', 'CSP'] as const;
+export const WEBHOOK_SOURCES = ['OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 
 /** The webhook endpoints: what each takes and from whom. */
@@ -17,6 +17,7 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, { source: WebhookSource; bo
   '/webhooks/products/skus': { source: 'PRODUCTS', body: 'json' },
   '/webhooks/cloud/telemetry': { source: 'CLOUD', body: 'ndjson' },
   '/webhooks/csp/cases': { source: 'CSP', body: 'json' },
+  '/webhooks/warehouse/part-returns': { source: 'WAREHOUSE', body: 'json' },
 };
 
 /**
@@ -61,7 +62,8 @@ export function statusOfDomainCode(code: string): number {
   if (code === 'NOT_FOUND') return 404;
   if (code === 'FORBIDDEN') return 403;
   if (code === 'UNAUTHENTICATED') return 401;
-  if (code === 'INVALID_TRANSITION' || code === 'IDEMPOTENCY_CONFLICT' || code === 'CASE_TAKEN' || code === 'CASE_ALREADY_LINKED') return 409;
+  if (code === 'RETURN_NOT_AUTHORISED') return 404;
+  if (code === 'INVALID_TRANSITION' || code === 'IDEMPOTENCY_CONFLICT' || code === 'CASE_TAKEN' || code === 'CASE_ALREADY_LINKED' || code === 'RETURN_NOT_RECEIVED' || code === 'RETURN_STEP_CONFLICT') return 409;
   return 422;
 }
 
@@ -174,6 +176,30 @@ export function readSkuChanges(body: Record<string, unknown>): ProductReferenceI
     }
   });
   return changes as ProductReferenceInput[];
+}
+
+/** A step of a part's return from the warehouse's system (rule 18): the same facts as the recordPart* mutations take. */
+export type PartReturnStepInput =
+  | { rmaNumber: string; step: 'SHIPMENT'; carrier: string | null; trackingNumber: string | null }
+  | { rmaNumber: string; step: 'RECEIPT' }
+  | { rmaNumber: string; step: 'INSPECTION'; outcome: 'CONFIRMED' | 'NO_FAULT_FOUND' | 'CUSTOMER_DAMAGE'; note: string | null };
+
+/** `{ rmaNumber, step: SHIPMENT | RECEIPT | INSPECTION, carrier?, trackingNumber?, outcome?, note? }`. */
+export function readPartReturnStep(body: Record<string, unknown>): PartReturnStepInput {
+  const { rmaNumber, step, carrier, trackingNumber, outcome, note } = body;
+  if (typeof rmaNumber !== 'string' || rmaNumber.length === 0 || rmaNumber.length > 200) throw malformed('rmaNumber must be the RMA number (text)', ['rmaNumber']);
+  const optional = (value: unknown, name: string, max: number): string | null => {
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'string' || value.length > max) throw malformed(`${name}, when given, must be text of at most ${max} characters`, [name]);
+    return value;
+  };
+  if (step === 'SHIPMENT') return { rmaNumber, step, carrier: optional(carrier, 'carrier', 200), trackingNumber: optional(trackingNumber, 'trackingNumber', 200) };
+  if (step === 'RECEIPT') return { rmaNumber, step };
+  if (step === 'INSPECTION') {
+    if (outcome !== 'CONFIRMED' && outcome !== 'NO_FAULT_FOUND' && outcome !== 'CUSTOMER_DAMAGE') throw malformed('outcome must be CONFIRMED, NO_FAULT_FOUND or CUSTOMER_DAMAGE', ['outcome']);
+    return { rmaNumber, step, outcome, note: optional(note, 'note', 4000) };
+  }
+  throw malformed('step must be SHIPMENT, RECEIPT or INSPECTION', ['step']);
 }
 
 /** One line of CLOUD's telemetry stream after the envelope. */

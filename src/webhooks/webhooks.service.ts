@@ -4,7 +4,8 @@ import type { ClaimsService } from '../claims/claims.service';
 import type { ProductsService } from '../products/products.service';
 import type { ProductReferenceInput } from '../products/product-reference-input';
 import { MAX_TELEMETRY_BATCH, type TelemetryService } from '../telemetry/telemetry.service';
-import type { CaseLinkInput, ExceptionDecisionInput, TelemetryLine, WebhookSource } from './webhook-rules';
+import type { ReturnsService } from '../returns/returns.service';
+import type { CaseLinkInput, ExceptionDecisionInput, PartReturnStepInput, TelemetryLine, WebhookSource } from './webhook-rules';
 
 /** An authenticated delivery: where from, its id, the organisation it is for and who sent it. */
 export interface Delivery {
@@ -38,7 +39,22 @@ export class WebhooksService {
     private readonly claims: ClaimsService,
     private readonly products: ProductsService,
     private readonly telemetry: TelemetryService,
+    private readonly returns: ReturnsService,
   ) {}
+
+  /** A step of a part's return from the warehouse's system (rule 18): `recordPartShipment` / `Receipt` / `Inspection`. */
+  partReturnStep(delivery: Delivery, input: PartReturnStepInput) {
+    return this.receive(delivery, async (manager, actor) => {
+      const step =
+        input.step === 'SHIPMENT'
+          ? { kind: 'SHIPMENT' as const, carrier: input.carrier, trackingNumber: input.trackingNumber }
+          : input.step === 'RECEIPT'
+            ? { kind: 'RECEIPT' as const }
+            : { kind: 'INSPECTION' as const, outcome: input.outcome, note: input.note };
+      const { partReturn, changed } = await this.returns.recordStep(actor, input.rmaNumber, step, manager);
+      return { rmaNumber: partReturn.rmaNumber, status: partReturn.status, changed, chargeBackReason: partReturn.chargeBackReason };
+    });
+  }
 
   /** Landray OA's decision on an exception (rule 11): `recordExceptionDecision`. */
   exceptionDecision(delivery: Delivery, input: ExceptionDecisionInput) {

@@ -93,14 +93,14 @@ describe('loadConfig', () => {
 
   it('takes signed webhooks only from sources with a secret (two during a rotation), within five minutes by default', () => {
     expect(loadConfig({}).webhooks).toEqual({
-      secrets: { OA: [], CLOUD: [], PRODUCTS: [], CSP: [] },
+      secrets: { OA: [], CLOUD: [], PRODUCTS: [], CSP: [], WAREHOUSE: [] },
       toleranceSeconds: 300,
       maxStreamBytes: 256 * 1024 * 1024,
       streamTimeoutMs: 300_000,
       maxStreams: 2,
     });
     const config = loadConfig({ WEBHOOK_PRODUCTS_SECRET: ' new-products-secret-1 , old-products-secret-0 ', WEBHOOK_OA_SECRET: 'the-oa-secret-0000', WEBHOOK_CSP_SECRET: 'the-csp-secret-0000' });
-    expect(config.webhooks.secrets).toEqual({ OA: ['the-oa-secret-0000'], CLOUD: [], PRODUCTS: ['new-products-secret-1', 'old-products-secret-0'], CSP: ['the-csp-secret-0000'] });
+    expect(config.webhooks.secrets).toEqual({ OA: ['the-oa-secret-0000'], CLOUD: [], PRODUCTS: ['new-products-secret-1', 'old-products-secret-0'], CSP: ['the-csp-secret-0000'], WAREHOUSE: [] });
   });
 
   it('allows a sender\'s clock to run 5 minutes ahead by default (CLOCK_SKEW_SECONDS, 0 to 3600)', () => {
@@ -108,6 +108,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ CLOCK_SKEW_SECONDS: '0' }).clockSkewSeconds).toBe(0);
     expect(() => loadConfig({ CLOCK_SKEW_SECONDS: '3601' })).toThrow(/CLOCK_SKEW_SECONDS must be a whole number from 0 to 3600/);
     expect(() => loadConfig({ CLOCK_SKEW_SECONDS: '-1' })).toThrow(ConfigError);
+  });
+
+  it('evaluates overdue part returns hourly in the server, never under NODE_ENV=test unless set (RETURNS_EVALUATION_INTERVAL_MS, 0 off)', () => {
+    expect(loadConfig({}).returnsEvaluationIntervalMs).toBe(3_600_000);
+    expect(loadConfig({ NODE_ENV: 'test' }).returnsEvaluationIntervalMs).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'test', RETURNS_EVALUATION_INTERVAL_MS: '60000' }).returnsEvaluationIntervalMs).toBe(60_000);
+    expect(() => loadConfig({ RETURNS_EVALUATION_INTERVAL_MS: '-5' })).toThrow(/RETURNS_EVALUATION_INTERVAL_MS must be a whole number/);
   });
 
   it('lists every problem at once', () => {

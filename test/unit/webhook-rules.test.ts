@@ -187,6 +187,6 @@ describe('statusOfDomainCode and the routes', () => {
   });
 
   it('one route per source; only CLOUD streams', () => {
-    expect(Object.values(WEBHOOK_ROUTES).map((route) => `${route.source}:${route.body}`).sort()).toEqual(['CLOUD:ndjson', 'CSP:json', 'OA:json', 'PRODUCTS:json']);
+    expect(Object.values(WEBHOOK_ROUTES).map((route) => `${route.source}:${route.body}`).sort()).toEqual(['CLOUD:ndjson', 'CSP:json', 'OA:json', 'PRODUCTS:json', 'WAREHOUSE:json']);
   });
 });
