@@ -33,7 +33,7 @@ describe('parts returns', () => {
     agent = await tokenFor(org, ['AGENT']);
     warehouse = await tokenFor(org, ['WAREHOUSE']);
     h = returnsHelpers(t, { admin, agent, warehouse });
-    for (let i = 1; i <= 8; i++) await h.register(`RT-${i}`);
+    for (let i = 1; i <= 9; i++) await h.register(`RT-${i}`);
     await h.register('RT-BAT', 'SOFAR-PM-V2-10');
   }, 60_000);
   afterAll(() => t?.stop());
@@ -72,6 +72,22 @@ describe('parts returns', () => {
     // Numbers run on within the organisation.
     const numbers = [part.partReturn.rmaNumber, battery.lines[0].partReturn.rmaNumber].map((n: string) => Number(n.slice(9)));
     expect(numbers[1]).toBe(numbers[0] + 1);
+  });
+
+  it('a claim the system approves at intake (rule 16) gets its RMA numbers in the intake transaction too', async () => {
+    await t.dataSource.query(`UPDATE warranty_policy SET auto_approval_limits = '{"EUR": "1000.00"}' WHERE org_id = $1 AND product_family = 'INVERTER'`, [org]);
+    try {
+      const claim = await h.claimThrough('RT-9', []);
+      expect(claim.status).toBe('APPROVED');
+      expect(claim.lines[0].partReturn).toMatchObject({ rmaNumber: expect.stringMatching(/^RMA-2026-\d{6}$/), partNumber: 'PB-10K', status: 'AUTHORISED' });
+      expect(claim.lines[1].partReturn).toBeNull();
+      expect(await count('warranty_event', `event = 'PART_RETURN_AUTHORISED' AND claim_id = $2`, [claim.id])).toBe(1);
+      const topics = await t.dataSource.query(`SELECT topic, payload->>'status' AS status FROM outbox_message WHERE aggregate_id = $1 ORDER BY id`, [claim.id]);
+      // CSP hears of the approval before the returns it authorised.
+      expect(topics.map((m: { topic: string }) => m.topic)).toEqual(['claim.case_requested', 'claim.status_changed', 'claim.status_changed', 'claim.returns_authorised']);
+    } finally {
+      await t.dataSource.query(`UPDATE warranty_policy SET auto_approval_limits = '{}' WHERE org_id = $1`, [org]);
+    }
   });
 
   it('ship, receive, inspect CONFIRMED: the line stays covered; each step an event; a replay changes nothing', async () => {
