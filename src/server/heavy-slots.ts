@@ -23,7 +23,18 @@ export interface HeavySlotOptions {
    * none seen for LIGHT_RECENT_MS, heavy requests follow one another at once).
    */
   loopShare?: number;
+  /**
+   * How long the event loop was busy since a mark: `busySince(mark())` in ms. Default: Node's event-loop
+   * utilisation (its active time). The unit test gives its own, so that it does not depend on how Node accounts a
+   * busy stretch on a loaded machine.
+   */
+  loopBusy?: { mark(): unknown; busySince(mark: unknown): number };
 }
+
+const EVENT_LOOP_BUSY = {
+  mark: () => performance.eventLoopUtilization(),
+  busySince: (mark: unknown) => performance.eventLoopUtilization(mark as ReturnType<typeof performance.eventLoopUtilization>).active,
+};
 
 /**
  * A few slots for expensive requests. A request whose estimated cost is over the light limit (operation-cost.ts)
@@ -37,6 +48,7 @@ export class HeavySlots {
   private used = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly loopShare: number;
+  private readonly loopBusy: NonNullable<HeavySlotOptions['loopBusy']>;
   /** No slot is given out before this time (performance.now()). */
   private coolUntil = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -47,6 +59,7 @@ export class HeavySlots {
     options: HeavySlotOptions = {},
   ) {
     this.loopShare = Math.min(1, Math.max(0.01, options.loopShare ?? 1));
+    this.loopBusy = options.loopBusy ?? EVENT_LOOP_BUSY;
   }
 
   /** Resolves with the release function once a slot is free; rejects with REQUEST_TIMEOUT when `signal` aborts first. */
@@ -94,13 +107,13 @@ export class HeavySlots {
 
   private releaser(): () => void {
     let released = false;
-    const loopBefore = performance.eventLoopUtilization();
+    const loopBefore = this.loopBusy.mark();
     return () => {
       if (released) return;
       released = true;
       this.used--;
       if (this.loopShare < 1) {
-        const busyMs = performance.eventLoopUtilization(loopBefore).active;
+        const busyMs = this.loopBusy.busySince(loopBefore);
         const coolDown = Math.min(MAX_COOL_DOWN_MS, (busyMs * (1 - this.loopShare)) / this.loopShare);
         this.coolUntil = Math.max(this.coolUntil, performance.now() + coolDown);
       }
