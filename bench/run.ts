@@ -74,7 +74,8 @@ const SCENARIOS: Scenario[] = [
   { key: 'lookup', label: '`warranty(serialNumber:)`', floor: true },
   { key: 'check', label: '`checkWarranty` (inverter, no readings)', floor: true },
   { key: 'gateway', label: `gateway: ${BATCH} CSP cases → warranty + warrantyCheck`, floor: false },
-  { key: 'submitClaim', label: '`submitClaim` (inverter, a part and a labour line)', floor: false, target: 'subgraph' },
+  { key: 'submitClaim', label: '`submitClaim` (inverter, a part and a labour line), approved at intake (rule 16)', floor: false, target: 'subgraph' },
+  { key: 'submitClaimWaiting', label: '`submitClaim` (inverter, a part and a labour line), above the limit: waits', floor: false, target: 'subgraph' },
   { key: 'gatewayClaims', label: `gateway: ${BATCH} CSP cases → claims with SLA state`, floor: false },
 ];
 

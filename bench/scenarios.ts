@@ -14,7 +14,7 @@ export const CONCURRENCY = 20;
 export const REPAIR_DATE = '2026-06-15';
 export const CASE_OPENED_AT = `${REPAIR_DATE}T09:00:00Z`;
 
-export type ScenarioKey = 'recordsBySerial' | 'recordsById' | 'cases' | 'lookup' | 'check' | 'gateway' | 'submitClaim' | 'gatewayClaims';
+export type ScenarioKey = 'recordsBySerial' | 'recordsById' | 'cases' | 'lookup' | 'check' | 'gateway' | 'submitClaim' | 'submitClaimWaiting' | 'gatewayClaims';
 export type Target = 'floor' | 'subgraph' | 'gateway';
 
 /** The GraphQL documents; the floor server knows them by their exact text, as a persisted-query server would. */
@@ -49,6 +49,7 @@ export const OPERATION_NAMES: Record<ScenarioKey, string> = {
   check: 'Check',
   gateway: 'GatewayCases',
   submitClaim: 'SubmitClaim',
+  submitClaimWaiting: 'SubmitClaim',
   gatewayClaims: 'GatewayCaseClaims',
 };
 
@@ -195,7 +196,13 @@ export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: numbe
           },
         };
       }
-      case 'submitClaim': {
+      case 'submitClaim':
+      case 'submitClaimWaiting': {
+        // Within the seeded inverter policies' auto-approval limit (1,500 EUR) the system approves the claim at intake
+        // (rule 16); above it, the claim waits for an agent.
+        const waits = scenario === 'submitClaimWaiting';
+        const unitPrice = waits ? '1999.99' : '249.99';
+        const total = waits ? '2119.99' : '369.99';
         const i = org.checkable[pickInt(next, org.checkable.length)];
         const input = {
           serialNumber: org.serials[i],
@@ -205,7 +212,7 @@ export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: numbe
           description: 'bench: no output',
           idempotencyKey: `bench-${seed}-${n}-${pickInt(next, 1e9)}`,
           lines: [
-            { kind: 'PART', partNumber: 'PB-10K', quantity: '1', unitPrice: '249.99' },
+            { kind: 'PART', partNumber: 'PB-10K', quantity: '1', unitPrice },
             { kind: 'LABOUR', hours: '1.5', rate: '80' },
           ],
         };
@@ -215,7 +222,8 @@ export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: numbe
           check: (_, response) => {
             const payload = response?.data?.submitClaim;
             if (payload?.userErrors?.length) return `submitClaim ${org.serials[i]}: ${payload.userErrors[0].code} ${payload.userErrors[0].message}`;
-            if (payload?.claim?.cover !== 'COVERED' || payload.claim.total?.amount !== '369.99') return `submitClaim ${org.serials[i]}: ${JSON.stringify(payload?.claim)}`;
+            if (payload?.claim?.cover !== 'COVERED' || payload.claim.total?.amount !== total) return `submitClaim ${org.serials[i]}: ${JSON.stringify(payload?.claim)}`;
+            if (payload.claim.status !== (waits ? 'SUBMITTED' : 'APPROVED')) return `submitClaim ${org.serials[i]}: status ${payload.claim.status}`;
             return null;
           },
         };

@@ -63,6 +63,7 @@ const EXAMPLE_POLICIES = `query ExamplePolicies {
   warrantyPolicies(first: 100) { edges { node {
     productFamily region version termMonths labourMonths sohGuaranteePct throughputMwhPerKwh mileageLimitKm engineHoursLimit
     componentScopes extensionTiers extensionCliffMonths extensionWindowMonths lateStartCapMonths slaResponseHours slaOnsiteHours
+    autoApprovalLimits { amount currency } amendmentTolerancePct amendmentToleranceAmounts { amount currency }
   } } } }`;
 
 const SITES = [
