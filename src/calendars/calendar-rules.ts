@@ -93,9 +93,10 @@ export function calendarProblems(input: CalendarInput): CalendarProblem[] {
     if (!Number.isInteger(day) || day < 1 || day > 7) refuse(['serviceDays', String(index)], 'an ISO weekday: 1 Monday … 7 Sunday');
     else if (input.serviceDays.indexOf(day) !== index) refuse(['serviceDays', String(index)], `weekday ${day} is given twice`);
   });
-  const opens = minuteOf(input.opensAt);
+  const wall = minuteOf(input.opensAt);
+  const opens = wall === 24 * 60 ? null : wall;
   const closes = minuteOf(input.closesAt);
-  if (opens === null || opens === 24 * 60) refuse(['opensAt'], 'a local time HH:MM from 00:00 to 23:59');
+  if (opens === null) refuse(['opensAt'], 'a local time HH:MM from 00:00 to 23:59');
   if (closes === null) refuse(['closesAt'], 'a local time HH:MM from 00:01 to 24:00');
   else if (opens !== null && closes <= opens) refuse(['closesAt'], `service closes after it opens (${input.opensAt})`);
   for (const p of closingDayProblems(input.closingDays, (index, name) => ['closingDays', String(index), name])) refuse(p.field, p.message);
