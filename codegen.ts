@@ -44,6 +44,7 @@ const config: CodegenConfig = {
           ClaimLine: '../claims/claim-line.entity#ClaimLine',
           LabourOperation: '../labour/labour-operation.entity#LabourOperation',
           LabourRate: '../labour/labour-rate.entity#LabourRate',
+          ServiceCalendar: '../calendars/service-calendar.entity#ServiceCalendarVersion',
           OutboxMessage: '../outbox/outbox-message.entity#OutboxMessage',
           FirmwareRelease: '../telemetry/telemetry.entities#FirmwareRelease',
           SaleDocument: '../records/sale-document.entity#SaleDocument',

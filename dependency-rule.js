@@ -18,6 +18,7 @@ const DOMAIN_MODULES = [
   'coverage/',
   'telemetry/',
   'labour/',
+  'calendars/',
   'claims/',
   'returns/',
   'service-items/',

@@ -3,6 +3,7 @@ import { createHistoryLoader } from './audit/history-loader';
 import { createClaimLoaders, type ClaimLoaders } from './claims/claim-loaders';
 import { createCoverageLoaders, type CoverageLoaders } from './coverage/coverage-loaders';
 import { createLabourLoaders, type LabourLoaders } from './labour/labour-loaders';
+import { createCalendarLoaders, type CalendarLoaders } from './calendars/calendar-loaders';
 import { createPolicyLoaders, type PolicyLoaders } from './policies/policy-loaders';
 import { createProductLoaders, type ProductLoaders } from './products/product-loaders';
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
@@ -26,6 +27,8 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let policies: PolicyLoaders | undefined;
   let products: ProductLoaders | undefined;
   let labour: LabourLoaders | undefined;
+  let calendarGroup: CalendarLoaders | undefined;
+  const calendarLoaders = () => (calendarGroup ??= createCalendarLoaders(services.dataSource, actor));
   let customerWarranties: ReturnType<typeof createCustomerWarrantiesLoader> | undefined;
   let history: ReturnType<typeof createHistoryLoader> | undefined;
   let claims: ClaimLoaders | undefined;
@@ -70,6 +73,16 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     get labourOperationById() {
       return (labour ??= createLabourLoaders(services.dataSource, actor)).operationById;
     },
+    /** Service calendar versions (rule 9): what a claim keeps, their closing days, and both as the SLA maths reads them. */
+    get calendarById() {
+      return calendarLoaders().calendarById;
+    },
+    get closingDaysByCalendarId() {
+      return calendarLoaders().closingDaysByCalendarId;
+    },
+    get calendarSpecById() {
+      return calendarLoaders().calendarSpecById;
+    },
     get referenceByProductId() {
       return productLoaders().referenceByProductId;
     },
@@ -97,9 +110,6 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     get claimsByCase() {
       return claimLoaders().claimsByCaseId;
     },
-    get companyDays() {
-      return claimLoaders().companyDaysByCountry;
-    },
     get claimMessages() {
       return claimLoaders().messagesByClaimId;
     },
@@ -118,7 +128,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     get partReturns() {
       return (partReturns ??= createPartReturnLoader(services.dataSource, actor));
     },
-    /** Service calendars built for this request, by site, policy and year. */
+    /** Service calendars built for this request, by calendar version, site and year. */
     get calendars() {
       return claimLoaders().calendars;
     },

@@ -1,9 +1,9 @@
 import { WarrantyEvent } from './audit/warranty-event.entity';
 import { ClaimCase } from './claims/claim-case.entity';
 import { ClaimLine } from './claims/claim-line.entity';
-import { CompanyDay } from './claims/company-day.entity';
 import { WarrantyClaim } from './claims/warranty-claim.entity';
 import { Coverage } from './coverage/coverage.entity';
+import { ServiceCalendarVersion, ServiceClosingDay } from './calendars/service-calendar.entity';
 import { ExtensionPurchase } from './extensions/extension-purchase.entity';
 import { LabourOperation } from './labour/labour-operation.entity';
 import { LabourRate } from './labour/labour-rate.entity';
@@ -20,7 +20,7 @@ import { ServicePlan, ServicePlanItem } from './service-items/service-plan.entit
 import { FirmwareRelease, TelemetryDecision, UnitFirmware, UnitTelemetryRow } from './telemetry/telemetry.entities';
 
 export const ENTITIES = [
-  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, ClaimCase, CompanyDay, UnitReading, OutboxMessage, ExtensionPurchase,
+  WarrantyPolicy, ProductReference, WarrantyRecord, Coverage, WarrantyClaim, ClaimLine, ClaimCase, ServiceCalendarVersion, ServiceClosingDay, UnitReading, OutboxMessage, ExtensionPurchase,
   FirmwareRelease, UnitTelemetryRow, UnitFirmware, TelemetryDecision,
   WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim, SaleDocument, LabourOperation, LabourRate,
   PartReturnRule, PartReturn, RmaCounter,

@@ -14,6 +14,7 @@ export const SCHEMA_PARTS = [
   'src/audit/schema.graphql',
   'src/outbox/schema.graphql',
   'src/labour/schema.graphql',
+  'src/calendars/schema.graphql',
   'src/claims/schema.graphql',
   'src/readings/schema.graphql',
   'src/extensions/schema.graphql',

@@ -14,6 +14,7 @@ import { federationResolvers } from './federation/federation.resolvers';
 import { guardEntityRepresentations } from './federation/representations';
 import type { Resolvers } from './generated/graphql';
 import { labourResolvers } from './labour/labour.resolvers';
+import { calendarResolvers } from './calendars/calendars.resolvers';
 import { policyResolvers } from './policies/policies.resolvers';
 import { productResolvers } from './products/products.resolvers';
 import { extensionResolvers } from './extensions/extensions.resolvers';
@@ -36,7 +37,7 @@ function mergeResolvers(...maps: Resolvers[]): Resolvers {
 }
 
 export function buildWarrantySchema(): GraphQLSchema {
-  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, labourResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, returnsResolvers, outboxResolvers, federationResolvers);
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, labourResolvers, calendarResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, returnsResolvers, outboxResolvers, federationResolvers);
   const schema = buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
     resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, ObservedAt: ObservedAtScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,

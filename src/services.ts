@@ -5,6 +5,7 @@ import { CoverageCheckService } from './coverage/coverage-check.service';
 import { PartCoverageService } from './coverage/part-coverage.service';
 import { RowReader } from './db/row-reader';
 import { LabourService } from './labour/labour.service';
+import { CalendarsService } from './calendars/calendars.service';
 import { ExtensionsService } from './extensions/extensions.service';
 import { PoliciesService } from './policies/policies.service';
 import { ReadingsService } from './readings/readings.service';
@@ -27,6 +28,7 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   const partCoverages = new PartCoverageService(dataSource, audit);
   const products = new ProductsService(dataSource);
   const labour = new LabourService(dataSource);
+  const calendars = new CalendarsService(dataSource);
   // The hot read paths' loaders read through this one reader, which keeps its prepared statements' names.
   const reader = new RowReader(dataSource);
   const coverageCheck = new CoverageCheckService();
@@ -41,7 +43,7 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   const webhooks = new WebhooksService(dataSource, claims, products, telemetry, returns);
   const serviceItems = new ServiceItemsService(dataSource, audit, clock);
   return {
-    dataSource, reader, audit, policies, products, labour, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems, returns,
+    dataSource, reader, audit, policies, products, labour, calendars, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems, returns,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
     clockSkewMs,

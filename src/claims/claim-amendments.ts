@@ -17,7 +17,7 @@ import { MAX_LINES } from './claim-intake';
 import { flatRateTermsOfLines } from './flat-rate-lines';
 import { lineProblems, priceClaim, type ComponentCover, type LineInput, type PricedLine } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
-import { serviceCalendarFor } from './sla-calendars';
+import { keptCalendar } from './sla-calendars';
 import { WarrantyClaim } from './warranty-claim.entity';
 
 export interface AmendClaimLinesCommand {
@@ -84,14 +84,10 @@ export async function amendClaimLines(deps: ClaimsDeps, actor: Actor, command: A
     const policy = await manager.findOneOrFail(WarrantyPolicy, { where: { id: record.policyId, orgId: claim.orgId } });
     const onsiteDueBefore = claim.onsiteDueAt;
     if (claim.onsiteDueAt && policy.slaOnsiteHours !== null && travelChanged(lines, slots)) {
-      // As at intake: the on-site target counts from submission, paused by every trip now logged.
+      // As at intake: the on-site target counts from submission on the calendar the claim keeps, paused by every
+      // trip now logged.
       const timeZone = record.siteTimeZone ?? 'UTC';
-      const calendar = await serviceCalendarFor(
-        manager,
-        { orgId: claim.orgId, countryCode: record.siteCountry, timeZone },
-        policy,
-        Number(calendarDateOf(claim.createdAt, timeZone).slice(0, 4)),
-      );
+      const calendar = await keptCalendar(manager, claim, { countryCode: record.siteCountry, timeZone }, Number(calendarDateOf(claim.createdAt, timeZone).slice(0, 4)));
       claim.onsiteDueAt = addServiceHours(calendar, claim.createdAt, policy.slaOnsiteHours, travelOf(slots));
     }
     const now = deps.clock();

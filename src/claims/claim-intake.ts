@@ -26,7 +26,7 @@ import type { ClaimKind } from './claim-states';
 import { flatRateTermsOfLines } from './flat-rate-lines';
 import { lineProblems, priceClaim, type ComponentCover, type LineInput } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
-import { serviceCalendarFor } from './sla-calendars';
+import { intakeCalendar } from './sla-calendars';
 import { WarrantyClaim } from './warranty-claim.entity';
 import { MAX_DESCRIPTION, onClaimApproved, statusMessage, type ClaimsDeps } from './claim-transitions';
 import { autoApproval } from './approval-rules';
@@ -152,13 +152,11 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
 
   // The SLA clocks start at submission, in service hours of the site; a claim taken from an existing case starts
   // its response clock when the case was opened (rule 14). Travel logged with the claim pauses the on-site clock.
-  // A refund has nobody to send on site.
+  // A refund has nobody to send on site. The calendar is the unit's region's version in force today at the site; the
+  // claim keeps it (rule 9).
   const responseStart = responseClockStart(now, command.caseOpenedAt);
-  const calendar = await serviceCalendarFor(
-    manager,
-    { orgId: record.orgId, countryCode: record.siteCountry, timeZone },
-    policy,
-    Number(calendarDateOf(responseStart, timeZone).slice(0, 4)),
+  const { calendarId, calendar } = await intakeCalendar(
+    manager, record.orgId, record.region, { countryCode: record.siteCountry, timeZone }, today, Number(calendarDateOf(responseStart, timeZone).slice(0, 4)),
   );
   const travel: Interval[] = command.lines.flatMap((l) => (l.kind === 'TRAVEL' ? [{ start: l.startAt, end: l.endAt }] : []));
   const responseDueAt = policy.slaResponseHours !== null ? addServiceHours(calendar, responseStart, policy.slaResponseHours) : null;
@@ -202,6 +200,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     requestHash,
     replacementSerialNumber,
     replacementRecordId: null,
+    serviceCalendarId: calendarId,
     responseDueAt,
     // The system's approval is the claim's first answer: the response target is met at intake.
     respondedAt: approval.approve ? now : null,

@@ -7,10 +7,8 @@ import { latestReadings, type ReadingKind, type RecordedReading } from '../readi
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { WarrantyRecord } from '../records/warranty-record.entity';
-import type { IsoDate } from '../common/calendar';
 import { ClaimLine } from './claim-line.entity';
 import type { ServiceCalendar } from './sla-calendar';
-import { CompanyDay, EVERY_COUNTRY } from './company-day.entity';
 import { WarrantyClaim } from './warranty-claim.entity';
 
 /** The claims a caller may see: their organisation's, and for a customer only their own units'. */
@@ -179,17 +177,6 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
     { cacheKeyFn: (key) => casePageKey(key) },
   );
 
-  /** The organisation's company days per country (its own and those for every country), one statement. */
-  const companyDaysByCountry = new DataLoader<string, IsoDate[]>(async (countries) => {
-    const rows = await dataSource
-      .createQueryBuilder(CompanyDay, 'd')
-      .select('d.country_code', 'country')
-      .addSelect("to_char(d.day, 'YYYY-MM-DD')", 'day')
-      .where('d.org_id = :orgId AND d.country_code IN (:...countries)', { orgId: actor.orgId, countries: [...countries, EVERY_COUNTRY] })
-      .getRawMany<{ country: string; day: string }>();
-    return countries.map((country) => rows.filter((r) => r.country === country || r.country === EVERY_COUNTRY).map((r) => r.day));
-  });
-
   /** The outbox messages of many claims, one statement, in order. */
   const messagesByClaimId = new DataLoader<string, OutboxMessage[]>(async (claimIds) => {
     const rows = await dataSource
@@ -205,7 +192,7 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
 
   const calendars = new Map<string, ServiceCalendar>();
 
-  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId, companyDaysByCountry, messagesByClaimId, calendars };
+  return { claimById, linesByClaimId, claimsByRecord, latestReadingsByRecordId, claimsByCaseId, messagesByClaimId, calendars };
 }
 
 const casePageKey = (key: CaseClaimPageKey) => `${key.first ?? ''}|${key.after ?? ''}|${key.caseId}`;

@@ -4,11 +4,11 @@ import { isCustomerOnly, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../common/pagination';
-import { WarrantyPolicy } from '../policies/warranty-policy.entity';
+import { calendarsByIds, STANDARD_WEEK } from '../calendars/calendar-store';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { visibleClaims } from './claim-loaders';
 import { serviceHoursBetween, type ServiceCalendar } from './sla-calendar';
-import { calendarOf, companyDaysOf } from './sla-calendars';
+import { calendarOf } from './sla-calendars';
 import { WarrantyClaim } from './warranty-claim.entity';
 import type { ClaimsDeps } from './claim-transitions';
 
@@ -81,9 +81,10 @@ export async function claimsAwaitingDecision(deps: ClaimsDeps, actor: Actor, pag
 
 /**
  * Claims whose running response or on-site target falls due within `hours` service hours of their site, most
- * urgent first. Candidates are read by due instant within a window every policy's service week fits (the
- * shortest service week of the organisation's policies, two weeks added for holidays), then each is measured on
- * its own site's calendar.
+ * urgent first. Candidates are read by due instant within a window every calendar's service week fits (the
+ * shortest service week of the organisation's calendar versions and the standard week, two weeks added for
+ * closing days), then each is measured on the calendar version it keeps, at its site. Four statements whatever the
+ * number of claims: the window, the candidates, their units, their calendar versions.
  */
 export async function claimsAtRisk(deps: ClaimsDeps, actor: Actor, hours: number, first: number | null | undefined): Promise<Array<{ claim: WarrantyClaim; target: 'RESPONSE' | 'ONSITE'; dueAt: Date; serviceHoursLeft: number }>> {
   if (!(hours > 0 && hours <= MAX_AT_RISK_HOURS)) throw new DomainError('BAD_USER_INPUT', `withinServiceHours must be more than 0 and at most ${MAX_AT_RISK_HOURS}`, ['withinServiceHours']);
@@ -91,8 +92,8 @@ export async function claimsAtRisk(deps: ClaimsDeps, actor: Actor, hours: number
   const now = deps.clock();
   const manager = deps.dataSource.manager;
   const [{ minutes }] = await manager.query(
-    `SELECT coalesce(min((service_closes_minute - service_opens_minute) * cardinality(service_days)), 0)::int AS minutes FROM warranty_policy WHERE org_id = $1`,
-    [actor.orgId],
+    `SELECT least(min((closes_minute - opens_minute) * cardinality(service_days)), $2)::int AS minutes FROM service_calendar WHERE org_id = $1`,
+    [actor.orgId, (STANDARD_WEEK.closesMinute - STANDARD_WEEK.opensMinute) * STANDARD_WEEK.serviceDays.length],
   );
   if (!minutes) return [];
   const windowEnd = new Date(now.getTime() + (Math.ceil((hours * 60) / minutes) + 2) * 7 * 24 * 3_600_000);
@@ -109,18 +110,15 @@ export async function claimsAtRisk(deps: ClaimsDeps, actor: Actor, hours: number
   const records = new Map(
     (candidates.length ? await manager.find(WarrantyRecord, { where: { orgId: actor.orgId, id: In([...new Set(candidates.map((c) => c.warrantyRecordId))]) } }) : []).map((r) => [r.id, r]),
   );
-  const policies = new Map(
-    (records.size ? await manager.find(WarrantyPolicy, { where: { orgId: actor.orgId, id: In([...new Set([...records.values()].map((r) => r.policyId))]) } }) : []).map((p) => [p.id, p]),
-  );
+  const specs = await calendarsByIds(manager, actor.orgId, candidates.flatMap((c) => (c.serviceCalendarId ? [c.serviceCalendarId] : [])));
   const calendars = new Map<string, ServiceCalendar>();
   const atRisk: Array<{ claim: WarrantyClaim; target: 'RESPONSE' | 'ONSITE'; dueAt: Date; serviceHoursLeft: number }> = [];
   for (const claim of candidates) {
     const record = records.get(claim.warrantyRecordId)!;
-    const policy = policies.get(record.policyId)!;
-    const site = { orgId: actor.orgId, countryCode: record.siteCountry, timeZone: record.siteTimeZone ?? 'UTC' };
-    const key = `${site.countryCode}|${site.timeZone}|${policy.id}`;
+    const site = { countryCode: record.siteCountry, timeZone: record.siteTimeZone ?? 'UTC' };
+    const key = `${site.countryCode}|${site.timeZone}|${claim.serviceCalendarId ?? ''}`;
     let calendar = calendars.get(key);
-    if (!calendar) calendars.set(key, (calendar = calendarOf(site, policy, await companyDaysOf(manager, actor.orgId, site.countryCode), now.getUTCFullYear())));
+    if (!calendar) calendars.set(key, (calendar = calendarOf(site, claim.serviceCalendarId ? specs.get(claim.serviceCalendarId) ?? null : null, now.getUTCFullYear())));
     const targets: Array<['RESPONSE' | 'ONSITE', Date | null, Date | null]> = [
       ['RESPONSE', claim.responseDueAt, claim.respondedAt],
       ['ONSITE', claim.onsiteDueAt, claim.onsiteAt],

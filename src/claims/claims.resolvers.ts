@@ -44,20 +44,19 @@ function slaTarget(claim: WarrantyClaim, dueAt: Date | null, metAt: Date | null,
   return { dueAt, metAt, state, claim, now };
 }
 
-/** The claim's site calendar, from the request's loaders (its unit, its policy, the company days): batched. */
+/** The calendar the claim keeps, at its site, from the request's loaders (its unit, its calendar version): batched. */
 async function calendarOfClaim(context: RequestContext, claim: WarrantyClaim, now: Date) {
   const { loaders } = authenticated(context);
   const record = await loaders.recordById.load(claim.warrantyRecordId);
   if (!record) throw new Error(`record ${claim.warrantyRecordId} of claim ${claim.id} is missing`);
-  const policy = await loaders.policyById.load(record.policyId);
-  if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
-  const companyDays = await loaders.companyDays.load(record.siteCountry);
-  // One calendar per site and policy for the whole request: a page of claims mostly shares one.
+  const spec = claim.serviceCalendarId ? await loaders.calendarSpecById.load(claim.serviceCalendarId) : null;
+  if (claim.serviceCalendarId && !spec) throw new Error(`service calendar ${claim.serviceCalendarId} of claim ${claim.id} is missing`);
+  // One calendar per site and version for the whole request: a page of claims mostly shares one.
   const timeZone = record.siteTimeZone ?? 'UTC';
-  const key = `${record.siteCountry}|${timeZone}|${policy.id}|${now.getUTCFullYear()}`;
+  const key = `${record.siteCountry}|${timeZone}|${claim.serviceCalendarId ?? ''}|${now.getUTCFullYear()}`;
   let calendar = loaders.calendars.get(key);
   if (!calendar) {
-    calendar = calendarOf({ orgId: claim.orgId, countryCode: record.siteCountry, timeZone }, policy, companyDays, now.getUTCFullYear());
+    calendar = calendarOf({ countryCode: record.siteCountry, timeZone }, spec, now.getUTCFullYear());
     loaders.calendars.set(key, calendar);
   }
   return calendar;
@@ -238,6 +237,7 @@ export const claimResolvers: Resolvers = {
       };
     },
     version: (claim) => claim.rowVersion,
+    serviceCalendar: (claim, _, context) => (claim.serviceCalendarId ? authenticated(context).loaders.calendarById.load(claim.serviceCalendarId) : null),
     // Customers see their claims, not the traffic between systems about them.
     messages: (claim, _, context) => {
       const { actor, loaders } = authenticated(context);

@@ -1,14 +1,14 @@
 import type Holidays from 'date-holidays';
 import type { EntityManager } from 'typeorm';
 import type { IsoDate } from '../common/calendar';
-import type { WarrantyPolicy } from '../policies/warranty-policy.entity';
-import { CompanyDay, EVERY_COUNTRY } from './company-day.entity';
+import { calendarInForce, calendarsByIds, closedDatesFor, STANDARD_WEEK, type CalendarSpec } from '../calendars/calendar-store';
 import type { ServiceCalendar } from './sla-calendar';
 
 /**
- * Where a claim's service calendar comes from: the policy's service day (policy data), the site's time zone, the
- * public holidays of the site's country (the `date-holidays` library, nationwide `public` and `bank` days) and the
- * organisation's company days for that country or for all (the `company_day` table).
+ * Where a claim's service calendar comes from (rule 9): the calendar version it keeps (service days, hours and
+ * closing days: the `calendars` module's data, or the standard week when its organisation had published none), the
+ * site's time zone, and the public holidays of the site's country (the `date-holidays` library, nationwide `public`
+ * and `bank` days).
  */
 const HOLIDAY_TYPES = new Set(['public', 'bank']);
 /** Holiday lists per country and year, built once per process (the library computes them from rules). */
@@ -37,35 +37,37 @@ export function publicHolidays(countryCode: string, year: number): readonly IsoD
 }
 
 export interface CalendarSite {
-  orgId: string;
   countryCode: string;
   timeZone: string;
 }
 
-/** The calendar of a site under a policy, given the organisation's company days (any years). */
-export function calendarOf(site: CalendarSite, policy: Pick<WarrantyPolicy, 'serviceOpensMinute' | 'serviceClosesMinute' | 'serviceDays'>, companyDays: Iterable<IsoDate>, fromYear: number): ServiceCalendar {
-  const closed = new Set<IsoDate>(companyDays);
+/** The calendar of a site under a calendar version (null: the standard week), closed days from `fromYear` on. */
+export function calendarOf(site: CalendarSite, spec: Omit<CalendarSpec, 'id'> | null, fromYear: number): ServiceCalendar {
+  const version = spec ?? STANDARD_WEEK;
+  const closed = new Set<IsoDate>(closedDatesFor({ id: '', ...version }, site.countryCode));
   for (let year = fromYear; year <= fromYear + 2; year++) for (const day of publicHolidays(site.countryCode, year)) closed.add(day);
   return {
     timeZone: site.timeZone,
-    opensAtMinute: policy.serviceOpensMinute,
-    closesAtMinute: policy.serviceClosesMinute,
-    workingDays: policy.serviceDays,
+    opensAtMinute: version.opensMinute,
+    closesAtMinute: version.closesMinute,
+    workingDays: version.serviceDays,
     closedDates: closed,
   };
 }
 
-/** The organisation's company days for a country (its own and those for every country), one statement. */
-export async function companyDaysOf(manager: EntityManager, orgId: string, countryCode: string): Promise<IsoDate[]> {
-  const rows = await manager
-    .createQueryBuilder(CompanyDay, 'd')
-    .select("to_char(d.day, 'YYYY-MM-DD')", 'day')
-    .where('d.org_id = :orgId AND d.country_code IN (:...countries)', { orgId, countries: [countryCode, EVERY_COUNTRY] })
-    .getRawMany<{ day: string }>();
-  return rows.map((r) => r.day);
+/**
+ * A new claim's calendar: the version in force on the site's local date for the unit's region (else the default
+ * calendar's), with its id to keep on the claim (null: the standard week). One statement.
+ */
+export async function intakeCalendar(manager: EntityManager, orgId: string, region: string, site: CalendarSite, today: IsoDate, fromYear: number): Promise<{ calendarId: string | null; calendar: ServiceCalendar }> {
+  const spec = await calendarInForce(manager, orgId, region, today);
+  return { calendarId: spec?.id ?? null, calendar: calendarOf(site, spec, fromYear) };
 }
 
-/** The calendar of a site under a policy, with closed days for `fromYear` and the two years after it. */
-export async function serviceCalendarFor(manager: EntityManager, site: CalendarSite, policy: WarrantyPolicy, fromYear: number): Promise<ServiceCalendar> {
-  return calendarOf(site, policy, await companyDaysOf(manager, site.orgId, site.countryCode), fromYear);
+/** The calendar a claim keeps (its version, else the standard week), at its site; one statement, none for the week. */
+export async function keptCalendar(manager: EntityManager, claim: { orgId: string; serviceCalendarId: string | null }, site: CalendarSite, fromYear: number): Promise<ServiceCalendar> {
+  if (!claim.serviceCalendarId) return calendarOf(site, null, fromYear);
+  const spec = (await calendarsByIds(manager, claim.orgId, [claim.serviceCalendarId])).get(claim.serviceCalendarId);
+  if (!spec) throw new Error(`service calendar ${claim.serviceCalendarId} of a claim is missing`);
+  return calendarOf(site, spec, fromYear);
 }

@@ -1,6 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { numericTransformer } from '../db/transformers';
 import { WarrantyRecord } from '../records/warranty-record.entity';
+import { ServiceCalendarVersion } from '../calendars/service-calendar.entity';
 import type { ClaimCover, ClaimKind, ClaimStatus } from './claim-states';
 
 /**
@@ -139,6 +140,17 @@ export class WarrantyClaim {
 
   @Column({ name: 'exception_decided_at', type: 'timestamptz', nullable: true })
   exceptionDecidedAt: Date | null;
+
+  /**
+   * The service calendar version the claim was opened under (rule 9): its SLA hours count on it for good, whatever
+   * is published later. Null: the organisation had published none, and the standard week applies.
+   */
+  @Column({ name: 'service_calendar_id', type: 'uuid', nullable: true })
+  serviceCalendarId: string | null;
+
+  @ManyToOne(() => ServiceCalendarVersion, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'service_calendar_id', foreignKeyConstraintName: 'fk_claim_service_calendar' })
+  serviceCalendar?: ServiceCalendarVersion;
 
   @Column({ name: 'response_due_at', type: 'timestamptz', nullable: true })
   responseDueAt: Date | null;

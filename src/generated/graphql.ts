@@ -13,6 +13,7 @@ import { WarrantyClaim as WarrantyClaimModel } from '../claims/warranty-claim.en
 import { ClaimLine as ClaimLineModel } from '../claims/claim-line.entity';
 import { LabourOperation as LabourOperationModel } from '../labour/labour-operation.entity';
 import { LabourRate as LabourRateModel } from '../labour/labour-rate.entity';
+import { ServiceCalendarVersion as ServiceCalendarVersionModel } from '../calendars/service-calendar.entity';
 import { OutboxMessage as OutboxMessageModel } from '../outbox/outbox-message.entity';
 import { FirmwareRelease as FirmwareReleaseModel } from '../telemetry/telemetry.entities';
 import { SaleDocument as SaleDocumentModel } from '../records/sale-document.entity';
@@ -114,6 +115,13 @@ export type CaseClaimsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type ChangeServiceClosingDaysInput = {
+  add?: InputMaybe<Array<ServiceClosingDayInput>>;
+  effectiveFrom: Scalars['Date']['input'];
+  region?: InputMaybe<Scalars['String']['input']>;
+  remove?: InputMaybe<Array<ServiceClosingDayRef>>;
+};
+
 /** Why a line was charged back to the customer: the part never came back in time, or its inspection cleared the product. */
 export type ChargeBackReason =
   | 'CUSTOMER_DAMAGE'
@@ -207,6 +215,12 @@ export type Claim = {
   /** REPLACE claims: the serial number of the replacement unit, and its record once the claim is completed. */
   replacementSerialNumber?: Maybe<Scalars['String']['output']>;
   selfPaidTotal: Money;
+  /**
+   * The service calendar version the claim was opened under (rule 9): its SLA hours count on it, whatever is
+   * published later. Null: the organisation had published none, and the standard week (09:00–17:00, Monday to Friday)
+   * applies.
+   */
+  serviceCalendar?: Maybe<ServiceCalendar>;
   sla: ClaimSla;
   status: ClaimStatus;
   submittedById: Scalars['ID']['output'];
@@ -778,6 +792,11 @@ export type Mutation = {
   approveClaim: ClaimPayload;
   /** SUBMITTED, EXCEPTION_REQUESTED or APPROVED → CANCELLED, before any work (AGENT, WARRANTY_ADMIN). */
   cancelClaim: ClaimPayload;
+  /**
+   * Add and remove closing days (WARRANTY_ADMIN): a new version of the region's calendar with the latest version's
+   * days and hours and the closing days changed, in force from `effectiveFrom`.
+   */
+  changeServiceClosingDays: ServiceCalendarPayload;
   /** Claims a free service item for a unit (AGENT, INSTALLER, WARRANTY_ADMIN, SERVICE); one live claim per item. */
   claimServiceItem: ServiceItemClaimPayload;
   /** IN_REPAIR → CLOSED (a refund: APPROVED → CLOSED) (AGENT, WARRANTY_ADMIN). */
@@ -807,6 +826,11 @@ export type Mutation = {
    * from validFrom (not before the latest version's).
    */
   publishLabourRate: LabourRatePayload;
+  /**
+   * Publish a new version of a region's service calendar, or of the default one (WARRANTY_ADMIN). Claims opened
+   * from `effectiveFrom` on (at the site's local date) count their SLA hours on it; claims already open keep theirs.
+   */
+  publishServiceCalendar: ServiceCalendarPayload;
   /** Publishes a new version of a family's or SKU's service plan (WARRANTY_ADMIN). */
   publishServicePlan: PublishServicePlanPayload;
   /**
@@ -902,6 +926,11 @@ export type MutationCancelClaimArgs = {
 };
 
 
+export type MutationChangeServiceClosingDaysArgs = {
+  input: ChangeServiceClosingDaysInput;
+};
+
+
 export type MutationClaimServiceItemArgs = {
   input: ClaimServiceItemInput;
 };
@@ -944,6 +973,11 @@ export type MutationPublishLabourOperationsArgs = {
 
 export type MutationPublishLabourRateArgs = {
   input: PublishLabourRateInput;
+};
+
+
+export type MutationPublishServiceCalendarArgs = {
+  input: PublishServiceCalendarInput;
 };
 
 
@@ -1394,6 +1428,21 @@ export type PublishLabourRateInput = {
   validFrom: Scalars['Date']['input'];
 };
 
+export type PublishServiceCalendarInput = {
+  /** HH:MM after opensAt, at most 24:00. */
+  closesAt: Scalars['String']['input'];
+  /** Each date at most once per country; at most 1,000. */
+  closingDays?: InputMaybe<Array<ServiceClosingDayInput>>;
+  /** Not before the region's latest version's effectiveFrom. */
+  effectiveFrom: Scalars['Date']['input'];
+  /** HH:MM, 00:00 to 23:59. */
+  opensAt: Scalars['String']['input'];
+  /** A warranty region such as EU or DE-AT-CH; none: the organisation's default calendar. */
+  region?: InputMaybe<Scalars['String']['input']>;
+  /** ISO weekdays 1–7, each at most once, at least one. */
+  serviceDays: Array<Scalars['Int']['input']>;
+};
+
 export type PublishServicePlanInput = {
   items: Array<ServicePlanItemInput>;
   productFamily: Scalars['String']['input'];
@@ -1506,6 +1555,17 @@ export type Query = {
    * ascending order. `skuPrefix` keeps only SKUs that start with it (case-sensitive). Any role of the organisation.
    */
   productReferences: ProductReferenceConnection;
+  /**
+   * The calendar a claim opened on `asOf` (default: today, UTC) at a site in `region` would keep: the region's own
+   * version in force, else the default calendar's; null when the organisation has published none (the standard week,
+   * 09:00–17:00 Monday to Friday, applies then). No region: the default calendar's version in force.
+   */
+  serviceCalendarInForce?: Maybe<ServiceCalendar>;
+  /**
+   * Service calendar versions of the organisation (rule 9), by region (the default calendar first) and version;
+   * `region: null` lists every region, a region code lists that region's versions only.
+   */
+  serviceCalendars: ServiceCalendarConnection;
   /** A unit's free service items by serial number; null when no such unit is visible. */
   serviceItems?: Maybe<ServiceItems>;
   /** The latest version of each of the organisation's service plans, optionally of one family. */
@@ -1606,6 +1666,19 @@ export type QueryProductReferencesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   skuPrefix?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryServiceCalendarInForceArgs = {
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  region?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryServiceCalendarsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  region?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1873,6 +1946,72 @@ export type SaleInput = {
   invoiceDate?: InputMaybe<Scalars['Date']['input']>;
   /** The end-customer sale's warranty-activation date. */
   warrantyActivationDate?: InputMaybe<Scalars['Date']['input']>;
+};
+
+/**
+ * One version of a service calendar (rule 9): the days and local hours the service desk works, and the days it is
+ * closed besides the public holidays. SLA targets count only these hours, in each site's own time zone. Versions are
+ * never edited; a claim keeps the version it was opened under.
+ */
+export type ServiceCalendar = {
+  __typename?: 'ServiceCalendar';
+  /** Local wall time HH:MM at which it closes (24:00: midnight at the end of the day). */
+  closesAt: Scalars['String']['output'];
+  closingDays: Array<ServiceClosingDay>;
+  effectiveFrom: Scalars['Date']['output'];
+  id: Scalars['ID']['output'];
+  /** Local wall time HH:MM at which service opens on a service day. */
+  opensAt: Scalars['String']['output'];
+  publishedAt: Scalars['DateTime']['output'];
+  /** Who published this version (null for the version made from the former policy columns). */
+  publishedById?: Maybe<Scalars['ID']['output']>;
+  /** A warranty region (EU, DE-AT-CH …); null for the organisation's default calendar. */
+  region?: Maybe<Scalars['String']['output']>;
+  /** ISO weekdays of service: 1 Monday … 7 Sunday. */
+  serviceDays: Array<Scalars['Int']['output']>;
+  version: Scalars['Int']['output'];
+};
+
+export type ServiceCalendarConnection = {
+  __typename?: 'ServiceCalendarConnection';
+  edges: Array<ServiceCalendarEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ServiceCalendarEdge = {
+  __typename?: 'ServiceCalendarEdge';
+  cursor: Scalars['String']['output'];
+  node: ServiceCalendar;
+};
+
+export type ServiceCalendarPayload = {
+  __typename?: 'ServiceCalendarPayload';
+  calendar?: Maybe<ServiceCalendar>;
+  userErrors: Array<UserError>;
+};
+
+/** A day the service desk is closed although it is a service day (a company shutdown), besides public holidays. */
+export type ServiceClosingDay = {
+  __typename?: 'ServiceClosingDay';
+  /** The one country of the region it closes; null: every country. */
+  countryCode?: Maybe<Scalars['String']['output']>;
+  date: Scalars['Date']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type ServiceClosingDayInput = {
+  /** ISO 3166-1 alpha-2 of the one country it closes; none: every country of the region. */
+  countryCode?: InputMaybe<Scalars['String']['input']>;
+  date: Scalars['Date']['input'];
+  /** 1 to 200 characters. */
+  name: Scalars['String']['input'];
+};
+
+export type ServiceClosingDayRef = {
+  /** The country the day was given for; none: the day of every country. */
+  countryCode?: InputMaybe<Scalars['String']['input']>;
+  date: Scalars['Date']['input'];
 };
 
 /** One item of a unit's plan as a lookup sees it. */
@@ -2500,6 +2639,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AmendClaimLinesInput: AmendClaimLinesInput;
   Case: ResolverTypeWrapper<CaseRefModel>;
+  ChangeServiceClosingDaysInput: ChangeServiceClosingDaysInput;
   ChargeBackReason: ChargeBackReason;
   CheckKind: CheckKind;
   CheckOutcome: CheckOutcome;
@@ -2596,6 +2736,7 @@ export type ResolversTypes = ResolversObject<{
   PublishLabourOperationsInput: PublishLabourOperationsInput;
   PublishLabourOperationsPayload: ResolverTypeWrapper<Omit<PublishLabourOperationsPayload, 'operations'> & { operations?: Maybe<Array<ResolversTypes['LabourOperation']>> }>;
   PublishLabourRateInput: PublishLabourRateInput;
+  PublishServiceCalendarInput: PublishServiceCalendarInput;
   PublishServicePlanInput: PublishServicePlanInput;
   PublishServicePlanPayload: ResolverTypeWrapper<Omit<PublishServicePlanPayload, 'plan'> & { plan?: Maybe<ResolversTypes['ServicePlan']> }>;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
@@ -2629,6 +2770,13 @@ export type ResolversTypes = ResolversObject<{
   SaleDocumentKind: SaleDocumentKind;
   SaleDocumentPayload: ResolverTypeWrapper<Omit<SaleDocumentPayload, 'document' | 'warranty'> & { document?: Maybe<ResolversTypes['SaleDocument']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   SaleInput: SaleInput;
+  ServiceCalendar: ResolverTypeWrapper<ServiceCalendarVersionModel>;
+  ServiceCalendarConnection: ResolverTypeWrapper<Omit<ServiceCalendarConnection, 'edges'> & { edges: Array<ResolversTypes['ServiceCalendarEdge']> }>;
+  ServiceCalendarEdge: ResolverTypeWrapper<Omit<ServiceCalendarEdge, 'node'> & { node: ResolversTypes['ServiceCalendar'] }>;
+  ServiceCalendarPayload: ResolverTypeWrapper<Omit<ServiceCalendarPayload, 'calendar'> & { calendar?: Maybe<ResolversTypes['ServiceCalendar']> }>;
+  ServiceClosingDay: ResolverTypeWrapper<ServiceClosingDay>;
+  ServiceClosingDayInput: ServiceClosingDayInput;
+  ServiceClosingDayRef: ServiceClosingDayRef;
   ServiceItem: ResolverTypeWrapper<Omit<ServiceItem, 'claim'> & { claim?: Maybe<ResolversTypes['ServiceItemClaim']> }>;
   ServiceItemClaim: ResolverTypeWrapper<ServiceItemClaimModel>;
   ServiceItemClaimPayload: ResolverTypeWrapper<Omit<ServiceItemClaimPayload, 'claim' | 'warranty'> & { claim?: Maybe<ResolversTypes['ServiceItemClaim']>, warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
@@ -2683,6 +2831,7 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   AmendClaimLinesInput: AmendClaimLinesInput;
   Case: CaseRefModel;
+  ChangeServiceClosingDaysInput: ChangeServiceClosingDaysInput;
   CheckResult: CheckResult;
   CheckWarrantyInput: CheckWarrantyInput;
   Boolean: Scalars['Boolean']['output'];
@@ -2763,6 +2912,7 @@ export type ResolversParentTypes = ResolversObject<{
   PublishLabourOperationsInput: PublishLabourOperationsInput;
   PublishLabourOperationsPayload: Omit<PublishLabourOperationsPayload, 'operations'> & { operations?: Maybe<Array<ResolversParentTypes['LabourOperation']>> };
   PublishLabourRateInput: PublishLabourRateInput;
+  PublishServiceCalendarInput: PublishServiceCalendarInput;
   PublishServicePlanInput: PublishServicePlanInput;
   PublishServicePlanPayload: Omit<PublishServicePlanPayload, 'plan'> & { plan?: Maybe<ResolversParentTypes['ServicePlan']> };
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
@@ -2793,6 +2943,13 @@ export type ResolversParentTypes = ResolversObject<{
   SaleDocument: SaleDocumentModel;
   SaleDocumentPayload: Omit<SaleDocumentPayload, 'document' | 'warranty'> & { document?: Maybe<ResolversParentTypes['SaleDocument']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   SaleInput: SaleInput;
+  ServiceCalendar: ServiceCalendarVersionModel;
+  ServiceCalendarConnection: Omit<ServiceCalendarConnection, 'edges'> & { edges: Array<ResolversParentTypes['ServiceCalendarEdge']> };
+  ServiceCalendarEdge: Omit<ServiceCalendarEdge, 'node'> & { node: ResolversParentTypes['ServiceCalendar'] };
+  ServiceCalendarPayload: Omit<ServiceCalendarPayload, 'calendar'> & { calendar?: Maybe<ResolversParentTypes['ServiceCalendar']> };
+  ServiceClosingDay: ServiceClosingDay;
+  ServiceClosingDayInput: ServiceClosingDayInput;
+  ServiceClosingDayRef: ServiceClosingDayRef;
   ServiceItem: Omit<ServiceItem, 'claim'> & { claim?: Maybe<ResolversParentTypes['ServiceItemClaim']> };
   ServiceItemClaim: ServiceItemClaimModel;
   ServiceItemClaimPayload: Omit<ServiceItemClaimPayload, 'claim' | 'warranty'> & { claim?: Maybe<ResolversParentTypes['ServiceItemClaim']>, warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
@@ -2876,6 +3033,7 @@ export type ClaimResolvers<ContextType = RequestContext, ParentType extends Reso
   replacement?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
   replacementSerialNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   selfPaidTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  serviceCalendar?: Resolver<Maybe<ResolversTypes['ServiceCalendar']>, ParentType, ContextType>;
   sla?: Resolver<ResolversTypes['ClaimSla'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ClaimStatus'], ParentType, ContextType>;
   submittedById?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3158,6 +3316,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   amendClaimLines?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationAmendClaimLinesArgs, 'input'>>;
   approveClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationApproveClaimArgs, 'input'>>;
   cancelClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCancelClaimArgs, 'input'>>;
+  changeServiceClosingDays?: Resolver<ResolversTypes['ServiceCalendarPayload'], ParentType, ContextType, RequireFields<MutationChangeServiceClosingDaysArgs, 'input'>>;
   claimServiceItem?: Resolver<ResolversTypes['ServiceItemClaimPayload'], ParentType, ContextType, RequireFields<MutationClaimServiceItemArgs, 'input'>>;
   completeClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationCompleteClaimArgs, 'input'>>;
   deleteSaleDocument?: Resolver<ResolversTypes['SaleDocumentPayload'], ParentType, ContextType, RequireFields<MutationDeleteSaleDocumentArgs, 'input'>>;
@@ -3167,6 +3326,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   publishFirmwareRelease?: Resolver<ResolversTypes['FirmwareReleasePayload'], ParentType, ContextType, RequireFields<MutationPublishFirmwareReleaseArgs, 'input'>>;
   publishLabourOperations?: Resolver<ResolversTypes['PublishLabourOperationsPayload'], ParentType, ContextType, RequireFields<MutationPublishLabourOperationsArgs, 'input'>>;
   publishLabourRate?: Resolver<ResolversTypes['LabourRatePayload'], ParentType, ContextType, RequireFields<MutationPublishLabourRateArgs, 'input'>>;
+  publishServiceCalendar?: Resolver<ResolversTypes['ServiceCalendarPayload'], ParentType, ContextType, RequireFields<MutationPublishServiceCalendarArgs, 'input'>>;
   publishServicePlan?: Resolver<ResolversTypes['PublishServicePlanPayload'], ParentType, ContextType, RequireFields<MutationPublishServicePlanArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
   purchaseExtension?: Resolver<ResolversTypes['PurchaseExtensionPayload'], ParentType, ContextType, RequireFields<MutationPurchaseExtensionArgs, 'input'>>;
@@ -3444,6 +3604,8 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   partReturn?: Resolver<Maybe<ResolversTypes['PartReturn']>, ParentType, ContextType, RequireFields<QueryPartReturnArgs, 'rmaNumber'>>;
   partReturnRules?: Resolver<ResolversTypes['PartReturnRuleConnection'], ParentType, ContextType, RequireFields<QueryPartReturnRulesArgs, 'first'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
+  serviceCalendarInForce?: Resolver<Maybe<ResolversTypes['ServiceCalendar']>, ParentType, ContextType, Partial<QueryServiceCalendarInForceArgs>>;
+  serviceCalendars?: Resolver<ResolversTypes['ServiceCalendarConnection'], ParentType, ContextType, RequireFields<QueryServiceCalendarsArgs, 'first'>>;
   serviceItems?: Resolver<Maybe<ResolversTypes['ServiceItems']>, ParentType, ContextType, RequireFields<QueryServiceItemsArgs, 'ignoreBrokerStock' | 'serialNumber'>>;
   servicePlans?: Resolver<Array<ResolversTypes['ServicePlan']>, ParentType, ContextType, Partial<QueryServicePlansArgs>>;
   unitsAtRisk?: Resolver<Array<ResolversTypes['UnitAtRisk']>, ParentType, ContextType, RequireFields<QueryUnitsAtRiskArgs, 'first' | 'withinDays'>>;
@@ -3512,6 +3674,46 @@ export type SaleDocumentPayloadResolvers<ContextType = RequestContext, ParentTyp
   document?: Resolver<Maybe<ResolversTypes['SaleDocument']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceCalendarResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceCalendar'] = ResolversParentTypes['ServiceCalendar']> = ResolversObject<{
+  closesAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  closingDays?: Resolver<Array<ResolversTypes['ServiceClosingDay']>, ParentType, ContextType>;
+  effectiveFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  opensAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  publishedById?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  region?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  serviceDays?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceCalendarConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceCalendarConnection'] = ResolversParentTypes['ServiceCalendarConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ServiceCalendarEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceCalendarEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceCalendarEdge'] = ResolversParentTypes['ServiceCalendarEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ServiceCalendar'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceCalendarPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceCalendarPayload'] = ResolversParentTypes['ServiceCalendarPayload']> = ResolversObject<{
+  calendar?: Resolver<Maybe<ResolversTypes['ServiceCalendar']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceClosingDayResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceClosingDay'] = ResolversParentTypes['ServiceClosingDay']> = ResolversObject<{
+  countryCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -3859,6 +4061,11 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   RetryOutboxMessagePayload?: RetryOutboxMessagePayloadResolvers<ContextType>;
   SaleDocument?: SaleDocumentResolvers<ContextType>;
   SaleDocumentPayload?: SaleDocumentPayloadResolvers<ContextType>;
+  ServiceCalendar?: ServiceCalendarResolvers<ContextType>;
+  ServiceCalendarConnection?: ServiceCalendarConnectionResolvers<ContextType>;
+  ServiceCalendarEdge?: ServiceCalendarEdgeResolvers<ContextType>;
+  ServiceCalendarPayload?: ServiceCalendarPayloadResolvers<ContextType>;
+  ServiceClosingDay?: ServiceClosingDayResolvers<ContextType>;
   ServiceItem?: ServiceItemResolvers<ContextType>;
   ServiceItemClaim?: ServiceItemClaimResolvers<ContextType>;
   ServiceItemClaimPayload?: ServiceItemClaimPayloadResolvers<ContextType>;

@@ -8,7 +8,6 @@ import { numericTransformer } from '../db/transformers';
 @Entity({ name: 'warranty_policy' })
 @Index('uq_policy_version', ['orgId', 'productFamily', 'region', 'version'], { unique: true })
 @Index('ix_policy_lookup', ['orgId', 'productFamily', 'region', 'effectiveFrom'])
-@Check('ck_policy_service_hours', `"service_opens_minute" >= 0 AND "service_opens_minute" < "service_closes_minute" AND "service_closes_minute" <= 1440`)
 @Check('ck_policy_term', '"term_months" > 0')
 @Check('ck_policy_labour', '"labour_months" IS NULL OR ("labour_months" >= 0 AND "labour_months" <= "term_months")')
 @Check('ck_policy_soh', '"soh_guarantee_pct" IS NULL OR ("soh_guarantee_pct" > 0 AND "soh_guarantee_pct" <= 100)')
@@ -82,17 +81,6 @@ export class WarrantyPolicy {
 
   @Column({ name: 'sla_onsite_hours', type: 'numeric', precision: 6, scale: 2, nullable: true, transformer: numericTransformer })
   slaOnsiteHours: number | null;
-
-  /** The service day the SLA targets count in, in the site's time zone: minutes after midnight (09:00 = 540). */
-  @Column({ name: 'service_opens_minute', type: 'smallint', default: 540 })
-  serviceOpensMinute: number;
-
-  @Column({ name: 'service_closes_minute', type: 'smallint', default: 1020 })
-  serviceClosesMinute: number;
-
-  /** ISO weekdays of service (1 Monday … 7 Sunday). */
-  @Column({ name: 'service_days', type: 'smallint', array: true, default: () => "'{1,2,3,4,5}'" })
-  serviceDays: number[];
 
   /**
    * Rule 16: the covered total up to which a fully covered claim is approved at intake by the system, per currency

@@ -444,7 +444,13 @@ describe('SLA clocks with the holiday library and company days', () => {
   });
 
   it('a company day closes the desk too, for one country or for all', async () => {
-    await t.dataSource.query(`INSERT INTO company_day (id, org_id, country_code, day, name) VALUES (gen_random_uuid(), $1, '*', '2026-12-28', 'Christmas shutdown'), (gen_random_uuid(), $1, 'GB', '2026-12-24', 'Christmas Eve')`, [org]);
+    const admin = await tokenFor(org, ['WARRANTY_ADMIN']);
+    const { data } = await t.graphql(
+      `mutation($input: ChangeServiceClosingDaysInput!) { changeServiceClosingDays(input: $input) { calendar { version } userErrors { field message } } }`,
+      { input: { effectiveFrom: '2026-12-23', add: [{ date: '2026-12-28', name: 'Christmas shutdown' }, { date: '2026-12-24', name: 'Christmas Eve', countryCode: 'GB' }] } },
+      admin,
+    );
+    expect(data.changeServiceClosingDays).toEqual({ calendar: { version: 2 }, userErrors: [] });
     // Germany: Monday 28 closed as well: Tue 29 09:00 + 4 h.
     expect(await responseDue('HD-DE')).toBe('2026-12-29T12:0');
     // Great Britain: the 24th closed by the company, the 25th, 26th and (substitute) 28th by law: Tue 09:00 + 3 h.

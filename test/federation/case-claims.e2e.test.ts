@@ -87,8 +87,8 @@ describe('CSP cases with their claims through the gateway', () => {
       // One request from the gateway to this subgraph (the _entities fetch for the cases).
       expect(lines).toHaveLength(1);
       // However many cases: their claims' page and counts, and for the service hours left of running targets, the
-      // claims' units, their policies and the company days, one statement each.
-      expect(lines[0].sqlQueries).toBe(5);
+      // claims' units and the service calendar versions they keep (rule 9), one statement each.
+      expect(lines[0].sqlQueries).toBe(4);
     } finally {
       logs.stop();
     }

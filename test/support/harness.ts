@@ -89,6 +89,13 @@ export async function createTestOrg(dataSource: DataSource, label = 'org'): Prom
      FROM warranty_policy WHERE org_id = $2`,
     [orgId, SEEDED_ORG],
   );
+  // The seeded organisation's service calendars (rule 9; the seed has no closing days to copy).
+  await dataSource.query(
+    `INSERT INTO service_calendar (id, org_id, region, version, effective_from, service_days, opens_minute, closes_minute, published_by_id)
+     SELECT gen_random_uuid(), $1, region, version, effective_from, service_days, opens_minute, closes_minute, published_by_id
+     FROM service_calendar WHERE org_id = $2`,
+    [orgId, SEEDED_ORG],
+  );
   await dataSource.query(
     `INSERT INTO product_reference (org_id, sku, product_id, product_family, capacity_kwh)
      SELECT $1, sku, product_id, product_family, capacity_kwh FROM product_reference WHERE org_id = $2`,
