@@ -210,7 +210,7 @@ export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: numbe
           repairDate: REPAIR_DATE,
           currency: 'EUR',
           description: 'bench: no output',
-          idempotencyKey: `bench-${seed}-${n}-${pickInt(next, 1e9)}`,
+          idempotencyKey: `bench-${scenario}-${seed}-${n}-${pickInt(next, 1e9)}`,
           lines: [
             { kind: 'PART', partNumber: 'PB-10K', quantity: '1', unitPrice },
             { kind: 'LABOUR', hours: '1.5', rate: '80' },
