@@ -16,6 +16,7 @@ import { ClaimCases1796600000000 } from './1796600000000-ClaimCases';
 import { ApprovalAndAmendments1796610000000 } from './1796610000000-ApprovalAndAmendments';
 import { LabourOperations1796620000000 } from './1796620000000-LabourOperations';
 import { PartReturns1796630000000 } from './1796630000000-PartReturns';
+import { PartReturnLineKept1796650000000 } from './1796650000000-PartReturnLineKept';
 import { ServiceCalendars1796640000000 } from './1796640000000-ServiceCalendars';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   LabourOperations1796620000000,
   PartReturns1796630000000,
   ServiceCalendars1796640000000,
+  PartReturnLineKept1796650000000,
 ];

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { assertRole, type Actor } from '../auth/actor';
 import { calendarDateOf } from '../common/calendar';
+import { isForeignKeyViolation } from '../common/db-errors';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { minorUnits, moneyOf } from '../common/money';
@@ -225,7 +226,15 @@ function frozenCovers(claim: WarrantyClaim, slots: Slot[]): (component: string |
 
 /** Removes, changes and adds the line rows; a kept line is rewritten only when its price or payer changed. */
 async function writeLines(manager: EntityManager, claim: WarrantyClaim, command: AmendClaimLinesCommand, slots: Slot[], priced: PricedLine[]): Promise<void> {
-  if (command.remove.length > 0) await manager.delete(ClaimLine, { orgId: claim.orgId, claimId: claim.id, id: In(command.remove) });
+  if (command.remove.length > 0) {
+    await manager.delete(ClaimLine, { orgId: claim.orgId, claimId: claim.id, id: In(command.remove) }).catch((error: unknown) => {
+      // A line whose part must come back (rule 18) keeps its return: removing it is refused, and nothing is written.
+      if (isForeignKeyViolation(error, 'fk_part_return_line')) {
+        throw new DomainError('INVALID_TRANSITION', 'a line with an authorised part return (an RMA number) cannot be removed: change it instead, or let the return run its course', ['input', 'remove']);
+      }
+      throw error;
+    });
+  }
   const changed = new Set(command.change.map((c) => c.lineId));
   const inserts: Array<Partial<ClaimLine>> = [];
   for (const [i, slot] of slots.entries()) {

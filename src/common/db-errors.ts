@@ -105,6 +105,12 @@ export function databaseFailureCode(error: unknown): string | null {
 }
 
 /** Whether a statement failed on the unique constraint or index `constraint` (SQLSTATE 23505). */
+/** A foreign key's refusal (SQLSTATE 23503) by the named constraint: a row another still points at. */
+export function isForeignKeyViolation(error: unknown, constraint: string): boolean {
+  const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : null;
+  return driverError?.code === '23503' && driverError.constraint === constraint;
+}
+
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
   const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : null;
   return driverError?.code === '23505' && driverError.constraint === constraint;

@@ -74,8 +74,8 @@ export class PartReturn {
   @Column({ name: 'claim_line_id', type: 'uuid' })
   claimLineId: string;
 
-  /** A line removed from its claim before completion takes its return with it. */
-  @ManyToOne(() => ClaimLine, { onDelete: 'CASCADE' })
+  /** A line with a return cannot be deleted: an amendment removing it is refused (claims/claim-amendments.ts). */
+  @ManyToOne(() => ClaimLine, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'claim_line_id', foreignKeyConstraintName: 'fk_part_return_line' })
   line?: ClaimLine;
 

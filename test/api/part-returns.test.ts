@@ -33,7 +33,7 @@ describe('parts returns', () => {
     agent = await tokenFor(org, ['AGENT']);
     warehouse = await tokenFor(org, ['WAREHOUSE']);
     h = returnsHelpers(t, { admin, agent, warehouse });
-    for (let i = 1; i <= 9; i++) await h.register(`RT-${i}`);
+    for (let i = 1; i <= 10; i++) await h.register(`RT-${i}`);
     await h.register('RT-BAT', 'SOFAR-PM-V2-10');
   }, 60_000);
   afterAll(() => t?.stop());
@@ -88,6 +88,21 @@ describe('parts returns', () => {
     } finally {
       await t.dataSource.query(`UPDATE warranty_policy SET auto_approval_limits = '{}' WHERE org_id = $1`, [org]);
     }
+  });
+
+  it('an amendment may not remove a line whose part return is authorised: refused at its field, nothing written', async () => {
+    const claim = await h.claimThrough('RT-10', ['approveClaim']);
+    const part = claim.lines[0];
+    expect(part.partReturn).toMatchObject({ status: 'AUTHORISED' });
+    const { data } = await t.graphql(
+      `mutation($input: AmendClaimLinesInput!) { amendClaimLines(input: $input) { claim { id } userErrors { code field message } } }`,
+      { input: { claimId: claim.id, currency: 'EUR', remove: [part.id], reason: 'part not used after all' } },
+      agent,
+    );
+    expect(data.amendClaimLines.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_TRANSITION', field: ['input', 'remove'] })]);
+    expect(await count('claim_line', 'claim_id = $2', [claim.id])).toBe(2);
+    expect(await count('part_return', 'claim_id = $2', [claim.id])).toBe(1);
+    expect(await count('warranty_event', `event = 'CLAIM_LINES_AMENDED' AND claim_id = $2`, [claim.id])).toBe(0);
   });
 
   it('ship, receive, inspect CONFIRMED: the line stays covered; each step an event; a replay changes nothing', async () => {
