@@ -105,10 +105,14 @@ export function databaseFailureCode(error: unknown): string | null {
 }
 
 /** Whether a statement failed on the unique constraint or index `constraint` (SQLSTATE 23505). */
-/** A foreign key's refusal (SQLSTATE 23503) by the named constraint: a row another still points at. */
+/**
+ * A foreign key's refusal by the named constraint: a row another still points at. SQLSTATE 23503
+ * (foreign_key_violation), or 23001 (restrict_violation), which newer PostgreSQL (the embedded 18) reports for an
+ * ON DELETE RESTRICT key.
+ */
 export function isForeignKeyViolation(error: unknown, constraint: string): boolean {
   const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : null;
-  return driverError?.code === '23503' && driverError.constraint === constraint;
+  return (driverError?.code === '23503' || driverError?.code === '23001') && driverError.constraint === constraint;
 }
 
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
