@@ -19,58 +19,18 @@
  *
  * Exit codes: 0 imported, 1 refused (bad file, refused batch, unreachable subgraph), 2 usage.
  */
-import { readFileSync } from 'node:fs';
 import { DomainError, DomainErrors } from '../src/common/errors';
 import { MAX_OPERATIONS_PER_CALL, normaliseLabourOperation, type NormalisedLabourOperation } from '../src/labour/labour-input';
-import { subgraphEndpoint, type Endpoint } from '../src/endpoints';
-import { announce, CommandError, parseCommandLine, resolveEndpoint, runCommand } from './command-line';
+import { runCommand } from './command-line';
 import { readCsv } from './csv-file';
-import { adminToken, callSubgraph } from './subgraph-client';
+import { importInBatches, parseImportArguments, readImportFile, type BatchAnswer, type ImportOptions } from './csv-import';
+import { callSubgraph } from './subgraph-client';
 
 const REQUIRED_COLUMNS = ['code', 'version', 'description', 'standardHours', 'validFrom'] as const;
 const COLUMNS = [...REQUIRED_COLUMNS, 'productFamily', 'sku'] as const;
 
-const USAGE =
-  'usage: npm run import-labour-operations -- <file.csv> [--url <subgraph URL>] [--token <JWT> | --org <org> [--sub <who>]] [--batch-size 1..1000]';
-
-interface Options {
-  file: string;
-  subgraph: Endpoint;
-  token: string | null;
-  org: string | null;
-  sub: string;
-  batchSize: number;
-}
-
-export function parseArguments(argv: string[], env: Record<string, string | undefined> = process.env): Options {
-  const { values, positionals } = parseCommandLine(
-    argv,
-    { url: { type: 'string' }, token: { type: 'string' }, org: { type: 'string' }, sub: { type: 'string' }, 'batch-size': { type: 'string' } },
-    USAGE,
-    true,
-  );
-  for (const name of ['url', 'token', 'org', 'sub', 'batch-size'] as const) {
-    if (values[name] === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
-  }
-  if (positionals.length !== 1) throw new CommandError(`give exactly one CSV file\n${USAGE}`, 2);
-  const batchSize = Number(values['batch-size'] ?? MAX_OPERATIONS_PER_CALL);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_OPERATIONS_PER_CALL) {
-    throw new CommandError(`--batch-size must be a whole number from 1 to ${MAX_OPERATIONS_PER_CALL}`, 2);
-  }
-  const token = values.token ?? (env.TOKEN || null);
-  const org = values.org ?? null;
-  if (!token && !org) throw new CommandError(`give --token (or TOKEN), or --org to mint a development admin token\n${USAGE}`, 2);
-  if (!token && env.NODE_ENV === 'production') {
-    throw new CommandError('in production, give a WARRANTY_ADMIN token with --token or TOKEN; --org only mints development tokens', 2);
-  }
-  return {
-    file: positionals[0],
-    subgraph: resolveEndpoint(() => subgraphEndpoint(env, values.url)),
-    token,
-    org,
-    sub: values.sub ?? 'import-labour-operations',
-    batchSize,
-  };
+export function parseArguments(argv: string[], env: Record<string, string | undefined> = process.env): ImportOptions {
+  return parseImportArguments(argv, env, { name: 'import-labour-operations', maxBatch: MAX_OPERATIONS_PER_CALL });
 }
 
 export interface Row {
@@ -126,43 +86,27 @@ const PUBLISH = `mutation ImportLabourOperations($input: PublishLabourOperations
   publishLabourOperations(input: $input) { created unchanged userErrors { code field message } }
 }`;
 
-interface BatchResult {
+interface BatchResult extends BatchAnswer {
   created: number;
   unchanged: number;
-  userErrors: Array<{ code: string; field: string[] | null; message: string }>;
 }
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
-  let text: string;
-  try {
-    text = readFileSync(options.file, 'utf8');
-  } catch (error) {
-    throw new CommandError(`cannot read ${options.file}: ${(error as Error).message}`, 2);
-  }
-  const rows = readOperations(text);
-  const token = await adminToken(options.token, options.org, options.sub);
-  announce('import-labour-operations', 'sending to the subgraph at', options.subgraph);
-
+  const rows = readOperations(readImportFile(options.file));
   const totals = { created: 0, unchanged: 0 };
-  const batches = Math.ceil(rows.length / options.batchSize);
-  for (let b = 0; b < batches; b += 1) {
-    const batch = rows.slice(b * options.batchSize, (b + 1) * options.batchSize);
-    const result = await callSubgraph<BatchResult>(
-      options.subgraph.url, token, PUBLISH, { input: { operations: batch.map((row) => row.operation) } }, 'publishLabourOperations', 'the import',
-    );
-    if (result.userErrors.length > 0) {
-      const refused = result.userErrors.map((problem) => {
-        const [, , index, column] = problem.field ?? [];
-        const where = index !== undefined ? `line ${batch[Number(index)]?.line}${column ? `, column ${column}` : ''}: ` : '';
-        return `${where}${problem.code} ${problem.message}.`;
-      });
-      const done = b > 0 ? ` Batches 1 to ${b} were imported: ${summary(totals)}.` : ' Nothing was imported.';
-      throw new CommandError(`${refused.join('\n')}${done}`);
-    }
-    totals.created += result.created;
-    totals.unchanged += result.unchanged;
-  }
+  const batches = await importInBatches(
+    'import-labour-operations',
+    options,
+    rows,
+    (url, token, batch) =>
+      callSubgraph<BatchResult>(url, token, PUBLISH, { input: { operations: batch.map((row) => row.operation) } }, 'publishLabourOperations', 'the import'),
+    (answer) => {
+      totals.created += answer.created;
+      totals.unchanged += answer.unchanged;
+    },
+    () => summary(totals),
+  );
   process.stdout.write(`imported ${rows.length} labour operation version(s) in ${batches} batch(es): ${summary(totals)}\n`);
 }
 

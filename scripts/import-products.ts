@@ -24,65 +24,24 @@
  * works the same next to `npm start`, against a deployed subgraph, or on any DATABASE_URL, and it is checked by
  * the token's organisation and role like every other write.
  */
-import { readFileSync } from 'node:fs';
 import { DomainError } from '../src/common/errors';
 import {
   MAX_REFERENCES_PER_CALL,
   normaliseProductReference,
   type NormalisedProductReference,
 } from '../src/products/product-reference-input';
-import { subgraphEndpoint, type Endpoint } from '../src/endpoints';
-import { announce, CommandError, parseCommandLine, resolveEndpoint, runCommand } from './command-line';
-import { adminToken, callSubgraph } from './subgraph-client';
+import { runCommand } from './command-line';
 import { readCsv } from './csv-file';
+import { importInBatches, parseImportArguments, readImportFile, type BatchAnswer, type ImportOptions } from './csv-import';
+import { callSubgraph } from './subgraph-client';
 
 export { FileProblems } from './csv-file';
 
 const REQUIRED_COLUMNS = ['sku', 'productId', 'productFamily'] as const;
 const COLUMNS = [...REQUIRED_COLUMNS, 'capacityKwh'] as const;
 
-const USAGE =
-  'usage: npm run import-products -- <file.csv> [--url <subgraph URL>] [--token <JWT> | --org <org> [--sub <who>]] [--batch-size 1..1000]';
-
-interface Options {
-  file: string;
-  subgraph: Endpoint;
-  token: string | null;
-  org: string | null;
-  sub: string;
-  batchSize: number;
-}
-
-export function parseArguments(argv: string[], env: Record<string, string | undefined> = process.env): Options {
-  const { values, positionals } = parseCommandLine(
-    argv,
-    { url: { type: 'string' }, token: { type: 'string' }, org: { type: 'string' }, sub: { type: 'string' }, 'batch-size': { type: 'string' } },
-    USAGE,
-    true,
-  );
-  for (const name of ['url', 'token', 'org', 'sub', 'batch-size'] as const) {
-    if (values[name] === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
-  }
-  if (positionals.length !== 1) throw new CommandError(`give exactly one CSV file\n${USAGE}`, 2);
-
-  const batchSize = Number(values['batch-size'] ?? MAX_REFERENCES_PER_CALL);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_REFERENCES_PER_CALL) {
-    throw new CommandError(`--batch-size must be a whole number from 1 to ${MAX_REFERENCES_PER_CALL}`, 2);
-  }
-  const token = values.token ?? (env.TOKEN || null);
-  const org = values.org ?? null;
-  if (!token && !org) throw new CommandError(`give --token (or TOKEN), or --org to mint a development admin token\n${USAGE}`, 2);
-  if (!token && env.NODE_ENV === 'production') {
-    throw new CommandError('in production, give a WARRANTY_ADMIN token with --token or TOKEN; --org only mints development tokens', 2);
-  }
-  return {
-    file: positionals[0],
-    subgraph: resolveEndpoint(() => subgraphEndpoint(env, values.url)),
-    token,
-    org,
-    sub: values.sub ?? 'import-products',
-    batchSize,
-  };
+export function parseArguments(argv: string[], env: Record<string, string | undefined> = process.env): ImportOptions {
+  return parseImportArguments(argv, env, { name: 'import-products', maxBatch: MAX_REFERENCES_PER_CALL });
 }
 
 interface Row {
@@ -134,11 +93,10 @@ const UPSERT = `mutation ImportProductReferences($input: UpsertProductReferences
   upsertProductReferences(input: $input) { created updated unchanged userErrors { code field message } }
 }`;
 
-interface BatchResult {
+interface BatchResult extends BatchAnswer {
   created: number;
   updated: number;
   unchanged: number;
-  userErrors: Array<{ code: string; field: string[] | null; message: string }>;
 }
 
 function sendBatch(url: string, token: string, rows: Row[]): Promise<BatchResult> {
@@ -147,34 +105,13 @@ function sendBatch(url: string, token: string, rows: Row[]): Promise<BatchResult
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
-  let text: string;
-  try {
-    text = readFileSync(options.file, 'utf8');
-  } catch (error) {
-    throw new CommandError(`cannot read ${options.file}: ${(error as Error).message}`, 2);
-  }
-  const rows = readReferences(text);
-  const token = await adminToken(options.token, options.org, options.sub);
-  announce('import-products', 'sending to the subgraph at', options.subgraph);
-
+  const rows = readReferences(readImportFile(options.file));
   const totals = { created: 0, updated: 0, unchanged: 0 };
-  const batches = Math.ceil(rows.length / options.batchSize);
-  for (let b = 0; b < batches; b += 1) {
-    const batch = rows.slice(b * options.batchSize, (b + 1) * options.batchSize);
-    const result = await sendBatch(options.subgraph.url, token, batch);
-    if (result.userErrors.length > 0) {
-      const refused = result.userErrors.map((problem) => {
-        const [, , index, column] = problem.field ?? [];
-        const where = index !== undefined ? `line ${batch[Number(index)]?.line}${column ? `, column ${column}` : ''}: ` : '';
-        return `${where}${problem.code} ${problem.message}.`;
-      });
-      const done = b > 0 ? ` Batches 1 to ${b} (up to line ${rows[b * options.batchSize - 1].line}) were imported: ${summary(totals)}.` : ' Nothing was imported.';
-      throw new CommandError(`${refused.join('\n')}${done}`);
-    }
-    totals.created += result.created;
-    totals.updated += result.updated;
-    totals.unchanged += result.unchanged;
-  }
+  const batches = await importInBatches('import-products', options, rows, sendBatch, (answer) => {
+    totals.created += answer.created;
+    totals.updated += answer.updated;
+    totals.unchanged += answer.unchanged;
+  }, () => summary(totals));
   process.stdout.write(`imported ${rows.length} product reference(s) in ${batches} batch(es): ${summary(totals)}\n`);
 }
 
