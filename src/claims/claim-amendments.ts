@@ -16,7 +16,7 @@ import { AMENDERS, type ClaimStatus } from './claim-states';
 import { applyTransition, checkedReason, lockClaim, nextStatus, type ClaimsDeps } from './claim-transitions';
 import { MAX_LINES } from './claim-intake';
 import { flatRateTermsOfLines } from './flat-rate-lines';
-import { lineProblems, priceClaim, type ComponentCover, type LineInput, type PricedLine } from './line-coverage';
+import { lineColumns, lineProblems, priceClaim, pricedColumns, type ComponentCover, type LineInput, type PricedLine } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
 import { keptCalendar } from './sla-calendars';
 import { WarrantyClaim } from './warranty-claim.entity';
@@ -238,17 +238,7 @@ async function writeLines(manager: EntityManager, claim: WarrantyClaim, command:
   const changed = new Set(command.change.map((c) => c.lineId));
   const inserts: Array<Partial<ClaimLine>> = [];
   for (const [i, slot] of slots.entries()) {
-    const line = priced[i];
-    const row = {
-      ...columnsOf(slot.input),
-      component: line.component,
-      amount: line.amount,
-      covered: line.covered,
-      // As intake stores it: only a line the warranty pays in part keeps its covered part (rule 17).
-      coveredAmount: line.covered && line.coveredAmount !== line.amount ? line.coveredAmount : null,
-      operationId: line.operationId,
-      reason: line.reason,
-    };
+    const row = { ...lineColumns(slot.input), ...pricedColumns(priced[i]) };
     if (!slot.before) inserts.push({ id: slot.id, orgId: claim.orgId, claimId: claim.id, position: slot.position, kind: slot.input.kind, ...row });
     else if (
       changed.has(slot.id) || slot.before.covered !== row.covered || slot.before.reason !== row.reason || Number(slot.before.amount) !== Number(row.amount) ||
@@ -281,21 +271,8 @@ function inputOf(line: ClaimLine, operationCodes: ReadonlyMap<string, string>): 
   return { kind: 'TRAVEL', startAt: line.startAt ?? new Date(0), endAt: line.endAt ?? new Date(0), rate: line.rate };
 }
 
-/** A line's own columns (the priced ones apart), as intake writes them. */
-function columnsOf(input: LineInput) {
-  return {
-    partNumber: input.kind === 'PART' ? input.partNumber.trim() : null,
-    quantity: input.kind === 'PART' ? input.quantity : null,
-    unitPrice: input.kind === 'PART' ? input.unitPrice : null,
-    hours: input.kind === 'LABOUR' ? input.hours : null,
-    rate: input.kind === 'LABOUR' ? input.rate : input.kind === 'TRAVEL' ? (input.rate ?? null) : null,
-    startAt: input.kind === 'TRAVEL' ? input.startAt : null,
-    endAt: input.kind === 'TRAVEL' ? input.endAt : null,
-  };
-}
-
 function summaryOf(input: LineInput): Record<string, unknown> {
-  const { partNumber, quantity, unitPrice, hours, rate, startAt, endAt } = columnsOf(input);
+  const { partNumber, quantity, unitPrice, hours, rate, startAt, endAt } = lineColumns(input);
   const operationCode = input.kind === 'LABOUR' ? (input.operationCode ?? null) : null;
   return Object.fromEntries(Object.entries({ kind: input.kind, partNumber, quantity, unitPrice, hours, rate, operationCode, startAt, endAt }).filter(([, v]) => v !== null));
 }

@@ -24,7 +24,7 @@ import { deriveWarrantyStart } from '../records/warranty-start';
 import { ClaimLine } from './claim-line.entity';
 import type { ClaimKind } from './claim-states';
 import { flatRateTermsOfLines } from './flat-rate-lines';
-import { lineProblems, priceClaim, type ComponentCover, type LineInput } from './line-coverage';
+import { lineColumns, lineProblems, priceClaim, pricedColumns, type ComponentCover, type LineInput } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
 import { intakeCalendar } from './sla-calendars';
 import { WarrantyClaim } from './warranty-claim.entity';
@@ -216,27 +216,14 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     await manager.insert(
       ClaimLine,
       priced.lines.map((line) => {
-        const input = command.lines[line.index];
         return {
           id: randomUUID(),
           orgId: record.orgId,
           claimId: claim.id,
           position: line.index,
           kind: line.kind,
-          partNumber: input.kind === 'PART' ? input.partNumber.trim() : null,
-          component: line.component,
-          quantity: input.kind === 'PART' ? input.quantity : null,
-          unitPrice: input.kind === 'PART' ? input.unitPrice : null,
-          hours: input.kind === 'LABOUR' ? input.hours : null,
-          rate: input.kind === 'LABOUR' ? input.rate : input.kind === 'TRAVEL' ? (input.rate ?? null) : null,
-          startAt: input.kind === 'TRAVEL' ? input.startAt : null,
-          endAt: input.kind === 'TRAVEL' ? input.endAt : null,
-          amount: line.amount,
-          covered: line.covered,
-          // Only a line the warranty pays in part keeps its covered part (rule 17); a whole one is its amount.
-          coveredAmount: line.covered && line.coveredAmount !== line.amount ? line.coveredAmount : null,
-          operationId: line.operationId,
-          reason: line.reason,
+          ...lineColumns(command.lines[line.index]),
+          ...pricedColumns(line),
         };
       }),
     );

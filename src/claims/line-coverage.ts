@@ -249,3 +249,28 @@ export function priceClaim(
     cover,
   };
 }
+
+/** A line's own columns as `claim_line` stores them (the priced ones apart): intake and amendments alike. */
+export function lineColumns(input: LineInput) {
+  return {
+    partNumber: input.kind === 'PART' ? input.partNumber.trim() : null,
+    quantity: input.kind === 'PART' ? input.quantity : null,
+    unitPrice: input.kind === 'PART' ? input.unitPrice : null,
+    hours: input.kind === 'LABOUR' ? input.hours : null,
+    rate: input.kind === 'LABOUR' ? input.rate : input.kind === 'TRAVEL' ? (input.rate ?? null) : null,
+    startAt: input.kind === 'TRAVEL' ? input.startAt : null,
+    endAt: input.kind === 'TRAVEL' ? input.endAt : null,
+  };
+}
+
+/** A priced line's columns as `claim_line` stores them: only a line paid in part keeps its covered part (rule 17). */
+export function pricedColumns(line: PricedLine) {
+  return {
+    component: line.component,
+    amount: line.amount,
+    covered: line.covered,
+    coveredAmount: line.covered && line.coveredAmount !== line.amount ? line.coveredAmount : null,
+    operationId: line.operationId,
+    reason: line.reason,
+  };
+}
