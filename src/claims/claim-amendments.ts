@@ -16,6 +16,8 @@ import { AMENDERS, type ClaimStatus } from './claim-states';
 import { applyTransition, checkedReason, lockClaim, nextStatus, type ClaimsDeps } from './claim-transitions';
 import { MAX_LINES } from './claim-intake';
 import { flatRateTermsOfLines } from './flat-rate-lines';
+import { operationCodesIn } from '../labour/labour-terms';
+import { transactionRows } from '../db/row-reader';
 import { lineColumns, lineProblems, priceClaim, pricedColumns, type ComponentCover, type LineInput, type PricedLine } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
 import { keptCalendar } from './sla-calendars';
@@ -72,7 +74,7 @@ export async function amendClaimLines(deps: ClaimsDeps, actor: Actor, command: A
       throw new DomainError('BAD_USER_INPUT', `the claim is in ${claim.currency}; every amount of an amendment is in the claim's currency (got ${command.currency})`, ['input', 'currency']);
     }
     const lines = await manager.find(ClaimLine, { where: { orgId: claim.orgId, claimId: claim.id }, order: { position: 'ASC' } });
-    const slots = finalLines(command, lines, await operationCodesOf(manager, claim.orgId, lines));
+    const slots = finalLines(command, lines, await operationCodesIn(transactionRows(manager), claim.orgId, [...new Set(lines.flatMap((l) => (l.operationId ? [l.operationId] : [])))]));
     const coverFor = frozenCovers(claim, slots);
     const record = await manager.findOneOrFail(WarrantyRecord, { where: { id: claim.warrantyRecordId, orgId: claim.orgId } });
     // Flat-rate labour (rule 17) as at intake: the operation versions in force on the claim's repair date.
@@ -248,17 +250,6 @@ async function writeLines(manager: EntityManager, claim: WarrantyClaim, command:
     }
   }
   if (inserts.length > 0) await manager.insert(ClaimLine, inserts);
-}
-
-/**
- * The operation codes of the stored lines that named a flat-rate operation (rule 17), so that a kept line is priced
- * again under the same operation: one statement, none when no line names one.
- */
-async function operationCodesOf(manager: EntityManager, orgId: string, lines: readonly ClaimLine[]): Promise<Map<string, string>> {
-  const ids = [...new Set(lines.flatMap((l) => (l.operationId ? [l.operationId] : [])))];
-  if (ids.length === 0) return new Map();
-  const rows: Array<{ id: string; code: string }> = await manager.query(`SELECT id, code FROM labour_operation WHERE org_id = $1 AND id = ANY($2::uuid[])`, [orgId, ids]);
-  return new Map(rows.map((r) => [r.id, r.code]));
 }
 
 /** A stored line as the pricing reads it. */

@@ -54,3 +54,10 @@ export async function flatRateTermsIn(
     approvedRate: rate?.hourlyRate ?? null,
   };
 }
+
+/** The codes of these operation versions (the ones claim lines were priced under), in one statement; none for none. */
+export async function operationCodesIn(rows: RowSource, orgId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const found = await rows.rows<{ id: string; code: string }>(`SELECT id, code FROM labour_operation WHERE org_id = $1 AND id = ANY($2::uuid[])`, [orgId, ids]);
+  return new Map(found.map((row) => [row.id, row.code]));
+}
