@@ -1,6 +1,7 @@
 /** Claim intake (rule 10): the command checked, the unit's warranty checked, the lines priced, the claim written. */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { eventsStep } from '../audit/audit.service';
 import { assertRole, type Actor } from '../auth/actor';
 import { isUniqueViolation } from '../common/db-errors';
 import { DomainError, DomainErrors } from '../common/errors';
@@ -8,6 +9,7 @@ import { isExternalKey } from '../common/ids';
 import { calendarDateOf, type IsoDate } from '../common/calendar';
 import type { WarrantyCheckView } from '../coverage/coverage-check.service';
 import { createCoverageLoaders } from '../coverage/coverage-loaders';
+import { writeTogether } from '../db/one-statement';
 import { transactionRows } from '../db/row-reader';
 import { createPolicyLoaders } from '../policies/policy-loaders';
 import { WarrantyPolicy } from '../policies/warranty-policy.entity';
@@ -15,7 +17,8 @@ import {
   counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, recordedHistory,
   type ReadingValues,
 } from '../readings/readings-history';
-import { OutboxMessage } from '../outbox/outbox-message.entity';
+import type { OutboxMessage } from '../outbox/outbox-message.entity';
+import { messagesStep } from '../outbox/outbox-writes';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import { lockVisibleUnit } from '../records/record-access';
@@ -28,7 +31,7 @@ import { lineColumns, lineProblems, priceClaim, pricedColumns, type ComponentCov
 import { addServiceHours, type Interval } from './sla-calendar';
 import { intakeCalendar } from './sla-calendars';
 import { WarrantyClaim } from './warranty-claim.entity';
-import { MAX_DESCRIPTION, onClaimApproved, statusMessage, type ClaimsDeps } from './claim-transitions';
+import { MAX_DESCRIPTION, approvedSteps, statusMessage, type ClaimsDeps } from './claim-transitions';
 import { autoApproval } from './approval-rules';
 import { CASE_REQUESTED, caseOpenedProblem, caseRequestPayload, responseClockStart, takeCase } from './claim-cases';
 
@@ -240,7 +243,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     });
   }
   const ruleDetail = { rule: 16, limit: approval.limit === null ? null : { amount: approval.limit, currency: claim.currency }, reason: approval.reason };
-  await deps.audit.append(manager, [
+  const events = eventsStep([
     {
       orgId: record.orgId,
       warrantyRecordId: record.id,
@@ -274,13 +277,12 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
         }]
       : []),
   ]);
-  // CSP's messages in one statement: without a case, the request to open one (rule 14) ahead of the status; a claim
+  // CSP's messages in one insert: without a case, the request to open one (rule 14) ahead of the status; a claim
   // approved at intake (rule 16) has two statuses, submitted then approved.
   const caseRequest: Partial<OutboxMessage>[] = claim.cspCaseId
     ? []
     : [{ orgId: claim.orgId, destination: 'CSP', topic: CASE_REQUESTED, aggregateId: claim.id, payload: caseRequestPayload(claim, record) }];
-  await manager.insert(
-    OutboxMessage,
+  const messages = messagesStep(
     approval.approve
       ? [
           ...caseRequest,
@@ -289,11 +291,15 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
         ]
       : [...caseRequest, statusMessage(claim, null, { autoApproval: { approved: false, ...ruleDetail } })],
   );
-  // What every approval does besides its status (rule 18's part returns), after the claim's messages.
-  if (approval.approve) {
-    const coveredPartNumbers = command.lines.flatMap((line, i) => (line.kind === 'PART' && priced.lines[i].covered ? [line.partNumber.trim()] : []));
-    await onClaimApproved(deps, manager, claim, SYSTEM_ACTOR_ID, { coveredPartNumbers });
-  }
+  // What every approval does besides its status (rule 18's part returns), after the claim's messages; the events,
+  // the messages and the approval's steps go in one statement (db/one-statement.ts): a claim approved here costs
+  // no statement more than one that waits.
+  const approvalSteps = approval.approve
+    ? approvedSteps(deps, claim, SYSTEM_ACTOR_ID, {
+        coveredPartNumbers: command.lines.flatMap((line, i) => (line.kind === 'PART' && priced.lines[i].covered ? [line.partNumber.trim()] : [])),
+      })
+    : [];
+  await writeTogether(manager, [events, messages, ...approvalSteps]);
   return claim;
 }
 

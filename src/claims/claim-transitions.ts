@@ -1,11 +1,13 @@
 /** A claim's moves along the state machine (claim-states.ts), the REPLACE completion, and what every move writes. */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
-import type { AuditService } from '../audit/audit.service';
+import { eventsStep, type AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
+import { writeTogether, type WriteStep } from '../db/one-statement';
 import type { CoverageCheckService } from '../coverage/coverage-check.service';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { messagesStep } from '../outbox/outbox-writes';
 import type { Clock } from '../common/clock';
 import { registerReplacement } from '../records/record-replacement';
 import type { ClaimApprovedHook } from './claim-charge-back';
@@ -107,20 +109,23 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
       updatedAt: now,
     },
   );
-  await deps.audit.append(manager, [
-    {
-      orgId: claim.orgId,
-      warrantyRecordId: claim.warrantyRecordId,
-      actorId: actor.id,
-      event: 'CLAIM_STATUS_CHANGED',
-      fromValue: from,
-      toValue: to,
-      claimId: claim.id,
-      detail: { action, reason, ...detail },
-    },
+  // The event, CSP's message and what other modules do on an approval (rule 18's returns): one statement.
+  await writeTogether(manager, [
+    eventsStep([
+      {
+        orgId: claim.orgId,
+        warrantyRecordId: claim.warrantyRecordId,
+        actorId: actor.id,
+        event: 'CLAIM_STATUS_CHANGED',
+        fromValue: from,
+        toValue: to,
+        claimId: claim.id,
+        detail: { action, reason, ...detail },
+      },
+    ]),
+    messagesStep([statusMessage(claim, from)]),
+    ...(approval ? approvedSteps(deps, claim, actor.id) : []),
   ]);
-  await writeStatusMessage(manager, claim, from);
-  if (approval) await onClaimApproved(deps, manager, claim, actor.id);
   return claim;
 }
 
@@ -128,13 +133,13 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
 const APPROVALS: ReadonlySet<ClaimAction> = new Set(['APPROVE', 'APPROVE_EXCEPTION']);
 
 /**
- * What every approval does besides its status change, whoever approves: an agent (first, or again after an
- * amendment) or OA (applyTransition), or the system at intake (rule 16, claim-intake.ts), in the approval's
- * transaction, after the claim, its event and its status message are written. The hooks are other modules' (rule 18:
+ * What every approval does besides its status change, whoever approves: an agent (first or again after an
+ * amendment) or OA (applyTransition), or the system at intake (rule 16, claim-intake.ts), as steps of the statement
+ * that writes the approval's event and status message, in its transaction. The hooks are other modules' (rule 18:
  * returns authorises the return-required parts), given at composition (services.ts), so claims imports none of them.
  */
-export async function onClaimApproved(deps: ClaimsDeps, manager: EntityManager, claim: WarrantyClaim, actorId: string, known?: { coveredPartNumbers: readonly string[] }): Promise<void> {
-  for (const hook of deps.onApproved) await hook(manager, claim, actorId, known);
+export function approvedSteps(deps: ClaimsDeps, claim: WarrantyClaim, actorId: string, known?: { coveredPartNumbers: readonly string[] }): WriteStep[] {
+  return deps.onApproved.map((hook) => hook(claim, actorId, known)).filter((step): step is WriteStep => step !== null);
 }
 
 /** The message CSP gets for every status a claim takes (its first included), written in the change's transaction. */

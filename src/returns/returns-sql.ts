@@ -15,47 +15,52 @@ export const RETURN_COLUMNS = `pr.id, pr.org_id AS "orgId", pr.claim_id AS "clai
   pr.row_version AS "version", c.status AS "claimStatus", ${DUE_AT} AS "dueAt"`;
 
 /**
- * One statement, run by the approval (the claims' onApproved hook): the approved claim's covered PART lines whose
- * part must come back on this unit (the SKU's rule before the family's) get their returns, numbered from the
- * organisation's counter for the year (its row locked only when there is something to number), each with its
- * event, and CSP one message listing the RMA numbers. A line authorised before (an approval after an exception
- * round) is not authorised again.
+ * The step the approval sends with its own writes (the claims' onApproved hook, db/one-statement.ts): the approved
+ * claim's covered PART lines whose part must come back on this unit (the SKU's rule before the family's) get their
+ * returns, numbered from the organisation's counter for the year (its row locked only when there is something to
+ * number), each with its event, and CSP one message listing the RMA numbers. A line authorised before (an approval
+ * after an exception round) is not authorised again. The lines are read as earlier statements wrote them (the
+ * claim's lines are never written in the approval's own statement).
  * $1 organisation, $2 claim, $3 unit, $4 year, $5 now, $6 actor.
  */
-export const AUTHORISE_RETURNS = `
-  WITH unit AS (SELECT r.sku, r.product_family FROM warranty_record r WHERE r.id = $3::uuid AND r.org_id = $1::text),
-  candidates AS (
+export const AUTHORISE_RETURNS: ReadonlyArray<readonly [string, string]> = [
+  ['rma_unit', `SELECT r.sku, r.product_family FROM warranty_record r WHERE r.id = $3::uuid AND r.org_id = $1::text`],
+  ['rma_candidates', `
     SELECT l.id AS line_id, l.part_number, l.position, rule.window_days
-    FROM claim_line l CROSS JOIN unit u
+    FROM claim_line l CROSS JOIN rma_unit u
     CROSS JOIN LATERAL (
       SELECT pr.window_days FROM part_return_rule pr
       WHERE pr.org_id = $1::text AND pr.part_number = l.part_number
         AND ((pr.scope = 'SKU' AND pr.scope_value = u.sku) OR (pr.scope = 'FAMILY' AND pr.scope_value = u.product_family))
       ORDER BY (pr.scope = 'SKU') DESC LIMIT 1) rule
     WHERE l.claim_id = $2::uuid AND l.org_id = $1::text AND l.kind = 'PART' AND l.covered
-      AND NOT EXISTS (SELECT 1 FROM part_return x WHERE x.claim_line_id = l.id)),
-  counter AS (
-    INSERT INTO rma_counter (org_id, year, last_number) SELECT $1::text, $4::int, count(*) FROM candidates HAVING count(*) > 0
+      AND NOT EXISTS (SELECT 1 FROM part_return x WHERE x.claim_line_id = l.id)`],
+  ['rma_counter', `
+    INSERT INTO rma_counter (org_id, year, last_number) SELECT $1::text, $4::int, count(*) FROM rma_candidates HAVING count(*) > 0
     ON CONFLICT (org_id, year) DO UPDATE SET last_number = rma_counter.last_number + excluded.last_number
-    RETURNING last_number),
-  numbered AS (
-    SELECT c.*, (SELECT last_number FROM counter) - count(*) OVER () + row_number() OVER (ORDER BY c.position) AS seq FROM candidates c),
-  inserted AS (
+    RETURNING last_number`],
+  ['rma_numbered', `
+    SELECT c.*, (SELECT last_number FROM rma_counter) - count(*) OVER () + row_number() OVER (ORDER BY c.position) AS seq FROM rma_candidates c`],
+  ['rma_returns', `
     INSERT INTO part_return (id, org_id, claim_id, claim_line_id, warranty_record_id, rma_number, part_number, window_days, status, authorised_at)
     SELECT gen_random_uuid(), $1::text, $2::uuid, line_id, $3::uuid,
            'RMA-' || $4::int || '-' || CASE WHEN seq < 1000000 THEN lpad(seq::text, 6, '0') ELSE seq::text END,
            part_number, window_days, 'AUTHORISED', $5::timestamptz
-    FROM numbered
-    RETURNING id, claim_line_id, rma_number, part_number, window_days),
-  events AS (
+    FROM rma_numbered ORDER BY seq
+    RETURNING id, claim_line_id, rma_number, part_number, window_days`],
+  ['rma_events', `
     INSERT INTO warranty_event (org_id, warranty_record_id, actor_id, event, to_value, claim_id, detail)
     SELECT $1::text, $3::uuid, $6::text, 'PART_RETURN_AUTHORISED', rma_number, $2::uuid,
            jsonb_build_object('returnId', id, 'lineId', claim_line_id, 'partNumber', part_number, 'windowDays', window_days)
-    FROM inserted)
-  INSERT INTO outbox_message (org_id, destination, topic, aggregate_id, payload)
-  SELECT $1::text, 'CSP', 'claim.returns_authorised', $2::uuid, jsonb_build_object('claimId', $2::uuid, 'warrantyId', $3::uuid, 'returns',
-         jsonb_agg(jsonb_build_object('rmaNumber', rma_number, 'lineId', claim_line_id, 'partNumber', part_number, 'windowDays', window_days) ORDER BY rma_number))
-  FROM inserted HAVING count(*) > 0`;
+    FROM rma_returns ORDER BY rma_number
+    RETURNING id`],
+  ['rma_message', `
+    INSERT INTO outbox_message (org_id, destination, topic, aggregate_id, payload)
+    SELECT $1::text, 'CSP', 'claim.returns_authorised', $2::uuid, jsonb_build_object('claimId', $2::uuid, 'warrantyId', $3::uuid, 'returns',
+           jsonb_agg(jsonb_build_object('rmaNumber', rma_number, 'lineId', claim_line_id, 'partNumber', part_number, 'windowDays', window_days) ORDER BY rma_number))
+    FROM rma_returns HAVING count(*) > 0
+    RETURNING id`],
+];
 
 /**
  * The overdue returns (the claim completed, the part not received within the window, not charged back yet), at most

@@ -77,12 +77,12 @@ export class ReturnsService {
     private readonly clock: Clock = () => new Date(),
   ) {}
 
-  /** The claims' onApproved hook: one statement (returns-sql.ts, AUTHORISE_RETURNS). */
-  readonly authoriseReturns: ClaimApprovedHook = async (manager, claim, actorId, known) => {
-    // Only covered PART lines can need a return: a claim known to have none costs no statement.
-    if (known && known.coveredPartNumbers.length === 0) return;
+  /** The claims' onApproved hook: a step of the approval's own statement (returns-sql.ts, AUTHORISE_RETURNS). */
+  readonly authoriseReturns: ClaimApprovedHook = (claim, actorId, known) => {
+    // Only covered PART lines can need a return: a claim known to have none adds nothing to the statement.
+    if (known && known.coveredPartNumbers.length === 0) return null;
     const now = this.clock();
-    await manager.query(AUTHORISE_RETURNS, [claim.orgId, claim.id, claim.warrantyRecordId, now.getUTCFullYear(), now, actorId]);
+    return { ctes: AUTHORISE_RETURNS, params: [claim.orgId, claim.id, claim.warrantyRecordId, now.getUTCFullYear(), now, actorId] };
   };
 
   /** Sets (or, with required false, removes) the return rule of a part for a family or a SKU. WARRANTY_ADMIN. */

@@ -54,7 +54,7 @@ describe('claim SQL statements', () => {
     }
   }
 
-  it('a claim with a part and a labour line costs at most 11 statements (the locked record, coverages and policies, readings, calendar, claim, lines, event, outbox)', async () => {
+  it('a claim with a part and a labour line costs at most 10 statements (the locked record, coverages and policies, readings, calendar, claim, lines, and its events with its messages in one)', async () => {
     const { result, sqlQueries } = await measured(() =>
       postGraphQL(
         t.url,
@@ -70,11 +70,15 @@ describe('claim SQL statements', () => {
     );
     expect(result.errors).toBeUndefined();
     expect(result.data.submitClaim).toMatchObject({ claim: { cover: 'COVERED' }, userErrors: [] });
-    expect(sqlQueries).toBeLessThanOrEqual(11);
+    expect(sqlQueries).toBeLessThanOrEqual(10);
   });
 
-  it('a claim approved at intake by the system (rule 16) costs no more statements than one that waits, but for the RMA statement of a covered part', async () => {
+  it('a claim approved at intake by the system (rule 16) costs no more statements than one that waits, its part returns (rule 18) included', async () => {
     await t.dataSource.query(`UPDATE warranty_policy SET auto_approval_limits = '{"EUR": "300.00"}' WHERE org_id = $1 AND product_family = 'INVERTER'`, [org]);
+    const rule = await t.graphql(
+      `mutation { setPartReturnRule(input: { partNumber: "PB-10K", productFamily: "INVERTER", windowDays: 30 }) { userErrors { message } } }`, {}, admin,
+    );
+    expect(rule.data.setPartReturnRule.userErrors).toEqual([]);
     try {
       const submit = (serialNumber: string, lines: unknown[]) =>
         measured(() =>
@@ -93,14 +97,45 @@ describe('claim SQL statements', () => {
       expect(waiting.result.data.submitClaim.claim.status).toBe('SUBMITTED');
       expect(approvedLabour.result.data.submitClaim.claim.status).toBe('APPROVED');
       expect(approvedPart.result.data.submitClaim.claim.status).toBe('APPROVED');
-      expect(waiting.sqlQueries).toBeLessThanOrEqual(11);
+      // The covered part's return was authorised at intake, with its event and CSP's message, in the same statements.
+      const [returns] = await t.dataSource.query(
+        `SELECT (SELECT count(*) FROM part_return WHERE claim_id = $1)::int AS returns,
+                (SELECT count(*) FROM warranty_event WHERE claim_id = $1 AND event = 'PART_RETURN_AUTHORISED')::int AS events,
+                (SELECT count(*) FROM outbox_message WHERE aggregate_id = $1 AND topic = 'claim.returns_authorised')::int AS messages`,
+        [approvedPart.result.data.submitClaim.claim.id],
+      );
+      expect(returns).toEqual({ returns: 1, events: 1, messages: 1 });
+      // The steps of the one statement run in order: the claim's events and messages before the return's.
+      const claimId = approvedPart.result.data.submitClaim.claim.id;
+      const [events, messages] = await Promise.all([
+        t.dataSource.query(`SELECT event FROM warranty_event WHERE claim_id = $1 ORDER BY id`, [claimId]),
+        t.dataSource.query(`SELECT topic, payload->>'status' AS status FROM outbox_message WHERE aggregate_id = $1 ORDER BY id`, [claimId]),
+      ]);
+      expect(events.map((e: { event: string }) => e.event)).toEqual(['CLAIM_SUBMITTED', 'CLAIM_STATUS_CHANGED', 'PART_RETURN_AUTHORISED']);
+      expect(messages.map((m: { topic: string; status: string | null }) => `${m.topic} ${m.status ?? ''}`.trim())).toEqual([
+        'claim.case_requested APPROVED', 'claim.status_changed SUBMITTED', 'claim.status_changed APPROVED', 'claim.returns_authorised',
+      ]);
+      expect(waiting.sqlQueries).toBeLessThanOrEqual(10);
       expect(approvedLabour.sqlQueries).toBeLessThanOrEqual(waiting.sqlQueries);
-      // A covered part: the approval authorises its return (rule 18) in one statement, the statement a waiting claim
-      // sends at its own approval later.
-      expect(approvedPart.sqlQueries).toBeLessThanOrEqual(waiting.sqlQueries + 1);
+      expect(approvedPart.sqlQueries).toBeLessThanOrEqual(waiting.sqlQueries);
       process.stdout.write(`submitClaim statements: waiting ${waiting.sqlQueries}, approved at intake ${approvedLabour.sqlQueries} (labour), ${approvedPart.sqlQueries} (with a covered part)\n`);
+
+      // An agent's approval of the waiting claim authorises the same return in the statement of its event and message.
+      const approval = await measured(() =>
+        postGraphQL(t.url, `mutation($input: ClaimDecisionInput!) { approveClaim(input: $input) { claim { status } userErrors { message } } }`, { input: { id: waiting.result.data.submitClaim.claim.id, reason: 'ok' } }, agent),
+      );
+      expect(approval.result.data.approveClaim).toEqual({ claim: { status: 'APPROVED' }, userErrors: [] });
+      const [[agentReturns], [rejected]] = await Promise.all([
+        t.dataSource.query(`SELECT count(*)::int AS n FROM part_return WHERE claim_id = $1`, [waiting.result.data.submitClaim.claim.id]),
+        t.dataSource.query(`SELECT count(*)::int AS n FROM part_return WHERE claim_id = $1`, [approvedLabour.result.data.submitClaim.claim.id]),
+      ]);
+      expect(agentReturns.n).toBe(1);
+      expect(rejected.n).toBe(0);
+      // The locked claim, its update, and the event, message and return together (with BEGIN and COMMIT).
+      expect(approval.sqlQueries).toBeLessThanOrEqual(5);
     } finally {
       await t.dataSource.query(`UPDATE warranty_policy SET auto_approval_limits = '{}' WHERE org_id = $1`, [org]);
+      await t.dataSource.query(`DELETE FROM part_return_rule WHERE org_id = $1`, [org]);
     }
   });
 
@@ -113,8 +148,8 @@ describe('claim SQL statements', () => {
     expect(withCase.result.data.submitClaim.userErrors).toEqual([]);
     const replace = await submit({ kind: 'REPLACE', replacementSerialNumber: 'CS-1-NEW' });
     expect(replace.result.data.submitClaim.userErrors).toEqual([]);
-    expect(withCase.sqlQueries).toBeLessThanOrEqual(12);
-    expect(replace.sqlQueries).toBeLessThanOrEqual(12);
+    expect(withCase.sqlQueries).toBeLessThanOrEqual(11);
+    expect(replace.sqlQueries).toBeLessThanOrEqual(11);
   });
 
   it('a claim whose labour line names a flat-rate operation costs one statement more (the operations and the approved rate, read together)', async () => {
@@ -137,7 +172,7 @@ describe('claim SQL statements', () => {
     );
     expect(result.errors).toBeUndefined();
     expect(result.data.submitClaim).toMatchObject({ claim: { cover: 'PARTLY_COVERED' }, userErrors: [] });
-    expect(sqlQueries).toBeLessThanOrEqual(12);
+    expect(sqlQueries).toBeLessThanOrEqual(11);
   });
 
   it('completing a REPLACE claim moves the coverages to the replacement, at the same statement count', async () => {
