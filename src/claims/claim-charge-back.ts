@@ -6,7 +6,6 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { AuditService } from '../audit/audit.service';
-import type { WriteStep } from '../db/one-statement';
 import { minorUnits } from '../common/money';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 
@@ -20,17 +19,6 @@ export interface LineChargeBack {
   detail: Record<string, unknown>;
 }
 
-/**
- * A decided claim's hook: what another module writes on an approval, as a step of the statement that writes the
- * approval's event and messages (db/one-statement.ts), in its transaction; the claim and its lines are written
- * before that statement. `coveredPartNumbers`, when the caller has the lines in hand (intake), lists the part
- * numbers of its covered PART lines, so that a hook with nothing to do for a claim without any adds nothing.
- */
-export type ClaimApprovedHook = (
-  claim: { id: string; orgId: string; warrantyRecordId: string },
-  actorId: string,
-  known?: { coveredPartNumbers: readonly string[] },
-) => WriteStep | null;
 
 /** Amounts of the NUMERIC(19,4) columns as the currency writes them (2 places for EUR, 0 for JPY). */
 function money(amount: string, currency: string): { amount: string; currency: string } {

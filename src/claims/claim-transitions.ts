@@ -10,7 +10,7 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { messagesStep } from '../outbox/outbox-writes';
 import type { Clock } from '../common/clock';
 import { registerReplacement } from '../records/record-replacement';
-import type { ClaimApprovedHook } from './claim-charge-back';
+import type { ClaimApprovedHook, ClaimClosedHook } from './claim-hooks';
 import { decideTransition, FINAL_STATUSES, type ClaimAction, type ClaimStatus } from './claim-states';
 import { WarrantyClaim } from './warranty-claim.entity';
 
@@ -30,6 +30,8 @@ export interface ClaimsDeps {
    * parts to return): given at composition (services.ts), so claims calls them without importing those modules.
    */
   onApproved: ClaimApprovedHook[];
+  /** What other modules do when a claim is CLOSED, in the close's transaction; given at composition likewise. */
+  onClosed: ClaimClosedHook[];
 }
 
 /**
@@ -125,6 +127,7 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
     ]),
     messagesStep([statusMessage(claim, from)]),
     ...(approval ? approvedSteps(deps, claim, actor.id) : []),
+    ...(to === 'CLOSED' ? await closedSteps(deps, manager, claim, actor.id) : []),
   ]);
   return claim;
 }
@@ -140,6 +143,16 @@ const APPROVALS: ReadonlySet<ClaimAction> = new Set(['APPROVE', 'APPROVE_EXCEPTI
  */
 export function approvedSteps(deps: ClaimsDeps, claim: WarrantyClaim, actorId: string, known?: { coveredPartNumbers: readonly string[] }): WriteStep[] {
   return deps.onApproved.map((hook) => hook(claim, actorId, known)).filter((step): step is WriteStep => step !== null);
+}
+
+/** What the close hooks write (claim-hooks.ts), read after the claim row is CLOSED; run one after another on the transaction's connection. */
+async function closedSteps(deps: ClaimsDeps, manager: EntityManager, claim: WarrantyClaim, actorId: string): Promise<WriteStep[]> {
+  const steps: WriteStep[] = [];
+  for (const hook of deps.onClosed) {
+    const step = await hook(manager, { id: claim.id, orgId: claim.orgId, warrantyRecordId: claim.warrantyRecordId, kind: claim.kind, closedAt: claim.closedAt ?? deps.clock() }, actorId);
+    if (step) steps.push(step);
+  }
+  return steps;
 }
 
 /** The message CSP gets for every status a claim takes (its first included), written in the change's transaction. */

@@ -12,14 +12,15 @@ import { claimsAtRisk, claimsAwaitingDecision, listClaims, type ClaimListFilter 
 import { amendClaimLines, type AmendClaimLinesCommand } from './claim-amendments';
 import { transitionClaim, type ClaimsDeps } from './claim-transitions';
 import type { WarrantyClaim } from './warranty-claim.entity';
-import type { ClaimApprovedHook } from './claim-charge-back';
+import type { ClaimApprovedHook, ClaimClosedHook } from './claim-hooks';
 
 // The claims' public types and helpers, where they were before the split.
 export type { SubmitClaimCommand } from './claim-intake';
 export { hashRequest } from './claim-intake';
 export type { ClaimListFilter } from './claim-queries';
 export { writeStatusMessage } from './claim-transitions';
-export { chargeBackLines, type ClaimApprovedHook, type LineChargeBack } from './claim-charge-back';
+export { chargeBackLines, type LineChargeBack } from './claim-charge-back';
+export type { ClaimApprovedHook, ClaimClosedHook, HookedClaim } from './claim-hooks';
 
 /**
  * The claims desk: intake (claim-intake.ts), transitions and replacements (claim-transitions.ts), exceptions
@@ -30,12 +31,17 @@ export class ClaimsService {
   private readonly deps: ClaimsDeps;
 
   constructor(dataSource: DataSource, audit: AuditService, coverageCheck: CoverageCheckService, clock: Clock = () => new Date(), clockSkewMs = 300_000) {
-    this.deps = { dataSource, audit, coverageCheck, clock, clockSkewMs, onApproved: [] };
+    this.deps = { dataSource, audit, coverageCheck, clock, clockSkewMs, onApproved: [], onClosed: [] };
   }
 
-  /** Adds a hook every approval runs in its transaction (claim-transitions.ts, onClaimApproved); set at composition. */
+  /** Adds a hook every approval runs in its transaction (claim-hooks.ts, claim-transitions.ts); set at composition. */
   whenApproved(hook: ClaimApprovedHook): void {
     this.deps.onApproved.push(hook);
+  }
+
+  /** Adds a hook every close runs in its transaction (claim-hooks.ts, claim-transitions.ts); set at composition. */
+  whenClosed(hook: ClaimClosedHook): void {
+    this.deps.onClosed.push(hook);
   }
 
   /** submitClaim in claim-intake.ts. */
