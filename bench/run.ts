@@ -99,7 +99,8 @@ function selection(): { reads: Scenario[]; costly: boolean; telemetry: boolean; 
   const unknown = wanted.filter((key) => !parts.includes(key) && !SCENARIOS.some((s) => s.key === key));
   if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.key), ...parts].join(', ')}`);
   return {
-    reads: SCENARIOS.filter((s) => wanted.includes(s.key)),
+    // In the order asked (to see whether a scenario's place in the run moves its figures).
+    reads: wanted.flatMap((key) => SCENARIOS.filter((s) => s.key === key)),
     costly: wanted.includes(COSTLY),
     telemetry: wanted.includes(TELEMETRY),
     export: wanted.includes(EXPORT),

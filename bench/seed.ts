@@ -120,6 +120,8 @@ const PUBLISH = `mutation Publish($input: PublishWarrantyPolicyInput!) {
   publishWarrantyPolicy(input: $input) { policy { id } userErrors { code field message } } }`;
 const UPSERT_PRODUCTS = `mutation Products($input: UpsertProductReferencesInput!) {
   upsertProductReferences(input: $input) { created userErrors { code field message } } }`;
+const RETURN_RULE = `mutation ReturnRule($input: SetPartReturnRuleInput!) {
+  setPartReturnRule(input: $input) { rule { id } userErrors { code field message } } }`;
 const REGISTER = `mutation Register($input: RegisterWarrantyInput!) {
   registerWarranty(input: $input) { warranty { id } userErrors { code field message } } }`;
 
@@ -139,6 +141,8 @@ export async function seedThroughApi(url: string, jwtSecret: string, fleet: Flee
       const token = await signToken(jwtSecret, { sub: 'bench-seed', org, roles: ['WARRANTY_ADMIN', 'INSTALLER'] });
       for (const policy of policies) await graphql(url, token, PUBLISH, { input: { ...policy, effectiveFrom: '2020-01-01' } });
       await graphql(url, token, UPSERT_PRODUCTS, { input: { references: PRODUCTS } });
+      // The power board the claim scenarios replace must come back (rule 18): a claim approved with it gets its RMA.
+      await graphql(url, token, RETURN_RULE, { input: { partNumber: 'PB-10K', productFamily: 'INVERTER', windowDays: 30 } });
       for (let k = 0; k < fleet.seedsPerOrg; k++) jobs.push(() => graphql(url, token, REGISTER, { input: registration(fleet, o, k) }));
     }),
   );
