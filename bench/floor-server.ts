@@ -15,10 +15,10 @@
  * What it does not do: GraphQL parsing, validation and execution; the request limits (depth, cost, aliases);
  * request ids, deadlines, the SQL statement budget and the per-request log line; the token's maximum lifetime and
  * role checks, and customer scoping (the bench's tokens are AGENT tokens, which see the whole organisation);
- * error masking. For `checkWarranty` it fetches the record, its coverages and the policy terms the engine reads in
- * one statement and returns them, but it does not run the coverage engine (decision, reasons): that pure CPU is
- * part of what the subgraph pays. Whatever the subgraph spends beyond this floor is the price of those features
- * and of the libraries behind them.
+ * error masking. For `checkWarranty` it fetches the rows the engine reads (record, coverages, policy versions,
+ * readings) in one statement and runs the coverage engine on them: the subgraph's own pure functions
+ * (src/coverage/check-inputs.ts, active-check.ts), so the check's ratio measures only the subgraph's overhead.
+ * Whatever the subgraph spends beyond this floor is the price of those features and of the libraries behind them.
  *
  * Environment: DATABASE_URL, JWT_SECRET, DB_POOL_SIZE (default 10, the subgraph's default). Prints one JSON line
  * `{"msg":"floor ready","url":...}` on stdout when listening; stops on SIGTERM.
@@ -27,6 +27,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
 import { Pool, types } from 'pg';
+import { checkWarranty } from '../src/coverage/active-check';
+import { checkInputs, type CoverageFacts, type PolicyFacts, type RecordFacts } from '../src/coverage/check-inputs';
+import { historyOfRows, type ReadingRow } from '../src/readings/readings-history';
 import { DOCUMENTS } from './scenarios';
 
 // `date` columns as 'YYYY-MM-DD', which is what the subgraph's Date scalar returns.
@@ -62,39 +65,36 @@ const RECORD_BY_SERIAL = {
   name: 'floor_record_by_serial',
   text: 'SELECT id, tier, expires_at FROM warranty_record WHERE org_id = $1 AND serial_number = $2',
 };
-/** The record, the facts its start is judged on, its policy's terms and its coverages with their policies. */
+/**
+ * What the coverage engine reads about a unit, as the subgraph's check reads it (coverage-loaders.ts): the record
+ * with the facts its start is judged on, its coverages, the policy versions of both, and its readings history.
+ */
 const CHECK_DATA = {
   name: 'floor_check_data',
   text: `
     SELECT json_build_object(
-      'warranty', json_build_object('id', r.id, 'tier', r.tier, 'expiresAt', r.expires_at),
-      'record', json_build_object(
-        'serialNumber', r.serial_number, 'startStatus', r.start_status, 'startDate', r.start_date,
-        'siteTimeZone', r.site_time_zone, 'voidedAt', r.voided_at, 'voidReason', r.void_reason,
-        'productionDate', r.production_date, 'activationRecordDate', r.activation_record_date,
-        'saleWarrantyActivationDate', r.sale_warranty_activation_date, 'saleInvoiceDate', r.sale_invoice_date,
-        'supplyChainStage', r.supply_chain_stage, 'brokerInvoiceDate', r.broker_invoice_date,
-        'warrantyDateShift', r.warranty_date_shift),
-      'policy', json_build_object(
+      'id', r.id, 'tier', r.tier, 'expiresAt', r.expires_at, 'serialNumber', r.serial_number, 'policyId', r.policy_id,
+      'siteTimeZone', r.site_time_zone, 'voidedAt', r.voided_at, 'voidReason', r.void_reason,
+      'replacedAt', r.replaced_at, 'replacedBySerialNumber', r.replaced_by_serial_number,
+      'productionDate', r.production_date, 'activationRecordDate', r.activation_record_date,
+      'saleWarrantyActivationDate', r.sale_warranty_activation_date, 'saleInvoiceDate', r.sale_invoice_date,
+      'supplyChainStage', r.supply_chain_stage, 'brokerInvoiceDate', r.broker_invoice_date,
+      'warrantyDateShift', r.warranty_date_shift) AS record,
+    (SELECT coalesce(json_agg(json_build_object(
+        'id', c.id, 'kind', c.kind, 'scope', c.scope, 'startDate', c.start_date, 'endDate', c.end_date,
+        'labourEndDate', c.labour_end_date, 'mileageLimitKm', c.mileage_limit_km, 'engineHoursLimit', c.engine_hours_limit,
+        'throughputLimitMwh', c.throughput_limit_mwh, 'sohGuaranteePct', c.soh_guarantee_pct, 'paysParts', c.pays_parts,
+        'paysLabour', c.pays_labour, 'policyId', c.policy_id, 'claimId', c.claim_id, 'voidedAt', c.voided_at,
+        'voidReason', c.void_reason) ORDER BY c.created_at, c.scope), '[]')
+       FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id) AS coverages,
+    (SELECT coalesce(json_agg(json_build_object(
         'id', p.id, 'productFamily', p.product_family, 'region', p.region, 'version', p.version,
-        'lateStartCapMonths', p.late_start_cap_months),
-      'coverages', COALESCE((
-        SELECT json_agg(json_build_object(
-          'coverage', json_build_object(
-            'id', c.id, 'kind', c.kind, 'scope', c.scope, 'startDate', c.start_date, 'endDate', c.end_date,
-            'labourEndDate', c.labour_end_date),
-          'terms', json_build_object(
-            'mileageLimitKm', c.mileage_limit_km, 'engineHoursLimit', c.engine_hours_limit,
-            'throughputLimitMwh', c.throughput_limit_mwh, 'sohGuaranteePct', c.soh_guarantee_pct,
-            'paysParts', c.pays_parts, 'paysLabour', c.pays_labour, 'voidedAt', c.voided_at, 'voidReason', c.void_reason,
-            'policy', CASE WHEN cp.id IS NULL THEN NULL ELSE json_build_object(
-              'id', cp.id, 'productFamily', cp.product_family, 'region', cp.region, 'version', cp.version) END))
-          ORDER BY c.created_at, c.scope)
-        FROM coverage c LEFT JOIN warranty_policy cp ON cp.id = c.policy_id AND cp.org_id = c.org_id
-        WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id), '[]'::json)
-    ) AS result
-    FROM warranty_record r JOIN warranty_policy p ON p.id = r.policy_id AND p.org_id = r.org_id
-    WHERE r.org_id = $1 AND r.serial_number = $2`,
+        'lateStartCapMonths', p.late_start_cap_months)), '[]')
+       FROM warranty_policy p WHERE p.org_id = r.org_id
+        AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) AS policies,
+    (SELECT coalesce(json_agg(json_build_array(u.read_on, u.odometer_km, u.engine_hours, u.throughput_mwh, u.soh_pct) ORDER BY u.read_on, u.id), '[]')
+       FROM unit_reading u WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id) AS readings
+    FROM warranty_record r WHERE r.org_id = $1 AND r.serial_number = $2`,
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -206,14 +206,42 @@ async function lookup(org: string, variables: any): Promise<unknown> {
   return { warranty: rows[0] ? recordFields(rows[0]) : null };
 }
 
+const instant = (value: string | null): Date | null => (value === null ? null : new Date(value));
+
+/**
+ * The check with the engine: the same pure functions the subgraph runs (check-inputs.ts, active-check.ts, the
+ * readings history) over the same rows, so that the ratio to this floor is only the subgraph's own overhead.
+ */
 async function check(org: string, variables: any): Promise<unknown> {
   const input = variables?.input;
   const serial = normalise(stringArgument(input?.serialNumber, 'input.serialNumber'));
   const repairDate = stringArgument(input?.repairDate, 'input.repairDate');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(repairDate)) throw badInput('input.repairDate must be a date');
-  const { rows } = await pool.query<{ result: Record<string, unknown> }>({ ...CHECK_DATA, values: [org, serial] });
+  const { rows } = await pool.query<{ record: any; coverages: any[]; policies: PolicyFacts[]; readings: ReadingRow[] }>({ ...CHECK_DATA, values: [org, serial] });
   if (!rows[0]) throw new HttpError(200, `no warranty for serial number ${serial}`, 'NOT_FOUND');
-  return { checkWarranty: { repairDate, ...rows[0].result } };
+  const { record, coverages, policies, readings } = rows[0];
+  const facts: RecordFacts = { ...record, voidedAt: instant(record.voidedAt), replacedAt: instant(record.replacedAt) };
+  const stored: CoverageFacts[] = coverages.map((c) => ({ ...c, voidedAt: instant(c.voidedAt) }));
+  const inputs = checkInputs(facts, stored, policies);
+  // Without readings in the request, the unit's latest recorded ones (the subgraph's rule).
+  const { latestReadings, history } = historyOfRows(readings);
+  const latest = Object.fromEntries(Object.entries(latestReadings).filter(([, v]) => v !== null && v !== undefined));
+  const result = checkWarranty(inputs.unit, inputs.coverages, { repairDate, readings: latest, history });
+  if (result.missingReadings.length > 0) throw new HttpError(200, result.reason, 'READING_REQUIRED');
+  const byId = new Map(coverages.map((c) => [c.id, c]));
+  return {
+    checkWarranty: {
+      decision: result.decision,
+      paysParts: result.paysParts,
+      paysLabour: result.paysLabour,
+      reason: result.reason,
+      warranty: { id: record.id, tier: record.tier, expiresAt: record.expiresAt },
+      coverages: result.coverages.map((r) => {
+        const c = byId.get(r.coverage.id);
+        return { coverage: { id: c.id, kind: c.kind, scope: c.scope, startDate: c.startDate, endDate: c.endDate, labourEndDate: c.labourEndDate } };
+      }),
+    },
+  };
 }
 
 const OPERATIONS = new Map<string, Operation>([

@@ -1,11 +1,11 @@
 import { DomainError } from '../common/errors';
 import type { PolicyLoaders } from '../policies/policy-loaders';
-import { deriveWarrantyStart } from '../records/warranty-start';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
+import { checkInputs } from './check-inputs';
 import {
-  checkWarranty, type CheckableCoverage, type CheckRequest, type CoverageCheck, type Readings, type WarrantyCheckResult,
+  checkWarranty, type CheckRequest, type CoverageCheck, type Readings, type WarrantyCheckResult,
 } from './active-check';
-import { calendarDateOf, type IsoDate } from '../common/calendar';
+import type { IsoDate } from '../common/calendar';
 import { readingRangeProblems } from '../readings/readings-history';
 import type { CheckBundle, CoverageLoaders } from './coverage-loaders';
 import type { Coverage } from './coverage.entity';
@@ -64,44 +64,8 @@ export class CoverageCheckService {
    */
   judge(bundle: CheckBundle, input: CheckRequest): WarrantyCheckView {
     const { record, coverages, policies } = bundle;
-    const policyById = new Map(policies.map((p) => [p.id, p]));
-    const recordPolicy = policyById.get(record.policyId);
-    const timeZone = record.siteTimeZone ?? 'UTC';
-    const start = deriveWarrantyStart(record, { lateStartCapMonths: recordPolicy?.lateStartCapMonths ?? null });
-
-    const checkable: CheckableCoverage[] = coverages.map((c) => {
-      const policy = c.policyId ? policyById.get(c.policyId) : undefined;
-      return {
-        id: c.id,
-        kind: c.kind,
-        scope: c.scope,
-        startDate: c.startDate,
-        endDate: c.endDate,
-        labourEndDate: c.labourEndDate,
-        mileageLimitKm: c.mileageLimitKm,
-        engineHoursLimit: c.engineHoursLimit,
-        throughputLimitMwh: c.throughputLimitMwh,
-        sohGuaranteePct: c.sohGuaranteePct,
-        paysParts: c.paysParts,
-        paysLabour: c.paysLabour,
-        voidedOn: c.voidedAt ? calendarDateOf(c.voidedAt, timeZone) : null,
-        voidReason: c.voidReason,
-        policyLabel: policy ? `${policy.productFamily} ${policy.region} v${policy.version}` : null,
-        claimId: c.claimId,
-      };
-    });
-    const result = checkWarranty(
-      {
-        serialNumber: record.serialNumber,
-        notStartedReason: start.status === 'STARTED' ? null : start.reason,
-        voidedOn: record.voidedAt ? calendarDateOf(record.voidedAt, timeZone) : null,
-        voidReason: record.voidReason,
-        replacedOn: record.replacedAt ? calendarDateOf(record.replacedAt, timeZone) : null,
-        replacedBy: record.replacedBySerialNumber,
-      },
-      checkable,
-      input,
-    );
+    const inputs = checkInputs(record, coverages, policies);
+    const result = checkWarranty(inputs.unit, inputs.coverages, input);
     if (result.missingReadings.length > 0) {
       throw new DomainError(
         'READING_REQUIRED',

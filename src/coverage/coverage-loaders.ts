@@ -7,7 +7,7 @@ import { normaliseSerialNumber } from '../records/record-inputs';
 import { visibleRecordsSql } from '../records/record-access';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { Coverage } from './coverage.entity';
-import { counterSpans, latestReadings, READING_KINDS, type ReadingValues, type RecordedReading } from '../readings/readings-history';
+import { historyOfRows, type ReadingRow, type ReadingValues } from '../readings/readings-history';
 import type { ReadingsHistory } from './active-check';
 
 /** Everything the active-warranty check reads about one unit. */
@@ -20,29 +20,6 @@ export interface CheckBundle {
   latestReadings?: ReadingValues;
   /** Each counter's first and latest recorded reading, for the projected end's rate. */
   history?: ReadingsHistory;
-}
-
-/** A row of the unit's readings history as the bundle's JSON carries it: date, odometer, hours, MWh, SOH. */
-type ReadingRow = [string, number | null, number | null, number | string | null, number | string | null];
-
-/**
- * The latest value of each reading and the first and latest of each counter, from the unit's whole readings history
- * (a unit has a handful of readings), by the readings history's own rules.
- */
-function historyOf(rows: ReadingRow[] | null): { latestReadings: ReadingValues; history: ReadingsHistory } {
-  const recorded: RecordedReading[] = (rows ?? []).map(([readOn, odometerKm, engineHours, throughputMwh, sohPct], sequence) => ({
-    readOn,
-    sequence,
-    odometerKm,
-    engineHours,
-    throughputMwh: throughputMwh === null ? null : Number(throughputMwh),
-    sohPct: sohPct === null ? null : Number(sohPct),
-  }));
-  const latest = latestReadings(recorded);
-  return {
-    latestReadings: Object.fromEntries(READING_KINDS.map((kind) => [kind, latest[kind]?.value ?? null])),
-    history: counterSpans(recorded),
-  };
 }
 
 /**
@@ -87,7 +64,7 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowSource,
     for (const { coverages, policies, readings, ...record } of rows) {
       found.set(record.serialNumber, {
         record: record as WarrantyRecord,
-        ...historyOf(readings),
+        ...historyOfRows(readings),
         coverages: coverages.map((c) => withInstants(c, coverageInstants)),
         policies: policies.map((p) => withInstants(p, policyInstants)),
       });

@@ -125,3 +125,26 @@ export function counterSpans(history: readonly RecordedReading[]): Partial<Recor
     ]),
   );
 }
+
+/** A row of a unit's readings history as a JSON array carries it: date, odometer, hours, MWh, SOH (oldest first). */
+export type ReadingRow = [string, number | null, number | null, number | string | null, number | string | null];
+
+/**
+ * The latest value of each reading and the first and latest of each counter, from the unit's whole readings history
+ * (a unit has a handful of readings), by the readings history's own rules.
+ */
+export function historyOfRows(rows: readonly ReadingRow[] | null): { latestReadings: ReadingValues; history: ReturnType<typeof counterSpans> } {
+  const recorded: RecordedReading[] = (rows ?? []).map(([readOn, odometerKm, engineHours, throughputMwh, sohPct], sequence) => ({
+    readOn,
+    sequence,
+    odometerKm,
+    engineHours,
+    throughputMwh: throughputMwh === null ? null : Number(throughputMwh),
+    sohPct: sohPct === null ? null : Number(sohPct),
+  }));
+  const latest = latestReadings(recorded);
+  return {
+    latestReadings: Object.fromEntries(READING_KINDS.map((kind) => [kind, latest[kind]?.value ?? null])),
+    history: counterSpans(recorded),
+  };
+}
