@@ -9,7 +9,9 @@ import type { RepresentationCheck } from '../federation/representations';
 import { normaliseSerialNumber } from '../records/record-inputs';
 import type { WarrantyRecord } from '../records/warranty-record.entity';
 import type { HeavySlots } from './heavy-slots';
-import { RECORD, type PlannedRead, type Projection } from './planned-reads';
+import { plannedCaseChecks, plannedCheck } from './planned-checks';
+import { fill, type CaseRows } from './planned-fill';
+import { CASE, RECORD, type PlannedRead, type Projection } from './planned-reads';
 
 const NONE: ReadonlyMap<string, WarrantyRecord> = new Map();
 
@@ -41,9 +43,6 @@ function readsRecord(fields: readonly Projection[]): boolean {
   for (const field of fields) if (field.kind === 'record') return true;
   return false;
 }
-
-/** Thrown inside a projection for a value the executor would have turned into an error: the plan hands over. */
-const HAND_OVER = Symbol('hand over');
 
 export interface PlannedReadOptions {
   checkRepresentation: RepresentationCheck;
@@ -120,15 +119,21 @@ async function answer(
       if (!bySerial) return null;
       const record = bySerial.get(serial) ?? null;
       try {
-        return { [root.key]: record ? fill(root.fields, record, record) : null };
+        return { [root.key]: record ? fill(root.fields, record) : null };
       } catch (error) {
         loaders.recordRows.prime([], [serial], { byId: NONE, bySerial });
         throw error;
       }
     }
 
+    if (root.kind === 'check') {
+      const view = await plannedCheck(plan.schema, root, variables, context);
+      return view ? { [root.key]: fill(root.fields, view) } : null;
+    }
+
     const representations = variables?.[root.variable];
     if (!Array.isArray(representations) || representations.length > options.maxRepresentations) return null;
+    if (plan.recordSelection.checks) return await answerCaseChecks(root, representations, context, options);
     // Each entity's source and how its record is found, as WarrantyRecord.__resolveReference (id first, then
     // serial number) and Case.warranty (the case's serial number) find it; then every record in at most two
     // statements, the ones the loaders' batches would run.
@@ -173,8 +178,8 @@ async function answer(
       for (let index = 0; index < count; index++) {
         const record = recordOf(keys[index]);
         const source = sources[index];
-        if (source.__typename === RECORD) items[index] = record ? fill(fieldsOf[index], record, null) : null;
-        else items[index] = fill(fieldsOf[index], source, record);
+        if (source.__typename === RECORD) items[index] = record ? fill(fieldsOf[index], record) : null;
+        else items[index] = fill(fieldsOf[index], source, { record });
       }
       return { [root.key]: items };
     } catch (error) {
@@ -189,30 +194,29 @@ async function answer(
   }
 }
 
-/** One response object: its keys in plan order, leaves serialised by their GraphQL type as graphql-js does. */
-function fill(fields: readonly Projection[], source: object, record: WarrantyRecord | null): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const field of fields) {
-    if (field.kind === 'typename') {
-      out[field.key] = field.value;
-    } else if (field.kind === 'leaf') {
-      const value = (source as Record<string, unknown>)[field.property];
-      if (value === null || value === undefined) {
-        if (field.nonNull) throw HAND_OVER;
-        out[field.key] = null;
-        continue;
-      }
-      let serialized: unknown;
-      try {
-        serialized = field.type.serialize(value);
-      } catch {
-        throw HAND_OVER;
-      }
-      if (serialized === null || serialized === undefined) throw HAND_OVER;
-      out[field.key] = serialized;
-    } else {
-      out[field.key] = record ? fill(field.fields, record, record) : null;
-    }
+
+/**
+ * A page of CSP cases that checks their warranties (only Case representations: the plan has no other type): every
+ * unit in the check's one statement, each case's fields filled from its unit and its check.
+ */
+async function answerCaseChecks(
+  root: Extract<PlannedRead['root'], { kind: 'entities' }>,
+  representations: readonly unknown[],
+  context: RequestContext,
+  options: PlannedReadOptions,
+): Promise<Record<string, unknown> | null> {
+  const fields = root.byType.get(CASE);
+  if (!fields) return null;
+  const sources: Array<Record<string, unknown>> = [];
+  for (let index = 0; index < representations.length; index++) {
+    const checked = options.checkRepresentation(representations[index], index);
+    if ('error' in checked || checked.value.__typename !== CASE) return null;
+    sources.push(checked.value);
   }
-  return out;
+  const rows: CaseRows[] | null = await plannedCaseChecks(sources, context, {
+    record: fields.some((f) => f.kind === 'record'),
+    check: fields.some((f) => f.kind === 'check'),
+  });
+  if (!rows) return null;
+  return { [root.key]: sources.map((source, index) => fill(fields, source, rows[index])) };
 }

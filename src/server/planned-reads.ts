@@ -1,6 +1,6 @@
 import {
-  getNamedType, isAbstractType, isLeafType, isNonNullType, isObjectType, Kind, specifiedRules, validate,
-  type DocumentNode, type FieldNode, type GraphQLLeafType, type GraphQLObjectType, type GraphQLSchema,
+  getNamedType, getNullableType, isAbstractType, isLeafType, isListType, isNonNullType, isObjectType, Kind, specifiedRules, validate,
+  type DocumentNode, type FieldNode, type GraphQLField, type GraphQLLeafType, type GraphQLObjectType, type GraphQLSchema,
   type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { keyFieldSets } from '../federation/representations';
@@ -12,9 +12,11 @@ import { operationCost } from './operation-cost';
  * Planned reads: the few documents the gateway sends most, answered straight from the rows instead of through
  * graphql-js's general executor and Apollo Server's request pipeline.
  *
- * `_entities` for `WarrantyRecord` references (by id or serial number) and for `Case → warranty`, and
- * `warranty(serialNumber:)`, selecting only plain record fields (stored columns without a resolver, derived
- * from the schema by records/record-fields.ts), `__typename` and a Case's key fields. For these the executor's
+ * `_entities` for `WarrantyRecord` references (by id or serial number) and for `Case → warranty` and
+ * `Case → warrantyCheck`, `warranty(serialNumber:)` and `checkWarranty(input:)`, selecting only plain record
+ * fields (stored columns without a resolver, derived from the schema by records/record-fields.ts), `__typename`,
+ * a Case's key fields, and the fields of the check's answer that have no resolver of their own (the engine's
+ * result as the general path returns it, read by graphql-js's default resolver). For these the executor's
  * work per request (coercing 100 representations, resolving and completing 300 fields, building paths and
  * promises for each) was about half the subgraph's CPU, with the answer fully decided by the rows. A plan is worked out once per query text, from a document that passed the same validation Apollo
  * runs (the standard rules and the shape limits), and says for each entity type which response keys to fill
@@ -35,15 +37,23 @@ export type Projection =
   | { kind: 'typename'; key: string; value: string }
   | { kind: 'leaf'; key: string; property: string; type: GraphQLLeafType; nonNull: boolean }
   /** `Case.warranty`: the unit of the case's serial number, or null. */
-  | { kind: 'record'; key: string; fields: Projection[] };
+  | { kind: 'record'; key: string; fields: Projection[] }
+  /** `Case.warrantyCheck`: the check of the case's unit on the day the case was opened, or null. */
+  | { kind: 'check'; key: string; fields: Projection[] }
+  /** A field without a resolver whose value is an object (or a list of them): the default resolver's property. */
+  | { kind: 'object'; key: string; property: string; nonNull: boolean; list: { itemNonNull: boolean } | null; fields: Projection[] };
 
 export type Root =
   | { kind: 'entities'; key: string; variable: string; byType: ReadonlyMap<string, Projection[]> }
-  | { kind: 'lookup'; key: string; serialNumber: { variable: string } | { value: string }; fields: Projection[] };
+  | { kind: 'lookup'; key: string; serialNumber: { variable: string } | { value: string }; fields: Projection[] }
+  /** `checkWarranty(input: $variable)`: the field and operation, for coercing the variables as graphql-js does. */
+  | { kind: 'check'; key: string; field: GraphQLField<unknown, unknown>; node: FieldNode; operation: OperationDefinitionNode; fields: Projection[] };
 
 export interface PlannedRead {
   /** The operation's own name, which a request's `operationName` must match when it gives one. */
   operationName: string | null;
+  /** The schema the plan was made on (a check coerces its variables by it). */
+  schema: GraphQLSchema;
   root: Root;
   /** The record columns to read, as the record-selection plugin would work them out. */
   recordSelection: Required<RecordSelection>;
@@ -55,7 +65,8 @@ export interface PlannedRead {
 }
 
 export const RECORD = 'WarrantyRecord';
-const CASE = 'Case';
+export const CASE = 'Case';
+const CHECK = 'WarrantyCheck';
 /** Entity types a plan can answer for, with the fields of theirs it fills. */
 const ENTITY_TYPES = [RECORD, CASE];
 
@@ -97,13 +108,24 @@ export function planRead(schema: GraphQLSchema, document: DocumentNode): Planned
     if (arg.value.kind === Kind.VARIABLE) root = { kind: 'lookup', key, serialNumber: { variable: arg.value.name.value }, fields };
     else if (arg.value.kind === Kind.STRING) root = { kind: 'lookup', key, serialNumber: { value: arg.value.value }, fields };
     else return null;
+  } else if (field.name.value === 'checkWarranty' && arg.name.value === 'input' && arg.value.kind === Kind.VARIABLE) {
+    const check = schema.getType(CHECK);
+    const definition = queryType.getFields().checkWarranty;
+    const fields = isObjectType(check) && definition ? project(schema, check, [field.selectionSet]) : null;
+    if (!fields) return null;
+    root = { kind: 'check', key, field: definition, node: field, operation: operation as OperationDefinitionNode, fields };
   } else {
     return null;
   }
 
   // Only a document Apollo would accept: the shape limits ran already (shape-gate.ts); here the standard rules.
   if (validate(schema, document, specifiedRules).length > 0) return null;
-  if (recordSelectionFor(schema, document, operation as OperationDefinitionNode).checks) return null;
+  const selection = recordSelectionFor(schema, document, operation as OperationDefinitionNode);
+  // A plan that checks reads whole records in the check's statement, as the general path does; with a
+  // WarrantyRecord representation beside, that path reads those through the record loaders as well: not planned.
+  const checks = root.kind === 'check' || (root.kind === 'entities' && (root.byType.get(CASE) ?? []).some((f) => f.kind === 'check'));
+  if (selection.checks !== checks) return null;
+  if (checks && root.kind === 'entities') root = { ...root, byType: new Map([...root.byType].filter(([name]) => name !== RECORD)) };
   // Only the keys rows are matched by and the columns the plan fills: none of the general path's resolvers
   // runs for these fields, so they need nothing else (and if the plan hands over, the same fields are filled
   // from the same rows).
@@ -116,16 +138,16 @@ export function planRead(schema: GraphQLSchema, document: DocumentNode): Planned
   };
   if (root.kind === 'lookup') {
     addProperties(root.fields);
-  } else {
+  } else if (root.kind === 'entities') {
     addProperties(root.byType.get(RECORD) ?? []);
     for (const field of root.byType.get(CASE) ?? []) if (field.kind === 'record') addProperties(field.fields);
   }
-  const recordSelection = { properties: properties as RecordProperties, checks: false };
+  const recordSelection = checks ? selection : { properties: properties as RecordProperties, checks: false };
   const costWith = (variables: Record<string, unknown>) => operationCost({ schema, document, operation: operation as OperationDefinitionNode, variables });
   const base = root.kind === 'entities' ? costWith({ [root.variable]: [] }) : costWith({});
   const perRepresentation = new Map<string, number>();
-  if (root.kind === 'entities') for (const name of ENTITY_TYPES) perRepresentation.set(name, costWith({ [root.variable]: [{ __typename: name }] }) - base);
-  return { operationName: operation.name?.value ?? null, root, recordSelection, cost: { base, perRepresentation } };
+  if (root.kind === 'entities') for (const name of root.byType.keys()) perRepresentation.set(name, costWith({ [root.variable]: [{ __typename: name }] }) - base);
+  return { operationName: operation.name?.value ?? null, schema, root, recordSelection, cost: { base, perRepresentation } };
 }
 
 /**
@@ -160,12 +182,13 @@ function appliesTo(schema: GraphQLSchema, condition: string, type: GraphQLObject
 
 /**
  * The fields a plan fills straight from its object, derived from the schema: a record's plain fields (stored
- * columns without a resolver: records/record-fields.ts) and a case's key fields (from its representation).
+ * columns without a resolver: records/record-fields.ts), a case's key fields (from its representation), and on
+ * the check's answer (WarrantyCheck and the types below it) every field without a resolver of its own.
  */
 function plainFields(schema: GraphQLSchema, type: GraphQLObjectType): ReadonlySet<string> {
   if (type.name === RECORD) return recordFieldsOf(schema)?.plain ?? new Set();
   if (type.name === CASE) return new Set(keyFieldSets(type).flat().filter((name) => !type.getFields()[name]?.resolve));
-  return new Set();
+  return new Set(Object.values(type.getFields()).filter((field) => !field.resolve).map((field) => field.name));
 }
 
 function project(schema: GraphQLSchema, type: GraphQLObjectType, sets: readonly SelectionSetNode[]): Projection[] | null {
@@ -192,6 +215,26 @@ function project(schema: GraphQLSchema, type: GraphQLObjectType, sets: readonly 
       const sub = project(schema, record, nodes.map((node) => node.selectionSet!));
       if (!sub) return null;
       projections.push({ kind: 'record', key, fields: sub });
+      continue;
+    }
+    const check = schema.getType(CHECK);
+    if (type.name === CASE && name === 'warrantyCheck' && isObjectType(check) && !isNonNullType(definition.type)) {
+      const sub = project(schema, check, nodes.map((node) => node.selectionSet!));
+      if (!sub) return null;
+      projections.push({ kind: 'check', key, fields: sub });
+      continue;
+    }
+    // An object (or a list of objects, one level) that the default resolver reads from the parent's property.
+    if (plain && type.name !== RECORD && type.name !== CASE && isObjectType(named)) {
+      const nullable = getNullableType(definition.type);
+      let list: { itemNonNull: boolean } | null = null;
+      if (isListType(nullable)) {
+        if (isListType(getNullableType(nullable.ofType))) return null;
+        list = { itemNonNull: isNonNullType(nullable.ofType) };
+      }
+      const sub = project(schema, named, nodes.map((node) => node.selectionSet!));
+      if (!sub) return null;
+      projections.push({ kind: 'object', key, property: name, nonNull: isNonNullType(definition.type), list, fields: sub });
       continue;
     }
     return null;

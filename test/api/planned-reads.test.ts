@@ -26,6 +26,14 @@ const CASES = 'query CaseEntities($representations: [_Any!]!) { _entities(repres
 const CASE_ONLY_TYPENAME = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { __typename id } } }';
 const LOOKUP = 'query Lookup($serialNumber: String!) { warranty(serialNumber: $serialNumber) { id tier expiresAt } }';
 const LOOKUP_LITERAL = (serial: string) => `{ unit: warranty(serialNumber: ${JSON.stringify(serial)}) { __typename serialNumber voidedAt voidReason capacityKwh } }`;
+const CHECK = 'query Check($input: CheckWarrantyInput!) { checkWarranty(input: $input) { decision paysParts paysLabour reason warranty { id tier expiresAt } coverages { coverage { id kind scope startDate endDate labourEndDate } } } }';
+const CHECK_EVERYTHING = `query($input: CheckWarrantyInput!) { c: checkWarranty(input: $input) { __typename repairDate component decision reason
+  readingsFrom readings { odometerKm sohPct throughputMwh __typename } warranty { serialNumber voidedAt voidReason w: __typename }
+  coverages { active paysParts paysLabour checks { check outcome limit reading reason } projectedEnd { date limit calendarEnd effectiveEnd }
+    coverage { __typename id kind scope termMonths paysParts voidedAt voidReason } }
+  again: decision ... on WarrantyCheck { paysLabour } } }`;
+const CASES_CHECK = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { __typename id warranty { id serialNumber tier expiresAt } warrantyCheck { decision reason paysParts } } } }';
+const CASES_CHECK_ONLY = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision coverages { active coverage { scope } } } } } }';
 /** Not planned (a field with a resolver, arguments, a nested list): the general path either way. */
 const GENERAL = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on WarrantyRecord { id version status coverages { scope } } } }';
 
@@ -192,6 +200,41 @@ describe('planned reads answer exactly as the general path', () => {
       expect(casesOnly.answer.sqlQueries).toBe(0);
     });
 
+    it('the check of a unit: covered, not started, voided, with readings and a component, normalised', async () => {
+      const inputs = [
+        { serialNumber: units[0].serialNumber, repairDate: '2026-06-15' },
+        { serialNumber: ' pr-inv-1 ', repairDate: '2026-06-15', component: 'POWER_BOARD', costType: 'PARTS' },
+        { serialNumber: units[2].serialNumber, repairDate: '2026-06-15' },
+        { serialNumber: units[3].serialNumber, repairDate: '2026-06-15' },
+        { serialNumber: units[1].serialNumber, repairDate: '2026-06-15', readings: { sohPct: 85, throughputMwh: 12.5 } },
+      ];
+      for (const input of inputs) {
+        for (const query of [CHECK, CHECK_EVERYTHING]) {
+          const { planned: wasPlanned, answer } = await compare({ query, variables: { input } });
+          expect(wasPlanned).toBe(true);
+          expect(answer.sqlQueries).toBe(1);
+        }
+      }
+    });
+
+    it('a page of cases with their warranty check: opened or not, without a serial, unknown and foreign units', async () => {
+      const r = [
+        aCase('k-1', units[0].serialNumber, '2026-06-15T09:00:00Z'),
+        aCase('k-2', units[0].serialNumber),
+        aCase('k-3', units[2].serialNumber, '2026-06-15T23:30:00Z'),
+        aCase('k-4', units[3].serialNumber, '2026-06-15T09:00:00Z'),
+        aCase('k-5', 'PR-NOPE', '2026-06-15T09:00:00Z'),
+        aCase('k-6', undefined, '2026-06-15T09:00:00Z'),
+        aCase('k-7', foreignUnit.serialNumber, '2026-06-15T09:00:00Z'),
+        aCase('k-8', ' pr-inv-1', '2026-01-15T09:00:00Z'),
+      ];
+      for (const query of [CASES_CHECK, CASES_CHECK_ONLY]) {
+        const { planned: wasPlanned, answer } = await compare({ query, variables: { r } });
+        expect(wasPlanned).toBe(true);
+        expect(answer.sqlQueries).toBe(1);
+      }
+    });
+
     it('an empty list', async () => {
       expect((await compare({ query: RECORDS, variables: { representations: [] } })).planned).toBe(true);
     });
@@ -222,6 +265,35 @@ describe('planned reads answer exactly as the general path', () => {
   });
 
   describe('what a plan hands over, with the same answer', () => {
+    it('a check the resolvers refuse: no unit, another organisation\'s, a reading required, bad input and variables', async () => {
+      const inputs: unknown[] = [
+        { serialNumber: 'PR-NOPE', repairDate: '2026-06-15' },
+        { serialNumber: units[1].serialNumber, repairDate: '2026-06-15' },
+        { serialNumber: units[0].serialNumber, repairDate: '2026-02-30' },
+        { serialNumber: units[0].serialNumber, repairDate: '0001-01-01' },
+        { serialNumber: 'PR\u0000INV', repairDate: '2026-06-15' },
+        { serialNumber: units[0].serialNumber, repairDate: '2026-06-15', readings: { sohPct: 150 } },
+        { serialNumber: units[0].serialNumber },
+        { serialNumber: units[0].serialNumber, repairDate: '2026-06-15', costType: 'NEITHER' },
+        null,
+      ];
+      for (const input of inputs) {
+        const { planned: wasPlanned, answer } = await compare({ query: CHECK, variables: { input } });
+        expect({ input, wasPlanned, body: answer.body.slice(0, 300) }).toEqual({ input, wasPlanned: false, body: expect.any(String) });
+      }
+      expect((await compare({ query: CHECK, variables: {} })).planned).toBe(false);
+      // Another organisation's caller does not find this organisation's battery.
+      expect((await compare({ query: CHECK, variables: { input: { serialNumber: units[1].serialNumber, repairDate: '2026-06-15' } } }, foreignAdmin)).planned).toBe(false);
+    });
+
+    it('a page of cases whose check needs a reading, or with a record beside', async () => {
+      const battery = [aCase('b-1', units[0].serialNumber, '2026-06-15T09:00:00Z'), aCase('b-2', units[1].serialNumber, '2026-06-15T09:00:00Z')];
+      expect((await compare({ query: CASES_CHECK, variables: { r: battery } })).planned).toBe(false);
+      const withRecord = [aCase('b-3', units[0].serialNumber, '2026-06-15T09:00:00Z'), byId(units[0].id)];
+      const mixed = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision } } ... on WarrantyRecord { id } } }';
+      expect((await compare({ query: mixed, variables: { r: withRecord } })).planned).toBe(false);
+    });
+
     const good = () => [bySerial(units[0].serialNumber), byId(units[1].id)];
 
     it.each([
@@ -280,7 +352,8 @@ describe('planned reads answer exactly as the general path', () => {
       expect((await compare({ query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on WarrantyRecord { id nope } } }`, variables: { r } })).planned).toBe(false);
       expect((await compare({ query: `query($r: [_Any!]!, $unused: Int) { _entities(representations: $r) { ... on WarrantyRecord { id } } }`, variables: { r } })).planned).toBe(false);
       expect((await compare({ query: `{ a: warranty(serialNumber: "PR-INV-1") { id } b: warranty(serialNumber: "PR-BAT-1") { id } }` })).planned).toBe(false);
-      expect((await compare({ query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision } } } }`, variables: { r: [aCase('c', units[0].serialNumber, '2026-06-15T09:00:00Z')] } })).planned).toBe(false);
+      expect((await compare({ query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision coverages { coverage { policy { id } } } } } } }`, variables: { r: [aCase('c', units[0].serialNumber, '2026-06-15T09:00:00Z')] } })).planned).toBe(false);
+      expect((await compare({ query: `query($input: CheckWarrantyInput!) { checkWarranty(input: $input) { decision coverages { coverage { limits { odometerKm } } } } }`, variables: { input: { serialNumber: units[0].serialNumber, repairDate: '2026-06-15' } } })).planned).toBe(false);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { startCspPage } from '../support/gateway';
+import { captureLogs } from '../support/log-capture';
 import { createTestOrg, postGraphQL, startTestApp, tokenFor, type TestApp } from '../support/harness';
 
 /**
@@ -59,6 +60,27 @@ describe('a CSP page through the gateway under the default limits', () => {
     for (const c of response.data.cases) {
       expect(c.warranty.serialNumber).toBe(c.serialNumber);
       expect(c.warrantyCheck.decision).toBe('COVERED');
+    }
+  });
+
+  it('answers the plain page (warranty keys and the check\'s decision) as a planned read: one statement for 100 cases', async () => {
+    const logs = captureLogs('info');
+    try {
+      const response = await postGraphQL(
+        gateway.url,
+        'query CspPlainPage { cases { id serialNumber warranty { id serialNumber tier expiresAt } warrantyCheck { decision paysParts reason coverages { active coverage { kind scope } } } } }',
+        undefined,
+        token,
+      );
+      expect(response.errors).toBeUndefined();
+      expect(response.data.cases).toHaveLength(100);
+      for (const c of response.data.cases) expect(c.warrantyCheck.decision).toBe('COVERED');
+      await new Promise((resolve) => setImmediate(resolve));
+      const lines = logs.lines.filter((line) => line.msg === 'graphql');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ planned: true, sqlQueries: 1 });
+    } finally {
+      logs.stop();
     }
   });
 
