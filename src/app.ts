@@ -1,14 +1,17 @@
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createTokenVerifier, signToken } from './auth/tokens';
 import { DEVELOPMENT_JWT_SECRET, type AppConfig } from './config';
 import { logger } from './common/logger';
 import { createDataSource } from './data-source';
+import { installReadRouting } from './db/read-routing';
+import { ReplicaSet } from './db/replicas';
 import { seedDemoUnits } from './demo-data';
 import type { Clock } from './common/clock';
 import { OutboxDispatcher } from './outbox/dispatcher';
 import { ReturnsEvaluator } from './returns/returns-evaluator';
 import { startHttpServer, type RunningServer } from './server/http-server';
-import { recordDelivery, watchOutbox } from './server/metrics';
+import { recordDelivery, recordReadRoute, recordReplicaState, watchOutbox, watchReplicas } from './server/metrics';
 import { createServices, type Services } from './services';
 
 export interface RunningApp {
@@ -16,6 +19,8 @@ export interface RunningApp {
   dataSource: DataSource;
   services: Services;
   http: RunningServer;
+  /** The read replicas (DATABASE_REPLICA_URLS), when any. */
+  replicas: ReplicaSet | null;
   /** The in-server outbox dispatcher, when on. */
   dispatcher: OutboxDispatcher | null;
   stop(): Promise<void>;
@@ -25,9 +30,21 @@ export interface RunningApp {
 export async function startApp(config: AppConfig & { databaseUrl: string }, options: { clock?: Clock } = {}): Promise<RunningApp> {
   const dataSource = createDataSource(config.databaseUrl, { poolSize: config.dbPoolSize, statementTimeoutMs: config.limits.statementTimeoutMs });
   await dataSource.initialize();
+  let replicas: ReplicaSet | null = null;
   try {
     const applied = await dataSource.runMigrations();
     if (applied.length > 0) logger.info('migrations applied', { migrations: applied.map((m) => m.name) });
+    // Queries read from the replicas once they are checked (read-routing.ts); a replica down at start is skipped.
+    if (config.replicas.urls.length > 0) {
+      replicas = new ReplicaSet(
+        (dataSource.driver as unknown as { master: Pool }).master,
+        { ...config.replicas, statementTimeoutMs: config.limits.statementTimeoutMs },
+        { onState: recordReplicaState },
+      );
+      installReadRouting(dataSource, replicas, recordReadRoute);
+      await replicas.start();
+      watchReplicas(replicas);
+    }
     const services = createServices(dataSource, options.clock, { clockSkewSeconds: config.clockSkewSeconds });
     if (config.seedDemoData) await seedDemoUnits(services);
 
@@ -62,15 +79,18 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       dataSource,
       services,
       http,
+      replicas,
       dispatcher,
       async stop() {
         await http.stop();
         await dispatcher?.stop();
         await returnsEvaluator.stop();
+        await replicas?.stop();
         await dataSource.destroy();
       },
     };
   } catch (error) {
+    await replicas?.stop();
     await dataSource.destroy();
     throw error;
   }

@@ -18,6 +18,8 @@ export interface AppConfig {
   /** Seed the demo organisation's sample units on start (embedded database only, unless forced). */
   seedDemoData: boolean;
   dbPoolSize: number;
+  /** Hot standbys GraphQL queries read from (db/replicas.ts); none: every read goes to DATABASE_URL. */
+  replicas: ReplicaConfig;
   limits: RequestLimits;
   /** Answer introspection queries (`__schema`); `_service { sdl }` for the gateway works either way. */
   introspection: boolean;
@@ -54,6 +56,20 @@ export interface WebhookConfig {
   streamTimeoutMs: number;
   /** Streamed deliveries taken at once per process (each holds a pooled connection while it runs). */
   maxStreams: number;
+}
+
+/** Read replicas (DATABASE_REPLICA_*), see docs/OPERATIONS.md#read-replicas. */
+export interface ReplicaConfig {
+  /** DATABASE_REPLICA_URLS, comma-separated: PostgreSQL hot standbys of DATABASE_URL's server. */
+  urls: string[];
+  /** A replica further behind the primary than this is skipped until it has caught up. */
+  maxLagMs: number;
+  /** How often the background check measures each replica's lag and reachability. */
+  checkIntervalMs: number;
+  /** How long a connection to a replica (and its check) may take before the replica counts as down. */
+  connectTimeoutMs: number;
+  /** Connections per replica. */
+  poolSize: number;
 }
 
 /** Delivery of the outbox to CSP and Landray OA (outbox/dispatcher.ts). */
@@ -161,21 +177,25 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push(`${name} must be true or false (got "${raw}")`);
     return fallback;
   };
-  const url = (name: string, protocols: string[]): string | undefined => {
-    const raw = env[name];
+  const url = (name: string, protocols: string[], value = env[name], position?: number): string | undefined => {
+    const raw = value;
     if (raw === undefined || raw === '') return undefined;
+    const which = position === undefined ? name : `${name} (URL ${position})`;
     try {
       const parsed = new URL(raw);
       if (!protocols.includes(parsed.protocol)) {
-        problems.push(`${name} must be a ${protocols.join(' or ')} URL (got "${parsed.protocol}")`);
+        problems.push(`${which} must be a ${protocols.join(' or ')} URL (got "${parsed.protocol}")`);
       }
     } catch {
-      problems.push(`${name} is not a valid URL`);
+      problems.push(`${which} is not a valid URL`);
     }
     return raw;
   };
 
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const replicaUrls = (env.DATABASE_REPLICA_URLS ?? '').split(',').map((value) => value.trim()).filter((value) => value !== '');
+  replicaUrls.forEach((value, index) => url(`DATABASE_REPLICA_URLS`, ['postgres:', 'postgresql:'], value, index + 1));
+  if (replicaUrls.length > 0 && !databaseUrl) problems.push('DATABASE_REPLICA_URLS needs DATABASE_URL (the primary they replicate): the embedded PostgreSQL has no replicas');
   const jwksUrl = url('JWT_JWKS_URL', ['http:', 'https:']);
   let jwtSecret = env.JWT_SECRET || undefined;
   if (jwtSecret !== undefined && jwtSecret.length < 16) {
@@ -210,6 +230,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const dbPoolSize = integer('DB_POOL_SIZE', 10, 1, 200);
   const config: AppConfig = {
     databaseUrl,
     embeddedDataDir: env.EMBEDDED_PG_DIR || '.data/postgres',
@@ -228,7 +249,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     playground: boolean('PLAYGROUND', !production),
     seedDemoData: boolean('SEED_DEMO_DATA', !databaseUrl),
-    dbPoolSize: integer('DB_POOL_SIZE', 10, 1, 200),
+    dbPoolSize,
+    replicas: {
+      urls: replicaUrls,
+      maxLagMs: integer('DATABASE_REPLICA_MAX_LAG_MS', 5_000, 100, 3_600_000),
+      checkIntervalMs: integer('DATABASE_REPLICA_CHECK_INTERVAL_MS', 1_000, 50, 600_000),
+      connectTimeoutMs: integer('DATABASE_REPLICA_CONNECT_TIMEOUT_MS', 2_000, 100, 60_000),
+      poolSize: integer('DATABASE_REPLICA_POOL_SIZE', dbPoolSize, 1, 200),
+    },
     limits: {
       maxAliases: integer('MAX_ALIASES', 30, 1, 10_000),
       maxDepth: integer('MAX_DEPTH', 12, 1, 1_000),

@@ -3,7 +3,7 @@ import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { logger } from './common/logger';
 import { MIGRATIONS } from '../migrations';
 import { ENTITIES } from './entities';
-import { RequestBoundClient } from './db/request-bound-client';
+import { sharedPoolSettings } from './db/replicas';
 import { chargeStatement } from './db/statement-budget';
 
 /**
@@ -53,7 +53,8 @@ export function createDataSource(url: string, options: DataSourceOptions | numbe
     poolSize,
     applicationName: 'sofar-warranty',
     // Set at connect time, so every pooled connection has it without a round trip per request. Statements of a
-    // stopped request are cancelled in PostgreSQL (request-bound-client.ts).
-    extra: { Client: RequestBoundClient, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) },
+    // stopped request are cancelled in PostgreSQL (request-bound-client.ts). The read replicas' pools (db/replicas.ts)
+    // are built with the same settings.
+    extra: sharedPoolSettings(statementTimeoutMs),
   });
 }

@@ -54,6 +54,8 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
  * - 55P03 lock_not_available: `lock_timeout`.
  * - 25P03 idle_in_transaction_session_timeout, 57P05 idle_session_timeout: the server closed a session that
  *   waited too long between statements.
+ * - 40001 "canceling statement due to conflict with recovery": a read replica (db/replicas.ts) gave up a query
+ *   whose rows its replay had to remove (max_standby_streaming_delay). Other serialization failures are not this.
  *
  * A cancel that our own request deadline caused is not this: see `databaseFailure`, which names it after the
  * request's stop reason (REQUEST_TIMEOUT, CLIENT_CLOSED_REQUEST).
@@ -64,6 +66,7 @@ export function isDatabaseTimeout(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 5) return false;
   const found = (error instanceof QueryFailedError ? error.driverError : error) as ErrorLike | undefined;
   if (typeof found?.code === 'string' && TIMEOUT_CODES.has(found.code)) return true;
+  if (found?.code === '40001' && typeof found.message === 'string' && found.message.includes('conflict with recovery')) return true;
   const { cause } = error as ErrorLike;
   return cause !== undefined && isDatabaseTimeout(cause, depth + 1);
 }

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { types, type CustomTypesConfig, type Pool, type PoolClient } from 'pg';
 import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget } from 'typeorm';
 import { logger } from '../common/logger';
+import { connectForRows } from './read-routing';
 import { chargeStatement, refuseIfStopped } from './statement-budget';
 
 /**
@@ -48,7 +49,8 @@ export class RowReader implements RowSource {
     // Connecting and querying apart, as TypeORM does: an error while connecting (the database refuses
     // connections, is unreachable) passes through as it is, one the server reports about the statement is
     // wrapped as TypeORM wraps it, so the error mapping (db-errors.ts) treats both paths alike.
-    const client = await this.pool.connect();
+    // From the replica the request was routed to, if any (read-routing.ts); the primary's pool otherwise.
+    const client = await connectForRows(this.dataSource, this.pool);
     // Stopped while waiting for a connection: the statement is not sent.
     try {
       refuseIfStopped();

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TokenVerifier } from '../auth/tokens';
 import type { RequestLimits } from '../config';
 import { createRequestContext, type RequestContext } from '../context';
+import { READ_PRIMARY_HEADER, readFromReplica } from '../db/read-routing';
 import type { RepresentationCheck } from '../federation/representations';
 import type { Services } from '../services';
 import { identify } from './authentication';
@@ -136,6 +137,8 @@ export function graphqlRoute(options: GraphqlRouteOptions): RawRoute {
       ));
     const planned = verdict?.plan ? plannedRequest(verdict.plan, options.plugins, request.method, header, body) : null;
     if (planned) {
+      // Every plan is a query: it reads from a replica when there is a healthy one (db/read-routing.ts).
+      readFromReplica(services.dataSource, header(READ_PRIMARY_HEADER));
       const data = await answerPlannedRead(planned.plan, planned.variables, await contextOf(), {
         checkRepresentation: options.checkRepresentation!,
         maxRepresentations: limits.maxRepresentations,

@@ -1,11 +1,12 @@
 /**
  * Prometheus metrics (`GET /metrics`, prom-client): requests and errors by operation, SQL statements per request,
  * the outbox's depth and the age of its oldest due message, deliveries by destination and outcome, webhook calls by
- * source and result, and the process's own (memory, CPU, event loop). One registry per process: the in-server
- * dispatcher and the HTTP server report into the same one.
+ * source and result, the read replicas' health and lag and where queries read, and the process's own (memory, CPU,
+ * event loop). One registry per process: the in-server dispatcher and the HTTP server report into the same one.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import type { ReplicaSet } from '../db/replicas';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -138,3 +139,50 @@ new Gauge({
     for (const row of await outboxRows()) if (row.oldest_seconds !== null) this.set({ destination: row.destination }, row.oldest_seconds);
   },
 });
+
+/** The read replicas (db/replicas.ts) as the last background check left them, read when scraped. */
+let replicaSource: ReplicaSet | null = null;
+export function watchReplicas(replicas: ReplicaSet | null): void {
+  replicaSource = replicas;
+}
+
+new Gauge({
+  name: 'warranty_db_replica_healthy',
+  help: 'Whether a read replica is read from (1) or skipped (0: lagging, down, not a standby, not yet checked), by replica.',
+  labelNames: ['replica'],
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const replica of replicaSource?.replicas ?? []) this.set({ replica: replica.label }, replica.state === 'HEALTHY' ? 1 : 0);
+  },
+});
+new Gauge({
+  name: 'warranty_db_replica_lag_seconds',
+  help: 'How far a read replica was behind the primary at the last check (absent when it could not be measured), by replica.',
+  labelNames: ['replica'],
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const replica of replicaSource?.replicas ?? []) if (replica.lagMs !== undefined) this.set({ replica: replica.label }, replica.lagMs / 1000);
+  },
+});
+const replicaStateChanges = new Counter({
+  name: 'warranty_db_replica_state_changes_total',
+  help: 'Read replica state changes by replica and the state entered (HEALTHY, LAGGING, DOWN, NOT_STANDBY).',
+  labelNames: ['replica', 'state'],
+  registers: [registry],
+});
+const readRoutes = new Counter({
+  name: 'warranty_db_read_routes_total',
+  help: 'GraphQL queries by where their reads went (a replica, or primary) and why (REPLICA, ASKED_PRIMARY, NO_HEALTHY_REPLICA, REPLICA_UNREACHABLE).',
+  labelNames: ['target', 'reason'],
+  registers: [registry],
+});
+
+export function recordReplicaState(replica: string, state: string): void {
+  replicaStateChanges.inc({ replica, state });
+}
+
+export function recordReadRoute(target: string, reason: string): void {
+  readRoutes.inc({ target, reason });
+}

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { recordRequest } from './metrics';
 import type { GraphQLError } from 'graphql';
 import { logger, requestScope } from '../common/logger';
+import { readsFrom } from '../db/read-routing';
 import type { RequestContext } from '../context';
 import { DATABASE_TIMEOUT, errorCode, SERVICE_UNAVAILABLE } from './graphql-errors';
 
@@ -22,7 +23,14 @@ export function logRequest(answer: { operation: string | null; started: bigint; 
     http: answer.status,
     ...(answer.errors ? { errors: answer.errors } : {}),
     ...(answer.planned ? { planned: true } : {}),
+    ...readFrom(),
   });
+}
+
+/** With read replicas, where a query read: a replica's `host:port/database`, or `primary`. */
+function readFrom(): { readFrom?: string } {
+  const target = readsFrom();
+  return target === undefined ? {} : { readFrom: target };
 }
 
 /**
@@ -54,6 +62,7 @@ export const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
           sqlQueries: scope?.sqlQueries ?? 0,
           http: response.http.status ?? 200,
           ...(Object.keys(counts).length > 0 ? { errors: counts } : {}),
+          ...readFrom(),
         };
         recordRequest({ operation: request.operationName, status: fields.http as number, seconds: (fields.ms as number) / 1000, sqlStatements: fields.sqlQueries as number, errors: counts });
         if (firstUnexpected) {

@@ -18,6 +18,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { recordSelectionPlugin } from '../records/record-selection';
+import { READ_PRIMARY_HEADER, readFromReplica } from '../db/read-routing';
 import type { RequestLimits } from '../config';
 import type { RequestContext } from '../context';
 import { authenticationPlugin } from './authentication';
@@ -49,6 +50,7 @@ export function serverPlugins(limits: RequestLimits, heavySlots: HeavySlots, sha
     { name: 'typed GraphQL errors', plugin: graphqlErrorsPlugin, planned: { same: 'a plan answers only error-free results; any error hands over' } },
     { name: 'request log', plugin: requestLogPlugin, planned: { same: 'logRequest (request-log.ts) writes the same line, with planned: true' } },
     { name: 'authentication', plugin: authenticationPlugin, planned: { same: 'the request context of graphql-route.ts; no caller hands over' } },
+    { name: 'read routing', plugin: readRoutingPlugin, planned: { same: 'graphql-route.ts routes a planned read (always a query) before answering it' } },
     { name: 'record selection', plugin: recordSelectionPlugin, planned: { same: 'planRead works out the columns with recordSelectionFor' } },
     { name: 'cost and heavy slots', plugin: costPlugin(limits, heavySlots), planned: { same: 'answerPlannedRead runs the same estimate and slots' } },
     ...shapePlugins.map((plugin, index) => ({
@@ -74,6 +76,21 @@ export function serverPlugins(limits: RequestLimits, heavySlots: HeavySlots, sha
   ];
   return declared;
 }
+
+/**
+ * A query reads from a healthy replica (unless the client sends x-sofar-read-primary); a mutation, and everything
+ * before the operation is known, from the primary (db/read-routing.ts). Decided once the operation is resolved,
+ * before any resolver runs.
+ */
+const readRoutingPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, request, contextValue }) {
+        if (operation?.operation === 'query') readFromReplica(contextValue.services.dataSource, request.http?.headers.get(READ_PRIMARY_HEADER));
+      },
+    };
+  },
+};
 
 /** Whether some plugin needs this request to go through Apollo Server whatever its plan. */
 export function needsGeneralPath(plugins: readonly DeclaredPlugin[], header: HeaderOf): boolean {

@@ -21,6 +21,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', SEED_DEMO_DATA: 'yes' }).seedDemoData).toBe(true);
   });
 
+  it('reads the replicas: comma-separated URLs, each checked, and only beside DATABASE_URL', () => {
+    const primary = 'postgres://u@h/db';
+    expect(loadConfig({ DATABASE_URL: primary }).replicas).toEqual({ urls: [], maxLagMs: 5_000, checkIntervalMs: 1_000, connectTimeoutMs: 2_000, poolSize: 10 });
+    expect(loadConfig({ DATABASE_URL: primary, DB_POOL_SIZE: '4', DATABASE_REPLICA_URLS: ' postgres://u@r1/db , postgresql://u@r2:5433/db,', DATABASE_REPLICA_MAX_LAG_MS: '250' }).replicas)
+      .toMatchObject({ urls: ['postgres://u@r1/db', 'postgresql://u@r2:5433/db'], maxLagMs: 250, poolSize: 4 });
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_REPLICA_URLS: 'postgres://u@r1/db,http://r2/' })).toThrow(/DATABASE_REPLICA_URLS \(URL 2\) must be a postgres: or postgresql: URL/);
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgres://u@r1/db' })).toThrow(/DATABASE_REPLICA_URLS needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_REPLICA_MAX_LAG_MS: '5' })).toThrow(/DATABASE_REPLICA_MAX_LAG_MS must be a whole number from 100/);
+  });
+
   it('in production needs a real secret and turns the playground off', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET or JWT_JWKS_URL/);
     const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-long-enough-secret-value' });

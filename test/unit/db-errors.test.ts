@@ -71,6 +71,7 @@ describe('databaseFailure: outage, timeout, or neither', () => {
     ['the pool timing out', 'UNAVAILABLE', new Error('timeout exceeded when trying to connect')],
     ['a connection terminated', 'UNAVAILABLE', statement(pgError('57P01', 'terminating connection due to administrator command'))],
     ['a syntax error', null, statement(pgError('42601', 'syntax error'))],
+    ['a read replica giving up a query for its replay', 'TIMEOUT', statement(pgError('40001', 'canceling statement due to conflict with recovery'))],
     ['a serialization failure', null, statement(pgError('40001', 'could not serialize access'))],
     ['a TypeError of ours', null, new TypeError('x is undefined')],
   ])('%s → %s', (_, expected, error) => {
