@@ -18,7 +18,7 @@ import type { Role } from '../auth/actor';
  *
  * A CAMPAIGN claim (rule 19) moves like a REPAIR: the technician goes on site (START_REPAIR) and the close (COMPLETE
  * from IN_REPAIR) completes the unit in its campaign. Its lines are the campaign's remedy and are never amended, so
- * it never needs approval again.
+ * it never needs approval again (the amendment is refused; the machine itself treats it as a REPAIR).
  *
  * An agent approves only what the check covers (COVERED or PARTLY_COVERED: the covered lines are paid, the rest
  * stays self-paid); an uncovered claim is approved only through an approved exception, which adds the goodwill
@@ -84,7 +84,7 @@ const RULES: Record<ClaimAction, readonly Rule[]> = {
   CANCEL: [{ from: ['SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED'], to: 'CANCELLED', roles: DESK }],
   REQUIRE_REAPPROVAL: [
     { from: ['APPROVED'], to: 'REAPPROVAL_REQUIRED', roles: AMENDERS },
-    { from: ['IN_REPAIR'], to: 'REAPPROVAL_REQUIRED', roles: AMENDERS, kinds: ['REPAIR', 'REPLACE'] },
+    { from: ['IN_REPAIR'], to: 'REAPPROVAL_REQUIRED', roles: AMENDERS, kinds: ['REPAIR', 'REPLACE', 'CAMPAIGN'] },
   ],
 };
 
