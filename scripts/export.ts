@@ -106,6 +106,7 @@ async function main(): Promise<number> {
       barStarted = true;
       const done = await exportCampaignUnits(client, {
         orgIds: options.orgIds,
+        deadline: stopAt,
         signal: AbortSignal.timeout(exportTimeoutMs),
         sink: async (bytes) => {
           writeSync(fd, bytes);

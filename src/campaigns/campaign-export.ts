@@ -65,7 +65,7 @@ export interface CampaignExportSummary {
  */
 export async function exportCampaignUnits(
   client: Client,
-  options: { orgIds: readonly string[] | null; sink: (bytes: Uint8Array) => Promise<void>; signal?: AbortSignal; onProgress?: (rows: number) => void },
+  options: { orgIds: readonly string[] | null; sink: (bytes: Uint8Array) => Promise<void>; signal?: AbortSignal; onProgress?: (rows: number) => void; deadline?: number },
 ): Promise<CampaignExportSummary> {
   const started = process.hrtime.bigint();
   let bytes = 0;
@@ -89,6 +89,10 @@ export async function exportCampaignUnits(
   let rows = 0;
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
+    // A cursor is one statement until it closes: the export's own deadline, not the pooled connection's statement
+    // timeout (as the fleet export, projection/fleet-export.ts); 0 without one.
+    const budget = options.deadline === undefined ? 0 : Math.max(1, Math.ceil(options.deadline - Date.now()));
+    await client.query(`SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)`, [String(budget)]);
     const cursor = client.query(new Cursor(STATEMENT, [options.orgIds]));
     try {
       for (;;) {

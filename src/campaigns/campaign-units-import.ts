@@ -44,12 +44,17 @@ export async function importCampaignUnits(
   actor: Actor,
   code: string,
   records: AsyncIterable<string[]>,
-  options: { onProgress?: (received: number) => void; signal?: AbortSignal; now: Clock },
+  options: { onProgress?: (received: number) => void; signal?: AbortSignal; now: Clock; deadline?: number },
 ): Promise<ImportSummary> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.startTransaction();
+    // The import runs under its own deadline (the endpoint's, EXPORT_TIMEOUT_MS), not the pool's per-statement timeout:
+    // joining a million serials is one statement longer than DB_STATEMENT_TIMEOUT_MS. SET LOCAL: the connection gets
+    // its own back at the end, and PostgreSQL stops the work at the deadline even if this process does not.
+    const budget = options.deadline === undefined ? 0 : Math.max(1, Math.ceil(options.deadline - Date.now()));
+    await runner.query(`SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)`, [String(budget)]);
     const campaign = await findCampaign(runner.manager, actor.orgId, code, ['campaign'], true);
     await runner.query(`CREATE TEMPORARY TABLE campaign_import_staging (serial text NOT NULL, line int NOT NULL) ON COMMIT DROP`);
     let column = -1;

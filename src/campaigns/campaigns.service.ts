@@ -152,7 +152,7 @@ export class CampaignsService {
   }
 
   /** The import of a long serial list (campaign-units-import.ts), for the command and the endpoint. */
-  importUnits(actor: Actor, code: string, lines: AsyncIterable<string[]>, options: { onProgress?: (received: number) => void; signal?: AbortSignal } = {}): Promise<ImportSummary> {
+  importUnits(actor: Actor, code: string, lines: AsyncIterable<string[]>, options: { onProgress?: (received: number) => void; signal?: AbortSignal; deadline?: number } = {}): Promise<ImportSummary> {
     assertRole(actor, ADMIN, "import a campaign's units");
     return importCampaignUnits(this.dataSource, actor, code, lines, { ...options, now: this.clock });
   }

@@ -29,8 +29,9 @@ export async function handleCampaignUnits(
   request: IncomingMessage,
   response: ServerResponse,
   url: Readonly<URL>,
-  options: { services: Services; verifyToken: TokenVerifier; signal: AbortSignal; requestId: string },
+  options: { services: Services; verifyToken: TokenVerifier; signal: AbortSignal; requestId: string; timeoutMs: number },
 ): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
   const headers = { 'x-request-id': options.requestId };
   if (request.method !== 'POST') return refuse(response, 405, 'METHOD_NOT_ALLOWED', 'the import is a POST of a CSV body', { ...headers, allow: 'POST' });
   const { actor, authError } = await identify(request.headers.authorization, options.verifyToken);
@@ -47,7 +48,7 @@ export async function handleCampaignUnits(
   request.on('error', (error) => records.destroy(error));
   request.pipe(records);
   try {
-    const summary = await options.services.campaigns.importUnits(actor, code, records, { signal: options.signal });
+    const summary = await options.services.campaigns.importUnits(actor, code, records, { signal: options.signal, deadline });
     logger.info('campaign units imported', { orgId: actor.orgId, ...summary, unknownSerialNumbers: summary.unknownSerialNumbers.length, ms: Date.now() - started });
     sendJson(response, 200, summary, headers);
   } catch (error) {

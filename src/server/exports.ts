@@ -119,7 +119,7 @@ export const CAMPAIGN_UNITS_EXPORT_PATH = '/exports/campaign-units.parquet';
 export async function handleCampaignUnitsExport(
   request: IncomingMessage,
   response: ServerResponse,
-  options: { services: Services; verifyToken: TokenVerifier; signal: AbortSignal; requestId: string },
+  options: { services: Services; verifyToken: TokenVerifier; signal: AbortSignal; requestId: string; deadline: number },
 ): Promise<void> {
   const headers = { 'x-request-id': options.requestId };
   if (request.method !== 'GET') return refuse(response, 405, 'METHOD_NOT_ALLOWED', 'the export is a GET', { ...headers, allow: 'GET' });
@@ -138,6 +138,7 @@ export async function handleCampaignUnitsExport(
     const summary = await exportCampaignUnits(client, {
       orgIds: [actor.orgId],
       signal: options.signal,
+      deadline: options.deadline,
       sink: async (bytes) => {
         options.signal.throwIfAborted();
         if (!response.write(bytes)) await once(response, 'drain', { signal: options.signal });

@@ -235,14 +235,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   );
   fastify.all(
     CAMPAIGN_UNITS_EXPORT_PATH,
-    serve((request, response, _url, requestId, signal) => handleCampaignUnitsExport(request, response, { services, verifyToken, signal, requestId }), options.exportTimeoutMs, limits.maxSqlStatements),
+    serve((request, response, _url, requestId, signal) => handleCampaignUnitsExport(request, response, { services, verifyToken, signal, requestId, deadline: Date.now() + options.exportTimeoutMs }), options.exportTimeoutMs, limits.maxSqlStatements),
   );
   // A campaign's serial list (rule 19): streamed, its own deadline (the bulk transfers', EXPORT_TIMEOUT_MS), its
   // statements bounded by its body.
   fastify.all(
     CAMPAIGN_UNITS_PATH,
     serve(
-      (request, response, url, requestId, signal) => handleCampaignUnits(request, response, url, { services, verifyToken, signal, requestId }),
+      (request, response, url, requestId, signal) => handleCampaignUnits(request, response, url, { services, verifyToken, signal, requestId, timeoutMs: options.exportTimeoutMs }),
       options.exportTimeoutMs,
       undefined,
     ),
