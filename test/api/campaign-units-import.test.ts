@@ -117,6 +117,14 @@ describe('importing and exporting a campaign’s units', () => {
     ]);
     const [row] = await read(`SELECT campaign_code, campaign_kind, serial_number, sku, period_from::text AS period_from, typeof(added_at) AS added_type, added_month, reason FROM read_parquet($file) WHERE serial_number = 'IMP-2'`);
     expect(row).toEqual({ campaign_code: 'BAT-CELL-LOT-7', campaign_kind: 'SAFETY_RECALL', serial_number: 'IMP-2', sku: 'SOFAR-BTS-E5', period_from: '2026-01-01', added_type: 'TIMESTAMP', added_month: expect.stringMatching(/^\d{4}-\d{2}$/), reason: 'scrapped' });
+    // The same file over HTTP, for a WARRANTY_ADMIN only.
+    const url = new URL('exports/campaign-units.parquet', app.url);
+    expect((await fetch(url, { headers: { authorization: `Bearer ${await tokenFor(org, ['AGENT'])}` } })).status).toBe(403);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${admin}` } });
+    expect(response.status).toBe(200);
+    const overHttp = join(dir, 'over-http.parquet');
+    writeFileSync(overHttp, Buffer.from(await response.arrayBuffer()));
+    expect(await read(`SELECT count(*)::int AS n, count(DISTINCT org_id)::int AS orgs FROM read_parquet('${overHttp}')`)).toEqual([{ n: UNITS, orgs: 1 }]);
     // The same counts as the query.
     const progress = await app.graphql(`query { campaignProgress(code: "BAT-CELL-LOT-7") { affected completed notApplicable open byRegion { region open } } }`, {}, admin);
     expect(progress.data.campaignProgress).toEqual({ affected: 40, completed: 1, notApplicable: 1, open: 38, byRegion: [{ region: 'PL', open: 28 }, { region: 'UK-IE', open: 10 }] });
