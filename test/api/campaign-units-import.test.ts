@@ -107,7 +107,8 @@ describe('importing and exporting a campaign’s units', () => {
     const exported = await run('scripts/export.ts', ['--dataset', 'campaign-units', '--out', out, '--org', org]);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain(`exported ${UNITS} campaign units`);
-    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const instance = await DuckDBInstance.create(':memory:');
+    const duck = await instance.connect();
     const read = async (sql: string) => (await duck.runAndReadAll(sql.replaceAll('$file', `'${out}'`))).getRowObjectsJson();
     expect(await read(`SELECT region, status, count(*)::int AS n FROM read_parquet($file) GROUP BY ALL ORDER BY ALL`)).toEqual([
       { region: 'PL', status: 'COMPLETED', n: 1 },
@@ -128,5 +129,7 @@ describe('importing and exporting a campaign’s units', () => {
     // The same counts as the query.
     const progress = await app.graphql(`query { campaignProgress(code: "BAT-CELL-LOT-7") { affected completed notApplicable open byRegion { region open } } }`, {}, admin);
     expect(progress.data.campaignProgress).toEqual({ affected: 40, completed: 1, notApplicable: 1, open: 38, byRegion: [{ region: 'PL', open: 28 }, { region: 'UK-IE', open: 10 }] });
+    duck.closeSync();
+    instance.closeSync();
   });
 });
