@@ -19,6 +19,7 @@ const DOMAIN_MODULES = [
   'telemetry/',
   'labour/',
   'calendars/',
+  'campaigns/',
   'claims/',
   'returns/',
   'service-items/',

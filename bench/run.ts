@@ -44,6 +44,7 @@ import { commandScript, commandSources, measureTelemetry, telemetryReport } from
 import { measureOutbox, outboxReport, outboxSources } from './outbox';
 import { measureWebhooks, WEBHOOK_BENCH_SECRET, webhooksReport } from './webhooks';
 import { exportReport, exportSources, measureExport } from './export';
+import { campaignImportReport, campaignImportSources, measureCampaignImport } from './campaign-import';
 import { cpuMs, fixed, rssMb } from './process-stats';
 import { costlyReport, measureCostly } from './costly';
 
@@ -84,18 +85,20 @@ const OUTBOX = 'outbox';
 const WEBHOOKS = 'webhooks';
 const EXPORT = 'export';
 const COSTLY = 'costly';
+const CAMPAIGN_IMPORT = 'campaignImport';
 
 /**
  * `BENCH_SCENARIOS=recordsBySerial,lookup` runs only those read scenarios (for profiling one path), `telemetry` the
  * telemetry part (telemetry.ts), `export` the fleet export against COPY (export.ts), `webhooks` the CLOUD stream
  * against the mutation (webhooks.ts), `outbox` the outbox part (outbox.ts), `costly` a lookup while the most expensive
- * accepted request arrives (costly.ts); default all. The read bench's data, floor and gateway are made only for
+ * accepted request arrives (costly.ts), `campaignImport` a million campaign serials against COPY (campaign-import.ts);
+ * default all. The read bench's data, floor and gateway are made only for
  * reads and `costly`.
  */
-function selection(): { reads: Scenario[]; costly: boolean; telemetry: boolean; export: boolean; webhooks: boolean; outbox: boolean } {
+function selection(): { reads: Scenario[]; costly: boolean; telemetry: boolean; export: boolean; webhooks: boolean; outbox: boolean; campaignImport: boolean } {
   const wanted = process.env.BENCH_SCENARIOS?.split(',').map((key) => key.trim()).filter(Boolean);
-  if (!wanted?.length) return { reads: SCENARIOS, costly: true, telemetry: true, export: true, webhooks: true, outbox: true };
-  const parts = [TELEMETRY, EXPORT, WEBHOOKS, OUTBOX, COSTLY];
+  if (!wanted?.length) return { reads: SCENARIOS, costly: true, telemetry: true, export: true, webhooks: true, outbox: true, campaignImport: true };
+  const parts = [TELEMETRY, EXPORT, WEBHOOKS, OUTBOX, COSTLY, CAMPAIGN_IMPORT];
   const unknown = wanted.filter((key) => !parts.includes(key) && !SCENARIOS.some((s) => s.key === key));
   if (unknown.length) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.key), ...parts].join(', ')}`);
   return {
@@ -106,6 +109,7 @@ function selection(): { reads: Scenario[]; costly: boolean; telemetry: boolean; 
     export: wanted.includes(EXPORT),
     webhooks: wanted.includes(WEBHOOKS),
     outbox: wanted.includes(OUTBOX),
+    campaignImport: wanted.includes(CAMPAIGN_IMPORT),
   };
 }
 
@@ -546,7 +550,7 @@ async function main(): Promise<void> {
   try {
     console.error('bench: npm run build…');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
-    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts', ...commandSources, ...outboxSources, ...exportSources]);
+    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts', ...commandSources, ...outboxSources, ...exportSources, ...campaignImportSources]);
 
     const external = Boolean(process.env.DATABASE_URL);
     console.error(`bench: scratch database on ${external ? 'DATABASE_URL' : 'an embedded PostgreSQL'}…`);
@@ -721,6 +725,17 @@ async function main(): Promise<void> {
         progress: (line) => console.error(`bench: ${line}`),
       });
       console.log(`\n${outboxReport(result)}`);
+    }
+    if (chosen.campaignImport) {
+      const result = await measureCampaignImport({
+        subgraphUrl,
+        subgraphPid: subgraphChild.process.pid!,
+        databaseUrl: scratch.url,
+        jwtSecret: secret,
+        root: ROOT,
+        progress: (line) => console.error(`bench: ${line}`),
+      });
+      console.log(`\n${campaignImportReport(result)}`);
     }
     console.log(`\n- total run: ${((performance.now() - runStarted) / 1000).toFixed(1)} s (checks on ${REPAIR_DATE})`);
   } finally {

@@ -17,6 +17,7 @@ import { ApprovalAndAmendments1796610000000 } from './1796610000000-ApprovalAndA
 import { LabourOperations1796620000000 } from './1796620000000-LabourOperations';
 import { PartReturns1796630000000 } from './1796630000000-PartReturns';
 import { PartReturnLineKept1796650000000 } from './1796650000000-PartReturnLineKept';
+import { Campaigns1796700000000 } from './1796700000000-Campaigns';
 import { ServiceCalendars1796640000000 } from './1796640000000-ServiceCalendars';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   PartReturns1796630000000,
   ServiceCalendars1796640000000,
   PartReturnLineKept1796650000000,
+  Campaigns1796700000000,
 ];

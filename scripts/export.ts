@@ -1,6 +1,7 @@
 /**
  * `npm run export -- --out fleet.parquet [--at 2026-11-24] [--org acme --org other]`: the fleet projection (rule 13)
- * as one Parquet file, read from PostgreSQL through a cursor in one snapshot, in bounded memory. A progress bar on
+ * as one Parquet file; with `--dataset campaign-units`, the campaign-units dataset instead (rule 19: one row per unit
+ * and campaign, campaigns/campaign-export.ts), read from PostgreSQL through a cursor in one snapshot, in bounded memory. A progress bar on
  * stderr, a summary on stdout.
  *
  * The database is DATABASE_URL, else the embedded PostgreSQL that `npm start` runs (on EMBEDDED_PG_PORT, 54329 by
@@ -21,19 +22,23 @@ import { ConfigError, loadConfig } from '../src/config';
 import { isCalendarDate } from '../src/common/calendar';
 import { databaseEndpoint, type Endpoint } from '../src/endpoints';
 import { exportFleet } from '../src/projection/fleet-export';
+import { exportCampaignUnits } from '../src/campaigns/campaign-export';
 import { announce, CommandError, parseCommandLine, resolveEndpoint } from './command-line';
 
-const USAGE = 'usage: npm run export -- --out <file.parquet> [--at YYYY-MM-DD] [--org <orgId> ...]';
+const USAGE = 'usage: npm run export -- --out <file.parquet> [--dataset fleet|campaign-units] [--at YYYY-MM-DD] [--org <orgId> ...]';
+const DATASETS = ['fleet', 'campaign-units'] as const;
 
-export function parseArguments(argv: string[], today: string): { out: string; asOf: string; orgIds: string[] | null } {
-  const { values } = parseCommandLine(argv, { out: { type: 'string' }, at: { type: 'string' }, org: { type: 'string', multiple: true } }, USAGE);
+export function parseArguments(argv: string[], today: string): { out: string; asOf: string; orgIds: string[] | null; dataset: (typeof DATASETS)[number] } {
+  const { values } = parseCommandLine(argv, { out: { type: 'string' }, at: { type: 'string' }, org: { type: 'string', multiple: true }, dataset: { type: 'string' } }, USAGE);
+  const dataset = (values.dataset ?? 'fleet') as (typeof DATASETS)[number];
+  if (!DATASETS.includes(dataset)) throw new CommandError(`--dataset is one of ${DATASETS.join(', ')}\n${USAGE}`, 2);
   for (const name of ['out', 'at'] as const) {
     if (values[name] === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
   }
   if (!values.out) throw new CommandError(`--out is required\n${USAGE}`, 2);
   if (values.at !== undefined && !isCalendarDate(values.at)) throw new CommandError(`--at must be a calendar date, YYYY-MM-DD (got ${values.at})`, 2);
   const orgIds = (values.org ?? []).flatMap((value) => value.split(',').map((org) => org.trim()).filter(Boolean));
-  return { out: resolve(values.out), asOf: values.at ?? today, orgIds: orgIds.length ? orgIds : null };
+  return { out: resolve(values.out), asOf: values.at ?? today, orgIds: orgIds.length ? orgIds : null, dataset };
 }
 
 async function main(): Promise<number> {
@@ -96,6 +101,24 @@ async function main(): Promise<number> {
     // The export's own deadline (EXPORT_TIMEOUT_MS), as on the endpoint: this process stops there, and PostgreSQL
     // ends the export's transaction there even if this process does not.
     stopAt = Date.now() + exportTimeoutMs;
+    if (options.dataset === 'campaign-units') {
+      bar.start(0, 0, { rows: 0, rate: 0 });
+      barStarted = true;
+      const done = await exportCampaignUnits(client, {
+        orgIds: options.orgIds,
+        deadline: stopAt,
+        signal: AbortSignal.timeout(exportTimeoutMs),
+        sink: async (bytes) => {
+          writeSync(fd, bytes);
+        },
+        onProgress: (rows) => bar.update(rows, { rows, rate: Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000)) }),
+      });
+      bar.stop();
+      closeSync(fd);
+      renameSync(partial, options.out);
+      console.log(`exported ${done.rows} campaign units to ${options.out}: ${(done.bytes / 2 ** 20).toFixed(1)} MiB in ${done.seconds.toFixed(1)} s`);
+      return 0;
+    }
     const summary = await exportFleet(client, {
       orgIds: options.orgIds,
       asOf: options.asOf,

@@ -1,5 +1,6 @@
 import type { Actor } from './auth/actor';
 import { createHistoryLoader } from './audit/history-loader';
+import { createCampaignLoaders, type CampaignLoaders } from './campaigns/campaign-loaders';
 import { createClaimLoaders, type ClaimLoaders } from './claims/claim-loaders';
 import { createCoverageLoaders, type CoverageLoaders } from './coverage/coverage-loaders';
 import { createLabourLoaders, type LabourLoaders } from './labour/labour-loaders';
@@ -37,6 +38,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let saleDocuments: ReturnType<typeof createSaleDocumentLoader> | undefined;
   let registeredUnits: ReturnType<typeof createRegisteredUnitsLoader> | undefined;
   let partReturns: ReturnType<typeof createPartReturnLoader> | undefined;
+  let campaigns: CampaignLoaders | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
@@ -127,6 +129,10 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     /** A claim line's part return, by line id. */
     get partReturns() {
       return (partReturns ??= createPartReturnLoader(services.dataSource, actor));
+    },
+    /** Campaigns (rule 19): by id, a record's campaigns, a serial's open campaigns, a product's campaigns. */
+    get campaigns() {
+      return (campaigns ??= createCampaignLoaders(services.dataSource, actor, services.now));
     },
     /** Service calendars built for this request, by calendar version, site and year. */
     get calendars() {

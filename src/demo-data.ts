@@ -23,4 +23,26 @@ export async function seedDemoUnits(services: Services): Promise<void> {
       if (!(error instanceof DomainError && error.code === 'DUPLICATE_SERIAL')) throw error;
     }
   }
+  // Two demo campaigns (rule 19): a safety recall of inverters by SKU and production date, a service campaign of
+  // batteries by serial. Published once; a restart finds their codes taken and leaves them.
+  const campaigns = [
+    {
+      code: 'DEMO-RECALL-INV-PB', title: 'Inverter power board may overheat (10KTL-X G2, produced H1 2024)', kind: 'SAFETY_RECALL' as const, periodFrom: '2026-01-01',
+      remedy: { currency: 'EUR', labourOperations: ['INV-PB-SWAP'], parts: [{ partNumber: 'PB-10KTL-REV-C', quantity: '1', unitPrice: '180.00' }] },
+      skuRanges: [{ sku: 'SOFAR-INV-10KTL-X-G2', producedFrom: '2024-01-01', producedTo: '2024-06-30' }],
+    },
+    {
+      code: 'DEMO-SERVICE-BAT-BMS', title: 'Battery BMS board replacement (cell balancing)', kind: 'SERVICE_CAMPAIGN' as const, periodFrom: '2026-01-01', periodTo: '2027-12-31',
+      remedy: { currency: 'EUR', labourOperations: ['BAT-BMS-SWAP'], parts: [{ partNumber: 'BMS-5', quantity: '1', unitPrice: '95.00' }] },
+      serialNumbers: ['SF-DEMO-BAT-0001', 'SF-DEMO-BAT-0002'],
+    },
+  ];
+  for (const campaign of campaigns) {
+    try {
+      await services.campaigns.publish(DEMO_ACTOR, campaign);
+      logger.info('demo campaign published', { code: campaign.code });
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'CAMPAIGN_CODE_TAKEN')) throw error;
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import { WarrantyEvent } from './audit/warranty-event.entity';
+import { Campaign, CampaignEvent, CampaignSkuRange, CampaignUnit } from './campaigns/campaign.entities';
 import { ClaimCase } from './claims/claim-case.entity';
 import { ClaimLine } from './claims/claim-line.entity';
 import { WarrantyClaim } from './claims/warranty-claim.entity';
@@ -24,4 +25,5 @@ export const ENTITIES = [
   FirmwareRelease, UnitTelemetryRow, UnitFirmware, TelemetryDecision,
   WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim, SaleDocument, LabourOperation, LabourRate,
   PartReturnRule, PartReturn, RmaCounter,
+  Campaign, CampaignSkuRange, CampaignUnit, CampaignEvent,
 ];

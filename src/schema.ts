@@ -3,6 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { JSONResolver } from 'graphql-scalars';
+import { campaignResolvers } from './campaigns/campaigns.resolvers';
 import { claimResolvers } from './claims/claims.resolvers';
 import { guardArguments } from './common/argument-guard';
 import type { InputBounds } from './common/input-guards';
@@ -37,7 +38,7 @@ function mergeResolvers(...maps: Resolvers[]): Resolvers {
 }
 
 export function buildWarrantySchema(): GraphQLSchema {
-  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, labourResolvers, calendarResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, returnsResolvers, outboxResolvers, federationResolvers);
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, labourResolvers, calendarResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, returnsResolvers, campaignResolvers, outboxResolvers, federationResolvers);
   const schema = buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
     resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, ObservedAt: ObservedAtScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,

@@ -17,6 +17,9 @@ import { OutboxService } from './outbox/outbox.service';
 import { WebhooksService } from './webhooks/webhooks.service';
 import { ReturnsService } from './returns/returns.service';
 import { ServiceItemsService } from './service-items/service-items.service';
+import { CampaignsService } from './campaigns/campaigns.service';
+import { completeOnClose, joinOnRegistration } from './campaigns/campaign-claims';
+import { campaignClaimInProgress } from './claims/claim-campaign';
 
 /** The application's services: stateless apart from the data source, built once per process. */
 export function createServices(dataSource: DataSource, clock?: Clock, options: { clockSkewSeconds?: number } = {}) {
@@ -42,8 +45,14 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   const outbox = new OutboxService(dataSource);
   const webhooks = new WebhooksService(dataSource, claims, products, telemetry, returns);
   const serviceItems = new ServiceItemsService(dataSource, audit, clock);
+  // Campaigns (rule 19) sits below claims: claims' intake reads a campaign's terms from it; campaigns hears of a closed
+  // claim (the unit completed) and of a registration (a SKU range's new unit) through hooks, and asks claims whether
+  // a campaign claim is in progress through the function given here: campaigns imports neither claims nor this root.
+  const campaigns = new CampaignsService(dataSource, campaignClaimInProgress, clock);
+  claims.whenClosed(completeOnClose);
+  records.whenRegistered(joinOnRegistration);
   return {
-    dataSource, reader, audit, policies, products, labour, calendars, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems, returns,
+    dataSource, reader, audit, policies, products, labour, calendars, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems, returns, campaigns,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
     clockSkewMs,

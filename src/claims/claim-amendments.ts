@@ -70,6 +70,9 @@ export async function amendClaimLines(deps: ClaimsDeps, actor: Actor, command: A
       const why = claim.status === 'EXCEPTION_REQUESTED' ? 'Landray OA is deciding an exception on its lines; amend them after the decision' : 'its lines were final when it ended';
       throw new DomainError('INVALID_TRANSITION', `a claim that is ${claim.status} cannot be amended: ${why}`, ['input', 'claimId']);
     }
+    if (claim.kind === 'CAMPAIGN') {
+      throw new DomainError('INVALID_TRANSITION', 'a CAMPAIGN claim is priced by its campaign\'s remedy (rule 19); its lines are not amended', ['input', 'claimId']);
+    }
     if (command.currency !== claim.currency) {
       throw new DomainError('BAD_USER_INPUT', `the claim is in ${claim.currency}; every amount of an amendment is in the claim's currency (got ${command.currency})`, ['input', 'currency']);
     }

@@ -21,7 +21,8 @@ export interface HookedClaim {
 export type ClaimApprovedHook = (claim: HookedClaim, actorId: string, known?: { coveredPartNumbers: readonly string[] }) => WriteStep | null;
 
 /**
- * On a claim's close (CLOSED: a repair or replacement completed, a refund paid). The hook may read in the
+ * On a claim's close (CLOSED: a repair or replacement completed, a refund paid, a campaign's remedy done: a
+ * CAMPAIGN claim names its campaign, rule 19). The hook may read in the
  * transaction (`manager`: the claim is already CLOSED there, its lines final) and answers with its writes as a step.
  */
-export type ClaimClosedHook = (manager: EntityManager, claim: HookedClaim & { kind: string; closedAt: Date }, actorId: string) => Promise<WriteStep | null>;
+export type ClaimClosedHook = (manager: EntityManager, claim: HookedClaim & { kind: string; closedAt: Date; campaignId: string | null }, actorId: string) => Promise<WriteStep | null>;

@@ -33,6 +33,7 @@ import { intakeCalendar } from './sla-calendars';
 import { WarrantyClaim } from './warranty-claim.entity';
 import { MAX_DESCRIPTION, approvedSteps, statusMessage, type ClaimsDeps } from './claim-transitions';
 import { autoApproval } from './approval-rules';
+import { alreadyClaimed, campaignCommandProblems, campaignIntake } from './claim-campaign';
 import { CASE_REQUESTED, caseOpenedProblem, caseRequestPayload, responseClockStart, takeCase } from './claim-cases';
 
 /** Who approves a claim at intake under rule 16: the system, not a person. */
@@ -55,6 +56,8 @@ export interface SubmitClaimCommand {
   caseOpenedAt?: Date | null;
   idempotencyKey?: string | null;
   replacementSerialNumber?: string | null;
+  /** CAMPAIGN claims (rule 19): the campaign whose remedy the claim is. */
+  campaignCode?: string | null;
 }
 
 /** Roles that open claims: installers (RMA), the service desk, administrators, and CSP's integration. */
@@ -82,6 +85,8 @@ export async function submitClaim(deps: ClaimsDeps, actor: Actor, command: Submi
       const earlier = await byIdempotencyKey(deps, actor, command.idempotencyKey, requestHash);
       if (earlier) return earlier;
     }
+    // Two campaign claims on one unit at once: the second meets the first in the unique index (rule 19).
+    if (isUniqueViolation(error, 'ux_claim_campaign_unit')) throw alreadyClaimed(command.campaignCode ?? '');
     throw error;
   }
 }
@@ -110,7 +115,10 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   // A replacement already registered would only be refused at completion, after the repair: refused here.
   const replacementSerialNumber = command.replacementSerialNumber ? normaliseSerialNumber(command.replacementSerialNumber) : null;
   if (replacementSerialNumber) await assertReplacementSerialFree(manager, record.orgId, replacementSerialNumber, ['input', 'replacementSerialNumber']);
-  const flatRates = await flatRateTermsOfLines(manager, record, command);
+  // Rule 19: a CAMPAIGN claim's lines are its campaign's remedy, priced by it, and the campaign pays them all.
+  const campaign = command.kind === 'CAMPAIGN' ? await campaignIntake(manager, record, { campaignCode: command.campaignCode!, repairDate: command.repairDate, currency: command.currency }) : null;
+  if (campaign) command = { ...command, lines: campaign.lines };
+  const flatRates = campaign ? campaign.flatRates : await flatRateTermsOfLines(manager, record, command);
 
   // The unit's coverages and policy versions through the check's own loaders (one batched statement each), on this
   // transaction's connection: the rows `checkWarranty` judges, read as it reads them.
@@ -125,7 +133,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   const policy = policies.find((p) => p.id === record.policyId);
   if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
   const start = deriveWarrantyStart(record, { lateStartCapMonths: policy.lateStartCapMonths });
-  if (start.status === 'STARTED' && start.date && command.repairDate < start.date) {
+  if (!campaign && start.status === 'STARTED' && start.date && command.repairDate < start.date) {
     throw new DomainError('BAD_USER_INPUT', `repairDate ${command.repairDate} is before the warranty start ${start.date}`, ['input', 'repairDate']);
   }
 
@@ -147,6 +155,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   const check = deps.coverageCheck.judge(bundle, { ...request, component: command.component ?? null });
   const covers = new Map<string | null, ComponentCover>([[check.component, coverOf(check)]]);
   const coverFor = (component: string | null): ComponentCover => {
+    if (campaign) return campaign.cover;
     let cover = covers.get(component);
     if (!cover) covers.set(component, (cover = coverOf(deps.coverageCheck.judge(bundle, { ...request, component, capacityClaim: false }))));
     return cover;
@@ -170,7 +179,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   // this transaction and these statements (the claim row is written approved; the two events and the two status
   // messages each go in one insert); any other claim waits for an agent, and no repair starts before approval.
   const policyName = `${policy.productFamily} ${policy.region} v${policy.version}`;
-  const approval = autoApproval(priced, policy, policyName);
+  const approval = campaign ? campaign.approval(priced) : autoApproval(priced, policy, policyName);
   const claim = manager.create(WarrantyClaim, {
     id: randomUUID(),
     orgId: record.orgId,
@@ -178,6 +187,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     cspCaseId: command.cspCaseId ?? null,
     caseOpenedAt: command.caseOpenedAt ? responseStart : null,
     kind: command.kind,
+    campaignId: campaign?.campaign.id ?? null,
     status: approval.approve ? 'APPROVED' : 'SUBMITTED',
     submittedById: actor.id,
     decidedById: approval.approve ? SYSTEM_ACTOR_ID : null,
@@ -242,7 +252,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
       recordedById: actor.id,
     });
   }
-  const ruleDetail = { rule: 16, limit: approval.limit === null ? null : { amount: approval.limit, currency: claim.currency }, reason: approval.reason };
+  const ruleDetail = { rule: campaign ? 19 : 16, limit: approval.limit === null ? null : { amount: approval.limit, currency: claim.currency }, reason: approval.reason };
   const events = eventsStep([
     {
       orgId: record.orgId,
@@ -259,6 +269,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
         selfPaidTotal: claim.selfPaidTotal,
         currency: claim.currency,
         cspCaseId: claim.cspCaseId,
+        ...(campaign ? { campaign: { id: campaign.campaign.id, code: campaign.campaign.code, kind: campaign.campaign.kind } } : {}),
         autoApproval: { approved: approval.approve, ...ruleDetail },
         ...(claim.caseOpenedAt ? { caseOpenedAt: claim.caseOpenedAt.toISOString() } : {}),
         ...(claim.cspCaseId ? {} : { caseRequested: true }),
@@ -326,6 +337,7 @@ function checkCommand(command: SubmitClaimCommand): void {
   if (command.cspCaseId !== null && command.cspCaseId !== undefined && !isExternalKey(command.cspCaseId)) refuse(['cspCaseId'], 'not a CSP case id');
   if (command.caseOpenedAt && !command.cspCaseId) refuse(['caseOpenedAt'], 'the opening of a case goes with its cspCaseId (a claim without one asks CSP to open a case)');
   for (const problem of lineProblems(command.currency, command.lines, { maxLines: MAX_LINES })) refuse(problem.field.map(String), problem.message);
+  problems.push(...campaignCommandProblems(command));
   for (const problem of readingRangeProblems(command.readings ?? {})) refuse(['readings', problem.reading], problem.message);
   if (problems.length > 0) throw new DomainErrors(problems);
 }

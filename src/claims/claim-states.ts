@@ -16,6 +16,10 @@ import type { Role } from '../auth/actor';
  *   REAPPROVAL_REQUIRED  → APPROVED, or IN_REPAIR when the repair had started (APPROVE) | REJECTED (REJECT)
  *   REJECTED, CLOSED, CANCELLED are final.
  *
+ * A CAMPAIGN claim (rule 19) moves like a REPAIR: the technician goes on site (START_REPAIR) and the close (COMPLETE
+ * from IN_REPAIR) completes the unit in its campaign. Its lines are the campaign's remedy and are never amended, so
+ * it never needs approval again (the amendment is refused; the machine itself treats it as a REPAIR).
+ *
  * An agent approves only what the check covers (COVERED or PARTLY_COVERED: the covered lines are paid, the rest
  * stays self-paid); an uncovered claim is approved only through an approved exception, which adds the goodwill
  * coverage that pays it. An exception is asked for only when something is not covered.
@@ -23,7 +27,7 @@ import type { Role } from '../auth/actor';
 export const CLAIM_STATUSES = ['SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED', 'REJECTED', 'IN_REPAIR', 'CLOSED', 'CANCELLED', 'REAPPROVAL_REQUIRED'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 
-export const CLAIM_KINDS = ['REPAIR', 'REPLACE', 'REFUND'] as const;
+export const CLAIM_KINDS = ['REPAIR', 'REPLACE', 'REFUND', 'CAMPAIGN'] as const;
 export type ClaimKind = (typeof CLAIM_KINDS)[number];
 
 export const CLAIM_ACTIONS = [
@@ -72,15 +76,15 @@ const RULES: Record<ClaimAction, readonly Rule[]> = {
   ],
   APPROVE_EXCEPTION: [{ from: ['EXCEPTION_REQUESTED'], to: 'APPROVED', roles: EXCEPTION_DECIDERS }],
   REJECT_EXCEPTION: [{ from: ['EXCEPTION_REQUESTED'], to: 'REJECTED', roles: EXCEPTION_DECIDERS }],
-  START_REPAIR: [{ from: ['APPROVED'], to: 'IN_REPAIR', roles: DESK, kinds: ['REPAIR', 'REPLACE'] }],
+  START_REPAIR: [{ from: ['APPROVED'], to: 'IN_REPAIR', roles: DESK, kinds: ['REPAIR', 'REPLACE', 'CAMPAIGN'] }],
   COMPLETE: [
-    { from: ['IN_REPAIR'], to: 'CLOSED', roles: DESK, kinds: ['REPAIR', 'REPLACE'] },
+    { from: ['IN_REPAIR'], to: 'CLOSED', roles: DESK, kinds: ['REPAIR', 'REPLACE', 'CAMPAIGN'] },
     { from: ['APPROVED'], to: 'CLOSED', roles: DESK, kinds: ['REFUND'] },
   ],
   CANCEL: [{ from: ['SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED'], to: 'CANCELLED', roles: DESK }],
   REQUIRE_REAPPROVAL: [
     { from: ['APPROVED'], to: 'REAPPROVAL_REQUIRED', roles: AMENDERS },
-    { from: ['IN_REPAIR'], to: 'REAPPROVAL_REQUIRED', roles: AMENDERS, kinds: ['REPAIR', 'REPLACE'] },
+    { from: ['IN_REPAIR'], to: 'REAPPROVAL_REQUIRED', roles: AMENDERS, kinds: ['REPAIR', 'REPLACE', 'CAMPAIGN'] },
   ],
 };
 

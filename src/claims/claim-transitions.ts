@@ -149,7 +149,7 @@ export function approvedSteps(deps: ClaimsDeps, claim: WarrantyClaim, actorId: s
 async function closedSteps(deps: ClaimsDeps, manager: EntityManager, claim: WarrantyClaim, actorId: string): Promise<WriteStep[]> {
   const steps: WriteStep[] = [];
   for (const hook of deps.onClosed) {
-    const step = await hook(manager, { id: claim.id, orgId: claim.orgId, warrantyRecordId: claim.warrantyRecordId, kind: claim.kind, closedAt: claim.closedAt ?? deps.clock() }, actorId);
+    const step = await hook(manager, { id: claim.id, orgId: claim.orgId, warrantyRecordId: claim.warrantyRecordId, kind: claim.kind, closedAt: claim.closedAt ?? deps.clock(), campaignId: claim.campaignId }, actorId);
     if (step) steps.push(step);
   }
   return steps;

@@ -131,6 +131,7 @@ export const claimResolvers: Resolvers = {
           caseOpenedAt: input.caseOpenedAt,
           idempotencyKey: input.idempotencyKey,
           replacementSerialNumber: input.replacementSerialNumber,
+          campaignCode: input.campaignCode,
         }),
       );
     },

@@ -16,7 +16,9 @@ import type { ClaimCover, ClaimKind, ClaimStatus } from './claim-states';
 @Index('ix_claim_awaiting_decision', ['orgId', 'responseDueAt', 'id'], { where: `"status" IN ('SUBMITTED', 'REAPPROVAL_REQUIRED')` })
 @Index('ux_claim_exception_reference', ['orgId', 'exceptionReference'], { unique: true, where: '"exception_reference" IS NOT NULL' })
 @Index('ux_claim_idempotency', ['orgId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
-@Check('ck_claim_kind', `"kind" IN ('REPAIR', 'REPLACE', 'REFUND')`)
+@Index('ux_claim_campaign_unit', ['orgId', 'campaignId', 'warrantyRecordId'], { unique: true, where: `"campaign_id" IS NOT NULL AND "status" NOT IN ('REJECTED', 'CANCELLED')` })
+@Check('ck_claim_kind', `"kind" IN ('REPAIR', 'REPLACE', 'REFUND', 'CAMPAIGN')`)
+@Check('ck_claim_campaign', `("kind" = 'CAMPAIGN') = ("campaign_id" IS NOT NULL)`)
 @Check('ck_claim_status', `"status" IN ('SUBMITTED', 'EXCEPTION_REQUESTED', 'APPROVED', 'REJECTED', 'IN_REPAIR', 'CLOSED', 'CANCELLED', 'REAPPROVAL_REQUIRED')`)
 @Check('ck_claim_exception_outcome', `"exception_outcome" IS NULL OR "exception_outcome" IN ('APPROVED', 'REJECTED')`)
 @Check('ck_claim_cover', `"cover" IN ('COVERED', 'PARTLY_COVERED', 'NOT_COVERED')`)
@@ -44,6 +46,13 @@ export class WarrantyClaim {
 
   @Column({ type: 'text' })
   kind: ClaimKind;
+
+  /**
+   * A CAMPAIGN claim's campaign (rule 19): the campaign pays it by its remedy. At most one claim per unit and campaign
+   * that is not rejected or cancelled (ux_claim_campaign_unit).
+   */
+  @Column({ name: 'campaign_id', type: 'uuid', nullable: true })
+  campaignId: string | null;
 
   @Column({ type: 'text', default: 'SUBMITTED' })
   status: ClaimStatus;

@@ -26,7 +26,14 @@ export type ErrorCode =
   | 'LABOUR_OPERATION_NOT_FOR_UNIT'
   | 'RETURN_NOT_AUTHORISED'
   | 'RETURN_NOT_RECEIVED'
-  | 'RETURN_STEP_CONFLICT';
+  | 'RETURN_STEP_CONFLICT'
+  | 'NO_AFFECTED_UNITS'
+  | 'CAMPAIGN_CODE_TAKEN'
+  | 'UNKNOWN_CAMPAIGN'
+  | 'CAMPAIGN_UNIT_NOT_AFFECTED'
+  | 'CAMPAIGN_UNIT_NOT_OPEN'
+  | 'CAMPAIGN_ALREADY_CLAIMED'
+  | 'CAMPAIGN_OUT_OF_PERIOD';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then

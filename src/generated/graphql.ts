@@ -21,6 +21,9 @@ import { PlanWithItems as PlanWithItemsModel } from '../service-items/service-it
 import { ServicePlanItem as ServicePlanItemModel } from '../service-items/service-plan.entity';
 import { ServiceItemClaim as ServiceItemClaimModel } from '../service-items/service-item-claim.entity';
 import { ReturnView as ReturnViewModel, PartReturnRuleView as PartReturnRuleViewModel } from '../returns/returns.service';
+import { Campaign as CampaignModel } from '../campaigns/campaign.entities';
+import { UnitCampaignView as UnitCampaignViewModel } from '../campaigns/campaign-loaders';
+import { CampaignProgress as CampaignProgressModel } from '../campaigns/campaigns.service';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -95,12 +98,194 @@ export type AmendClaimLinesInput = {
   remove?: Array<Scalars['ID']['input']>;
 };
 
+/**
+ * A recall or service campaign (rule 19): the units it affects are fixed by its remedy, paid by the campaign whatever
+ * their warranty says.
+ */
+export type Campaign = {
+  __typename?: 'Campaign';
+  /** Upper-case, unique in the organisation. */
+  code: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  kind: CampaignKind;
+  periodFrom: Scalars['Date']['output'];
+  /** Null: until further notice. */
+  periodTo?: Maybe<Scalars['Date']['output']>;
+  publishedAt: Scalars['DateTime']['output'];
+  publishedById: Scalars['ID']['output'];
+  remedy: CampaignRemedy;
+  /** The SKU ranges whose units are affected (units registered later join while the period runs). */
+  skuRanges: Array<CampaignSkuRange>;
+  title: Scalars['String']['output'];
+};
+
+export type CampaignConnection = {
+  __typename?: 'CampaignConnection';
+  edges: Array<CampaignEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CampaignEdge = {
+  __typename?: 'CampaignEdge';
+  cursor: Scalars['String']['output'];
+  node: Campaign;
+};
+
+export type CampaignKind =
+  /** A safety recall: shown first wherever a unit's campaigns are listed. */
+  | 'SAFETY_RECALL'
+  | 'SERVICE_CAMPAIGN';
+
+export type CampaignMonthProgress = {
+  __typename?: 'CampaignMonthProgress';
+  /** Units that became affected in the month. */
+  added: Scalars['Int']['output'];
+  completed: Scalars['Int']['output'];
+  /** YYYY-MM. */
+  month: Scalars['String']['output'];
+  notApplicable: Scalars['Int']['output'];
+  /** Units open at the month's end. */
+  openAtEnd: Scalars['Int']['output'];
+};
+
+/** A campaign's reach: affected = completed + notApplicable + open. */
+export type CampaignProgress = {
+  __typename?: 'CampaignProgress';
+  affected: Scalars['Int']['output'];
+  /** By calendar month (UTC) from the first unit added to the last change, each with the units open at its end. */
+  byMonth: Array<CampaignMonthProgress>;
+  /** By the units' warranty region. */
+  byRegion: Array<CampaignRegionProgress>;
+  campaign: Campaign;
+  completed: Scalars['Int']['output'];
+  notApplicable: Scalars['Int']['output'];
+  open: Scalars['Int']['output'];
+};
+
+export type CampaignRegionProgress = {
+  __typename?: 'CampaignRegionProgress';
+  affected: Scalars['Int']['output'];
+  completed: Scalars['Int']['output'];
+  notApplicable: Scalars['Int']['output'];
+  open: Scalars['Int']['output'];
+  region: Scalars['String']['output'];
+};
+
+/** What a campaign claim is paid: each labour operation's standard hours at the approved rate, and the parts at their price. */
+export type CampaignRemedy = {
+  __typename?: 'CampaignRemedy';
+  currency: Scalars['String']['output'];
+  /** Flat-rate labour operation codes (rule 17). */
+  labourOperations: Array<Scalars['String']['output']>;
+  parts: Array<CampaignRemedyPart>;
+};
+
+export type CampaignRemedyInput = {
+  /** ISO 4217: the parts' prices, and the labour rate the claims are priced at. */
+  currency: Scalars['String']['input'];
+  /** Published flat-rate labour operation codes (at most 20). */
+  labourOperations?: Array<Scalars['String']['input']>;
+  /** At most 50. */
+  parts?: Array<CampaignRemedyPartInput>;
+};
+
+export type CampaignRemedyPart = {
+  __typename?: 'CampaignRemedyPart';
+  partNumber: Scalars['String']['output'];
+  quantity: Scalars['Decimal']['output'];
+  unitPrice: Money;
+};
+
+export type CampaignRemedyPartInput = {
+  partNumber: Scalars['String']['input'];
+  /** Above 0. */
+  quantity: Scalars['Decimal']['input'];
+  /** At least 0, with at most the currency's minor unit digits. */
+  unitPrice: Scalars['Decimal']['input'];
+};
+
+/** A SKU and the production dates of its affected units; an open end is unbounded. Both open: every unit of the SKU. */
+export type CampaignSkuRange = {
+  __typename?: 'CampaignSkuRange';
+  producedFrom?: Maybe<Scalars['Date']['output']>;
+  producedTo?: Maybe<Scalars['Date']['output']>;
+  sku: Scalars['String']['output'];
+};
+
+export type CampaignSkuRangeInput = {
+  producedFrom?: InputMaybe<Scalars['Date']['input']>;
+  producedTo?: InputMaybe<Scalars['Date']['input']>;
+  sku: Scalars['String']['input'];
+};
+
+/** A unit a campaign affects, and where it stands. */
+export type CampaignUnit = {
+  __typename?: 'CampaignUnit';
+  addedAt: Scalars['DateTime']['output'];
+  campaign: Campaign;
+  /** The CAMPAIGN claim whose close completed it. */
+  claim?: Maybe<Claim>;
+  /** Why the campaign does not apply (NOT_APPLICABLE). */
+  reason?: Maybe<Scalars['String']['output']>;
+  serialNumber: Scalars['String']['output'];
+  source: CampaignUnitSource;
+  status: CampaignUnitStatus;
+  /** When it became COMPLETED or NOT_APPLICABLE. */
+  statusChangedAt?: Maybe<Scalars['DateTime']['output']>;
+  warranty?: Maybe<WarrantyRecord>;
+};
+
+export type CampaignUnitConnection = {
+  __typename?: 'CampaignUnitConnection';
+  edges: Array<CampaignUnitEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CampaignUnitEdge = {
+  __typename?: 'CampaignUnitEdge';
+  cursor: Scalars['String']['output'];
+  node: CampaignUnit;
+};
+
+export type CampaignUnitPayload = {
+  __typename?: 'CampaignUnitPayload';
+  unit?: Maybe<CampaignUnit>;
+  userErrors: Array<UserError>;
+};
+
+/** How a unit came to be affected. */
+export type CampaignUnitSource =
+  /** A serial of an import (npm run import-campaign-units, POST /campaigns/{code}/units). */
+  | 'IMPORT'
+  /** Registered after publication, in one of the campaign's SKU ranges. */
+  | 'REGISTRATION'
+  /** A serial named at publication. */
+  | 'SERIAL_LIST'
+  /** A SKU range at publication. */
+  | 'SKU_RANGE';
+
+/** Where an affected unit stands in a campaign. */
+export type CampaignUnitStatus =
+  /** Fixed: a CAMPAIGN claim on it was closed. */
+  | 'COMPLETED'
+  /** An operator decided the campaign does not apply (with the reason). */
+  | 'NOT_APPLICABLE'
+  /** Affected and not fixed yet. */
+  | 'OPEN';
+
 /** A CSP case; this subgraph resolves the warranty of the case's unit inline. */
 export type Case = {
   __typename?: 'Case';
   /** The claims linked to this CSP case, oldest first, a page at a time (at most 100). */
   claims: ClaimConnection;
   id: Scalars['ID']['output'];
+  /**
+   * The campaigns still open on the case's unit (rule 19), safety recalls first, whatever the customer called about: a
+   * unit's OPEN campaigns whose period has not ended. One statement for a page of cases.
+   */
+  openCampaigns: Array<CampaignUnit>;
   openedAt?: Maybe<Scalars['DateTime']['output']>;
   serialNumber?: Maybe<Scalars['String']['output']>;
   warranty?: Maybe<WarrantyRecord>;
@@ -177,6 +362,8 @@ export type Claim = {
   actual: ClaimTotals;
   /** The covered total when the claim was last approved (by an agent, an exception or the system); null until then. */
   approvedCoveredTotal?: Maybe<Money>;
+  /** A CAMPAIGN claim's campaign (rule 19); null for other kinds. */
+  campaign?: Maybe<Campaign>;
   /**
    * When the claim's case was opened: given at submission for a claim taken from an existing case (its response
    * clock started there), or sent with CSP's answer for a case the claim asked for.
@@ -314,6 +501,8 @@ export type ClaimFilter = {
 
 /** Repair, replacement of the whole unit, or refund. */
 export type ClaimKind =
+  /** A campaign's remedy on an affected unit (rule 19): paid by the campaign whatever the warranty; names campaignCode. */
+  | 'CAMPAIGN'
   | 'REFUND'
   | 'REPAIR'
   | 'REPLACE';
@@ -512,6 +701,16 @@ export type ErrorCode =
   | 'ALREADY_CLAIMED'
   | 'ALREADY_EXTENDED'
   | 'BAD_USER_INPUT'
+  /** The unit has a campaign claim for that campaign already, open or closed: one per unit and campaign (rule 19). */
+  | 'CAMPAIGN_ALREADY_CLAIMED'
+  /** A campaign code the organisation has published already (codes compare upper-case) (rule 19). */
+  | 'CAMPAIGN_CODE_TAKEN'
+  /** The repair date is outside the campaign's period (rule 19). */
+  | 'CAMPAIGN_OUT_OF_PERIOD'
+  /** The unit is not one the campaign affects (rule 19). */
+  | 'CAMPAIGN_UNIT_NOT_AFFECTED'
+  /** The unit's campaign status does not allow the change: it is COMPLETED or NOT_APPLICABLE already (rule 19). */
+  | 'CAMPAIGN_UNIT_NOT_OPEN'
   /** The claim is linked to another CSP case already (a claim has one case). */
   | 'CASE_ALREADY_LINKED'
   /** A CSP case id another organisation's claims use (a case belongs to one organisation). */
@@ -525,6 +724,8 @@ export type ErrorCode =
   | 'INVALID_TRANSITION'
   | 'LABOUR_OPERATION_NOT_FOR_UNIT'
   | 'NOT_FOUND'
+  /** A campaign that affects no unit: no SKU range or serial given, or none of them matches a registered unit (rule 19). */
+  | 'NO_AFFECTED_UNITS'
   | 'NO_POLICY'
   | 'READING_REQUIRED'
   /** A part return step for an RMA number that was never authorised (or is another organisation's). */
@@ -535,6 +736,8 @@ export type ErrorCode =
   | 'RETURN_STEP_CONFLICT'
   | 'TIER_NOT_OFFERED'
   | 'UNAUTHENTICATED'
+  /** No campaign with that code in the caller's organisation (rule 19). */
+  | 'UNKNOWN_CAMPAIGN'
   | 'UNKNOWN_LABOUR_OPERATION'
   | 'WARRANTY_EXPIRED'
   | 'WARRANTY_NOT_STARTED'
@@ -761,6 +964,15 @@ export type LinkClaimCaseInput = {
   openedAt?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+export type MarkCampaignNotApplicableInput = {
+  campaignCode: Scalars['String']['input'];
+  /** Why the campaign does not apply (scrapped, fixed elsewhere, ...): required. */
+  reason: Scalars['String']['input'];
+  serialNumber?: InputMaybe<Scalars['String']['input']>;
+  /** The unit: its warranty id or its serial number (one of them). */
+  warrantyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** An exact amount of money in one currency. */
 export type Money = {
   __typename?: 'Money';
@@ -813,6 +1025,18 @@ export type Mutation = {
    * (CASE_TAKEN) is refused.
    */
   linkClaimCase: ClaimPayload;
+  /**
+   * The campaign does not apply to a unit (WARRANTY_ADMIN or AGENT), with the reason: OPEN → NOT_APPLICABLE, an event on
+   * the unit's history and a message to CSP. Refused while a campaign claim is fixing the unit (CAMPAIGN_ALREADY_CLAIMED).
+   */
+  markCampaignNotApplicable: CampaignUnitPayload;
+  /**
+   * Publish a campaign (WARRANTY_ADMIN): its affected units are found at once, set-based (SKU ranges and serials, up to
+   * 1,000 serials inline; a longer list is imported afterwards). Refused whole, nothing written: a code already published
+   * (CAMPAIGN_CODE_TAKEN), no units given or none found (NO_AFFECTED_UNITS), an unknown SKU or labour operation. Unknown
+   * serials are not fatal: counted, and the first 100 listed.
+   */
+  publishCampaign: PublishCampaignPayload;
   /** A mandatory firmware release (SERVICE, WARRANTY_ADMIN); publishing the same one again changes nothing. */
   publishFirmwareRelease: FirmwareReleasePayload;
   /**
@@ -958,6 +1182,16 @@ export type MutationEvaluateTelemetryArgs = {
 
 export type MutationLinkClaimCaseArgs = {
   input: LinkClaimCaseInput;
+};
+
+
+export type MutationMarkCampaignNotApplicableArgs = {
+  input: MarkCampaignNotApplicableInput;
+};
+
+
+export type MutationPublishCampaignArgs = {
+  input: PublishCampaignInput;
 };
 
 
@@ -1329,6 +1563,8 @@ export type PolicyEdge = {
 /** A product of the Products subgraph; this subgraph adds its warranty terms. */
 export type Product = {
   __typename?: 'Product';
+  /** The campaigns that concern the product: a SKU range on one of its SKUs, or an affected unit of it (rule 19). */
+  campaigns: Array<Campaign>;
   id: Scalars['ID']['output'];
   /** How many units of this product are registered in the caller's organisation. */
   registeredUnitsCount: Scalars['Int']['output'];
@@ -1393,6 +1629,33 @@ export type ProjectedEnd = {
   date: Scalars['Date']['output'];
   effectiveEnd: Scalars['Date']['output'];
   limit: CheckKind;
+};
+
+export type PublishCampaignInput = {
+  /** 1 to 40 letters, digits, '.', '_' or '-'; stored upper-case. */
+  code: Scalars['String']['input'];
+  kind: CampaignKind;
+  periodFrom: Scalars['Date']['input'];
+  /** Null: until further notice. */
+  periodTo?: InputMaybe<Scalars['Date']['input']>;
+  remedy: CampaignRemedyInput;
+  /** Units by serial (at most 1,000; import a longer list). */
+  serialNumbers?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Units by SKU and production date (at most 100 ranges). */
+  skuRanges?: InputMaybe<Array<CampaignSkuRangeInput>>;
+  /** 1 to 200 characters. */
+  title: Scalars['String']['input'];
+};
+
+export type PublishCampaignPayload = {
+  __typename?: 'PublishCampaignPayload';
+  /** Units the campaign affects (0 when refused). */
+  affectedUnits: Scalars['Int']['output'];
+  campaign?: Maybe<Campaign>;
+  unknownCount: Scalars['Int']['output'];
+  /** Serials given that are no registered unit: the first 100. */
+  unknownSerialNumbers: Array<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
 };
 
 export type PublishFirmwareReleaseInput = {
@@ -1509,6 +1772,15 @@ export type PurchaseExtensionPayload = {
 
 export type Query = {
   __typename?: 'Query';
+  /** A campaign of the caller's organisation by code (rule 19); UNKNOWN_CAMPAIGN when there is none. Any role of the organisation. */
+  campaign: Campaign;
+  /**
+   * How far a campaign has reached (rule 19): its affected, completed, not applicable and open units, in all, by
+   * warranty region and by month. WARRANTY_ADMIN or AGENT.
+   */
+  campaignProgress: CampaignProgress;
+  /** The organisation's campaigns by code, optionally of one kind. Any role of the organisation. */
+  campaigns: CampaignConnection;
   /**
    * The active-warranty check: for a repair on a date with the unit's readings, which
    * coverages pay, for what, and why. A set usage limit whose reading is missing is refused as READING_REQUIRED.
@@ -1583,6 +1855,23 @@ export type Query = {
    * each family and region.
    */
   warrantyPolicies: PolicyConnection;
+};
+
+
+export type QueryCampaignArgs = {
+  code: Scalars['String']['input'];
+};
+
+
+export type QueryCampaignProgressArgs = {
+  code: Scalars['String']['input'];
+};
+
+
+export type QueryCampaignsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kind?: InputMaybe<CampaignKind>;
 };
 
 
@@ -2179,6 +2468,11 @@ export type SlaTarget = {
 };
 
 export type SubmitClaimInput = {
+  /**
+   * CAMPAIGN claims (rule 19): the campaign's code. The claim's lines are the campaign's remedy (send none), in the
+   * remedy's currency; the unit must be affected and its campaign status OPEN, once per unit and campaign.
+   */
+  campaignCode?: InputMaybe<Scalars['String']['input']>;
   /** A claim on a battery's capacity: judged on the coverage that carries the SOH guarantee (the cells). */
   capacityClaim?: InputMaybe<Scalars['Boolean']['input']>;
   /**
@@ -2394,6 +2688,8 @@ export type WarrantyFilter = {
 /** A serialized unit's warranty file. */
 export type WarrantyRecord = {
   __typename?: 'WarrantyRecord';
+  /** The campaigns that affect the unit (rule 19), safety recalls first; with `status`, only those where the unit is so. */
+  campaigns: CampaignUnitConnection;
   capacityKwh?: Maybe<Scalars['Float']['output']>;
   /** The unit's claims, newest first. */
   claims: ClaimConnection;
@@ -2447,6 +2743,14 @@ export type WarrantyRecord = {
   version: Scalars['Int']['output'];
   voidReason?: Maybe<Scalars['String']['output']>;
   voidedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+
+/** A serialized unit's warranty file. */
+export type WarrantyRecordCampaignsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<CampaignUnitStatus>;
 };
 
 
@@ -2638,6 +2942,25 @@ export type ResolversTypes = ResolversObject<{
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AmendClaimLinesInput: AmendClaimLinesInput;
+  Campaign: ResolverTypeWrapper<CampaignModel>;
+  CampaignConnection: ResolverTypeWrapper<Omit<CampaignConnection, 'edges'> & { edges: Array<ResolversTypes['CampaignEdge']> }>;
+  CampaignEdge: ResolverTypeWrapper<Omit<CampaignEdge, 'node'> & { node: ResolversTypes['Campaign'] }>;
+  CampaignKind: CampaignKind;
+  CampaignMonthProgress: ResolverTypeWrapper<CampaignMonthProgress>;
+  CampaignProgress: ResolverTypeWrapper<CampaignProgressModel>;
+  CampaignRegionProgress: ResolverTypeWrapper<CampaignRegionProgress>;
+  CampaignRemedy: ResolverTypeWrapper<CampaignRemedy>;
+  CampaignRemedyInput: CampaignRemedyInput;
+  CampaignRemedyPart: ResolverTypeWrapper<CampaignRemedyPart>;
+  CampaignRemedyPartInput: CampaignRemedyPartInput;
+  CampaignSkuRange: ResolverTypeWrapper<CampaignSkuRange>;
+  CampaignSkuRangeInput: CampaignSkuRangeInput;
+  CampaignUnit: ResolverTypeWrapper<UnitCampaignViewModel>;
+  CampaignUnitConnection: ResolverTypeWrapper<Omit<CampaignUnitConnection, 'edges'> & { edges: Array<ResolversTypes['CampaignUnitEdge']> }>;
+  CampaignUnitEdge: ResolverTypeWrapper<Omit<CampaignUnitEdge, 'node'> & { node: ResolversTypes['CampaignUnit'] }>;
+  CampaignUnitPayload: ResolverTypeWrapper<Omit<CampaignUnitPayload, 'unit'> & { unit?: Maybe<ResolversTypes['CampaignUnit']> }>;
+  CampaignUnitSource: CampaignUnitSource;
+  CampaignUnitStatus: CampaignUnitStatus;
   Case: ResolverTypeWrapper<CaseRefModel>;
   ChangeServiceClosingDaysInput: ChangeServiceClosingDaysInput;
   ChargeBackReason: ChargeBackReason;
@@ -2703,6 +3026,7 @@ export type ResolversTypes = ResolversObject<{
   LabourRateEdge: ResolverTypeWrapper<Omit<LabourRateEdge, 'node'> & { node: ResolversTypes['LabourRate'] }>;
   LabourRatePayload: ResolverTypeWrapper<Omit<LabourRatePayload, 'rate'> & { rate?: Maybe<ResolversTypes['LabourRate']> }>;
   LinkClaimCaseInput: LinkClaimCaseInput;
+  MarkCampaignNotApplicableInput: MarkCampaignNotApplicableInput;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<{}>;
@@ -2732,6 +3056,8 @@ export type ResolversTypes = ResolversObject<{
   ProductReferenceEdge: ResolverTypeWrapper<Omit<ProductReferenceEdge, 'node'> & { node: ResolversTypes['ProductReference'] }>;
   ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ResolverTypeWrapper<ProjectedEnd>;
+  PublishCampaignInput: PublishCampaignInput;
+  PublishCampaignPayload: ResolverTypeWrapper<Omit<PublishCampaignPayload, 'campaign'> & { campaign?: Maybe<ResolversTypes['Campaign']> }>;
   PublishFirmwareReleaseInput: PublishFirmwareReleaseInput;
   PublishLabourOperationsInput: PublishLabourOperationsInput;
   PublishLabourOperationsPayload: ResolverTypeWrapper<Omit<PublishLabourOperationsPayload, 'operations'> & { operations?: Maybe<Array<ResolversTypes['LabourOperation']>> }>;
@@ -2830,6 +3156,22 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   AmendClaimLinesInput: AmendClaimLinesInput;
+  Campaign: CampaignModel;
+  CampaignConnection: Omit<CampaignConnection, 'edges'> & { edges: Array<ResolversParentTypes['CampaignEdge']> };
+  CampaignEdge: Omit<CampaignEdge, 'node'> & { node: ResolversParentTypes['Campaign'] };
+  CampaignMonthProgress: CampaignMonthProgress;
+  CampaignProgress: CampaignProgressModel;
+  CampaignRegionProgress: CampaignRegionProgress;
+  CampaignRemedy: CampaignRemedy;
+  CampaignRemedyInput: CampaignRemedyInput;
+  CampaignRemedyPart: CampaignRemedyPart;
+  CampaignRemedyPartInput: CampaignRemedyPartInput;
+  CampaignSkuRange: CampaignSkuRange;
+  CampaignSkuRangeInput: CampaignSkuRangeInput;
+  CampaignUnit: UnitCampaignViewModel;
+  CampaignUnitConnection: Omit<CampaignUnitConnection, 'edges'> & { edges: Array<ResolversParentTypes['CampaignUnitEdge']> };
+  CampaignUnitEdge: Omit<CampaignUnitEdge, 'node'> & { node: ResolversParentTypes['CampaignUnit'] };
+  CampaignUnitPayload: Omit<CampaignUnitPayload, 'unit'> & { unit?: Maybe<ResolversParentTypes['CampaignUnit']> };
   Case: CaseRefModel;
   ChangeServiceClosingDaysInput: ChangeServiceClosingDaysInput;
   CheckResult: CheckResult;
@@ -2881,6 +3223,7 @@ export type ResolversParentTypes = ResolversObject<{
   LabourRateEdge: Omit<LabourRateEdge, 'node'> & { node: ResolversParentTypes['LabourRate'] };
   LabourRatePayload: Omit<LabourRatePayload, 'rate'> & { rate?: Maybe<ResolversParentTypes['LabourRate']> };
   LinkClaimCaseInput: LinkClaimCaseInput;
+  MarkCampaignNotApplicableInput: MarkCampaignNotApplicableInput;
   Money: Money;
   MoneyInput: MoneyInput;
   Mutation: {};
@@ -2908,6 +3251,8 @@ export type ResolversParentTypes = ResolversObject<{
   ProductReferenceEdge: Omit<ProductReferenceEdge, 'node'> & { node: ResolversParentTypes['ProductReference'] };
   ProductReferenceInput: ProductReferenceInput;
   ProjectedEnd: ProjectedEnd;
+  PublishCampaignInput: PublishCampaignInput;
+  PublishCampaignPayload: Omit<PublishCampaignPayload, 'campaign'> & { campaign?: Maybe<ResolversParentTypes['Campaign']> };
   PublishFirmwareReleaseInput: PublishFirmwareReleaseInput;
   PublishLabourOperationsInput: PublishLabourOperationsInput;
   PublishLabourOperationsPayload: Omit<PublishLabourOperationsPayload, 'operations'> & { operations?: Maybe<Array<ResolversParentTypes['LabourOperation']>> };
@@ -2989,10 +3334,120 @@ export type ResolversParentTypes = ResolversObject<{
   WarrantyStartFacts: WarrantyRecordModel;
 }>;
 
+export type CampaignResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['CampaignKind'], ParentType, ContextType>;
+  periodFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  periodTo?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  publishedById?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  remedy?: Resolver<ResolversTypes['CampaignRemedy'], ParentType, ContextType>;
+  skuRanges?: Resolver<Array<ResolversTypes['CampaignSkuRange']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignConnection'] = ResolversParentTypes['CampaignConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['CampaignEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignEdge'] = ResolversParentTypes['CampaignEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignMonthProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignMonthProgress'] = ResolversParentTypes['CampaignMonthProgress']> = ResolversObject<{
+  added?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  completed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  month?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notApplicable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  openAtEnd?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignProgress'] = ResolversParentTypes['CampaignProgress']> = ResolversObject<{
+  affected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  byMonth?: Resolver<Array<ResolversTypes['CampaignMonthProgress']>, ParentType, ContextType>;
+  byRegion?: Resolver<Array<ResolversTypes['CampaignRegionProgress']>, ParentType, ContextType>;
+  campaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType>;
+  completed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  notApplicable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  open?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignRegionProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignRegionProgress'] = ResolversParentTypes['CampaignRegionProgress']> = ResolversObject<{
+  affected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  completed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  notApplicable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  open?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignRemedyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignRemedy'] = ResolversParentTypes['CampaignRemedy']> = ResolversObject<{
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  labourOperations?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  parts?: Resolver<Array<ResolversTypes['CampaignRemedyPart']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignRemedyPartResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignRemedyPart'] = ResolversParentTypes['CampaignRemedyPart']> = ResolversObject<{
+  partNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignSkuRangeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignSkuRange'] = ResolversParentTypes['CampaignSkuRange']> = ResolversObject<{
+  producedFrom?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  producedTo?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignUnitResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignUnit'] = ResolversParentTypes['CampaignUnit']> = ResolversObject<{
+  addedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  campaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType>;
+  claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  serialNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['CampaignUnitSource'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CampaignUnitStatus'], ParentType, ContextType>;
+  statusChangedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignUnitConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignUnitConnection'] = ResolversParentTypes['CampaignUnitConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['CampaignUnitEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignUnitEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignUnitEdge'] = ResolversParentTypes['CampaignUnitEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CampaignUnit'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CampaignUnitPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CampaignUnitPayload'] = ResolversParentTypes['CampaignUnitPayload']> = ResolversObject<{
+  unit?: Resolver<Maybe<ResolversTypes['CampaignUnit']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type CaseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Case'] = ResolversParentTypes['Case']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Case']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
   claims?: Resolver<ResolversTypes['ClaimConnection'], { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType, RequireFields<CaseClaimsArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
+  openCampaigns?: Resolver<Array<ResolversTypes['CampaignUnit']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}> & GraphQLRecursivePick<ParentType, {"serialNumber":true}>, ContextType>;
 
 
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, { __typename: 'Case' } & GraphQLRecursivePick<ParentType, {"id":true}> & GraphQLRecursivePick<ParentType, {"serialNumber":true}>, ContextType>;
@@ -3012,6 +3467,7 @@ export type CheckResultResolvers<ContextType = RequestContext, ParentType extend
 export type ClaimResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Claim'] = ResolversParentTypes['Claim']> = ResolversObject<{
   actual?: Resolver<ResolversTypes['ClaimTotals'], ParentType, ContextType>;
   approvedCoveredTotal?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType>;
   caseOpenedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   check?: Resolver<ResolversTypes['ClaimCheck'], ParentType, ContextType>;
   component?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -3323,6 +3779,8 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   deleteServiceItemClaim?: Resolver<ResolversTypes['ServiceItemClaimPayload'], ParentType, ContextType, RequireFields<MutationDeleteServiceItemClaimArgs, 'input'>>;
   evaluateTelemetry?: Resolver<ResolversTypes['EvaluateTelemetryPayload'], ParentType, ContextType, RequireFields<MutationEvaluateTelemetryArgs, 'input'>>;
   linkClaimCase?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationLinkClaimCaseArgs, 'input'>>;
+  markCampaignNotApplicable?: Resolver<ResolversTypes['CampaignUnitPayload'], ParentType, ContextType, RequireFields<MutationMarkCampaignNotApplicableArgs, 'input'>>;
+  publishCampaign?: Resolver<ResolversTypes['PublishCampaignPayload'], ParentType, ContextType, RequireFields<MutationPublishCampaignArgs, 'input'>>;
   publishFirmwareRelease?: Resolver<ResolversTypes['FirmwareReleasePayload'], ParentType, ContextType, RequireFields<MutationPublishFirmwareReleaseArgs, 'input'>>;
   publishLabourOperations?: Resolver<ResolversTypes['PublishLabourOperationsPayload'], ParentType, ContextType, RequireFields<MutationPublishLabourOperationsArgs, 'input'>>;
   publishLabourRate?: Resolver<ResolversTypes['LabourRatePayload'], ParentType, ContextType, RequireFields<MutationPublishLabourRateArgs, 'input'>>;
@@ -3527,6 +3985,7 @@ export type PolicyEdgeResolvers<ContextType = RequestContext, ParentType extends
 
 export type ProductResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']>, { __typename: 'Product' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
+  campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   registeredUnitsCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   warrantyPolicies?: Resolver<Array<ResolversTypes['Policy']>, ParentType, ContextType, Partial<ProductWarrantyPoliciesArgs>>;
@@ -3564,6 +4023,15 @@ export type ProjectedEndResolvers<ContextType = RequestContext, ParentType exten
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type PublishCampaignPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishCampaignPayload'] = ResolversParentTypes['PublishCampaignPayload']> = ResolversObject<{
+  affectedUnits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType>;
+  unknownCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unknownSerialNumbers?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type PublishLabourOperationsPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishLabourOperationsPayload'] = ResolversParentTypes['PublishLabourOperationsPayload']> = ResolversObject<{
   created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   operations?: Resolver<Maybe<Array<ResolversTypes['LabourOperation']>>, ParentType, ContextType>;
@@ -3592,6 +4060,9 @@ export type PurchaseExtensionPayloadResolvers<ContextType = RequestContext, Pare
 }>;
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  campaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<QueryCampaignArgs, 'code'>>;
+  campaignProgress?: Resolver<ResolversTypes['CampaignProgress'], ParentType, ContextType, RequireFields<QueryCampaignProgressArgs, 'code'>>;
+  campaigns?: Resolver<ResolversTypes['CampaignConnection'], ParentType, ContextType, RequireFields<QueryCampaignsArgs, 'first'>>;
   checkWarranty?: Resolver<ResolversTypes['WarrantyCheck'], ParentType, ContextType, RequireFields<QueryCheckWarrantyArgs, 'input'>>;
   claim?: Resolver<Maybe<ResolversTypes['Claim']>, ParentType, ContextType, RequireFields<QueryClaimArgs, 'id'>>;
   claims?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<QueryClaimsArgs, 'first'>>;
@@ -3918,6 +4389,7 @@ export type WarrantyEventEdgeResolvers<ContextType = RequestContext, ParentType 
 
 export type WarrantyRecordResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WarrantyRecord'] = ResolversParentTypes['WarrantyRecord']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['WarrantyRecord']>, { __typename: 'WarrantyRecord' } & (GraphQLRecursivePick<ParentType, {"id":true}> | GraphQLRecursivePick<ParentType, {"serialNumber":true}>), ContextType>;
+  campaigns?: Resolver<ResolversTypes['CampaignUnitConnection'], ParentType, ContextType, RequireFields<WarrantyRecordCampaignsArgs, 'first'>>;
   capacityKwh?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   claims?: Resolver<ResolversTypes['ClaimConnection'], ParentType, ContextType, RequireFields<WarrantyRecordClaimsArgs, 'first'>>;
   coverages?: Resolver<Array<ResolversTypes['Coverage']>, ParentType, ContextType>;
@@ -3989,6 +4461,19 @@ export type WarrantyStartFactsResolvers<ContextType = RequestContext, ParentType
 }>;
 
 export type Resolvers<ContextType = RequestContext> = ResolversObject<{
+  Campaign?: CampaignResolvers<ContextType>;
+  CampaignConnection?: CampaignConnectionResolvers<ContextType>;
+  CampaignEdge?: CampaignEdgeResolvers<ContextType>;
+  CampaignMonthProgress?: CampaignMonthProgressResolvers<ContextType>;
+  CampaignProgress?: CampaignProgressResolvers<ContextType>;
+  CampaignRegionProgress?: CampaignRegionProgressResolvers<ContextType>;
+  CampaignRemedy?: CampaignRemedyResolvers<ContextType>;
+  CampaignRemedyPart?: CampaignRemedyPartResolvers<ContextType>;
+  CampaignSkuRange?: CampaignSkuRangeResolvers<ContextType>;
+  CampaignUnit?: CampaignUnitResolvers<ContextType>;
+  CampaignUnitConnection?: CampaignUnitConnectionResolvers<ContextType>;
+  CampaignUnitEdge?: CampaignUnitEdgeResolvers<ContextType>;
+  CampaignUnitPayload?: CampaignUnitPayloadResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
   CheckResult?: CheckResultResolvers<ContextType>;
   Claim?: ClaimResolvers<ContextType>;
@@ -4048,6 +4533,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ProductReferenceConnection?: ProductReferenceConnectionResolvers<ContextType>;
   ProductReferenceEdge?: ProductReferenceEdgeResolvers<ContextType>;
   ProjectedEnd?: ProjectedEndResolvers<ContextType>;
+  PublishCampaignPayload?: PublishCampaignPayloadResolvers<ContextType>;
   PublishLabourOperationsPayload?: PublishLabourOperationsPayloadResolvers<ContextType>;
   PublishServicePlanPayload?: PublishServicePlanPayloadResolvers<ContextType>;
   PublishWarrantyPolicyPayload?: PublishWarrantyPolicyPayloadResolvers<ContextType>;

@@ -5,6 +5,7 @@ import { assertRole, hasRole, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
 import { isDateInRange, MAX_DATE } from '../common/input-guards';
 import { assertValid } from '../common/validation';
+import type { WriteStep } from '../db/one-statement';
 import { calendarDateOf, compareDates, type IsoDate } from '../common/calendar';
 import type { Clock } from '../common/clock';
 import { Coverage, WHOLE_UNIT } from '../coverage/coverage.entity';
@@ -25,7 +26,16 @@ export interface RecordsDeps {
   policies: PoliciesService;
   audit: AuditService;
   clock: Clock;
+  /** What other modules do when a unit is registered (campaigns: a SKU range's campaigns), given at composition. */
+  onRegistered?: RecordRegisteredHook[];
 }
+
+/**
+ * On a registration, in its transaction after the record and its coverages are written (rule 19: campaigns adds the
+ * unit to the campaigns whose SKU ranges affect it): a step of the statement that writes the registration's events
+ * (db/one-statement.ts), or null. `today` is the registration day at the site.
+ */
+export type RecordRegisteredHook = (manager: EntityManager, record: WarrantyRecord, actorId: string, today: IsoDate, at: Date) => Promise<WriteStep | null>;
 
 /** Start facts a PATCH may set; an explicit null clears one. */
 const START_FACT_FIELDS = [

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../common/db-errors';
 import { DomainError } from '../common/errors';
 import { newId } from '../common/ids';
 import { assertValid } from '../common/validation';
+import { writeTogether, type WriteStep } from '../db/one-statement';
 import type { IsoDate } from '../common/calendar';
 import { Coverage } from '../coverage/coverage.entity';
 import { CapacityRequiredError, latestCoverageEnd, standardCoverageTerms } from '../coverage/coverage-terms';
@@ -151,6 +152,10 @@ export async function registerWarranty(deps: RecordsDeps, actor: Actor, command:
           detail: { kind: c.kind, scope: c.scope, startDate: c.startDate, endDate: c.endDate, labourEndDate: c.labourEndDate },
         })),
       ]);
+      // Other modules' part of a registration (rule 19: the campaigns a SKU range makes the unit part of).
+      const steps: Array<WriteStep | null> = [];
+      for (const hook of deps.onRegistered ?? []) steps.push(await hook(manager, record, actor.id, today, record.registeredAt));
+      await writeTogether(manager, steps);
       return record;
     });
   } catch (error) {

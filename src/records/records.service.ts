@@ -5,7 +5,7 @@ import type { Clock } from '../common/clock';
 import type { IsoDate } from '../common/calendar';
 import type { Connection } from '../common/pagination';
 import type { PoliciesService } from '../policies/policies.service';
-import { reinstateRecord, updateWarranty, voidRecord, type RecordsDeps, type UpdateWarrantyCommand } from './record-changes';
+import { reinstateRecord, updateWarranty, voidRecord, type RecordRegisteredHook, type RecordsDeps, type UpdateWarrantyCommand } from './record-changes';
 import { deleteDocument, recordDocument } from './record-documents';
 import { listRecords, pagesByCustomer, type WarrantyListFilter } from './record-queries';
 import { registerWarranty, type RegisterWarrantyCommand } from './record-registration';
@@ -14,7 +14,7 @@ import type { SaleDocumentKind } from './sale-documents';
 import type { WarrantyRecord } from './warranty-record.entity';
 
 // The records' public types, where they were before the split.
-export type { UpdateWarrantyCommand } from './record-changes';
+export type { RecordRegisteredHook, UpdateWarrantyCommand } from './record-changes';
 export type { WarrantyListFilter } from './record-queries';
 export type { RegisterWarrantyCommand } from './record-registration';
 
@@ -23,7 +23,12 @@ export class RecordsService {
   private readonly deps: RecordsDeps;
 
   constructor(dataSource: DataSource, policies: PoliciesService, audit: AuditService, clock: Clock = () => new Date()) {
-    this.deps = { dataSource, policies, audit, clock };
+    this.deps = { dataSource, policies, audit, clock, onRegistered: [] };
+  }
+
+  /** Adds a hook every registration runs in its transaction (record-changes.ts RecordRegisteredHook); set at composition. */
+  whenRegistered(hook: RecordRegisteredHook): void {
+    this.deps.onRegistered!.push(hook);
   }
 
   /** registerWarranty in record-registration.ts. */

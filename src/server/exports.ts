@@ -15,6 +15,7 @@ import { logger } from '../common/logger';
 import { isDatabaseTimeout } from '../common/db-errors';
 import { calendarDateOf, isCalendarDate } from '../common/calendar';
 import { ExportFailure, exportFleet } from '../projection/fleet-export';
+import { exportCampaignUnits } from '../campaigns/campaign-export';
 import type { Services } from '../services';
 import { sendJson } from './http-body';
 
@@ -105,5 +106,52 @@ async function streamExport(response: ServerResponse, orgId: string, asOf: strin
   } finally {
     client.off('error', lost);
     release(usable ? undefined : new Error('the fleet export left its connection unfit for the pool'));
+  }
+}
+
+export const CAMPAIGN_UNITS_EXPORT_PATH = '/exports/campaign-units.parquet';
+
+/**
+ * `GET /exports/campaign-units.parquet`: the organisation's campaign-units dataset (rule 19) streamed as Parquet to a
+ * WARRANTY_ADMIN, a row group at a time (campaigns/campaign-export.ts); the same file as `npm run export -- --dataset
+ * campaign-units`. Bounded like the fleet export: one export at a time per process, its deadline, backpressure.
+ */
+export async function handleCampaignUnitsExport(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: { services: Services; verifyToken: TokenVerifier; signal: AbortSignal; requestId: string; deadline: number },
+): Promise<void> {
+  const headers = { 'x-request-id': options.requestId };
+  if (request.method !== 'GET') return refuse(response, 405, 'METHOD_NOT_ALLOWED', 'the export is a GET', { ...headers, allow: 'GET' });
+  const { actor, authError } = await identify(request.headers.authorization, options.verifyToken);
+  if (!actor) return refuse(response, 401, 'UNAUTHENTICATED', authError ?? 'a WARRANTY_ADMIN bearer token is required', { ...headers, 'www-authenticate': 'Bearer' });
+  if (!hasRole(actor, 'WARRANTY_ADMIN')) return refuse(response, 403, 'FORBIDDEN', 'your role may not export campaign units (needs WARRANTY_ADMIN)', headers);
+  if (running > 0) return refuse(response, 503, 'SERVICE_UNAVAILABLE', 'an export is running already; try again when it is done', { ...headers, 'retry-after': '30' });
+  running += 1;
+  const driver = options.services.dataSource.driver as PostgresDriver;
+  const [client, release] = await driver.obtainMasterConnection();
+  let usable = true;
+  response.on('error', () => undefined);
+  try {
+    response.writeHead(200, { ...headers, 'content-type': 'application/vnd.apache.parquet', 'content-disposition': `attachment; filename="campaign-units-${actor.orgId.replace(/[^A-Za-z0-9._-]/g, '_')}.parquet"` });
+    response.flushHeaders();
+    const summary = await exportCampaignUnits(client, {
+      orgIds: [actor.orgId],
+      signal: options.signal,
+      deadline: options.deadline,
+      sink: async (bytes) => {
+        options.signal.throwIfAborted();
+        if (!response.write(bytes)) await once(response, 'drain', { signal: options.signal });
+      },
+    });
+    response.end();
+    logger.info('campaign units export', { orgId: actor.orgId, ...summary });
+  } catch (error) {
+    usable = false;
+    response.destroy();
+    logger.warn('campaign units export stopped', { orgId: actor.orgId, reason: options.signal.aborted ? String(options.signal.reason) : 'FAILED', message: (error as Error).message });
+  } finally {
+    running -= 1;
+    release(usable ? undefined : new Error('the campaign units export left its connection unfit for the pool'));
   }
 }

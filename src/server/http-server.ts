@@ -23,7 +23,8 @@ import { createShapeGate } from './shape-gate';
 import { CLIENT_CLOSED_STATUS, HttpError, sendJson } from './http-body';
 import { handleWebhook } from './webhooks';
 import { WEBHOOK_ROUTES } from '../webhooks/webhook-rules';
-import { FLEET_EXPORT_PATH, handleFleetExport } from './exports';
+import { CAMPAIGN_UNITS_EXPORT_PATH, FLEET_EXPORT_PATH, handleCampaignUnitsExport, handleFleetExport } from './exports';
+import { CAMPAIGN_UNITS_PATH, handleCampaignUnits } from './campaign-units';
 
 export interface HttpServerOptions {
   services: Services;
@@ -66,11 +67,12 @@ const PLAIN_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
  * own deadline, with a 408): headers must arrive within the ordinary request budget (at most 60 s), and no request
  * may take longer to arrive than the longest deadline of any route, plus a margin.
  */
-function receiveTimeouts(limits: RequestLimits, webhooks: WebhookConfig) {
+function receiveTimeouts(limits: RequestLimits, webhooks: WebhookConfig, bulkTimeoutMs: number) {
   const headersTimeout = Math.min(limits.requestTimeoutMs, 60_000);
   return {
     headersTimeout,
-    requestTimeout: Math.max(headersTimeout, limits.requestTimeoutMs, webhooks.streamTimeoutMs) + 5_000,
+    // A campaign's serial list (rule 19) arrives within the bulk transfers' deadline.
+    requestTimeout: Math.max(headersTimeout, limits.requestTimeoutMs, webhooks.streamTimeoutMs, bulkTimeoutMs) + 5_000,
     connectionsCheckingInterval: 1_000,
   };
 }
@@ -181,7 +183,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const fastify = Fastify({
     // Node's server, with its bounds on receiving a request; Fastify routes its requests.
-    serverFactory: (handler) => createServer(receiveTimeouts(limits, options.webhooks), handler),
+    serverFactory: (handler) => createServer(receiveTimeouts(limits, options.webhooks, options.exportTimeoutMs), handler),
     loggerInstance: logger.framework as FastifyBaseLogger,
     // One line per request is ours (request-log.ts), with the operation, the SQL count and the status.
     logController: new LogController({ disableRequestLogging: true }),
@@ -229,6 +231,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       (request, response, url, requestId, signal) => handleFleetExport(request, response, url, { services, verifyToken, signal, requestId, timeoutMs: options.exportTimeoutMs }),
       options.exportTimeoutMs,
       limits.maxSqlStatements,
+    ),
+  );
+  fastify.all(
+    CAMPAIGN_UNITS_EXPORT_PATH,
+    serve((request, response, _url, requestId, signal) => handleCampaignUnitsExport(request, response, { services, verifyToken, signal, requestId, deadline: Date.now() + options.exportTimeoutMs }), options.exportTimeoutMs, limits.maxSqlStatements),
+  );
+  // A campaign's serial list (rule 19): streamed, its own deadline (the bulk transfers', EXPORT_TIMEOUT_MS), its
+  // statements bounded by its body.
+  fastify.all(
+    CAMPAIGN_UNITS_PATH,
+    serve(
+      (request, response, url, requestId, signal) => handleCampaignUnits(request, response, url, { services, verifyToken, signal, requestId, timeoutMs: options.exportTimeoutMs }),
+      options.exportTimeoutMs,
+      undefined,
     ),
   );
   // A streamed webhook delivery has a budget of its own; a webhook's statements are bounded by its body, not by the

@@ -40,7 +40,7 @@ describe('entity rows in one statement', () => {
         entityRowsStep(t.dataSource, OutboxMessage, [message(1), message(2)], 'er_messages'),
       ]);
       await manager.insert(UnitReading, reading('2026-01-03', 91.5));
-      await manager.insert(OutboxMessage, message(3));
+      await manager.insert(OutboxMessage, message(3) as never);
     });
     const readings = await t.dataSource.getRepository(UnitReading).find({ where: { orgId: org }, order: { id: 'ASC' } });
     expect(readings.map((r) => r.readOn)).toEqual(['2026-01-01', '2026-01-02', '2026-01-03']);

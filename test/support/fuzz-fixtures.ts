@@ -94,6 +94,12 @@ export async function seedFuzzOrganisation(t: TestApp): Promise<{ tokens: Record
   }
   pools.caseIds.push('FZ-CASE-1', 'FZ-CASE-2', 'FZ-CASE-NONE');
 
+  // A campaign (rule 19) on every unit: CAMPAIGN claims, not-applicable decisions and a second publication of its code
+  // reach the campaigns' services and SQL.
+  await gql(`mutation($input: PublishCampaignInput!) { publishCampaign(input: $input) { userErrors { code message } } }`, {
+    input: { code: 'FZ-RECALL', title: 'Fuzz recall', kind: 'SAFETY_RECALL', periodFrom: '2026-01-01', serialNumbers: units.map((u) => u.serialNumber), remedy: { currency: 'EUR', parts: [{ partNumber: 'FZ-KIT', quantity: '1', unitPrice: '25.00' }] } },
+  });
+
   await gql(`mutation { publishFirmwareRelease(input: { productFamily: "BATTERY", component: "CELLS", version: "3.2", releasedAt: "2026-04-01T00:00:00Z", graceDays: 30 }) { userErrors { message } } }`);
   await gql(`mutation($input: RecordHeartbeatsInput!) { recordHeartbeats(input: $input) { userErrors { message } } }`, {
     input: { heartbeats: [{ serialNumber: 'FZ-BAT-1', at: '2026-05-30T10:00:00Z' }] },

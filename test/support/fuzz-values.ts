@@ -313,6 +313,25 @@ export function templatesFor(type: string, pools: FuzzPools): Array<Record<strin
         { warrantyId: id(3), kind: 'REPAIR', repairDate: '2026-05-21', currency: 'EUR', readings: { odometerKm: 30_000 }, lines: [labour] },
         { serialNumber: serial(2), kind: 'REPLACE', repairDate: '2026-05-22', currency: 'GBP', replacementSerialNumber: 'FZ-REPL-1', lines: [part] },
         { warrantyId: id(0), kind: 'REFUND', repairDate: '2026-05-23', currency: 'EUR', lines: [] },
+        // Rule 19: a campaign claim (once per unit: the second is CAMPAIGN_ALREADY_CLAIMED), an unknown campaign.
+        { serialNumber: serial(0), kind: 'CAMPAIGN', campaignCode: 'FZ-RECALL', repairDate: '2026-05-24', currency: 'EUR', lines: [] },
+        { serialNumber: serial(1), kind: 'CAMPAIGN', campaignCode: 'FZ-NO-SUCH', repairDate: '2026-05-24', currency: 'EUR', lines: [] },
+      ];
+    case 'PublishCampaignInput': {
+      const remedy = { currency: 'EUR', parts: [{ partNumber: 'FZ-KIT', quantity: '1', unitPrice: '25.00' }] };
+      return [
+        // A good one, the fixture's code again (CAMPAIGN_CODE_TAKEN), no units and unknown units only (NO_AFFECTED_UNITS).
+        { code: 'FZ-SERVICE-1', title: 'Fuzz service', kind: 'SERVICE_CAMPAIGN', periodFrom: '2026-01-01', remedy, skuRanges: [{ sku: 'SOFAR-PM-V2-10', producedFrom: null, producedTo: null }], serialNumbers: [serial(0), 'FZ-GHOST-1'] },
+        { code: 'fz-recall', title: 'Again', kind: 'SAFETY_RECALL', periodFrom: '2026-01-01', remedy, serialNumbers: [serial(0)] },
+        { code: 'FZ-EMPTY', title: 'No units', kind: 'SAFETY_RECALL', periodFrom: '2026-01-01', remedy },
+        { code: 'FZ-GHOSTS', title: 'Unknown units', kind: 'SAFETY_RECALL', periodFrom: '2026-01-01', remedy, serialNumbers: ['FZ-GHOST-1', 'FZ-GHOST-2'] },
+      ];
+    }
+    case 'MarkCampaignNotApplicableInput':
+      return [
+        { campaignCode: 'FZ-RECALL', serialNumber: serial(2), reason: 'scrapped' },
+        { campaignCode: 'FZ-RECALL', warrantyId: id(3), reason: '' },
+        { campaignCode: 'FZ-NO-SUCH', serialNumber: serial(2), reason: 'x' },
       ];
     case 'RegisterWarrantyInput':
       return [
