@@ -21,6 +21,7 @@ const DOMAIN_MODULES = [
   'calendars/',
   'claims/',
   'returns/',
+  'recovery/',
   'service-items/',
   'extensions/',
   'webhooks/',

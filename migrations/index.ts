@@ -18,6 +18,7 @@ import { LabourOperations1796620000000 } from './1796620000000-LabourOperations'
 import { PartReturns1796630000000 } from './1796630000000-PartReturns';
 import { PartReturnLineKept1796650000000 } from './1796650000000-PartReturnLineKept';
 import { ServiceCalendars1796640000000 } from './1796640000000-ServiceCalendars';
+import { SupplierRecovery1796710000000 } from './1796710000000-SupplierRecovery';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   PartReturns1796630000000,
   ServiceCalendars1796640000000,
   PartReturnLineKept1796650000000,
+  SupplierRecovery1796710000000,
 ];

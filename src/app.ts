@@ -5,6 +5,7 @@ import { logger } from './common/logger';
 import { createDataSource } from './data-source';
 import { seedDemoUnits } from './demo-data';
 import type { Clock } from './common/clock';
+import { supplierTargets } from './recovery/supplier-endpoints';
 import { OutboxDispatcher } from './outbox/dispatcher';
 import { ReturnsEvaluator } from './returns/returns-evaluator';
 import { startHttpServer, type RunningServer } from './server/http-server';
@@ -53,7 +54,7 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       exportTimeoutMs: config.exportTimeoutMs,
     });
     watchOutbox(dataSource);
-    const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery }) : null;
+    const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, { ...config.outbox, suppliers: supplierTargets(dataSource, config.outbox.supplierSecrets), onAttempt: recordDelivery }) : null;
     dispatcher?.start();
     const returnsEvaluator = new ReturnsEvaluator(services.returns, config.returnsEvaluationIntervalMs);
     returnsEvaluator.start();

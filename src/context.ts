@@ -9,6 +9,7 @@ import { createProductLoaders, type ProductLoaders } from './products/product-lo
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
 import { createTelemetryLoader } from './telemetry/telemetry-loaders';
 import { createPartReturnLoader } from './returns/returns-loaders';
+import { createRecoveryLoaders, type RecoveryLoaders } from './recovery/recovery-loaders';
 import { createServiceItemLoaders, type ServiceItemLoaders } from './service-items/service-item-loaders';
 import { createSaleDocumentLoader } from './records/sale-document-loader';
 import { createRegisteredUnitsLoader } from './records/registered-units-loader';
@@ -37,6 +38,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let saleDocuments: ReturnType<typeof createSaleDocumentLoader> | undefined;
   let registeredUnits: ReturnType<typeof createRegisteredUnitsLoader> | undefined;
   let partReturns: ReturnType<typeof createPartReturnLoader> | undefined;
+  let recovery: RecoveryLoaders | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
@@ -127,6 +129,10 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     /** A claim line's part return, by line id. */
     get partReturns() {
       return (partReturns ??= createPartReturnLoader(services.dataSource, actor));
+    },
+    /** Suppliers and recovery lines (rule 20). */
+    get recovery() {
+      return (recovery ??= createRecoveryLoaders(services.dataSource, actor));
     },
     /** Service calendars built for this request, by calendar version, site and year. */
     get calendars() {

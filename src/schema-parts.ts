@@ -21,6 +21,7 @@ export const SCHEMA_PARTS = [
   'src/telemetry/schema.graphql',
   'src/service-items/schema.graphql',
   'src/returns/schema.graphql',
+  'src/recovery/schema.graphql',
   'src/federation/schema.graphql',
 ];
 

@@ -17,6 +17,8 @@ import { OutboxService } from './outbox/outbox.service';
 import { WebhooksService } from './webhooks/webhooks.service';
 import { ReturnsService } from './returns/returns.service';
 import { ServiceItemsService } from './service-items/service-items.service';
+import { RecoveryService } from './recovery/recovery.service';
+import { recoverOnClose } from './recovery/recovery-close';
 
 /** The application's services: stateless apart from the data source, built once per process. */
 export function createServices(dataSource: DataSource, clock?: Clock, options: { clockSkewSeconds?: number } = {}) {
@@ -36,14 +38,19 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   // Returns hears of every approval through the claims' hook list: claims never imports returns (returns/ sits above).
   const returns = new ReturnsService(dataSource, audit, clock);
   claims.whenApproved(returns.authoriseReturns);
+  // Supplier recovery (rule 20) hears of every close through the claims' close hooks, and of every charge-back through
+  // returns' hooks: neither claims nor returns imports recovery.
+  const recovery = new RecoveryService(dataSource, clock);
+  claims.whenClosed(recoverOnClose());
+  returns.whenChargedBack(recovery.withdrawCharged);
   const readings = new ReadingsService(dataSource, audit, clock);
   const extensions = new ExtensionsService(dataSource, audit, clock);
   const telemetry = new TelemetryService(dataSource, clock, clockSkewMs);
   const outbox = new OutboxService(dataSource);
-  const webhooks = new WebhooksService(dataSource, claims, products, telemetry, returns);
+  const webhooks = new WebhooksService(dataSource, claims, products, telemetry, returns, recovery);
   const serviceItems = new ServiceItemsService(dataSource, audit, clock);
   return {
-    dataSource, reader, audit, policies, products, labour, calendars, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems, returns,
+    dataSource, reader, audit, policies, products, labour, calendars, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems, returns, recovery,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
     clockSkewMs,

@@ -26,7 +26,9 @@ export type ErrorCode =
   | 'LABOUR_OPERATION_NOT_FOR_UNIT'
   | 'RETURN_NOT_AUTHORISED'
   | 'RETURN_NOT_RECEIVED'
-  | 'RETURN_STEP_CONFLICT';
+  | 'RETURN_STEP_CONFLICT'
+  | 'UNKNOWN_SUPPLIER'
+  | 'CONTRACT_OVERLAP';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then
