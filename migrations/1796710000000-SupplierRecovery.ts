@@ -21,6 +21,9 @@ export class SupplierRecovery1796710000000 implements MigrationInterface {
     await queryRunner.query("ALTER TABLE \"outbox_message\" DROP CONSTRAINT \"ck_outbox_destination\"");
     await queryRunner.query("ALTER TABLE \"outbox_message\" ADD CONSTRAINT \"ck_outbox_destination\" CHECK (\"destination\" IN ('CSP', 'OA', 'SUPPLIER'))");
     await queryRunner.query("ALTER TABLE \"outbox_message\" ADD \"recipient\" uuid");
+    // Suppliers answer through a webhook of their own (the replay guard's source).
+    await queryRunner.query("ALTER TABLE \"webhook_receipt\" DROP CONSTRAINT \"ck_webhook_receipt_source\"");
+    await queryRunner.query("ALTER TABLE \"webhook_receipt\" ADD CONSTRAINT \"ck_webhook_receipt_source\" CHECK (\"source\" IN ('OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE', 'SUPPLIER'))");
     await queryRunner.query("ALTER TABLE \"outbox_message\" ADD CONSTRAINT \"ck_outbox_recipient\" CHECK ((\"destination\" = 'SUPPLIER') = (\"recipient\" IS NOT NULL))");
   }
 
@@ -28,6 +31,9 @@ export class SupplierRecovery1796710000000 implements MigrationInterface {
     await queryRunner.query("ALTER TABLE \"outbox_message\" DROP CONSTRAINT \"ck_outbox_recipient\"");
     await queryRunner.query("ALTER TABLE \"outbox_message\" DROP COLUMN \"recipient\"");
     await queryRunner.query("DELETE FROM \"outbox_message\" WHERE \"destination\" = 'SUPPLIER'");
+    await queryRunner.query("DELETE FROM \"webhook_receipt\" WHERE \"source\" = 'SUPPLIER'");
+    await queryRunner.query("ALTER TABLE \"webhook_receipt\" DROP CONSTRAINT \"ck_webhook_receipt_source\"");
+    await queryRunner.query("ALTER TABLE \"webhook_receipt\" ADD CONSTRAINT \"ck_webhook_receipt_source\" CHECK (\"source\" IN ('OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE'))");
     await queryRunner.query("ALTER TABLE \"outbox_message\" DROP CONSTRAINT \"ck_outbox_destination\"");
     await queryRunner.query("ALTER TABLE \"outbox_message\" ADD CONSTRAINT \"ck_outbox_destination\" CHECK (\"destination\" IN ('CSP', 'OA'))");
     await queryRunner.query("DROP INDEX \"public\".\"uq_recovery_line_claim_line\"");
