@@ -1,11 +1,25 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { financeParquet } from '../../src/recovery/recovery-finance';
 import { clockAt, createTestOrg, startTestApp, tokenFor, type TestApp } from '../support/harness';
 import { returnsHelpers } from '../support/part-returns';
 import { postWebhook } from '../support/webhook-client';
+
+function runExport(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/export.ts', ...args], {
+      cwd: join(__dirname, '..', '..'),
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: process.env.TEST_DATABASE_URL!, LOG_LEVEL: 'silent' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** Supplier recovery (rule 20) over HTTP: contracts, recovery claims on close, answers, withdrawal, finance. */
 const SUPPLIER_SECRET = 'supplier-webhook-secret-for-tests';
@@ -158,7 +172,7 @@ describe('supplier recovery (rule 20)', () => {
     expect(await recoveryOf(claim.id)).toEqual([]);
   });
 
-  it('finance per supplier and month, and its Parquet file read by DuckDB', async () => {
+  it('finance per supplier and month, and its Parquet export read by DuckDB', async () => {
     const { data, errors } = await t.graphql(
       `query { supplierRecoveryFinance(from: "2026-11-01", to: "2026-11-30") { months { supplierCode month warrantyPaid { amount currency } claimed { amount } accepted { amount } paid { amount } recoveryRate } suppliers { supplierCode month recoveryRate } } }`,
       {},
@@ -170,9 +184,10 @@ describe('supplier recovery (rule 20)', () => {
       { supplierCode: 'ACME', month: '2026-11-01', warrantyPaid: { amount: '249.99', currency: 'EUR' }, claimed: { amount: '259.99' }, accepted: { amount: '200.50' }, paid: { amount: '200.50' }, recoveryRate: '0.8020' },
     ]);
     expect(data.supplierRecoveryFinance.suppliers).toEqual([{ supplierCode: 'ACME', month: null, recoveryRate: '0.8020' }]);
-    const rows = (await t.app.services.recovery.finance({ id: 'x', orgId: org, roles: ['WARRANTY_ADMIN'], customerId: null }, {})).months;
+    // The dataset of `npm run export`, run as the command runs.
     const file = join(mkdtempSync(join(tmpdir(), 'recovery-')), 'supplier-recovery.parquet');
-    writeFileSync(file, financeParquet(rows));
+    const exported = await runExport(['--dataset', 'supplier-recovery', '--org', org, '--out', file]);
+    expect({ code: exported.code, stdout: exported.stdout }).toEqual({ code: 0, stdout: expect.stringContaining('exported 1 supplier recovery rows') });
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
     const reader = await duck.runAndReadAll(`SELECT supplier_code, month::text AS month, currency, warranty_paid::text AS paid_by_warranty, recovery_claimed::text AS claimed, recovery_paid::text AS paid, recovery_rate::text AS rate,
       typeof(warranty_paid) AS amount_type FROM read_parquet('${file}')`);
@@ -180,5 +195,5 @@ describe('supplier recovery (rule 20)', () => {
       { supplier_code: 'ACME', month: '2026-11-01', currency: 'EUR', paid_by_warranty: '249.9900', claimed: '259.9900', paid: '200.5000', rate: '0.8020', amount_type: 'DECIMAL(18,4)' },
     ]);
     duck.closeSync();
-  });
+  }, 60_000);
 });
