@@ -3,7 +3,7 @@ import { createTokenVerifier, signToken } from './auth/tokens';
 import { DEVELOPMENT_JWT_SECRET, type AppConfig } from './config';
 import { logger } from './common/logger';
 import { createDataSource } from './data-source';
-import { seedDemoUnits } from './demo-data';
+import { seedDemoSuppliers, seedDemoUnits } from './demo-data';
 import type { Clock } from './common/clock';
 import { supplierTargets } from './recovery/supplier-endpoints';
 import { OutboxDispatcher } from './outbox/dispatcher';
@@ -30,7 +30,10 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
     const applied = await dataSource.runMigrations();
     if (applied.length > 0) logger.info('migrations applied', { migrations: applied.map((m) => m.name) });
     const services = createServices(dataSource, options.clock, { clockSkewSeconds: config.clockSkewSeconds });
-    if (config.seedDemoData) await seedDemoUnits(services);
+    if (config.seedDemoData) {
+      await seedDemoUnits(services);
+      await seedDemoSuppliers(services);
+    }
 
     // With the built-in development secret, the playground fills in a ready-made admin token, for callers on
     // this machine only (see playground.ts).
