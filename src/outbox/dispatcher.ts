@@ -63,6 +63,11 @@ const TAKE_DUE = `
   LIMIT $2
   FOR UPDATE OF m SKIP LOCKED`;
 
+/** The destinations (of those asked) with at least one message due now: the poller's one statement. */
+const DUE_DESTINATIONS = `
+  SELECT d AS destination FROM unnest($1::text[]) AS d
+  WHERE EXISTS (SELECT 1 FROM outbox_message m WHERE m.destination = d AND m.delivered_at IS NULL AND m.parked_at IS NULL AND m.next_attempt_at <= now())`;
+
 /** Every attempt's outcome in one statement. */
 const RECORD = `
   UPDATE outbox_message m SET
@@ -99,13 +104,15 @@ export class OutboxDispatcher {
 
   /**
    * One lane per destination, each with rounds of its own: a receiver that fails or hangs (a supplier's) slows its
-   * own lane only, never CSP's or OA's messages.
+   * own lane only, never CSP's or OA's messages. One poller asks which destinations have a message due (one cheap
+   * statement, no transaction) and starts a lane for each that is not running; a lane runs rounds for as long as they
+   * take messages, then stops until the poller starts it again.
    */
   start(): void {
     if (this.loop) return;
     const waiting = (['CSP', 'OA'] as const).filter((d) => !this.options.destinations[d]);
     if (waiting.length) logger.info('outbox: no URL for these destinations; their messages wait', { destinations: waiting });
-    this.loop = Promise.all(this.enabled().map((destination) => this.run([destination]))).then(() => undefined);
+    this.loop = this.run();
   }
 
   /** Finishes the rounds in progress (their attempts are bounded by the timeout), then stops. */
@@ -116,19 +123,35 @@ export class OutboxDispatcher {
     this.loop = null;
   }
 
-  private async run(lane: Destination[]): Promise<void> {
+  private async run(): Promise<void> {
+    const lanes = new Map<Destination, Promise<void>>();
     let failures = 0;
     while (!this.stopping) {
-      let taken = 0;
       try {
-        taken = await this.dispatchOnce(lane);
+        const due: Array<{ destination: Destination }> = await this.dataSource.query(DUE_DESTINATIONS, [this.enabled().filter((d) => !lanes.has(d))]);
         failures = 0;
+        for (const { destination } of due) {
+          lanes.set(destination, this.lane(destination).finally(() => lanes.delete(destination)));
+        }
       } catch (error) {
         failures += 1;
         // Once per run of failures (a database outage would otherwise log every poll).
         if (failures === 1) logger.warn('outbox: a dispatch round failed; retrying', { message: (error as Error).message });
       }
-      if (taken === 0 && !this.stopping) await this.sleep(this.options.pollMs * Math.min(failures + 1, 10));
+      if (!this.stopping) await this.sleep(this.options.pollMs * Math.min(failures + 1, 10));
+    }
+    await Promise.all(lanes.values());
+  }
+
+  /** A destination's rounds, one after another, while they take messages. */
+  private async lane(destination: Destination): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if ((await this.dispatchOnce([destination])) === 0) return;
+      } catch (error) {
+        logger.warn('outbox: a dispatch round failed; retrying', { destination, message: (error as Error).message });
+        return;
+      }
     }
   }
 
