@@ -22,6 +22,7 @@ const DOMAIN_MODULES = [
   'campaigns/',
   'claims/',
   'returns/',
+  'recovery/',
   'service-items/',
   'extensions/',
   'webhooks/',

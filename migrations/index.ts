@@ -19,6 +19,7 @@ import { PartReturns1796630000000 } from './1796630000000-PartReturns';
 import { PartReturnLineKept1796650000000 } from './1796650000000-PartReturnLineKept';
 import { Campaigns1796700000000 } from './1796700000000-Campaigns';
 import { ServiceCalendars1796640000000 } from './1796640000000-ServiceCalendars';
+import { SupplierRecovery1796710000000 } from './1796710000000-SupplierRecovery';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   ServiceCalendars1796640000000,
   PartReturnLineKept1796650000000,
   Campaigns1796700000000,
+  SupplierRecovery1796710000000,
 ];

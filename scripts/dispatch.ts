@@ -12,6 +12,7 @@ import { logger } from '../src/common/logger';
 import { installProcessSafetyNet } from '../src/common/process-safety';
 import { createDataSource } from '../src/data-source';
 import { databaseEndpoint, describeEndpoint } from '../src/endpoints';
+import { supplierTargets } from '../src/recovery/supplier-endpoints';
 import { OutboxDispatcher } from '../src/outbox/dispatcher';
 import { recordDelivery } from '../src/server/metrics';
 
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   process.stderr.write(`dispatch: delivering the outbox of the database at ${describeEndpoint(database)}\n`);
   const dataSource = createDataSource(database.url, { poolSize: 2, statementTimeoutMs: config.limits.statementTimeoutMs });
   await dataSource.initialize();
-  const dispatcher = new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery });
+  const dispatcher = new OutboxDispatcher(dataSource, { ...config.outbox, suppliers: supplierTargets(dataSource, config.outbox.supplierSecrets), onAttempt: recordDelivery });
   let stopping = false;
   const stop = (signal: string, exitCode: number) => {
     if (stopping) return;

@@ -23,15 +23,18 @@ import { isCalendarDate } from '../src/common/calendar';
 import { databaseEndpoint, type Endpoint } from '../src/endpoints';
 import { exportFleet } from '../src/projection/fleet-export';
 import { exportCampaignUnits } from '../src/campaigns/campaign-export';
+import { FINANCE_SQL, financeParquet, financeRows } from '../src/recovery/recovery-finance';
 import { announce, CommandError, parseCommandLine, resolveEndpoint } from './command-line';
 
-const USAGE = 'usage: npm run export -- --out <file.parquet> [--dataset fleet|campaign-units] [--at YYYY-MM-DD] [--org <orgId> ...]';
-const DATASETS = ['fleet', 'campaign-units'] as const;
+const USAGE = 'usage: npm run export -- --out <file.parquet> [--dataset fleet|campaign-units|supplier-recovery] [--at YYYY-MM-DD] [--org <orgId> ...]';
+
+/** The datasets: the fleet projection (rule 13), campaign units (rule 19), finance's supplier recovery per supplier and month (rule 20). */
+export const DATASETS = ['fleet', 'campaign-units', 'supplier-recovery'] as const;
 
 export function parseArguments(argv: string[], today: string): { out: string; asOf: string; orgIds: string[] | null; dataset: (typeof DATASETS)[number] } {
   const { values } = parseCommandLine(argv, { out: { type: 'string' }, at: { type: 'string' }, org: { type: 'string', multiple: true }, dataset: { type: 'string' } }, USAGE);
   const dataset = (values.dataset ?? 'fleet') as (typeof DATASETS)[number];
-  if (!DATASETS.includes(dataset)) throw new CommandError(`--dataset is one of ${DATASETS.join(', ')}\n${USAGE}`, 2);
+  if (!DATASETS.includes(dataset)) throw new CommandError(`--dataset must be one of ${DATASETS.join(', ')}\n${USAGE}`, 2);
   for (const name of ['out', 'at'] as const) {
     if (values[name] === '') throw new CommandError(`--${name} needs a value\n${USAGE}`, 2);
   }
@@ -117,6 +120,16 @@ async function main(): Promise<number> {
       closeSync(fd);
       renameSync(partial, options.out);
       console.log(`exported ${done.rows} campaign units to ${options.out}: ${(done.bytes / 2 ** 20).toFixed(1)} MiB in ${done.seconds.toFixed(1)} s`);
+      return 0;
+    }
+    if (options.dataset === 'supplier-recovery') {
+      // Small (a row per supplier, month and currency): one statement, one row group.
+      const { rows } = await client.query(FINANCE_SQL, [options.orgIds, null, null, null]);
+      const figures = financeRows(rows);
+      writeSync(fd, financeParquet(figures));
+      closeSync(fd);
+      renameSync(partial, options.out);
+      console.log(`exported ${figures.length} supplier recovery rows (per supplier, month and currency) to ${options.out}`);
       return 0;
     }
     const summary = await exportFleet(client, {

@@ -6,8 +6,9 @@ import { logger } from './common/logger';
 import { createDataSource } from './data-source';
 import { installReadRouting } from './db/read-routing';
 import { ReplicaSet } from './db/replicas';
-import { seedDemoUnits } from './demo-data';
+import { seedDemoSuppliers, seedDemoUnits } from './demo-data';
 import type { Clock } from './common/clock';
+import { supplierTargets } from './recovery/supplier-endpoints';
 import { OutboxDispatcher } from './outbox/dispatcher';
 import { ReturnsEvaluator } from './returns/returns-evaluator';
 import { startHttpServer, type RunningServer } from './server/http-server';
@@ -46,7 +47,10 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       watchReplicas(replicas);
     }
     const services = createServices(dataSource, options.clock, { clockSkewSeconds: config.clockSkewSeconds });
-    if (config.seedDemoData) await seedDemoUnits(services);
+    if (config.seedDemoData) {
+      await seedDemoUnits(services);
+      await seedDemoSuppliers(services);
+    }
 
     // With the built-in development secret, the playground fills in a ready-made admin token, for callers on
     // this machine only (see playground.ts).
@@ -70,7 +74,7 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
       exportTimeoutMs: config.exportTimeoutMs,
     });
     watchOutbox(dataSource);
-    const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, { ...config.outbox, onAttempt: recordDelivery }) : null;
+    const dispatcher = config.outbox.dispatchInServer ? new OutboxDispatcher(dataSource, { ...config.outbox, suppliers: supplierTargets(dataSource, config.outbox.supplierSecrets), onAttempt: recordDelivery }) : null;
     dispatcher?.start();
     const returnsEvaluator = new ReturnsEvaluator(services.returns, config.returnsEvaluationIntervalMs);
     returnsEvaluator.start();

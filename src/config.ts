@@ -47,7 +47,7 @@ export interface WebhookConfig {
    * Per source, the shared secrets its signed requests may be signed with (two during a rotation); a source with
    * none takes SERVICE bearer tokens only.
    */
-  secrets: Record<'OA' | 'CLOUD' | 'PRODUCTS' | 'CSP' | 'WAREHOUSE', string[]>;
+  secrets: Record<'OA' | 'CLOUD' | 'PRODUCTS' | 'CSP' | 'WAREHOUSE' | 'SUPPLIER', string[]>;
   /** How far a request's x-sofar-timestamp may be from now, either way. */
   toleranceSeconds: number;
   /** The most a streamed (NDJSON) delivery may carry; JSON deliveries have the ordinary body limit. */
@@ -78,6 +78,11 @@ export interface OutboxConfig {
   dispatchInServer: boolean;
   /** Per destination, its URL and the shared secret its requests are signed with; without a URL its messages wait. */
   destinations: Partial<Record<'CSP' | 'OA', { url: string; secret: string }>>;
+  /**
+   * The secrets suppliers' messages are signed with (rule 20; each supplier's URL is on its row): OUTBOX_SUPPLIER_SECRET
+   * for suppliers without a secret reference, OUTBOX_SUPPLIER_SECRET_<REF> for those with one.
+   */
+  supplierSecrets: { fallback: string | null; byRef: Record<string, string> };
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   timeoutMs: number;
   pollMs: number;
@@ -218,8 +223,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     destinations[destination] = { url: target, secret };
   }
 
+  const supplierSecrets: OutboxConfig['supplierSecrets'] = { fallback: null, byRef: {} };
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^OUTBOX_SUPPLIER_SECRET(?:_([A-Z0-9_]{1,40}))?$/.exec(name);
+    if (!match || !value) continue;
+    if (value.length < 16) problems.push(`${name} must be at least 16 characters long`);
+    if (match[1]) supplierSecrets.byRef[match[1]] = value;
+    else supplierSecrets.fallback = value;
+  }
+
   const webhookSecrets = {} as WebhookConfig['secrets'];
-  for (const source of ['OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE'] as const) {
+  for (const source of ['OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE', 'SUPPLIER'] as const) {
     const name = `WEBHOOK_${source}_SECRET`;
     const secrets = (env[name] ?? '').split(',').map((secret) => secret.trim()).filter((secret) => secret !== '');
     if (secrets.some((secret) => secret.length < 16)) problems.push(`${name} must hold secrets of at least 16 characters each (comma-separated during a rotation)`);
@@ -277,6 +291,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     outbox: {
       dispatchInServer: boolean('OUTBOX_DISPATCH', true),
       destinations,
+      supplierSecrets,
       retry: {
         maxAttempts: integer('OUTBOX_MAX_ATTEMPTS', 10, 1, 1_000),
         baseDelayMs: integer('OUTBOX_RETRY_BASE_MS', 1_000, 1, 3_600_000),

@@ -10,6 +10,7 @@ import { createProductLoaders, type ProductLoaders } from './products/product-lo
 import { createCustomerWarrantiesLoader, createRecordLoaders, type RecordLoaders } from './records/record-loaders';
 import { createTelemetryLoader } from './telemetry/telemetry-loaders';
 import { createPartReturnLoader } from './returns/returns-loaders';
+import { createRecoveryLoaders, type RecoveryLoaders } from './recovery/recovery-loaders';
 import { createServiceItemLoaders, type ServiceItemLoaders } from './service-items/service-item-loaders';
 import { createSaleDocumentLoader } from './records/sale-document-loader';
 import { createRegisteredUnitsLoader } from './records/registered-units-loader';
@@ -39,6 +40,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let registeredUnits: ReturnType<typeof createRegisteredUnitsLoader> | undefined;
   let partReturns: ReturnType<typeof createPartReturnLoader> | undefined;
   let campaigns: CampaignLoaders | undefined;
+  let recovery: RecoveryLoaders | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
   const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
@@ -133,6 +135,10 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
     /** Campaigns (rule 19): by id, a record's campaigns, a serial's open campaigns, a product's campaigns. */
     get campaigns() {
       return (campaigns ??= createCampaignLoaders(services.dataSource, actor, services.now));
+    },
+    /** Suppliers and recovery lines (rule 20). */
+    get recovery() {
+      return (recovery ??= createRecoveryLoaders(services.dataSource, actor));
     },
     /** Service calendars built for this request, by calendar version, site and year. */
     get calendars() {

@@ -46,3 +46,25 @@ export async function seedDemoUnits(services: Services): Promise<void> {
     }
   }
 }
+
+/**
+ * Example suppliers and contracts of supplier recovery (rule 20) for the demo organisation: the inverters' power
+ * boards, the batteries' BMS and cells, and the vehicles' powertrain. Upserted and published as version 1, so a
+ * restart finds them unchanged. No endpoint: their messages wait until an admin sets one (upsertSupplier).
+ */
+export async function seedDemoSuppliers(services: Services): Promise<void> {
+  for (const supplier of [
+    { code: 'BOARDTECH', name: 'Boardtech Electronics (inverter power boards)' },
+    { code: 'CELLWORKS', name: 'Cellworks Energy (battery cells and BMS)' },
+    { code: 'DRIVELINE', name: 'Driveline Systems (vehicle powertrain)' },
+  ]) {
+    await services.recovery.upsertSupplier(DEMO_ACTOR, supplier);
+  }
+  await services.recovery.publishContracts(DEMO_ACTOR, [
+    { code: 'INV-POWER-BOARD', version: 1, supplierCode: 'BOARDTECH', component: 'POWER_BOARD', productFamily: 'INVERTER', recoverySharePct: '80', windowMonths: 36, labourSharePct: '50', capPerClaim: { amount: '600.00', currency: 'EUR' }, validFrom: '2020-01-01' },
+    { code: 'BAT-BMS', version: 1, supplierCode: 'CELLWORKS', partNumbers: ['BMS-5', 'BMS-10'], recoverySharePct: '100', windowMonths: 24, labourSharePct: null, validFrom: '2020-01-01' },
+    { code: 'BAT-CELLS', version: 1, supplierCode: 'CELLWORKS', component: 'CELLS', productFamily: 'BATTERY', recoverySharePct: '60', windowMonths: 60, labourSharePct: '25', capPerClaim: { amount: '2500.00', currency: 'EUR' }, validFrom: '2020-01-01' },
+    { code: 'VEH-POWERTRAIN', version: 1, supplierCode: 'DRIVELINE', component: 'POWERTRAIN', productFamily: 'VEHICLE', recoverySharePct: '70', windowMonths: 36, labourSharePct: '70', validFrom: '2020-01-01' },
+  ]);
+  logger.info('demo suppliers and contracts seeded');
+}

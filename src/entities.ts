@@ -16,6 +16,7 @@ import { WarrantyRecord } from './records/warranty-record.entity';
 import { SaleDocument } from './records/sale-document.entity';
 import { WebhookReceipt } from './webhooks/webhook-receipt.entity';
 import { PartReturn, PartReturnRule, RmaCounter } from './returns/part-return.entities';
+import { RecoveryClaim, RecoveryLine, Supplier, SupplierContract } from './recovery/recovery.entities';
 import { ServiceItemClaim } from './service-items/service-item-claim.entity';
 import { ServicePlan, ServicePlanItem } from './service-items/service-plan.entity';
 import { FirmwareRelease, TelemetryDecision, UnitFirmware, UnitTelemetryRow } from './telemetry/telemetry.entities';
@@ -26,4 +27,5 @@ export const ENTITIES = [
   WarrantyEvent, WebhookReceipt, ServicePlan, ServicePlanItem, ServiceItemClaim, SaleDocument, LabourOperation, LabourRate,
   PartReturnRule, PartReturn, RmaCounter,
   Campaign, CampaignSkuRange, CampaignUnit, CampaignEvent,
+  PartReturnRule, PartReturn, RmaCounter, Supplier, SupplierContract, RecoveryClaim, RecoveryLine,
 ];

@@ -22,6 +22,7 @@ export const SCHEMA_PARTS = [
   'src/service-items/schema.graphql',
   'src/returns/schema.graphql',
   'src/campaigns/schema.graphql',
+  'src/recovery/schema.graphql',
   'src/federation/schema.graphql',
 ];
 

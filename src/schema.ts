@@ -23,6 +23,7 @@ import { readingResolvers } from './readings/readings.resolvers';
 import { telemetryResolvers } from './telemetry/telemetry.resolvers';
 import { outboxResolvers } from './outbox/outbox.resolvers';
 import { returnsResolvers } from './returns/returns.resolvers';
+import { recoveryResolvers } from './recovery/recovery.resolvers';
 import { serviceItemResolvers } from './service-items/service-items.resolvers';
 import { describeRecordFields } from './records/record-fields';
 import { recordResolvers } from './records/records.resolvers';
@@ -38,7 +39,7 @@ function mergeResolvers(...maps: Resolvers[]): Resolvers {
 }
 
 export function buildWarrantySchema(): GraphQLSchema {
-  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, labourResolvers, calendarResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, returnsResolvers, campaignResolvers, outboxResolvers, federationResolvers);
+  const resolvers = mergeResolvers(recordResolvers, policyResolvers, productResolvers, coverageResolvers, coverageCheckResolvers, claimResolvers, labourResolvers, calendarResolvers, readingResolvers, extensionResolvers, telemetryResolvers, serviceItemResolvers, returnsResolvers, campaignResolvers, recoveryResolvers, outboxResolvers, federationResolvers);
   const schema = buildSubgraphSchema({
     typeDefs: gql(loadContractSchema()),
     resolvers: { ...resolvers, Date: DateScalar, DateTime: DateTimeScalar, ObservedAt: ObservedAtScalar, Decimal: DecimalScalar, JSON: JSONResolver } as unknown as GraphQLResolverMap<unknown>,

@@ -20,6 +20,8 @@ import { ServiceItemsService } from './service-items/service-items.service';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { completeOnClose, joinOnRegistration } from './campaigns/campaign-claims';
 import { campaignClaimInProgress } from './claims/claim-campaign';
+import { RecoveryService } from './recovery/recovery.service';
+import { recoverOnClose } from './recovery/recovery-close';
 
 /** The application's services: stateless apart from the data source, built once per process. */
 export function createServices(dataSource: DataSource, clock?: Clock, options: { clockSkewSeconds?: number } = {}) {
@@ -39,11 +41,16 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   // Returns hears of every approval through the claims' hook list: claims never imports returns (returns/ sits above).
   const returns = new ReturnsService(dataSource, audit, clock);
   claims.whenApproved(returns.authoriseReturns);
+  // Supplier recovery (rule 20) hears of every close through the claims' close hooks, and of every charge-back through
+  // returns' hooks: neither claims nor returns imports recovery.
+  const recovery = new RecoveryService(dataSource, clock);
+  claims.whenClosed(recoverOnClose());
+  returns.whenChargedBack(recovery.withdrawCharged);
   const readings = new ReadingsService(dataSource, audit, clock);
   const extensions = new ExtensionsService(dataSource, audit, clock);
   const telemetry = new TelemetryService(dataSource, clock, clockSkewMs);
   const outbox = new OutboxService(dataSource);
-  const webhooks = new WebhooksService(dataSource, claims, products, telemetry, returns);
+  const webhooks = new WebhooksService(dataSource, claims, products, telemetry, returns, recovery);
   const serviceItems = new ServiceItemsService(dataSource, audit, clock);
   // Campaigns (rule 19) sits below claims: claims' intake reads a campaign's terms from it; campaigns hears of a closed
   // claim (the unit completed) and of a registration (a SKU range's new unit) through hooks, and asks claims whether
@@ -52,7 +59,7 @@ export function createServices(dataSource: DataSource, clock?: Clock, options: {
   claims.whenClosed(completeOnClose);
   records.whenRegistered(joinOnRegistration);
   return {
-    dataSource, reader, audit, policies, products, labour, calendars, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems, returns, campaigns,
+    dataSource, reader, audit, policies, products, labour, calendars, records, partCoverages, coverageCheck, claims, readings, extensions, telemetry, outbox, webhooks, serviceItems, returns, campaigns, recovery,
     /** The services' clock (tests pin it): the day and instant the read paths judge on. */
     now: clock ?? (() => new Date()),
     clockSkewMs,

@@ -33,7 +33,9 @@ export type ErrorCode =
   | 'CAMPAIGN_UNIT_NOT_AFFECTED'
   | 'CAMPAIGN_UNIT_NOT_OPEN'
   | 'CAMPAIGN_ALREADY_CLAIMED'
-  | 'CAMPAIGN_OUT_OF_PERIOD';
+  | 'CAMPAIGN_OUT_OF_PERIOD'
+  | 'UNKNOWN_SUPPLIER'
+  | 'CONTRACT_OVERLAP';
 
 /**
  * A business-rule refusal. Services throw it before writing anything (or inside the transaction, which then

@@ -24,6 +24,8 @@ import { ReturnView as ReturnViewModel, PartReturnRuleView as PartReturnRuleView
 import { Campaign as CampaignModel } from '../campaigns/campaign.entities';
 import { UnitCampaignView as UnitCampaignViewModel } from '../campaigns/campaign-loaders';
 import { CampaignProgress as CampaignProgressModel } from '../campaigns/campaigns.service';
+import { Supplier as SupplierModel, SupplierContract as SupplierContractModel, RecoveryClaim as RecoveryClaimModel, RecoveryLine as RecoveryLineModel } from '../recovery/recovery.entities';
+import { FinanceRow as FinanceRowModel } from '../recovery/recovery-finance';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -715,6 +717,8 @@ export type ErrorCode =
   | 'CASE_ALREADY_LINKED'
   /** A CSP case id another organisation's claims use (a case belongs to one organisation). */
   | 'CASE_TAKEN'
+  /** A supplier contract version would answer for a part number (or component) on days another contract already does (rule 20). */
+  | 'CONTRACT_OVERLAP'
   | 'DUPLICATE_SERIAL'
   | 'DUPLICATE_VERSION'
   | 'EXTENSION_CLIFF'
@@ -739,6 +743,8 @@ export type ErrorCode =
   /** No campaign with that code in the caller's organisation (rule 19). */
   | 'UNKNOWN_CAMPAIGN'
   | 'UNKNOWN_LABOUR_OPERATION'
+  /** A supplier contract (or a recovery answer) names a supplier code the organisation has not set up (rule 20). */
+  | 'UNKNOWN_SUPPLIER'
   | 'WARRANTY_EXPIRED'
   | 'WARRANTY_NOT_STARTED'
   | 'WARRANTY_VOIDED';
@@ -1058,6 +1064,13 @@ export type Mutation = {
   /** Publishes a new version of a family's or SKU's service plan (WARRANTY_ADMIN). */
   publishServicePlan: PublishServicePlanPayload;
   /**
+   * Publish supplier contract versions (WARRANTY_ADMIN), 1 to 1,000 per call, all or nothing. A code's versions are
+   * 1, 2, 3 ... in order (a later one takes over from its validFrom); a version sent again as stored is unchanged, with
+   * other values DUPLICATE_VERSION; an unknown supplier is UNKNOWN_SUPPLIER; a version answering for a part (or
+   * component) on days another contract does is CONTRACT_OVERLAP.
+   */
+  publishSupplierContracts: PublishSupplierContractsPayload;
+  /**
    * Publish a new version of the terms for a product family and region (WARRANTY_ADMIN). It applies to units
    * registered from `effectiveFrom` on; registered units keep the version they were registered under.
    */
@@ -1085,6 +1098,13 @@ export type Mutation = {
    * readings are then judged on these.
    */
   recordReadings: RecordReadingsPayload;
+  /**
+   * Record a supplier's answer on a recovery claim (SERVICE, WARRANTY_ADMIN): SUBMIT (OPEN to SUBMITTED), ACCEPT
+   * (with the accepted amount, at most the claimed; the claimed when none is given), REJECT, PAY (the accepted amount
+   * unless another, at most it), WRITE_OFF (an accepted or rejected claim that will not be paid). The same answer again
+   * changes nothing (changed false).
+   */
+  recordRecoveryAnswer: RecoveryAnswerPayload;
   /** Records a document of a unit; its start facts, warranty start and coverage dates follow, with their events (AGENT, WARRANTY_ADMIN). */
   recordSaleDocument: SaleDocumentPayload;
   /** Register a unit by serial number (POST /api/warranty/register). */
@@ -1125,6 +1145,11 @@ export type Mutation = {
    * registering a unit of it is then refused with NO_POLICY until a policy is published.
    */
   upsertProductReferences: UpsertProductReferencesPayload;
+  /**
+   * Set up a supplier or change it, by code (WARRANTY_ADMIN): its name, the endpoint its recovery claims are POSTed
+   * to, and the reference of its signing secret (the secret is OUTBOX_SUPPLIER_SECRET_<secretRef> in the environment).
+   */
+  upsertSupplier: SupplierPayload;
   /** Void the whole unit or one component, e.g. CELLS (POST /api/warranty/:id/void). */
   voidWarranty: VoidWarrantyPayload;
 };
@@ -1220,6 +1245,11 @@ export type MutationPublishServicePlanArgs = {
 };
 
 
+export type MutationPublishSupplierContractsArgs = {
+  input: PublishSupplierContractsInput;
+};
+
+
 export type MutationPublishWarrantyPolicyArgs = {
   input: PublishWarrantyPolicyInput;
 };
@@ -1262,6 +1292,11 @@ export type MutationRecordPartShipmentArgs = {
 
 export type MutationRecordReadingsArgs = {
   input: RecordReadingsInput;
+};
+
+
+export type MutationRecordRecoveryAnswerArgs = {
+  input: RecordRecoveryAnswerInput;
 };
 
 
@@ -1332,6 +1367,11 @@ export type MutationUpdateWarrantyArgs = {
 
 export type MutationUpsertProductReferencesArgs = {
   input: UpsertProductReferencesInput;
+};
+
+
+export type MutationUpsertSupplierArgs = {
+  input: UpsertSupplierInput;
 };
 
 
@@ -1719,6 +1759,18 @@ export type PublishServicePlanPayload = {
   userErrors: Array<UserError>;
 };
 
+export type PublishSupplierContractsInput = {
+  contracts: Array<SupplierContractInput>;
+};
+
+export type PublishSupplierContractsPayload = {
+  __typename?: 'PublishSupplierContractsPayload';
+  contracts?: Maybe<Array<SupplierContract>>;
+  created: Scalars['Int']['output'];
+  unchanged: Scalars['Int']['output'];
+  userErrors: Array<UserError>;
+};
+
 export type PublishWarrantyPolicyInput = {
   amendmentToleranceAmounts?: InputMaybe<Array<MoneyInput>>;
   /** Rule 15: 0 to 100; with an amount for the claim's currency, the smaller of the two applies; neither: any rise needs approval. */
@@ -1827,6 +1879,10 @@ export type Query = {
    * ascending order. `skuPrefix` keeps only SKUs that start with it (case-sensitive). Any role of the organisation.
    */
   productReferences: ProductReferenceConnection;
+  /** A recovery claim by id; another organisation's is null. WARRANTY_ADMIN, SERVICE, AGENT. */
+  recoveryClaim?: Maybe<RecoveryClaim>;
+  /** Recovery claims, newest first, by status, supplier or warranty claim. WARRANTY_ADMIN, SERVICE, AGENT. */
+  recoveryClaims: RecoveryClaimConnection;
   /**
    * The calendar a claim opened on `asOf` (default: today, UTC) at a site in `region` would keep: the region's own
    * version in force, else the default calendar's; null when the organisation has published none (the standard week,
@@ -1842,6 +1898,16 @@ export type Query = {
   serviceItems?: Maybe<ServiceItems>;
   /** The latest version of each of the organisation's service plans, optionally of one family. */
   servicePlans: Array<ServicePlan>;
+  /** Supplier contract versions, by code then version; filtered by supplier or contract code. WARRANTY_ADMIN, SERVICE, AGENT. */
+  supplierContracts: SupplierContractConnection;
+  /**
+   * Finance per supplier and month of the warranty claims' close (UTC) and currency, from the month of `from` to the
+   * month of `to` (both optional): warranty paid for the supplier's parts, recovery claimed, accepted and paid, and the
+   * recovery rate; with the totals per supplier over those months. WARRANTY_ADMIN, SERVICE.
+   */
+  supplierRecoveryFinance: SupplierRecoveryFinance;
+  /** The organisation's suppliers, by code (rule 20). WARRANTY_ADMIN, SERVICE, AGENT. */
+  suppliers: SupplierConnection;
   /** Units whose coverage a mandatory release's deadline will void within `withinDays`, the soonest first, so support can call first. */
   unitsAtRisk: Array<UnitAtRisk>;
   /** Warranty records of the caller's organisation, newest registration first. */
@@ -1958,6 +2024,18 @@ export type QueryProductReferencesArgs = {
 };
 
 
+export type QueryRecoveryClaimArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryRecoveryClaimsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<RecoveryClaimFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryServiceCalendarInForceArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
   region?: InputMaybe<Scalars['String']['input']>;
@@ -1980,6 +2058,27 @@ export type QueryServiceItemsArgs = {
 
 export type QueryServicePlansArgs = {
   productFamily?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QuerySupplierContractsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  code?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  supplierCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QuerySupplierRecoveryFinanceArgs = {
+  from?: InputMaybe<Scalars['Date']['input']>;
+  supplierCode?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['Date']['input']>;
+};
+
+
+export type QuerySuppliersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2093,6 +2192,17 @@ export type RecordReadingsPayload = {
   warranty?: Maybe<WarrantyRecord>;
 };
 
+export type RecordRecoveryAnswerInput = {
+  action: RecoveryAnswerAction;
+  /** ACCEPT: the accepted amount; PAY: the paid amount (in the claim's currency). */
+  amount?: InputMaybe<Scalars['Decimal']['input']>;
+  /** The recovery claim. */
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** The supplier's reference (its case, its credit note). */
+  reference?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type RecordSaleDocumentInput = {
   date: Scalars['Date']['input'];
   kind: SaleDocumentKind;
@@ -2102,6 +2212,94 @@ export type RecordSaleDocumentInput = {
   warrantyActivationDate?: InputMaybe<Scalars['Date']['input']>;
   /** The unit, by warrantyId or by serialNumber (one of them). */
   warrantyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type RecoveryAnswerAction =
+  | 'ACCEPT'
+  | 'PAY'
+  | 'REJECT'
+  | 'SUBMIT'
+  | 'WRITE_OFF';
+
+export type RecoveryAnswerPayload = {
+  __typename?: 'RecoveryAnswerPayload';
+  /** False for a replay: the claim already had this answer. */
+  changed: Scalars['Boolean']['output'];
+  recoveryClaim?: Maybe<RecoveryClaim>;
+  userErrors: Array<UserError>;
+};
+
+/** What one closed warranty claim asks back of one supplier. */
+export type RecoveryClaim = {
+  __typename?: 'RecoveryClaim';
+  accepted?: Maybe<Money>;
+  claimClosedAt: Scalars['DateTime']['output'];
+  /** The warranty claim it recovers. */
+  claimId: Scalars['ID']['output'];
+  /** The sum of its lines not withdrawn. */
+  claimed: Money;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lines: Array<RecoveryLine>;
+  paid?: Maybe<Money>;
+  repairDate: Scalars['Date']['output'];
+  status: RecoveryClaimStatus;
+  supplier: Supplier;
+  /** The supplier's reference of its last answer. */
+  supplierReference?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+  warrantyId: Scalars['ID']['output'];
+};
+
+export type RecoveryClaimConnection = {
+  __typename?: 'RecoveryClaimConnection';
+  edges: Array<RecoveryClaimEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type RecoveryClaimEdge = {
+  __typename?: 'RecoveryClaimEdge';
+  cursor: Scalars['String']['output'];
+  node: RecoveryClaim;
+};
+
+export type RecoveryClaimFilter = {
+  claimId?: InputMaybe<Scalars['ID']['input']>;
+  status?: InputMaybe<RecoveryClaimStatus>;
+  supplierCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RecoveryClaimStatus =
+  | 'ACCEPTED'
+  | 'OPEN'
+  | 'PAID'
+  | 'REJECTED'
+  | 'SUBMITTED'
+  /** Every line was withdrawn (its part charged back, rule 18) before the supplier answered. */
+  | 'WITHDRAWN'
+  | 'WRITTEN_OFF';
+
+/** One covered part of the claim and what is recovered for it. */
+export type RecoveryLine = {
+  __typename?: 'RecoveryLine';
+  /** partAmount + labourAmount, lowered by the contract's cap per claim when capped. */
+  amount: Money;
+  capped: Scalars['Boolean']['output'];
+  claimLineId: Scalars['ID']['output'];
+  /** The contract version it was recovered under. */
+  contractId: Scalars['ID']['output'];
+  id: Scalars['ID']['output'];
+  labourAmount: Money;
+  /** The claim's covered labour attributed to the part (in proportion to the covered part amounts). */
+  labourBase: Money;
+  partAmount: Money;
+  /** What warranty paid for the part. */
+  partBase: Money;
+  partNumber: Scalars['String']['output'];
+  withdrawnAt?: Maybe<Scalars['DateTime']['output']>;
+  withdrawnReason?: Maybe<Scalars['String']['output']>;
 };
 
 export type RegisterWarrantyInput = {
@@ -2501,6 +2699,121 @@ export type SubmitClaimInput = {
   warrantyId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A supplier the manufacturer recovers warranty cost from. */
+export type Supplier = {
+  __typename?: 'Supplier';
+  code: Scalars['String']['output'];
+  /** Where its recovery claims are POSTed (signed); null: its messages wait. */
+  endpointUrl?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  /** Names the environment variable OUTBOX_SUPPLIER_SECRET_<secretRef> holding its signing secret (never shown). */
+  secretRef?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type SupplierConnection = {
+  __typename?: 'SupplierConnection';
+  edges: Array<SupplierEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One version of a supplier contract: which parts the supplier answers for and what it pays back. */
+export type SupplierContract = {
+  __typename?: 'SupplierContract';
+  /** The most recovered under this contract on one claim (claims in its currency only). */
+  capPerClaim?: Maybe<Money>;
+  code: Scalars['String']['output'];
+  /** The component it answers for, when not part numbers. */
+  component?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** The share of the labour attributed to the part, 0 to 100; null when labour is not shared. */
+  labourSharePct?: Maybe<Scalars['Decimal']['output']>;
+  /** The part numbers it answers for (empty for a component contract). */
+  partNumbers: Array<Scalars['String']['output']>;
+  /** Narrows a component contract to one family. */
+  productFamily?: Maybe<Scalars['String']['output']>;
+  publishedAt: Scalars['DateTime']['output'];
+  /** The share of the covered part amount recovered, 0 to 100. */
+  recoverySharePct: Scalars['Decimal']['output'];
+  supplier: Supplier;
+  validFrom: Scalars['Date']['output'];
+  /** The last day (inclusive); null for open-ended. A later version ends this one the day before its validFrom. */
+  validTo?: Maybe<Scalars['Date']['output']>;
+  version: Scalars['Int']['output'];
+  /** Months from the unit's warranty start within which a repair is recovered. */
+  windowMonths: Scalars['Int']['output'];
+};
+
+export type SupplierContractConnection = {
+  __typename?: 'SupplierContractConnection';
+  edges: Array<SupplierContractEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SupplierContractEdge = {
+  __typename?: 'SupplierContractEdge';
+  cursor: Scalars['String']['output'];
+  node: SupplierContract;
+};
+
+export type SupplierContractInput = {
+  capPerClaim?: InputMaybe<MoneyInput>;
+  code: Scalars['String']['input'];
+  component?: InputMaybe<Scalars['String']['input']>;
+  /** 0 to 100, at most two decimals; null or absent: labour is not shared. */
+  labourSharePct?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Part numbers (exactly one of partNumbers and component). */
+  partNumbers?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Narrows a component contract to one family. */
+  productFamily?: InputMaybe<Scalars['String']['input']>;
+  /** 0 to 100, at most two decimals. */
+  recoverySharePct: Scalars['Decimal']['input'];
+  supplierCode: Scalars['String']['input'];
+  validFrom: Scalars['Date']['input'];
+  validTo?: InputMaybe<Scalars['Date']['input']>;
+  /** 1 for a new code, else the next version. */
+  version: Scalars['Int']['input'];
+  /** 1 to 600. */
+  windowMonths: Scalars['Int']['input'];
+};
+
+export type SupplierEdge = {
+  __typename?: 'SupplierEdge';
+  cursor: Scalars['String']['output'];
+  node: Supplier;
+};
+
+export type SupplierPayload = {
+  __typename?: 'SupplierPayload';
+  supplier?: Maybe<Supplier>;
+  userErrors: Array<UserError>;
+};
+
+export type SupplierRecoveryFigures = {
+  __typename?: 'SupplierRecoveryFigures';
+  accepted: Money;
+  claimed: Money;
+  /** The first day of the month; null in a total. */
+  month?: Maybe<Scalars['Date']['output']>;
+  paid: Money;
+  /** Paid over warranty paid (0.2500 is a quarter); null when warranty paid nothing. */
+  recoveryRate?: Maybe<Scalars['Decimal']['output']>;
+  supplierCode: Scalars['String']['output'];
+  supplierName: Scalars['String']['output'];
+  warrantyPaid: Money;
+};
+
+export type SupplierRecoveryFinance = {
+  __typename?: 'SupplierRecoveryFinance';
+  /** Per supplier, month and currency. */
+  months: Array<SupplierRecoveryFigures>;
+  /** Per supplier and currency over the months asked. */
+  suppliers: Array<SupplierRecoveryFigures>;
+};
+
 /** Where a unit that has not reached an end customer sits in the supply chain. Movements never start a warranty. */
 export type SupplyChainStage =
   | 'BROKER'
@@ -2587,6 +2900,16 @@ export type UpsertProductReferencesPayload = {
   /** How many known SKUs took new values (0 when refused). */
   updated: Scalars['Int']['output'];
   userErrors: Array<UserError>;
+};
+
+export type UpsertSupplierInput = {
+  /** 1 to 40 letters, digits, '.', '_' or '-'; stored upper-case. */
+  code: Scalars['String']['input'];
+  /** An http or https URL without credentials. */
+  endpointUrl?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** 1 to 40 letters, digits and _; the secret is OUTBOX_SUPPLIER_SECRET_<secretRef> (without one: OUTBOX_SUPPLIER_SECRET). */
+  secretRef?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Usage limits; a null limit is not checked. */
@@ -3065,6 +3388,8 @@ export type ResolversTypes = ResolversObject<{
   PublishServiceCalendarInput: PublishServiceCalendarInput;
   PublishServicePlanInput: PublishServicePlanInput;
   PublishServicePlanPayload: ResolverTypeWrapper<Omit<PublishServicePlanPayload, 'plan'> & { plan?: Maybe<ResolversTypes['ServicePlan']> }>;
+  PublishSupplierContractsInput: PublishSupplierContractsInput;
+  PublishSupplierContractsPayload: ResolverTypeWrapper<Omit<PublishSupplierContractsPayload, 'contracts'> & { contracts?: Maybe<Array<ResolversTypes['SupplierContract']>> }>;
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: ResolverTypeWrapper<Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversTypes['Policy']> }>;
   PurchaseExtensionInput: PurchaseExtensionInput;
@@ -3081,7 +3406,16 @@ export type ResolversTypes = ResolversObject<{
   RecordPartShipmentInput: RecordPartShipmentInput;
   RecordReadingsInput: RecordReadingsInput;
   RecordReadingsPayload: ResolverTypeWrapper<Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
+  RecordRecoveryAnswerInput: RecordRecoveryAnswerInput;
   RecordSaleDocumentInput: RecordSaleDocumentInput;
+  RecoveryAnswerAction: RecoveryAnswerAction;
+  RecoveryAnswerPayload: ResolverTypeWrapper<Omit<RecoveryAnswerPayload, 'recoveryClaim'> & { recoveryClaim?: Maybe<ResolversTypes['RecoveryClaim']> }>;
+  RecoveryClaim: ResolverTypeWrapper<RecoveryClaimModel>;
+  RecoveryClaimConnection: ResolverTypeWrapper<Omit<RecoveryClaimConnection, 'edges'> & { edges: Array<ResolversTypes['RecoveryClaimEdge']> }>;
+  RecoveryClaimEdge: ResolverTypeWrapper<Omit<RecoveryClaimEdge, 'node'> & { node: ResolversTypes['RecoveryClaim'] }>;
+  RecoveryClaimFilter: RecoveryClaimFilter;
+  RecoveryClaimStatus: RecoveryClaimStatus;
+  RecoveryLine: ResolverTypeWrapper<RecoveryLineModel>;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: ResolverTypeWrapper<Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   RegistrantRole: RegistrantRole;
@@ -3119,6 +3453,16 @@ export type ResolversTypes = ResolversObject<{
   SlaState: SlaState;
   SlaTarget: ResolverTypeWrapper<SlaTarget>;
   SubmitClaimInput: SubmitClaimInput;
+  Supplier: ResolverTypeWrapper<SupplierModel>;
+  SupplierConnection: ResolverTypeWrapper<Omit<SupplierConnection, 'edges'> & { edges: Array<ResolversTypes['SupplierEdge']> }>;
+  SupplierContract: ResolverTypeWrapper<SupplierContractModel>;
+  SupplierContractConnection: ResolverTypeWrapper<Omit<SupplierContractConnection, 'edges'> & { edges: Array<ResolversTypes['SupplierContractEdge']> }>;
+  SupplierContractEdge: ResolverTypeWrapper<Omit<SupplierContractEdge, 'node'> & { node: ResolversTypes['SupplierContract'] }>;
+  SupplierContractInput: SupplierContractInput;
+  SupplierEdge: ResolverTypeWrapper<Omit<SupplierEdge, 'node'> & { node: ResolversTypes['Supplier'] }>;
+  SupplierPayload: ResolverTypeWrapper<Omit<SupplierPayload, 'supplier'> & { supplier?: Maybe<ResolversTypes['Supplier']> }>;
+  SupplierRecoveryFigures: ResolverTypeWrapper<FinanceRowModel>;
+  SupplierRecoveryFinance: ResolverTypeWrapper<Omit<SupplierRecoveryFinance, 'months' | 'suppliers'> & { months: Array<ResolversTypes['SupplierRecoveryFigures']>, suppliers: Array<ResolversTypes['SupplierRecoveryFigures']> }>;
   SupplyChainStage: SupplyChainStage;
   TelemetryDecision: ResolverTypeWrapper<TelemetryDecision>;
   TelemetryIngestPayload: ResolverTypeWrapper<TelemetryIngestPayload>;
@@ -3128,6 +3472,7 @@ export type ResolversTypes = ResolversObject<{
   UpdateWarrantyPayload: ResolverTypeWrapper<Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversTypes['WarrantyRecord']> }>;
   UpsertProductReferencesInput: UpsertProductReferencesInput;
   UpsertProductReferencesPayload: ResolverTypeWrapper<Omit<UpsertProductReferencesPayload, 'productReferences'> & { productReferences?: Maybe<Array<ResolversTypes['ProductReference']>> }>;
+  UpsertSupplierInput: UpsertSupplierInput;
   UsageLimits: ResolverTypeWrapper<CoverageModel>;
   UsageLimitsInput: UsageLimitsInput;
   UserError: ResolverTypeWrapper<UserError>;
@@ -3260,6 +3605,8 @@ export type ResolversParentTypes = ResolversObject<{
   PublishServiceCalendarInput: PublishServiceCalendarInput;
   PublishServicePlanInput: PublishServicePlanInput;
   PublishServicePlanPayload: Omit<PublishServicePlanPayload, 'plan'> & { plan?: Maybe<ResolversParentTypes['ServicePlan']> };
+  PublishSupplierContractsInput: PublishSupplierContractsInput;
+  PublishSupplierContractsPayload: Omit<PublishSupplierContractsPayload, 'contracts'> & { contracts?: Maybe<Array<ResolversParentTypes['SupplierContract']>> };
   PublishWarrantyPolicyInput: PublishWarrantyPolicyInput;
   PublishWarrantyPolicyPayload: Omit<PublishWarrantyPolicyPayload, 'policy'> & { policy?: Maybe<ResolversParentTypes['Policy']> };
   PurchaseExtensionInput: PurchaseExtensionInput;
@@ -3275,7 +3622,14 @@ export type ResolversParentTypes = ResolversObject<{
   RecordPartShipmentInput: RecordPartShipmentInput;
   RecordReadingsInput: RecordReadingsInput;
   RecordReadingsPayload: Omit<RecordReadingsPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
+  RecordRecoveryAnswerInput: RecordRecoveryAnswerInput;
   RecordSaleDocumentInput: RecordSaleDocumentInput;
+  RecoveryAnswerPayload: Omit<RecoveryAnswerPayload, 'recoveryClaim'> & { recoveryClaim?: Maybe<ResolversParentTypes['RecoveryClaim']> };
+  RecoveryClaim: RecoveryClaimModel;
+  RecoveryClaimConnection: Omit<RecoveryClaimConnection, 'edges'> & { edges: Array<ResolversParentTypes['RecoveryClaimEdge']> };
+  RecoveryClaimEdge: Omit<RecoveryClaimEdge, 'node'> & { node: ResolversParentTypes['RecoveryClaim'] };
+  RecoveryClaimFilter: RecoveryClaimFilter;
+  RecoveryLine: RecoveryLineModel;
   RegisterWarrantyInput: RegisterWarrantyInput;
   RegisterWarrantyPayload: Omit<RegisterWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   ReinstateWarrantyInput: ReinstateWarrantyInput;
@@ -3309,6 +3663,16 @@ export type ResolversParentTypes = ResolversObject<{
   SiteInput: SiteInput;
   SlaTarget: SlaTarget;
   SubmitClaimInput: SubmitClaimInput;
+  Supplier: SupplierModel;
+  SupplierConnection: Omit<SupplierConnection, 'edges'> & { edges: Array<ResolversParentTypes['SupplierEdge']> };
+  SupplierContract: SupplierContractModel;
+  SupplierContractConnection: Omit<SupplierContractConnection, 'edges'> & { edges: Array<ResolversParentTypes['SupplierContractEdge']> };
+  SupplierContractEdge: Omit<SupplierContractEdge, 'node'> & { node: ResolversParentTypes['SupplierContract'] };
+  SupplierContractInput: SupplierContractInput;
+  SupplierEdge: Omit<SupplierEdge, 'node'> & { node: ResolversParentTypes['Supplier'] };
+  SupplierPayload: Omit<SupplierPayload, 'supplier'> & { supplier?: Maybe<ResolversParentTypes['Supplier']> };
+  SupplierRecoveryFigures: FinanceRowModel;
+  SupplierRecoveryFinance: Omit<SupplierRecoveryFinance, 'months' | 'suppliers'> & { months: Array<ResolversParentTypes['SupplierRecoveryFigures']>, suppliers: Array<ResolversParentTypes['SupplierRecoveryFigures']> };
   TelemetryDecision: TelemetryDecision;
   TelemetryIngestPayload: TelemetryIngestPayload;
   UnitAtRisk: Omit<UnitAtRisk, 'release' | 'warranty'> & { release: ResolversParentTypes['FirmwareRelease'], warranty: ResolversParentTypes['WarrantyRecord'] };
@@ -3317,6 +3681,7 @@ export type ResolversParentTypes = ResolversObject<{
   UpdateWarrantyPayload: Omit<UpdateWarrantyPayload, 'warranty'> & { warranty?: Maybe<ResolversParentTypes['WarrantyRecord']> };
   UpsertProductReferencesInput: UpsertProductReferencesInput;
   UpsertProductReferencesPayload: Omit<UpsertProductReferencesPayload, 'productReferences'> & { productReferences?: Maybe<Array<ResolversParentTypes['ProductReference']>> };
+  UpsertSupplierInput: UpsertSupplierInput;
   UsageLimits: CoverageModel;
   UsageLimitsInput: UsageLimitsInput;
   UserError: UserError;
@@ -3786,6 +4151,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   publishLabourRate?: Resolver<ResolversTypes['LabourRatePayload'], ParentType, ContextType, RequireFields<MutationPublishLabourRateArgs, 'input'>>;
   publishServiceCalendar?: Resolver<ResolversTypes['ServiceCalendarPayload'], ParentType, ContextType, RequireFields<MutationPublishServiceCalendarArgs, 'input'>>;
   publishServicePlan?: Resolver<ResolversTypes['PublishServicePlanPayload'], ParentType, ContextType, RequireFields<MutationPublishServicePlanArgs, 'input'>>;
+  publishSupplierContracts?: Resolver<ResolversTypes['PublishSupplierContractsPayload'], ParentType, ContextType, RequireFields<MutationPublishSupplierContractsArgs, 'input'>>;
   publishWarrantyPolicy?: Resolver<ResolversTypes['PublishWarrantyPolicyPayload'], ParentType, ContextType, RequireFields<MutationPublishWarrantyPolicyArgs, 'input'>>;
   purchaseExtension?: Resolver<ResolversTypes['PurchaseExtensionPayload'], ParentType, ContextType, RequireFields<MutationPurchaseExtensionArgs, 'input'>>;
   recordExceptionDecision?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationRecordExceptionDecisionArgs, 'input'>>;
@@ -3795,6 +4161,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   recordPartReceipt?: Resolver<ResolversTypes['PartReturnPayload'], ParentType, ContextType, RequireFields<MutationRecordPartReceiptArgs, 'input'>>;
   recordPartShipment?: Resolver<ResolversTypes['PartReturnPayload'], ParentType, ContextType, RequireFields<MutationRecordPartShipmentArgs, 'input'>>;
   recordReadings?: Resolver<ResolversTypes['RecordReadingsPayload'], ParentType, ContextType, RequireFields<MutationRecordReadingsArgs, 'input'>>;
+  recordRecoveryAnswer?: Resolver<ResolversTypes['RecoveryAnswerPayload'], ParentType, ContextType, RequireFields<MutationRecordRecoveryAnswerArgs, 'input'>>;
   recordSaleDocument?: Resolver<ResolversTypes['SaleDocumentPayload'], ParentType, ContextType, RequireFields<MutationRecordSaleDocumentArgs, 'input'>>;
   registerWarranty?: Resolver<ResolversTypes['RegisterWarrantyPayload'], ParentType, ContextType, RequireFields<MutationRegisterWarrantyArgs, 'input'>>;
   reinstateWarranty?: Resolver<ResolversTypes['ReinstateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationReinstateWarrantyArgs, 'input'>>;
@@ -3809,6 +4176,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   submitClaim?: Resolver<ResolversTypes['ClaimPayload'], ParentType, ContextType, RequireFields<MutationSubmitClaimArgs, 'input'>>;
   updateWarranty?: Resolver<ResolversTypes['UpdateWarrantyPayload'], ParentType, ContextType, RequireFields<MutationUpdateWarrantyArgs, 'input'>>;
   upsertProductReferences?: Resolver<ResolversTypes['UpsertProductReferencesPayload'], ParentType, ContextType, RequireFields<MutationUpsertProductReferencesArgs, 'input'>>;
+  upsertSupplier?: Resolver<ResolversTypes['SupplierPayload'], ParentType, ContextType, RequireFields<MutationUpsertSupplierArgs, 'input'>>;
   voidWarranty?: Resolver<ResolversTypes['VoidWarrantyPayload'], ParentType, ContextType, RequireFields<MutationVoidWarrantyArgs, 'input'>>;
 }>;
 
@@ -4046,6 +4414,14 @@ export type PublishServicePlanPayloadResolvers<ContextType = RequestContext, Par
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type PublishSupplierContractsPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishSupplierContractsPayload'] = ResolversParentTypes['PublishSupplierContractsPayload']> = ResolversObject<{
+  contracts?: Resolver<Maybe<Array<ResolversTypes['SupplierContract']>>, ParentType, ContextType>;
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type PublishWarrantyPolicyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishWarrantyPolicyPayload'] = ResolversParentTypes['PublishWarrantyPolicyPayload']> = ResolversObject<{
   policy?: Resolver<Maybe<ResolversTypes['Policy']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -4075,10 +4451,15 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   partReturn?: Resolver<Maybe<ResolversTypes['PartReturn']>, ParentType, ContextType, RequireFields<QueryPartReturnArgs, 'rmaNumber'>>;
   partReturnRules?: Resolver<ResolversTypes['PartReturnRuleConnection'], ParentType, ContextType, RequireFields<QueryPartReturnRulesArgs, 'first'>>;
   productReferences?: Resolver<ResolversTypes['ProductReferenceConnection'], ParentType, ContextType, RequireFields<QueryProductReferencesArgs, 'first'>>;
+  recoveryClaim?: Resolver<Maybe<ResolversTypes['RecoveryClaim']>, ParentType, ContextType, RequireFields<QueryRecoveryClaimArgs, 'id'>>;
+  recoveryClaims?: Resolver<ResolversTypes['RecoveryClaimConnection'], ParentType, ContextType, RequireFields<QueryRecoveryClaimsArgs, 'first'>>;
   serviceCalendarInForce?: Resolver<Maybe<ResolversTypes['ServiceCalendar']>, ParentType, ContextType, Partial<QueryServiceCalendarInForceArgs>>;
   serviceCalendars?: Resolver<ResolversTypes['ServiceCalendarConnection'], ParentType, ContextType, RequireFields<QueryServiceCalendarsArgs, 'first'>>;
   serviceItems?: Resolver<Maybe<ResolversTypes['ServiceItems']>, ParentType, ContextType, RequireFields<QueryServiceItemsArgs, 'ignoreBrokerStock' | 'serialNumber'>>;
   servicePlans?: Resolver<Array<ResolversTypes['ServicePlan']>, ParentType, ContextType, Partial<QueryServicePlansArgs>>;
+  supplierContracts?: Resolver<ResolversTypes['SupplierContractConnection'], ParentType, ContextType, RequireFields<QuerySupplierContractsArgs, 'first'>>;
+  supplierRecoveryFinance?: Resolver<ResolversTypes['SupplierRecoveryFinance'], ParentType, ContextType, Partial<QuerySupplierRecoveryFinanceArgs>>;
+  suppliers?: Resolver<ResolversTypes['SupplierConnection'], ParentType, ContextType, RequireFields<QuerySuppliersArgs, 'first'>>;
   unitsAtRisk?: Resolver<Array<ResolversTypes['UnitAtRisk']>, ParentType, ContextType, RequireFields<QueryUnitsAtRiskArgs, 'first' | 'withinDays'>>;
   warranties?: Resolver<ResolversTypes['WarrantyRecordConnection'], ParentType, ContextType, RequireFields<QueryWarrantiesArgs, 'first'>>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType, RequireFields<QueryWarrantyArgs, 'serialNumber'>>;
@@ -4097,6 +4478,61 @@ export type ReadingsResolvers<ContextType = RequestContext, ParentType extends R
 export type RecordReadingsPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecordReadingsPayload'] = ResolversParentTypes['RecordReadingsPayload']> = ResolversObject<{
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   warranty?: Resolver<Maybe<ResolversTypes['WarrantyRecord']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type RecoveryAnswerPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecoveryAnswerPayload'] = ResolversParentTypes['RecoveryAnswerPayload']> = ResolversObject<{
+  changed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  recoveryClaim?: Resolver<Maybe<ResolversTypes['RecoveryClaim']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type RecoveryClaimResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecoveryClaim'] = ResolversParentTypes['RecoveryClaim']> = ResolversObject<{
+  accepted?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  claimClosedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  claimId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  claimed?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['RecoveryLine']>, ParentType, ContextType>;
+  paid?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  repairDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RecoveryClaimStatus'], ParentType, ContextType>;
+  supplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType>;
+  supplierReference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  warrantyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type RecoveryClaimConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecoveryClaimConnection'] = ResolversParentTypes['RecoveryClaimConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['RecoveryClaimEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type RecoveryClaimEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecoveryClaimEdge'] = ResolversParentTypes['RecoveryClaimEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['RecoveryClaim'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type RecoveryLineResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecoveryLine'] = ResolversParentTypes['RecoveryLine']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  capped?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  claimLineId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  contractId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  labourAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  labourBase?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  partAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  partBase?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  partNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  withdrawnAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  withdrawnReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -4276,6 +4712,84 @@ export type SlaTargetResolvers<ContextType = RequestContext, ParentType extends 
   metAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   serviceHoursLeft?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['SlaState'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Supplier'] = ResolversParentTypes['Supplier']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  endpointUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secretRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupplierConnection'] = ResolversParentTypes['SupplierConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['SupplierEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierContractResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupplierContract'] = ResolversParentTypes['SupplierContract']> = ResolversObject<{
+  capPerClaim?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  component?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  labourSharePct?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  partNumbers?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  productFamily?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recoverySharePct?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  supplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType>;
+  validFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  validTo?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  windowMonths?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierContractConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupplierContractConnection'] = ResolversParentTypes['SupplierContractConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['SupplierContractEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierContractEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupplierContractEdge'] = ResolversParentTypes['SupplierContractEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['SupplierContract'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupplierEdge'] = ResolversParentTypes['SupplierEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupplierPayload'] = ResolversParentTypes['SupplierPayload']> = ResolversObject<{
+  supplier?: Resolver<Maybe<ResolversTypes['Supplier']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierRecoveryFiguresResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupplierRecoveryFigures'] = ResolversParentTypes['SupplierRecoveryFigures']> = ResolversObject<{
+  accepted?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  claimed?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  month?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  paid?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  recoveryRate?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  supplierCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  supplierName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  warrantyPaid?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierRecoveryFinanceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SupplierRecoveryFinance'] = ResolversParentTypes['SupplierRecoveryFinance']> = ResolversObject<{
+  months?: Resolver<Array<ResolversTypes['SupplierRecoveryFigures']>, ParentType, ContextType>;
+  suppliers?: Resolver<Array<ResolversTypes['SupplierRecoveryFigures']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -4536,11 +5050,17 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   PublishCampaignPayload?: PublishCampaignPayloadResolvers<ContextType>;
   PublishLabourOperationsPayload?: PublishLabourOperationsPayloadResolvers<ContextType>;
   PublishServicePlanPayload?: PublishServicePlanPayloadResolvers<ContextType>;
+  PublishSupplierContractsPayload?: PublishSupplierContractsPayloadResolvers<ContextType>;
   PublishWarrantyPolicyPayload?: PublishWarrantyPolicyPayloadResolvers<ContextType>;
   PurchaseExtensionPayload?: PurchaseExtensionPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Readings?: ReadingsResolvers<ContextType>;
   RecordReadingsPayload?: RecordReadingsPayloadResolvers<ContextType>;
+  RecoveryAnswerPayload?: RecoveryAnswerPayloadResolvers<ContextType>;
+  RecoveryClaim?: RecoveryClaimResolvers<ContextType>;
+  RecoveryClaimConnection?: RecoveryClaimConnectionResolvers<ContextType>;
+  RecoveryClaimEdge?: RecoveryClaimEdgeResolvers<ContextType>;
+  RecoveryLine?: RecoveryLineResolvers<ContextType>;
   RegisterWarrantyPayload?: RegisterWarrantyPayloadResolvers<ContextType>;
   ReinstateWarrantyPayload?: ReinstateWarrantyPayloadResolvers<ContextType>;
   ReportedFirmware?: ReportedFirmwareResolvers<ContextType>;
@@ -4561,6 +5081,15 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ShiftFreeServiceDatePayload?: ShiftFreeServiceDatePayloadResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;
   SlaTarget?: SlaTargetResolvers<ContextType>;
+  Supplier?: SupplierResolvers<ContextType>;
+  SupplierConnection?: SupplierConnectionResolvers<ContextType>;
+  SupplierContract?: SupplierContractResolvers<ContextType>;
+  SupplierContractConnection?: SupplierContractConnectionResolvers<ContextType>;
+  SupplierContractEdge?: SupplierContractEdgeResolvers<ContextType>;
+  SupplierEdge?: SupplierEdgeResolvers<ContextType>;
+  SupplierPayload?: SupplierPayloadResolvers<ContextType>;
+  SupplierRecoveryFigures?: SupplierRecoveryFiguresResolvers<ContextType>;
+  SupplierRecoveryFinance?: SupplierRecoveryFinanceResolvers<ContextType>;
   TelemetryDecision?: TelemetryDecisionResolvers<ContextType>;
   TelemetryIngestPayload?: TelemetryIngestPayloadResolvers<ContextType>;
   UnitAtRisk?: UnitAtRiskResolvers<ContextType>;

@@ -3,11 +3,23 @@ import { logger } from '../common/logger';
 import { DELIVERY_HEADER, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../common/signing';
 import { judgeAttempt, type AttemptResult, type Outcome, type RetryPolicy } from './delivery-rules';
 
-export type Destination = 'CSP' | 'OA';
+export type Destination = 'CSP' | 'OA' | 'SUPPLIER';
+
+/** Where one message goes and what it is signed with, or why it waits (no endpoint, no secret yet). */
+export type Target = { url: string; secret: string } | { wait: string };
+
+/**
+ * The receivers of a destination with many (SUPPLIER: one endpoint per supplier), looked up when their messages are
+ * sent, for a round's messages at once; keyed `<orgId>/<recipient>`. Given at composition, so the outbox knows no
+ * module's tables.
+ */
+export type RecipientTargets = (messages: ReadonlyArray<{ orgId: string; recipient: string }>) => Promise<Map<string, Target>>;
 
 export interface DispatcherOptions {
   /** Where each destination's messages go and the secret they are signed with; a destination without one waits. */
-  destinations: Partial<Record<Destination, { url: string; secret: string }>>;
+  destinations: Partial<Record<'CSP' | 'OA', { url: string; secret: string }>>;
+  /** The suppliers' endpoints (recovery/): without it, SUPPLIER messages wait. */
+  suppliers?: RecipientTargets;
   retry: RetryPolicy;
   /** One attempt's budget, answer body included; past it the attempt counts as failed. */
   timeoutMs: number;
@@ -25,6 +37,7 @@ interface DueMessage {
   id: string;
   org_id: string;
   destination: Destination;
+  recipient: string | null;
   topic: string;
   aggregate_id: string;
   payload: unknown;
@@ -40,7 +53,7 @@ interface DueMessage {
  * deliver one message at the same time, and the message behind a locked head is not due either.
  */
 const TAKE_DUE = `
-  SELECT m.id, m.org_id, m.destination, m.topic, m.aggregate_id, m.payload, m.delivery_id, m.attempts, m.created_at
+  SELECT m.id, m.org_id, m.destination, m.recipient, m.topic, m.aggregate_id, m.payload, m.delivery_id, m.attempts, m.created_at
   FROM outbox_message m
   WHERE m.delivered_at IS NULL AND m.parked_at IS NULL AND m.next_attempt_at <= now() AND m.destination = ANY($1::text[])
     AND NOT EXISTS (
@@ -50,15 +63,20 @@ const TAKE_DUE = `
   LIMIT $2
   FOR UPDATE OF m SKIP LOCKED`;
 
+/** The destinations (of those asked) with at least one message due now: the poller's one statement. */
+const DUE_DESTINATIONS = `
+  SELECT d AS destination FROM unnest($1::text[]) AS d
+  WHERE EXISTS (SELECT 1 FROM outbox_message m WHERE m.destination = d AND m.delivered_at IS NULL AND m.parked_at IS NULL AND m.next_attempt_at <= now())`;
+
 /** Every attempt's outcome in one statement. */
 const RECORD = `
   UPDATE outbox_message m SET
-    attempts = m.attempts + 1,
-    last_attempt_at = now(),
+    attempts = m.attempts + CASE WHEN o.kind = 'WAIT' THEN 0 ELSE 1 END,
+    last_attempt_at = CASE WHEN o.kind = 'WAIT' THEN m.last_attempt_at ELSE now() END,
     delivered_at = CASE WHEN o.kind = 'DELIVERED' THEN now() END,
     parked_at = CASE WHEN o.kind = 'PARKED' THEN now() END,
     last_error = coalesce(o.error, m.last_error),
-    next_attempt_at = CASE WHEN o.kind = 'RETRY' THEN now() + o.delay_ms * interval '1 millisecond' ELSE m.next_attempt_at END
+    next_attempt_at = CASE WHEN o.kind IN ('RETRY', 'WAIT') THEN now() + o.delay_ms * interval '1 millisecond' ELSE m.next_attempt_at END
   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS o(id, kind, error, delay_ms)
   WHERE m.id = o.id`;
 
@@ -71,13 +89,25 @@ const RECORD = `
 export class OutboxDispatcher {
   private stopping = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly wakes = new Set<() => void>();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly options: DispatcherOptions,
   ) {}
 
+  /** The destinations this dispatcher delivers: those with a URL, and SUPPLIER when it can look up the suppliers' endpoints. */
+  private enabled(): Destination[] {
+    const fixed = (['CSP', 'OA'] as const).filter((d) => this.options.destinations[d]);
+    return this.options.suppliers ? [...fixed, 'SUPPLIER'] : fixed;
+  }
+
+  /**
+   * One lane per destination, each with rounds of its own: a receiver that fails or hangs (a supplier's) slows its
+   * own lane only, never CSP's or OA's messages. One poller asks which destinations have a message due (one cheap
+   * statement, no transaction) and starts a lane for each that is not running; a lane runs rounds for as long as they
+   * take messages, then stops until the poller starts it again.
+   */
   start(): void {
     if (this.loop) return;
     const waiting = (['CSP', 'OA'] as const).filter((d) => !this.options.destinations[d]);
@@ -85,45 +115,62 @@ export class OutboxDispatcher {
     this.loop = this.run();
   }
 
-  /** Finishes the round in progress (its attempts are bounded by the timeout), then stops. */
+  /** Finishes the rounds in progress (their attempts are bounded by the timeout), then stops. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    for (const wake of this.wakes) wake();
     await this.loop;
     this.loop = null;
   }
 
   private async run(): Promise<void> {
+    const lanes = new Map<Destination, Promise<void>>();
     let failures = 0;
     while (!this.stopping) {
-      let taken = 0;
       try {
-        taken = await this.dispatchOnce();
+        const due: Array<{ destination: Destination }> = await this.dataSource.query(DUE_DESTINATIONS, [this.enabled().filter((d) => !lanes.has(d))]);
         failures = 0;
+        for (const { destination } of due) {
+          lanes.set(destination, this.lane(destination).finally(() => lanes.delete(destination)));
+        }
       } catch (error) {
         failures += 1;
         // Once per run of failures (a database outage would otherwise log every poll).
         if (failures === 1) logger.warn('outbox: a dispatch round failed; retrying', { message: (error as Error).message });
       }
-      if (taken === 0 && !this.stopping) await this.sleep(this.options.pollMs * Math.min(failures + 1, 10));
+      if (!this.stopping) await this.sleep(this.options.pollMs * Math.min(failures + 1, 10));
+    }
+    await Promise.all(lanes.values());
+  }
+
+  /** A destination's rounds, one after another, while they take messages. */
+  private async lane(destination: Destination): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if ((await this.dispatchOnce([destination])) === 0) return;
+      } catch (error) {
+        logger.warn('outbox: a dispatch round failed; retrying', { destination, message: (error as Error).message });
+        return;
+      }
     }
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakes.delete(done);
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       timer.unref?.();
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
+      this.wakes.add(done);
     });
   }
 
-  /** One round: answers how many messages it took (0 when none were due). */
-  async dispatchOnce(): Promise<number> {
-    const destinations = (Object.keys(this.options.destinations) as Destination[]).filter((d) => this.options.destinations[d]);
+  /** One round of `lane` (every enabled destination unless told): answers how many messages it took (0 when none were due). */
+  async dispatchOnce(lane?: Destination[]): Promise<number> {
+    const destinations = (lane ?? this.enabled()).filter((d) => this.enabled().includes(d));
     if (destinations.length === 0) return 0;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -134,12 +181,13 @@ export class OutboxDispatcher {
         await runner.commitTransaction();
         return 0;
       }
-      const outcomes = await Promise.all(due.map((message) => this.attempt(message)));
+      const targets = await this.targetsOf(due);
+      const outcomes = await Promise.all(due.map((message) => this.attempt(message, targets.get(message.id)!)));
       await runner.query(RECORD, [
         due.map((m) => m.id),
         outcomes.map((o) => o.kind),
         outcomes.map((o) => ('error' in o ? o.error.slice(0, 2000) : null)),
-        outcomes.map((o) => (o.kind === 'RETRY' ? o.delayMs : null)),
+        outcomes.map((o) => (o.kind === 'RETRY' || o.kind === 'WAIT' ? o.delayMs : null)),
       ]);
       await runner.commitTransaction();
       for (const [i, outcome] of outcomes.entries()) {
@@ -154,16 +202,29 @@ export class OutboxDispatcher {
     }
   }
 
-  private async attempt(message: DueMessage): Promise<Outcome> {
+  /** Each due message's target: its destination's, or its recipient's (a supplier's endpoint, looked up for the round at once). */
+  private async targetsOf(due: DueMessage[]): Promise<Map<string, Target>> {
+    const targets = new Map<string, Target>();
+    const many = due.filter((m) => m.destination === 'SUPPLIER');
+    const found = many.length && this.options.suppliers ? await this.options.suppliers(many.map((m) => ({ orgId: m.org_id, recipient: m.recipient ?? '' }))) : new Map<string, Target>();
+    for (const m of due) {
+      if (m.destination === 'SUPPLIER') targets.set(m.id, found.get(`${m.org_id}/${m.recipient}`) ?? { wait: `no supplier ${m.recipient} in ${m.org_id}` });
+      else targets.set(m.id, this.options.destinations[m.destination]!);
+    }
+    return targets;
+  }
+
+  private async attempt(message: DueMessage, target: Target): Promise<Outcome | { kind: 'WAIT'; delayMs: number; error: string }> {
+    // A receiver not set up yet (no endpoint, no secret): the message waits without spending an attempt.
+    if ('wait' in target) return { kind: 'WAIT', delayMs: this.options.retry.maxDelayMs, error: `waiting: ${target.wait}` };
     const started = process.hrtime.bigint();
-    const result = await this.post(message);
+    const result = await this.post(message, target);
     const outcome = judgeAttempt(result, message.attempts, this.options.retry, (this.options.random ?? Math.random)());
     this.options.onAttempt?.(message.destination, outcome.kind, Number(process.hrtime.bigint() - started) / 1e9);
     return outcome;
   }
 
-  private async post(message: DueMessage): Promise<AttemptResult> {
-    const target = this.options.destinations[message.destination]!;
+  private async post(message: DueMessage, target: { url: string; secret: string }): Promise<AttemptResult> {
     const body = JSON.stringify({
       deliveryId: message.delivery_id,
       messageId: message.id,

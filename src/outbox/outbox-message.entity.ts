@@ -1,7 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, Generated, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * A message to another system (Sofar CSP, Landray OA), written in the same transaction as the change it reports,
+ * A message to another system (Sofar CSP, Landray OA, a supplier), written in the same transaction as the change it reports,
  * so that a change is never without its message nor a message without its change. The dispatcher (dispatcher.ts)
  * delivers them in order of `id` per aggregate and destination, retries with backoff, and parks what it cannot
  * deliver; until delivered they wait here.
@@ -10,7 +10,8 @@ import { Check, Column, CreateDateColumn, Entity, Generated, Index, PrimaryGener
 @Index('ix_outbox_due', ['nextAttemptAt', 'id'], { where: '"delivered_at" IS NULL AND "parked_at" IS NULL' })
 @Index('ix_outbox_parked', ['orgId', 'parkedAt'], { where: '"parked_at" IS NOT NULL AND "delivered_at" IS NULL' })
 @Index('ix_outbox_aggregate', ['aggregateId', 'id'])
-@Check('ck_outbox_destination', `"destination" IN ('CSP', 'OA')`)
+@Check('ck_outbox_destination', `"destination" IN ('CSP', 'OA', 'SUPPLIER')`)
+@Check('ck_outbox_recipient', `("destination" = 'SUPPLIER') = ("recipient" IS NOT NULL)`)
 export class OutboxMessage {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;
@@ -20,6 +21,13 @@ export class OutboxMessage {
 
   @Column({ type: 'text' })
   destination: string;
+
+  /**
+   * Which one of the destination's receivers: the supplier's id for a SUPPLIER message (each supplier has its own
+   * endpoint, read when the message is sent); null for CSP and OA, which have one each.
+   */
+  @Column({ type: 'uuid', nullable: true })
+  recipient: string | null;
 
   /** What happened, e.g. `claim.status_changed`, `claim.exception_requested`. */
   @Column({ type: 'text' })

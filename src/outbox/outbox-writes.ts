@@ -11,12 +11,12 @@ export function messagesStep(messages: readonly Partial<OutboxMessage>[], name =
   if (messages.length === 0) return null;
   const rows = messages.map((m) => {
     if (!m.orgId || !m.destination || !m.topic || !m.aggregateId || !m.payload) throw new Error(`outbox message without ${['orgId', 'destination', 'topic', 'aggregateId', 'payload'].filter((k) => !(m as any)[k]).join(', ')}`);
-    return { org_id: m.orgId, destination: m.destination, topic: m.topic, aggregate_id: m.aggregateId, payload: m.payload };
+    return { org_id: m.orgId, destination: m.destination, recipient: m.recipient ?? null, topic: m.topic, aggregate_id: m.aggregateId, payload: m.payload };
   });
-  const sql = `INSERT INTO outbox_message (org_id, destination, topic, aggregate_id, payload)
-    SELECT m.org_id, m.destination, m.topic, m.aggregate_id, m.payload
-    FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (org_id text, destination text, topic text, aggregate_id uuid, payload jsonb))
-      WITH ORDINALITY AS m(org_id, destination, topic, aggregate_id, payload, n)
+  const sql = `INSERT INTO outbox_message (org_id, destination, recipient, topic, aggregate_id, payload)
+    SELECT m.org_id, m.destination, m.recipient, m.topic, m.aggregate_id, m.payload
+    FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (org_id text, destination text, recipient uuid, topic text, aggregate_id uuid, payload jsonb))
+      WITH ORDINALITY AS m(org_id, destination, recipient, topic, aggregate_id, payload, n)
     ORDER BY m.n
     RETURNING id`;
   return { ctes: [[name, sql]], params: [JSON.stringify(rows)] };

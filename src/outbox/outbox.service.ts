@@ -41,18 +41,23 @@ export class OutboxService {
   async retry(actor: Actor, id: string): Promise<OutboxMessage> {
     assertRole(actor, ['WARRANTY_ADMIN'], 'retry an outbox message');
     if (!isBigintId(id)) throw new DomainError('BAD_USER_INPUT', 'not an outbox message id', ['input', 'id']);
-    const repository = this.dataSource.getRepository(OutboxMessage);
-    const [rows] = await this.dataSource.query(
-      `UPDATE outbox_message SET parked_at = NULL, attempts = 0, next_attempt_at = now()
-       WHERE id = $1 AND org_id = $2 AND parked_at IS NOT NULL AND delivered_at IS NULL RETURNING id`,
-      [id, actor.orgId],
-    );
-    if (rows.length === 0) {
-      const existing = await repository.findOneBy({ id, orgId: actor.orgId });
-      if (!existing) throw new DomainError('NOT_FOUND', `no outbox message ${id} in this organisation`, ['input', 'id']);
-      throw new DomainError('INVALID_TRANSITION', `outbox message ${id} is ${outboxStatusOf(existing)}, not PARKED`, ['input', 'id']);
-    }
+    // One transaction, the row locked from the update to the read: a dispatcher skips locked rows, so the answer is
+    // the message as the retry left it, never as a round that took it meanwhile.
+    const message = await this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(OutboxMessage);
+      const [rows] = await manager.query(
+        `UPDATE outbox_message SET parked_at = NULL, attempts = 0, next_attempt_at = now()
+         WHERE id = $1 AND org_id = $2 AND parked_at IS NOT NULL AND delivered_at IS NULL RETURNING id`,
+        [id, actor.orgId],
+      );
+      if (rows.length === 0) {
+        const existing = await repository.findOneBy({ id, orgId: actor.orgId });
+        if (!existing) throw new DomainError('NOT_FOUND', `no outbox message ${id} in this organisation`, ['input', 'id']);
+        throw new DomainError('INVALID_TRANSITION', `outbox message ${id} is ${outboxStatusOf(existing)}, not PARKED`, ['input', 'id']);
+      }
+      return repository.findOneByOrFail({ id, orgId: actor.orgId });
+    });
     logger.info('outbox: parked message sent again', { id, by: actor.id });
-    return repository.findOneByOrFail({ id, orgId: actor.orgId });
+    return message;
   }
 }

@@ -45,6 +45,12 @@ export interface PartReturnRuleView {
   updatedAt: Date;
 }
 
+/**
+ * What another module does when lines are charged back (rule 20: supplier recovery withdraws their recovery), in the
+ * charge-back's transaction; given at composition (services.ts), so returns imports none of them.
+ */
+export type LinesChargedBackHook = (manager: EntityManager, lines: ReadonlyArray<{ orgId: string; claimId: string; lineId: string; reason: string }>, actorId: string) => Promise<void>;
+
 /** Who records a return's steps: the warehouse, a sending system (SERVICE), or an administrator keying one in. */
 export const RETURN_RECORDERS: readonly Role[] = ['WAREHOUSE', 'SERVICE', 'WARRANTY_ADMIN'];
 /** Who reads the returns expected. */
@@ -71,11 +77,26 @@ function text(value: string | null | undefined, field: string, required: boolean
  * same transaction), and the warehouse's list of returns expected.
  */
 export class ReturnsService {
+  private readonly chargedBackHooks: LinesChargedBackHook[] = [];
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly clock: Clock = () => new Date(),
   ) {}
+
+  /** Adds a hook every charge-back runs in its transaction (set at composition). */
+  whenChargedBack(hook: LinesChargedBackHook): void {
+    this.chargedBackHooks.push(hook);
+  }
+
+  /** Claims' charge-back, then the hooks on the lines it charged back now. */
+  private async chargeBack(manager: EntityManager, items: LineChargeBack[], actorId: string, now: Date): Promise<void> {
+    const charged = new Set(await chargeBackLines(manager, this.audit, items, actorId, now));
+    const lines = items.filter((i) => charged.has(i.lineId)).map((i) => ({ orgId: i.orgId, claimId: i.claimId, lineId: i.lineId, reason: i.reason }));
+    if (lines.length === 0) return;
+    for (const hook of this.chargedBackHooks) await hook(manager, lines, actorId);
+  }
 
   /** The claims' onApproved hook: a step of the approval's own statement (returns-sql.ts, AUTHORISE_RETURNS). */
   readonly authoriseReturns: ClaimApprovedHook = (claim, actorId, known) => {
@@ -213,7 +234,7 @@ export class ReturnsService {
         },
       ]);
       if (chargeBack && !current.chargedBackAt) {
-        await chargeBackLines(manager, this.audit, [lineChargeBack(current, chargeBack)], actor.id, now);
+        await this.chargeBack(manager, [lineChargeBack(current, chargeBack)], actor.id, now);
       }
       return { partReturn: updated, changed: true };
     };
@@ -235,7 +256,7 @@ export class ReturnsService {
         const items = marked.map((r) =>
           lineChargeBack({ orgId: r.org_id, claimId: r.claim_id, claimLineId: r.claim_line_id, rmaNumber: r.rma_number, partNumber: r.part_number, windowDays: r.window_days, id: r.id }, 'NOT_RECEIVED'),
         );
-        await chargeBackLines(manager, this.audit, items, actorId, now);
+        await this.chargeBack(manager, items, actorId, now);
         return marked;
       });
       charged.push(...rows.map((r) => ({ orgId: r.org_id as string, rmaNumber: r.rma_number as string, claimId: r.claim_id as string })));

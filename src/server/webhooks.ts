@@ -23,7 +23,8 @@ import type { WebhookConfig } from '../config';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, startSignatureCheck, TIMESTAMP_HEADER } from '../common/signing';
 import type { Services } from '../services';
 import {
-  checkTimestamp, malformed, MAX_NDJSON_LINE_CHARS, readCaseLink, readEnvelope, readExceptionDecision, readPartReturnStep, readSkuChanges, readTelemetryLine,
+  checkTimestamp, malformed, MAX_NDJSON_LINE_CHARS, readCaseLink, readEnvelope, readExceptionDecision, readPartReturnStep,
+  readRecoveryAnswer, readSkuChanges, readTelemetryLine,
   statusOfDomainCode, WebhookRefusal, type TelemetryLine, type WebhookResult, type WebhookSource,
 } from '../webhooks/webhook-rules';
 import type { Delivery, Receipt } from '../webhooks/webhooks.service';
@@ -165,7 +166,7 @@ interface Sender {
   noteDelivery(envelope: Pick<Delivery, 'deliveryId' | 'orgId'>): void;
 }
 
-/** OA's decision, CSP's case, Products' SKU changes or the warehouse's return steps: the whole (small) body, its signature checked before it is parsed. */
+/** OA's decision, CSP's case, Products' SKU changes, the warehouse's return steps or a supplier's answer: the whole (small) body, its signature checked before it is parsed. */
 async function receiveJson(request: IncomingMessage, authentication: Authentication, sender: Sender, options: WebhookHandlerOptions): Promise<Receipt<unknown>> {
   const raw = await readBodyBytes(request, options.signal);
   if (authentication.kind === 'signature') {
@@ -185,6 +186,7 @@ async function receiveJson(request: IncomingMessage, authentication: Authenticat
   if (sender.source === 'OA') return options.services.webhooks.exceptionDecision(delivery, readExceptionDecision(fields));
   if (sender.source === 'CSP') return options.services.webhooks.caseLink(delivery, readCaseLink(fields));
   if (sender.source === 'WAREHOUSE') return options.services.webhooks.partReturnStep(delivery, readPartReturnStep(fields));
+  if (sender.source === 'SUPPLIER') return options.services.webhooks.recoveryAnswer(delivery, readRecoveryAnswer(fields));
   return options.services.webhooks.skuChanges(delivery, readSkuChanges(fields));
 }
 

@@ -7,7 +7,7 @@ import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
  * another's.
  */
 @Entity({ name: 'webhook_receipt' })
-@Check('ck_webhook_receipt_source', `"source" IN ('OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE')`)
+@Check('ck_webhook_receipt_source', `"source" IN ('OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE', 'SUPPLIER')`)
 export class WebhookReceipt {
   @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;

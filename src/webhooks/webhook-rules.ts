@@ -8,7 +8,7 @@ import { isCalendarDate } from '../common/calendar';
 import type { ProductReferenceInput } from '../products/product-reference-input';
 import { isComponentName, parseVersion } from '../telemetry/firmware-rules';
 
-export const WEBHOOK_SOURCES = ['OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE'] as const;
+export const WEBHOOK_SOURCES = ['OA', 'CLOUD', 'PRODUCTS', 'CSP', 'WAREHOUSE', 'SUPPLIER'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 
 /** The webhook endpoints: what each takes and from whom. */
@@ -18,6 +18,7 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, { source: WebhookSource; bo
   '/webhooks/cloud/telemetry': { source: 'CLOUD', body: 'ndjson' },
   '/webhooks/csp/cases': { source: 'CSP', body: 'json' },
   '/webhooks/warehouse/part-returns': { source: 'WAREHOUSE', body: 'json' },
+  '/webhooks/suppliers/recovery-answers': { source: 'SUPPLIER', body: 'json' },
 };
 
 /**
@@ -200,6 +201,31 @@ export function readPartReturnStep(body: Record<string, unknown>): PartReturnSte
     return { rmaNumber, step, outcome, note: optional(note, 'note', 4000) };
   }
   throw malformed('step must be SHIPMENT, RECEIPT or INSPECTION', ['step']);
+}
+
+/** A supplier's answer on a recovery claim (rule 20): the same facts as `recordRecoveryAnswer`, and the supplier that answers. */
+export interface RecoveryAnswerWebhookInput {
+  recoveryClaimId: string;
+  supplierCode: string;
+  action: 'SUBMIT' | 'ACCEPT' | 'REJECT' | 'PAY' | 'WRITE_OFF';
+  amount: string | null;
+  reference: string | null;
+  reason: string | null;
+}
+
+/** `{ recoveryClaimId, supplierCode, action: SUBMIT | ACCEPT | REJECT | PAY | WRITE_OFF, amount?, reference?, reason? }`. */
+export function readRecoveryAnswer(body: Record<string, unknown>): RecoveryAnswerWebhookInput {
+  const { recoveryClaimId, supplierCode, action, amount, reference, reason } = body;
+  if (typeof recoveryClaimId !== 'string' || !isUuid(recoveryClaimId)) throw malformed('recoveryClaimId must be the recovery claim id (a UUID)', ['recoveryClaimId']);
+  if (typeof supplierCode !== 'string' || supplierCode.length === 0 || supplierCode.length > 40) throw malformed('supplierCode must be the supplier code the claim was sent to', ['supplierCode']);
+  if (action !== 'SUBMIT' && action !== 'ACCEPT' && action !== 'REJECT' && action !== 'PAY' && action !== 'WRITE_OFF') throw malformed('action must be SUBMIT, ACCEPT, REJECT, PAY or WRITE_OFF', ['action']);
+  if (amount !== undefined && amount !== null && (typeof amount !== 'string' || !/^\d{1,15}(\.\d{1,4})?$/.test(amount))) throw malformed('amount, when given, must be a decimal string such as "120.50"', ['amount']);
+  const optional = (value: unknown, name: string, max: number): string | null => {
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'string' || value.length > max) throw malformed(`${name}, when given, must be text of at most ${max} characters`, [name]);
+    return value;
+  };
+  return { recoveryClaimId, supplierCode, action, amount: (amount as string | null | undefined) ?? null, reference: optional(reference, 'reference', 200), reason: optional(reason, 'reason', 4000) };
 }
 
 /** One line of CLOUD's telemetry stream after the envelope. */

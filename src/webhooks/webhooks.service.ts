@@ -5,7 +5,8 @@ import type { ProductsService } from '../products/products.service';
 import type { ProductReferenceInput } from '../products/product-reference-input';
 import { MAX_TELEMETRY_BATCH, type TelemetryService } from '../telemetry/telemetry.service';
 import type { ReturnsService } from '../returns/returns.service';
-import type { CaseLinkInput, ExceptionDecisionInput, PartReturnStepInput, TelemetryLine, WebhookSource } from './webhook-rules';
+import type { RecoveryService } from '../recovery/recovery.service';
+import type { CaseLinkInput, ExceptionDecisionInput, PartReturnStepInput, RecoveryAnswerWebhookInput, TelemetryLine, WebhookSource } from './webhook-rules';
 
 /** An authenticated delivery: where from, its id, the organisation it is for and who sent it. */
 export interface Delivery {
@@ -40,7 +41,20 @@ export class WebhooksService {
     private readonly products: ProductsService,
     private readonly telemetry: TelemetryService,
     private readonly returns: ReturnsService,
+    private readonly recovery: RecoveryService,
   ) {}
+
+  /** A supplier's answer on a recovery claim (rule 20): `recordRecoveryAnswer`, for the supplier the body names only. */
+  recoveryAnswer(delivery: Delivery, input: RecoveryAnswerWebhookInput) {
+    return this.receive(delivery, async (manager, actor) => {
+      const { recoveryClaim, changed } = await this.recovery.answer(
+        actor,
+        { id: input.recoveryClaimId, action: input.action, amount: input.amount, reference: input.reference, reason: input.reason, supplierCode: input.supplierCode },
+        manager,
+      );
+      return { recoveryClaimId: recoveryClaim.id, status: recoveryClaim.status, changed, accepted: recoveryClaim.acceptedAmount, paid: recoveryClaim.paidAmount };
+    });
+  }
 
   /** A step of a part's return from the warehouse's system (rule 18): `recordPartShipment` / `Receipt` / `Inspection`. */
   partReturnStep(delivery: Delivery, input: PartReturnStepInput) {

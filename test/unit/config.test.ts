@@ -103,14 +103,21 @@ describe('loadConfig', () => {
 
   it('takes signed webhooks only from sources with a secret (two during a rotation), within five minutes by default', () => {
     expect(loadConfig({}).webhooks).toEqual({
-      secrets: { OA: [], CLOUD: [], PRODUCTS: [], CSP: [], WAREHOUSE: [] },
+      secrets: { OA: [], CLOUD: [], PRODUCTS: [], CSP: [], WAREHOUSE: [], SUPPLIER: [] },
       toleranceSeconds: 300,
       maxStreamBytes: 256 * 1024 * 1024,
       streamTimeoutMs: 300_000,
       maxStreams: 2,
     });
     const config = loadConfig({ WEBHOOK_PRODUCTS_SECRET: ' new-products-secret-1 , old-products-secret-0 ', WEBHOOK_OA_SECRET: 'the-oa-secret-0000', WEBHOOK_CSP_SECRET: 'the-csp-secret-0000' });
-    expect(config.webhooks.secrets).toEqual({ OA: ['the-oa-secret-0000'], CLOUD: [], PRODUCTS: ['new-products-secret-1', 'old-products-secret-0'], CSP: ['the-csp-secret-0000'], WAREHOUSE: [] });
+    expect(config.webhooks.secrets).toEqual({ OA: ['the-oa-secret-0000'], CLOUD: [], PRODUCTS: ['new-products-secret-1', 'old-products-secret-0'], CSP: ['the-csp-secret-0000'], WAREHOUSE: [], SUPPLIER: [] });
+  });
+
+  it('reads the suppliers\' signing secrets: one per secret reference, and one for suppliers without (rule 20)', () => {
+    expect(loadConfig({}).outbox.supplierSecrets).toEqual({ fallback: null, byRef: {} });
+    const config = loadConfig({ OUTBOX_SUPPLIER_SECRET: 'the-default-supplier-secret', OUTBOX_SUPPLIER_SECRET_ACME: 'the-acme-supplier-secret' });
+    expect(config.outbox.supplierSecrets).toEqual({ fallback: 'the-default-supplier-secret', byRef: { ACME: 'the-acme-supplier-secret' } });
+    expect(() => loadConfig({ OUTBOX_SUPPLIER_SECRET_ACME: 'short' })).toThrow(/OUTBOX_SUPPLIER_SECRET_ACME must be at least 16 characters/);
   });
 
   it('allows a sender\'s clock to run 5 minutes ahead by default (CLOCK_SKEW_SECONDS, 0 to 3600)', () => {

@@ -1,6 +1,6 @@
 import { sign, startSignatureCheck, verifySignature } from '../../src/common/signing';
 import {
-  checkTimestamp, readEnvelope, readExceptionDecision, readSkuChanges, readTelemetryLine, statusOfDomainCode, WEBHOOK_ROUTES, WebhookRefusal,
+  checkTimestamp, readEnvelope, readExceptionDecision, readRecoveryAnswer, readSkuChanges, readTelemetryLine, statusOfDomainCode, WEBHOOK_ROUTES, WebhookRefusal,
 } from '../../src/webhooks/webhook-rules';
 
 /** The refusal `act` throws, for its status, code and field. */
@@ -187,6 +187,24 @@ describe('statusOfDomainCode and the routes', () => {
   });
 
   it('one route per source; only CLOUD streams', () => {
-    expect(Object.values(WEBHOOK_ROUTES).map((route) => `${route.source}:${route.body}`).sort()).toEqual(['CLOUD:ndjson', 'CSP:json', 'OA:json', 'PRODUCTS:json', 'WAREHOUSE:json']);
+    expect(Object.values(WEBHOOK_ROUTES).map((route) => `${route.source}:${route.body}`).sort()).toEqual(['CLOUD:ndjson', 'CSP:json', 'OA:json', 'PRODUCTS:json', 'SUPPLIER:json', 'WAREHOUSE:json']);
+  });
+});
+
+describe('a supplier answer (rule 20)', () => {
+  const id = '00000000-0000-4000-8000-000000000001';
+  it('takes the recordRecoveryAnswer facts and the supplier', () => {
+    expect(readRecoveryAnswer({ recoveryClaimId: id, supplierCode: 'ACME', action: 'ACCEPT', amount: '120.50', reference: 'R-1' })).toEqual({
+      recoveryClaimId: id, supplierCode: 'ACME', action: 'ACCEPT', amount: '120.50', reference: 'R-1', reason: null,
+    });
+  });
+  it.each([
+    [{ recoveryClaimId: 'x', supplierCode: 'ACME', action: 'PAY' }, 'recoveryClaimId'],
+    [{ recoveryClaimId: id, action: 'PAY' }, 'supplierCode'],
+    [{ recoveryClaimId: id, supplierCode: 'ACME', action: 'REOPEN' }, 'action'],
+    [{ recoveryClaimId: id, supplierCode: 'ACME', action: 'ACCEPT', amount: 120.5 }, 'amount'],
+    [{ recoveryClaimId: id, supplierCode: 'ACME', action: 'ACCEPT', reference: 7 }, 'reference'],
+  ])('%j is malformed at %s', (body, field) => {
+    expect(() => readRecoveryAnswer(body)).toThrow(expect.objectContaining({ code: 'MALFORMED_BODY', field: [field] }));
   });
 });
