@@ -42,6 +42,8 @@ describe('planned reads: which documents are planned', () => {
     ['cases with their warranty', ENTITIES('... on Case { __typename id warranty { id tier } w: warranty { expiresAt } }')],
     ['the lookup by variable', 'query($s: String!) { warranty(serialNumber: $s) { id voidedAt } }'],
     ['the lookup by literal, aliased', '{ unit: warranty(serialNumber: "SN-1") { __typename serialNumber } }'],
+    ['the warranty check of a case', ENTITIES('... on Case { warranty { id } warrantyCheck { decision } }')],
+    ['the check', 'query($i: CheckWarrantyInput!) { checkWarranty(input: $i) { decision reason coverages { active checks { check outcome } coverage { scope } } warranty { id } } }'],
   ])('plans %s', (_label, query) => {
     expect(plan(query)).not.toBeNull();
   });
@@ -57,7 +59,8 @@ describe('planned reads: which documents are planned', () => {
     ['a field with arguments', ENTITIES('... on WarrantyRecord { id status }')],
     ['an object field', ENTITIES('... on WarrantyRecord { id site { countryCode } }')],
     ['a list of coverages', ENTITIES('... on WarrantyRecord { id coverages { scope } }')],
-    ['the warranty check of a case', ENTITIES('... on Case { warranty { id } warrantyCheck { decision } }')],
+    ['a field of the check with a resolver', ENTITIES('... on Case { warrantyCheck { coverages { coverage { policy { id } } } } }')],
+    ['the check with a literal input', '{ checkWarranty(input: { serialNumber: "A", repairDate: "2026-01-01" }) { decision } }'],
     ['two root fields', '{ a: warranty(serialNumber: "A") { id } b: warranty(serialNumber: "B") { id } }'],
     ['a root __typename beside the lookup', '{ __typename warranty(serialNumber: "A") { id } }'],
     ['another root field', '{ warranties(first: 5) { totalCount } }'],
