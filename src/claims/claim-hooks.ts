@@ -13,12 +13,20 @@ export interface HookedClaim {
   warrantyRecordId: string;
 }
 
+/** A covered PART line of a claim approved at intake, written in the same statement as the hook's step. */
+export interface CoveredPartLine {
+  lineId: string;
+  partNumber: string;
+  position: number;
+}
+
 /**
- * On an approval (rule 18: returns authorises the parts to return). `coveredPartNumbers`, when the caller has the
- * lines in hand (intake), lists the part numbers of its covered PART lines, so that a hook with nothing to do for a
- * claim without any adds nothing.
+ * On an approval (rule 18: returns authorises the parts to return). `coveredParts`, when the approval is the
+ * intake's (the claim and its lines are written in the very statement the step joins, so the step cannot read
+ * them), lists its covered PART lines: a hook reads those instead, and adds nothing for a claim without any.
+ * Without it (an agent's approval) the lines are in the database already.
  */
-export type ClaimApprovedHook = (claim: HookedClaim, actorId: string, known?: { coveredPartNumbers: readonly string[] }) => WriteStep | null;
+export type ClaimApprovedHook = (claim: HookedClaim, actorId: string, known?: { coveredParts: readonly CoveredPartLine[] }) => WriteStep | null;
 
 /**
  * On a claim's close (CLOSED: a repair or replacement completed, a refund paid, a campaign's remedy done: a

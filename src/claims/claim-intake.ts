@@ -9,19 +9,18 @@ import { isExternalKey } from '../common/ids';
 import { calendarDateOf, type IsoDate } from '../common/calendar';
 import type { WarrantyCheckView } from '../coverage/coverage-check.service';
 import { createCoverageLoaders } from '../coverage/coverage-loaders';
+import { entityRowsStep } from '../db/entity-rows';
 import { writeTogether } from '../db/one-statement';
 import { transactionRows } from '../db/row-reader';
-import { createPolicyLoaders } from '../policies/policy-loaders';
-import { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import {
-  counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions, recordedHistory,
+  counterSpans, definedReadings, hasReadings, latestReadings, pickReadings, READING_KINDS, readingRangeProblems, readingRegressions,
   type ReadingValues,
 } from '../readings/readings-history';
 import type { OutboxMessage } from '../outbox/outbox-message.entity';
 import { messagesStep } from '../outbox/outbox-writes';
 import { UnitReading } from '../readings/unit-reading.entity';
 import { normaliseSerialNumber } from '../records/record-inputs';
-import { lockVisibleUnit } from '../records/record-access';
+import { lockVisibleUnitKeys } from '../records/record-access';
 import { assertReplacementSerialFree } from '../records/record-replacement';
 import { deriveWarrantyStart } from '../records/warranty-start';
 import { ClaimLine } from './claim-line.entity';
@@ -73,16 +72,17 @@ export async function submitClaim(deps: ClaimsDeps, actor: Actor, command: Submi
   assertRole(actor, SUBMITTERS, 'submit a claim');
   checkCommand(command);
   const requestHash = hashRequest(command);
-  if (command.idempotencyKey) {
-    const earlier = await byIdempotencyKey(deps, actor, command.idempotencyKey, requestHash);
-    if (earlier) return earlier;
-  }
   try {
     return await deps.dataSource.transaction((manager) => intake(deps, manager, actor, command, requestHash));
   } catch (error) {
-    // Two identical retries at once: the second meets the first's key in the unique index.
-    if (command.idempotencyKey && isUniqueViolation(error, 'ux_claim_idempotency')) {
-      const earlier = await byIdempotencyKey(deps, actor, command.idempotencyKey, requestHash);
+    // A retry: the first claim with this key is the answer, whatever stopped this attempt (the key in the unique
+    // index, or a refusal the first claim itself causes now, as a campaign's one claim per unit). Looked up only
+    // when the attempt fails, so a first submission costs no statement for it.
+    if (command.idempotencyKey) {
+      const earlier = await byIdempotencyKey(deps, actor, command.idempotencyKey, requestHash).catch((lookup) => {
+        if (lookup instanceof DomainError) throw lookup;
+        throw error;
+      });
       if (earlier) return earlier;
     }
     // Two campaign claims on one unit at once: the second meets the first in the unique index (rule 19).
@@ -101,7 +101,13 @@ async function byIdempotencyKey(deps: ClaimsDeps, actor: Actor, key: string, req
 }
 
 async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, command: SubmitClaimCommand, requestHash: string): Promise<WarrantyClaim> {
-  const record = await lockVisibleUnit(manager, actor, command);
+  // The unit locked (one statement), then everything the check judges, read after the lock (one statement: record,
+  // coverages, policy versions, readings history, through the check's own loader on this transaction).
+  const unit = await lockVisibleUnitKeys(manager, actor, command);
+  const loaders = transactionCheckLoaders(deps, manager, actor);
+  const bundle = await loaders.checkBundleBySerialNumber.load(unit.serialNumber);
+  if (!bundle) throw new Error(`record ${unit.id}, locked, was not read`);
+  const { record, policies } = bundle;
   const timeZone = record.siteTimeZone ?? 'UTC';
   const now = deps.clock();
   const today = calendarDateOf(now, timeZone);
@@ -120,16 +126,6 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   if (campaign) command = { ...command, lines: campaign.lines };
   const flatRates = campaign ? campaign.flatRates : await flatRateTermsOfLines(manager, record, command);
 
-  // The unit's coverages and policy versions through the check's own loaders (one batched statement each), on this
-  // transaction's connection: the rows `checkWarranty` judges, read as it reads them.
-  const loaders = transactionCheckLoaders(deps, manager, actor);
-  const coverages = await loaders.coveragesByRecordId.load(record.id);
-  const policyIds = [...new Set([record.policyId, ...coverages.map((c) => c.policyId).filter((id): id is string => Boolean(id))])];
-  const loaded = await loaders.policyById.loadMany(policyIds);
-  // A failed read is the cause to report, not a policy that seems missing.
-  const failed = loaded.find((p): p is Error => p instanceof Error);
-  if (failed) throw failed;
-  const policies = loaded.filter((p): p is WarrantyPolicy => p !== null);
   const policy = policies.find((p) => p.id === record.policyId);
   if (!policy) throw new Error(`policy ${record.policyId} of record ${record.id} is missing`);
   const start = deriveWarrantyStart(record, { lateStartCapMonths: policy.lateStartCapMonths });
@@ -138,8 +134,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   }
 
   // Readings: refused when lower than the history; a claim without readings is judged on the latest recorded.
-  const history = await manager.find(UnitReading, { where: { orgId: record.orgId, warrantyRecordId: record.id }, order: { id: 'ASC' } });
-  const recorded = recordedHistory(history);
+  const recorded = bundle.recorded ?? [];
   const given = pickReadings(command.readings ?? {});
   const regressions = readingRegressions(recorded, command.repairDate, given);
   if (regressions.length > 0) {
@@ -150,7 +145,6 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     ? given
     : Object.fromEntries(READING_KINDS.map((kind) => [kind, latest[kind]?.value ?? null]));
 
-  const bundle = { record, coverages, policies };
   const request = { repairDate: command.repairDate, readings: definedReadings(readings), capacityClaim: command.capacityClaim ?? false, history: counterSpans(recorded) };
   const check = deps.coverageCheck.judge(bundle, { ...request, component: command.component ?? null });
   const covers = new Map<string | null, ComponentCover>([[check.component, coverOf(check)]]);
@@ -199,7 +193,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     engineHours: given.engineHours ?? null,
     throughputMwh: given.throughputMwh ?? null,
     sohPct: given.sohPct ?? null,
-    validation: snapshot(check, readings, hasReadings(given) ? 'REQUEST' : history.length > 0 ? 'HISTORY' : 'NONE', covers),
+    validation: snapshot(check, readings, hasReadings(given) ? 'REQUEST' : recorded.length > 0 ? 'HISTORY' : 'NONE', covers),
     currency: priced.currency,
     cover: priced.cover,
     coveredTotal: priced.coveredTotal,
@@ -224,34 +218,36 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
     createdAt: now,
     updatedAt: now,
   });
-  await manager.insert(WarrantyClaim, claim);
-  if (priced.lines.length > 0) {
-    await manager.insert(
-      ClaimLine,
-      priced.lines.map((line) => {
-        return {
-          id: randomUUID(),
+  // The claim, its lines and its readings, its events, CSP's messages and what the approval does (rule 18's part
+  // returns) in one statement (db/one-statement.ts): a claim approved here costs what one that waits costs.
+  const lineRows: Array<Partial<ClaimLine>> = priced.lines.map((line) => ({
+    id: randomUUID(),
+    orgId: record.orgId,
+    claimId: claim.id,
+    position: line.index,
+    kind: line.kind,
+    ...lineColumns(command.lines[line.index]),
+    ...pricedColumns(line),
+  }));
+  const rows = [
+    entityRowsStep(deps.dataSource, WarrantyClaim, [claim], 'claim_row'),
+    entityRowsStep(deps.dataSource, ClaimLine, lineRows, 'claim_lines'),
+    hasReadings(given)
+      ? entityRowsStep(deps.dataSource, UnitReading, [{
           orgId: record.orgId,
+          warrantyRecordId: record.id,
+          readOn: command.repairDate,
+          odometerKm: null,
+          engineHours: null,
+          throughputMwh: null,
+          sohPct: null,
+          ...definedReadings(given),
+          source: 'CLAIM',
           claimId: claim.id,
-          position: line.index,
-          kind: line.kind,
-          ...lineColumns(command.lines[line.index]),
-          ...pricedColumns(line),
-        };
-      }),
-    );
-  }
-  if (hasReadings(given)) {
-    await manager.insert(UnitReading, {
-      orgId: record.orgId,
-      warrantyRecordId: record.id,
-      readOn: command.repairDate,
-      ...definedReadings(given),
-      source: 'CLAIM',
-      claimId: claim.id,
-      recordedById: actor.id,
-    });
-  }
+          recordedById: actor.id,
+        }], 'claim_readings')
+      : null,
+  ];
   const ruleDetail = { rule: campaign ? 19 : 16, limit: approval.limit === null ? null : { amount: approval.limit, currency: claim.currency }, reason: approval.reason };
   const events = eventsStep([
     {
@@ -307,20 +303,16 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   // no statement more than one that waits.
   const approvalSteps = approval.approve
     ? approvedSteps(deps, claim, SYSTEM_ACTOR_ID, {
-        coveredPartNumbers: command.lines.flatMap((line, i) => (line.kind === 'PART' && priced.lines[i].covered ? [line.partNumber.trim()] : [])),
+        coveredParts: lineRows.flatMap((line) => (line.kind === 'PART' && line.covered ? [{ lineId: line.id!, partNumber: line.partNumber!, position: line.position! }] : [])),
       })
     : [];
-  await writeTogether(manager, [events, messages, ...approvalSteps]);
+  await writeTogether(manager, [...rows, events, messages, ...approvalSteps]);
   return claim;
 }
 
-/** The coverage check's loaders (coverages by record, policies by id) reading in the claim's transaction. */
+/** The coverage check's loaders reading in the claim's transaction (the unit's whole check bundle in one statement). */
 function transactionCheckLoaders(deps: ClaimsDeps, manager: EntityManager, actor: Actor) {
-  const rows = transactionRows(manager);
-  return {
-    coveragesByRecordId: createCoverageLoaders(deps.dataSource, rows, actor).coveragesByRecordId,
-    policyById: createPolicyLoaders(deps.dataSource, rows, actor).policyById,
-  };
+  return createCoverageLoaders(deps.dataSource, transactionRows(manager), actor);
 }
 
 /** Everything about the command that can be refused without reading the database, each problem with its field. */

@@ -10,7 +10,7 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { messagesStep } from '../outbox/outbox-writes';
 import type { Clock } from '../common/clock';
 import { registerReplacement } from '../records/record-replacement';
-import type { ClaimApprovedHook, ClaimClosedHook } from './claim-hooks';
+import type { ClaimApprovedHook, ClaimClosedHook, CoveredPartLine } from './claim-hooks';
 import { decideTransition, FINAL_STATUSES, type ClaimAction, type ClaimStatus } from './claim-states';
 import { WarrantyClaim } from './warranty-claim.entity';
 
@@ -96,23 +96,13 @@ export async function applyTransition(deps: ClaimsDeps, manager: EntityManager, 
   if (approval) claim.approvedCoveredTotal = claim.coveredTotal;
   claim.rowVersion += 1;
   claim.updatedAt = now;
-  await manager.update(
-    WarrantyClaim,
-    { id: claim.id, orgId: claim.orgId },
-    {
-      status: claim.status,
-      decidedById: claim.decidedById,
-      decisionReason: claim.decisionReason,
-      respondedAt: claim.respondedAt,
-      onsiteAt: claim.onsiteAt,
-      closedAt: claim.closedAt,
-      approvedCoveredTotal: claim.approvedCoveredTotal,
-      rowVersion: claim.rowVersion,
-      updatedAt: now,
-    },
-  );
+  // The claim's own update goes in the statement of its event and message, but for a close: the close hooks read
+  // the closed claim in the transaction before that statement (claim-hooks.ts), so it is written first.
+  const update = claimUpdateStep(claim);
+  if (to === 'CLOSED') await writeTogether(manager, [update]);
   // The event, CSP's message and what other modules do on an approval (rule 18's returns): one statement.
   await writeTogether(manager, [
+    ...(to === 'CLOSED' ? [] : [update]),
     eventsStep([
       {
         orgId: claim.orgId,
@@ -141,8 +131,20 @@ const APPROVALS: ReadonlySet<ClaimAction> = new Set(['APPROVE', 'APPROVE_EXCEPTI
  * that writes the approval's event and status message, in its transaction. The hooks are other modules' (rule 18:
  * returns authorises the return-required parts), given at composition (services.ts), so claims imports none of them.
  */
-export function approvedSteps(deps: ClaimsDeps, claim: WarrantyClaim, actorId: string, known?: { coveredPartNumbers: readonly string[] }): WriteStep[] {
+export function approvedSteps(deps: ClaimsDeps, claim: WarrantyClaim, actorId: string, known?: { coveredParts: readonly CoveredPartLine[] }): WriteStep[] {
   return deps.onApproved.map((hook) => hook(claim, actorId, known)).filter((step): step is WriteStep => step !== null);
+}
+
+/** A decided transition's columns of the claim row, as a step of a statement (db/one-statement.ts). */
+function claimUpdateStep(claim: WarrantyClaim): WriteStep {
+  return {
+    ctes: [['claim_update', `UPDATE warranty_claim SET status = $3, decided_by_id = $4, decision_reason = $5, responded_at = $6, onsite_at = $7,
+      closed_at = $8, approved_covered_total = $9, row_version = $10, updated_at = $11 WHERE id = $1 AND org_id = $2 RETURNING 1`]],
+    params: [
+      claim.id, claim.orgId, claim.status, claim.decidedById, claim.decisionReason, claim.respondedAt, claim.onsiteAt,
+      claim.closedAt, claim.approvedCoveredTotal, claim.rowVersion, claim.updatedAt,
+    ],
+  };
 }
 
 /** What the close hooks write (claim-hooks.ts), read after the claim row is CLOSED; run one after another on the transaction's connection. */

@@ -7,7 +7,7 @@ import { normaliseSerialNumber } from '../records/record-inputs';
 import { visibleRecordsSql } from '../records/record-access';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 import { Coverage } from './coverage.entity';
-import { historyOfRows, type ReadingRow, type ReadingValues } from '../readings/readings-history';
+import { historyOfRows, type ReadingRow, type ReadingValues, type RecordedReading } from '../readings/readings-history';
 import type { ReadingsHistory } from './active-check';
 
 /** Everything the active-warranty check reads about one unit. */
@@ -20,6 +20,8 @@ export interface CheckBundle {
   latestReadings?: ReadingValues;
   /** Each counter's first and latest recorded reading, for the projected end's rate. */
   history?: ReadingsHistory;
+  /** The unit's readings history itself, oldest first (a claim's intake refuses readings lower than it). */
+  recorded?: RecordedReading[];
 }
 
 /**

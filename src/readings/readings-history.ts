@@ -133,7 +133,7 @@ export type ReadingRow = [string, number | null, number | null, number | string 
  * The latest value of each reading and the first and latest of each counter, from the unit's whole readings history
  * (a unit has a handful of readings), by the readings history's own rules.
  */
-export function historyOfRows(rows: readonly ReadingRow[] | null): { latestReadings: ReadingValues; history: ReturnType<typeof counterSpans> } {
+export function historyOfRows(rows: readonly ReadingRow[] | null): { latestReadings: ReadingValues; history: ReturnType<typeof counterSpans>; recorded: RecordedReading[] } {
   const recorded: RecordedReading[] = (rows ?? []).map(([readOn, odometerKm, engineHours, throughputMwh, sohPct], sequence) => ({
     readOn,
     sequence,
@@ -146,5 +146,6 @@ export function historyOfRows(rows: readonly ReadingRow[] | null): { latestReadi
   return {
     latestReadings: Object.fromEntries(READING_KINDS.map((kind) => [kind, latest[kind]?.value ?? null])),
     history: counterSpans(recorded),
+    recorded,
   };
 }

@@ -51,6 +51,34 @@ export async function lockVisibleRecordBySerial(
   return record;
 }
 
+/**
+ * Locks the visible unit named by `warrantyId` or `serialNumber`, as lockVisibleUnit does (the same refusals), and
+ * answers only its keys: for a caller that reads the unit with everything else it needs in a statement of its own
+ * after the lock (a claim's intake reads the check's rows). One statement; none for an id that is no UUID.
+ */
+export async function lockVisibleUnitKeys(
+  manager: EntityManager,
+  actor: Actor,
+  input: { warrantyId?: string | null; serialNumber?: string | null },
+): Promise<{ id: string; serialNumber: string }> {
+  const visible = visibleRecordsSql(actor, 'r');
+  const [orgId, ...rest] = visible.values;
+  const lock = async (condition: string, key: string) =>
+    ((await manager.query(
+      `SELECT r.id, r.serial_number AS "serialNumber" FROM warranty_record r WHERE ${visible.where} AND ${condition} FOR UPDATE OF r`,
+      [orgId, key, ...rest],
+    )) as Array<{ id: string; serialNumber: string }>)[0];
+  if (input.warrantyId) {
+    const found = isUuid(input.warrantyId) ? await lock('r.id = $2::uuid', input.warrantyId) : undefined;
+    if (!found) throw new DomainError('NOT_FOUND', `no warranty with id ${input.warrantyId}`, ['input', 'warrantyId']);
+    return found;
+  }
+  const serial = normaliseSerialNumber(input.serialNumber ?? '');
+  const found = await lock('r.serial_number = $2', serial);
+  if (!found) throw new DomainError('NOT_FOUND', `no warranty for serial number ${serial}`, ['input', 'serialNumber']);
+  return found;
+}
+
 /** A unit named by `warrantyId` or by `serialNumber`, exactly one of them: BAD_USER_INPUT otherwise, before any work. */
 export function assertOneUnitKey(input: { warrantyId?: string | null; serialNumber?: string | null }): void {
   if (Boolean(input.warrantyId) === Boolean(input.serialNumber?.trim())) {

@@ -19,22 +19,28 @@ export const RETURN_COLUMNS = `pr.id, pr.org_id AS "orgId", pr.claim_id AS "clai
  * claim's covered PART lines whose part must come back on this unit (the SKU's rule before the family's) get their
  * returns, numbered from the organisation's counter for the year (its row locked only when there is something to
  * number), each with its event, and CSP one message listing the RMA numbers. A line authorised before (an approval
- * after an exception round) is not authorised again. The lines are read as earlier statements wrote them (the
- * claim's lines are never written in the approval's own statement).
- * $1 organisation, $2 claim, $3 unit, $4 year, $5 now, $6 actor.
+ * after an exception round) is not authorised again. The lines are read as earlier statements wrote them, or, at
+ * intake, where the claim and its lines are written in the step's own statement (and so invisible to it), taken
+ * from $7.
+ * $1 organisation, $2 claim, $3 unit, $4 year, $5 now, $6 actor, $7 the covered PART lines as JSON
+ * (`[{ lineId, partNumber, position }]`) or NULL to read them.
  */
 export const AUTHORISE_RETURNS: ReadonlyArray<readonly [string, string]> = [
   ['rma_unit', `SELECT r.sku, r.product_family FROM warranty_record r WHERE r.id = $3::uuid AND r.org_id = $1::text`],
+  ['rma_lines', `
+    SELECT l.id, l.part_number, l.position FROM claim_line l
+    WHERE $7::jsonb IS NULL AND l.claim_id = $2::uuid AND l.org_id = $1::text AND l.kind = 'PART' AND l.covered
+    UNION ALL
+    SELECT (x->>'lineId')::uuid, x->>'partNumber', (x->>'position')::int FROM jsonb_array_elements(coalesce($7::jsonb, '[]'::jsonb)) x`],
   ['rma_candidates', `
     SELECT l.id AS line_id, l.part_number, l.position, rule.window_days
-    FROM claim_line l CROSS JOIN rma_unit u
+    FROM rma_lines l CROSS JOIN rma_unit u
     CROSS JOIN LATERAL (
       SELECT pr.window_days FROM part_return_rule pr
       WHERE pr.org_id = $1::text AND pr.part_number = l.part_number
         AND ((pr.scope = 'SKU' AND pr.scope_value = u.sku) OR (pr.scope = 'FAMILY' AND pr.scope_value = u.product_family))
       ORDER BY (pr.scope = 'SKU') DESC LIMIT 1) rule
-    WHERE l.claim_id = $2::uuid AND l.org_id = $1::text AND l.kind = 'PART' AND l.covered
-      AND NOT EXISTS (SELECT 1 FROM part_return x WHERE x.claim_line_id = l.id)`],
+    WHERE NOT EXISTS (SELECT 1 FROM part_return x WHERE x.claim_line_id = l.id)`],
   ['rma_counter', `
     INSERT INTO rma_counter (org_id, year, last_number) SELECT $1::text, $4::int, count(*) FROM rma_candidates HAVING count(*) > 0
     ON CONFLICT (org_id, year) DO UPDATE SET last_number = rma_counter.last_number + excluded.last_number

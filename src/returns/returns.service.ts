@@ -101,9 +101,11 @@ export class ReturnsService {
   /** The claims' onApproved hook: a step of the approval's own statement (returns-sql.ts, AUTHORISE_RETURNS). */
   readonly authoriseReturns: ClaimApprovedHook = (claim, actorId, known) => {
     // Only covered PART lines can need a return: a claim known to have none adds nothing to the statement.
-    if (known && known.coveredPartNumbers.length === 0) return null;
+    if (known && known.coveredParts.length === 0) return null;
     const now = this.clock();
-    return { ctes: AUTHORISE_RETURNS, params: [claim.orgId, claim.id, claim.warrantyRecordId, now.getUTCFullYear(), now, actorId] };
+    // At intake the lines are written in the step's own statement: they come with it (known), not from claim_line.
+    const given = known ? JSON.stringify(known.coveredParts) : null;
+    return { ctes: AUTHORISE_RETURNS, params: [claim.orgId, claim.id, claim.warrantyRecordId, now.getUTCFullYear(), now, actorId, given] };
   };
 
   /** Sets (or, with required false, removes) the return rule of a part for a family or a SKU. WARRANTY_ADMIN. */
