@@ -1,6 +1,6 @@
 /**
  * `npm run bench:scale -- [--units 10000000] [--orgs 100] [--small 100000] [--seconds 6] [--concurrency 4] [--keep]
- *  [--pg-log /var/log/postgresql/postgresql-15-main.log] [--plans-dir /tmp]`: the subgraph at 100,000 and at 10,000,000 units, in one run,
+ *  [--pg-log /var/log/postgresql/postgresql-15-main.log] [--plans-dir /tmp] [--reuse <kept database URL>]`: the subgraph at 100,000 and at 10,000,000 units, in one run,
  * on one database (issue 21, item 3; by hand, not in CI). DATABASE_URL must name a PostgreSQL server where the bench
  * may create (and drop, unless --keep) a scratch database, as a superuser for the plans (scale-plans.ts).
  *
@@ -9,6 +9,7 @@
  *    (scale-reads.ts), `evaluate-telemetry` of one organisation and `npm run export -- --org` of one, the subgraph's
  *    RSS, and the plans of every statement those send (auto_explain, on a second subgraph process, once each).
  * 2. Grows the same database to `--units` (set-based copies, VACUUM ANALYZE, CHECKPOINT), and measures again.
+ *    `--units` equal to `--small` measures one scale; `--reuse` measures a database an earlier `--keep` run left, as it is.
  * 3. Prints both side by side with ratios (Markdown on stdout, progress on stderr); the plans go to
  *    `bench-scale-plans-<units>.txt` in --plans-dir (default the temporary directory).
  */
@@ -26,7 +27,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-d
 import { exportSources } from './export';
 import { fixed, rssMb } from './process-stats';
 import { autoExplain, DEFAULT_PG_LOG, logSize, readPlans, sequentialScans, shortPlan, type Plan } from './scale-plans';
-import { drive, percentile, READS, requestMaker, sampleUnits, type ReadKey, type ReadResult } from './scale-reads';
+import { drive, percentile, READS, requestMaker, sampleUnits, warmSample, type ReadKey, type ReadResult } from './scale-reads';
 import { grow, scaleFleet, SEEDS_PER_ORG, seedFieldLife } from './scale-seed';
 import { seedThroughApi } from './seed';
 import { commandSources, sampleRss } from './telemetry';
@@ -45,10 +46,11 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     'pg-log': { type: 'string', default: DEFAULT_PG_LOG },
     'plans-dir': { type: 'string', default: tmpdir() },
+    reuse: { type: 'string' },
   },
 });
 const ORGS = Number(args.orgs);
-const SCALES = [Number(args.small), Number(args.units)];
+const SCALES = args.units === args.small ? [Number(args.small)] : [Number(args.small), Number(args.units)];
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = Number(args.concurrency);
 const progress = (line: string) => console.error(`bench:scale: ${line}`);
@@ -118,6 +120,8 @@ async function measure(subgraph: { child: ChildProcess; url: string }, db: { url
     const sample = await sampleUnits(client, fleet, units / ORGS, SAMPLE_PER_ORG, secret);
     const [{ bytes }] = (await client.query(`SELECT pg_database_size(current_database())::float8 AS bytes`)).rows;
     const reads = new Map<ReadKey, ReadResult & { rssMb: number }>();
+    progress(`${units} units: warming the sample (every sampled unit read once)…`);
+    await warmSample(subgraph.url, sample, CONCURRENCY);
     const sampler = sampleRss(pid);
     for (const read of READS) {
       progress(`${units} units: ${read.label}…`);
@@ -179,7 +183,7 @@ function report(phases: Phase[]): string {
   const ratio = (x: number, y: number) => (Number.isFinite(x / y) ? `×${(y / x).toFixed(2)}` : '—');
   const lines = [
     `## bench:scale: ${n(a.units)} → ${n(b?.units ?? NaN)} units in ${ORGS} organisations\n`,
-    `Per read: 1 s warm-up, then ${SECONDS} s with ${CONCURRENCY} requests in flight, units drawn from a sample of ${SAMPLE_PER_ORG} per organisation spread over all its numbers; every answer checked.\n`,
+    `Every sampled unit read once first; per read: 1 s warm-up, then ${SECONDS} s with ${CONCURRENCY} requests in flight, units drawn from a sample of ${SAMPLE_PER_ORG} per organisation spread over all its numbers; every answer checked.\n`,
     `| read | p50 ms ${n(a.units)} | p50 ms ${b ? n(b.units) : ''} | p50 ratio | p95 ms ${n(a.units)} | p95 ms ${b ? n(b.units) : ''} | req/s ${n(a.units)} | req/s ${b ? n(b.units) : ''} | items / request | subgraph RSS MB after | errors |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
@@ -221,7 +225,7 @@ async function main(): Promise<void> {
   for (const units of SCALES) {
     if (!Number.isInteger(units / ORGS / SEEDS_PER_ORG)) throw new Error(`${units} units over ${ORGS} organisations: need a multiple of ${SEEDS_PER_ORG} per organisation`);
   }
-  if (SCALES[1] <= SCALES[0]) throw new Error('--units must be more than --small');
+  if (SCALES[1] <= SCALES[0]) throw new Error('--units must be more than --small (or equal, for one scale)');
   const secret = `bench-${randomBytes(24).toString('hex')}`;
   let scratch: ScratchDatabase | undefined;
   const cleanUp = async () => {
@@ -239,6 +243,20 @@ async function main(): Promise<void> {
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, outputText);
     }
+    if (args.reuse) {
+      // A database an earlier run kept: measured as it is (no seeding), the units counted; never dropped.
+      const url = new URL(args.reuse);
+      const db = { url: args.reuse, adminUrl: process.env.DATABASE_URL, name: url.pathname.slice(1) };
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      const [{ units }] = (await client.query('SELECT count(*)::int AS units FROM warranty_record WHERE org_id LIKE $1', ['scale-%'])).rows;
+      await client.end();
+      progress(`reusing ${db.name} (${units} units); starting the subgraph…`);
+      const subgraph = await startSubgraph(subgraphEnv(db.url, secret));
+      // The evaluation takes an organisation no earlier phase evaluated (scale-001, scale-002).
+      const phase: Phase = { seedSeconds: NaN, ...(await measure(subgraph, db, secret, units, 2)) };
+      console.log(`\n${report([phase])}\n`);
+    } else {
     scratch = await createScratchDatabase(process.env.DATABASE_URL);
     const db = { url: scratch.url, adminUrl: process.env.DATABASE_URL, name: new URL(scratch.url).pathname.slice(1) };
     progress(`scratch database ${db.name}; starting the subgraph…`);
@@ -259,6 +277,7 @@ async function main(): Promise<void> {
       progress(`${units} units: seeded in ${seedSeconds.toFixed(0)} s (${Object.entries(grown.rows).map(([t, r]) => `${t} ${r}`).join(', ')})`);
       phases.push({ seedSeconds, ...(await measure(subgraph, db, secret, units, index)) });
       console.log(`\n${report(phases)}\n`);
+    }
     }
     const cpu = cpus();
     console.log(`- machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}`);
