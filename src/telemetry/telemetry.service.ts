@@ -195,18 +195,26 @@ export async function unitsAtRisk(
   first: number,
   now: Date,
 ): Promise<Array<{ warrantyId: string; release: FirmwareRelease; voidsOn: Date; lastContactAt: Date | null }>> {
+  // Per release (one deadline each), its first `first` owing units by serial number, walked in the order of
+  // uq_record_serial (org_id, serial_number) and stopped there: the page costs the same at a thousand units and at a
+  // hundred thousand per organisation (docs/PERFORMANCE.md, "Issue 21: ten million units").
   const rows = await dataSource.query(
-    `SELECT r.id AS warranty_id, t.last_contact_at, rel.id, rel.org_id, rel.product_family, rel.component, rel.version, rel.version_parts,
+    `SELECT u.warranty_id, u.last_contact_at, rel.id, rel.org_id, rel.product_family, rel.component, rel.version, rel.version_parts,
             rel.released_at, rel.grace_days, rel.created_at, ${DEADLINE} AS deadline
      FROM firmware_release rel
-     JOIN warranty_record r ON r.org_id = rel.org_id AND r.product_family = rel.product_family
-     LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
-     LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
+     CROSS JOIN LATERAL (
+       SELECT r.id AS warranty_id, r.serial_number, t.last_contact_at
+       FROM warranty_record r
+       LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
+       LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
+       WHERE r.org_id = rel.org_id AND r.product_family = rel.product_family
+         AND ($5::text IS NULL OR r.customer_id = $5)
+         AND ${OWES_RELEASE}
+       ORDER BY r.serial_number LIMIT $4
+     ) u
      WHERE rel.org_id = $1
-       AND ($5::text IS NULL OR r.customer_id = $5)
        AND ${DEADLINE} BETWEEN $2 AND $2::timestamptz + $3 * interval '1 day'
-       AND ${OWES_RELEASE}
-     ORDER BY deadline, r.serial_number LIMIT $4`,
+     ORDER BY deadline, u.serial_number LIMIT $4`,
     // A customer sees only their own units, as everywhere else (isCustomerOnly).
     [actor.orgId, now, days, first, isCustomerOnly(actor) ? actor.customerId : null],
   );
