@@ -20,6 +20,7 @@ import { PartReturnLineKept1796650000000 } from './1796650000000-PartReturnLineK
 import { Campaigns1796700000000 } from './1796700000000-Campaigns';
 import { ServiceCalendars1796640000000 } from './1796640000000-ServiceCalendars';
 import { SupplierRecovery1796710000000 } from './1796710000000-SupplierRecovery';
+import { ClaimsAtRiskIndexes1796740000000 } from './1796740000000-ClaimsAtRiskIndexes';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   PartReturnLineKept1796650000000,
   Campaigns1796700000000,
   SupplierRecovery1796710000000,
+  ClaimsAtRiskIndexes1796740000000,
 ];

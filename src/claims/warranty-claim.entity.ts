@@ -13,6 +13,10 @@ import type { ClaimCover, ClaimKind, ClaimStatus } from './claim-states';
 @Index('ix_claim_record', ['warrantyRecordId'])
 @Index('ix_claim_case', ['orgId', 'cspCaseId'])
 @Index('ix_claim_org_created', ['orgId', 'createdAt', 'id'])
+// claimsAtRisk (claim-queries.ts): the claims whose response or on-site clock still runs, by due instant, so the
+// desk's at-risk list reads only those (at ten million units it read every open claim of the organisation).
+@Index('ix_claim_response_running', ['orgId', 'responseDueAt'], { where: `"responded_at" IS NULL AND "status" NOT IN ('REJECTED', 'CANCELLED', 'CLOSED')` })
+@Index('ix_claim_onsite_running', ['orgId', 'onsiteDueAt'], { where: `"onsite_at" IS NULL AND "status" NOT IN ('REJECTED', 'CANCELLED', 'CLOSED')` })
 @Index('ix_claim_awaiting_decision', ['orgId', 'responseDueAt', 'id'], { where: `"status" IN ('SUBMITTED', 'REAPPROVAL_REQUIRED')` })
 @Index('ux_claim_exception_reference', ['orgId', 'exceptionReference'], { unique: true, where: '"exception_reference" IS NOT NULL' })
 @Index('ux_claim_idempotency', ['orgId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
