@@ -59,12 +59,20 @@ export class RowReader implements RowSource {
       throw error;
     }
     let broken: Error | undefined;
+    // pg-pool takes its own 'error' listener off a client it hands out, and pg emits a lost connection as an
+    // 'error' event besides rejecting the query: unheard, that event is an uncaught exception. Heard here while the
+    // client is ours (the query's rejection carries the error); TypeORM's query runner does the same for its own.
+    const lost = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', lost);
     try {
       return await query<Row>(client, name, text, values);
     } catch (error) {
       if (error instanceof QueryFailedError && typeof (error.driverError as { severity?: unknown }).severity !== 'string') broken = error.driverError as Error;
       throw error;
     } finally {
+      client.removeListener('error', lost);
       // A connection that failed below the SQL level is dropped rather than handed to the next request.
       client.release(broken);
     }
