@@ -63,6 +63,29 @@ export function readImportFile(path: string): string {
   }
 }
 
+/**
+ * The versions of versioned data a file gives (labour operations, supplier contracts): a code's version twice is a
+ * problem of the later line, and `sorted` orders the rows by code, then version, so that each batch publishes the
+ * next version after the one before it.
+ */
+export class FileVersions<Row> {
+  private readonly firstLine = new Map<string, number>();
+  private readonly rows: Array<{ line: number; code: string; version: number; row: Row }> = [];
+
+  /** Keeps the row unless its code and version came on an earlier line (then `problem` says so for this one). */
+  add(line: number, code: string, version: number, row: Row, problem: (line: number, field: string, message: string) => void): void {
+    const key = `${code}@${version}`;
+    const earlier = this.firstLine.get(key);
+    if (earlier !== undefined) problem(line, 'version', `${code} version ${version} is already on line ${earlier}`);
+    else this.firstLine.set(key, line);
+    this.rows.push({ line, code, version, row });
+  }
+
+  sorted(): Row[] {
+    return [...this.rows].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : a.version - b.version)).map((r) => r.row);
+  }
+}
+
 export interface BatchAnswer {
   userErrors: Array<{ code: string; field: string[] | null; message: string }>;
 }

@@ -23,7 +23,7 @@ import { DomainError, DomainErrors } from '../src/common/errors';
 import { MAX_OPERATIONS_PER_CALL, normaliseLabourOperation, type NormalisedLabourOperation } from '../src/labour/labour-input';
 import { runCommand } from './command-line';
 import { readCsv } from './csv-file';
-import { importInBatches, parseImportArguments, readImportFile, type BatchAnswer, type ImportOptions } from './csv-import';
+import { importInBatches, parseImportArguments, readImportFile, type BatchAnswer, type ImportOptions, FileVersions } from './csv-import';
 import { callSubgraph } from './subgraph-client';
 
 const REQUIRED_COLUMNS = ['code', 'version', 'description', 'standardHours', 'validFrom'] as const;
@@ -46,8 +46,7 @@ const WHOLE = /^[0-9]{1,9}$/;
  */
 export function readOperations(text: string): Row[] {
   const file = readCsv(text, COLUMNS, REQUIRED_COLUMNS, 'labour operation');
-  const firstLine = new Map<string, number>();
-  const rows: Row[] = [];
+  const versions = new FileVersions<Row>();
   for (const { line, cell } of file.records) {
     const versionText = cell('version').trim();
     if (!WHOLE.test(versionText)) file.problem(line, 'version', `"${versionText}" is not a whole number such as 1`);
@@ -71,15 +70,10 @@ export function readOperations(text: string): Row[] {
       continue;
     }
     if (!WHOLE.test(versionText)) continue;
-    const key = `${operation.code}@${operation.version}`;
-    const earlier = firstLine.get(key);
-    if (earlier !== undefined) file.problem(line, 'version', `${operation.code} version ${operation.version} is already on line ${earlier}`);
-    else firstLine.set(key, line);
-    rows.push({ line, operation });
+    versions.add(line, operation.code, operation.version, { line, operation }, file.problem);
   }
   file.finish();
-  // A code's versions in order, so that each batch publishes the next version after the one before it.
-  return rows.sort((a, b) => (a.operation.code < b.operation.code ? -1 : a.operation.code > b.operation.code ? 1 : a.operation.version - b.operation.version));
+  return versions.sorted();
 }
 
 const PUBLISH = `mutation ImportLabourOperations($input: PublishLabourOperationsInput!) {

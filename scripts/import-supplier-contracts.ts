@@ -18,7 +18,7 @@ import { DomainError } from '../src/common/errors';
 import { MAX_CONTRACTS_PER_CALL, normaliseContract, type NormalisedContract } from '../src/recovery/recovery-input';
 import { runCommand } from './command-line';
 import { readCsv } from './csv-file';
-import { importInBatches, parseImportArguments, readImportFile, type BatchAnswer, type ImportOptions } from './csv-import';
+import { importInBatches, parseImportArguments, readImportFile, type BatchAnswer, type ImportOptions, FileVersions } from './csv-import';
 import { callSubgraph } from './subgraph-client';
 
 const REQUIRED_COLUMNS = ['code', 'version', 'supplierCode', 'recoverySharePct', 'windowMonths', 'validFrom'] as const;
@@ -37,8 +37,7 @@ export interface Row {
 /** Parses and checks the whole file: its rows in code and version order, or every problem found (FileProblems). */
 export function readContracts(text: string): Row[] {
   const file = readCsv(text, COLUMNS, REQUIRED_COLUMNS, 'supplier contract');
-  const firstLine = new Map<string, number>();
-  const rows: Row[] = [];
+  const versions = new FileVersions<Row>();
   for (const { line, cell } of file.records) {
     const version = cell('version').trim();
     const months = cell('windowMonths').trim();
@@ -63,14 +62,10 @@ export function readContracts(text: string): Row[] {
       file.problem(line, field, e.message);
     }
     if (!contract || !WHOLE.test(version) || !WHOLE.test(months)) continue;
-    const key = `${contract.code}@${contract.version}`;
-    const earlier = firstLine.get(key);
-    if (earlier !== undefined) file.problem(line, 'version', `${contract.code} version ${contract.version} is already on line ${earlier}`);
-    else firstLine.set(key, line);
-    rows.push({ line, contract });
+    versions.add(line, contract.code, contract.version, { line, contract }, file.problem);
   }
   file.finish();
-  return rows.sort((a, b) => (a.contract.code < b.contract.code ? -1 : a.contract.code > b.contract.code ? 1 : a.contract.version - b.contract.version));
+  return versions.sorted();
 }
 
 const PUBLISH = `mutation ImportSupplierContracts($input: PublishSupplierContractsInput!) {
