@@ -543,7 +543,9 @@ async function main(): Promise<void> {
         await stopChild(child).catch((error) => console.error(`stopping the ${child.name} failed: ${(error as Error).message}`));
       }
       await client?.end().catch(() => undefined);
-      await scratch?.dispose().catch((error) => console.error(`disposing of the database failed: ${(error as Error).message}`));
+      // BENCH_KEEP_DATABASE=1 leaves the seeded database in place (a DATABASE_URL server's only) to look at plans or time statements by hand.
+      if (process.env.BENCH_KEEP_DATABASE === '1' && process.env.DATABASE_URL) console.error(`bench: kept the seeded database ${scratch?.url}`);
+      else await scratch?.dispose().catch((error) => console.error(`disposing of the database failed: ${(error as Error).message}`));
       rmSync(dataFile, { force: true });
     })());
 

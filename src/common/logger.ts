@@ -105,6 +105,10 @@ export class Logger {
     this.framework = this.pino.child({ component: 'http' }, { level: frameworkLevel(level) });
   }
 
+  get level(): LogLevel {
+    return this.pino.level as LogLevel;
+  }
+
   setLevel(level: LogLevel): void {
     this.pino.level = level;
     this.framework.level = frameworkLevel(level);

@@ -18,7 +18,7 @@ import { identify } from './authentication';
 import { formatError } from './graphql-errors';
 import type { HeavySlots } from './heavy-slots';
 import { readBodyBytes, sendJson } from './http-body';
-import { compressAnswer } from './http-compression';
+import { COMPRESS_THRESHOLD_BYTES, compressAnswer } from './http-compression';
 import { answerPlannedRead } from './planned-answers';
 import type { PlannedRead } from './planned-reads';
 import { aboutText, isLoopback, type PlaygroundPages } from './playground';
@@ -104,8 +104,15 @@ export function graphqlRoute(options: GraphqlRouteOptions): RawRoute {
       response.end(request.method === 'HEAD' ? undefined : text);
       return;
     }
-    // GraphQL answers over the threshold are compressed when the client accepts it.
-    compressAnswer(request, response);
+    // GraphQL answers over the threshold are compressed when the client accepts it: Apollo's and the refusals
+    // through the compression library, which sees each answer's length; a planned answer, whose length is known
+    // before anything is written, only when it is over the threshold (the library's wrapping costs a small answer
+    // more than the rest of its writing).
+    let compressing = false;
+    const compress = () => {
+      if (!compressing) compressAnswer(request, response);
+      compressing = true;
+    };
 
     const header = (name: string): string | undefined => {
       const value = request.headers[name];
@@ -118,6 +125,7 @@ export function graphqlRoute(options: GraphqlRouteOptions): RawRoute {
         try {
           body = JSON.parse(raw);
         } catch {
+          compress();
           return sendJson(response, 400, { errors: [{ message: 'the body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
         }
       } else {
@@ -126,7 +134,10 @@ export function graphqlRoute(options: GraphqlRouteOptions): RawRoute {
     }
     const query = request.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query');
     const verdict = typeof query === 'string' ? gate.inspect(query) : null;
-    if (verdict?.refusal) return refuseShape(response, requestId, verdict.refusal, started);
+    if (verdict?.refusal) {
+      compress();
+      return refuseShape(response, requestId, verdict.refusal, started);
+    }
 
     // One context per request, created on first use: a planned read that hands over passes it on to Apollo, so
     // the rows it loaded are not read again.
@@ -149,10 +160,14 @@ export function graphqlRoute(options: GraphqlRouteOptions): RawRoute {
       if (data) {
         if (response.destroyed) return;
         const text = `${JSON.stringify({ data })}\n`;
+        const length = Buffer.byteLength(text);
+        if (length >= COMPRESS_THRESHOLD_BYTES) compress();
         response.writeHead(200, {
           'content-type': PLANNED_CONTENT_TYPE,
-          'content-length': String(Buffer.byteLength(text)),
+          'content-length': String(length),
           'x-request-id': requestId,
+          // What the compression library says of every answer it could compress, small ones included.
+          ...(compressing ? {} : { vary: 'Accept-Encoding' }),
           ...(options.draining() ? { connection: 'close' } : {}),
         });
         response.end(text);
@@ -160,6 +175,7 @@ export function graphqlRoute(options: GraphqlRouteOptions): RawRoute {
         return;
       }
     }
+    compress();
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);

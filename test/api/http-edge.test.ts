@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Kind, parse } from 'graphql';
-import { EXAMPLE_OPERATIONS } from '../../src/server/playground';
+import { DEMO_BATTERY_SERIAL, EXAMPLE_OPERATIONS } from '../../src/server/playground';
 import { captureLogs } from '../support/log-capture';
 import { startTestApp, tokenFor, type TestApp } from '../support/harness';
 
@@ -120,6 +120,29 @@ describe('what GET / answers, and compression', () => {
     const token = await tokenFor('sofar', ['AGENT']);
     const small = await rawRequest(t.url, { method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ __typename }' }) });
     expect([small.status, small.headers['content-encoding'], JSON.parse(small.body.toString('utf8'))]).toEqual([200, undefined, { data: { __typename: 'Query' } }]);
+
+    // The planned reads (the gateway's hot documents) decide the same way on their own: a large answer compressed,
+    // a small one left as it is; both say Vary, as the library does.
+    const entities = (count: number) =>
+      JSON.stringify({
+        query: 'query WarrantyRecordEntities($representations: [_Any!]!) { _entities(representations: $representations) { ... on WarrantyRecord { __typename id tier expiresAt } } }',
+        variables: { representations: Array.from({ length: count }, () => ({ __typename: 'WarrantyRecord', serialNumber: DEMO_BATTERY_SERIAL })) },
+      });
+    const logs = captureLogs();
+    try {
+      for (const [count, compressed] of [[40, true], [1, false]] as const) {
+        const requestId = `planned-compression-${count}`;
+        const headers = { 'content-type': 'application/json', 'accept-encoding': 'gzip', authorization: `Bearer ${token}`, 'x-request-id': requestId };
+        const answer = await rawRequest(t.url, { method: 'POST', headers, body: entities(count) });
+        await new Promise((resolve) => setImmediate(resolve)); // the log line goes out at the end of the turn
+        expect([answer.status, answer.headers['content-encoding'], answer.headers.vary, logs.request(requestId)?.planned]).toEqual([200, compressed ? 'gzip' : undefined, 'Accept-Encoding', true]);
+        const data = JSON.parse(decoded(answer).toString('utf8')).data;
+        expect(data._entities).toHaveLength(count);
+        expect(data._entities.every((e: any) => e?.__typename === 'WarrantyRecord' && typeof e.id === 'string')).toBe(true);
+      }
+    } finally {
+      logs.stop();
+    }
 
     const metrics = await rawRequest(new URL('/metrics', t.url).href, { headers: { 'accept-encoding': 'gzip' } });
     expect([metrics.status, metrics.headers['content-encoding']]).toEqual([200, 'gzip']);

@@ -5,6 +5,9 @@ import type { LogLevel } from '../../src/config';
  * Captures the JSON log lines the app writes to stdout (it logs in-process), so a test can read what a request
  * cost: every GraphQL request logs one 'graphql' line with its requestId and sqlQueries.
  */
+/** Captures running (not yet stopped) in this test file. */
+let active = 0;
+
 export function captureLogs(level: LogLevel = 'info') {
   const lines: Array<Record<string, any>> = [];
   const write = process.stdout.write.bind(process.stdout);
@@ -21,6 +24,9 @@ export function captureLogs(level: LogLevel = 'info') {
     }
     return text.startsWith('{') ? true : (write as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write;
+  // A capture started inside another (a test's own, within a file's) gives the outer one its level back when it stops.
+  const before = logger.level;
+  active += 1;
   logger.setLevel(level);
   return {
     lines,
@@ -30,7 +36,8 @@ export function captureLogs(level: LogLevel = 'info') {
     },
     stop() {
       process.stdout.write = write;
-      logger.setLevel('silent');
+      active -= 1;
+      logger.setLevel(active > 0 ? before : 'silent');
     },
   };
 }
