@@ -43,7 +43,7 @@ function createLoaders(services: Services, actor: Actor, selection: RecordSelect
   let recovery: RecoveryLoaders | undefined;
   const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
   const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
-  const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor));
+  const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor, selection));
   const policyLoaders = () => (policies ??= createPolicyLoaders(services.dataSource, services.reader, actor));
   const productLoaders = () => (products ??= createProductLoaders(services.dataSource, actor));
   return {

@@ -47,7 +47,8 @@ export class CoverageCheckService {
     if (!bundle) throw new DomainError('NOT_FOUND', `no warranty for serial number ${input.serialNumber}`, ['input', 'serialNumber']);
     // The same request may show these rows again (a case's `warranty { coverages { policy } }`).
     loaders.coveragesByRecordId.prime(bundle.record.id, bundle.coverages);
-    for (const policy of bundle.policies) loaders.policyById.prime(policy.id, policy);
+    // Only whole rows: a request that shows no policy version reads only the columns the check judges by.
+    if (bundle.wholePolicies !== false) for (const policy of bundle.policies) loaders.policyById.prime(policy.id, policy);
     // A request without readings is judged on the unit's latest recorded ones (so a battery case gets an answer
     // instead of READING_REQUIRED once a reading is on file).
     const latest = definedReadings(bundle.latestReadings ?? {});

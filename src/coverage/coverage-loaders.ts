@@ -9,6 +9,8 @@ import { WarrantyRecord } from '../records/warranty-record.entity';
 import { Coverage } from './coverage.entity';
 import { historyOfRows, type ReadingRow, type ReadingValues, type RecordedReading } from '../readings/readings-history';
 import type { ReadingsHistory } from './active-check';
+import type { PolicyFacts } from './check-inputs';
+import type { RecordSelection } from '../records/record-selection';
 
 /** Everything the active-warranty check reads about one unit. */
 export interface CheckBundle {
@@ -22,6 +24,11 @@ export interface CheckBundle {
   history?: ReadingsHistory;
   /** The unit's readings history itself, oldest first (a claim's intake refuses readings lower than it). */
   recorded?: RecordedReading[];
+  /**
+   * Whether `policies` are whole rows (what the policy loader holds) or only the columns the check judges by
+   * (PolicyFacts), when the request shows no policy version (record-selection.ts).
+   */
+  wholePolicies?: boolean;
 }
 
 /**
@@ -29,7 +36,7 @@ export interface CheckBundle {
  * record, coverages and policy versions in one statement for all the units a request checks (a CSP page of 100
  * cases, or one `checkWarranty`), instead of one statement each for records, coverages and policies.
  */
-export function createCoverageLoaders(dataSource: DataSource, reader: RowSource, actor: Actor) {
+export function createCoverageLoaders(dataSource: DataSource, reader: RowSource, actor: Actor, selection?: RecordSelection) {
   const coveragesByRecordId = new DataLoader<string, Coverage[]>(async (recordIds) => {
     const rows = await reader.rows<Coverage>(
       `SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c
@@ -48,18 +55,9 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowSource,
     const [orgId, ...rest] = visible.values;
     // Coverages and policies come as JSON arrays of objects keyed by property; PostgreSQL writes dates as
     // 'YYYY-MM-DD' (what the entities hold), numbers as numbers, and instants as text (turned into Dates below).
+    const wholePolicies = selection?.policies !== false;
     const rows = await reader.rows<{ coverages: Coverage[]; policies: WarrantyPolicy[]; readings: ReadingRow[] } & WarrantyRecord>(
-      `SELECT ${selectList(dataSource, WarrantyRecord, 'r')},
-        (SELECT coalesce(json_agg(c ORDER BY c."createdAt", c.scope), '[]')
-           FROM (SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c
-                  WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id) c) AS coverages,
-        (SELECT coalesce(json_agg(p), '[]')
-           FROM (SELECT ${selectList(dataSource, WarrantyPolicy, 'p')} FROM warranty_policy p
-                  WHERE p.org_id = r.org_id
-                    AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) p) AS policies,
-        (SELECT coalesce(json_agg(json_build_array(u.read_on, u.odometer_km, u.engine_hours, u.throughput_mwh, u.soh_pct) ORDER BY u.read_on, u.id), '[]')
-           FROM unit_reading u WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id) AS "readings"
-       FROM warranty_record r WHERE ${visible.where} AND r.serial_number = ANY($2::text[])`,
+      checkStatement(dataSource, visible.where, wholePolicies),
       [orgId, [...serials], ...rest],
     );
     const found = new Map<string, CheckBundle>();
@@ -68,7 +66,8 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowSource,
         record: record as WarrantyRecord,
         ...historyOfRows(readings),
         coverages: coverages.map((c) => withInstants(c, coverageInstants)),
-        policies: policies.map((p) => withInstants(p, policyInstants)),
+        policies: wholePolicies ? policies.map((p) => withInstants(p, policyInstants)) : policies,
+        wholePolicies,
       });
     }
     return serials.map((serial) => found.get(serial) ?? null);
@@ -97,3 +96,35 @@ function withInstants<T>(row: T, instants: string[]): T {
   }
   return row;
 }
+
+/** The columns of a policy version the check judges by (check-inputs.ts PolicyFacts). */
+const CHECK_POLICY_PROPERTIES: ReadonlySet<keyof PolicyFacts> = new Set(['id', 'productFamily', 'region', 'version', 'lateStartCapMonths']);
+
+/**
+ * The check's one statement: each unit's record, its coverages, its policy versions (whole, or only what the check
+ * reads) and its readings history. Built once per text (visibility, policies), not per request: the row reader
+ * keys its prepared statements by the text.
+ */
+function checkStatement(dataSource: DataSource, visibleWhere: string, wholePolicies: boolean): string {
+  let byWhere = statements.get(dataSource);
+  if (!byWhere) statements.set(dataSource, (byWhere = new Map()));
+  const key = `${wholePolicies ? 'whole' : 'check'} ${visibleWhere}`;
+  let text = byWhere.get(key);
+  if (text === undefined) {
+    const policyColumns = selectList(dataSource, WarrantyPolicy, 'p', wholePolicies ? undefined : (CHECK_POLICY_PROPERTIES as ReadonlySet<string>));
+    text = `SELECT ${selectList(dataSource, WarrantyRecord, 'r')},
+        (SELECT coalesce(json_agg(c ORDER BY c."createdAt", c.scope), '[]')
+           FROM (SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c
+                  WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id) c) AS coverages,
+        (SELECT coalesce(json_agg(p), '[]')
+           FROM (SELECT ${policyColumns} FROM warranty_policy p
+                  WHERE p.org_id = r.org_id
+                    AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) p) AS policies,
+        (SELECT coalesce(json_agg(json_build_array(u.read_on, u.odometer_km, u.engine_hours, u.throughput_mwh, u.soh_pct) ORDER BY u.read_on, u.id), '[]')
+           FROM unit_reading u WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id) AS "readings"
+       FROM warranty_record r WHERE ${visibleWhere} AND r.serial_number = ANY($2::text[])`;
+    byWhere.set(key, text);
+  }
+  return text;
+}
+const statements = new WeakMap<DataSource, Map<string, string>>();

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  isAbstractType, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
+  getNamedType, isAbstractType, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import { RECORD_TYPE, recordFieldsOf, type RecordProperty } from './record-fields';
 
@@ -21,11 +21,12 @@ const ALWAYS: RecordProperty[] = ['id', 'orgId', 'serialNumber', 'customerId', '
  */
 export function recordSelectionFor(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Required<RecordSelection> {
   const fields = recordFieldsOf(schema);
-  if (operation.operation !== 'query' || !fields) return { properties: null, checks: false };
+  if (operation.operation !== 'query' || !fields) return { properties: null, checks: false, policies: true };
   const properties = new Set<RecordProperty>(ALWAYS);
   let checks = false;
   let unknownField = false;
   let readsRecord = false;
+  let policies = false;
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
@@ -35,6 +36,9 @@ export function recordSelectionFor(schema: GraphQLSchema, document: DocumentNode
         const parent = typeInfo.getParentType();
         if (!parent) return;
         const coordinate = `${parent.name}.${name}`;
+        // A field that answers with a policy version (a coverage's, a record's): its fields read the whole row.
+        const type = typeInfo.getType();
+        if (type && getNamedType(type).name === POLICY_TYPE) policies = true;
         if (fields.checks.has(coordinate)) checks = true;
         if (fields.wholeRecords.has(coordinate)) readsRecord = true;
         const onRecord =
@@ -47,8 +51,11 @@ export function recordSelectionFor(schema: GraphQLSchema, document: DocumentNode
       },
     }),
   );
-  return { properties: checks || unknownField || readsRecord ? null : properties, checks };
+  return { properties: checks || unknownField || readsRecord ? null : properties, checks, policies };
 }
+
+/** The schema's type of a policy version. */
+const POLICY_TYPE = 'Policy';
 
 /**
  * What the record-selection plugin leaves for the loaders to read. An object of its own that the request context
@@ -59,6 +66,12 @@ export interface RecordSelection {
   properties?: RecordProperties;
   /** The operation runs the active-warranty check somewhere: its one statement also brings each unit's record. */
   checks?: boolean;
+  /**
+   * The operation shows a policy version somewhere (`Coverage.policy`, `WarrantyRecord.policy`): the check's
+   * statement then reads the units' policy versions whole and hands them to the policy loader; otherwise only the
+   * columns the check itself judges by. Unknown (not worked out) counts as true.
+   */
+  policies?: boolean;
 }
 export interface RecordSelectionHolder {
   recordSelection: RecordSelection;

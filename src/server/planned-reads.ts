@@ -142,7 +142,7 @@ export function planRead(schema: GraphQLSchema, document: DocumentNode): Planned
     addProperties(root.byType.get(RECORD) ?? []);
     for (const field of root.byType.get(CASE) ?? []) if (field.kind === 'record') addProperties(field.fields);
   }
-  const recordSelection = checks ? selection : { properties: properties as RecordProperties, checks: false };
+  const recordSelection = checks ? selection : { properties: properties as RecordProperties, checks: false, policies: selection.policies };
   const costWith = (variables: Record<string, unknown>) => operationCost({ schema, document, operation: operation as OperationDefinitionNode, variables });
   const base = root.kind === 'entities' ? costWith({ [root.variable]: [] }) : costWith({});
   const perRepresentation = new Map<string, number>();

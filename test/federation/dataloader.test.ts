@@ -265,6 +265,30 @@ describe('_entities batching', () => {
     }
   });
 
+  it('reads only the policy columns the check judges by unless the operation shows a policy version, with the same answer', async () => {
+    const logs = captureLogs('debug');
+    try {
+      const checkSql = () => logs.lines.filter((l) => l.msg === 'sql' && String(l.query).includes('FROM warranty_policy p')).pop()!.query as string;
+      const input = { serialNumber: unitsA[1].serialNumber, repairDate: '2026-01-10', readings: { throughputMwh: 1 } };
+      const FIELDS = 'decision paysParts paysLabour reason coverages { active coverage { id scope endDate';
+      const narrow = await execute<{ checkWarranty: any }>(adminOf(orgA), `query($input: CheckWarrantyInput!) { checkWarranty(input: $input) { ${FIELDS} } } } }`, { input });
+      const narrowSql = checkSql();
+      const whole = await execute<{ checkWarranty: any }>(adminOf(orgA), `query($input: CheckWarrantyInput!) { checkWarranty(input: $input) { ${FIELDS} policy { version extensionTiers } } } } }`, { input });
+      const wholeSql = checkSql();
+      expect([narrow.errors, whole.errors, narrow.sqlQueries, whole.sqlQueries]).toEqual([undefined, undefined, 1, 1]);
+      expect(narrowSql).toContain('"late_start_cap_months"');
+      expect(narrowSql).not.toContain('"extension_prices"');
+      expect(wholeSql).toContain('"extension_prices"');
+      // The same decision on each coverage, read either way; the policies shown are the units' own.
+      expect(whole.data!.checkWarranty.coverages.map(({ coverage: { policy, ...coverage }, ...rest }: any) => ({ ...rest, coverage })))
+        .toEqual(narrow.data!.checkWarranty.coverages);
+      expect(whole.data!.checkWarranty.coverages.every((c: any) => c.coverage.policy.version === 1)).toBe(true);
+      expect({ ...whole.data!.checkWarranty, coverages: null }).toEqual({ ...narrow.data!.checkWarranty, coverages: null });
+    } finally {
+      logs.stop();
+    }
+  });
+
   it('resolves Customer.warranties for many customers with two SQL queries, each customer its own first page', async () => {
     const customers = [...Array.from({ length: 7 }, (_, k) => `dl-customer-${k}`), 'dl-nobody-1', 'dl-nobody-2'];
     const run = await execute<{ _entities: Array<{ id: string; warranties: any }> }>(

@@ -43,6 +43,22 @@ describe('record column selection', () => {
     expect(recordSelectionFor(bare, document, operation).properties).toBeNull();
   });
 
+  it('tells whether an operation shows a policy version anywhere (the check then reads the policies whole)', () => {
+    const policiesOf = (query: string) => {
+      const document = parse(query);
+      const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
+      return recordSelectionFor(schema, document, operation).policies;
+    };
+    const CHECK = 'query($i: CheckWarrantyInput!) { checkWarranty(input: $i) { decision coverages { coverage { scope';
+    expect(policiesOf(`${CHECK} } } } }`)).toBe(false);
+    expect(policiesOf(`${CHECK} policy { version } } } } }`)).toBe(true);
+    expect(policiesOf('query($i: CheckWarrantyInput!) { checkWarranty(input: $i) { warranty { policy { id } } } }')).toBe(true);
+    expect(policiesOf('query { warranty(serialNumber: "X") { ...F } } fragment F on WarrantyRecord { coverages { policy { region } } }')).toBe(true);
+    expect(policiesOf('query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision } } } }')).toBe(false);
+    // A mutation's payload is never narrowed.
+    expect(policiesOf('mutation { __typename }')).toBe(true);
+  });
+
   it('reads the keys and the selected fields of an _entities page', () => {
     expect(propertiesOf('query($r: [_Any!]!) { _entities(representations: $r) { ... on WarrantyRecord { id tier expiresAt } } }'))
       .toEqual([...KEYS, 'expiresAt', 'tier'].sort());
