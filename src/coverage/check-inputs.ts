@@ -18,6 +18,16 @@ export interface RecordFacts extends WarrantyStartFacts {
   replacedBySerialNumber: string | null;
 }
 
+/** RecordFacts' properties, for reading only those (with what a request shows) when a request runs the check. */
+export const CHECK_RECORD_PROPERTIES = [
+  'serialNumber', 'policyId', 'siteTimeZone', 'voidedAt', 'voidReason', 'replacedAt', 'replacedBySerialNumber',
+  'warrantyDateShift', 'activationRecordDate', 'saleWarrantyActivationDate', 'saleInvoiceDate', 'supplyChainStage',
+  'brokerInvoiceDate', 'productionDate',
+] as const satisfies ReadonlyArray<keyof RecordFacts>;
+// Every property of RecordFacts is listed: a property added there and not here fails the build.
+const everyRecordFact: Exclude<keyof RecordFacts, (typeof CHECK_RECORD_PROPERTIES)[number]> extends never ? true : never = true;
+void everyRecordFact;
+
 /** A coverage's columns the check reads. */
 export type CoverageFacts = Omit<CheckableCoverage, 'voidedOn' | 'policyLabel'> & { policyId: string | null; voidedAt: Date | null };
 

@@ -10,7 +10,7 @@ import { Coverage } from './coverage.entity';
 import { historyOfRows, type ReadingRow, type ReadingValues, type RecordedReading } from '../readings/readings-history';
 import type { ReadingsHistory } from './active-check';
 import type { PolicyFacts } from './check-inputs';
-import type { RecordSelection } from '../records/record-selection';
+import type { RecordProperties, RecordSelection } from '../records/record-selection';
 
 /** Everything the active-warranty check reads about one unit. */
 export interface CheckBundle {
@@ -57,7 +57,7 @@ export function createCoverageLoaders(dataSource: DataSource, reader: RowSource,
     // 'YYYY-MM-DD' (what the entities hold), numbers as numbers, and instants as text (turned into Dates below).
     const wholePolicies = selection?.policies !== false;
     const rows = await reader.rows<{ coverages: Coverage[]; policies: WarrantyPolicy[]; readings: ReadingRow[] } & WarrantyRecord>(
-      checkStatement(dataSource, visible.where, wholePolicies),
+      checkStatement(dataSource, visible.where, selection?.properties ?? null, wholePolicies),
       [orgId, [...serials], ...rest],
     );
     const found = new Map<string, CheckBundle>();
@@ -101,18 +101,21 @@ function withInstants<T>(row: T, instants: string[]): T {
 const CHECK_POLICY_PROPERTIES: ReadonlySet<keyof PolicyFacts> = new Set(['id', 'productFamily', 'region', 'version', 'lateStartCapMonths']);
 
 /**
- * The check's one statement: each unit's record, its coverages, its policy versions (whole, or only what the check
- * reads) and its readings history. Built once per text (visibility, policies), not per request: the row reader
- * keys its prepared statements by the text.
+ * The check's one statement: each unit's record (the columns the request needs, record-selection.ts, or all), its
+ * coverages, its policy versions (whole, or only what the check reads) and its readings history. Built once per
+ * text (columns, visibility, policies), not per request: the row reader keys its prepared statements by the text.
  */
-function checkStatement(dataSource: DataSource, visibleWhere: string, wholePolicies: boolean): string {
-  let byWhere = statements.get(dataSource);
-  if (!byWhere) statements.set(dataSource, (byWhere = new Map()));
+function checkStatement(dataSource: DataSource, visibleWhere: string, recordProperties: RecordProperties, wholePolicies: boolean): string {
+  let byColumns = statements.get(dataSource);
+  if (!byColumns) statements.set(dataSource, (byColumns = new WeakMap()));
+  const columnsKey = recordProperties ?? ALL_COLUMNS;
+  let byWhere = byColumns.get(columnsKey);
+  if (!byWhere) byColumns.set(columnsKey, (byWhere = new Map()));
   const key = `${wholePolicies ? 'whole' : 'check'} ${visibleWhere}`;
   let text = byWhere.get(key);
   if (text === undefined) {
     const policyColumns = selectList(dataSource, WarrantyPolicy, 'p', wholePolicies ? undefined : (CHECK_POLICY_PROPERTIES as ReadonlySet<string>));
-    text = `SELECT ${selectList(dataSource, WarrantyRecord, 'r')},
+    text = `SELECT ${selectList(dataSource, WarrantyRecord, 'r', recordProperties ?? undefined)},
         (SELECT coalesce(json_agg(c ORDER BY c."createdAt", c.scope), '[]')
            FROM (SELECT ${selectList(dataSource, Coverage, 'c')} FROM coverage c
                   WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id) c) AS coverages,
@@ -127,4 +130,5 @@ function checkStatement(dataSource: DataSource, visibleWhere: string, wholePolic
   }
   return text;
 }
-const statements = new WeakMap<DataSource, Map<string, string>>();
+const statements = new WeakMap<DataSource, WeakMap<object, Map<string, string>>>();
+const ALL_COLUMNS = {};

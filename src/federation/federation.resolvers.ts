@@ -7,6 +7,7 @@ import { choosePolicy } from '../policies/region';
 import type { WarrantyPolicy } from '../policies/warranty-policy.entity';
 import type { CaseRef } from './references';
 import { runsActiveCheck } from '../records/record-fields';
+import { CHECK_RECORD_PROPERTIES } from '../coverage/check-inputs';
 
 /**
  * Fields this subgraph adds to entities owned elsewhere. Their references carry only keys, so resolving a
@@ -48,7 +49,7 @@ export const federationResolvers: Resolvers = {
       }
       return loaders.recordBySerialNumber.load(caseRef.serialNumber);
     },
-    warrantyCheck: runsActiveCheck(async (caseRef, _, context) => {
+    warrantyCheck: runsActiveCheck(CHECK_RECORD_PROPERTIES, async (caseRef, _, context) => {
       const { loaders } = authenticated(context);
       if (!caseRef.serialNumber || !caseRef.openedAt) return null;
       const record = (await loaders.checkBundleBySerialNumber.load(caseRef.serialNumber))?.record;

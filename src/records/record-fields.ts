@@ -33,6 +33,8 @@ const READS = Symbol('record properties a resolver reads');
 const WHOLE = Symbol('a resolver that reads whole records');
 
 type Marked = { [READS]?: readonly RecordProperty[]; [WHOLE]?: 'whole' | 'check' };
+const CHECK_READS = Symbol('record properties the check reads');
+type MarkedCheck = Marked & { [CHECK_READS]?: readonly RecordProperty[] };
 
 /** A `WarrantyRecord` field's resolver with the record properties it reads. */
 export function recordField<F>(reads: readonly RecordProperty[], resolve: F): F {
@@ -47,11 +49,13 @@ export function readsWholeRecords<F>(resolve: F): F {
 }
 
 /**
- * A resolver that runs the active-warranty check: every column, and the check's one statement brings each unit's
- * record with its coverages (the request is marked so that the records are not read a second time).
+ * A resolver that runs the active-warranty check, with the record properties the check itself reads: the check's
+ * one statement brings each unit's record (those columns and what the request shows of the record) with its
+ * coverages, and the request is marked so that the records are not read a second time.
  */
-export function runsActiveCheck<F>(resolve: F): F {
-  (resolve as unknown as Marked)[WHOLE] = 'check';
+export function runsActiveCheck<F>(reads: readonly RecordProperty[], resolve: F): F {
+  (resolve as unknown as MarkedCheck)[WHOLE] = 'check';
+  (resolve as unknown as MarkedCheck)[CHECK_READS] = reads;
   return resolve;
 }
 
@@ -60,9 +64,9 @@ export interface RecordFields {
   reads: ReadonlyMap<string, readonly RecordProperty[]>;
   /** The plain fields: a stored column of the same name, no resolver, no arguments, a leaf. */
   plain: ReadonlySet<string>;
-  /** Fields of any type (`Type.field`) that read whole records, and those that run the check. */
+  /** Fields of any type (`Type.field`) that read whole records, and those that run the check with what it reads. */
   wholeRecords: ReadonlySet<string>;
-  checks: ReadonlySet<string>;
+  checks: ReadonlyMap<string, readonly RecordProperty[]>;
   /** Fields of `WarrantyRecord` with a resolver but no declaration, or neither a resolver nor a column. */
   undeclared: readonly string[];
 }
@@ -101,13 +105,13 @@ export function describeRecordFields(schema: GraphQLSchema): RecordFields | null
   }
   reads.set('__typename', []);
   const wholeRecords = new Set<string>();
-  const checks = new Set<string>();
+  const checks = new Map<string, readonly RecordProperty[]>();
   for (const named of Object.values(schema.getTypeMap())) {
     if (!isObjectType(named) || named.name.startsWith('__')) continue;
     for (const field of Object.values(named.getFields())) {
-      const whole = markOf(field)?.[WHOLE];
-      if (whole === 'whole') wholeRecords.add(`${named.name}.${field.name}`);
-      if (whole === 'check') checks.add(`${named.name}.${field.name}`);
+      const mark = markOf(field) as MarkedCheck | undefined;
+      if (mark?.[WHOLE] === 'whole') wholeRecords.add(`${named.name}.${field.name}`);
+      if (mark?.[WHOLE] === 'check') checks.set(`${named.name}.${field.name}`, mark[CHECK_READS] ?? []);
     }
   }
   const fields: RecordFields = { reads, plain, wholeRecords, checks, undeclared };

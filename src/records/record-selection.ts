@@ -39,7 +39,11 @@ export function recordSelectionFor(schema: GraphQLSchema, document: DocumentNode
         // A field that answers with a policy version (a coverage's, a record's): its fields read the whole row.
         const type = typeInfo.getType();
         if (type && getNamedType(type).name === POLICY_TYPE) policies = true;
-        if (fields.checks.has(coordinate)) checks = true;
+        const checkReads = fields.checks.get(coordinate);
+        if (checkReads) {
+          checks = true;
+          for (const property of checkReads) properties.add(property);
+        }
         if (fields.wholeRecords.has(coordinate)) readsRecord = true;
         const onRecord =
           parent.name === RECORD_TYPE ||
@@ -51,7 +55,7 @@ export function recordSelectionFor(schema: GraphQLSchema, document: DocumentNode
       },
     }),
   );
-  return { properties: checks || unknownField || readsRecord ? null : properties, checks, policies };
+  return { properties: unknownField || readsRecord ? null : properties, checks, policies };
 }
 
 /** The schema's type of a policy version. */

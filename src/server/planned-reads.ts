@@ -121,7 +121,7 @@ export function planRead(schema: GraphQLSchema, document: DocumentNode): Planned
   // Only a document Apollo would accept: the shape limits ran already (shape-gate.ts); here the standard rules.
   if (validate(schema, document, specifiedRules).length > 0) return null;
   const selection = recordSelectionFor(schema, document, operation as OperationDefinitionNode);
-  // A plan that checks reads whole records in the check's statement, as the general path does; with a
+  // A plan that checks reads records in the check's statement, as the general path does; with a
   // WarrantyRecord representation beside, that path reads those through the record loaders as well: not planned.
   const checks = root.kind === 'check' || (root.kind === 'entities' && (root.byType.get(CASE) ?? []).some((f) => f.kind === 'check'));
   if (selection.checks !== checks) return null;

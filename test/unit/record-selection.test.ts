@@ -2,6 +2,7 @@ import { isObjectType, parse, type OperationDefinitionNode } from 'graphql';
 import { buildWarrantySchema } from '../../src/schema';
 import { describeRecordFields, recordFieldsOf } from '../../src/records/record-fields';
 import { recordSelectionFor } from '../../src/records/record-selection';
+import { CHECK_RECORD_PROPERTIES } from '../../src/coverage/check-inputs';
 
 /** Which record columns an operation reads: too few would answer wrong values, so every path is pinned here. */
 describe('record column selection', () => {
@@ -25,7 +26,7 @@ describe('record column selection', () => {
 
   it('knows the fields elsewhere that read whole records or run the check, from their resolvers', () => {
     const fields = recordFieldsOf(schema)!;
-    expect([...fields.checks].sort()).toEqual(['Case.warrantyCheck', 'Query.checkWarranty']);
+    expect([...fields.checks.keys()].sort()).toEqual(['Case.warrantyCheck', 'Query.checkWarranty']);
     expect([...fields.wholeRecords].sort()).toEqual(['Query.serviceItems', 'SlaTarget.serviceHoursLeft']);
   });
 
@@ -82,9 +83,14 @@ describe('record column selection', () => {
     );
   });
 
-  it('reads whole records for the active-warranty check and for mutations', () => {
-    expect(propertiesOf('{ checkWarranty(input: { serialNumber: "X", repairDate: "2026-01-01" }) { decision } }')).toBeNull();
-    expect(propertiesOf('query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision } } } }')).toBeNull();
+  it('reads what the active-warranty check judges by, with what the operation shows; whole records for mutations', () => {
+    const CHECKED = [...new Set([...KEYS, ...CHECK_RECORD_PROPERTIES])].sort();
+    expect(propertiesOf('{ checkWarranty(input: { serialNumber: "X", repairDate: "2026-01-01" }) { decision } }')).toEqual(CHECKED);
+    expect(propertiesOf('query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warrantyCheck { decision } } } }')).toEqual(CHECKED);
+    expect(propertiesOf('{ checkWarranty(input: { serialNumber: "X", repairDate: "2026-01-01" }) { decision warranty { tier registeredAt } } }'))
+      .toEqual([...CHECKED, 'registeredAt', 'tier'].sort());
+    expect(propertiesOf('query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { warranty { sku } warrantyCheck { decision } } } }'))
+      .toEqual([...CHECKED, 'sku'].sort());
     expect(propertiesOf('mutation { voidWarranty(input: { id: "x", reason: "r" }) { warranty { id } } }')).toBeNull();
   });
 
