@@ -23,130 +23,148 @@ import type { Services } from './services';
  * `_entities` only the record loaders), and building all of them for every request was measurable on the hot
  * read paths.
  */
-function createLoaders(services: Services, actor: Actor, selection: RecordSelection) {
-  let records: RecordLoaders | undefined;
-  let coverages: CoverageLoaders | undefined;
-  let policies: PolicyLoaders | undefined;
-  let products: ProductLoaders | undefined;
-  let labour: LabourLoaders | undefined;
-  let calendarGroup: CalendarLoaders | undefined;
-  const calendarLoaders = () => (calendarGroup ??= createCalendarLoaders(services.dataSource, actor));
-  let customerWarranties: ReturnType<typeof createCustomerWarrantiesLoader> | undefined;
-  let history: ReturnType<typeof createHistoryLoader> | undefined;
-  let claims: ClaimLoaders | undefined;
-  let telemetry: ReturnType<typeof createTelemetryLoader> | undefined;
-  let serviceItems: ServiceItemLoaders | undefined;
-  let saleDocuments: ReturnType<typeof createSaleDocumentLoader> | undefined;
-  let registeredUnits: ReturnType<typeof createRegisteredUnitsLoader> | undefined;
-  let partReturns: ReturnType<typeof createPartReturnLoader> | undefined;
-  let campaigns: CampaignLoaders | undefined;
-  let recovery: RecoveryLoaders | undefined;
-  const claimLoaders = () => (claims ??= createClaimLoaders(services.dataSource, actor));
-  const recordLoaders = () => (records ??= createRecordLoaders(services.dataSource, services.reader, actor, selection));
-  const coverageLoaders = () => (coverages ??= createCoverageLoaders(services.dataSource, services.reader, actor, selection));
-  const policyLoaders = () => (policies ??= createPolicyLoaders(services.dataSource, services.reader, actor));
-  const productLoaders = () => (products ??= createProductLoaders(services.dataSource, actor));
-  return {
-    get recordById() {
-      return recordLoaders().recordById;
-    },
-    get recordBySerialNumber() {
-      return recordLoaders().recordBySerialNumber;
-    },
-    get recordRows() {
-      return recordLoaders().recordRows;
-    },
-    get coveragesByRecordId() {
-      return coverageLoaders().coveragesByRecordId;
-    },
-    get checkBundleBySerialNumber() {
-      return coverageLoaders().checkBundleBySerialNumber;
-    },
-    /** Mutations call this so the payload reads what was just written, not what was cached before. */
-    forget(record: WarrantyRecord): void {
-      records?.forgetRecord(record);
-      coverages?.forgetCoverages(record);
-    },
-    get policyById() {
-      return policyLoaders().policyById;
-    },
-    get policiesByFamily() {
-      return policyLoaders().policiesByFamily;
-    },
-    /** The labour operation versions claim lines were priced under (rule 17). */
-    get labourOperationById() {
-      return (labour ??= createLabourLoaders(services.dataSource, actor)).operationById;
-    },
-    /** Service calendar versions (rule 9): what a claim keeps, their closing days, and both as the SLA maths reads them. */
-    get calendarById() {
-      return calendarLoaders().calendarById;
-    },
-    get closingDaysByCalendarId() {
-      return calendarLoaders().closingDaysByCalendarId;
-    },
-    get calendarSpecById() {
-      return calendarLoaders().calendarSpecById;
-    },
-    get referenceByProductId() {
-      return productLoaders().referenceByProductId;
-    },
-    get registeredUnitsByProductId() {
-      return (registeredUnits ??= createRegisteredUnitsLoader(services.dataSource, actor));
-    },
-    get customerWarranties() {
-      return (customerWarranties ??= createCustomerWarrantiesLoader(services.records, actor));
-    },
-    get history() {
-      return (history ??= createHistoryLoader(services.dataSource, actor));
-    },
-    get claimById() {
-      return claimLoaders().claimById;
-    },
-    get claimLines() {
-      return claimLoaders().linesByClaimId;
-    },
-    get claimsByRecord() {
-      return claimLoaders().claimsByRecord;
-    },
-    get latestReadings() {
-      return claimLoaders().latestReadingsByRecordId;
-    },
-    get claimsByCase() {
-      return claimLoaders().claimsByCaseId;
-    },
-    get claimMessages() {
-      return claimLoaders().messagesByClaimId;
-    },
-    get telemetry() {
-      return (telemetry ??= createTelemetryLoader(services.dataSource, actor));
-    },
-    /** A unit's sale documents, by record. */
-    get saleDocuments() {
-      return (saleDocuments ??= createSaleDocumentLoader(services.dataSource, actor));
-    },
-    /** Free service: plans by unit, live item claims and odometers by record. */
-    get serviceItems() {
-      return (serviceItems ??= createServiceItemLoaders(services.dataSource, actor));
-    },
-    /** A claim line's part return, by line id. */
-    get partReturns() {
-      return (partReturns ??= createPartReturnLoader(services.dataSource, actor));
-    },
-    /** Campaigns (rule 19): by id, a record's campaigns, a serial's open campaigns, a product's campaigns. */
-    get campaigns() {
-      return (campaigns ??= createCampaignLoaders(services.dataSource, actor, services.now));
-    },
-    /** Suppliers and recovery lines (rule 20). */
-    get recovery() {
-      return (recovery ??= createRecoveryLoaders(services.dataSource, actor));
-    },
-    /** Service calendars built for this request, by calendar version, site and year. */
-    get calendars() {
-      return claimLoaders().calendars;
-    },
-  };
+class RequestLoaders {
+  #records: RecordLoaders | undefined;
+  #coverages: CoverageLoaders | undefined;
+  #policies: PolicyLoaders | undefined;
+  #products: ProductLoaders | undefined;
+  #labour: LabourLoaders | undefined;
+  #calendarGroup: CalendarLoaders | undefined;
+  #customerWarranties: ReturnType<typeof createCustomerWarrantiesLoader> | undefined;
+  #history: ReturnType<typeof createHistoryLoader> | undefined;
+  #claims: ClaimLoaders | undefined;
+  #telemetry: ReturnType<typeof createTelemetryLoader> | undefined;
+  #serviceItems: ServiceItemLoaders | undefined;
+  #saleDocuments: ReturnType<typeof createSaleDocumentLoader> | undefined;
+  #registeredUnits: ReturnType<typeof createRegisteredUnitsLoader> | undefined;
+  #partReturns: ReturnType<typeof createPartReturnLoader> | undefined;
+  #campaigns: CampaignLoaders | undefined;
+  #recovery: RecoveryLoaders | undefined;
+
+  constructor(
+    private readonly services: Services,
+    private readonly actor: Actor,
+    private readonly selection: RecordSelection,
+  ) {}
+
+  private calendarLoaders() {
+    return (this.#calendarGroup ??= createCalendarLoaders(this.services.dataSource, this.actor));
+  }
+  private claimLoaders() {
+    return (this.#claims ??= createClaimLoaders(this.services.dataSource, this.actor));
+  }
+  private recordLoaders() {
+    return (this.#records ??= createRecordLoaders(this.services.dataSource, this.services.reader, this.actor, this.selection));
+  }
+  private coverageLoaders() {
+    return (this.#coverages ??= createCoverageLoaders(this.services.dataSource, this.services.reader, this.actor, this.selection));
+  }
+  private policyLoaders() {
+    return (this.#policies ??= createPolicyLoaders(this.services.dataSource, this.services.reader, this.actor));
+  }
+  private productLoaders() {
+    return (this.#products ??= createProductLoaders(this.services.dataSource, this.actor));
+  }
+
+  get recordById() {
+    return this.recordLoaders().recordById;
+  }
+  get recordBySerialNumber() {
+    return this.recordLoaders().recordBySerialNumber;
+  }
+  get recordRows() {
+    return this.recordLoaders().recordRows;
+  }
+  get coveragesByRecordId() {
+    return this.coverageLoaders().coveragesByRecordId;
+  }
+  get checkBundleBySerialNumber() {
+    return this.coverageLoaders().checkBundleBySerialNumber;
+  }
+  /** Mutations call this so the payload reads what was just written, not what was cached before. */
+  forget(record: WarrantyRecord): void {
+    this.#records?.forgetRecord(record);
+    this.#coverages?.forgetCoverages(record);
+  }
+  get policyById() {
+    return this.policyLoaders().policyById;
+  }
+  get policiesByFamily() {
+    return this.policyLoaders().policiesByFamily;
+  }
+  /** The labour operation versions claim lines were priced under (rule 17). */
+  get labourOperationById() {
+    return (this.#labour ??= createLabourLoaders(this.services.dataSource, this.actor)).operationById;
+  }
+  /** Service calendar versions (rule 9): what a claim keeps, their closing days, and both as the SLA maths reads them. */
+  get calendarById() {
+    return this.calendarLoaders().calendarById;
+  }
+  get closingDaysByCalendarId() {
+    return this.calendarLoaders().closingDaysByCalendarId;
+  }
+  get calendarSpecById() {
+    return this.calendarLoaders().calendarSpecById;
+  }
+  get referenceByProductId() {
+    return this.productLoaders().referenceByProductId;
+  }
+  get registeredUnitsByProductId() {
+    return (this.#registeredUnits ??= createRegisteredUnitsLoader(this.services.dataSource, this.actor));
+  }
+  get customerWarranties() {
+    return (this.#customerWarranties ??= createCustomerWarrantiesLoader(this.services.records, this.actor));
+  }
+  get history() {
+    return (this.#history ??= createHistoryLoader(this.services.dataSource, this.actor));
+  }
+  get claimById() {
+    return this.claimLoaders().claimById;
+  }
+  get claimLines() {
+    return this.claimLoaders().linesByClaimId;
+  }
+  get claimsByRecord() {
+    return this.claimLoaders().claimsByRecord;
+  }
+  get latestReadings() {
+    return this.claimLoaders().latestReadingsByRecordId;
+  }
+  get claimsByCase() {
+    return this.claimLoaders().claimsByCaseId;
+  }
+  get claimMessages() {
+    return this.claimLoaders().messagesByClaimId;
+  }
+  get telemetry() {
+    return (this.#telemetry ??= createTelemetryLoader(this.services.dataSource, this.actor));
+  }
+  /** A unit's sale documents, by record. */
+  get saleDocuments() {
+    return (this.#saleDocuments ??= createSaleDocumentLoader(this.services.dataSource, this.actor));
+  }
+  /** Free service: plans by unit, live item claims and odometers by record. */
+  get serviceItems() {
+    return (this.#serviceItems ??= createServiceItemLoaders(this.services.dataSource, this.actor));
+  }
+  /** A claim line's part return, by line id. */
+  get partReturns() {
+    return (this.#partReturns ??= createPartReturnLoader(this.services.dataSource, this.actor));
+  }
+  /** Campaigns (rule 19): by id, a record's campaigns, a serial's open campaigns, a product's campaigns. */
+  get campaigns() {
+    return (this.#campaigns ??= createCampaignLoaders(this.services.dataSource, this.actor, this.services.now));
+  }
+  /** Suppliers and recovery lines (rule 20). */
+  get recovery() {
+    return (this.#recovery ??= createRecoveryLoaders(this.services.dataSource, this.actor));
+  }
+  /** Service calendars built for this request, by calendar version, site and year. */
+  get calendars() {
+    return this.claimLoaders().calendars;
+  }
 }
-export type Loaders = ReturnType<typeof createLoaders>;
+export type Loaders = RequestLoaders;
 
 /** Everything one GraphQL request carries: who asks, the services, and that request's own DataLoaders. */
 export interface RequestContext extends RecordSelectionHolder {
@@ -170,6 +188,6 @@ export function createRequestContext(
   // The loaders read the record columns the operation needs, which the selection plugin sets after validation,
   // before any resolver runs.
   const recordSelection: RecordSelection = {};
-  const loaders = actor ? createLoaders(services, actor, recordSelection) : undefined;
+  const loaders = actor ? new RequestLoaders(services, actor, recordSelection) : undefined;
   return { requestId, actor, authError, services, loaders, signal, recordSelection };
 }
