@@ -640,8 +640,8 @@ async function main(): Promise<void> {
           `organisations and units chosen pseudo-randomly from a fixed seed, the same sequence for floor and subgraph. ` +
           `Floor: bare node:http + pg, HS256 token verified, one prepared statement per request. SQL / request is the ` +
           `subgraph's own count from its request log (the floor's is 1). CPU is the server process's utime+stime over its ` +
-          `rounds per request; RSS after the scenario. checkWarranty: the floor fetches record, coverages and policy terms ` +
-          `in one statement but runs no coverage engine. Gateway row: req/s of gateway requests; SQL and CPU are the ` +
+          `rounds per request; RSS after the scenario. checkWarranty: the floor fetches record, coverages, policy terms and ` +
+          `readings in one statement and runs the subgraph's own coverage engine on them. Gateway row: req/s of gateway requests; SQL and CPU are the ` +
           `subgraph's per gateway request.\n`,
       );
       console.log(table(rows));
