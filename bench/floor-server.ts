@@ -27,6 +27,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
 import { Pool, types } from 'pg';
+import { calendarDateOf } from '../src/common/calendar';
 import { checkWarranty } from '../src/coverage/active-check';
 import { checkInputs, type CoverageFacts, type PolicyFacts, type RecordFacts } from '../src/coverage/check-inputs';
 import { historyOfRows, type ReadingRow } from '../src/readings/readings-history';
@@ -95,6 +96,12 @@ const CHECK_DATA = {
     (SELECT coalesce(json_agg(json_build_array(u.read_on, u.odometer_km, u.engine_hours, u.throughput_mwh, u.soh_pct) ORDER BY u.read_on, u.id), '[]')
        FROM unit_reading u WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id) AS readings
     FROM warranty_record r WHERE r.org_id = $1 AND r.serial_number = $2`,
+};
+
+/** The same rows for several units at once (a page of CSP cases), keyed by serial number. */
+const CASE_CHECK_DATA = {
+  name: 'floor_case_check_data',
+  text: CHECK_DATA.text.replace('r.serial_number = $2', 'r.serial_number = ANY($2::text[])'),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -212,22 +219,22 @@ const instant = (value: string | null): Date | null => (value === null ? null : 
  * The check with the engine: the same pure functions the subgraph runs (check-inputs.ts, active-check.ts, the
  * readings history) over the same rows, so that the ratio to this floor is only the subgraph's own overhead.
  */
+interface CheckRow {
+  record: any;
+  coverages: any[];
+  policies: PolicyFacts[];
+  readings: ReadingRow[];
+}
+
 async function check(org: string, variables: any): Promise<unknown> {
   const input = variables?.input;
   const serial = normalise(stringArgument(input?.serialNumber, 'input.serialNumber'));
   const repairDate = stringArgument(input?.repairDate, 'input.repairDate');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(repairDate)) throw badInput('input.repairDate must be a date');
-  const { rows } = await pool.query<{ record: any; coverages: any[]; policies: PolicyFacts[]; readings: ReadingRow[] }>({ ...CHECK_DATA, values: [org, serial] });
+  const { rows } = await pool.query<CheckRow>({ ...CHECK_DATA, values: [org, serial] });
   if (!rows[0]) throw new HttpError(200, `no warranty for serial number ${serial}`, 'NOT_FOUND');
-  const { record, coverages, policies, readings } = rows[0];
-  const facts: RecordFacts = { ...record, voidedAt: instant(record.voidedAt), replacedAt: instant(record.replacedAt) };
-  const stored: CoverageFacts[] = coverages.map((c) => ({ ...c, voidedAt: instant(c.voidedAt) }));
-  const inputs = checkInputs(facts, stored, policies);
-  // Without readings in the request, the unit's latest recorded ones (the subgraph's rule).
-  const { latestReadings, history } = historyOfRows(readings);
-  const latest = Object.fromEntries(Object.entries(latestReadings).filter(([, v]) => v !== null && v !== undefined));
-  const result = checkWarranty(inputs.unit, inputs.coverages, { repairDate, readings: latest, history });
-  if (result.missingReadings.length > 0) throw new HttpError(200, result.reason, 'READING_REQUIRED');
+  const { record, coverages } = rows[0];
+  const result = judge(rows[0], repairDate);
   const byId = new Map(coverages.map((c) => [c.id, c]));
   return {
     checkWarranty: {
@@ -244,11 +251,52 @@ async function check(org: string, variables: any): Promise<unknown> {
   };
 }
 
+/**
+ * `_entities` for a page of CSP cases with each case's unit and its check on the day the case was opened (the
+ * site's calendar day): one statement for every unit, the engine for each.
+ */
+async function caseChecks(org: string, variables: any): Promise<unknown> {
+  const representations = representationsOf(variables);
+  const serials = representations.map((r) => (r?.__typename === 'Case' && typeof r.serialNumber === 'string' ? normalise(r.serialNumber) : null));
+  const { rows } = await pool.query<CheckRow>({ ...CASE_CHECK_DATA, values: [org, serials.filter((s) => s !== null)] });
+  const bySerial = new Map(rows.map((row) => [row.record.serialNumber as string, row]));
+  const _entities = representations.map((r, k) => {
+    if (r?.__typename !== 'Case') return null;
+    const row = serials[k] ? bySerial.get(serials[k]!) : undefined;
+    if (!row) return { __typename: 'Case', warranty: null, warrantyCheck: null };
+    const { record } = row;
+    const openedAt = typeof r.openedAt === 'string' ? new Date(r.openedAt) : null;
+    if (!openedAt || Number.isNaN(openedAt.getTime())) throw badInput(`representations[${k}].openedAt must be an instant`);
+    const result = judge(row, calendarDateOf(openedAt, record.siteTimeZone ?? 'UTC'));
+    return {
+      __typename: 'Case',
+      warranty: { id: record.id, tier: record.tier, expiresAt: record.expiresAt },
+      warrantyCheck: { decision: result.decision, paysParts: result.paysParts, paysLabour: result.paysLabour, reason: result.reason },
+    };
+  });
+  return { _entities };
+}
+
+/** The engine on one unit's rows for a repair date: the subgraph's own pure functions. */
+function judge(row: CheckRow, repairDate: string) {
+  const { record, coverages, policies, readings } = row;
+  const facts: RecordFacts = { ...record, voidedAt: instant(record.voidedAt), replacedAt: instant(record.replacedAt) };
+  const stored: CoverageFacts[] = coverages.map((c) => ({ ...c, voidedAt: instant(c.voidedAt) }));
+  const inputs = checkInputs(facts, stored, policies);
+  // Without readings in the request, the unit's latest recorded ones (the subgraph's rule).
+  const { latestReadings, history } = historyOfRows(readings);
+  const latest = Object.fromEntries(Object.entries(latestReadings).filter(([, v]) => v !== null && v !== undefined));
+  const result = checkWarranty(inputs.unit, inputs.coverages, { repairDate, readings: latest, history });
+  if (result.missingReadings.length > 0) throw new HttpError(200, result.reason, 'READING_REQUIRED');
+  return result;
+}
+
 const OPERATIONS = new Map<string, Operation>([
   [DOCUMENTS.records, entities],
   [DOCUMENTS.cases, entities],
   [DOCUMENTS.lookup, lookup],
   [DOCUMENTS.check, check],
+  [DOCUMENTS.caseChecks, caseChecks],
 ]);
 
 async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

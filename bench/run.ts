@@ -59,6 +59,17 @@ const GATEWAY_WARMUP_MS = 2_000;
 /** Seed of every request sequence: each scenario's floor and subgraph rounds are sent the same requests. */
 const SEED = 20_261_124;
 
+/**
+ * The Node options production starts the subgraph with: those of `npm run start:prod` (package.json), so that the
+ * bench runs what production runs (the young generation's size, OPERATIONS.md).
+ */
+const PRODUCTION_NODE_ARGS: string[] = (() => {
+  const script: string = JSON.parse(readFileSync('package.json', 'utf8')).scripts['start:prod'];
+  const words = script.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`start:prod does not start with node: ${script}`);
+  return words.slice(1).filter((word) => word.startsWith('--'));
+})();
+
 interface Scenario {
   key: ScenarioKey;
   label: string;
@@ -72,6 +83,7 @@ const SCENARIOS: Scenario[] = [
   { key: 'recordsBySerial', label: `\`_entities\` ${BATCH} × WarrantyRecord by serialNumber`, floor: true },
   { key: 'recordsById', label: `\`_entities\` ${BATCH} × WarrantyRecord by id`, floor: true },
   { key: 'cases', label: `\`_entities\` ${BATCH} × Case → warranty`, floor: true },
+  { key: 'caseChecks', label: `\`_entities\` ${BATCH} × Case → warranty + warrantyCheck`, floor: true },
   { key: 'lookup', label: '`warranty(serialNumber:)`', floor: true },
   { key: 'check', label: '`checkWarranty` (inverter, no readings)', floor: true },
   { key: 'gateway', label: `gateway: ${BATCH} CSP cases → warranty + warrantyCheck`, floor: false },
@@ -568,10 +580,10 @@ async function main(): Promise<void> {
     }
     const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production' };
 
-    console.error('bench: starting the subgraph (node dist/src/main.js, production)…');
+    console.error(`bench: starting the subgraph (node ${[...PRODUCTION_NODE_ARGS, 'dist/src/main.js'].join(' ')}, production)…`);
     const { child: subgraphChild, entry: subgraphReady } = await startChild(
       'subgraph',
-      [...(process.env.BENCH_SUBGRAPH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/main.js'],
+      [...PRODUCTION_NODE_ARGS, ...(process.env.BENCH_SUBGRAPH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/src/main.js'],
       { ...baseEnv, ...subgraphEnv(), DATABASE_URL: scratch.url, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SEED_DEMO_DATA: 'false', WEBHOOK_CLOUD_SECRET: WEBHOOK_BENCH_SECRET },
       (entry) => entry.msg === 'Sofar Warranty subgraph ready',
       onSubgraphLine,
@@ -603,7 +615,8 @@ async function main(): Promise<void> {
       // The gateway child imports the contract schema loader and the shared CSP stub SDL: it runs under ts-node.
       const tsNode = ['-r', 'ts-node/register/transpile-only'];
       const [{ child: floorChild, entry: floorReady }, { child: gatewayChild, entry: gatewayReady }] = await Promise.all([
-        startChild('floor server', [...(process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(benchJs, 'floor-server.js')], { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret }, (e) => e.msg === 'floor ready'),
+        // The floor runs with the subgraph's production Node options too: the ratio is the servers', not the runtime settings'.
+        startChild('floor server', [...PRODUCTION_NODE_ARGS, ...(process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(benchJs, 'floor-server.js')], { ...baseEnv, DATABASE_URL: scratch.url, JWT_SECRET: secret }, (e) => e.msg === 'floor ready'),
         startChild('gateway', [...tsNode, 'bench/gateway.ts'], { ...baseEnv, SUBGRAPH_URL: subgraphUrl, BENCH_DATA: dataFile }, (e) => e.msg === 'gateway ready'),
       ]);
       const load = await startLoadGenerator(join(benchJs, 'load-generator.js'), dataFile);

@@ -14,7 +14,7 @@ export const CONCURRENCY = 20;
 export const REPAIR_DATE = '2026-06-15';
 export const CASE_OPENED_AT = `${REPAIR_DATE}T09:00:00Z`;
 
-export type ScenarioKey = 'recordsBySerial' | 'recordsById' | 'cases' | 'lookup' | 'check' | 'gateway' | 'submitClaim' | 'submitClaimWaiting' | 'gatewayClaims';
+export type ScenarioKey = 'recordsBySerial' | 'recordsById' | 'cases' | 'caseChecks' | 'lookup' | 'check' | 'gateway' | 'submitClaim' | 'submitClaimWaiting' | 'gatewayClaims';
 export type Target = 'floor' | 'subgraph' | 'gateway';
 
 /** The GraphQL documents; the floor server knows them by their exact text, as a persisted-query server would. */
@@ -25,6 +25,9 @@ export const DOCUMENTS = {
   /** What the gateway sends for CSP cases: `warranty` @requires the case's serialNumber. */
   cases:
     'query CaseEntities($representations: [_Any!]!) { _entities(representations: $representations) { ... on Case { __typename warranty { id tier expiresAt } } } }',
+  /** What the gateway sends for a page of CSP cases with their unit and its check on the day each case was opened. */
+  caseChecks:
+    'query CaseChecks($representations: [_Any!]!) { _entities(representations: $representations) { ... on Case { __typename warranty { id tier expiresAt } warrantyCheck { decision paysParts paysLabour reason } } } }',
   lookup: 'query Lookup($serialNumber: String!) { warranty(serialNumber: $serialNumber) { id tier expiresAt } }',
   check:
     'query Check($input: CheckWarrantyInput!) { checkWarranty(input: $input) { decision paysParts paysLabour reason warranty { id tier expiresAt } coverages { coverage { id kind scope startDate endDate labourEndDate } } } }',
@@ -45,6 +48,7 @@ export const OPERATION_NAMES: Record<ScenarioKey, string> = {
   recordsBySerial: 'WarrantyRecordEntities',
   recordsById: 'WarrantyRecordEntities',
   cases: 'CaseEntities',
+  caseChecks: 'CaseChecks',
   lookup: 'Lookup',
   check: 'Check',
   gateway: 'GatewayCases',
@@ -168,6 +172,29 @@ export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: numbe
             for (let k = 0; k < BATCH; k++) {
               if (entities[k]?.__typename !== 'Case') return `entity ${k} is not a Case`;
               if (entities[k].warranty?.id !== expected[k]) return `case ${k}: warranty is not record ${expected[k]}`;
+            }
+            return null;
+          },
+        };
+      }
+      case 'caseChecks': {
+        // Started inverters: their checks need no readings, and every one is covered on the day the case opened.
+        const chosen = pickDistinct(next, org.checkable, BATCH);
+        const representations = chosen.map((i, k) => ({ __typename: 'Case', id: `case-${n}-${k}`, serialNumber: org.serials[i], openedAt: CASE_OPENED_AT }));
+        const expected = chosen.map((i) => org.ids[i]);
+        return {
+          token: org.token,
+          body: body(DOCUMENTS.caseChecks, { representations }),
+          check: (_, response) => {
+            const entities = response?.data?._entities;
+            const countError = entityCountError(entities, BATCH);
+            if (countError) return countError;
+            for (let k = 0; k < BATCH; k++) {
+              const entity = entities[k];
+              if (entity?.__typename !== 'Case') return `entity ${k} is not a Case`;
+              if (entity.warranty?.id !== expected[k]) return `case ${k}: warranty is not record ${expected[k]}`;
+              // Both servers run the same engine on the same rows (floor-server.ts): both must decide alike.
+              if (entity.warrantyCheck?.decision !== 'COVERED') return `case ${k}: ${entity.warrantyCheck?.decision}: ${entity.warrantyCheck?.reason}`;
             }
             return null;
           },
