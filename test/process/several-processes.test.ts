@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { createDataSource } from '../../src/data-source';
@@ -29,6 +30,19 @@ const DAY = 86_400_000;
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
 
 const CLAIM = `id status version cover lines { kind covered partReturn { rmaNumber status chargeBackReason } }`;
+
+/** How many sessions wait, directly or through one another, for a lock that `holder`'s session holds. */
+async function waitingBehind(holder: Client): Promise<number> {
+  // Inside a transaction PostgreSQL keeps the first snapshot of pg_stat_activity; drop it to see new waiters.
+  await holder.query('SELECT pg_stat_clear_snapshot()');
+  const { rows: [row] } = await holder.query(
+    `WITH RECURSIVE chain(pid) AS (
+       SELECT pg_backend_pid()
+       UNION SELECT a.pid FROM pg_stat_activity a JOIN chain c ON c.pid = ANY(pg_blocking_pids(a.pid))
+     ) SELECT count(*)::int - 1 AS n FROM chain`,
+  );
+  return row.n;
+}
 
 describe('several subgraph processes on one database, behind the router', () => {
   let scratch: ScratchDatabase;
@@ -194,7 +208,16 @@ describe('several subgraph processes on one database, behind the router', () => 
       claimIds.push(id);
       const approve = (p: SubgraphProcess) =>
         postGraphQL(p.url, `mutation($id: ID!) { approveClaim(input: { id: $id, reason: "race" }) { claim { status } userErrors { code } } }`, { id }, agent);
-      const answers = await Promise.all([approve(processes[1]), approve(processes[2])]);
+      // Both really at once: the claim's row is held here until both processes wait for it.
+      const lock = new Client({ connectionString: scratch.url });
+      await lock.connect();
+      await lock.query('BEGIN');
+      await lock.query('SELECT id FROM warranty_claim WHERE id = $1 FOR UPDATE', [id]);
+      const answering = Promise.all([approve(processes[1]), approve(processes[2])]);
+      expect(await waitFor(async () => (await waitingBehind(lock)) === 2, 30_000)).toBe(true);
+      await lock.query('ROLLBACK');
+      await lock.end();
+      const answers = await answering;
       const codes = answers.map((a) => a.data.approveClaim.userErrors.map((e: { code: string }) => e.code).join() || 'OK').sort();
       expect(codes).toEqual(['INVALID_TRANSITION', 'OK']);
       const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM warranty_event WHERE claim_id = $1 AND event = 'CLAIM_STATUS_CHANGED' AND to_value = 'APPROVED'`, [id]);
