@@ -188,42 +188,59 @@ describe('several subgraph processes on one database, behind the router', () => 
     expect(new Set(numbers.map((r: { rma_number: string }) => r.rma_number)).size).toBe(UNITS);
   }, 90_000);
 
-  it('two processes asked to approve one claim at the same moment: one approves, the other refuses; one event', async () => {
+  /** Sends `requests` while a row is held here, lets it go once every one waits for it, and answers their answers. */
+  async function heldTogether<T>(lockSql: string, values: unknown[], requests: Array<() => Promise<T>>): Promise<T[]> {
+    const lock = new Client({ connectionString: scratch.url });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query(lockSql, values);
+      const answering = Promise.all(requests.map((request) => request()));
+      expect(await waitFor(async () => (await waitingBehind(lock)) === requests.length, 30_000)).toBe(true);
+      await lock.query('ROLLBACK');
+      return await answering;
+    } finally {
+      await lock.end();
+    }
+  }
+
+  it('one claim sent to two processes at once with one idempotency key, then approved by two at once: one claim, one approval', async () => {
     for (let round = 0; round < 3; round++) {
       const serialNumber = `SCALE-RACE-${round}`;
       const registered = await postGraphQL(
         processes[0].url,
-        `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { userErrors { code } } }`,
+        `mutation($input: RegisterWarrantyInput!) { registerWarranty(input: $input) { warranty { id } userErrors { code } } }`,
         { input: { serialNumber, sku: 'SOFAR-INV-10KTL-X-G2', site: { countryCode: 'DE' }, commissioningDate: day(-365) } },
         admin,
       );
       expect(registered.data.registerWarranty.userErrors).toEqual([]);
-      const submitted = await postGraphQL(
-        processes[0].url,
-        `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id } userErrors { code } } }`,
-        { input: { serialNumber, kind: 'REPAIR', repairDate: day(-2), currency: 'EUR', lines: [{ kind: 'LABOUR', hours: '1', rate: '70' }] } },
-        agent,
-      );
-      const id = submitted.data.submitClaim.claim.id;
+      // A client's retry that the balancer sends to another process while the first attempt still runs: both wait
+      // for the unit's row (intake locks it first), then the one that comes second finds the first claim by its key.
+      const submit = (p: SubgraphProcess) => () =>
+        postGraphQL(
+          p.url,
+          `mutation($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id } userErrors { code } } }`,
+          { input: { serialNumber, kind: 'REPAIR', repairDate: day(-2), currency: 'EUR', idempotencyKey: `race-${round}`, lines: [{ kind: 'LABOUR', hours: '1', rate: '70' }] } },
+          agent,
+        );
+      const submitted = await heldTogether('SELECT id FROM warranty_record WHERE id = $1 FOR UPDATE', [registered.data.registerWarranty.warranty.id], [submit(processes[0]), submit(processes[1])]);
+      expect(submitted.map((a) => a.data.submitClaim.userErrors)).toEqual([[], []]);
+      const id = submitted[0].data.submitClaim.claim.id;
+      expect(submitted[1].data.submitClaim.claim.id).toBe(id);
+      const [{ claims }] = await db.query(`SELECT count(*)::int AS claims FROM warranty_claim WHERE org_id = $1 AND idempotency_key = $2`, [org, `race-${round}`]);
+      expect(claims).toBe(1);
       claimIds.push(id);
-      const approve = (p: SubgraphProcess) =>
+
+      // Two agents approving it at the same moment on two processes: both wait for the claim's row.
+      const approve = (p: SubgraphProcess) => () =>
         postGraphQL(p.url, `mutation($id: ID!) { approveClaim(input: { id: $id, reason: "race" }) { claim { status } userErrors { code } } }`, { id }, agent);
-      // Both really at once: the claim's row is held here until both processes wait for it.
-      const lock = new Client({ connectionString: scratch.url });
-      await lock.connect();
-      await lock.query('BEGIN');
-      await lock.query('SELECT id FROM warranty_claim WHERE id = $1 FOR UPDATE', [id]);
-      const answering = Promise.all([approve(processes[1]), approve(processes[2])]);
-      expect(await waitFor(async () => (await waitingBehind(lock)) === 2, 30_000)).toBe(true);
-      await lock.query('ROLLBACK');
-      await lock.end();
-      const answers = await answering;
+      const answers = await heldTogether('SELECT id FROM warranty_claim WHERE id = $1 FOR UPDATE', [id], [approve(processes[1]), approve(processes[2])]);
       const codes = answers.map((a) => a.data.approveClaim.userErrors.map((e: { code: string }) => e.code).join() || 'OK').sort();
       expect(codes).toEqual(['INVALID_TRANSITION', 'OK']);
       const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM warranty_event WHERE claim_id = $1 AND event = 'CLAIM_STATUS_CHANGED' AND to_value = 'APPROVED'`, [id]);
       expect(n).toBe(1);
     }
-  });
+  }, 60_000);
 
   it('returns falling overdue while three evaluations run are charged back once each', async () => {
     // The claims closed a month ago: every return's 30-day window has passed.
