@@ -15,9 +15,9 @@ import { startSubgraphProcess, type SubgraphProcess } from '../support/subgraph-
  * Stateless replicas behind the router, for real (docs/SCALING.md): three `npm start` processes started at once on
  * one brand-new database, each with its outbox dispatcher and its overdue-returns evaluation running, behind a
  * round-robin balancer and a real @apollo/gateway. Registrations, claims and their transitions go through the
- * gateway, each write to one process and the read after it to another; two processes are asked to approve one claim
- * at the same moment; returns fall overdue while three evaluations run; and a receiver that fails one delivery in
- * five takes every message the three dispatchers send.
+ * gateway, each write to one process and the read after it to another; one claim is sent to two processes at once
+ * with one idempotency key, then two processes are asked to approve it at the same moment; returns fall overdue while
+ * three evaluations run; and a receiver that fails one delivery in five takes every message the three dispatchers send.
  *
  * Reliable on a busy machine: nothing waits on a sleep (the test waits for the processes' ready lines and for the
  * database and the receiver to reach the expected state), the dispatchers' attempt timeout is far above what a slow
