@@ -4,6 +4,7 @@ import { createTokenVerifier, signToken } from './auth/tokens';
 import { DEVELOPMENT_JWT_SECRET, type AppConfig } from './config';
 import { logger } from './common/logger';
 import { createDataSource } from './data-source';
+import { runMigrationsAlone } from './db/migration-lock';
 import { installReadRouting } from './db/read-routing';
 import { ReplicaSet } from './db/replicas';
 import { seedDemoSuppliers, seedDemoUnits } from './demo-data';
@@ -33,7 +34,7 @@ export async function startApp(config: AppConfig & { databaseUrl: string }, opti
   await dataSource.initialize();
   let replicas: ReplicaSet | null = null;
   try {
-    const applied = await dataSource.runMigrations();
+    const applied = await runMigrationsAlone(dataSource, config.databaseUrl);
     if (applied.length > 0) logger.info('migrations applied', { migrations: applied.map((m) => m.name) });
     // Queries read from the replicas once they are checked (read-routing.ts); a replica down at start is skipped.
     if (config.replicas.urls.length > 0) {

@@ -25,18 +25,25 @@ export async function startStub(typeDefs: string, resolvers: Record<string, any>
 
 export interface GatewayContext {
   authorization?: string;
+  /** The other headers the gateway was told to pass on, as the caller sent them. */
+  forwarded?: Record<string, string>;
 }
 
-/** The default data source, plus forwarding of the incoming Authorization header. */
+/** The default data source, plus forwarding of the incoming Authorization header (and any others asked for). */
 class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+    for (const [name, value] of Object.entries(context.forwarded ?? {})) request.http?.headers.set(name, String(value));
   }
 }
 
-/** A real @apollo/gateway on a real port, composed from the subgraphs given, forwarding the caller's token. */
+/**
+ * A real @apollo/gateway on a real port, composed from the subgraphs given, forwarding the caller's token (and the
+ * headers named in `forwardHeaders`, as a router configured to propagate them would).
+ */
 export async function startGateway(
   subgraphs: Array<{ name: string; url: string; sdl: string }>,
+  options: { forwardHeaders?: string[] } = {},
 ): Promise<{ url: string; server: ApolloServer<GatewayContext> }> {
   const composed = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: gql(s.sdl) })));
   if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
@@ -47,7 +54,10 @@ export async function startGateway(
   const server = new ApolloServer<GatewayContext>({ gateway });
   const started = await startStandaloneServer(server, {
     listen: { port: 0, host: '127.0.0.1' },
-    context: async ({ req }) => ({ authorization: req.headers.authorization }),
+    context: async ({ req }) => ({
+      authorization: req.headers.authorization,
+      forwarded: Object.fromEntries((options.forwardHeaders ?? []).flatMap((name) => (typeof req.headers[name] === 'string' ? [[name, req.headers[name] as string]] : []))),
+    }),
   });
   return { url: started.url, server };
 }
