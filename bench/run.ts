@@ -38,7 +38,7 @@ import ts from 'typescript';
 import { logger } from '../src/common/logger';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database';
 import type { RoundResult, RunMessage } from './load-generator';
-import { BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type ScenarioKey, type Target } from './scenarios';
+import { APPROVABLE_PER_TARGET, approvableClaimId, BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type ScenarioKey, type Target } from './scenarios';
 import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG } from './seed';
 import { commandScript, commandSources, measureTelemetry, telemetryReport } from './telemetry';
 import { measureOutbox, outboxReport, outboxSources } from './outbox';
@@ -75,8 +75,9 @@ const SCENARIOS: Scenario[] = [
   { key: 'lookup', label: '`warranty(serialNumber:)`', floor: true },
   { key: 'check', label: '`checkWarranty` (inverter, no readings)', floor: true },
   { key: 'gateway', label: `gateway: ${BATCH} CSP cases → warranty + warrantyCheck`, floor: false },
-  { key: 'submitClaim', label: '`submitClaim` (inverter, a part and a labour line), approved at intake (rule 16)', floor: false, target: 'subgraph' },
-  { key: 'submitClaimWaiting', label: '`submitClaim` (inverter, a part and a labour line), above the limit: waits', floor: false, target: 'subgraph' },
+  { key: 'submitClaim', label: '`submitClaim` (inverter, a part and a labour line), approved at intake (rule 16)', floor: true, target: 'subgraph' },
+  { key: 'submitClaimWaiting', label: '`submitClaim` (inverter, a part and a labour line), above the limit: waits', floor: true, target: 'subgraph' },
+  { key: 'approveClaim', label: '`approveClaim` (a covered part with a return rule and a labour line: RMA authorised)', floor: true, target: 'subgraph' },
   { key: 'gatewayClaims', label: `gateway: ${BATCH} CSP cases → claims with SLA state`, floor: false },
 ];
 
@@ -131,6 +132,42 @@ async function seedClaims(client: Client, data: BenchData): Promise<number> {
       [org.org, serials, REPAIR_DATE],
     );
     total += rowCount ?? 0;
+  }
+  return total;
+}
+
+/**
+ * The approval scenario's SUBMITTED claims (scenarios.ts `approvableClaimId`): APPROVABLE_PER_TARGET for the floor and
+ * as many for the subgraph, in SQL, each with a covered PB-10K part line (the organisations' return rule: the approval
+ * authorises its RMA) and a covered labour line, 369.99 EUR, as intake writes a claim that waits.
+ */
+async function seedApprovable(client: Client, data: BenchData): Promise<number> {
+  let total = 0;
+  for (const target of ['floor', 'subgraph'] as const) {
+    for (let o = 0; o < data.orgs.length; o++) {
+      const org = data.orgs[o];
+      const ids: string[] = [];
+      const records: string[] = [];
+      for (let n = o; n < APPROVABLE_PER_TARGET; n += data.orgs.length) {
+        ids.push(approvableClaimId(target, n));
+        records.push(org.ids[org.checkable[Math.floor(n / data.orgs.length) % org.checkable.length]]);
+      }
+      const { rowCount } = await client.query(
+        `WITH claims AS (
+           INSERT INTO warranty_claim (id, org_id, warranty_record_id, kind, status, repair_date, currency, cover, covered_total, self_paid_total,
+             total, estimate_covered_total, estimate_self_paid_total, estimate_total, submitted_by_id, response_due_at, onsite_due_at, created_at, updated_at)
+           SELECT x.id, $1, x.record_id, 'REPAIR', 'SUBMITTED', $4::date, 'EUR', 'COVERED', 369.99, 0, 369.99, 369.99, 0, 369.99, 'bench',
+             now() + interval '1 day', now() + interval '3 days', now(), now()
+           FROM unnest($2::uuid[], $3::uuid[]) AS x(id, record_id)
+           RETURNING id)
+         INSERT INTO claim_line (id, org_id, claim_id, position, kind, part_number, quantity, unit_price, hours, rate, amount, covered, reason)
+         SELECT gen_random_uuid(), $1, c.id, l.position, l.kind, l.part_number, l.quantity, l.unit_price, l.hours, l.rate, l.amount, true, 'bench: covered'
+         FROM claims c CROSS JOIN (VALUES (0, 'PART', 'PB-10K', 1, 249.99, NULL::numeric, NULL::numeric, 249.99),
+                                          (1, 'LABOUR', NULL, NULL, NULL, 1.5, 80, 120)) AS l(position, kind, part_number, quantity, unit_price, hours, rate, amount)`,
+        [org.org, ids, records, REPAIR_DATE],
+      );
+      total += (rowCount ?? 0) / 2;
+    }
   }
   return total;
 }
@@ -334,6 +371,8 @@ interface Side {
   errors: number;
   errorSamples: string[];
   sqlStatements: number;
+  /** The floor's statements, its own count per answer (x-sql-statements). */
+  floorSql: number;
   /** Subgraph requests logged (one per request; more per gateway request when the gateway splits it). */
   subgraphRequests: number;
   rssMb: number;
@@ -343,7 +382,7 @@ interface Side {
 
 const emptySide = (): Side => ({
   roundRates: [],
-  requests: 0, seconds: 0, latenciesMs: [], cpuMs: 0, errors: 0, errorSamples: [], sqlStatements: 0, subgraphRequests: 0, rssMb: NaN, gatewayCpuMs: 0,
+  requests: 0, seconds: 0, latenciesMs: [], cpuMs: 0, errors: 0, errorSamples: [], sqlStatements: 0, floorSql: 0, subgraphRequests: 0, rssMb: NaN, gatewayCpuMs: 0,
 });
 
 interface Servers {
@@ -384,6 +423,7 @@ async function measureScenario(load: LoadGenerator, servers: Servers, scenario: 
       side.latenciesMs.push(...result.latenciesMs);
       side.errors += result.errors;
       side.errorSamples.push(...result.errorSamples);
+      side.floorSql += result.floorSql;
       if (target !== 'floor') {
         const logged = await loggedFor(prefix, result.requests);
         side.sqlStatements += logged.sql;
@@ -511,8 +551,8 @@ const rate = (side: Side) => side.requests / side.seconds;
 
 function table(rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }>): string {
   const lines = [
-    '| scenario | floor req/s | subgraph req/s | subgraph / floor | p50 ms floor | p50 ms subgraph | SQL / request | CPU ms / request floor | CPU ms / request subgraph | RSS MB floor | RSS MB subgraph | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | floor req/s | subgraph req/s | subgraph / floor | p50 ms floor | p50 ms subgraph | SQL / request floor | SQL / request subgraph | CPU ms / request floor | CPU ms / request subgraph | RSS MB floor | RSS MB subgraph | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { scenario, floor, subgraph } of rows) {
     const dash = '—';
@@ -520,7 +560,7 @@ function table(rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }>
       `| ${scenario.label} | ${floor ? fixed(rate(floor), 1) : dash} | ${fixed(rate(subgraph), 1)} | ` +
         `${floor ? `${fixed((100 * rate(subgraph)) / rate(floor), 1)} %` : dash} | ` +
         `${floor ? fixed(median(floor.latenciesMs), 2) : dash} | ${fixed(median(subgraph.latenciesMs), 2)} | ` +
-        `${fixed(subgraph.sqlStatements / subgraph.requests, 2)} | ` +
+        `${floor ? fixed(floor.floorSql / floor.requests, 2) : dash} | ${fixed(subgraph.sqlStatements / subgraph.requests, 2)} | ` +
         `${floor ? fixed(floor.cpuMs / floor.requests, 2) : dash} | ${fixed(subgraph.cpuMs / subgraph.requests, 2)} | ` +
         `${floor ? fixed(floor.rssMb, 0) : dash} | ${fixed(subgraph.rssMb, 0)} | ${(floor?.errors ?? 0) + subgraph.errors} |`,
     );
@@ -550,7 +590,7 @@ async function main(): Promise<void> {
   try {
     console.error('bench: npm run build…');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
-    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts', ...commandSources, ...outboxSources, ...exportSources, ...campaignImportSources]);
+    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'floor-claims.ts', 'floor-claims-sql.ts', 'load-generator.ts', ...commandSources, ...outboxSources, ...exportSources, ...campaignImportSources]);
 
     const external = Boolean(process.env.DATABASE_URL);
     console.error(`bench: scratch database on ${external ? 'DATABASE_URL' : 'an embedded PostgreSQL'}…`);
@@ -588,12 +628,13 @@ async function main(): Promise<void> {
       const data = await benchData(client, secret);
       writeFileSync(dataFile, JSON.stringify(data));
       const claimed = await seedClaims(client, data);
+      const approvable = chosen.reads.some((scenario) => scenario.key === 'approveClaim') ? await seedApprovable(client, data) : 0;
       const seedSeconds = (performance.now() - seedStarted) / 1000;
       const [{ server_version: pgVersion }] = (await client.query('SHOW server_version')).rows;
       const checkable = data.orgs.reduce((sum, org) => sum + org.checkable.length, 0);
       console.error(
         `bench: seeded in ${seedSeconds.toFixed(1)} s (${registered} registrations through the API in ${apiSeconds.toFixed(1)} s; ` +
-          `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL, ${claimed} claims inserted: ` +
+          `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL, ${claimed} claims inserted, ${approvable} to approve: ` +
           `${Object.entries(copied.stepsMs).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')})`,
       );
 
@@ -636,10 +677,11 @@ async function main(): Promise<void> {
           `${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s per server (gateway: ${ROUNDS} rounds of ${GATEWAY_ROUND_MS / 1000} s ` +
           `after ${GATEWAY_WARMUP_MS / 1000} s), ${CONCURRENCY} requests in flight over loopback keep-alive connections; ` +
           `organisations and units chosen pseudo-randomly from a fixed seed, the same sequence for floor and subgraph. ` +
-          `Floor: bare node:http + pg, HS256 token verified, one prepared statement per request. SQL / request is the ` +
-          `subgraph's own count from its request log (the floor's is 1). CPU is the server process's utime+stime over its ` +
+          `Floor: bare node:http + pg, HS256 token verified, one prepared statement per read; a claim's intake in five ` +
+          `statements and its approval in four (floor-claims.ts), the subgraph's own pure rules between them. SQL / request is ` +
+          `each server's own count (the subgraph's request log, the floor's x-sql-statements header). CPU is the server process's utime+stime over its ` +
           `rounds per request; RSS after the scenario. checkWarranty: the floor fetches record, coverages and policy terms ` +
-          `in one statement but runs no coverage engine. Gateway row: req/s of gateway requests; SQL and CPU are the ` +
+          `in one statement and runs the coverage engine. Gateway row: req/s of gateway requests; SQL and CPU are the ` +
           `subgraph's per gateway request.\n`,
       );
       console.log(table(rows));

@@ -1,5 +1,5 @@
 /** Claim intake (rule 10): the command checked, the unit's warranty checked, the lines priced, the claim written. */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { eventsStep } from '../audit/audit.service';
 import { assertRole, type Actor } from '../auth/actor';
@@ -7,7 +7,6 @@ import { isUniqueViolation } from '../common/db-errors';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isExternalKey } from '../common/ids';
 import { calendarDateOf, type IsoDate } from '../common/calendar';
-import type { WarrantyCheckView } from '../coverage/coverage-check.service';
 import { createCoverageLoaders } from '../coverage/coverage-loaders';
 import { entityRowsStep } from '../db/entity-rows';
 import { writeTogether } from '../db/one-statement';
@@ -34,6 +33,9 @@ import { MAX_DESCRIPTION, approvedSteps, statusMessage, type ClaimsDeps } from '
 import { autoApproval } from './approval-rules';
 import { alreadyClaimed, campaignCommandProblems, campaignIntake } from './claim-campaign';
 import { CASE_REQUESTED, caseOpenedProblem, caseRequestPayload, responseClockStart, takeCase } from './claim-cases';
+import { coverOf, hashRequest, snapshot } from './intake-rules';
+
+export { coverOf, hashRequest };
 
 /** Who approves a claim at intake under rule 16: the system, not a person. */
 export const SYSTEM_ACTOR_ID = 'SYSTEM';
@@ -332,53 +334,4 @@ function checkCommand(command: SubmitClaimCommand): void {
   problems.push(...campaignCommandProblems(command));
   for (const problem of readingRangeProblems(command.readings ?? {})) refuse(['readings', problem.reading], problem.message);
   if (problems.length > 0) throw new DomainErrors(problems);
-}
-
-export function coverOf(check: WarrantyCheckView): ComponentCover {
-  return { paysParts: check.paysParts, paysLabour: check.paysLabour, reason: check.reason };
-}
-
-/** The check as stored with the claim: the decision, every coverage's checks and the policy versions behind them. */
-function snapshot(check: WarrantyCheckView, readings: ReadingValues, readingsFrom: 'REQUEST' | 'HISTORY' | 'NONE', covers: Map<string | null, ComponentCover>) {
-  return {
-    decision: check.decision,
-    paysParts: check.paysParts,
-    paysLabour: check.paysLabour,
-    reason: check.reason,
-    component: check.component,
-    repairDate: check.repairDate,
-    readings: definedReadings(readings),
-    readingsFrom,
-    coverages: check.coverages.map((c) => ({
-      coverageId: c.coverage.id,
-      kind: c.coverage.kind,
-      scope: c.coverage.scope,
-      policyId: c.coverage.policyId,
-      startDate: c.coverage.startDate,
-      endDate: c.coverage.endDate,
-      active: c.active,
-      paysParts: c.paysParts,
-      paysLabour: c.paysLabour,
-      checks: c.checks,
-    })),
-    componentCovers: Object.fromEntries([...covers].map(([component, cover]) => [component ?? '', cover])),
-  };
-}
-
-/** SHA-256 of the request with its keys sorted, so that a retry serialised differently is still the same request. */
-export function hashRequest(command: SubmitClaimCommand): string {
-  const canonical = (value: unknown): unknown => {
-    if (value instanceof Date) return value.toISOString();
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.entries(value as Record<string, unknown>)
-          .filter(([, v]) => v !== undefined && v !== null)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([k, v]) => [k, canonical(v)]),
-      );
-    }
-    return value;
-  };
-  return createHash('sha256').update(JSON.stringify(canonical(command))).digest('hex');
 }
