@@ -47,6 +47,7 @@ import { exportReport, exportSources, measureExport } from './export';
 import { campaignImportReport, campaignImportSources, measureCampaignImport } from './campaign-import';
 import { cpuMs, fixed, rssMb } from './process-stats';
 import { costlyReport, measureCostly } from './costly';
+import { compareClaimRows } from './claim-rows';
 
 logger.setLevel('warn');
 
@@ -658,6 +659,11 @@ async function main(): Promise<void> {
         rows.push({ scenario, ...(await measureScenario(load, servers, scenario)) });
       }
 
+      // The claim floor writes what the subgraph writes (claim-rows.ts), or the run fails.
+      const claimKeys = new Set(rows.map((r) => r.scenario.key));
+      const intake = claimKeys.has('submitClaim') || claimKeys.has('submitClaimWaiting');
+      const claimRows = intake || claimKeys.has('approveClaim') ? await compareClaimRows(client, { intake, approval: claimKeys.has('approveClaim') }) : null;
+
       const costly = chosen.costly
         ? await measureCostly({ run: load.run, subgraphUrl, data, roundMs: 3 * ROUND_MS, progress: (line) => console.error(`bench: ${line}`) })
         : null;
@@ -669,7 +675,7 @@ async function main(): Promise<void> {
       const attack = await measureUnderAttack(load, servers, data.orgs[0].token);
 
       const cpu = cpus();
-      const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused) + (costly ? costly.lookupErrors + costly.heavyErrors : 0);
+      const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + (claimRows?.differences.length ?? 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused) + (costly ? costly.lookupErrors + costly.heavyErrors : 0);
       console.log('## Sofar Warranty bench: hot read paths against a raw floor\n');
       console.log(
         `${ORGS * UNITS_PER_ORG} units in ${ORGS} organisations (${registered} registered through the API, copied in SQL; ` +
@@ -710,6 +716,13 @@ async function main(): Promise<void> {
           `The attackers run in the bench's own process, on the same two cores`,
       );
       console.log(`- seeding: ${seedSeconds.toFixed(1)} s (${SEEDS_PER_ORG} registrations per organisation through the API in ${apiSeconds.toFixed(1)} s, the rest in SQL)`);
+      if (claimRows) {
+        console.log(
+          `- claim rows: the floor's ${claimRows.floorClaims} claims and the subgraph's ${claimRows.subgraphClaims} written alike ` +
+            `(columns set, status, totals, lines, events, outbox messages, part returns: ${claimRows.signatures} signatures, ${claimRows.differences.length} differences)`,
+        );
+        for (const difference of claimRows.differences.slice(0, 6)) console.log(`  - ${difference}`);
+      }
       console.log(`- errors: ${errors}`);
       for (const { scenario, floor, subgraph } of rows) {
         for (const [name, side] of [['floor', floor], ['subgraph', subgraph]] as const) {

@@ -4,6 +4,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { IsoDate } from '../common/calendar';
+import { transactionQuery } from '../db/row-reader';
 import { DEFAULT_REGION, EVERY_COUNTRY } from './service-calendar.entity';
 
 /** A calendar version as the SLA arithmetic needs it (the time zone and public holidays are the site's). */
@@ -31,7 +32,8 @@ const SPEC_COLUMNS = `c.id, c.service_days AS "serviceDays", c.opens_minute AS "
  * neither (rule 9's standard week applies then). One statement.
  */
 export async function calendarInForce(manager: EntityManager, orgId: string, region: string, asOf: IsoDate): Promise<CalendarSpec | null> {
-  const rows: CalendarSpec[] = await manager.query(
+  const rows = await transactionQuery<CalendarSpec>(
+    manager,
     `SELECT ${SPEC_COLUMNS} FROM service_calendar c
       WHERE c.org_id = $1 AND c.region IN ($2, $3) AND c.effective_from <= $4
       ORDER BY (c.region = $3), c.effective_from DESC, c.version DESC LIMIT 1`,

@@ -5,6 +5,7 @@
 import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { isCustomerOnly, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
+import { transactionQuery } from '../db/row-reader';
 import { isUuid } from '../common/ids';
 import { normaliseSerialNumber } from './record-inputs';
 import { WarrantyRecord } from './warranty-record.entity';
@@ -64,10 +65,11 @@ export async function lockVisibleUnitKeys(
   const visible = visibleRecordsSql(actor, 'r');
   const [orgId, ...rest] = visible.values;
   const lock = async (condition: string, key: string) =>
-    ((await manager.query(
+    (await transactionQuery<{ id: string; serialNumber: string }>(
+      manager,
       `SELECT r.id, r.serial_number AS "serialNumber" FROM warranty_record r WHERE ${visible.where} AND ${condition} FOR UPDATE OF r`,
       [orgId, key, ...rest],
-    )) as Array<{ id: string; serialNumber: string }>)[0];
+    ))[0];
   if (input.warrantyId) {
     const found = isUuid(input.warrantyId) ? await lock('r.id = $2::uuid', input.warrantyId) : undefined;
     if (!found) throw new DomainError('NOT_FOUND', `no warranty with id ${input.warrantyId}`, ['input', 'warrantyId']);
