@@ -234,6 +234,7 @@ async function intake(query: Query, org: string, actorId: string, serial: string
       customer: { customerId: record.customerId, installerId: record.installerId },
       site: { countryCode: record.siteCountry, timeZone, region: record.region },
       coveredTotal: { amount: claim.covered_total, currency: claim.currency }, selfPaidTotal: { amount: claim.self_paid_total, currency: claim.currency },
+      responseDueAt: claim.response_due_at?.toISOString() ?? null,
     },
   };
   const messages = approved

@@ -8,8 +8,10 @@
  *   past, `nbf`), and takes the organisation from its `org` claim; no token or a bad one is a 401;
  * - finds the operation by the exact text of the document (as a persisted-query server would: no GraphQL parsing,
  *   validation or execution) and checks the variables it needs;
- * - runs ONE named prepared statement per request, always filtered by the caller's organisation
- *   (`WHERE org_id = $1 AND ...`), the same tenancy filter the subgraph applies;
+ * - runs ONE named prepared statement per read, always filtered by the caller's organisation
+ *   (`WHERE org_id = $1 AND ...`), the same tenancy filter the subgraph applies; a claim's intake or approval runs
+ *   its transaction in as few statements as PostgreSQL allows (floor-claims.ts: five and four);
+ * - sends back how many statements it ran (`x-sql-statements`), for the bench's report;
  * - writes a GraphQL-shaped JSON response with the fields the document selects.
  *
  * What it does not do: GraphQL parsing, validation and execution; the request limits (depth, cost, aliases);

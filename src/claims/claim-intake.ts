@@ -27,7 +27,8 @@ import type { ClaimKind } from './claim-states';
 import { flatRateTermsOfLines } from './flat-rate-lines';
 import { lineColumns, lineProblems, priceClaim, pricedColumns, type ComponentCover, type LineInput } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
-import { intakeCalendar } from './sla-calendars';
+import { calendarWithUnitLock, intakeCalendarOf } from './sla-calendars';
+import type { CalendarSpec } from '../calendars/calendar-store';
 import { WarrantyClaim } from './warranty-claim.entity';
 import { MAX_DESCRIPTION, approvedSteps, statusMessage, type ClaimsDeps } from './claim-transitions';
 import { autoApproval } from './approval-rules';
@@ -105,13 +106,14 @@ async function byIdempotencyKey(deps: ClaimsDeps, actor: Actor, key: string, req
 async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, command: SubmitClaimCommand, requestHash: string): Promise<WarrantyClaim> {
   // The unit locked (one statement), then everything the check judges, read after the lock (one statement: record,
   // coverages, policy versions, readings history, through the check's own loader on this transaction).
-  const unit = await lockVisibleUnitKeys(manager, actor, command);
+  // The service calendar in force rides in the lock's statement (calendarWithUnitLock): the lock does not guard it.
+  const now = deps.clock();
+  const unit = await lockVisibleUnitKeys<CalendarSpec | null>(manager, actor, command, calendarWithUnitLock(now));
   const loaders = transactionCheckLoaders(deps, manager, actor);
   const bundle = await loaders.checkBundleBySerialNumber.load(unit.serialNumber);
   if (!bundle) throw new Error(`record ${unit.id}, locked, was not read`);
   const { record, policies } = bundle;
   const timeZone = record.siteTimeZone ?? 'UTC';
-  const now = deps.clock();
   const today = calendarDateOf(now, timeZone);
   if (command.repairDate > today) {
     throw new DomainError('BAD_USER_INPUT', `repairDate ${command.repairDate} is in the future (today is ${today} at the site)`, ['input', 'repairDate']);
@@ -163,9 +165,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   // A refund has nobody to send on site. The calendar is the unit's region's version in force today at the site; the
   // claim keeps it (rule 9).
   const responseStart = responseClockStart(now, command.caseOpenedAt);
-  const { calendarId, calendar } = await intakeCalendar(
-    manager, record.orgId, record.region, { countryCode: record.siteCountry, timeZone }, today, Number(calendarDateOf(responseStart, timeZone).slice(0, 4)),
-  );
+  const { calendarId, calendar } = intakeCalendarOf(unit.also, { countryCode: record.siteCountry, timeZone }, Number(calendarDateOf(responseStart, timeZone).slice(0, 4)));
   const travel: Interval[] = command.lines.flatMap((l) => (l.kind === 'TRAVEL' ? [{ start: l.startAt, end: l.endAt }] : []));
   const responseDueAt = policy.slaResponseHours !== null ? addServiceHours(calendar, responseStart, policy.slaResponseHours) : null;
   const onsiteDueAt =
