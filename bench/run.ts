@@ -38,7 +38,7 @@ import ts from 'typescript';
 import { logger } from '../src/common/logger';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database';
 import type { RoundResult, RunMessage } from './load-generator';
-import { APPROVABLE_PER_TARGET, approvableClaimId, BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type ScenarioKey, type Target } from './scenarios';
+import { BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type ScenarioKey, type Target } from './scenarios';
 import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG } from './seed';
 import { commandScript, commandSources, measureTelemetry, telemetryReport } from './telemetry';
 import { measureOutbox, outboxReport, outboxSources } from './outbox';
@@ -47,7 +47,7 @@ import { exportReport, exportSources, measureExport } from './export';
 import { campaignImportReport, campaignImportSources, measureCampaignImport } from './campaign-import';
 import { cpuMs, fixed, rssMb } from './process-stats';
 import { costlyReport, measureCostly } from './costly';
-import { compareClaimRows } from './claim-rows';
+import { compareClaimRows, seedApprovable } from './claim-rows';
 
 logger.setLevel('warn');
 
@@ -133,42 +133,6 @@ async function seedClaims(client: Client, data: BenchData): Promise<number> {
       [org.org, serials, REPAIR_DATE],
     );
     total += rowCount ?? 0;
-  }
-  return total;
-}
-
-/**
- * The approval scenario's SUBMITTED claims (scenarios.ts `approvableClaimId`): APPROVABLE_PER_TARGET for the floor and
- * as many for the subgraph, in SQL, each with a covered PB-10K part line (the organisations' return rule: the approval
- * authorises its RMA) and a covered labour line, 369.99 EUR, as intake writes a claim that waits.
- */
-async function seedApprovable(client: Client, data: BenchData): Promise<number> {
-  let total = 0;
-  for (const target of ['floor', 'subgraph'] as const) {
-    for (let o = 0; o < data.orgs.length; o++) {
-      const org = data.orgs[o];
-      const ids: string[] = [];
-      const records: string[] = [];
-      for (let n = o; n < APPROVABLE_PER_TARGET; n += data.orgs.length) {
-        ids.push(approvableClaimId(target, n));
-        records.push(org.ids[org.checkable[Math.floor(n / data.orgs.length) % org.checkable.length]]);
-      }
-      const { rowCount } = await client.query(
-        `WITH claims AS (
-           INSERT INTO warranty_claim (id, org_id, warranty_record_id, kind, status, repair_date, currency, cover, covered_total, self_paid_total,
-             total, estimate_covered_total, estimate_self_paid_total, estimate_total, submitted_by_id, response_due_at, onsite_due_at, created_at, updated_at)
-           SELECT x.id, $1, x.record_id, 'REPAIR', 'SUBMITTED', $4::date, 'EUR', 'COVERED', 369.99, 0, 369.99, 369.99, 0, 369.99, 'bench',
-             now() + interval '1 day', now() + interval '3 days', now(), now()
-           FROM unnest($2::uuid[], $3::uuid[]) AS x(id, record_id)
-           RETURNING id)
-         INSERT INTO claim_line (id, org_id, claim_id, position, kind, part_number, quantity, unit_price, hours, rate, amount, covered, reason)
-         SELECT gen_random_uuid(), $1, c.id, l.position, l.kind, l.part_number, l.quantity, l.unit_price, l.hours, l.rate, l.amount, true, 'bench: covered'
-         FROM claims c CROSS JOIN (VALUES (0, 'PART', 'PB-10K', 1, 249.99, NULL::numeric, NULL::numeric, 249.99),
-                                          (1, 'LABOUR', NULL, NULL, NULL, 1.5, 80, 120)) AS l(position, kind, part_number, quantity, unit_price, hours, rate, amount)`,
-        [org.org, ids, records, REPAIR_DATE],
-      );
-      total += (rowCount ?? 0) / 2;
-    }
   }
   return total;
 }
