@@ -8,8 +8,10 @@
  *   past, `nbf`), and takes the organisation from its `org` claim; no token or a bad one is a 401;
  * - finds the operation by the exact text of the document (as a persisted-query server would: no GraphQL parsing,
  *   validation or execution) and checks the variables it needs;
- * - runs ONE named prepared statement per request, always filtered by the caller's organisation
- *   (`WHERE org_id = $1 AND ...`), the same tenancy filter the subgraph applies;
+ * - runs ONE named prepared statement per read, always filtered by the caller's organisation
+ *   (`WHERE org_id = $1 AND ...`), the same tenancy filter the subgraph applies; a claim's intake or approval runs
+ *   its transaction in as few statements as PostgreSQL allows (floor-claims.ts: five and four);
+ * - sends back how many statements it ran (`x-sql-statements`), for the bench's report;
  * - writes a GraphQL-shaped JSON response with the fields the document selects.
  *
  * What it does not do: GraphQL parsing, validation and execution; the request limits (depth, cost, aliases);
@@ -31,6 +33,7 @@ import { calendarDateOf } from '../src/common/calendar';
 import { checkWarranty } from '../src/coverage/active-check';
 import { checkInputs, type CoverageFacts, type PolicyFacts, type RecordFacts } from '../src/coverage/check-inputs';
 import { historyOfRows, type ReadingRow } from '../src/readings/readings-history';
+import { approveClaim, FloorError, submitClaim, type Stats } from './floor-claims';
 import { DOCUMENTS } from './scenarios';
 
 // `date` columns as 'YYYY-MM-DD', which is what the subgraph's Date scalar returns.
@@ -128,21 +131,27 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
+function send(response: ServerResponse, status: number, body: unknown, sql = 0): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-sql-statements': String(sql) });
   response.end(text);
 }
 
-/** The caller's organisation from a verified HS256 bearer token. */
-async function organisationOf(authorization: string | undefined): Promise<string> {
+interface Caller {
+  org: string;
+  sub: string;
+  roles: string[];
+}
+
+/** The caller (organisation, subject, roles) from a verified HS256 bearer token. */
+async function callerOf(authorization: string | undefined): Promise<Caller> {
   const match = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
   if (!match) throw new HttpError(401, 'a bearer token is required', 'UNAUTHENTICATED');
   try {
     const { payload } = await jwtVerify(match[1], key, { algorithms: ['HS256'] });
     if (typeof payload.exp !== 'number') throw new Error('no exp claim');
     if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || payload.org === '') throw new Error('no sub or org claim');
-    return payload.org;
+    return { org: payload.org, sub: payload.sub, roles: Array.isArray(payload.roles) ? payload.roles.map(String) : [] };
   } catch (error) {
     throw new HttpError(401, `invalid token: ${(error as Error).message}`, 'UNAUTHENTICATED');
   }
@@ -173,13 +182,14 @@ const recordFields = (row: RecordRow) => ({ id: row.id, tier: row.tier, expiresA
 // ---------------------------------------------------------------------------------------------------------------
 // The operations
 
-type Operation = (org: string, variables: any) => Promise<unknown>;
+/** The statements a request ran (`Stats`) go back in the `x-sql-statements` header, for the bench's report. */
+type Operation = (org: string, variables: any, caller: Caller, stats: Stats) => Promise<unknown>;
 
 /**
  * `_entities` for WarrantyRecord (by id or by serialNumber) and Case (warranty by serialNumber). A batch of one
  * kind costs one statement; a representation that is not an object with a known type and key is null.
  */
-async function entities(org: string, variables: any): Promise<unknown> {
+async function entities(org: string, variables: any, _caller: Caller, stats: Stats): Promise<unknown> {
   const representations = representationsOf(variables);
   const ids: string[] = [];
   const serials: string[] = [];
@@ -193,6 +203,7 @@ async function entities(org: string, variables: any): Promise<unknown> {
     ids.length ? pool.query<RecordRow>({ ...RECORDS_BY_ID, values: [org, ids] }) : null,
     serials.length ? pool.query<RecordRow>({ ...RECORDS_BY_SERIAL, values: [org, serials] }) : null,
   ]);
+  stats.sql += (byId ? 1 : 0) + (bySerial ? 1 : 0);
   const idMap = new Map(byId?.rows.map((row) => [row.id, row]));
   const serialMap = new Map(bySerial?.rows.map((row) => [row.serial_number, row]));
   const _entities = representations.map((r) => {
@@ -207,8 +218,9 @@ async function entities(org: string, variables: any): Promise<unknown> {
   return { _entities };
 }
 
-async function lookup(org: string, variables: any): Promise<unknown> {
+async function lookup(org: string, variables: any, _caller: Caller, stats: Stats): Promise<unknown> {
   const serial = normalise(stringArgument(variables?.serialNumber, 'serialNumber'));
+  stats.sql += 1;
   const { rows } = await pool.query<RecordRow>({ ...RECORD_BY_SERIAL, values: [org, serial] });
   return { warranty: rows[0] ? recordFields(rows[0]) : null };
 }
@@ -226,11 +238,12 @@ interface CheckRow {
   readings: ReadingRow[];
 }
 
-async function check(org: string, variables: any): Promise<unknown> {
+async function check(org: string, variables: any, _caller: Caller, stats: Stats): Promise<unknown> {
   const input = variables?.input;
   const serial = normalise(stringArgument(input?.serialNumber, 'input.serialNumber'));
   const repairDate = stringArgument(input?.repairDate, 'input.repairDate');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(repairDate)) throw badInput('input.repairDate must be a date');
+  stats.sql += 1;
   const { rows } = await pool.query<CheckRow>({ ...CHECK_DATA, values: [org, serial] });
   if (!rows[0]) throw new HttpError(200, `no warranty for serial number ${serial}`, 'NOT_FOUND');
   const { record, coverages } = rows[0];
@@ -255,9 +268,10 @@ async function check(org: string, variables: any): Promise<unknown> {
  * `_entities` for a page of CSP cases with each case's unit and its check on the day the case was opened (the
  * site's calendar day): one statement for every unit, the engine for each.
  */
-async function caseChecks(org: string, variables: any): Promise<unknown> {
+async function caseChecks(org: string, variables: any, _caller: Caller, stats: Stats): Promise<unknown> {
   const representations = representationsOf(variables);
   const serials = representations.map((r) => (r?.__typename === 'Case' && typeof r.serialNumber === 'string' ? normalise(r.serialNumber) : null));
+  stats.sql += 1;
   const { rows } = await pool.query<CheckRow>({ ...CASE_CHECK_DATA, values: [org, serials.filter((s) => s !== null)] });
   const bySerial = new Map(rows.map((row) => [row.record.serialNumber as string, row]));
   const _entities = representations.map((r, k) => {
@@ -297,6 +311,9 @@ const OPERATIONS = new Map<string, Operation>([
   [DOCUMENTS.lookup, lookup],
   [DOCUMENTS.check, check],
   [DOCUMENTS.caseChecks, caseChecks],
+  // The claims (floor-claims.ts): the same transaction as the subgraph's, in as few statements as PostgreSQL allows.
+  [DOCUMENTS.submitClaim, (org, variables, caller, stats) => submitClaim(pool, stats, org, caller.sub, variables)],
+  [DOCUMENTS.approveClaim, (org, variables, caller, stats) => approveClaim(pool, stats, org, caller.sub, caller.roles, variables)],
 ]);
 
 async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -308,16 +325,18 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   } catch {
     throw new HttpError(400, 'the body is not valid JSON', 'BAD_REQUEST');
   }
-  const org = await organisationOf(request.headers.authorization);
+  const caller = await callerOf(request.headers.authorization);
   const operation = typeof body?.query === 'string' ? OPERATIONS.get(body.query) : undefined;
   if (!operation) throw new HttpError(400, 'unknown document', 'PERSISTED_QUERY_NOT_FOUND');
-  send(response, 200, { data: await operation(org, body.variables) });
+  const stats: Stats = { sql: 0 };
+  const data = await operation(caller.org, body.variables, caller, stats);
+  send(response, 200, { data }, stats.sql);
 }
 
 const server = createServer((request, response) => {
   handle(request, response).catch((error: Error) => {
     if (response.headersSent) return void response.end();
-    if (error instanceof HttpError) {
+    if (error instanceof HttpError || error instanceof FloorError) {
       send(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
     } else {
       process.stderr.write(`floor-server: ${error.stack ?? error}\n`);

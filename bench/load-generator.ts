@@ -38,6 +38,8 @@ export interface RoundResult {
   errorSamples: string[];
   latenciesMs: number[];
   elapsedMs: number;
+  /** The floor's own count of SQL statements (its `x-sql-statements` header), summed over the round's answers. */
+  floorSql: number;
 }
 
 let data: BenchData | undefined;
@@ -54,7 +56,7 @@ function agentFor(url: string): Agent {
   return agent;
 }
 
-function post(url: URL, agent: Agent, token: string, requestId: string, body: string): Promise<{ status: number; text: string }> {
+function post(url: URL, agent: Agent, token: string, requestId: string, body: string): Promise<{ status: number; text: string; sql: number }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -73,7 +75,7 @@ function post(url: URL, agent: Agent, token: string, requestId: string, body: st
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), sql: Number(res.headers['x-sql-statements'] ?? 0) }));
         res.on('error', reject);
       },
     );
@@ -87,7 +89,7 @@ async function runRound(message: RunMessage): Promise<RoundResult> {
   const makerKey = `${message.scenario}|${message.target}|${message.seed}`;
   let make = makers.get(makerKey);
   if (!make) {
-    make = requestMaker(message.scenario, data, message.seed);
+    make = requestMaker(message.scenario, data, message.seed, message.target);
     makers.set(makerKey, make);
   }
   const url = new URL(message.url);
@@ -95,6 +97,7 @@ async function runRound(message: RunMessage): Promise<RoundResult> {
   const latenciesMs: number[] = [];
   const errorSamples: string[] = [];
   let errors = 0;
+  let floorSql = 0;
   let sequence = 0;
   const fail = (problem: string) => {
     errors++;
@@ -108,8 +111,9 @@ async function runRound(message: RunMessage): Promise<RoundResult> {
       const requestId = `${message.requestIdPrefix}.${sequence++}`;
       const t0 = performance.now();
       try {
-        const { status, text } = await post(url, agent, next.token, requestId, next.body);
+        const { status, text, sql } = await post(url, agent, next.token, requestId, next.body);
         latenciesMs.push(performance.now() - t0);
+        floorSql += sql;
         let parsed: any;
         try {
           parsed = JSON.parse(text);
@@ -130,7 +134,7 @@ async function runRound(message: RunMessage): Promise<RoundResult> {
     }
   }
   await Promise.all(Array.from({ length: message.concurrency ?? CONCURRENCY }, worker));
-  return { requests: latenciesMs.length, errors, errorSamples, latenciesMs, elapsedMs: performance.now() - started };
+  return { requests: latenciesMs.length, errors, errorSamples, latenciesMs, elapsedMs: performance.now() - started, floorSql };
 }
 
 process.on('message', (message: any) => {

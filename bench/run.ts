@@ -47,6 +47,7 @@ import { exportReport, exportSources, measureExport } from './export';
 import { campaignImportReport, campaignImportSources, measureCampaignImport } from './campaign-import';
 import { cpuMs, fixed, rssMb } from './process-stats';
 import { costlyReport, measureCostly } from './costly';
+import { compareClaimRows, seedApprovable } from './claim-rows';
 
 logger.setLevel('warn');
 
@@ -87,8 +88,9 @@ const SCENARIOS: Scenario[] = [
   { key: 'lookup', label: '`warranty(serialNumber:)`', floor: true },
   { key: 'check', label: '`checkWarranty` (inverter, no readings)', floor: true },
   { key: 'gateway', label: `gateway: ${BATCH} CSP cases → warranty + warrantyCheck`, floor: false },
-  { key: 'submitClaim', label: '`submitClaim` (inverter, a part and a labour line), approved at intake (rule 16)', floor: false, target: 'subgraph' },
-  { key: 'submitClaimWaiting', label: '`submitClaim` (inverter, a part and a labour line), above the limit: waits', floor: false, target: 'subgraph' },
+  { key: 'submitClaim', label: '`submitClaim` (inverter, a part and a labour line), approved at intake (rule 16)', floor: true, target: 'subgraph' },
+  { key: 'submitClaimWaiting', label: '`submitClaim` (inverter, a part and a labour line), above the limit: waits', floor: true, target: 'subgraph' },
+  { key: 'approveClaim', label: '`approveClaim` (a covered part with a return rule and a labour line: RMA authorised)', floor: true, target: 'subgraph' },
   { key: 'gatewayClaims', label: `gateway: ${BATCH} CSP cases → claims with SLA state`, floor: false },
 ];
 
@@ -346,6 +348,8 @@ interface Side {
   errors: number;
   errorSamples: string[];
   sqlStatements: number;
+  /** The floor's statements, its own count per answer (x-sql-statements). */
+  floorSql: number;
   /** Subgraph requests logged (one per request; more per gateway request when the gateway splits it). */
   subgraphRequests: number;
   rssMb: number;
@@ -355,7 +359,7 @@ interface Side {
 
 const emptySide = (): Side => ({
   roundRates: [],
-  requests: 0, seconds: 0, latenciesMs: [], cpuMs: 0, errors: 0, errorSamples: [], sqlStatements: 0, subgraphRequests: 0, rssMb: NaN, gatewayCpuMs: 0,
+  requests: 0, seconds: 0, latenciesMs: [], cpuMs: 0, errors: 0, errorSamples: [], sqlStatements: 0, floorSql: 0, subgraphRequests: 0, rssMb: NaN, gatewayCpuMs: 0,
 });
 
 interface Servers {
@@ -396,6 +400,7 @@ async function measureScenario(load: LoadGenerator, servers: Servers, scenario: 
       side.latenciesMs.push(...result.latenciesMs);
       side.errors += result.errors;
       side.errorSamples.push(...result.errorSamples);
+      side.floorSql += result.floorSql;
       if (target !== 'floor') {
         const logged = await loggedFor(prefix, result.requests);
         side.sqlStatements += logged.sql;
@@ -523,8 +528,8 @@ const rate = (side: Side) => side.requests / side.seconds;
 
 function table(rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }>): string {
   const lines = [
-    '| scenario | floor req/s | subgraph req/s | subgraph / floor | p50 ms floor | p50 ms subgraph | SQL / request | CPU ms / request floor | CPU ms / request subgraph | RSS MB floor | RSS MB subgraph | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | floor req/s | subgraph req/s | subgraph / floor | p50 ms floor | p50 ms subgraph | SQL / request floor | SQL / request subgraph | CPU ms / request floor | CPU ms / request subgraph | RSS MB floor | RSS MB subgraph | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { scenario, floor, subgraph } of rows) {
     const dash = '—';
@@ -532,7 +537,7 @@ function table(rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }>
       `| ${scenario.label} | ${floor ? fixed(rate(floor), 1) : dash} | ${fixed(rate(subgraph), 1)} | ` +
         `${floor ? `${fixed((100 * rate(subgraph)) / rate(floor), 1)} %` : dash} | ` +
         `${floor ? fixed(median(floor.latenciesMs), 2) : dash} | ${fixed(median(subgraph.latenciesMs), 2)} | ` +
-        `${fixed(subgraph.sqlStatements / subgraph.requests, 2)} | ` +
+        `${floor ? fixed(floor.floorSql / floor.requests, 2) : dash} | ${fixed(subgraph.sqlStatements / subgraph.requests, 2)} | ` +
         `${floor ? fixed(floor.cpuMs / floor.requests, 2) : dash} | ${fixed(subgraph.cpuMs / subgraph.requests, 2)} | ` +
         `${floor ? fixed(floor.rssMb, 0) : dash} | ${fixed(subgraph.rssMb, 0)} | ${(floor?.errors ?? 0) + subgraph.errors} |`,
     );
@@ -564,7 +569,7 @@ async function main(): Promise<void> {
   try {
     console.error('bench: npm run build…');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
-    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'load-generator.ts', ...commandSources, ...outboxSources, ...exportSources, ...campaignImportSources]);
+    const benchJs = transpileBench(['scenarios.ts', 'floor-server.ts', 'floor-claims.ts', 'floor-claims-sql.ts', 'load-generator.ts', ...commandSources, ...outboxSources, ...exportSources, ...campaignImportSources]);
 
     const external = Boolean(process.env.DATABASE_URL);
     console.error(`bench: scratch database on ${external ? 'DATABASE_URL' : 'an embedded PostgreSQL'}…`);
@@ -602,12 +607,13 @@ async function main(): Promise<void> {
       const data = await benchData(client, secret);
       writeFileSync(dataFile, JSON.stringify(data));
       const claimed = await seedClaims(client, data);
+      const approvable = chosen.reads.some((scenario) => scenario.key === 'approveClaim') ? await seedApprovable(client, data) : 0;
       const seedSeconds = (performance.now() - seedStarted) / 1000;
       const [{ server_version: pgVersion }] = (await client.query('SHOW server_version')).rows;
       const checkable = data.orgs.reduce((sum, org) => sum + org.checkable.length, 0);
       console.error(
         `bench: seeded in ${seedSeconds.toFixed(1)} s (${registered} registrations through the API in ${apiSeconds.toFixed(1)} s; ` +
-          `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL, ${claimed} claims inserted: ` +
+          `${copied.records} records, ${copied.coverages} coverages, ${copied.events} events copied in SQL, ${claimed} claims inserted, ${approvable} to approve: ` +
           `${Object.entries(copied.stepsMs).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(', ')})`,
       );
 
@@ -632,6 +638,11 @@ async function main(): Promise<void> {
         rows.push({ scenario, ...(await measureScenario(load, servers, scenario)) });
       }
 
+      // The claim floor writes what the subgraph writes (claim-rows.ts), or the run fails.
+      const claimKeys = new Set(rows.map((r) => r.scenario.key));
+      const intake = claimKeys.has('submitClaim') || claimKeys.has('submitClaimWaiting');
+      const claimRows = intake || claimKeys.has('approveClaim') ? await compareClaimRows(client, { intake, approval: claimKeys.has('approveClaim') }) : null;
+
       const costly = chosen.costly
         ? await measureCostly({ run: load.run, subgraphUrl, data, roundMs: 3 * ROUND_MS, progress: (line) => console.error(`bench: ${line}`) })
         : null;
@@ -643,7 +654,7 @@ async function main(): Promise<void> {
       const attack = await measureUnderAttack(load, servers, data.orgs[0].token);
 
       const cpu = cpus();
-      const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused) + (costly ? costly.lookupErrors + costly.heavyErrors : 0);
+      const errors = rows.reduce((sum, r) => sum + (r.floor?.errors ?? 0) + r.subgraph.errors, 0) + (claimRows?.differences.length ?? 0) + attack.lookupErrors + (attack.hostile - attack.hostileRefused) + (costly ? costly.lookupErrors + costly.heavyErrors : 0);
       console.log('## Sofar Warranty bench: hot read paths against a raw floor\n');
       console.log(
         `${ORGS * UNITS_PER_ORG} units in ${ORGS} organisations (${registered} registered through the API, copied in SQL; ` +
@@ -651,9 +662,10 @@ async function main(): Promise<void> {
           `${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s per server (gateway: ${ROUNDS} rounds of ${GATEWAY_ROUND_MS / 1000} s ` +
           `after ${GATEWAY_WARMUP_MS / 1000} s), ${CONCURRENCY} requests in flight over loopback keep-alive connections; ` +
           `organisations and units chosen pseudo-randomly from a fixed seed, the same sequence for floor and subgraph. ` +
-          `Floor: bare node:http + pg, HS256 token verified, one prepared statement per request. SQL / request is the ` +
-          `subgraph's own count from its request log (the floor's is 1). CPU is the server process's utime+stime over its ` +
-          `rounds per request; RSS after the scenario. checkWarranty: the floor fetches record, coverages, policy terms and ` +
+          `Floor: bare node:http + pg, HS256 token verified, one prepared statement per read; a claim's intake in five ` +
+          `statements and its approval in four (floor-claims.ts), the subgraph's own pure rules between them. SQL / request is ` +
+          `each server's own count (the subgraph's request log, the floor's x-sql-statements header). CPU is the server process's utime+stime over its ` +
+          `rounds per request; RSS after the scenario. checkWarranty and the case checks: the floor fetches record, coverages, policy terms and ` +
           `readings in one statement and runs the subgraph's own coverage engine on them. Gateway row: req/s of gateway requests; SQL and CPU are the ` +
           `subgraph's per gateway request.\n`,
       );
@@ -683,6 +695,13 @@ async function main(): Promise<void> {
           `The attackers run in the bench's own process, on the same two cores`,
       );
       console.log(`- seeding: ${seedSeconds.toFixed(1)} s (${SEEDS_PER_ORG} registrations per organisation through the API in ${apiSeconds.toFixed(1)} s, the rest in SQL)`);
+      if (claimRows) {
+        console.log(
+          `- claim rows: the floor's ${claimRows.floorClaims} claims and the subgraph's ${claimRows.subgraphClaims} written alike ` +
+            `(columns set, status, totals, lines, events, outbox messages, part returns: ${claimRows.signatures} signatures, ${claimRows.differences.length} differences)`,
+        );
+        for (const difference of claimRows.differences.slice(0, 6)) console.log(`  - ${difference}`);
+      }
       console.log(`- errors: ${errors}`);
       for (const { scenario, floor, subgraph } of rows) {
         for (const [name, side] of [['floor', floor], ['subgraph', subgraph]] as const) {

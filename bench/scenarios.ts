@@ -14,7 +14,7 @@ export const CONCURRENCY = 20;
 export const REPAIR_DATE = '2026-06-15';
 export const CASE_OPENED_AT = `${REPAIR_DATE}T09:00:00Z`;
 
-export type ScenarioKey = 'recordsBySerial' | 'recordsById' | 'cases' | 'caseChecks' | 'lookup' | 'check' | 'gateway' | 'submitClaim' | 'submitClaimWaiting' | 'gatewayClaims';
+export type ScenarioKey = 'recordsBySerial' | 'recordsById' | 'cases' | 'caseChecks' | 'lookup' | 'check' | 'gateway' | 'submitClaim' | 'submitClaimWaiting' | 'approveClaim' | 'gatewayClaims';
 export type Target = 'floor' | 'subgraph' | 'gateway';
 
 /** The GraphQL documents; the floor server knows them by their exact text, as a persisted-query server would. */
@@ -35,6 +35,8 @@ export const DOCUMENTS = {
     'query GatewayCases { cases { id serialNumber warranty { id serialNumber tier expiresAt } warrantyCheck { decision } } }',
   submitClaim:
     'mutation SubmitClaim($input: SubmitClaimInput!) { submitClaim(input: $input) { claim { id status cover total { amount currency } sla { response { dueAt state } } } userErrors { code message } } }',
+  approveClaim:
+    'mutation ApproveClaim($input: ClaimDecisionInput!) { approveClaim(input: $input) { claim { id status cover total { amount currency } sla { response { dueAt state } } } userErrors { code message } } }',
   /** The CSP stub answers this operation with cases that have claims (claim-case-<serial>, seeded by run.ts). */
   gatewayClaims:
     'query GatewayCaseClaims { cases { id serialNumber claims { edges { node { status cover total { amount currency } sla { response { dueAt state } onsite { dueAt state } } } } } } }',
@@ -43,6 +45,18 @@ export const DOCUMENTS = {
 /** Units per organisation that get a seeded claim linked to the CSP case `claim-case-<serial>`. */
 export const CLAIMED_PER_ORG = 1_000;
 export const claimCaseId = (serialNumber: string) => `claim-case-${serialNumber}`;
+
+/**
+ * SUBMITTED claims seeded for the approval scenario (run.ts), each approved once: the floor and the subgraph each get
+ * their own (so neither finds a claim the other approved), numbered 0…APPROVABLE_PER_TARGET-1 with a fixed id.
+ */
+export const APPROVABLE_PER_TARGET = 30_000;
+export const approvableClaimId = (target: Target, n: number) =>
+  `a0000000-0000-4000-8000-${target === 'floor' ? '0' : '1'}${String(n).padStart(11, '0')}`;
+/** The organisation (index) of approvable claim n; the claim is on one of its started inverters. */
+export const approvableOrg = (n: number, orgs: number) => n % orgs;
+/** The next approvable claim of each target, across rounds and warm-ups (one load-generator process). */
+const approvalsSent = new Map<Target, number>();
 
 export const OPERATION_NAMES: Record<ScenarioKey, string> = {
   recordsBySerial: 'WarrantyRecordEntities',
@@ -54,6 +68,7 @@ export const OPERATION_NAMES: Record<ScenarioKey, string> = {
   gateway: 'GatewayCases',
   submitClaim: 'SubmitClaim',
   submitClaimWaiting: 'SubmitClaim',
+  approveClaim: 'ApproveClaim',
   gatewayClaims: 'GatewayCaseClaims',
 };
 
@@ -137,7 +152,7 @@ function checkRecords(expectedIds: string[], response: any): string | null {
  * Builds the requests of one scenario: the organisation, and the units within it, chosen pseudo-randomly from
  * `seed`, so the floor and the subgraph are sent the same sequence.
  */
-export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: number): () => BenchRequest {
+export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: number, target: Target = 'subgraph'): () => BenchRequest {
   const next = rng(seed);
   const orgs = data.orgs;
   let sequence = 0;
@@ -237,7 +252,7 @@ export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: numbe
           repairDate: REPAIR_DATE,
           currency: 'EUR',
           description: 'bench: no output',
-          idempotencyKey: `bench-${scenario}-${seed}-${n}-${pickInt(next, 1e9)}`,
+          idempotencyKey: `bench-${scenario}-${target}-${seed}-${n}-${pickInt(next, 1e9)}`,
           lines: [
             { kind: 'PART', partNumber: 'PB-10K', quantity: '1', unitPrice },
             { kind: 'LABOUR', hours: '1.5', rate: '80' },
@@ -251,6 +266,27 @@ export function requestMaker(scenario: ScenarioKey, data: BenchData, seed: numbe
             if (payload?.userErrors?.length) return `submitClaim ${org.serials[i]}: ${payload.userErrors[0].code} ${payload.userErrors[0].message}`;
             if (payload?.claim?.cover !== 'COVERED' || payload.claim.total?.amount !== total) return `submitClaim ${org.serials[i]}: ${JSON.stringify(payload?.claim)}`;
             if (payload.claim.status !== (waits ? 'SUBMITTED' : 'APPROVED')) return `submitClaim ${org.serials[i]}: status ${payload.claim.status}`;
+            return null;
+          },
+        };
+      }
+      case 'approveClaim': {
+        // Seeded SUBMITTED claims, a covered part (with a return rule: approval authorises its RMA) and a labour line.
+        const k = approvalsSent.get(target) ?? 0;
+        approvalsSent.set(target, k + 1);
+        const id = approvableClaimId(target, k);
+        const owner = orgs[approvableOrg(k, orgs.length)];
+        return {
+          token: owner.token,
+          body: body(DOCUMENTS.approveClaim, { input: { id, reason: 'bench: approved' } }),
+          check: (_, response) => {
+            if (k >= APPROVABLE_PER_TARGET) return `approveClaim: the ${APPROVABLE_PER_TARGET} seeded claims are used up`;
+            const payload = response?.data?.approveClaim;
+            if (payload?.userErrors?.length) return `approveClaim ${id}: ${payload.userErrors[0].code} ${payload.userErrors[0].message}`;
+            const claim = payload?.claim;
+            if (claim?.id !== id || claim.status !== 'APPROVED' || claim.total?.amount !== '369.99' || claim.sla?.response?.state !== 'MET') {
+              return `approveClaim ${id}: ${JSON.stringify(claim)}`;
+            }
             return null;
           },
         };

@@ -4,6 +4,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { IsoDate } from '../common/calendar';
+import { transactionQuery } from '../db/row-reader';
 import { DEFAULT_REGION, EVERY_COUNTRY } from './service-calendar.entity';
 
 /** A calendar version as the SLA arithmetic needs it (the time zone and public holidays are the site's). */
@@ -31,13 +32,27 @@ const SPEC_COLUMNS = `c.id, c.service_days AS "serviceDays", c.opens_minute AS "
  * neither (rule 9's standard week applies then). One statement.
  */
 export async function calendarInForce(manager: EntityManager, orgId: string, region: string, asOf: IsoDate): Promise<CalendarSpec | null> {
-  const rows: CalendarSpec[] = await manager.query(
+  const rows = await transactionQuery<CalendarSpec>(
+    manager,
     `SELECT ${SPEC_COLUMNS} FROM service_calendar c
       WHERE c.org_id = $1 AND c.region IN ($2, $3) AND c.effective_from <= $4
       ORDER BY (c.region = $3), c.effective_from DESC, c.version DESC LIMIT 1`,
     [orgId, region, DEFAULT_REGION, asOf],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * calendarInForce as an expression of another statement (a claim's unit lock, claim-intake.ts): the version in force
+ * (CalendarSpec as JSON, or NULL) for the SQL expressions `org`, `region` and `asOf` (the site's local date).
+ */
+export function calendarInForceSql(org: string, region: string, asOf: string): string {
+  return `(SELECT json_build_object('id', c.id, 'serviceDays', c.service_days, 'opensMinute', c.opens_minute, 'closesMinute', c.closes_minute,
+      'closingDays', coalesce((SELECT json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'), 'countryCode', d.country_code) ORDER BY d.day, d.country_code)
+                                 FROM service_calendar_day d WHERE d.calendar_id = c.id), '[]'))
+     FROM service_calendar c
+     WHERE c.org_id = ${org} AND c.region IN (${region}, '${DEFAULT_REGION}') AND c.effective_from <= ${asOf}
+     ORDER BY (c.region = '${DEFAULT_REGION}'), c.effective_from DESC, c.version DESC LIMIT 1)`;
 }
 
 /** Versions by id, with their closing days, one statement. */

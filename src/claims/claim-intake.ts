@@ -1,5 +1,5 @@
 /** Claim intake (rule 10): the command checked, the unit's warranty checked, the lines priced, the claim written. */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { eventsStep } from '../audit/audit.service';
 import { assertRole, type Actor } from '../auth/actor';
@@ -7,7 +7,6 @@ import { isUniqueViolation } from '../common/db-errors';
 import { DomainError, DomainErrors } from '../common/errors';
 import { isExternalKey } from '../common/ids';
 import { calendarDateOf, type IsoDate } from '../common/calendar';
-import type { WarrantyCheckView } from '../coverage/coverage-check.service';
 import { createCoverageLoaders } from '../coverage/coverage-loaders';
 import { entityRowsStep } from '../db/entity-rows';
 import { writeTogether } from '../db/one-statement';
@@ -28,12 +27,16 @@ import type { ClaimKind } from './claim-states';
 import { flatRateTermsOfLines } from './flat-rate-lines';
 import { lineColumns, lineProblems, priceClaim, pricedColumns, type ComponentCover, type LineInput } from './line-coverage';
 import { addServiceHours, type Interval } from './sla-calendar';
-import { intakeCalendar } from './sla-calendars';
+import { calendarWithUnitLock, intakeCalendarOf } from './sla-calendars';
+import type { CalendarSpec } from '../calendars/calendar-store';
 import { WarrantyClaim } from './warranty-claim.entity';
 import { MAX_DESCRIPTION, approvedSteps, statusMessage, type ClaimsDeps } from './claim-transitions';
 import { autoApproval } from './approval-rules';
 import { alreadyClaimed, campaignCommandProblems, campaignIntake } from './claim-campaign';
 import { CASE_REQUESTED, caseOpenedProblem, caseRequestPayload, responseClockStart, takeCase } from './claim-cases';
+import { coverOf, hashRequest, snapshot } from './intake-rules';
+
+export { coverOf, hashRequest };
 
 /** Who approves a claim at intake under rule 16: the system, not a person. */
 export const SYSTEM_ACTOR_ID = 'SYSTEM';
@@ -103,13 +106,14 @@ async function byIdempotencyKey(deps: ClaimsDeps, actor: Actor, key: string, req
 async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, command: SubmitClaimCommand, requestHash: string): Promise<WarrantyClaim> {
   // The unit locked (one statement), then everything the check judges, read after the lock (one statement: record,
   // coverages, policy versions, readings history, through the check's own loader on this transaction).
-  const unit = await lockVisibleUnitKeys(manager, actor, command);
+  // The service calendar in force rides in the lock's statement (calendarWithUnitLock): the lock does not guard it.
+  const now = deps.clock();
+  const unit = await lockVisibleUnitKeys<CalendarSpec | null>(manager, actor, command, calendarWithUnitLock(now));
   const loaders = transactionCheckLoaders(deps, manager, actor);
   const bundle = await loaders.checkBundleBySerialNumber.load(unit.serialNumber);
   if (!bundle) throw new Error(`record ${unit.id}, locked, was not read`);
   const { record, policies } = bundle;
   const timeZone = record.siteTimeZone ?? 'UTC';
-  const now = deps.clock();
   const today = calendarDateOf(now, timeZone);
   if (command.repairDate > today) {
     throw new DomainError('BAD_USER_INPUT', `repairDate ${command.repairDate} is in the future (today is ${today} at the site)`, ['input', 'repairDate']);
@@ -161,9 +165,7 @@ async function intake(deps: ClaimsDeps, manager: EntityManager, actor: Actor, co
   // A refund has nobody to send on site. The calendar is the unit's region's version in force today at the site; the
   // claim keeps it (rule 9).
   const responseStart = responseClockStart(now, command.caseOpenedAt);
-  const { calendarId, calendar } = await intakeCalendar(
-    manager, record.orgId, record.region, { countryCode: record.siteCountry, timeZone }, today, Number(calendarDateOf(responseStart, timeZone).slice(0, 4)),
-  );
+  const { calendarId, calendar } = intakeCalendarOf(unit.also, { countryCode: record.siteCountry, timeZone }, Number(calendarDateOf(responseStart, timeZone).slice(0, 4)));
   const travel: Interval[] = command.lines.flatMap((l) => (l.kind === 'TRAVEL' ? [{ start: l.startAt, end: l.endAt }] : []));
   const responseDueAt = policy.slaResponseHours !== null ? addServiceHours(calendar, responseStart, policy.slaResponseHours) : null;
   const onsiteDueAt =
@@ -332,53 +334,4 @@ function checkCommand(command: SubmitClaimCommand): void {
   problems.push(...campaignCommandProblems(command));
   for (const problem of readingRangeProblems(command.readings ?? {})) refuse(['readings', problem.reading], problem.message);
   if (problems.length > 0) throw new DomainErrors(problems);
-}
-
-export function coverOf(check: WarrantyCheckView): ComponentCover {
-  return { paysParts: check.paysParts, paysLabour: check.paysLabour, reason: check.reason };
-}
-
-/** The check as stored with the claim: the decision, every coverage's checks and the policy versions behind them. */
-function snapshot(check: WarrantyCheckView, readings: ReadingValues, readingsFrom: 'REQUEST' | 'HISTORY' | 'NONE', covers: Map<string | null, ComponentCover>) {
-  return {
-    decision: check.decision,
-    paysParts: check.paysParts,
-    paysLabour: check.paysLabour,
-    reason: check.reason,
-    component: check.component,
-    repairDate: check.repairDate,
-    readings: definedReadings(readings),
-    readingsFrom,
-    coverages: check.coverages.map((c) => ({
-      coverageId: c.coverage.id,
-      kind: c.coverage.kind,
-      scope: c.coverage.scope,
-      policyId: c.coverage.policyId,
-      startDate: c.coverage.startDate,
-      endDate: c.coverage.endDate,
-      active: c.active,
-      paysParts: c.paysParts,
-      paysLabour: c.paysLabour,
-      checks: c.checks,
-    })),
-    componentCovers: Object.fromEntries([...covers].map(([component, cover]) => [component ?? '', cover])),
-  };
-}
-
-/** SHA-256 of the request with its keys sorted, so that a retry serialised differently is still the same request. */
-export function hashRequest(command: SubmitClaimCommand): string {
-  const canonical = (value: unknown): unknown => {
-    if (value instanceof Date) return value.toISOString();
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.entries(value as Record<string, unknown>)
-          .filter(([, v]) => v !== undefined && v !== null)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([k, v]) => [k, canonical(v)]),
-      );
-    }
-    return value;
-  };
-  return createHash('sha256').update(JSON.stringify(canonical(command))).digest('hex');
 }

@@ -5,6 +5,7 @@ import { eventsStep, type AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/errors';
 import { isUuid } from '../common/ids';
 import { writeTogether, type WriteStep } from '../db/one-statement';
+import { selectList, transactionEntities } from '../db/row-reader';
 import type { CoverageCheckService } from '../coverage/coverage-check.service';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { messagesStep } from '../outbox/outbox-writes';
@@ -197,8 +198,9 @@ export function checkedReason(given: string): string {
 
 /** The claim, locked for the rest of the transaction; another organisation's claim is not found. */
 export async function lockClaim(manager: EntityManager, actor: Actor, id: string, field: string[] = ['input', 'id']): Promise<WarrantyClaim> {
+  // A named statement (planned once per connection), hydrated as findOne would: every transition starts here.
   const claim = isUuid(id)
-    ? await manager.findOne(WarrantyClaim, { where: { id, orgId: actor.orgId }, lock: { mode: 'pessimistic_write' } })
+    ? (await transactionEntities(manager, WarrantyClaim, `SELECT ${selectList(manager.connection, WarrantyClaim, 'c')} FROM warranty_claim c WHERE c.id = $1 AND c.org_id = $2 FOR UPDATE OF c`, [id, actor.orgId]))[0] ?? null
     : null;
   if (!claim) throw new DomainError('NOT_FOUND', `no claim with id ${id}`, field);
   return claim;

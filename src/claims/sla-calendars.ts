@@ -1,7 +1,8 @@
 import type Holidays from 'date-holidays';
 import type { EntityManager } from 'typeorm';
 import type { IsoDate } from '../common/calendar';
-import { calendarInForce, calendarsByIds, closedDatesFor, STANDARD_WEEK, type CalendarSpec } from '../calendars/calendar-store';
+import { calendarInForceSql, calendarsByIds, closedDatesFor, STANDARD_WEEK, type CalendarSpec } from '../calendars/calendar-store';
+import type { UnitLockAlso } from '../records/record-access';
 import type { ServiceCalendar } from './sla-calendar';
 
 /**
@@ -56,12 +57,20 @@ export function calendarOf(site: CalendarSite, spec: Omit<CalendarSpec, 'id'> | 
 }
 
 /**
- * A new claim's calendar: the version in force on the site's local date for the unit's region (else the default
- * calendar's), with its id to keep on the claim (null: the standard week). One statement.
+ * A new claim's calendar version read in the statement that locks its unit (records' lockVisibleUnitKeys): the
+ * version in force on the site's local date at `now` for the unit's region, as intakeCalendar reads it, without a
+ * statement of its own. The calendars are not what the lock guards (a claim's transaction does not write them).
  */
-export async function intakeCalendar(manager: EntityManager, orgId: string, region: string, site: CalendarSite, today: IsoDate, fromYear: number): Promise<{ calendarId: string | null; calendar: ServiceCalendar }> {
-  const spec = await calendarInForce(manager, orgId, region, today);
-  return { calendarId: spec?.id ?? null, calendar: calendarOf(site, spec, fromYear) };
+export function calendarWithUnitLock(now: Date): UnitLockAlso {
+  return {
+    select: (r, n) => calendarInForceSql(`${r}.org_id`, `${r}.region`, `(($${n}::timestamptz AT TIME ZONE coalesce(${r}.site_time_zone, 'UTC'))::date)`),
+    values: [now],
+  };
+}
+
+/** A new claim's calendar from the version read with its unit's lock (calendarWithUnitLock), with its id to keep. */
+export function intakeCalendarOf(spec: CalendarSpec | null | undefined, site: CalendarSite, fromYear: number): { calendarId: string | null; calendar: ServiceCalendar } {
+  return { calendarId: spec?.id ?? null, calendar: calendarOf(site, spec ?? null, fromYear) };
 }
 
 /** The calendar a claim keeps (its version, else the standard week), at its site; one statement, none for the week. */

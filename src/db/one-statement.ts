@@ -11,6 +11,7 @@
  * expression in turn), so identity values (event and message ids) follow that order.
  */
 import type { EntityManager } from 'typeorm';
+import { transactionQuery } from './row-reader';
 
 export interface WriteStep {
   /**
@@ -52,10 +53,10 @@ export function composeWrites(steps: readonly WriteStep[]): { text: string; valu
   return { text: `WITH ${expressions.join(',\n')}\nSELECT ${reads}`, values };
 }
 
-/** Sends `steps` as one statement in the caller's transaction; no steps, no statement. */
+/** Sends `steps` as one statement in the caller's transaction (named: planned once per connection); no steps, no statement. */
 export async function writeTogether(manager: EntityManager, steps: ReadonlyArray<WriteStep | null>): Promise<void> {
   const given = steps.filter((step): step is WriteStep => step !== null && step.ctes.length > 0);
   if (given.length === 0) return;
   const { text, values } = composeWrites(given);
-  await manager.query(text, values as unknown[]);
+  await transactionQuery(manager, text, values);
 }

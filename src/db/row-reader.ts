@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { types, type CustomTypesConfig, type Pool, type PoolClient } from 'pg';
-import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import { ApplyValueTransformers } from 'typeorm/util/ApplyValueTransformers';
 import { logger } from '../common/logger';
 import { connectForRows } from './read-routing';
 import { chargeStatement, refuseIfStopped } from './statement-budget';
@@ -79,19 +80,27 @@ export class RowReader implements RowSource {
   }
 
   private statementName(text: string): string | undefined {
-    let name = this.names.get(text);
-    if (name === undefined && this.names.size < MAX_NAMED_STATEMENTS) {
-      name = `sw_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-      this.names.set(text, name);
-    }
-    return name;
+    return statementName(this.names, text);
   }
 }
 
-async function query<Row>(client: PoolClient, name: string | undefined, text: string, values: unknown[]): Promise<Row[]> {
+/** A named statement's name for `text` (the same text, the same name), or none past MAX_NAMED_STATEMENTS texts. */
+function statementName(names: Map<string, string>, text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MAX_NAMED_STATEMENTS) {
+    name = `sw_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/** The names of the statements sent on transactions' connections (any connection: pg prepares a name once on each). */
+const transactionNames = new Map<string, string>();
+
+async function query<Row>(client: PoolClient, name: string | undefined, text: string, values: unknown[], types: CustomTypesConfig | undefined = ROW_TYPES): Promise<Row[]> {
   const started = performance.now();
   try {
-    const result = await client.query({ name, text, values, types: ROW_TYPES });
+    const result = await client.query({ name, text, values, types });
     const ms = performance.now() - started;
     if (ms > SLOW_MS) logger.warn('slow sql', { ms: Math.round(ms), query: text });
     return result.rows as Row[];
@@ -113,11 +122,55 @@ export function transactionRows(manager: EntityManager): RowSource {
     async rows<Row>(text: string, values: unknown[]): Promise<Row[]> {
       chargeStatement();
       logger.debug('sql', { query: text });
-      // TypeORM's postgres query runner holds the transaction's pg client.
+      // TypeORM's postgres query runner holds the transaction's pg client. A named statement: PostgreSQL parses and
+      // plans it once per connection (a claim's check read, every claim).
       const client = (await runner.connect()) as PoolClient;
-      return query<Row>(client, undefined, text, values);
+      return query<Row>(client, statementName(transactionNames, text), text, values);
     },
   };
+}
+
+/**
+ * One statement on the connection of a TypeORM transaction, as `manager.query` sends it (pg's own value types, the
+ * rows as they come), but named: PostgreSQL parses and plans it once per connection, not at every call. For the
+ * statements a command sends every time with the same text (a claim's unit lock, its calendar, the one statement
+ * of its writes, db/one-statement.ts). Counted and refused like every statement. Outside a transaction, `manager.query`.
+ */
+export async function transactionQuery<Row = Record<string, unknown>>(manager: EntityManager, text: string, values: readonly unknown[]): Promise<Row[]> {
+  const runner = manager.queryRunner;
+  // Outside a transaction (the data source's own manager), as TypeORM sends it.
+  if (!runner) return manager.query(text, values as unknown[]);
+  chargeStatement(text);
+  logger.debug('sql', { query: text });
+  const client = (await runner.connect()) as PoolClient;
+  return query<Row>(client, statementName(transactionNames, text), text, values as unknown[], undefined);
+}
+
+/** pg's value types but a calendar date, which stays the `YYYY-MM-DD` string the entities hold. */
+const ENTITY_TYPES: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === types.builtins.DATE ? (value: string) => value : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * Entities read on a transaction's connection by a named statement (`text` selects `selectList(…)` of the entity):
+ * each row with pg's value types, a calendar date as its string, every column's transformer applied, as an instance
+ * of the entity, as TypeORM's `findOne` gives it, without building the query and hydrating it at every call. For
+ * the rows a command locks every time (a claim's transitions). Counted and refused like every statement.
+ */
+export async function transactionEntities<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, text: string, values: readonly unknown[]): Promise<T[]> {
+  const runner = manager.queryRunner;
+  if (!runner) throw new Error('transactionEntities needs the manager of a transaction');
+  chargeStatement(text);
+  logger.debug('sql', { query: text });
+  const client = (await runner.connect()) as PoolClient;
+  const rows = await query<Record<string, unknown>>(client, statementName(transactionNames, text), text, values as unknown[], ENTITY_TYPES);
+  const metadata = manager.connection.getMetadata(entity);
+  const transformed = metadata.columns.filter((column) => column.transformer);
+  return rows.map((row) => {
+    for (const column of transformed) row[column.propertyName] = ApplyValueTransformers.transformFrom(column.transformer!, row[column.propertyName]);
+    return Object.assign(metadata.create() as T, row);
+  });
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { isCustomerOnly, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
+import { transactionQuery } from '../db/row-reader';
 import { isUuid } from '../common/ids';
 import { normaliseSerialNumber } from './record-inputs';
 import { WarrantyRecord } from './warranty-record.entity';
@@ -56,18 +57,21 @@ export async function lockVisibleRecordBySerial(
  * answers only its keys: for a caller that reads the unit with everything else it needs in a statement of its own
  * after the lock (a claim's intake reads the check's rows). One statement; none for an id that is no UUID.
  */
-export async function lockVisibleUnitKeys(
+export async function lockVisibleUnitKeys<Also = never>(
   manager: EntityManager,
   actor: Actor,
   input: { warrantyId?: string | null; serialNumber?: string | null },
-): Promise<{ id: string; serialNumber: string }> {
+  also?: UnitLockAlso,
+): Promise<{ id: string; serialNumber: string; also?: Also }> {
   const visible = visibleRecordsSql(actor, 'r');
   const [orgId, ...rest] = visible.values;
+  const alsoSelect = also ? `, ${also.select('r', 3 + rest.length)} AS "also"` : '';
   const lock = async (condition: string, key: string) =>
-    ((await manager.query(
-      `SELECT r.id, r.serial_number AS "serialNumber" FROM warranty_record r WHERE ${visible.where} AND ${condition} FOR UPDATE OF r`,
-      [orgId, key, ...rest],
-    )) as Array<{ id: string; serialNumber: string }>)[0];
+    (await transactionQuery<{ id: string; serialNumber: string; also?: Also }>(
+      manager,
+      `SELECT r.id, r.serial_number AS "serialNumber"${alsoSelect} FROM warranty_record r WHERE ${visible.where} AND ${condition} FOR UPDATE OF r`,
+      [orgId, key, ...rest, ...(also?.values ?? [])],
+    ))[0];
   if (input.warrantyId) {
     const found = isUuid(input.warrantyId) ? await lock('r.id = $2::uuid', input.warrantyId) : undefined;
     if (!found) throw new DomainError('NOT_FOUND', `no warranty with id ${input.warrantyId}`, ['input', 'warrantyId']);
@@ -77,6 +81,17 @@ export async function lockVisibleUnitKeys(
   const found = await lock('r.serial_number = $2', serial);
   if (!found) throw new DomainError('NOT_FOUND', `no warranty for serial number ${serial}`, ['input', 'serialNumber']);
   return found;
+}
+
+/**
+ * One more value the lock's statement selects about the locked unit (`also`): an expression over the record's alias
+ * with its parameters numbered from `firstParam` on. What does not change with the lock's holder (a claim's service
+ * calendar in force, claim-intake.ts) can ride in the lock and save a statement; the check's rows cannot (see
+ * lockVisibleUnitKeys).
+ */
+export interface UnitLockAlso {
+  select(alias: string, firstParam: number): string;
+  values: readonly unknown[];
 }
 
 /** A unit named by `warrantyId` or by `serialNumber`, exactly one of them: BAD_USER_INPUT otherwise, before any work. */
