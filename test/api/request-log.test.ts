@@ -44,6 +44,7 @@ describe('the request log: one line per request, at most one stack', () => {
       body: JSON.stringify({ query, variables }),
     });
     const body = await response.json();
+    logger.flush(); // info lines wait a little to go out together
     const lines = written.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line)).filter((line) => line.requestId === requestId);
     return { body, lines, bytes: written.join('').length };
   }

@@ -28,6 +28,8 @@ export function captureLogs(level: LogLevel = 'info') {
   const before = logger.level;
   active += 1;
   logger.setLevel(level);
+  // The lines of a request are read as soon as its answer is in: written at the end of the turn, not batched.
+  const batchMs = logger.batchFor(0);
   return {
     lines,
     /** The request log line of a request id. */
@@ -35,6 +37,7 @@ export function captureLogs(level: LogLevel = 'info') {
       return lines.find((l) => l.msg === 'graphql' && l.requestId === requestId);
     },
     stop() {
+      logger.batchFor(batchMs);
       process.stdout.write = write;
       active -= 1;
       logger.setLevel(active > 0 ? before : 'silent');

@@ -48,4 +48,37 @@ describe('the logger (pino underneath)', () => {
     });
     expect(lines.map((line) => line.msg)).toEqual(['loud']);
   });
+
+  it('writes info lines of several turns together after a wait, and a warning at once with what waited', async () => {
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    logger.setLevel('info');
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const messages = (write: string) => write.split('\n').filter(Boolean).map((line) => JSON.parse(line).msg);
+    // A long window, so that the test does not depend on how fast the machine is.
+    const batchMs = logger.batchFor(60_000);
+    try {
+      logger.info('first');
+      await turn();
+      logger.info('second');
+      await turn();
+      expect(writes).toEqual([]);
+      logger.info('third');
+      logger.warn('fourth');
+      expect(writes.map(messages)).toEqual([['first', 'second', 'third', 'fourth']]);
+      // With the usual window, a line goes out by itself soon after.
+      logger.batchFor(batchMs);
+      logger.info('fifth');
+      expect(writes).toHaveLength(1);
+      for (let waited = 0; writes.length < 2 && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(writes.map(messages)[1]).toEqual(['fifth']);
+    } finally {
+      logger.batchFor(batchMs);
+      spy.mockRestore();
+      logger.setLevel((process.env.LOG_LEVEL as 'silent') || 'silent');
+    }
+  });
 });
