@@ -69,7 +69,7 @@ export class RecoveryService {
        RETURNING id`,
       [newId(), actor.orgId, s.code, s.name, s.endpointUrl, s.secretRef, actor.id, this.clock()],
     );
-    return this.dataSource.getRepository(Supplier).findOneByOrFail({ id: row.id });
+    return this.dataSource.getRepository(Supplier).findOneByOrFail({ orgId: actor.orgId, id: row.id });
   }
 
   async suppliers(actor: Actor, page: { first?: number | null; after?: string | null }): Promise<Connection<Supplier>> {
@@ -102,7 +102,7 @@ export class RecoveryService {
           if (!supplierOf.has(r.supplierCode)) problems.push(new DomainError('UNKNOWN_SUPPLIER', `no supplier ${r.supplierCode} is set up (upsertSupplier first)`, [...path(i), 'supplierCode']));
         });
         if (problems.length) throw new DomainErrors(problems);
-        const stored: StoredContract[] = (await manager.query(`SELECT ${CONTRACT_JSON} AS c FROM supplier_contract k JOIN supplier s ON s.id = k.supplier_id WHERE k.org_id = $1`, [actor.orgId])).map((r: any) => r.c);
+        const stored: StoredContract[] = (await manager.query(`SELECT ${CONTRACT_JSON} AS c FROM supplier_contract k JOIN supplier s ON s.org_id = k.org_id AND s.id = k.supplier_id WHERE k.org_id = $1`, [actor.orgId])).map((r: any) => r.c);
         const plan = planContracts(stored, sent, path);
         if (plan.problems.length) throw new DomainErrors(plan.problems);
         if (plan.create.length) {
@@ -193,7 +193,7 @@ export class RecoveryService {
     if (amount !== null && !/^\d{1,15}(\.\d{1,4})?$/.test(amount)) throw new DomainError('BAD_USER_INPUT', 'amount is a decimal such as "120.50"', ['input', 'amount']);
     const run = async (manager: EntityManager) => {
       const claim = isUuid(input.id) ? await manager.findOne(RecoveryClaim, { where: { id: input.id, orgId: actor.orgId }, lock: { mode: 'pessimistic_write' } }) : null;
-      const supplier = claim ? await manager.findOneBy(Supplier, { id: claim.supplierId }) : null;
+      const supplier = claim ? await manager.findOneBy(Supplier, { orgId: claim.orgId, id: claim.supplierId }) : null;
       if (!claim || !supplier || (input.supplierCode && input.supplierCode.trim().toUpperCase() !== supplier.code)) {
         throw new DomainError('NOT_FOUND', `no recovery claim ${input.id.slice(0, 60)}`, ['input', 'id']);
       }
@@ -203,7 +203,7 @@ export class RecoveryService {
       const from = claim.status;
       const now = this.clock();
       Object.assign(claim, { status: decision.to, acceptedAmount: decision.accepted, paidAmount: decision.paid, supplierReference: reference ?? claim.supplierReference, lastReason: reason, rowVersion: claim.rowVersion + 1, updatedAt: now });
-      await manager.update(RecoveryClaim, { id: claim.id }, { status: claim.status, acceptedAmount: claim.acceptedAmount, paidAmount: claim.paidAmount, supplierReference: claim.supplierReference, lastReason: reason, rowVersion: claim.rowVersion, updatedAt: now });
+      await manager.update(RecoveryClaim, { orgId: claim.orgId, id: claim.id }, { status: claim.status, acceptedAmount: claim.acceptedAmount, paidAmount: claim.paidAmount, supplierReference: claim.supplierReference, lastReason: reason, rowVersion: claim.rowVersion, updatedAt: now });
       await writeTogether(manager, [
         eventsStep([{
           orgId: claim.orgId, warrantyRecordId: claim.warrantyRecordId, actorId: actor.id, event: 'RECOVERY_CLAIM_STATUS_CHANGED', fromValue: from, toValue: claim.status, claimId: claim.claimId,

@@ -205,8 +205,8 @@ export async function unitsAtRisk(
      CROSS JOIN LATERAL (
        SELECT r.id AS warranty_id, r.serial_number, t.last_contact_at
        FROM warranty_record r
-       LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
-       LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
+       LEFT JOIN unit_telemetry t ON t.org_id = r.org_id AND t.warranty_record_id = r.id
+       LEFT JOIN unit_firmware fw ON fw.org_id = r.org_id AND fw.warranty_record_id = r.id AND fw.component = rel.component
        WHERE r.org_id = rel.org_id AND r.product_family = rel.product_family
          AND ($5::text IS NULL OR r.customer_id = $5)
          AND ${OWES_RELEASE}
