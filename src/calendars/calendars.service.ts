@@ -83,7 +83,7 @@ export class CalendarsService {
             closingDays.map((d) => ({ id: randomUUID(), orgId: actor.orgId, calendarId: version.id, countryCode: d.countryCode, day: d.date, name: d.name })),
           );
         }
-        return manager.findOneByOrFail(ServiceCalendarVersion, { id: version.id });
+        return manager.findOneByOrFail(ServiceCalendarVersion, { orgId: version.orgId, id: version.id });
       });
     } catch (error) {
       // Two administrators publishing the same region at once: the unique version index lets one win.

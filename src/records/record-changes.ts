@@ -140,7 +140,7 @@ export async function updateWarranty(deps: RecordsDeps, actor: Actor, command: U
 
 /** Re-derives the start (rule 2) after a fact changed and moves every STANDARD coverage with it (rule 3). */
 export async function restart(deps: RecordsDeps, manager: EntityManager, record: WarrantyRecord, base: Omit<EventInput, 'event'>): Promise<EventInput[]> {
-  const policy = await manager.findOneByOrFail(WarrantyPolicy, { id: record.policyId });
+  const policy = await manager.findOneByOrFail(WarrantyPolicy, { orgId: record.orgId, id: record.policyId });
   const start = deriveWarrantyStart(record, policy);
   const events: EventInput[] = [];
   if (start.status !== record.startStatus || start.date !== record.startDate || start.source !== record.startSource) {

@@ -228,23 +228,28 @@ export class RecoveryService {
     const input = JSON.stringify(lines.map((l) => ({ org_id: l.orgId, line_id: l.lineId, reason: l.reason })));
     // The recovery claims first, in id order, as every answer locks them (no deadlock with a supplier's answer).
     await manager.query(
-      `SELECT r.id FROM recovery_claim r WHERE r.id IN (SELECT l.recovery_claim_id FROM recovery_line l
+      `SELECT r.id FROM recovery_claim r WHERE (r.org_id, r.id) IN (SELECT l.org_id, l.recovery_claim_id FROM recovery_line l
          JOIN jsonb_to_recordset($1::jsonb) AS x(org_id text, line_id uuid, reason text) ON x.line_id = l.claim_line_id AND x.org_id = l.org_id) ORDER BY r.id FOR UPDATE`,
       [input],
     );
-    const withdrawn: Array<{ id: string; recovery_claim_id: string | null; claim_line_id: string; part_number: string; amount: string; reason: string }> = await manager.query(
+    const withdrawn: Array<{ id: string; org_id: string; recovery_claim_id: string | null; claim_line_id: string; part_number: string; amount: string; reason: string }> = await manager.query(
       `WITH changed AS (
          UPDATE recovery_line l SET withdrawn_at = $2, withdrawn_reason = x.reason FROM jsonb_to_recordset($1::jsonb) AS x(org_id text, line_id uuid, reason text)
          WHERE l.claim_line_id = x.line_id AND l.org_id = x.org_id AND l.withdrawn_at IS NULL
-         RETURNING l.id, l.recovery_claim_id, l.claim_line_id, l.part_number, l.amount::text AS amount, x.reason)
+         RETURNING l.id, l.org_id, l.recovery_claim_id, l.claim_line_id, l.part_number, l.amount::text AS amount, x.reason)
        SELECT * FROM changed`,
       [input, now],
     );
     const claimed = withdrawn.filter((w) => w.recovery_claim_id !== null);
     if (claimed.length === 0) return;
-    const ids = [...new Set(claimed.map((w) => w.recovery_claim_id!))];
-    const claims = await manager.createQueryBuilder(RecoveryClaim, 'r').where('r.id IN (:...ids)', { ids }).getMany();
-    const suppliers = await manager.createQueryBuilder(Supplier, 's').where('s.id IN (:...ids)', { ids: [...new Set(claims.map((c) => c.supplierId))] }).getMany();
+    const keys = [...new Map(claimed.map((w) => [`${w.org_id}/${w.recovery_claim_id}`, [w.org_id, w.recovery_claim_id!]])).values()];
+    const claims = await manager.createQueryBuilder(RecoveryClaim, 'r')
+      .where('(r.org_id, r.id) IN (SELECT * FROM unnest(:orgs::text[], :ids::uuid[]))', { orgs: keys.map(([org]) => org), ids: keys.map(([, id]) => id) })
+      .getMany();
+    const supplierKeys = [...new Map(claims.map((c) => [`${c.orgId}/${c.supplierId}`, [c.orgId, c.supplierId]])).values()];
+    const suppliers = await manager.createQueryBuilder(Supplier, 's')
+      .where('(s.org_id, s.id) IN (SELECT * FROM unnest(:orgs::text[], :ids::uuid[]))', { orgs: supplierKeys.map(([org]) => org), ids: supplierKeys.map(([, id]) => id) })
+      .getMany();
     const updates: Record<string, unknown>[] = [];
     const events: Parameters<typeof eventsStep>[0][number][] = [];
     const messages: Parameters<typeof messagesStep>[0][number][] = [];

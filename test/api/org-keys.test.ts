@@ -8,7 +8,6 @@
 import { Client } from 'pg';
 import { createDataSource } from '../../src/data-source';
 import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratch-database';
-import { uncheckedStatements } from '../support/org-joins';
 
 /** Tables without org_id, each with its reason. Keep this list as short as the truth allows. */
 const TABLES_WITHOUT_ORG: Record<string, string> = {
@@ -31,8 +30,7 @@ beforeAll(async () => {
   scratch = await createScratchDatabase(process.env.DATABASE_URL);
   const dataSource = createDataSource(scratch.url, 1);
   await dataSource.initialize();
-  // The migrations' own SQL is history, run once: not checked for joins across organisations (the API's is).
-  await uncheckedStatements(() => dataSource.runMigrations());
+  await dataSource.runMigrations();
   await dataSource.destroy();
   client = new Client({ connectionString: scratch.url });
   await client.connect();
@@ -104,13 +102,13 @@ describe('a schema ready to be distributed by organisation (catalogue of a fresh
     try {
       // Later migrations are undone first, down to this one.
       const ran = async () => (await client.query(`SELECT 1 FROM typeorm_migrations WHERE name = 'KeysByOrganisation1796750000000'`)).rowCount;
-      while (await ran()) await uncheckedStatements(() => dataSource.undoLastMigration());
+      while (await ran()) await dataSource.undoLastMigration();
       const { rows } = await client.query(
         `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'warranty_record'::regclass AND contype = 'p'`,
       );
       expect(rows[0].def).toBe('PRIMARY KEY (id)');
       expect((await keysWithoutOrgFirst()).length).toBeGreaterThan(30);
-      await uncheckedStatements(() => dataSource.runMigrations());
+      await dataSource.runMigrations();
     } finally {
       await dataSource.destroy();
     }

@@ -4,15 +4,27 @@
  * CTE and subquery), the tenant tables read together must be tied to one organisation. Two tables are tied when
  * the statement says `a.org_id = b.org_id` (in a JOIN's ON or USING, or a top-level AND of WHERE), or both are
  * bound to the same parameter or literal (`a.org_id = $1 … b.org_id = $1`). A correlated subquery is a join with
- * the outer tables it names; a CTE or subquery bound to `$1` counts as bound to `$1` where it is read.
+ * the outer tables it names; a CTE or subquery bound to `$1` counts as bound to `$1` where it is read. The tenant
+ * tables are the entities' tables with an `orgId` (TENANT_TABLES).
  *
  * What it does not see: equalities under OR or NOT (they do not bind), `org_id = ANY($1)` (a set of organisations
  * is not one), joins written through functions or views. A statement it cannot resolve is reported, not passed.
  */
 import { loadModule, parseSync } from 'libpg-query';
+import { getMetadataArgsStorage } from 'typeorm';
+import { ENTITIES } from '../../src/entities';
 
-/** Tables that belong to no organisation (see test/api/org-keys.test.ts). */
-const GLOBAL_TABLES = new Set(['typeorm_migrations']);
+/**
+ * The tenant tables: every entity's table with an `orgId` column (a new module's tables are in by themselves).
+ * Anything else (a temporary table of one import, a bench's copy map, the system catalogues) is not a tenant table.
+ * A reference table shared by every organisation would be an entity without `orgId`, and so not in this set.
+ */
+const TENANT_TABLES = (() => {
+  const storage = getMetadataArgsStorage();
+  const entities = new Set<unknown>(ENTITIES);
+  const withOrg = new Set(storage.columns.filter((c) => c.propertyName === 'orgId').map((c) => c.target));
+  return new Set(storage.tables.filter((t) => entities.has(t.target) && withOrg.has(t.target)).map((t) => t.name!));
+})();
 
 export interface CrossOrgJoin {
   sql: string;
@@ -176,12 +188,11 @@ class Checker {
         const rv = item.RangeVar;
         const alias = rv.alias?.aliasname ?? rv.relname;
         const cte = rv.schemaname ? undefined : this.cte(rv.relname);
-        const system = rv.schemaname === 'pg_catalog' || rv.schemaname === 'information_schema' || String(rv.relname).startsWith('pg_');
         const rel: Rel = { key: `r${(this.counter += 1)}`, alias, label: alias === rv.relname ? rv.relname : `${rv.relname} ${alias}`, tenant: false };
         if (cte) {
           rel.tenant = cte.tenant;
           for (const b of cte.bound) union(rel.key, b);
-        } else rel.tenant = !system && !GLOBAL_TABLES.has(rv.relname);
+        } else rel.tenant = (!rv.schemaname || rv.schemaname === 'public') && TENANT_TABLES.has(rv.relname);
         scope.rels.set(alias, rel);
         return [rel];
       }

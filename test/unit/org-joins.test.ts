@@ -49,3 +49,13 @@ describe('LATERAL', () => {
     fails(`SELECT * FROM firmware_release rel CROSS JOIN LATERAL (SELECT r.id FROM warranty_record r WHERE r.product_family = rel.product_family) u WHERE rel.org_id = $1`);
   });
 });
+
+describe('which tables are tenant tables', () => {
+  it("an import's temporary table beside a tenant table is not a join across organisations", () => {
+    passes('SELECT s.serial, r.id FROM campaign_import_staging s LEFT JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = s.serial');
+  });
+  it('every entity with an orgId is one (a new module is checked without being listed)', () => {
+    fails('SELECT * FROM supplier_contract k JOIN supplier s ON s.id = k.supplier_id WHERE k.org_id = $1');
+    fails('SELECT * FROM recovery_line l JOIN recovery_claim c ON c.id = l.recovery_claim_id WHERE l.org_id = $1');
+  });
+});
