@@ -14,6 +14,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!hyparquet(-writer)?/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // No statement joins across organisations (decision 0012): every file's SQL is checked after it ran.
+  setupFilesAfterEnv: ['<rootDir>/test/support/org-joins.setup.ts'],
   // A budget a busy two-core machine fits in (the suite has run at load 20); slow work (spawning, starting servers)
   // sets its own, larger one.
   testTimeout: 60000,

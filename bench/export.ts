@@ -87,7 +87,7 @@ export async function measureExport(options: { subgraphUrl: string; databaseUrl:
       const { org } = fleet.orgs[0];
       await ensureFleet(client, fleet, options);
       const [{ units, coverages }] = (
-        await client.query(`SELECT count(*)::int AS units, (SELECT count(*)::int FROM coverage c JOIN warranty_record r ON r.id = c.warranty_record_id WHERE r.org_id = $1) AS coverages FROM warranty_record WHERE org_id = $1`, [org])
+        await client.query(`SELECT count(*)::int AS units, (SELECT count(*)::int FROM coverage c JOIN warranty_record r ON r.org_id = c.org_id AND r.id = c.warranty_record_id WHERE r.org_id = $1) AS coverages FROM warranty_record WHERE org_id = $1`, [org])
       ).rows;
 
       options.progress(`export: COPY … TO csv of ${units} units…`);

@@ -98,9 +98,9 @@ async function growGroup(client: Client, fleet: Fleet, orgs: string[], fromPerOr
     [s, fromPerOrg / s, toPerOrg / s - 1, fleet.digits, orgs],
   );
   await client.query('CREATE INDEX ON m (seed_id)');
-  await client.query(`CREATE TEMPORARY TABLE mc ON COMMIT DROP AS SELECT c.id AS seed_id, m.id AS record_id, gen_random_uuid() AS id, m.n FROM m JOIN coverage c ON c.warranty_record_id = m.seed_id`);
+  await client.query(`CREATE TEMPORARY TABLE mc ON COMMIT DROP AS SELECT c.id AS seed_id, m.id AS record_id, gen_random_uuid() AS id, m.n, m.org_id FROM m JOIN coverage c ON c.org_id = m.org_id AND c.warranty_record_id = m.seed_id`);
   await client.query(
-    `CREATE TEMPORARY TABLE mk ON COMMIT DROP AS SELECT k.id AS seed_id, m.id AS record_id, gen_random_uuid() AS id, m.n, ${serial} AS serial FROM m JOIN warranty_claim k ON k.warranty_record_id = m.seed_id`,
+    `CREATE TEMPORARY TABLE mk ON COMMIT DROP AS SELECT k.id AS seed_id, m.id AS record_id, gen_random_uuid() AS id, m.n, m.org_id, ${serial} AS serial FROM m JOIN warranty_claim k ON k.org_id = m.org_id AND k.warranty_record_id = m.seed_id`,
   );
   await client.query('CREATE INDEX ON mc (seed_id, record_id)');
   await client.query('CREATE INDEX ON mk (seed_id, record_id)');
@@ -109,33 +109,33 @@ async function growGroup(client: Client, fleet: Fleet, orgs: string[], fromPerOr
   count('warranty_record', await client.query(await copyStatement(client, 'warranty_record', 's', {
     id: 'm.id', serial_number: serial, customer_id: `'cust-' || s.org_id || '-' || (m.n % 2500)`,
     registered_at: `s.registered_at - ${shift('m')}`, created_at: `s.created_at - ${shift('m')}`, updated_at: `s.updated_at - ${shift('m')}`,
-  }, `FROM m JOIN warranty_record s ON s.id = m.seed_id ORDER BY m.org_id, m.n`)));
+  }, `FROM m JOIN warranty_record s ON s.org_id = m.org_id AND s.id = m.seed_id ORDER BY m.org_id, m.n`)));
   count('warranty_claim', await client.query(await copyStatement(client, 'warranty_claim', 'k', {
     id: 'mk.id', warranty_record_id: 'mk.record_id', csp_case_id: `'claim-case-' || mk.serial`, idempotency_key: 'NULL',
     created_at: `k.created_at - ${shift('mk')}`, updated_at: `k.updated_at - ${shift('mk')}`,
     response_due_at: `k.response_due_at - ${shift('mk')}`, onsite_due_at: `k.onsite_due_at - ${shift('mk')}`,
-  }, `FROM mk JOIN warranty_claim k ON k.id = mk.seed_id ORDER BY mk.record_id`)));
+  }, `FROM mk JOIN warranty_claim k ON k.org_id = mk.org_id AND k.id = mk.seed_id ORDER BY mk.record_id`)));
   count('claim_case', await client.query(await copyStatement(client, 'claim_case', 'cc', {
     case_id: `'claim-case-' || mk.serial`, created_at: `cc.created_at - ${shift('mk')}`,
-  }, `FROM mk JOIN warranty_claim k ON k.id = mk.seed_id JOIN claim_case cc ON cc.case_id = k.csp_case_id`)));
+  }, `FROM mk JOIN warranty_claim k ON k.org_id = mk.org_id AND k.id = mk.seed_id JOIN claim_case cc ON cc.case_id = k.csp_case_id`)));
   count('claim_line', await client.query(await copyStatement(client, 'claim_line', 'l', { id: 'gen_random_uuid()', claim_id: 'mk.id' },
-    `FROM mk JOIN claim_line l ON l.claim_id = mk.seed_id ORDER BY mk.id, l.position`)));
+    `FROM mk JOIN claim_line l ON l.org_id = mk.org_id AND l.claim_id = mk.seed_id ORDER BY mk.id, l.position`)));
   count('coverage', await client.query(await copyStatement(client, 'coverage', 'c', {
     id: 'mc.id', warranty_record_id: 'mc.record_id', created_at: `c.created_at - ${shift('mc')}`, claim_id: 'mk.id',
-  }, `FROM mc JOIN coverage c ON c.id = mc.seed_id LEFT JOIN mk ON mk.seed_id = c.claim_id AND mk.record_id = mc.record_id ORDER BY mc.record_id`)));
+  }, `FROM mc JOIN coverage c ON c.org_id = mc.org_id AND c.id = mc.seed_id LEFT JOIN mk ON mk.seed_id = c.claim_id AND mk.record_id = mc.record_id ORDER BY mc.record_id`)));
   count('warranty_event', await client.query(await copyStatement(client, 'warranty_event', 'e', {
     warranty_record_id: 'm.id', coverage_id: 'mc.id', claim_id: 'mk.id',
     to_value: `CASE WHEN e.event = 'WARRANTY_REGISTERED' THEN ${serial} ELSE e.to_value END`, occurred_at: `e.occurred_at - ${shift('m')}`,
-  }, `FROM m JOIN warranty_event e ON e.warranty_record_id = m.seed_id
+  }, `FROM m JOIN warranty_event e ON e.org_id = m.org_id AND e.warranty_record_id = m.seed_id
       LEFT JOIN mc ON mc.seed_id = e.coverage_id AND mc.record_id = m.id
       LEFT JOIN mk ON mk.seed_id = e.claim_id AND mk.record_id = m.id ORDER BY m.org_id, m.n, e.id`)));
   count('unit_reading', await client.query(await copyStatement(client, 'unit_reading', 'u', {
     warranty_record_id: 'm.id', claim_id: 'mk.id', recorded_at: `u.recorded_at - ${shift('m')}`,
-  }, `FROM m JOIN unit_reading u ON u.warranty_record_id = m.seed_id LEFT JOIN mk ON mk.seed_id = u.claim_id AND mk.record_id = m.id ORDER BY m.org_id, m.n`)));
+  }, `FROM m JOIN unit_reading u ON u.org_id = m.org_id AND u.warranty_record_id = m.seed_id LEFT JOIN mk ON mk.seed_id = u.claim_id AND mk.record_id = m.id ORDER BY m.org_id, m.n`)));
   count('unit_telemetry', await client.query(await copyStatement(client, 'unit_telemetry', 't', { warranty_record_id: 'm.id' },
-    `FROM m JOIN unit_telemetry t ON t.warranty_record_id = m.seed_id ORDER BY m.id`)));
+    `FROM m JOIN unit_telemetry t ON t.org_id = m.org_id AND t.warranty_record_id = m.seed_id ORDER BY m.id`)));
   count('unit_firmware', await client.query(await copyStatement(client, 'unit_firmware', 'f', { warranty_record_id: 'm.id' },
-    `FROM m JOIN unit_firmware f ON f.warranty_record_id = m.seed_id ORDER BY m.id`)));
+    `FROM m JOIN unit_firmware f ON f.org_id = m.org_id AND f.warranty_record_id = m.seed_id ORDER BY m.id`)));
   await client.query('COMMIT');
 }
 

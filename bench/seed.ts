@@ -206,8 +206,8 @@ export async function multiply(databaseUrl: string, fleet: Fleet = READ_FLEET): 
     );
     await a.query(
       `CREATE UNLOGGED TABLE bench_coverage_copy AS
-       SELECT c.id AS seed_id, m.id AS record_id, gen_random_uuid() AS id, m.n
-         FROM bench_copy m JOIN coverage c ON c.warranty_record_id = m.seed_id`,
+       SELECT c.id AS seed_id, m.id AS record_id, gen_random_uuid() AS id, m.n, m.org_id
+         FROM bench_copy m JOIN coverage c ON c.org_id = m.org_id AND c.warranty_record_id = m.seed_id`,
     );
     step('map');
 
@@ -218,7 +218,7 @@ export async function multiply(databaseUrl: string, fleet: Fleet = READ_FLEET): 
       registered_at: `s.registered_at - ${shift('m')}`,
       created_at: `s.created_at - ${shift('m')}`,
       updated_at: `s.updated_at - ${shift('m')}`,
-    }, `FROM bench_copy m JOIN warranty_record s ON s.id = m.seed_id WHERE (m.n * 2 >= $1::int) = $2::boolean ORDER BY m.org_id, m.n`);
+    }, `FROM bench_copy m JOIN warranty_record s ON s.org_id = m.org_id AND s.id = m.seed_id WHERE (m.n * 2 >= $1::int) = $2::boolean ORDER BY m.org_id, m.n`);
     const records = await Promise.all([false, true].map((upper, i) => clients[i].query(recordCopy, [fleet.unitsPerOrg, upper])));
     step('records');
 
@@ -228,7 +228,7 @@ export async function multiply(databaseUrl: string, fleet: Fleet = READ_FLEET): 
           id: 'cc.id',
           warranty_record_id: 'cc.record_id',
           created_at: `c.created_at - ${shift('cc')}`,
-        }, `FROM bench_coverage_copy cc JOIN coverage c ON c.id = cc.seed_id ORDER BY cc.record_id`),
+        }, `FROM bench_coverage_copy cc JOIN coverage c ON c.org_id = cc.org_id AND c.id = cc.seed_id ORDER BY cc.record_id`),
       ),
       b.query(
         await copyStatement(b, 'warranty_event', 'e', {
@@ -236,7 +236,7 @@ export async function multiply(databaseUrl: string, fleet: Fleet = READ_FLEET): 
           coverage_id: 'cc.id',
           to_value: `CASE WHEN e.event = 'WARRANTY_REGISTERED' THEN ${serial} ELSE e.to_value END`,
           occurred_at: `e.occurred_at - ${shift('m')}`,
-        }, `FROM bench_copy m JOIN warranty_event e ON e.warranty_record_id = m.seed_id
+        }, `FROM bench_copy m JOIN warranty_event e ON e.org_id = m.org_id AND e.warranty_record_id = m.seed_id
             LEFT JOIN bench_coverage_copy cc ON cc.seed_id = e.coverage_id AND cc.record_id = m.id
             ORDER BY m.org_id, m.n, e.id`),
       ),

@@ -159,7 +159,7 @@ export async function measureWebhooks(options: { subgraphUrl: string; subgraphPi
       const { rows } = await client.query(
         `SELECT count(*)::int AS units, count(*) FILTER (WHERE t.last_contact_at = $2::timestamptz + (r.serial_number_n * interval '1 second'))::int AS latest
          FROM (SELECT id, substring(serial_number from '[0-9]+$')::int AS serial_number_n FROM warranty_record WHERE org_id = $1) r
-         JOIN unit_telemetry t ON t.warranty_record_id = r.id`,
+         JOIN unit_telemetry t ON t.org_id = $1 AND t.warranty_record_id = r.id`,
         [org, new Date(START + (from - 1) * 3_600_000).toISOString()],
       );
       if (rows[0].units !== UNITS || rows[0].latest !== UNITS) throw new Error(`webhook bench: ${org} ends with ${JSON.stringify(rows[0])}, not every unit on its last heartbeat`);

@@ -21,6 +21,7 @@ import { Campaigns1796700000000 } from './1796700000000-Campaigns';
 import { ServiceCalendars1796640000000 } from './1796640000000-ServiceCalendars';
 import { SupplierRecovery1796710000000 } from './1796710000000-SupplierRecovery';
 import { ClaimsAtRiskIndexes1796740000000 } from './1796740000000-ClaimsAtRiskIndexes';
+import { KeysByOrganisation1796750000000 } from './1796750000000-KeysByOrganisation';
 
 /** Every migration, in order. Listed explicitly so ts-node, ts-jest and compiled builds all find the same set. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   Campaigns1796700000000,
   SupplierRecovery1796710000000,
   ClaimsAtRiskIndexes1796740000000,
+  KeysByOrganisation1796750000000,
 ];

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { WarrantyRecord } from '../records/warranty-record.entity';
 
 /**
@@ -11,14 +11,14 @@ export class WarrantyEvent {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'warranty_record_id', type: 'uuid' })
   warrantyRecordId: string;
 
   @ManyToOne(() => WarrantyRecord, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'warranty_record_id', foreignKeyConstraintName: 'fk_event_record' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_event_record' }, { name: 'warranty_record_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_event_record' }])
   record?: WarrantyRecord;
 
   @Column({ name: 'coverage_id', type: 'uuid', nullable: true })

@@ -24,7 +24,7 @@ export function closedDatesFor(spec: CalendarSpec, countryCode: string): IsoDate
 
 const SPEC_COLUMNS = `c.id, c.service_days AS "serviceDays", c.opens_minute AS "opensMinute", c.closes_minute AS "closesMinute",
   coalesce((SELECT json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'), 'countryCode', d.country_code) ORDER BY d.day, d.country_code)
-            FROM service_calendar_day d WHERE d.calendar_id = c.id), '[]') AS "closingDays"`;
+            FROM service_calendar_day d WHERE d.org_id = c.org_id AND d.calendar_id = c.id), '[]') AS "closingDays"`;
 
 /**
  * The version in force on `asOf` for a region: the region's own (the latest effectiveFrom on or before the date,

@@ -64,7 +64,7 @@ export class CalendarsService {
         if (latest && compareDates(effectiveFrom, latest.effectiveFrom) < 0) {
           throw new DomainError('BAD_USER_INPUT', `effectiveFrom ${effectiveFrom} is before version ${latest.version}'s ${latest.effectiveFrom}; versions take effect in order`, ['input', 'effectiveFrom']);
         }
-        const { serviceDays, opensMinute, closesMinute, closingDays } = build(latest, latest ? await this.closingDaysOf(manager, latest.id) : []);
+        const { serviceDays, opensMinute, closesMinute, closingDays } = build(latest, latest ? await this.closingDaysOf(manager, latest.orgId, latest.id) : []);
         const version = manager.create(ServiceCalendarVersion, {
           id: randomUUID(),
           orgId: actor.orgId,
@@ -83,7 +83,7 @@ export class CalendarsService {
             closingDays.map((d) => ({ id: randomUUID(), orgId: actor.orgId, calendarId: version.id, countryCode: d.countryCode, day: d.date, name: d.name })),
           );
         }
-        return manager.findOneByOrFail(ServiceCalendarVersion, { id: version.id });
+        return manager.findOneByOrFail(ServiceCalendarVersion, { orgId: version.orgId, id: version.id });
       });
     } catch (error) {
       // Two administrators publishing the same region at once: the unique version index lets one win.
@@ -94,8 +94,8 @@ export class CalendarsService {
     }
   }
 
-  private async closingDaysOf(manager: EntityManager, calendarId: string): Promise<NormalisedCalendar['closingDays']> {
-    const rows = await manager.find(ServiceClosingDay, { where: { calendarId }, order: { day: 'ASC', countryCode: 'ASC' } });
+  private async closingDaysOf(manager: EntityManager, orgId: string, calendarId: string): Promise<NormalisedCalendar['closingDays']> {
+    const rows = await manager.find(ServiceClosingDay, { where: { orgId, calendarId }, order: { day: 'ASC', countryCode: 'ASC' } });
     return rows.map((r) => ({ date: r.day, name: r.name, countryCode: r.countryCode }));
   }
 

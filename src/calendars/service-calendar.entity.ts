@@ -21,7 +21,7 @@ export class ServiceCalendarVersion {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   /** A warranty region as the policies name them (EU, DE-AT-CH …), or `*` for the organisation's default. */
@@ -60,20 +60,20 @@ export class ServiceCalendarVersion {
  * removing closing days publishes a new version.
  */
 @Entity({ name: 'service_calendar_day' })
-@Index('ux_service_calendar_day', ['calendarId', 'countryCode', 'day'], { unique: true })
+@Index('ux_service_calendar_day', ['orgId', 'calendarId', 'countryCode', 'day'], { unique: true })
 @Check('ck_service_calendar_day_country', `"country_code" = '*' OR "country_code" ~ '^[A-Z]{2}$'`)
 export class ServiceClosingDay {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'calendar_id', type: 'uuid' })
   calendarId: string;
 
   @ManyToOne(() => ServiceCalendarVersion, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'calendar_id', foreignKeyConstraintName: 'fk_service_calendar_day_calendar' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_service_calendar_day_calendar' }, { name: 'calendar_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_service_calendar_day_calendar' }])
   calendar?: ServiceCalendarVersion;
 
   @Column({ name: 'country_code', type: 'text', default: EVERY_COUNTRY })

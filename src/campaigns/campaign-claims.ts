@@ -101,7 +101,7 @@ export async function completeOnClose(manager: EntityManager, claim: ClosedClaim
   if (claim.kind !== 'CAMPAIGN' || !claim.campaignId) return null;
   const [unit] = await transactionRows(manager).rows<{ status: CampaignUnitStatus; code: string; kind: CampaignKind; serialNumber: string }>(
     `SELECT u.status, c.code, c.kind, r.serial_number AS "serialNumber"
-       FROM campaign_unit u JOIN campaign c ON c.id = u.campaign_id JOIN warranty_record r ON r.id = u.warranty_record_id
+       FROM campaign_unit u JOIN campaign c ON c.org_id = u.org_id AND c.id = u.campaign_id JOIN warranty_record r ON r.org_id = u.org_id AND r.id = u.warranty_record_id
       WHERE u.org_id = $1 AND u.campaign_id = $2 AND u.warranty_record_id = $3 FOR UPDATE OF u`,
     [claim.orgId, claim.campaignId, claim.warrantyRecordId],
   );

@@ -92,8 +92,8 @@ export function createCampaignLoaders(dataSource: DataSource, actor: Actor, now:
          FROM (SELECT DISTINCT org_id, product_id FROM product_reference WHERE org_id = $1 AND product_id = ANY($2::text[])) p
          JOIN campaign c ON c.org_id = p.org_id
         WHERE EXISTS (SELECT 1 FROM campaign_sku_range s JOIN product_reference pr ON pr.org_id = s.org_id AND pr.sku = s.sku
-                       WHERE s.campaign_id = c.id AND pr.product_id = p.product_id)
-           OR EXISTS (SELECT 1 FROM warranty_record r JOIN campaign_unit u ON u.warranty_record_id = r.id AND u.campaign_id = c.id
+                       WHERE s.org_id = c.org_id AND s.campaign_id = c.id AND pr.product_id = p.product_id)
+           OR EXISTS (SELECT 1 FROM warranty_record r JOIN campaign_unit u ON u.org_id = r.org_id AND u.warranty_record_id = r.id AND u.campaign_id = c.id
                        WHERE r.org_id = p.org_id AND r.product_id = p.product_id)`,
       [actor.orgId, [...productIds]],
     );

@@ -39,7 +39,7 @@ export class Campaign {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   /** Upper-case, unique in the organisation. */
@@ -78,7 +78,7 @@ export class CampaignSkuRange {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'campaign_id', type: 'uuid' })
@@ -111,7 +111,7 @@ export class CampaignUnit {
   @PrimaryColumn({ name: 'warranty_record_id', type: 'uuid' })
   warrantyRecordId: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ type: 'text', default: 'OPEN' })
@@ -147,7 +147,7 @@ export class CampaignEvent {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'campaign_id', type: 'uuid' })

@@ -189,7 +189,7 @@ export class CampaignsService {
         eventsStep([{ orgId: actor.orgId, warrantyRecordId: record.id, actorId: actor.id, event: 'CAMPAIGN_UNIT_NOT_APPLICABLE', fromValue: 'OPEN', toValue: 'NOT_APPLICABLE', detail }]),
         messagesStep([unitChangedMessage(actor.orgId, campaign.id, { ...detail, warrantyId: record.id, serialNumber: record.serialNumber, status: 'NOT_APPLICABLE', at: now.toISOString() })]),
       ]);
-      const [view] = await manager.query(`SELECT ${UNIT_COLUMNS} FROM campaign_unit u JOIN warranty_record r ON r.id = u.warranty_record_id WHERE u.org_id = $1 AND u.campaign_id = $2 AND u.warranty_record_id = $3`, [actor.orgId, campaign.id, record.id]);
+      const [view] = await manager.query(`SELECT ${UNIT_COLUMNS} FROM campaign_unit u JOIN warranty_record r ON r.org_id = u.org_id AND r.id = u.warranty_record_id WHERE u.org_id = $1 AND u.campaign_id = $2 AND u.warranty_record_id = $3`, [actor.orgId, campaign.id, record.id]);
       return view as UnitStatusView;
     });
   }
@@ -218,7 +218,7 @@ export class CampaignsService {
     const counted = `count(*)::int AS affected, (count(*) FILTER (WHERE u.status = 'COMPLETED'))::int AS completed,
       (count(*) FILTER (WHERE u.status = 'NOT_APPLICABLE'))::int AS "notApplicable", (count(*) FILTER (WHERE u.status = 'OPEN'))::int AS open`;
     const regions: Array<ProgressCounts & { region: string | null }> = await this.dataSource.query(
-      `SELECT r.region, ${counted} FROM campaign_unit u JOIN warranty_record r ON r.id = u.warranty_record_id
+      `SELECT r.region, ${counted} FROM campaign_unit u JOIN warranty_record r ON r.org_id = u.org_id AND r.id = u.warranty_record_id
         WHERE u.org_id = $1 AND u.campaign_id = $2 GROUP BY GROUPING SETS ((r.region), ()) ORDER BY r.region NULLS FIRST`,
       [actor.orgId, campaign.id],
     );

@@ -34,8 +34,11 @@ function money(amount: string, currency: string): { amount: string; currency: st
 export async function chargeBackLines(manager: EntityManager, audit: AuditService, items: readonly LineChargeBack[], actorId: string, now: Date): Promise<string[]> {
   if (items.length === 0) return [];
   // The claims first, in id order, as every change of a claim locks it before its lines (no deadlock with an amendment).
-  const claimIds = [...new Set(items.map((i) => i.claimId))].sort();
-  await manager.query(`SELECT id FROM warranty_claim WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [claimIds]);
+  const locked = [...new Map(items.map((i) => [i.claimId, i.orgId])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  await manager.query(
+    `SELECT c.id FROM warranty_claim c JOIN unnest($1::text[], $2::uuid[]) AS k(org_id, id) ON c.org_id = k.org_id AND c.id = k.id ORDER BY c.id FOR UPDATE OF c`,
+    [locked.map(([, orgId]) => orgId), locked.map(([id]) => id)],
+  );
   const rows: Array<{ kind: 'line' | 'claim'; [key: string]: any }> = await manager.query(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(org_id text, claim_id uuid, line_id uuid, reason text, detail jsonb)),
@@ -49,7 +52,7 @@ export async function chargeBackLines(manager: EntityManager, audit: AuditServic
        UPDATE warranty_claim c SET
          covered_total = c.covered_total - p.amount,
          self_paid_total = c.self_paid_total + p.amount,
-         cover = CASE WHEN EXISTS (SELECT 1 FROM claim_line o WHERE o.claim_id = c.id AND o.covered AND o.id NOT IN (SELECT id FROM charged))
+         cover = CASE WHEN EXISTS (SELECT 1 FROM claim_line o WHERE o.org_id = c.org_id AND o.claim_id = c.id AND o.covered AND o.id NOT IN (SELECT id FROM charged))
                  THEN 'PARTLY_COVERED' ELSE 'NOT_COVERED' END,
          row_version = c.row_version + 1,
          updated_at = $2

@@ -4,20 +4,20 @@ import { WarrantyClaim } from './warranty-claim.entity';
 
 /** One priced line of a claim: a part, labour, or a trip; who pays it and why (line-coverage.ts). */
 @Entity({ name: 'claim_line' })
-@Index('ux_claim_line_position', ['claimId', 'position'], { unique: true })
+@Index('ux_claim_line_position', ['orgId', 'claimId', 'position'], { unique: true })
 @Check('ck_claim_line_kind', `"kind" IN ('PART', 'LABOUR', 'TRAVEL')`)
 export class ClaimLine {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'claim_id', type: 'uuid' })
   claimId: string;
 
   @ManyToOne(() => WarrantyClaim, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'claim_id', foreignKeyConstraintName: 'fk_claim_line_claim' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_claim_line_claim' }, { name: 'claim_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_claim_line_claim' }])
   claim?: WarrantyClaim;
 
   /** Order as submitted, from 0. */
@@ -71,7 +71,7 @@ export class ClaimLine {
   operationId: string | null;
 
   @ManyToOne(() => LabourOperation, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'operation_id', foreignKeyConstraintName: 'fk_claim_line_operation' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_claim_line_operation' }, { name: 'operation_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_claim_line_operation' }])
   operation?: LabourOperation;
 
   @Column({ type: 'text' })

@@ -15,7 +15,7 @@ import { WarrantyClaim } from './warranty-claim.entity';
 export function visibleClaims(manager: EntityManager, actor: Actor) {
   const query = manager.createQueryBuilder(WarrantyClaim, 'c').where('c.org_id = :orgId', { orgId: actor.orgId });
   if (isCustomerOnly(actor)) {
-    query.innerJoin(WarrantyRecord, 'r', 'r.id = c.warranty_record_id AND r.customer_id = :customerId', { customerId: actor.customerId ?? '' });
+    query.innerJoin(WarrantyRecord, 'r', 'r.org_id = c.org_id AND r.id = c.warranty_record_id AND r.customer_id = :customerId', { customerId: actor.customerId ?? '' });
   }
   return query;
 }
@@ -56,7 +56,7 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
     const rows = await dataSource
       .getRepository(ClaimLine)
       .createQueryBuilder('l')
-      .innerJoin(WarrantyClaim, 'c', 'c.id = l.claim_id')
+      .innerJoin(WarrantyClaim, 'c', 'c.org_id = l.org_id AND c.id = l.claim_id')
       .addSelect('c.currency', 'currency')
       .where('l.org_id = :orgId AND l.claim_id IN (:...claimIds)', { orgId: actor.orgId, claimIds: [...claimIds] })
       .orderBy('l.claim_id')
@@ -144,7 +144,7 @@ export function createClaimLoaders(dataSource: DataSource, actor: Actor) {
           const after = decodeCursor(group[0].after, ['timestamp', 'uuid']);
           const caseIds = [...new Set(group.map((k) => k.caseId))];
           const visible = isCustomerOnly(actor)
-            ? 'AND EXISTS (SELECT 1 FROM warranty_record r WHERE r.id = w.warranty_record_id AND r.customer_id = :customerId)'
+            ? 'AND EXISTS (SELECT 1 FROM warranty_record r WHERE r.org_id = w.org_id AND r.id = w.warranty_record_id AND r.customer_id = :customerId)'
             : '';
           const afterCondition = after ? 'AND (w.created_at, w.id) > (:afterAt, :afterId)' : '';
           const rows = await claims()

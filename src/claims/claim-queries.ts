@@ -65,7 +65,7 @@ export async function claimsAwaitingDecision(deps: ClaimsDeps, actor: Actor, pag
   const after = decodeCursor(page.after, ['timestamp', 'uuid']);
   const waiting = (alias: string) => `${alias}.status IN ('${AWAITING_DECISION.join("', '")}')`;
   const customer = isCustomerOnly(actor)
-    ? 'AND EXISTS (SELECT 1 FROM warranty_record r WHERE r.id = w.warranty_record_id AND r.customer_id = :customerId)'
+    ? 'AND EXISTS (SELECT 1 FROM warranty_record r WHERE r.org_id = w.org_id AND r.id = w.warranty_record_id AND r.customer_id = :customerId)'
     : '';
   const due = 'coalesce(c.response_due_at, c.created_at)';
   const query = visibleClaims(deps.dataSource.manager, actor)

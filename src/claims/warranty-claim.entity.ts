@@ -30,14 +30,14 @@ export class WarrantyClaim {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'warranty_record_id', type: 'uuid' })
   warrantyRecordId: string;
 
   @ManyToOne(() => WarrantyRecord, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'warranty_record_id', foreignKeyConstraintName: 'fk_claim_record' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_claim_record' }, { name: 'warranty_record_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_claim_record' }])
   record?: WarrantyRecord;
 
   /** The CSP case (rule 14): given at intake, or linked when CSP answers the claim's request to open one. */
@@ -162,7 +162,7 @@ export class WarrantyClaim {
   serviceCalendarId: string | null;
 
   @ManyToOne(() => ServiceCalendarVersion, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'service_calendar_id', foreignKeyConstraintName: 'fk_claim_service_calendar' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_claim_service_calendar' }, { name: 'service_calendar_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_claim_service_calendar' }])
   serviceCalendar?: ServiceCalendarVersion;
 
   @Column({ name: 'response_due_at', type: 'timestamptz', nullable: true })

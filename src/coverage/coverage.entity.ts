@@ -21,14 +21,14 @@ export class Coverage {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'warranty_record_id', type: 'uuid' })
   warrantyRecordId: string;
 
   @ManyToOne(() => WarrantyRecord, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'warranty_record_id', foreignKeyConstraintName: 'fk_coverage_record' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_coverage_record' }, { name: 'warranty_record_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_coverage_record' }])
   record?: WarrantyRecord;
 
   @Column({ type: 'text' })
@@ -77,7 +77,7 @@ export class Coverage {
   policyId: string | null;
 
   @ManyToOne(() => WarrantyPolicy, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'policy_id', foreignKeyConstraintName: 'fk_coverage_policy' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_coverage_policy' }, { name: 'policy_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_coverage_policy' }])
   policy?: WarrantyPolicy;
 
   /**
@@ -88,7 +88,7 @@ export class Coverage {
   claimId: string | null;
 
   @ManyToOne(() => WarrantyClaim, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'claim_id', foreignKeyConstraintName: 'fk_coverage_claim' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_coverage_claim' }, { name: 'claim_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_coverage_claim' }])
   claim?: WarrantyClaim;
 
   @Column({ name: 'voided_at', type: 'timestamptz', nullable: true })

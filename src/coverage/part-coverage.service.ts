@@ -143,7 +143,7 @@ export class PartCoverageService {
       if (found.kind !== 'PART') {
         throw new DomainError('BAD_USER_INPUT', `only part contracts can be removed; this is a ${found.kind} coverage`, ['input', 'coverageId']);
       }
-      await manager.delete(Coverage, { id: found.id });
+      await manager.delete(Coverage, { orgId: found.orgId, id: found.id });
       await this.audit.append(manager, [
         {
           orgId: record.orgId,

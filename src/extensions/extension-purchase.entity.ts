@@ -7,20 +7,20 @@ import { WarrantyRecord } from '../records/warranty-record.entity';
  */
 @Entity({ name: 'extension_purchase' })
 @Index('ux_extension_order', ['orgId', 'orderReference'], { unique: true })
-@Index('ux_extension_record', ['warrantyRecordId'], { unique: true })
+@Index('ux_extension_record', ['orgId', 'warrantyRecordId'], { unique: true })
 @Check('ck_extension_tier', `"tier" IN ('EXTENDED_5Y', 'EXTENDED_10Y')`)
 export class ExtensionPurchase {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'warranty_record_id', type: 'uuid' })
   warrantyRecordId: string;
 
   @ManyToOne(() => WarrantyRecord, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'warranty_record_id', foreignKeyConstraintName: 'fk_extension_record' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_extension_record' }, { name: 'warranty_record_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_extension_record' }])
   record?: WarrantyRecord;
 
   @Column({ type: 'text' })

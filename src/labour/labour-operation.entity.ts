@@ -16,7 +16,7 @@ export class LabourOperation {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   /** Upper-case, e.g. INV-PB-SWAP: what a claim line and a campaign name. */

@@ -14,7 +14,7 @@ export class LabourRate {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   /** A warranty region as policies name them (EU, DE-AT-CH, PL, UK-IE). */

@@ -101,7 +101,7 @@ export class LabourService {
           id, orgId: actor.orgId, code, version: latest.version + 1, description: latest.description, productFamily: latest.productFamily, sku: latest.sku,
           standardHours: null, retired: true, validFrom: input.validFrom, publishedById: actor.id,
         });
-        return manager.findOneByOrFail(LabourOperation, { id });
+        return manager.findOneByOrFail(LabourOperation, { orgId: actor.orgId, id });
       });
     } catch (error) {
       throw concurrent(error, 'uq_labour_operation_version', ['input', 'code']);
@@ -125,7 +125,7 @@ export class LabourService {
         await manager.insert(LabourRate, {
           id, orgId: actor.orgId, region, currency, version: (latest?.version ?? 0) + 1, hourlyRate: amount, validFrom: rate.validFrom, publishedById: actor.id,
         });
-        return manager.findOneByOrFail(LabourRate, { id });
+        return manager.findOneByOrFail(LabourRate, { orgId: actor.orgId, id });
       });
     } catch (error) {
       throw concurrent(error, 'uq_labour_rate_version', ['input', 'region']);

@@ -58,7 +58,7 @@ const TAKE_DUE = `
   WHERE m.delivered_at IS NULL AND m.parked_at IS NULL AND m.next_attempt_at <= now() AND m.destination = ANY($1::text[])
     AND NOT EXISTS (
       SELECT 1 FROM outbox_message e
-      WHERE e.aggregate_id = m.aggregate_id AND e.destination = m.destination AND e.id < m.id AND e.delivered_at IS NULL)
+      WHERE e.org_id = m.org_id AND e.aggregate_id = m.aggregate_id AND e.destination = m.destination AND e.id < m.id AND e.delivered_at IS NULL)
   ORDER BY m.next_attempt_at, m.id
   LIMIT $2
   FOR UPDATE OF m SKIP LOCKED`;
@@ -77,8 +77,8 @@ const RECORD = `
     parked_at = CASE WHEN o.kind = 'PARKED' THEN now() END,
     last_error = coalesce(o.error, m.last_error),
     next_attempt_at = CASE WHEN o.kind IN ('RETRY', 'WAIT') THEN now() + o.delay_ms * interval '1 millisecond' ELSE m.next_attempt_at END
-  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS o(id, kind, error, delay_ms)
-  WHERE m.id = o.id`;
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[]) AS o(id, kind, error, delay_ms, org_id)
+  WHERE m.org_id = o.org_id AND m.id = o.id`;
 
 /**
  * Delivers the outbox: rounds of due messages, each round one transaction that locks its messages (FOR UPDATE SKIP
@@ -188,6 +188,7 @@ export class OutboxDispatcher {
         outcomes.map((o) => o.kind),
         outcomes.map((o) => ('error' in o ? o.error.slice(0, 2000) : null)),
         outcomes.map((o) => (o.kind === 'RETRY' || o.kind === 'WAIT' ? o.delayMs : null)),
+        due.map((m) => m.org_id),
       ]);
       await runner.commitTransaction();
       for (const [i, outcome] of outcomes.entries()) {

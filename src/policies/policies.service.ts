@@ -84,7 +84,7 @@ export class PoliciesService {
           publishedById: actor.id,
         });
         await manager.insert(WarrantyPolicy, policy);
-        return manager.findOneByOrFail(WarrantyPolicy, { id: policy.id });
+        return manager.findOneByOrFail(WarrantyPolicy, { orgId: policy.orgId, id: policy.id });
       });
     } catch (error) {
       // Two admins publishing the same family and region at once: the unique version index lets one win.

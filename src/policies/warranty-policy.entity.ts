@@ -18,7 +18,7 @@ export class WarrantyPolicy {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'product_family', type: 'text' })

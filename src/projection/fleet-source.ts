@@ -17,10 +17,10 @@ export const UNITS_SQL = `
          (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.kind, 'scope', c.scope, 'startDate', c.start_date, 'endDate', c.end_date,
                    'labourEndDate', c.labour_end_date, 'voidedOn', (c.voided_at AT TIME ZONE coalesce(r.site_time_zone, 'UTC'))::date)
                  ORDER BY c.kind, c.scope, c.id), '[]')
-            FROM coverage c WHERE c.warranty_record_id = r.id) AS coverages,
+            FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id) AS coverages,
          (SELECT coalesce(json_agg(json_build_object('itemCode', s.item_code, 'claimDate', s.claim_date) ORDER BY s.claim_date), '[]')
-            FROM service_item_claim s WHERE s.warranty_record_id = r.id AND s.deleted_at IS NULL) AS claims,
-         (SELECT max(u.odometer_km) FROM unit_reading u WHERE u.warranty_record_id = r.id) AS odometer_km
+            FROM service_item_claim s WHERE s.org_id = r.org_id AND s.warranty_record_id = r.id AND s.deleted_at IS NULL) AS claims,
+         (SELECT max(u.odometer_km) FROM unit_reading u WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id) AS odometer_km
   FROM warranty_record r
   WHERE ($1::text[] IS NULL OR r.org_id = ANY($1::text[]))
   ORDER BY r.org_id, r.id`;
@@ -75,7 +75,7 @@ export async function readPlans(client: Client, orgIds: readonly string[] | null
             coalesce((SELECT json_agg(json_build_object('code', i.code, 'name', i.name, 'dueMonths', i.due_months, 'dueKm', i.due_km,
                         'windowBeforeDays', i.window_before_days, 'windowAfterDays', i.window_after_days, 'windowBeforeKm', i.window_before_km,
                         'windowAfterKm', i.window_after_km, 'valueAmount', i.value_amount::text, 'valueCurrency', i.value_currency) ORDER BY i.position)
-                      FROM service_plan_item i WHERE i.plan_id = p.id), '[]') AS items
+                      FROM service_plan_item i WHERE i.org_id = p.org_id AND i.plan_id = p.id), '[]') AS items
      FROM (SELECT DISTINCT ON (org_id, product_family, sku) * FROM service_plan WHERE ($1::text[] IS NULL OR org_id = ANY($1::text[]))
            ORDER BY org_id, product_family, sku, version DESC) p`,
     [orgIds],

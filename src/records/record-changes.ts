@@ -140,7 +140,7 @@ export async function updateWarranty(deps: RecordsDeps, actor: Actor, command: U
 
 /** Re-derives the start (rule 2) after a fact changed and moves every STANDARD coverage with it (rule 3). */
 export async function restart(deps: RecordsDeps, manager: EntityManager, record: WarrantyRecord, base: Omit<EventInput, 'event'>): Promise<EventInput[]> {
-  const policy = await manager.findOneByOrFail(WarrantyPolicy, { id: record.policyId });
+  const policy = await manager.findOneByOrFail(WarrantyPolicy, { orgId: record.orgId, id: record.policyId });
   const start = deriveWarrantyStart(record, policy);
   const events: EventInput[] = [];
   if (start.status !== record.startStatus || start.date !== record.startDate || start.source !== record.startSource) {
@@ -155,7 +155,7 @@ export async function restart(deps: RecordsDeps, manager: EntityManager, record:
     record.startDate = start.date;
     record.startSource = start.source;
   }
-  const coverages = await manager.find(Coverage, { where: { warrantyRecordId: record.id }, lock: { mode: 'pessimistic_write' } });
+  const coverages = await manager.find(Coverage, { where: { orgId: record.orgId, warrantyRecordId: record.id }, lock: { mode: 'pessimistic_write' } });
   for (const coverage of coverages.filter((c) => c.kind === 'STANDARD')) {
     const dates = coverageDates(record.startDate, coverage.termMonths, coverage.labourMonths);
     // Only an operator's date shift may lie in the future, so only it can push an end past the calendar.
@@ -172,7 +172,7 @@ export async function restart(deps: RecordsDeps, manager: EntityManager, record:
       detail: { scope: coverage.scope, labourEndDate: { from: coverage.labourEndDate, to: dates.labourEndDate } },
     });
     Object.assign(coverage, dates);
-    await manager.update(Coverage, { id: coverage.id }, dates);
+    await manager.update(Coverage, { orgId: coverage.orgId, id: coverage.id }, dates);
   }
   events.push(...(await nextExpiry(manager, record, base.actorId)));
   return events;
@@ -224,7 +224,7 @@ async function changeVoidState(
       throw new DomainError('WARRANTY_VOIDED', `warranty ${record.serialNumber} is voided as a whole`, ['input', 'id']);
     }
     const coverages = await manager.find(Coverage, {
-      where: { warrantyRecordId: record.id, scope: component },
+      where: { orgId: record.orgId, warrantyRecordId: record.id, scope: component },
       lock: { mode: 'pessimistic_write' },
     });
     if (coverages.length === 0) {
@@ -248,7 +248,7 @@ async function changeVoidState(
       });
       coverage.voidedAt = action === 'void' ? now : null;
       coverage.voidReason = action === 'void' ? reason : null;
-      await manager.update(Coverage, { id: coverage.id }, { voidedAt: coverage.voidedAt, voidReason: coverage.voidReason });
+      await manager.update(Coverage, { orgId: coverage.orgId, id: coverage.id }, { voidedAt: coverage.voidedAt, voidReason: coverage.voidReason });
     }
     events.push(...(await refreshExpiry(manager, record, actor.id)));
     await deps.audit.append(manager, events);

@@ -73,7 +73,7 @@ export async function deleteDocument(deps: RecordsDeps, actor: Actor, input: { i
       throw new DomainError('BAD_USER_INPUT', 'the broker invoice follows this sale: delete the broker invoice first', ['input', 'id']);
     }
     Object.assign(document, { deletedAt: deps.clock(), deletedById: actor.id, deleteReason: reason });
-    await manager.update(SaleDocument, { id: document.id }, { deletedAt: document.deletedAt, deletedById: actor.id, deleteReason: reason });
+    await manager.update(SaleDocument, { orgId: document.orgId, id: document.id }, { deletedAt: document.deletedAt, deletedById: actor.id, deleteReason: reason });
     const detail = { documentId: document.id, kind: document.kind, date: document.documentDate, reason };
     await applyDocuments(deps, manager, actor, record, documents, { event: 'SALE_DOCUMENT_DELETED', fromValue: document.kind, detail });
     return { record, document };

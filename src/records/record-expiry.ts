@@ -16,7 +16,7 @@ export async function writeRecord(manager: EntityManager, record: WarrantyRecord
     .createQueryBuilder()
     .update(WarrantyRecord)
     .set(patch)
-    .where('id = :id', { id: record.id })
+    .where('org_id = :orgId AND id = :id', { orgId: record.orgId, id: record.id })
     .returning('row_version, updated_at')
     .execute();
   const written = (result.raw as Array<{ row_version: number; updated_at: Date }>)[0];
@@ -28,7 +28,7 @@ export async function writeRecord(manager: EntityManager, record: WarrantyRecord
  * entity (without writing) and returns the EXPIRY_CHANGED event when it moved, for the caller's transaction.
  */
 export async function nextExpiry(manager: EntityManager, record: WarrantyRecord, actorId: string): Promise<EventInput[]> {
-  const coverages = await manager.find(Coverage, { where: { warrantyRecordId: record.id } });
+  const coverages = await manager.find(Coverage, { where: { orgId: record.orgId, warrantyRecordId: record.id } });
   const expiresAt = latestCoverageEnd(coverages.map((c) => ({ endDate: c.endDate, voided: c.voidedAt !== null })));
   if (expiresAt === record.expiresAt) return [];
   const event: EventInput = {

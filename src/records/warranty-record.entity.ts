@@ -41,7 +41,7 @@ export class WarrantyRecord {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'serial_number', type: 'text' })
@@ -89,7 +89,7 @@ export class WarrantyRecord {
   policyId: string;
 
   @ManyToOne(() => WarrantyPolicy, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'policy_id', foreignKeyConstraintName: 'fk_record_policy' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_record_policy' }, { name: 'policy_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_record_policy' }])
   policy?: WarrantyPolicy;
 
   // ---- the facts rule 2 derives the warranty start from ----

@@ -47,7 +47,7 @@ const READ_CLOSED = `
   lines AS (
     SELECT l.id, l.kind, l.part_number, coalesce(l.component, c.component) AS component,
       CASE WHEN l.covered THEN coalesce(l.covered_amount, l.amount) ELSE 0 END AS covered_amount,
-      EXISTS (SELECT 1 FROM part_return pr WHERE pr.claim_line_id = l.id AND pr.inspection_outcome IN ('NO_FAULT_FOUND', 'CUSTOMER_DAMAGE')) AS fault_denied
+      EXISTS (SELECT 1 FROM part_return pr WHERE pr.org_id = l.org_id AND pr.claim_line_id = l.id AND pr.inspection_outcome IN ('NO_FAULT_FOUND', 'CUSTOMER_DAMAGE')) AS fault_denied
     FROM claim_line l CROSS JOIN c WHERE l.claim_id = c.id AND l.org_id = c.org_id),
   codes AS (
     SELECT DISTINCT k.code FROM supplier_contract k
@@ -56,7 +56,7 @@ const READ_CLOSED = `
   SELECT c.currency, c.repair_date::text AS repair_date, c.warranty_record_id, c.serial_number, c.sku, c.product_family, c.start_date::text AS start_date,
     (SELECT coalesce(json_agg(json_build_object('id', l.id, 'kind', l.kind, 'partNumber', l.part_number, 'component', l.component,
        'coveredAmount', l.covered_amount::text, 'faultDenied', l.fault_denied)), '[]') FROM lines l) AS lines,
-    (SELECT coalesce(json_agg(${CONTRACT_JSON}), '[]') FROM supplier_contract k JOIN supplier s ON s.id = k.supplier_id
+    (SELECT coalesce(json_agg(${CONTRACT_JSON}), '[]') FROM supplier_contract k JOIN supplier s ON s.org_id = k.org_id AND s.id = k.supplier_id
        WHERE k.org_id = $1::text AND k.code IN (SELECT code FROM codes)) AS contracts
   FROM c`;
 

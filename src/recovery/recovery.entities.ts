@@ -11,7 +11,7 @@ export class Supplier {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ type: 'text' })
@@ -55,7 +55,7 @@ export class SupplierContract {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ type: 'text' })
@@ -115,7 +115,7 @@ export class RecoveryClaim {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'supplier_id', type: 'uuid' })
@@ -173,14 +173,14 @@ export class RecoveryClaim {
  * says when and why.
  */
 @Entity({ name: 'recovery_line' })
-@Index('uq_recovery_line_claim_line', ['claimLineId'], { unique: true })
+@Index('uq_recovery_line_claim_line', ['orgId', 'claimLineId'], { unique: true })
 @Index('ix_recovery_line_claim', ['recoveryClaimId'])
 @Index('ix_recovery_line_supplier', ['orgId', 'supplierId', 'claimClosedAt'])
 export class RecoveryLine {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'recovery_claim_id', type: 'uuid', nullable: true })

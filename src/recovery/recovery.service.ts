@@ -69,7 +69,7 @@ export class RecoveryService {
        RETURNING id`,
       [newId(), actor.orgId, s.code, s.name, s.endpointUrl, s.secretRef, actor.id, this.clock()],
     );
-    return this.dataSource.getRepository(Supplier).findOneByOrFail({ id: row.id });
+    return this.dataSource.getRepository(Supplier).findOneByOrFail({ orgId: actor.orgId, id: row.id });
   }
 
   async suppliers(actor: Actor, page: { first?: number | null; after?: string | null }): Promise<Connection<Supplier>> {
@@ -102,7 +102,7 @@ export class RecoveryService {
           if (!supplierOf.has(r.supplierCode)) problems.push(new DomainError('UNKNOWN_SUPPLIER', `no supplier ${r.supplierCode} is set up (upsertSupplier first)`, [...path(i), 'supplierCode']));
         });
         if (problems.length) throw new DomainErrors(problems);
-        const stored: StoredContract[] = (await manager.query(`SELECT ${CONTRACT_JSON} AS c FROM supplier_contract k JOIN supplier s ON s.id = k.supplier_id WHERE k.org_id = $1`, [actor.orgId])).map((r: any) => r.c);
+        const stored: StoredContract[] = (await manager.query(`SELECT ${CONTRACT_JSON} AS c FROM supplier_contract k JOIN supplier s ON s.org_id = k.org_id AND s.id = k.supplier_id WHERE k.org_id = $1`, [actor.orgId])).map((r: any) => r.c);
         const plan = planContracts(stored, sent, path);
         if (plan.problems.length) throw new DomainErrors(plan.problems);
         if (plan.create.length) {
@@ -193,7 +193,7 @@ export class RecoveryService {
     if (amount !== null && !/^\d{1,15}(\.\d{1,4})?$/.test(amount)) throw new DomainError('BAD_USER_INPUT', 'amount is a decimal such as "120.50"', ['input', 'amount']);
     const run = async (manager: EntityManager) => {
       const claim = isUuid(input.id) ? await manager.findOne(RecoveryClaim, { where: { id: input.id, orgId: actor.orgId }, lock: { mode: 'pessimistic_write' } }) : null;
-      const supplier = claim ? await manager.findOneBy(Supplier, { id: claim.supplierId }) : null;
+      const supplier = claim ? await manager.findOneBy(Supplier, { orgId: claim.orgId, id: claim.supplierId }) : null;
       if (!claim || !supplier || (input.supplierCode && input.supplierCode.trim().toUpperCase() !== supplier.code)) {
         throw new DomainError('NOT_FOUND', `no recovery claim ${input.id.slice(0, 60)}`, ['input', 'id']);
       }
@@ -203,7 +203,7 @@ export class RecoveryService {
       const from = claim.status;
       const now = this.clock();
       Object.assign(claim, { status: decision.to, acceptedAmount: decision.accepted, paidAmount: decision.paid, supplierReference: reference ?? claim.supplierReference, lastReason: reason, rowVersion: claim.rowVersion + 1, updatedAt: now });
-      await manager.update(RecoveryClaim, { id: claim.id }, { status: claim.status, acceptedAmount: claim.acceptedAmount, paidAmount: claim.paidAmount, supplierReference: claim.supplierReference, lastReason: reason, rowVersion: claim.rowVersion, updatedAt: now });
+      await manager.update(RecoveryClaim, { orgId: claim.orgId, id: claim.id }, { status: claim.status, acceptedAmount: claim.acceptedAmount, paidAmount: claim.paidAmount, supplierReference: claim.supplierReference, lastReason: reason, rowVersion: claim.rowVersion, updatedAt: now });
       await writeTogether(manager, [
         eventsStep([{
           orgId: claim.orgId, warrantyRecordId: claim.warrantyRecordId, actorId: actor.id, event: 'RECOVERY_CLAIM_STATUS_CHANGED', fromValue: from, toValue: claim.status, claimId: claim.claimId,
@@ -228,23 +228,28 @@ export class RecoveryService {
     const input = JSON.stringify(lines.map((l) => ({ org_id: l.orgId, line_id: l.lineId, reason: l.reason })));
     // The recovery claims first, in id order, as every answer locks them (no deadlock with a supplier's answer).
     await manager.query(
-      `SELECT r.id FROM recovery_claim r WHERE r.id IN (SELECT l.recovery_claim_id FROM recovery_line l
+      `SELECT r.id FROM recovery_claim r WHERE (r.org_id, r.id) IN (SELECT l.org_id, l.recovery_claim_id FROM recovery_line l
          JOIN jsonb_to_recordset($1::jsonb) AS x(org_id text, line_id uuid, reason text) ON x.line_id = l.claim_line_id AND x.org_id = l.org_id) ORDER BY r.id FOR UPDATE`,
       [input],
     );
-    const withdrawn: Array<{ id: string; recovery_claim_id: string | null; claim_line_id: string; part_number: string; amount: string; reason: string }> = await manager.query(
+    const withdrawn: Array<{ id: string; org_id: string; recovery_claim_id: string | null; claim_line_id: string; part_number: string; amount: string; reason: string }> = await manager.query(
       `WITH changed AS (
          UPDATE recovery_line l SET withdrawn_at = $2, withdrawn_reason = x.reason FROM jsonb_to_recordset($1::jsonb) AS x(org_id text, line_id uuid, reason text)
          WHERE l.claim_line_id = x.line_id AND l.org_id = x.org_id AND l.withdrawn_at IS NULL
-         RETURNING l.id, l.recovery_claim_id, l.claim_line_id, l.part_number, l.amount::text AS amount, x.reason)
+         RETURNING l.id, l.org_id, l.recovery_claim_id, l.claim_line_id, l.part_number, l.amount::text AS amount, x.reason)
        SELECT * FROM changed`,
       [input, now],
     );
     const claimed = withdrawn.filter((w) => w.recovery_claim_id !== null);
     if (claimed.length === 0) return;
-    const ids = [...new Set(claimed.map((w) => w.recovery_claim_id!))];
-    const claims = await manager.createQueryBuilder(RecoveryClaim, 'r').where('r.id IN (:...ids)', { ids }).getMany();
-    const suppliers = await manager.createQueryBuilder(Supplier, 's').where('s.id IN (:...ids)', { ids: [...new Set(claims.map((c) => c.supplierId))] }).getMany();
+    const keys = [...new Map(claimed.map((w) => [`${w.org_id}/${w.recovery_claim_id}`, [w.org_id, w.recovery_claim_id!]])).values()];
+    const claims = await manager.createQueryBuilder(RecoveryClaim, 'r')
+      .where('(r.org_id, r.id) IN (SELECT * FROM unnest(:orgs::text[], :ids::uuid[]))', { orgs: keys.map(([org]) => org), ids: keys.map(([, id]) => id) })
+      .getMany();
+    const supplierKeys = [...new Map(claims.map((c) => [`${c.orgId}/${c.supplierId}`, [c.orgId, c.supplierId]])).values()];
+    const suppliers = await manager.createQueryBuilder(Supplier, 's')
+      .where('(s.org_id, s.id) IN (SELECT * FROM unnest(:orgs::text[], :ids::uuid[]))', { orgs: supplierKeys.map(([org]) => org), ids: supplierKeys.map(([, id]) => id) })
+      .getMany();
     const updates: Record<string, unknown>[] = [];
     const events: Parameters<typeof eventsStep>[0][number][] = [];
     const messages: Parameters<typeof messagesStep>[0][number][] = [];

@@ -15,7 +15,7 @@ export class PartReturnRule {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   /** As claim lines carry it (claim_line.part_number), compared exactly. */
@@ -51,7 +51,7 @@ export type ChargeBackReason = 'NOT_RECEIVED' | 'NO_FAULT_FOUND' | 'CUSTOMER_DAM
  */
 @Entity({ name: 'part_return' })
 @Index('ux_part_return_rma', ['orgId', 'rmaNumber'], { unique: true })
-@Index('ux_part_return_line', ['claimLineId'], { unique: true })
+@Index('ux_part_return_line', ['orgId', 'claimLineId'], { unique: true })
 @Index('ix_part_return_claim', ['orgId', 'claimId'])
 @Index('ix_part_return_open', ['orgId', 'status', 'authorisedAt', 'id'], { where: '"charged_back_at" IS NULL' })
 @Check('ck_part_return_status', `"status" IN ('AUTHORISED', 'SHIPPED', 'RECEIVED', 'INSPECTED')`)
@@ -61,14 +61,14 @@ export class PartReturn {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'claim_id', type: 'uuid' })
   claimId: string;
 
   @ManyToOne(() => WarrantyClaim, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'claim_id', foreignKeyConstraintName: 'fk_part_return_claim' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_part_return_claim' }, { name: 'claim_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_part_return_claim' }])
   claim?: WarrantyClaim;
 
   @Column({ name: 'claim_line_id', type: 'uuid' })
@@ -76,7 +76,7 @@ export class PartReturn {
 
   /** A line with a return cannot be deleted: an amendment removing it is refused (claims/claim-amendments.ts). */
   @ManyToOne(() => ClaimLine, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'claim_line_id', foreignKeyConstraintName: 'fk_part_return_line' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_part_return_line' }, { name: 'claim_line_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_part_return_line' }])
   line?: ClaimLine;
 
   @Column({ name: 'warranty_record_id', type: 'uuid' })

@@ -40,7 +40,7 @@ export const AUTHORISE_RETURNS: ReadonlyArray<readonly [string, string]> = [
       WHERE pr.org_id = $1::text AND pr.part_number = l.part_number
         AND ((pr.scope = 'SKU' AND pr.scope_value = u.sku) OR (pr.scope = 'FAMILY' AND pr.scope_value = u.product_family))
       ORDER BY (pr.scope = 'SKU') DESC LIMIT 1) rule
-    WHERE NOT EXISTS (SELECT 1 FROM part_return x WHERE x.claim_line_id = l.id)`],
+    WHERE NOT EXISTS (SELECT 1 FROM part_return x WHERE x.org_id = $1::text AND x.claim_line_id = l.id)`],
   ['rma_counter', `
     INSERT INTO rma_counter (org_id, year, last_number) SELECT $1::text, $4::int, count(*) FROM rma_candidates HAVING count(*) > 0
     ON CONFLICT (org_id, year) DO UPDATE SET last_number = rma_counter.last_number + excluded.last_number
@@ -75,13 +75,13 @@ export const AUTHORISE_RETURNS: ReadonlyArray<readonly [string, string]> = [
  */
 export const MARK_OVERDUE = `
   WITH overdue AS (
-    SELECT pr.id FROM part_return pr JOIN warranty_claim c ON c.id = pr.claim_id AND c.org_id = pr.org_id
+    SELECT pr.org_id, pr.id FROM part_return pr JOIN warranty_claim c ON c.id = pr.claim_id AND c.org_id = pr.org_id
     WHERE pr.received_at IS NULL AND pr.charged_back_at IS NULL AND c.status = 'CLOSED'
       AND c.closed_at + pr.window_days * interval '1 day' < $1::timestamptz AND ($2::text IS NULL OR pr.org_id = $2)
     ORDER BY pr.id LIMIT $3
     FOR UPDATE OF pr SKIP LOCKED),
   marked AS (
     UPDATE part_return pr SET charged_back_at = $1, charge_back_reason = 'NOT_RECEIVED', row_version = pr.row_version + 1
-    FROM overdue o WHERE pr.id = o.id AND pr.received_at IS NULL AND pr.charged_back_at IS NULL
+    FROM overdue o WHERE pr.org_id = o.org_id AND pr.id = o.id AND pr.received_at IS NULL AND pr.charged_back_at IS NULL
     RETURNING pr.id, pr.org_id, pr.claim_id, pr.claim_line_id, pr.rma_number, pr.part_number, pr.window_days)
   SELECT * FROM marked`;

@@ -219,9 +219,9 @@ export class ReturnsService {
       const columns = Object.keys(change);
       const [updated]: ReturnView[] = await manager.query(
         `WITH changed AS (UPDATE part_return pr SET ${columns.map((column, i) => `${column} = $${i + 2}`).join(', ')}, row_version = pr.row_version + 1
-           WHERE pr.id = $1 RETURNING pr.*)
+           WHERE pr.org_id = $${columns.length + 2} AND pr.id = $1 RETURNING pr.*)
          SELECT ${RETURN_COLUMNS} FROM changed pr JOIN warranty_claim c ON c.id = pr.claim_id AND c.org_id = pr.org_id`,
-        [current.id, ...columns.map((column) => change[column])],
+        [current.id, ...columns.map((column) => change[column]), current.orgId],
       );
       await this.audit.append(manager, [
         {

@@ -6,19 +6,19 @@ import { WarrantyRecord } from '../records/warranty-record.entity';
  * item's status, not for the de facto service start. A unit has at most one claim of an item that is not deleted.
  */
 @Entity({ name: 'service_item_claim' })
-@Index('ux_service_item_claim_live', ['warrantyRecordId', 'itemCode'], { unique: true, where: '"deleted_at" IS NULL' })
+@Index('ux_service_item_claim_live', ['orgId', 'warrantyRecordId', 'itemCode'], { unique: true, where: '"deleted_at" IS NULL' })
 export class ServiceItemClaim {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'warranty_record_id', type: 'uuid' })
   warrantyRecordId: string;
 
   @ManyToOne(() => WarrantyRecord, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'warranty_record_id', foreignKeyConstraintName: 'fk_service_item_claim_record' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_service_item_claim_record' }, { name: 'warranty_record_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_service_item_claim_record' }])
   record?: WarrantyRecord;
 
   @Column({ name: 'item_code', type: 'text' })

@@ -18,7 +18,7 @@ export function createServiceItemLoaders(dataSource: DataSource, actor: Actor) {
     const families = [...new Set(keys.map((key) => key.split('\u0000')[0]))];
     const rows: Array<Record<string, any>> = await dataSource.query(
       `SELECT p.id, p.org_id, p.product_family, p.sku, p.version, p.published_at, p.published_by_id,
-              (SELECT json_agg(i ORDER BY i.position) FROM service_plan_item i WHERE i.plan_id = p.id) AS items
+              (SELECT json_agg(i ORDER BY i.position) FROM service_plan_item i WHERE i.org_id = p.org_id AND i.plan_id = p.id) AS items
        FROM (SELECT DISTINCT ON (product_family, sku) * FROM service_plan WHERE org_id = $1 AND product_family = ANY($2::text[])
              ORDER BY product_family, sku, version DESC) p`,
       [actor.orgId, families],

@@ -174,7 +174,7 @@ export class ServiceItemsService {
       claim.deletedAt = this.clock();
       claim.deletedById = actor.id;
       claim.deleteReason = reason;
-      await manager.update(ServiceItemClaim, { id: claim.id }, { deletedAt: claim.deletedAt, deletedById: actor.id, deleteReason: reason });
+      await manager.update(ServiceItemClaim, { orgId: claim.orgId, id: claim.id }, { deletedAt: claim.deletedAt, deletedById: actor.id, deleteReason: reason });
       await this.audit.append(manager, [
         { orgId: record.orgId, warrantyRecordId: record.id, actorId: actor.id, event: 'SERVICE_ITEM_CLAIM_DELETED', fromValue: claim.itemCode, detail: { claimId: claim.id, claimDate: claim.claimDate, reason } },
       ]);
@@ -211,7 +211,7 @@ export async function planForUnit(manager: EntityManager, record: Pick<WarrantyR
     .addOrderBy('p.version', 'DESC')
     .getOne();
   if (!plan) return null;
-  const items = await manager.find(ServicePlanItem, { where: { planId: plan.id }, order: { position: 'ASC' } });
+  const items = await manager.find(ServicePlanItem, { where: { orgId: plan.orgId, planId: plan.id }, order: { position: 'ASC' } });
   return Object.assign(plan, { items });
 }
 

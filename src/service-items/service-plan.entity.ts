@@ -11,7 +11,7 @@ export class ServicePlan {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'product_family', type: 'text' })
@@ -36,7 +36,7 @@ export class ServicePlan {
 
 /** One free service item: due after months and/or km from the anchor, claimable within its window, worth `value`. */
 @Entity({ name: 'service_plan_item' })
-@Index('ux_service_plan_item_code', ['planId', 'code'], { unique: true })
+@Index('ux_service_plan_item_code', ['orgId', 'planId', 'code'], { unique: true })
 @Check('ck_service_plan_item_due', '"due_months" IS NOT NULL OR "due_km" IS NOT NULL')
 @Check('ck_service_plan_item_window', '"window_before_days" >= 0 AND "window_after_days" >= 0 AND "window_before_km" >= 0 AND "window_after_km" >= 0')
 export class ServicePlanItem {
@@ -47,10 +47,10 @@ export class ServicePlanItem {
   planId: string;
 
   @ManyToOne(() => ServicePlan, (plan) => plan.items, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'plan_id', foreignKeyConstraintName: 'fk_service_plan_item_plan' })
+  @JoinColumn([{ name: 'org_id', referencedColumnName: 'orgId', foreignKeyConstraintName: 'fk_service_plan_item_plan' }, { name: 'plan_id', referencedColumnName: 'id', foreignKeyConstraintName: 'fk_service_plan_item_plan' }])
   plan?: ServicePlan;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   /** Stable across versions, e.g. INSPECTION_12M; claims name the item by it. */

@@ -67,8 +67,8 @@ const CANDIDATES = `
     END AS reason
   FROM releases rel
   JOIN units r ON r.product_family = rel.product_family
-  LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id AND t.last_contact_at <= $6::timestamptz
-  LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
+  LEFT JOIN unit_telemetry t ON t.org_id = $1 AND t.warranty_record_id = r.id AND t.last_contact_at <= $6::timestamptz
+  LEFT JOIN unit_firmware fw ON fw.org_id = $1 AND fw.warranty_record_id = r.id AND fw.component = rel.component
   WHERE ${OWES_RELEASE}`;
 
 /** The counts and the first decisions of `decided` (record_id, serial_number, release_version, component, outcome, reason); $5 is the sample size. */

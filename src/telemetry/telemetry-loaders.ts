@@ -24,8 +24,8 @@ export function createTelemetryLoader(dataSource: DataSource, actor: Actor) {
     if (valid.length === 0) return ids.map((id) => views.get(id)!);
     const contacts = await dataSource.query(
       `SELECT r.id, t.last_contact_at, coalesce(json_agg(json_build_object('component', f.component, 'version', f.version, 'reportedAt', f.reported_at) ORDER BY f.component) FILTER (WHERE f.component IS NOT NULL), '[]') AS firmware
-       FROM warranty_record r LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id LEFT JOIN unit_firmware f ON f.warranty_record_id = r.id
-       WHERE r.org_id = $1 AND r.id = ANY($2::uuid[]) GROUP BY r.id, t.last_contact_at`,
+       FROM warranty_record r LEFT JOIN unit_telemetry t ON t.org_id = r.org_id AND t.warranty_record_id = r.id LEFT JOIN unit_firmware f ON f.org_id = r.org_id AND f.warranty_record_id = r.id
+       WHERE r.org_id = $1 AND r.id = ANY($2::uuid[]) GROUP BY r.org_id, r.id, t.last_contact_at`,
       [actor.orgId, valid],
     );
     for (const row of contacts) {
@@ -35,7 +35,7 @@ export function createTelemetryLoader(dataSource: DataSource, actor: Actor) {
     }
     const decisions = await dataSource.query(
       `SELECT d.warranty_record_id, r.serial_number, f.version, f.component, d.outcome, d.reason FROM telemetry_decision d
-       JOIN warranty_record r ON r.id = d.warranty_record_id JOIN firmware_release f ON f.id = d.release_id
+       JOIN warranty_record r ON r.org_id = d.org_id AND r.id = d.warranty_record_id JOIN firmware_release f ON f.org_id = d.org_id AND f.id = d.release_id
        WHERE d.org_id = $1 AND d.warranty_record_id = ANY($2::uuid[]) ORDER BY d.decided_at`,
       [actor.orgId, valid],
     );
@@ -46,7 +46,7 @@ export function createTelemetryLoader(dataSource: DataSource, actor: Actor) {
       `SELECT r.id AS record_id, rel.id, rel.org_id, rel.product_family, rel.component, rel.version, rel.version_parts, rel.released_at, rel.grace_days, rel.created_at
        FROM firmware_release rel
        JOIN warranty_record r ON r.org_id = rel.org_id AND r.product_family = rel.product_family
-       LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
+       LEFT JOIN unit_firmware fw ON fw.org_id = r.org_id AND fw.warranty_record_id = r.id AND fw.component = rel.component
        WHERE rel.org_id = $1 AND r.id = ANY($2::uuid[])
          AND ${OWES_RELEASE}
        ORDER BY rel.released_at, rel.id`,

@@ -8,7 +8,7 @@ export class FirmwareRelease {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'product_family', type: 'text' })
@@ -40,7 +40,7 @@ export class UnitTelemetryRow {
   @PrimaryColumn({ name: 'warranty_record_id', type: 'uuid' })
   warrantyRecordId: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'last_contact_at', type: 'timestamptz' })
@@ -56,7 +56,7 @@ export class UnitFirmware {
   @PrimaryColumn({ type: 'text' })
   component: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ type: 'text' })
@@ -71,13 +71,13 @@ export class UnitFirmware {
 
 /** What an evaluation decided for a unit and a release: voided or flagged; never decided twice. */
 @Entity({ name: 'telemetry_decision' })
-@Index('ux_telemetry_decision', ['warrantyRecordId', 'releaseId'], { unique: true })
+@Index('ux_telemetry_decision', ['orgId', 'warrantyRecordId', 'releaseId'], { unique: true })
 @Check('ck_telemetry_decision_outcome', `"outcome" IN ('VOIDED', 'FLAGGED')`)
 export class TelemetryDecision {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'org_id', type: 'text' })
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
   orgId: string;
 
   @Column({ name: 'warranty_record_id', type: 'uuid' })

@@ -102,7 +102,7 @@ export class TelemetryService {
               matched AS (SELECT i.sent, i.at, r.id, r.org_id FROM input i LEFT JOIN warranty_record r ON r.org_id = $1 AND r.serial_number = i.serial),
               known AS (SELECT id, org_id, max(at) AS at FROM matched WHERE id IS NOT NULL GROUP BY id, org_id),
               written AS (INSERT INTO unit_telemetry (warranty_record_id, org_id, last_contact_at) SELECT id, org_id, at FROM known
-                ON CONFLICT (warranty_record_id) DO UPDATE SET last_contact_at = CASE
+                ON CONFLICT (org_id, warranty_record_id) DO UPDATE SET last_contact_at = CASE
                   -- A contact stored later than now + skew was never real (kept before heartbeats were bounded): the new one replaces it.
                   WHEN unit_telemetry.last_contact_at > $4::timestamptz THEN excluded.last_contact_at
                   ELSE greatest(unit_telemetry.last_contact_at, excluded.last_contact_at) END
@@ -147,7 +147,7 @@ export class TelemetryService {
          written AS (
            INSERT INTO unit_firmware (warranty_record_id, component, org_id, version, version_parts, reported_at)
            SELECT id, component, org_id, version, parts, at FROM best
-           ON CONFLICT (warranty_record_id, component) DO UPDATE SET
+           ON CONFLICT (org_id, warranty_record_id, component) DO UPDATE SET
              version = CASE WHEN excluded.version_parts > unit_firmware.version_parts THEN excluded.version ELSE unit_firmware.version END,
              reported_at = CASE
                WHEN excluded.version_parts > unit_firmware.version_parts THEN excluded.reported_at
@@ -205,8 +205,8 @@ export async function unitsAtRisk(
      CROSS JOIN LATERAL (
        SELECT r.id AS warranty_id, r.serial_number, t.last_contact_at
        FROM warranty_record r
-       LEFT JOIN unit_telemetry t ON t.warranty_record_id = r.id
-       LEFT JOIN unit_firmware fw ON fw.warranty_record_id = r.id AND fw.component = rel.component
+       LEFT JOIN unit_telemetry t ON t.org_id = r.org_id AND t.warranty_record_id = r.id
+       LEFT JOIN unit_firmware fw ON fw.org_id = r.org_id AND fw.warranty_record_id = r.id AND fw.component = rel.component
        WHERE r.org_id = rel.org_id AND r.product_family = rel.product_family
          AND ($5::text IS NULL OR r.customer_id = $5)
          AND ${OWES_RELEASE}

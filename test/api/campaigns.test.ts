@@ -131,7 +131,7 @@ describe('campaigns (rule 19)', () => {
     }
     const unit = await app.graphql(UNIT_CAMPAIGNS, { serial: 'CMP-IN-OLD' }, agent);
     expect(unit.data.warranty.campaigns.edges[0].node).toMatchObject({ status: 'COMPLETED', claim: { id: claim.id } });
-    const events = await app.dataSource.query(`SELECT e.event FROM warranty_event e JOIN warranty_record r ON r.id = e.warranty_record_id WHERE r.org_id = $1 AND r.serial_number = 'CMP-IN-OLD' AND e.event LIKE 'CAMPAIGN%'`, [org]);
+    const events = await app.dataSource.query(`SELECT e.event FROM warranty_event e JOIN warranty_record r ON r.org_id = e.org_id AND r.id = e.warranty_record_id WHERE r.org_id = $1 AND r.serial_number = 'CMP-IN-OLD' AND e.event LIKE 'CAMPAIGN%'`, [org]);
     expect(events.map((e: any) => e.event)).toEqual(['CAMPAIGN_UNIT_COMPLETED']);
     expect(await count(`SELECT count(*) AS n FROM outbox_message WHERE org_id = $1 AND topic = 'campaign.unit_changed' AND payload->>'status' = 'COMPLETED'`, [org])).toBe(1);
     // After completion: refused too.
@@ -172,7 +172,7 @@ describe('campaigns (rule 19)', () => {
     expect(twice.data.markCampaignNotApplicable.userErrors[0].code).toBe('CAMPAIGN_UNIT_NOT_OPEN');
     const claim = await app.graphql(SUBMIT, { input: { serialNumber: 'CMP-OUT', kind: 'CAMPAIGN', campaignCode: 'RC-2026-01', repairDate: '2026-11-20', currency: 'EUR' } }, agent);
     expect(claim.data.submitClaim.userErrors[0].code).toBe('CAMPAIGN_UNIT_NOT_OPEN');
-    expect(await count(`SELECT count(*) AS n FROM warranty_event e JOIN warranty_record r ON r.id = e.warranty_record_id WHERE r.org_id = $1 AND e.event = 'CAMPAIGN_UNIT_NOT_APPLICABLE'`, [org])).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM warranty_event e JOIN warranty_record r ON r.org_id = e.org_id AND r.id = e.warranty_record_id WHERE r.org_id = $1 AND e.event = 'CAMPAIGN_UNIT_NOT_APPLICABLE'`, [org])).toBe(1);
   });
 
   it('adds a unit registered later in a SKU range to the campaign, with an event on its history', async () => {

@@ -62,7 +62,7 @@ describe('straight-through approval and amended lines (rules 15, 16)', () => {
       `SELECT c.covered_total::text AS covered, c.self_paid_total::text AS self_paid, c.total::text AS total,
               coalesce(sum(l.amount) FILTER (WHERE l.covered), 0)::numeric(19,4)::text AS lines_covered,
               coalesce(sum(l.amount) FILTER (WHERE NOT l.covered), 0)::numeric(19,4)::text AS lines_self_paid, coalesce(sum(l.amount), 0)::numeric(19,4)::text AS lines_total, count(l.id)::int AS lines
-         FROM warranty_claim c LEFT JOIN claim_line l ON l.claim_id = c.id WHERE c.id = $1 GROUP BY c.id`,
+         FROM warranty_claim c LEFT JOIN claim_line l ON l.org_id = c.org_id AND l.claim_id = c.id WHERE c.id = $1 GROUP BY c.org_id, c.id`,
       [claimId],
     );
     return row;
@@ -233,7 +233,7 @@ describe('straight-through approval and amended lines (rules 15, 16)', () => {
     // 100 + (1.10 + 2.10 + … + 10.10) = 156.00.
     expect(row).toMatchObject({ lines: 11, covered: '156.0000', lines_covered: '156.0000', self_paid: row.lines_self_paid, total: row.lines_total });
     const [{ version, amended }] = await t.dataSource.query(
-      `SELECT c.row_version AS version, (SELECT count(*)::int FROM warranty_event e WHERE e.claim_id = c.id AND e.event = 'CLAIM_LINES_AMENDED') AS amended FROM warranty_claim c WHERE c.id = $1`,
+      `SELECT c.row_version AS version, (SELECT count(*)::int FROM warranty_event e WHERE e.org_id = c.org_id AND e.claim_id = c.id AND e.event = 'CLAIM_LINES_AMENDED') AS amended FROM warranty_claim c WHERE c.id = $1`,
       [claim.id],
     );
     // Approved at intake (version 2), ten amendments, and once past the tolerance (10 % of 100.00) the claim went

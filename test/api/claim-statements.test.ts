@@ -213,7 +213,7 @@ describe('claim SQL statements', () => {
     expect(sqlQueries).toBeLessThanOrEqual(15);
     const rows = await t.dataSource.query(
       `SELECT r.serial_number, r.replaces_record_id IS NOT NULL AS replaces, count(c.id)::int AS coverages
-         FROM warranty_record r LEFT JOIN coverage c ON c.warranty_record_id = r.id WHERE r.serial_number IN ('CS-2', 'CS-2-NEW') GROUP BY 1, 2 ORDER BY 1`,
+         FROM warranty_record r LEFT JOIN coverage c ON c.org_id = r.org_id AND c.warranty_record_id = r.id WHERE r.serial_number IN ('CS-2', 'CS-2-NEW') GROUP BY 1, 2 ORDER BY 1`,
     );
     expect(rows.length).toBe(2);
     expect(rows[1]).toMatchObject({ serial_number: 'CS-2-NEW', replaces: true });

@@ -238,7 +238,7 @@ describe('replacement (rule 10)', () => {
     const newCheck = await t.graphql(`query { checkWarranty(input: { serialNumber: "RP-BAT-NEW", repairDate: "2026-11-24", readings: { throughputMwh: 3, sohPct: 95 } }) { decision } }`, {}, agent);
     expect(newCheck.data.checkWarranty.decision).toBe('COVERED');
 
-    const events = await t.dataSource.query(`SELECT r.serial_number, e.event FROM warranty_event e JOIN warranty_record r ON r.id = e.warranty_record_id WHERE e.event IN ('WARRANTY_REPLACED', 'WARRANTY_REGISTERED') AND r.serial_number LIKE 'RP-BAT-%' ORDER BY e.id`);
+    const events = await t.dataSource.query(`SELECT r.serial_number, e.event FROM warranty_event e JOIN warranty_record r ON r.org_id = e.org_id AND r.id = e.warranty_record_id WHERE e.event IN ('WARRANTY_REPLACED', 'WARRANTY_REGISTERED') AND r.serial_number LIKE 'RP-BAT-%' ORDER BY e.id`);
     expect(events.slice(-2)).toEqual([{ serial_number: 'RP-BAT-OLD', event: 'WARRANTY_REPLACED' }, { serial_number: 'RP-BAT-NEW', event: 'WARRANTY_REGISTERED' }]);
   });
 });

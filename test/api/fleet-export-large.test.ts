@@ -108,12 +108,12 @@ describe('the fleet export endpoint over 100,000 units', () => {
     await seeder.connect();
     await seeder.query(
       `CREATE TEMP TABLE big_copy AS
-       SELECT s.id AS seed_id, gen_random_uuid() AS id, s.serial_number || '-' || lpad(g::text, 5, '0') AS serial_number
+       SELECT s.org_id, s.id AS seed_id, gen_random_uuid() AS id, s.serial_number || '-' || lpad(g::text, 5, '0') AS serial_number
          FROM warranty_record s CROSS JOIN generate_series(1, $2::int - 1) AS g WHERE s.org_id = $1`,
       [org, COPIES],
     );
-    const records = await copyInto(seeder, 'warranty_record', 's', { id: 'm.id', serial_number: 'm.serial_number' }, 'FROM big_copy m JOIN warranty_record s ON s.id = m.seed_id', []);
-    const coverages = await copyInto(seeder, 'coverage', 'c', { id: 'gen_random_uuid()', warranty_record_id: 'm.id' }, 'FROM big_copy m JOIN coverage c ON c.warranty_record_id = m.seed_id', []);
+    const records = await copyInto(seeder, 'warranty_record', 's', { id: 'm.id', serial_number: 'm.serial_number' }, 'FROM big_copy m JOIN warranty_record s ON s.org_id = m.org_id AND s.id = m.seed_id', []);
+    const coverages = await copyInto(seeder, 'coverage', 'c', { id: 'gen_random_uuid()', warranty_record_id: 'm.id' }, 'FROM big_copy m JOIN coverage c ON c.org_id = m.org_id AND c.warranty_record_id = m.seed_id', []);
     expect([records, coverages]).toEqual([SEEDS * (COPIES - 1), SEEDS * (COPIES - 1)]);
     await seeder.query('ANALYZE warranty_record, coverage');
   }, 300_000);

@@ -134,7 +134,7 @@ describe('free service items', () => {
     expect((await claim({ serialNumber: 'FS-DELETE-1', itemCode: 'INSPECTION_12M', claimDate: '2026-10-01' })).userErrors).toEqual([]);
     expect(await lookup('FS-DELETE-1', false)).toMatchObject({ deFactoServiceStartDate: '2026-10-01' });
     // Kept on file: both claims, one deleted.
-    expect(await t.dataSource.query(`SELECT claim_date::text, deleted_at IS NOT NULL AS deleted FROM service_item_claim c JOIN warranty_record r ON r.id = c.warranty_record_id WHERE r.serial_number = 'FS-DELETE-1' AND r.org_id = $1 ORDER BY claim_date`, [org])).toEqual([
+    expect(await t.dataSource.query(`SELECT claim_date::text, deleted_at IS NOT NULL AS deleted FROM service_item_claim c JOIN warranty_record r ON r.org_id = c.org_id AND r.id = c.warranty_record_id WHERE r.serial_number = 'FS-DELETE-1' AND r.org_id = $1 ORDER BY claim_date`, [org])).toEqual([
       { claim_date: '2026-09-01', deleted: true },
       { claim_date: '2026-10-01', deleted: false },
     ]);

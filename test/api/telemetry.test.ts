@@ -81,12 +81,12 @@ describe('telemetry and rule 8', () => {
       },
     });
     expect(firmware.recordFirmwareReports).toMatchObject({ accepted: 3, unknownSerialNumbers: [] });
-    const [{ last }] = await t.dataSource.query(`SELECT to_char(last_contact_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS last FROM unit_telemetry u JOIN warranty_record r ON r.id = u.warranty_record_id WHERE r.serial_number = 'TM-ONLINE'`);
+    const [{ last }] = await t.dataSource.query(`SELECT to_char(last_contact_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS last FROM unit_telemetry u JOIN warranty_record r ON r.org_id = u.org_id AND r.id = u.warranty_record_id WHERE r.serial_number = 'TM-ONLINE'`);
     expect(last).toBe('2026-08-01');
 
     const dry = (await gql(EVALUATE, { dry: true }, admin)).evaluateTelemetry;
     expect(dry).toMatchObject({ dryRun: true, voided: 2, flagged: 1 });
-    const [{ voidedNow }] = await t.dataSource.query(`SELECT count(*)::int AS "voidedNow" FROM coverage c JOIN warranty_record r ON r.id = c.warranty_record_id WHERE r.serial_number LIKE 'TM-%' AND c.voided_at IS NOT NULL`);
+    const [{ voidedNow }] = await t.dataSource.query(`SELECT count(*)::int AS "voidedNow" FROM coverage c JOIN warranty_record r ON r.org_id = c.org_id AND r.id = c.warranty_record_id WHERE r.serial_number LIKE 'TM-%' AND c.voided_at IS NOT NULL`);
     expect(voidedNow).toBe(0);
 
     const run = (await gql(EVALUATE, { dry: false }, admin)).evaluateTelemetry;
@@ -117,7 +117,7 @@ describe('telemetry and rule 8', () => {
       `query { checkWarranty(input: { serialNumber: "TM-OFFLINE", repairDate: "2026-11-24", component: "${component}", readings: { throughputMwh: 3, sohPct: 95 } }) { decision reason } }`;
     expect((await gql(CHECK('CELLS'), {}, agent)).checkWarranty).toMatchObject({ decision: 'SELF_PAID', reason: expect.stringContaining('§5.5.19') });
     expect((await gql(CHECK('BMS'), {}, agent)).checkWarranty.decision).toBe('COVERED');
-    const events = await t.dataSource.query(`SELECT r.serial_number, e.event FROM warranty_event e JOIN warranty_record r ON r.id = e.warranty_record_id WHERE e.event IN ('COVERAGE_VOIDED', 'TELEMETRY_REVIEW_FLAGGED') AND r.serial_number LIKE 'TM-%' ORDER BY r.serial_number`);
+    const events = await t.dataSource.query(`SELECT r.serial_number, e.event FROM warranty_event e JOIN warranty_record r ON r.org_id = e.org_id AND r.id = e.warranty_record_id WHERE e.event IN ('COVERAGE_VOIDED', 'TELEMETRY_REVIEW_FLAGGED') AND r.serial_number LIKE 'TM-%' ORDER BY r.serial_number`);
     expect(events).toEqual([
       { serial_number: 'TM-LATE-UPDATE', event: 'COVERAGE_VOIDED' },
       { serial_number: 'TM-OFFLINE', event: 'COVERAGE_VOIDED' },

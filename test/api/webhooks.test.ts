@@ -88,7 +88,7 @@ describe('inbound webhooks', () => {
       return id;
     }
     const claimState = async (id: string) =>
-      (await t.dataSource.query(`SELECT status, row_version, exception_reference, (SELECT count(*)::int FROM warranty_event e WHERE e.claim_id = c.id) AS events, (SELECT count(*)::int FROM coverage g WHERE g.claim_id = c.id) AS goodwill FROM warranty_claim c WHERE id = $1`, [id]))[0];
+      (await t.dataSource.query(`SELECT status, row_version, exception_reference, (SELECT count(*)::int FROM warranty_event e WHERE e.org_id = c.org_id AND e.claim_id = c.id) AS events, (SELECT count(*)::int FROM coverage g WHERE g.org_id = c.org_id AND g.claim_id = c.id) AS goodwill FROM warranty_claim c WHERE id = $1`, [id]))[0];
     const decision = (claimId: string, extra: Record<string, unknown> = {}) => ({
       deliveryId: `oa-${randomUUID()}`, orgId: org, claimId, outcome: 'APPROVED', approver: 'Li Wei (after-sales director)', reference: `OA-${randomUUID().slice(0, 8)}`, ...extra,
     });
@@ -304,7 +304,7 @@ describe('inbound webhooks', () => {
       });
       expect(answer.body.result.unknownSerialNumbers).toHaveLength(40);
       const contacts = await t.dataSource.query(
-        `SELECT r.serial_number, u.last_contact_at, f.version FROM warranty_record r JOIN unit_telemetry u ON u.warranty_record_id = r.id JOIN unit_firmware f ON f.warranty_record_id = r.id WHERE r.org_id = $1 ORDER BY 1`,
+        `SELECT r.serial_number, u.last_contact_at, f.version FROM warranty_record r JOIN unit_telemetry u ON u.org_id = r.org_id AND u.warranty_record_id = r.id JOIN unit_firmware f ON f.org_id = r.org_id AND f.warranty_record_id = r.id WHERE r.org_id = $1 ORDER BY 1`,
         [org],
       );
       // The latest heartbeat of each unit: i = 39,997 (unit 2), 39,998 (unit 3), 39,996 (unit 1; 39,999 is unknown).
@@ -485,7 +485,7 @@ describe('inbound webhooks', () => {
       return { request, answer };
     }
     const heartbeat = (at: string) => `${JSON.stringify({ type: 'heartbeat', serialNumber: 'WH-CLOUD-1', at })}\n`;
-    const contactOf = async () => (await small.dataSource.query(`SELECT max(t.last_contact_at) AS at FROM unit_telemetry t JOIN warranty_record r ON r.id = t.warranty_record_id WHERE r.org_id = $1 AND r.serial_number = 'WH-CLOUD-1'`, [org]))[0].at;
+    const contactOf = async () => (await small.dataSource.query(`SELECT max(t.last_contact_at) AS at FROM unit_telemetry t JOIN warranty_record r ON r.org_id = t.org_id AND r.id = t.warranty_record_id WHERE r.org_id = $1 AND r.serial_number = 'WH-CLOUD-1'`, [org]))[0].at;
 
     it('a stream that stalls past its deadline is answered 408 and writes nothing', async () => {
       const before = await contactOf();
