@@ -49,7 +49,7 @@ export async function calendarInForce(manager: EntityManager, orgId: string, reg
 export function calendarInForceSql(org: string, region: string, asOf: string): string {
   return `(SELECT json_build_object('id', c.id, 'serviceDays', c.service_days, 'opensMinute', c.opens_minute, 'closesMinute', c.closes_minute,
       'closingDays', coalesce((SELECT json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'), 'countryCode', d.country_code) ORDER BY d.day, d.country_code)
-                                 FROM service_calendar_day d WHERE d.calendar_id = c.id), '[]'))
+                                 FROM service_calendar_day d WHERE d.org_id = c.org_id AND d.calendar_id = c.id), '[]'))
      FROM service_calendar c
      WHERE c.org_id = ${org} AND c.region IN (${region}, '${DEFAULT_REGION}') AND c.effective_from <= ${asOf}
      ORDER BY (c.region = '${DEFAULT_REGION}'), c.effective_from DESC, c.version DESC LIMIT 1)`;
