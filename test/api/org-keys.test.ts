@@ -27,7 +27,7 @@ let scratch: ScratchDatabase;
 let client: Client;
 
 beforeAll(async () => {
-  scratch = await createScratchDatabase(process.env.DATABASE_URL);
+  scratch = await createScratchDatabase(process.env.TEST_DATABASE_URL);
   const dataSource = createDataSource(scratch.url, 1);
   await dataSource.initialize();
   await dataSource.runMigrations();
