@@ -3,6 +3,30 @@
  * connection, as a hand-written server would. Every one is filtered by the caller's organisation.
  */
 
+/**
+ * The parts of a unit's check rows that the check (floor-server.ts) and a claim's read share, for a record `r`:
+ * the record's facts its start is judged on (json_build_object arguments), its coverages, the condition and source
+ * of its policy versions (record's and coverages'), and its readings history.
+ */
+export const RECORD_FACTS = `'id', r.id, 'tier', r.tier, 'expiresAt', r.expires_at, 'serialNumber', r.serial_number, 'policyId', r.policy_id,
+      'siteTimeZone', r.site_time_zone, 'voidedAt', r.voided_at, 'voidReason', r.void_reason,
+      'replacedAt', r.replaced_at, 'replacedBySerialNumber', r.replaced_by_serial_number,
+      'productionDate', r.production_date, 'activationRecordDate', r.activation_record_date,
+      'saleWarrantyActivationDate', r.sale_warranty_activation_date, 'saleInvoiceDate', r.sale_invoice_date,
+      'supplyChainStage', r.supply_chain_stage, 'brokerInvoiceDate', r.broker_invoice_date,
+      'warrantyDateShift', r.warranty_date_shift`;
+export const COVERAGES = `(SELECT coalesce(json_agg(json_build_object(
+        'id', c.id, 'kind', c.kind, 'scope', c.scope, 'startDate', c.start_date, 'endDate', c.end_date,
+        'labourEndDate', c.labour_end_date, 'mileageLimitKm', c.mileage_limit_km, 'engineHoursLimit', c.engine_hours_limit,
+        'throughputLimitMwh', c.throughput_limit_mwh, 'sohGuaranteePct', c.soh_guarantee_pct, 'paysParts', c.pays_parts,
+        'paysLabour', c.pays_labour, 'policyId', c.policy_id, 'claimId', c.claim_id, 'voidedAt', c.voided_at,
+        'voidReason', c.void_reason) ORDER BY c.created_at, c.scope), '[]')
+       FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id) AS coverages`;
+export const UNIT_POLICIES = `FROM warranty_policy p WHERE p.org_id = r.org_id
+        AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) AS policies`;
+export const READINGS = `(SELECT coalesce(json_agg(json_build_array(u.read_on, u.odometer_km, u.engine_hours, u.throughput_mwh, u.soh_pct) ORDER BY u.read_on, u.id), '[]')
+       FROM unit_reading u WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id) AS readings`;
+
 /** $1 organisation, $2 serial number: the unit, locked for the transaction. */
 export const UNIT_LOCK = {
   name: 'floor_claim_unit_lock',
@@ -19,32 +43,18 @@ export const CLAIM_READ = {
   name: 'floor_claim_read',
   text: `
     SELECT json_build_object(
-      'id', r.id, 'tier', r.tier, 'expiresAt', r.expires_at, 'serialNumber', r.serial_number, 'policyId', r.policy_id,
-      'siteTimeZone', r.site_time_zone, 'voidedAt', r.voided_at, 'voidReason', r.void_reason,
-      'replacedAt', r.replaced_at, 'replacedBySerialNumber', r.replaced_by_serial_number,
-      'productionDate', r.production_date, 'activationRecordDate', r.activation_record_date,
-      'saleWarrantyActivationDate', r.sale_warranty_activation_date, 'saleInvoiceDate', r.sale_invoice_date,
-      'supplyChainStage', r.supply_chain_stage, 'brokerInvoiceDate', r.broker_invoice_date,
-      'warrantyDateShift', r.warranty_date_shift, 'region', r.region, 'siteCountry', r.site_country, 'sku', r.sku,
+      ${RECORD_FACTS}, 'region', r.region, 'siteCountry', r.site_country, 'sku', r.sku,
       'productId', r.product_id, 'productFamily', r.product_family, 'customerId', r.customer_id, 'installerId', r.installer_id) AS record,
-    (SELECT coalesce(json_agg(json_build_object(
-        'id', c.id, 'kind', c.kind, 'scope', c.scope, 'startDate', c.start_date, 'endDate', c.end_date,
-        'labourEndDate', c.labour_end_date, 'mileageLimitKm', c.mileage_limit_km, 'engineHoursLimit', c.engine_hours_limit,
-        'throughputLimitMwh', c.throughput_limit_mwh, 'sohGuaranteePct', c.soh_guarantee_pct, 'paysParts', c.pays_parts,
-        'paysLabour', c.pays_labour, 'policyId', c.policy_id, 'claimId', c.claim_id, 'voidedAt', c.voided_at,
-        'voidReason', c.void_reason) ORDER BY c.created_at, c.scope), '[]')
-       FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id) AS coverages,
+    ${COVERAGES},
     (SELECT coalesce(json_agg(json_build_object(
         'id', p.id, 'productFamily', p.product_family, 'region', p.region, 'version', p.version,
         'lateStartCapMonths', p.late_start_cap_months, 'slaResponseHours', p.sla_response_hours,
         'slaOnsiteHours', p.sla_onsite_hours, 'autoApprovalLimits', p.auto_approval_limits)), '[]')
-       FROM warranty_policy p WHERE p.org_id = r.org_id
-        AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) AS policies,
-    (SELECT coalesce(json_agg(json_build_array(u.read_on, u.odometer_km, u.engine_hours, u.throughput_mwh, u.soh_pct) ORDER BY u.read_on, u.id), '[]')
-       FROM unit_reading u WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id) AS readings,
+       ${UNIT_POLICIES},
+    ${READINGS},
     (SELECT json_build_object('id', s.id, 'serviceDays', s.service_days, 'opensMinute', s.opens_minute, 'closesMinute', s.closes_minute,
         'closingDays', coalesce((SELECT json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'), 'countryCode', d.country_code) ORDER BY d.day, d.country_code)
-                                   FROM service_calendar_day d WHERE d.calendar_id = s.id), '[]'))
+                                   FROM service_calendar_day d WHERE d.org_id = s.org_id AND d.calendar_id = s.id), '[]'))
        FROM service_calendar s
       WHERE s.org_id = r.org_id AND s.region IN (r.region, '*')
         AND s.effective_from <= ($3::timestamptz AT TIME ZONE coalesce(r.site_time_zone, 'UTC'))::date

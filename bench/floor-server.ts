@@ -34,6 +34,7 @@ import { checkWarranty } from '../src/coverage/active-check';
 import { checkInputs, type CoverageFacts, type PolicyFacts, type RecordFacts } from '../src/coverage/check-inputs';
 import { historyOfRows, type ReadingRow } from '../src/readings/readings-history';
 import { approveClaim, FloorError, submitClaim, type Stats } from './floor-claims';
+import { COVERAGES, READINGS, RECORD_FACTS, UNIT_POLICIES } from './floor-claims-sql';
 import { DOCUMENTS } from './scenarios';
 
 // `date` columns as 'YYYY-MM-DD', which is what the subgraph's Date scalar returns.
@@ -77,27 +78,13 @@ const CHECK_DATA = {
   name: 'floor_check_data',
   text: `
     SELECT json_build_object(
-      'id', r.id, 'tier', r.tier, 'expiresAt', r.expires_at, 'serialNumber', r.serial_number, 'policyId', r.policy_id,
-      'siteTimeZone', r.site_time_zone, 'voidedAt', r.voided_at, 'voidReason', r.void_reason,
-      'replacedAt', r.replaced_at, 'replacedBySerialNumber', r.replaced_by_serial_number,
-      'productionDate', r.production_date, 'activationRecordDate', r.activation_record_date,
-      'saleWarrantyActivationDate', r.sale_warranty_activation_date, 'saleInvoiceDate', r.sale_invoice_date,
-      'supplyChainStage', r.supply_chain_stage, 'brokerInvoiceDate', r.broker_invoice_date,
-      'warrantyDateShift', r.warranty_date_shift) AS record,
-    (SELECT coalesce(json_agg(json_build_object(
-        'id', c.id, 'kind', c.kind, 'scope', c.scope, 'startDate', c.start_date, 'endDate', c.end_date,
-        'labourEndDate', c.labour_end_date, 'mileageLimitKm', c.mileage_limit_km, 'engineHoursLimit', c.engine_hours_limit,
-        'throughputLimitMwh', c.throughput_limit_mwh, 'sohGuaranteePct', c.soh_guarantee_pct, 'paysParts', c.pays_parts,
-        'paysLabour', c.pays_labour, 'policyId', c.policy_id, 'claimId', c.claim_id, 'voidedAt', c.voided_at,
-        'voidReason', c.void_reason) ORDER BY c.created_at, c.scope), '[]')
-       FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id) AS coverages,
+      ${RECORD_FACTS}) AS record,
+    ${COVERAGES},
     (SELECT coalesce(json_agg(json_build_object(
         'id', p.id, 'productFamily', p.product_family, 'region', p.region, 'version', p.version,
         'lateStartCapMonths', p.late_start_cap_months)), '[]')
-       FROM warranty_policy p WHERE p.org_id = r.org_id
-        AND (p.id = r.policy_id OR p.id IN (SELECT c.policy_id FROM coverage c WHERE c.org_id = r.org_id AND c.warranty_record_id = r.id))) AS policies,
-    (SELECT coalesce(json_agg(json_build_array(u.read_on, u.odometer_km, u.engine_hours, u.throughput_mwh, u.soh_pct) ORDER BY u.read_on, u.id), '[]')
-       FROM unit_reading u WHERE u.org_id = r.org_id AND u.warranty_record_id = r.id) AS readings
+       ${UNIT_POLICIES},
+    ${READINGS}
     FROM warranty_record r WHERE r.org_id = $1 AND r.serial_number = $2`,
 };
 
