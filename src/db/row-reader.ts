@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { types, type CustomTypesConfig, type Pool, type PoolClient } from 'pg';
-import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral, type QueryRunner } from 'typeorm';
 import { ApplyValueTransformers } from 'typeorm/util/ApplyValueTransformers';
 import { logger } from '../common/logger';
 import { connectForRows } from './read-routing';
@@ -119,31 +119,33 @@ export function transactionRows(manager: EntityManager): RowSource {
   const runner = manager.queryRunner;
   if (!runner) throw new Error('transactionRows needs the manager of a transaction');
   return {
-    async rows<Row>(text: string, values: unknown[]): Promise<Row[]> {
-      chargeStatement();
-      logger.debug('sql', { query: text });
-      // TypeORM's postgres query runner holds the transaction's pg client. A named statement: PostgreSQL parses and
-      // plans it once per connection (a claim's check read, every claim).
-      const client = (await runner.connect()) as PoolClient;
-      return query<Row>(client, statementName(transactionNames, text), text, values);
-    },
+    // A named statement: PostgreSQL parses and plans it once per connection (a claim's check read, every claim).
+    rows: <Row>(text: string, values: unknown[]) => sendOnTransaction<Row>(runner, text, values, ROW_TYPES),
   };
+}
+
+/**
+ * One named statement on the connection of a TypeORM transaction (its query runner holds the transaction's pg
+ * client): counted and refused like every statement, parsed and planned once per connection.
+ */
+async function sendOnTransaction<Row>(runner: QueryRunner, text: string, values: readonly unknown[], types: CustomTypesConfig | undefined): Promise<Row[]> {
+  chargeStatement(text);
+  logger.debug('sql', { query: text });
+  const client = (await runner.connect()) as PoolClient;
+  return query<Row>(client, statementName(transactionNames, text), text, values as unknown[], types);
 }
 
 /**
  * One statement on the connection of a TypeORM transaction, as `manager.query` sends it (pg's own value types, the
  * rows as they come), but named: PostgreSQL parses and plans it once per connection, not at every call. For the
  * statements a command sends every time with the same text (a claim's unit lock, its calendar, the one statement
- * of its writes, db/one-statement.ts). Counted and refused like every statement. Outside a transaction, `manager.query`.
+ * of its writes, db/one-statement.ts). Outside a transaction, `manager.query`.
  */
 export async function transactionQuery<Row = Record<string, unknown>>(manager: EntityManager, text: string, values: readonly unknown[]): Promise<Row[]> {
   const runner = manager.queryRunner;
   // Outside a transaction (the data source's own manager), as TypeORM sends it.
   if (!runner) return manager.query(text, values as unknown[]);
-  chargeStatement(text);
-  logger.debug('sql', { query: text });
-  const client = (await runner.connect()) as PoolClient;
-  return query<Row>(client, statementName(transactionNames, text), text, values as unknown[], undefined);
+  return sendOnTransaction<Row>(runner, text, values, undefined);
 }
 
 /** pg's value types but a calendar date, which stays the `YYYY-MM-DD` string the entities hold. */
@@ -156,15 +158,12 @@ const ENTITY_TYPES: CustomTypesConfig = {
  * Entities read on a transaction's connection by a named statement (`text` selects `selectList(…)` of the entity):
  * each row with pg's value types, a calendar date as its string, every column's transformer applied, as an instance
  * of the entity, as TypeORM's `findOne` gives it, without building the query and hydrating it at every call. For
- * the rows a command locks every time (a claim's transitions). Counted and refused like every statement.
+ * the rows a command locks every time (a claim's transitions).
  */
 export async function transactionEntities<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, text: string, values: readonly unknown[]): Promise<T[]> {
   const runner = manager.queryRunner;
   if (!runner) throw new Error('transactionEntities needs the manager of a transaction');
-  chargeStatement(text);
-  logger.debug('sql', { query: text });
-  const client = (await runner.connect()) as PoolClient;
-  const rows = await query<Record<string, unknown>>(client, statementName(transactionNames, text), text, values as unknown[], ENTITY_TYPES);
+  const rows = await sendOnTransaction<Record<string, unknown>>(runner, text, values, ENTITY_TYPES);
   const metadata = manager.connection.getMetadata(entity);
   const transformed = metadata.columns.filter((column) => column.transformer);
   return rows.map((row) => {
