@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { TokenVerifier } from '../auth/tokens';
 import { logger, requestScope } from '../common/logger';
+import { RequestSignal } from '../common/request-signal';
 import type { RequestLimits, WebhookConfig } from '../config';
 import type { RequestContext } from '../context';
 import { representationCheck } from '../federation/representations';
@@ -167,7 +168,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
       inFlight.add(response);
       // Work for this request stops at the deadline, or as soon as the client has gone.
-      const abort = new AbortController();
+      const abort = new RequestSignal();
       const deadline = setTimeout(() => abort.abort('REQUEST_TIMEOUT'), timeoutMs);
       response.on('close', () => {
         clearTimeout(deadline);
@@ -175,8 +176,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         inFlight.delete(response);
         if (inFlight.size === 0) drained?.();
       });
-      requestScope.run({ requestId, sqlQueries: 0, signal: abort.signal, maxSqlQueries }, () => {
-        route(raw, response, url, requestId, abort.signal).catch((error: Error) => answerFailure(raw, response, url, requestId, error));
+      const signal = abort.asAbortSignal;
+      requestScope.run({ requestId, sqlQueries: 0, signal, maxSqlQueries }, () => {
+        route(raw, response, url, requestId, signal).catch((error: Error) => answerFailure(raw, response, url, requestId, error));
       });
     };
   }
