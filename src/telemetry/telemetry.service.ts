@@ -8,7 +8,7 @@ import { inTransaction } from '../db/transactions';
 import { isComponentName, parseVersion } from './firmware-rules';
 import { releaseOf } from './telemetry-loaders';
 import { evaluateChunk, type EvaluationResult } from './telemetry-evaluation';
-import { DEADLINE, OWES_RELEASE } from './telemetry-sql';
+import { DEADLINE, OWES_RELEASE_UNIT_BY_UNIT } from './telemetry-sql';
 import { FirmwareRelease } from './telemetry.entities';
 
 /** Rows one ingest call may carry; more is refused whole, with the limit in the message. */
@@ -209,7 +209,7 @@ export async function unitsAtRisk(
        LEFT JOIN unit_firmware fw ON fw.org_id = r.org_id AND fw.warranty_record_id = r.id AND fw.component = rel.component
        WHERE r.org_id = rel.org_id AND r.product_family = rel.product_family
          AND ($5::text IS NULL OR r.customer_id = $5)
-         AND ${OWES_RELEASE}
+         AND ${OWES_RELEASE_UNIT_BY_UNIT}
        ORDER BY r.serial_number LIMIT $4
      ) u
      WHERE rel.org_id = $1
