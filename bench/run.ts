@@ -29,12 +29,11 @@
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import ts from 'typescript';
 import { logger } from '../src/common/logger';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database';
 import type { RoundResult, RunMessage } from './load-generator';
@@ -46,12 +45,12 @@ import { measureWebhooks, WEBHOOK_BENCH_SECRET, webhooksReport } from './webhook
 import { exportReport, exportSources, measureExport } from './export';
 import { campaignImportReport, campaignImportSources, measureCampaignImport } from './campaign-import';
 import { cpuMs, fixed, rssMb } from './process-stats';
+import { PRODUCTION_NODE_ARGS, ROOT, transpileBench } from './bench-build';
 import { costlyReport, measureCostly } from './costly';
 import { compareClaimRows, seedApprovable } from './claim-rows';
 
 logger.setLevel('warn');
 
-const ROOT = join(__dirname, '..');
 const ROUNDS = 4;
 const ROUND_MS = 2_000;
 const WARMUP_MS = 1_000;
@@ -60,16 +59,6 @@ const GATEWAY_WARMUP_MS = 2_000;
 /** Seed of every request sequence: each scenario's floor and subgraph rounds are sent the same requests. */
 const SEED = 20_261_124;
 
-/**
- * The Node options production starts the subgraph with: those of `npm run start:prod` (package.json), so that the
- * bench runs what production runs (the young generation's size, OPERATIONS.md).
- */
-const PRODUCTION_NODE_ARGS: string[] = (() => {
-  const script: string = JSON.parse(readFileSync('package.json', 'utf8')).scripts['start:prod'];
-  const words = script.split(/\s+/);
-  if (words[0] !== 'node') throw new Error(`start:prod does not start with node: ${script}`);
-  return words.slice(1).filter((word) => word.startsWith('--'));
-})();
 
 interface Scenario {
   key: ScenarioKey;
@@ -165,21 +154,6 @@ function subgraphEnv(): Record<string, string> {
  * The floor and the load generator run as plain JavaScript, as the subgraph runs from dist/: transpiled here into
  * dist/bench/ (after `npm run build` has emptied dist/), so no TypeScript compiler sits in their memory or CPU.
  */
-function transpileBench(files: string[]): string {
-  const outDir = join(ROOT, 'dist', 'bench');
-  mkdirSync(outDir, { recursive: true });
-  for (const file of files) {
-    const source = readFileSync(join(__dirname, file), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    const out = join(outDir, file.replace(/\.ts$/, '.js'));
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, outputText);
-  }
-  return outDir;
-}
 
 interface Child {
   name: string;
