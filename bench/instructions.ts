@@ -4,8 +4,9 @@
  * prints its URL). By hand, not in CI or `npm test`.
  *
  * The bench's ratios are throughput on two cores shared with PostgreSQL and the load generator, and move by ten
- * points with whatever else the machine does. An instruction count does not: it is the work of the server process
- * itself (user space: not the kernel's, nor PostgreSQL's), whatever runs beside it. Each server runs under callgrind
+ * points with whatever else the machine does. An instruction count moves far less (up to 10 % between runs of the
+ * same code, PERFORMANCE.md): it is the work of the server process itself (user space: not the kernel's, nor
+ * PostgreSQL's). Each server runs under callgrind
  * with counting off, is sent `--warm` requests (so that the hot code is compiled as it is in production), then
  * counts the next `--count` requests, 4 in flight. The subgraph runs without its outbox dispatcher
  * (OUTBOX_DISPATCH=false): its polling is work per second, not per request, and under valgrind's slowdown it would
@@ -27,10 +28,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { PRODUCTION_NODE_ARGS, ROOT, transpileBench } from './bench-build';
-import { requestMaker, type BenchData, type ScenarioKey, type Target } from './scenarios';
+import { requestMaker, SEED, type BenchData, type ScenarioKey, type Target } from './scenarios';
 import { benchData } from './seed';
 
-const SEED = 20_261_124;
 const IN_FLIGHT = 4;
 /** Scenarios with a floor that answers them (floor-server.ts). */
 const READS: ScenarioKey[] = ['check', 'lookup', 'caseChecks', 'recordsBySerial', 'recordsById', 'cases'];

@@ -37,7 +37,7 @@ import { Client } from 'pg';
 import { logger } from '../src/common/logger';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database';
 import type { RoundResult, RunMessage } from './load-generator';
-import { BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, type BenchData, type ScenarioKey, type Target } from './scenarios';
+import { BATCH, CLAIMED_PER_ORG, CONCURRENCY, REPAIR_DATE, SEED, type BenchData, type ScenarioKey, type Target } from './scenarios';
 import { benchData, multiply, ORGS, SEEDS_PER_ORG, seedThroughApi, UNITS_PER_ORG } from './seed';
 import { commandScript, commandSources, measureTelemetry, telemetryReport } from './telemetry';
 import { measureOutbox, outboxReport, outboxSources } from './outbox';
@@ -56,8 +56,6 @@ const ROUND_MS = 2_000;
 const WARMUP_MS = 1_000;
 const GATEWAY_ROUND_MS = 3_000;
 const GATEWAY_WARMUP_MS = 2_000;
-/** Seed of every request sequence: each scenario's floor and subgraph rounds are sent the same requests. */
-const SEED = 20_261_124;
 
 
 interface Scenario {

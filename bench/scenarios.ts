@@ -98,6 +98,9 @@ export function readBenchData(path: string): BenchData {
 // ---------------------------------------------------------------------------------------------------------------
 // Pseudo-random choices from a fixed seed
 
+/** Seed of every request sequence: each scenario's floor and subgraph are sent the same requests (run.ts, instructions.ts). */
+export const SEED = 20_261_124;
+
 /** mulberry32: a small, fast 32-bit generator; the same seed gives the same sequence in every run. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { postGraphQL, SEEDED_ORG, tokenFor } from '../support/harness';
+import { waitingBehind } from '../support/lock-waiters';
 import { spawnedServerEnv, transpiledPath } from '../support/transpiled';
 
 /**
@@ -83,19 +84,8 @@ describe('graceful drain on SIGTERM', () => {
     );
     // Wait until all five wait on the lock (however long a busy machine takes: the statement timeout is far away),
     // then signal.
-    for (let waiting = 0; waiting < 5; ) {
+    for (let waiting = 0; waiting < 5; waiting = await waitingBehind(lock)) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      // Inside a transaction PostgreSQL keeps the first snapshot of pg_stat_activity; drop it to see new waiters.
-      await lock.query('SELECT pg_stat_clear_snapshot()');
-      // Only this lock's waiters (the other test worker's servers wait on locks of their own under the same name):
-      // the first waits for this session, the others for the first, so the chain is followed.
-      const { rows: [row] } = await lock.query(
-        `WITH RECURSIVE chain(pid) AS (
-           SELECT pg_backend_pid()
-           UNION SELECT a.pid FROM pg_stat_activity a JOIN chain c ON c.pid = ANY(pg_blocking_pids(a.pid))
-         ) SELECT count(*)::int - 1 AS n FROM chain`,
-      );
-      waiting = row.n;
     }
     started.child.kill('SIGTERM');
     // The server logs this line as it starts draining (readiness is turned off first, in the same turn).

@@ -5,6 +5,7 @@ import { createDataSource } from '../../src/data-source';
 import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratch-database';
 import { loadContractSchema } from '../../src/schema-parts';
 import { startFlakyReceiver, waitFor } from '../support/flaky-receiver';
+import { waitingBehind } from '../support/lock-waiters';
 import { startGateway, startStub, type Stub } from '../support/gateway';
 import { createTestOrg, postGraphQL, tokenFor } from '../support/harness';
 import { ROUTE_HEADER, startRoundRobin } from '../support/round-robin';
@@ -30,19 +31,6 @@ const DAY = 86_400_000;
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
 
 const CLAIM = `id status version cover lines { kind covered partReturn { rmaNumber status chargeBackReason } }`;
-
-/** How many sessions wait, directly or through one another, for a lock that `holder`'s session holds. */
-async function waitingBehind(holder: Client): Promise<number> {
-  // Inside a transaction PostgreSQL keeps the first snapshot of pg_stat_activity; drop it to see new waiters.
-  await holder.query('SELECT pg_stat_clear_snapshot()');
-  const { rows: [row] } = await holder.query(
-    `WITH RECURSIVE chain(pid) AS (
-       SELECT pg_backend_pid()
-       UNION SELECT a.pid FROM pg_stat_activity a JOIN chain c ON c.pid = ANY(pg_blocking_pids(a.pid))
-     ) SELECT count(*)::int - 1 AS n FROM chain`,
-  );
-  return row.n;
-}
 
 describe('several subgraph processes on one database, behind the router', () => {
   let scratch: ScratchDatabase;
