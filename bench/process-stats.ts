@@ -28,3 +28,28 @@ export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
 }
 
 export const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+
+/**
+ * CPU so far, in ms, of each PostgreSQL backend serving `applicationName` on the bench's database, by pid: the work
+ * a server's statements cost the database, which its own CPU does not show (a statement planned at every call costs
+ * the database, not the server). Empty when the backends are not processes of this machine (a remote database).
+ */
+export async function backendCpuMs(client: { query(text: string, values: unknown[]): Promise<{ rows: Array<{ pid: number }> }> }, applicationName: string): Promise<Map<number, number>> {
+  const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [applicationName]);
+  const byPid = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      byPid.set(pid, cpuMs(pid));
+    } catch {
+      // Gone since, or not on this machine.
+    }
+  }
+  return byPid;
+}
+
+/** The backends' CPU between two readings: a backend that started in between counts from zero. */
+export function backendCpuSpent(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let spent = 0;
+  for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
+  return spent;
+}

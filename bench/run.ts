@@ -20,7 +20,9 @@
  *    client's floor, and a claim transition's latency with and without its outbox write.
  *
  * Measured per scenario and server: req/s over its rounds, p50 latency, CPU per request (utime+stime of the server
- * process from /proc/<pid>/stat, read while it is idle before and after each round), RSS after the scenario, and for
+ * process from /proc/<pid>/stat, read while it is idle before and after each round), the same of the PostgreSQL
+ * backends serving it (found by application_name; what its statements cost the database, which the server's own
+ * CPU does not show), RSS after the scenario, and for
  * the subgraph the SQL statements per request: the server's own count, read from the `sqlQueries` of its request
  * log lines (the load generator sends an x-request-id per request; the gateway passes it on).
  *
@@ -44,7 +46,7 @@ import { measureOutbox, outboxReport, outboxSources } from './outbox';
 import { measureWebhooks, WEBHOOK_BENCH_SECRET, webhooksReport } from './webhooks';
 import { exportReport, exportSources, measureExport } from './export';
 import { campaignImportReport, campaignImportSources, measureCampaignImport } from './campaign-import';
-import { cpuMs, fixed, rssMb } from './process-stats';
+import { backendCpuMs, backendCpuSpent, cpuMs, fixed, rssMb } from './process-stats';
 import { PRODUCTION_NODE_ARGS, ROOT, transpileBench } from './bench-build';
 import { costlyReport, measureCostly } from './costly';
 import { compareClaimRows, seedApprovable } from './claim-rows';
@@ -317,6 +319,8 @@ interface Side {
   seconds: number;
   latenciesMs: number[];
   cpuMs: number;
+  /** The CPU of the database's backends serving the server (NaN when they are not on this machine). */
+  databaseCpuMs: number;
   errors: number;
   errorSamples: string[];
   sqlStatements: number;
@@ -331,7 +335,7 @@ interface Side {
 
 const emptySide = (): Side => ({
   roundRates: [],
-  requests: 0, seconds: 0, latenciesMs: [], cpuMs: 0, errors: 0, errorSamples: [], sqlStatements: 0, floorSql: 0, subgraphRequests: 0, rssMb: NaN, gatewayCpuMs: 0,
+  requests: 0, seconds: 0, latenciesMs: [], cpuMs: 0, databaseCpuMs: 0, errors: 0, errorSamples: [], sqlStatements: 0, floorSql: 0, subgraphRequests: 0, rssMb: NaN, gatewayCpuMs: 0,
 });
 
 interface Servers {
@@ -340,7 +344,10 @@ interface Servers {
   gateway: { url: string; pid: number };
 }
 
-async function measureScenario(load: LoadGenerator, servers: Servers, scenario: Scenario): Promise<{ floor?: Side; subgraph: Side }> {
+/** The application names the servers' connections carry (floor-server.ts, data-source.ts). */
+const APPLICATION_NAME = { floor: 'bench-floor', subgraph: 'sofar-warranty' } as const;
+
+async function measureScenario(load: LoadGenerator, servers: Servers, scenario: Scenario, database: Client): Promise<{ floor?: Side; subgraph: Side }> {
   const targets: Target[] = scenario.floor ? ['floor', 'subgraph'] : [scenario.target ?? 'gateway'];
   const roundMs = scenario.floor ? ROUND_MS : GATEWAY_ROUND_MS;
   const sides = new Map<Target, Side>(targets.map((t) => [t, emptySide()]));
@@ -361,10 +368,14 @@ async function measureScenario(load: LoadGenerator, servers: Servers, scenario: 
     for (const target of targets) {
       const side = sides.get(target)!;
       const prefix = `${scenario.key}.${target}.r${round}`;
+      const application = APPLICATION_NAME[target === 'floor' ? 'floor' : 'subgraph'];
+      const databaseBefore = await backendCpuMs(database, application);
       const cpuBefore = cpuMs(serverPid(target));
       const gatewayBefore = target === 'gateway' ? cpuMs(servers.gateway.pid) : 0;
       const result = await load.run({ scenario: scenario.key, target, url: url(target), durationMs: roundMs, requestIdPrefix: prefix, seed: SEED });
       side.cpuMs += cpuMs(serverPid(target)) - cpuBefore;
+      const databaseAfter = await backendCpuMs(database, application);
+      side.databaseCpuMs += databaseAfter.size > 0 ? backendCpuSpent(databaseBefore, databaseAfter) : NaN;
       if (target === 'gateway') side.gatewayCpuMs += cpuMs(servers.gateway.pid) - gatewayBefore;
       side.roundRates.push(result.requests / (result.elapsedMs / 1000));
       side.requests += result.requests;
@@ -500,8 +511,8 @@ const rate = (side: Side) => side.requests / side.seconds;
 
 function table(rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }>): string {
   const lines = [
-    '| scenario | floor req/s | subgraph req/s | subgraph / floor | p50 ms floor | p50 ms subgraph | SQL / request floor | SQL / request subgraph | CPU ms / request floor | CPU ms / request subgraph | RSS MB floor | RSS MB subgraph | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | floor req/s | subgraph req/s | subgraph / floor | p50 ms floor | p50 ms subgraph | SQL / request floor | SQL / request subgraph | CPU ms / request floor | CPU ms / request subgraph | DB CPU ms / request floor | DB CPU ms / request subgraph | RSS MB floor | RSS MB subgraph | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { scenario, floor, subgraph } of rows) {
     const dash = '—';
@@ -511,6 +522,7 @@ function table(rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }>
         `${floor ? fixed(median(floor.latenciesMs), 2) : dash} | ${fixed(median(subgraph.latenciesMs), 2)} | ` +
         `${floor ? fixed(floor.floorSql / floor.requests, 2) : dash} | ${fixed(subgraph.sqlStatements / subgraph.requests, 2)} | ` +
         `${floor ? fixed(floor.cpuMs / floor.requests, 2) : dash} | ${fixed(subgraph.cpuMs / subgraph.requests, 2)} | ` +
+        `${floor ? fixed(floor.databaseCpuMs / floor.requests, 2) : dash} | ${fixed(subgraph.databaseCpuMs / subgraph.requests, 2)} | ` +
         `${floor ? fixed(floor.rssMb, 0) : dash} | ${fixed(subgraph.rssMb, 0)} | ${(floor?.errors ?? 0) + subgraph.errors} |`,
     );
   }
@@ -607,7 +619,7 @@ async function main(): Promise<void> {
       const rows: Array<{ scenario: Scenario; floor?: Side; subgraph: Side }> = [];
       for (const scenario of chosen.reads) {
         console.error(`bench: ${scenario.label}…`);
-        rows.push({ scenario, ...(await measureScenario(load, servers, scenario)) });
+        rows.push({ scenario, ...(await measureScenario(load, servers, scenario, client)) });
       }
 
       // The claim floor writes what the subgraph writes (claim-rows.ts), or the run fails.
@@ -637,7 +649,7 @@ async function main(): Promise<void> {
           `Floor: bare node:http + pg, HS256 token verified, one prepared statement per read; a claim's intake in five ` +
           `statements and its approval in four (floor-claims.ts), the subgraph's own pure rules between them. SQL / request is ` +
           `each server's own count (the subgraph's request log, the floor's x-sql-statements header). CPU is the server process's utime+stime over its ` +
-          `rounds per request; RSS after the scenario. checkWarranty and the case checks: the floor fetches record, coverages, policy terms and ` +
+          `rounds per request; DB CPU the same of the PostgreSQL backends serving it (by application_name; — for a database on another machine); RSS after the scenario. checkWarranty and the case checks: the floor fetches record, coverages, policy terms and ` +
           `readings in one statement and runs the subgraph's own coverage engine on them. Gateway row: req/s of gateway requests; SQL and CPU are the ` +
           `subgraph's per gateway request.\n`,
       );

@@ -4,6 +4,7 @@ import { types, type CustomTypesConfig, type Pool, type PoolClient } from 'pg';
 import { QueryFailedError, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral, type QueryRunner } from 'typeorm';
 import { ApplyValueTransformers } from 'typeorm/util/ApplyValueTransformers';
 import { logger } from '../common/logger';
+import { oneKeyForm } from './one-key';
 import { connectForRows } from './read-routing';
 import { chargeStatement, refuseIfStopped } from './statement-budget';
 
@@ -41,7 +42,8 @@ export class RowReader implements RowSource {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  async rows<Row>(text: string, values: unknown[]): Promise<Row[]> {
+  async rows<Row>(given: string, givenValues: unknown[]): Promise<Row[]> {
+    const { text, values } = oneKeyForm(given, givenValues);
     chargeStatement();
     logger.debug('sql', { query: text });
     const name = this.statementName(text);
@@ -128,7 +130,8 @@ export function transactionRows(manager: EntityManager): RowSource {
  * One named statement on the connection of a TypeORM transaction (its query runner holds the transaction's pg
  * client): counted and refused like every statement, parsed and planned once per connection.
  */
-async function sendOnTransaction<Row>(runner: QueryRunner, text: string, values: readonly unknown[], types: CustomTypesConfig | undefined): Promise<Row[]> {
+async function sendOnTransaction<Row>(runner: QueryRunner, given: string, givenValues: readonly unknown[], types: CustomTypesConfig | undefined): Promise<Row[]> {
+  const { text, values } = oneKeyForm(given, givenValues);
   chargeStatement(text);
   logger.debug('sql', { query: text });
   const client = (await runner.connect()) as PoolClient;

@@ -47,6 +47,22 @@ describe('row reader', () => {
     expect(scope.sqlQueries).toBe(5);
   });
 
+  it('sends a batch of one key as the one-key statement, whose generic plan PostgreSQL reuses (db/one-key.ts)', async () => {
+    const text = 'SELECT r.id FROM warranty_record r WHERE r.org_id = $1 AND r.serial_number = ANY($2::text[])';
+    // On a transaction's connection: one session, whose prepared statements can be read back.
+    const prepared = await app.dataSource.transaction(async (manager) => {
+      const rows = transactionRows(manager);
+      for (let i = 0; i < 8; i++) await rows.rows(text, ['org-one-key', [`SN-ONE-KEY-${i}`]]);
+      await rows.rows(text, ['org-one-key', ['SN-ONE-KEY-1', 'SN-ONE-KEY-2']]);
+      return manager.query(`SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%org-one-key%' OR statement LIKE 'SELECT r.id FROM warranty_record r WHERE r.org_id = $1 AND r.serial_number%'`);
+    });
+    const oneKey = prepared.find((p: { statement: string }) => p.statement.endsWith('r.serial_number = $2::text'));
+    // Planned for its values five times, then the generic plan, made once, for the rest.
+    expect(oneKey).toMatchObject({ custom_plans: '5', generic_plans: '3' });
+    // Two keys: the batch's statement as it was.
+    expect(prepared.filter((p: { statement: string }) => p.statement === text)).toHaveLength(1);
+  });
+
   it('sends nothing for a request that has been stopped', async () => {
     const controller = new AbortController();
     controller.abort('CLIENT_CLOSED_REQUEST');
