@@ -84,7 +84,7 @@ export async function claimsAwaitingDecision(deps: ClaimsDeps, actor: Actor, pag
  * urgent first. Candidates are read by due instant within a window every calendar's service week fits (the
  * shortest service week of the organisation's calendar versions and the standard week, two weeks added for
  * closing days), then each is measured on the calendar version it keeps, at its site. Four statements whatever the
- * number of claims: the window, the candidates, their units, their calendar versions.
+ * number of claims: the window, the candidates with their units' sites, their calendar versions, the claims kept.
  */
 export async function claimsAtRisk(deps: ClaimsDeps, actor: Actor, hours: number, first: number | null | undefined): Promise<Array<{ claim: WarrantyClaim; target: 'RESPONSE' | 'ONSITE'; dueAt: Date; serviceHoursLeft: number }>> {
   if (!(hours > 0 && hours <= MAX_AT_RISK_HOURS)) throw new DomainError('BAD_USER_INPUT', `withinServiceHours must be more than 0 and at most ${MAX_AT_RISK_HOURS}`, ['withinServiceHours']);
@@ -97,7 +97,18 @@ export async function claimsAtRisk(deps: ClaimsDeps, actor: Actor, hours: number
   );
   if (!minutes) return [];
   const windowEnd = new Date(now.getTime() + (Math.ceil((hours * 60) / minutes) + 2) * 7 * 24 * 3_600_000);
-  const candidates = await visibleClaims(manager, actor)
+  // Only what measuring needs, with the site of each claim's unit, as plain rows: hydrating every candidate and its
+  // whole unit as entities cost more than the rest of the read once the window holds hundreds of open claims.
+  const candidates: AtRiskCandidate[] = await visibleClaims(manager, actor)
+    .innerJoin(WarrantyRecord, 'unit', 'unit.org_id = c.org_id AND unit.id = c.warranty_record_id')
+    .select('c.id', 'id')
+    .addSelect('c.service_calendar_id', 'serviceCalendarId')
+    .addSelect('c.response_due_at', 'responseDueAt')
+    .addSelect('c.responded_at', 'respondedAt')
+    .addSelect('c.onsite_due_at', 'onsiteDueAt')
+    .addSelect('c.onsite_at', 'onsiteAt')
+    .addSelect('unit.site_country', 'siteCountry')
+    .addSelect('unit.site_time_zone', 'siteTimeZone')
     .andWhere(
       `((c.response_due_at IS NOT NULL AND c.responded_at IS NULL AND c.response_due_at BETWEEN :now AND :windowEnd)
         OR (c.onsite_due_at IS NOT NULL AND c.onsite_at IS NULL AND c.onsite_due_at BETWEEN :now AND :windowEnd))`,
@@ -106,16 +117,12 @@ export async function claimsAtRisk(deps: ClaimsDeps, actor: Actor, hours: number
     .andWhere(`c.status NOT IN ('REJECTED', 'CANCELLED', 'CLOSED')`)
     .orderBy('least(coalesce(c.response_due_at, c.onsite_due_at), coalesce(c.onsite_due_at, c.response_due_at))')
     .limit(MAX_AT_RISK_CANDIDATES)
-    .getMany();
-  const records = new Map(
-    (candidates.length ? await manager.find(WarrantyRecord, { where: { orgId: actor.orgId, id: In([...new Set(candidates.map((c) => c.warrantyRecordId))]) } }) : []).map((r) => [r.id, r]),
-  );
+    .getRawMany();
   const specs = await calendarsByIds(manager, actor.orgId, candidates.flatMap((c) => (c.serviceCalendarId ? [c.serviceCalendarId] : [])));
   const calendars = new Map<string, ServiceCalendar>();
-  const atRisk: Array<{ claim: WarrantyClaim; target: 'RESPONSE' | 'ONSITE'; dueAt: Date; serviceHoursLeft: number }> = [];
+  const atRisk: Array<{ claimId: string; target: 'RESPONSE' | 'ONSITE'; dueAt: Date; serviceHoursLeft: number }> = [];
   for (const claim of candidates) {
-    const record = records.get(claim.warrantyRecordId)!;
-    const site = { countryCode: record.siteCountry, timeZone: record.siteTimeZone ?? 'UTC' };
+    const site = { countryCode: claim.siteCountry, timeZone: claim.siteTimeZone ?? 'UTC' };
     const key = `${site.countryCode}|${site.timeZone}|${claim.serviceCalendarId ?? ''}`;
     let calendar = calendars.get(key);
     if (!calendar) calendars.set(key, (calendar = calendarOf(site, claim.serviceCalendarId ? specs.get(claim.serviceCalendarId) ?? null : null, now.getUTCFullYear())));
@@ -126,10 +133,26 @@ export async function claimsAtRisk(deps: ClaimsDeps, actor: Actor, hours: number
     for (const [target, dueAt, metAt] of targets) {
       if (!dueAt || metAt || dueAt.getTime() < now.getTime()) continue;
       const left = serviceHoursBetween(calendar, now, dueAt);
-      if (left <= hours) atRisk.push({ claim, target, dueAt, serviceHoursLeft: Math.round(left * 100) / 100 });
+      if (left <= hours) atRisk.push({ claimId: claim.id, target, dueAt, serviceHoursLeft: Math.round(left * 100) / 100 });
     }
   }
-  return atRisk.sort((a, b) => a.serviceHoursLeft - b.serviceHoursLeft || a.dueAt.getTime() - b.dueAt.getTime()).slice(0, size);
+  const kept = atRisk.sort((a, b) => a.serviceHoursLeft - b.serviceHoursLeft || a.dueAt.getTime() - b.dueAt.getTime()).slice(0, size);
+  // The claims kept, whole, as the answer shows them.
+  const ids = [...new Set(kept.map((k) => k.claimId))];
+  const claims = new Map((ids.length ? await manager.find(WarrantyClaim, { where: { orgId: actor.orgId, id: In(ids) } }) : []).map((c) => [c.id, c]));
+  return kept.map(({ claimId, ...rest }) => ({ claim: claims.get(claimId)!, ...rest }));
+}
+
+/** A claim measured by claimsAtRisk: its targets, its calendar version and its unit's site. */
+interface AtRiskCandidate {
+  id: string;
+  serviceCalendarId: string | null;
+  responseDueAt: Date | null;
+  respondedAt: Date | null;
+  onsiteDueAt: Date | null;
+  onsiteAt: Date | null;
+  siteCountry: string;
+  siteTimeZone: string | null;
 }
 
 /** The state of one SLA target as SQL (see Claim.sla): NULL when the claim has no such target. */

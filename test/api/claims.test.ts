@@ -325,6 +325,17 @@ describe('submitClaim', () => {
       expect(later.some((r: any) => r.target === 'ONSITE')).toBe(true);
       expect(later.map((r: any) => r.serviceHoursLeft)).toEqual([...later.map((r: any) => r.serviceHoursLeft)].sort((a, b) => a - b));
       expect((await t.graphql(AT_RISK, { h: 1 }, agent)).data.claimsAtRisk).toEqual([]);
+      // `first` keeps the most urgent; the claims are whole (their status read from the claim).
+      const mostUrgent = (await t.graphql(`{ claimsAtRisk(withinServiceHours: 24.5, first: 1) { target dueAt serviceHoursLeft claim { id status } } }`, {}, agent)).data.claimsAtRisk;
+      expect(mostUrgent).toEqual([later[0]]);
+      expect(later.every((r: any) => r.claim.status === 'SUBMITTED' || r.claim.status === 'APPROVED')).toBe(true);
+      // A customer measures their own units' claims only.
+      const LIST_IDS = `{ claims(first: 100) { edges { node { id } } } }`;
+      const mine = new Set((await t.graphql(LIST_IDS, {}, customer)).data.claims.edges.map((e: any) => e.node.id));
+      const theirs = (await t.graphql(AT_RISK, { h: 24.5 }, customer)).data.claimsAtRisk;
+      expect(theirs.every((r: any) => mine.has(r.claim.id))).toBe(true);
+      expect(theirs.length).toBeGreaterThan(0);
+      expect(theirs.length).toBeLessThan(later.length);
       const refused = await t.graphql(AT_RISK, { h: -1 }, agent);
       expect(refused.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: ['withinServiceHours'] });
     });
