@@ -39,6 +39,8 @@ export async function backendCpuMs(client: { query(text: string, values: unknown
   const byPid = new Map<number, number>();
   for (const { pid } of rows) {
     try {
+      // A PostgreSQL backend of this machine (a remote server's pid may name a local process of another program).
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres')) continue;
       byPid.set(pid, cpuMs(pid));
     } catch {
       // Gone since, or not on this machine.
