@@ -1,6 +1,8 @@
 /** What the benches build and start: the bench's own scripts as JavaScript, and production's Node options. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import ts from 'typescript';
 
 export const ROOT = join(__dirname, '..');
@@ -31,4 +33,17 @@ export function transpileBench(files: string[]): string {
     writeFileSync(out, outputText);
   }
   return outDir;
+}
+
+/** Each line a child writes (the servers log JSON lines), with its value when it is a JSON object. */
+export function eachLine(stream: Readable, onLine: (line: string, entry: Record<string, unknown> | undefined) => void): void {
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      entry = undefined;
+    }
+    onLine(line, typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : undefined);
+  });
 }

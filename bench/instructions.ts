@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import { PRODUCTION_NODE_ARGS, ROOT, transpileBench } from './bench-build';
+import { eachLine, PRODUCTION_NODE_ARGS, ROOT, transpileBench } from './bench-build';
 import { requestMaker, SEED, type BenchData, type ScenarioKey, type Target } from './scenarios';
 import { benchData } from './seed';
 
@@ -111,21 +111,8 @@ function startCounted(script: string, env: Record<string, string>, outDir: strin
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        try {
-          const entry = JSON.parse(line) as { url?: unknown };
-          if (typeof entry.url === 'string') resolve({ pid: child.pid!, url: entry.url, stop });
-        } catch {
-          // not a JSON line
-        }
-      }
+    eachLine(child.stdout!, (_line, entry) => {
+      if (typeof entry?.url === 'string') resolve({ pid: child.pid!, url: entry.url, stop });
     });
     child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready:\n${stderr}`)));
   });

@@ -47,7 +47,7 @@ import { measureWebhooks, WEBHOOK_BENCH_SECRET, webhooksReport } from './webhook
 import { exportReport, exportSources, measureExport } from './export';
 import { campaignImportReport, campaignImportSources, measureCampaignImport } from './campaign-import';
 import { backendCpuMs, backendCpuSpent, cpuMs, fixed, rssMb } from './process-stats';
-import { PRODUCTION_NODE_ARGS, ROOT, transpileBench } from './bench-build';
+import { eachLine, PRODUCTION_NODE_ARGS, ROOT, transpileBench } from './bench-build';
 import { costlyReport, measureCostly } from './costly';
 import { compareClaimRows, seedApprovable } from './claim-rows';
 
@@ -179,30 +179,16 @@ function startChild(
   const child: Child = { name, process: proc, exited };
   children.push(child);
   return new Promise((resolve, reject) => {
-    let buffered = '';
     let started = false;
     const recent: string[] = [];
-    proc.stdout!.setEncoding('utf8');
-    proc.stdout!.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        onLine(line);
-        if (started) continue;
-        recent.push(line);
-        if (recent.length > 20) recent.shift();
-        let entry: any;
-        try {
-          entry = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (ready(entry)) {
-          started = true;
-          resolve({ child, entry });
-        }
+    eachLine(proc.stdout!, (line, entry) => {
+      onLine(line);
+      if (started) return;
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      if (entry && ready(entry)) {
+        started = true;
+        resolve({ child, entry });
       }
     });
     proc.once('exit', (code, signal) => {

@@ -140,7 +140,11 @@ export async function claimsAtRisk(deps: ClaimsDeps, actor: Actor, hours: number
   // The claims kept, whole, as the answer shows them.
   const ids = [...new Set(kept.map((k) => k.claimId))];
   const claims = new Map((ids.length ? await manager.find(WarrantyClaim, { where: { orgId: actor.orgId, id: In(ids) } }) : []).map((c) => [c.id, c]));
-  return kept.map(({ claimId, ...rest }) => ({ claim: claims.get(claimId)!, ...rest }));
+  // Read after the candidates, outside their statement: a claim gone in between is left out, not answered as null.
+  return kept.flatMap(({ claimId, ...rest }) => {
+    const claim = claims.get(claimId);
+    return claim ? [{ claim, ...rest }] : [];
+  });
 }
 
 /** A claim measured by claimsAtRisk: its targets, its calendar version and its unit's site. */
