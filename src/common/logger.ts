@@ -51,6 +51,7 @@ class BatchedStdout implements DestinationStream {
   private pending: string[] = [];
   private pendingBytes = 0;
   private scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private scheduledAsTimeout = false;
   batchMs = BATCH_MS;
 
   write(line: string): void {
@@ -61,12 +62,18 @@ class BatchedStdout implements DestinationStream {
       this.flush();
     } else if (this.scheduled === null) {
       // Unreferenced: waiting lines never keep the process alive (the exit handler writes them).
-      this.scheduled = this.batchMs > 0 ? setTimeout(this.flush, this.batchMs).unref() : setImmediate(this.flush).unref();
+      this.scheduledAsTimeout = this.batchMs > 0;
+      this.scheduled = this.scheduledAsTimeout ? setTimeout(this.flush, this.batchMs).unref() : setImmediate(this.flush).unref();
     }
   }
 
   readonly flush = (): void => {
-    // A timer still due after an early flush finds nothing, or the lines written since: either way within batchMs.
+    // An early flush (a warning, a full batch, a new window) takes back the timer of the lines it wrote: left due, it
+    // would write the lines that come after them before their own window (a window of minutes after one of 20 ms).
+    if (this.scheduled !== null) {
+      if (this.scheduledAsTimeout) clearTimeout(this.scheduled as NodeJS.Timeout);
+      else clearImmediate(this.scheduled as NodeJS.Immediate);
+    }
     this.scheduled = null;
     if (this.pending.length === 0) return;
     const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');

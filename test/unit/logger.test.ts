@@ -81,4 +81,28 @@ describe('the logger (pino underneath)', () => {
       logger.setLevel((process.env.LOG_LEVEL as 'silent') || 'silent');
     }
   });
+
+  it('after an early write, a line waits for its own window, not for the timer of the lines written before it', async () => {
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    logger.setLevel('info');
+    const batchMs = logger.batchFor(20);
+    try {
+      logger.info('waits 20 ms');
+      logger.warn('goes out at once, with it');
+      expect(writes).toHaveLength(1);
+      logger.batchFor(60_000);
+      logger.info('waits a minute');
+      // Past the first line's 20 ms: its timer, taken back, writes nothing.
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      expect(writes).toHaveLength(1);
+    } finally {
+      logger.batchFor(batchMs);
+      spy.mockRestore();
+      logger.setLevel((process.env.LOG_LEVEL as 'silent') || 'silent');
+    }
+  });
 });
